@@ -1,0 +1,1 @@
+"""Build and sign credentials, status lists, trust bundles and QR badges (never imports ledger)."""

@@ -1,0 +1,1 @@
+"""regledger: the register of creative-industries technicians, kept as an event-sourced ledger."""

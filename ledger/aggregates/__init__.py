@@ -1,0 +1,10 @@
+"""One aggregate per module. Public methods check the rules; private ``@event`` methods only apply state, because
+their bodies run again on every replay and history must replay under today's code without re-judging it."""
+
+from ledger.aggregates.application import Application
+from ledger.aggregates.assessor import Assessor
+from ledger.aggregates.number_claim import RegistrationNumberClaim
+from ledger.aggregates.registrant import Registrant
+from ledger.aggregates.registration import Registration
+
+__all__ = ["Application", "Assessor", "Registrant", "Registration", "RegistrationNumberClaim"]

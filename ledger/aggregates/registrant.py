@@ -1,0 +1,72 @@
+"""A registrant: a person known to the register, with sealed personal details and a public-listing choice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.errors import RuleBroken
+from ledger.sealed import Sealed
+
+LISTED = "listed"
+VERIFY_ONLY = "verify-only"
+LISTINGS = (LISTED, VERIFY_ONLY)
+
+
+class Registrant(Aggregate):
+    @event("Enrolled")
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002 - chosen by the Ledger (seeded in the demo); applied by the library
+        name: Sealed,
+        email: Sealed,
+        disciplines: list[str],
+        background: Sealed | None,
+        listing: str,
+        occurred_at: datetime,
+    ) -> None:
+        self.name = name
+        self.email = email
+        self.disciplines = list(disciplines)
+        self.background = background
+        self.listing = listing
+        self.enrolled_at = occurred_at
+        self.erased = False
+
+    # -- rules
+    def _must_not_be_erased(self) -> None:
+        if self.erased:
+            raise RuleBroken("this registrant's personal data was erased; the record can no longer change")
+
+    def change_details(self, changes: dict[str, Any], occurred_at: datetime) -> None:
+        self._must_not_be_erased()
+        if not changes:
+            raise RuleBroken("nothing to change: give at least one of name, email, disciplines, listing")
+        self._details_changed(changes=changes, occurred_at=occurred_at)
+
+    def answer_background(self, background: Sealed | None, occurred_at: datetime) -> None:
+        self._must_not_be_erased()
+        self._background_answered(background=background, occurred_at=occurred_at)
+
+    def erase(self, by: str, occurred_at: datetime) -> None:
+        if self.erased:
+            raise RuleBroken("this registrant was already erased")
+        self._erased(by=by, occurred_at=occurred_at)
+
+    # -- events
+    @event("DetailsChanged")
+    def _details_changed(self, changes: dict[str, Any], occurred_at: datetime) -> None:
+        for field, value in changes.items():
+            setattr(self, field, value)
+
+    @event("BackgroundAnswered")
+    def _background_answered(self, background: Sealed | None, occurred_at: datetime) -> None:
+        self.background = background
+
+    @event("Erased")
+    def _erased(self, by: str, occurred_at: datetime) -> None:
+        self.erased = True

@@ -1,0 +1,210 @@
+"""The ``regledger`` command line. It parses, calls a command or a query, and renders: no rules live here."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ledger.errors import LedgerError
+from ledger.settings import Settings
+
+app = typer.Typer(help="regledger: the event-sourced register of creative-industries technicians.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+err = Console(stderr=True)
+
+
+def _ledger(**kwargs: Any) -> Any:
+    from ledger.commands import Ledger
+
+    return Ledger(Settings.from_env(), announce=lambda message: err.print(f"[yellow]{message}[/yellow]"), **kwargs)
+
+
+@contextmanager
+def _progress(description: str, quiet: bool = False) -> Iterator[Any]:
+    if quiet or not err.is_terminal and not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=err, transient=False) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _fail(error: Exception) -> None:
+    err.print(f"[red]error:[/red] {error}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def framework(as_json: bool = typer.Option(False, "--json", help="Print the whole framework as JSON.")) -> None:
+    """The competency framework: levels, competency areas with their descriptors, routes and rules.
+
+    With --json this is the defined list of skills for each level that employers can reuse as promotion criteria.
+    """
+    from ledger.framework import FRAMEWORK
+
+    if as_json:
+        print(json.dumps(FRAMEWORK.to_dict(), indent=2, ensure_ascii=False))
+        return
+    console.print(f"[bold]{FRAMEWORK.title}[/bold], version {FRAMEWORK.version}")
+    for level in FRAMEWORK.levels:
+        table = Table(title=f"{level.name} ({level.post_nominal}), about qualification level "
+                            f"{level.qualification_level}", show_lines=True)
+        table.add_column("Area")
+        table.add_column("Descriptor")
+        for area in FRAMEWORK.required_areas(level.code):
+            table.add_row(f"{area.code} {area.title}", area.descriptor(level.code) or "")
+        console.print(table)
+
+
+@app.command()
+def demo(
+    registrants: int = typer.Option(300, min=1, help="How many people enrol over the simulated years."),
+    years: int = typer.Option(3, min=1, max=30, help="How many years of history to simulate, ending today."),
+    seed: int = typer.Option(1, help="Random seed: the same seed gives the same history."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Simulate a realistic body: applications by both routes at all levels, decisions, appeals, upgrades,
+    renewals, lapses, suspensions, removals, resignations and an erasure; then build the register."""
+    from ledger.clock import SettableClock
+    from ledger.demo import run_demo
+    from ledger.projections.runner import ProjectionRunner
+
+    clock = SettableClock(date.today())
+    ledger = _ledger(clock=clock, rng=None)
+    if ledger.recorder.max_notification_id():
+        _fail(LedgerError(f"the database at {ledger.settings.database_url} already holds events; the demo only "
+                          "fills an empty register (set REGLEDGER_DATABASE_URL to a new file)"))
+    import random as _random
+
+    ledger.rng = _random.Random(seed)
+    with _progress("Simulating days", quiet or as_json) as progress:
+        result = run_demo(ledger, clock, registrants=registrants, years=years, seed=seed, progress=progress)
+    runner = ProjectionRunner(ledger)
+    started = time.perf_counter()
+    with _progress("Building read models", quiet or as_json) as progress:
+        runner.catch_up(progress)
+    built = time.perf_counter() - started
+    figures = {"registrants": registrants, "years": years, "seed": seed, "from": result.started.isoformat(),
+               "to": result.ended.isoformat(), "commands": result.commands, "events": result.events,
+               "refused": result.refused, "seconds": round(result.seconds, 2),
+               "events_per_second": round(result.events / result.seconds) if result.seconds else None,
+               "projection_seconds": round(built, 2)}
+    if as_json:
+        print(json.dumps(figures))
+    else:
+        console.print(f"Simulated {years} years ({result.started} to {result.ended}) for {registrants} people: "
+                      f"{result.events} events from {result.commands} commands in {result.seconds:.1f} s "
+                      f"({figures['events_per_second']} events/s); read models built in {built:.1f} s.")
+        if result.refused:
+            console.print(f"[yellow]{result.refused} commands were refused by the rules[/yellow]")
+            for line in result.refusals:
+                console.print("  " + line)
+    ledger.close()
+
+
+@app.command()
+def register(
+    query: Optional[str] = typer.Option(None, "--query", help="Part of a name, or an exact registration number."),
+    level: Optional[str] = typer.Option(None, "--level", help="Level code: RCT, RCP or ACP."),
+    status: Optional[str] = typer.Option(None, "--status",
+                                         help="registered, suspended, lapsed, removed or resigned."),
+    discipline: Optional[str] = typer.Option(None, "--discipline", help="A discipline code."),
+    limit: int = typer.Option(50, min=1, help="At most this many entries."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+) -> None:
+    """Search the public register. Verify-only registrants appear only for their exact registration number."""
+    from ledger.framework import FRAMEWORK
+    from ledger.projections.register import search_register
+    from ledger.projections.runner import ProjectionRunner
+    from ledger.regnumber import InvalidRegistrationNumber
+
+    if level:
+        try:
+            FRAMEWORK.level(level)
+        except Exception as error:
+            _fail(error)
+    ledger = _ledger()
+    ProjectionRunner(ledger).catch_up()
+    post_nominals = {lv.code: lv.post_nominal for lv in FRAMEWORK.levels}
+    try:
+        with ledger.engine.connect() as conn:
+            entries = search_register(conn, query=query, level=level, status=status, discipline=discipline,
+                                      post_nominals=post_nominals, limit=limit)
+    except InvalidRegistrationNumber as error:
+        _fail(error)
+    ledger.close()
+    if as_json:
+        print(json.dumps(entries, indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"The register: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
+    for column in ("Number", "Name", "Level", "Status", "Disciplines", "Since", "Valid until"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(e["registration_number"], e["name"], e["post_nominal"] or "", e["status"],
+                      ", ".join(e["disciplines"]), e["registered_since"] or "", e["valid_until"] or "")
+    console.print(table)
+
+
+@app.command()
+def rebuild(as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+            quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+    """Drop every read model and rebuild it from the events."""
+    from ledger.projections.runner import ProjectionRunner
+
+    ledger = _ledger()
+    runner = ProjectionRunner(ledger)
+    started = time.perf_counter()
+    with _progress("Rebuilding read models", quiet or as_json) as progress:
+        events = runner.rebuild(progress)
+    seconds = time.perf_counter() - started
+    ledger.close()
+    figures = {"events": events, "seconds": round(seconds, 3),
+               "events_per_second": round(events / seconds) if seconds else None}
+    if as_json:
+        print(json.dumps(figures))
+    else:
+        console.print(f"Rebuilt the read models from {events} events in {seconds:.2f} s "
+                      f"({figures['events_per_second']} events/s).")
+
+
+@app.command()
+def erase(registrant: str = typer.Argument(..., metavar="REGISTRATION_NUMBER_OR_ID",
+                                           help="A registration number (RG-1234567-89) or a registrant id."),
+          by: str = typer.Option("registrar", help="Who asked for the erasure (recorded in the event)."),
+          yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation.")) -> None:
+    """Erase a registrant's personal data (crypto-shredding): their data key is destroyed, the events stay, and
+    the register shows the record as erased. This cannot be undone."""
+    from ledger.projections.runner import ProjectionRunner
+
+    ledger = _ledger()
+    try:
+        registrant_id = ledger.resolve_registrant(registrant)
+        if not yes and not typer.confirm(f"Erase the personal data of registrant {registrant_id}? This cannot be "
+                                         "undone"):
+            raise typer.Exit(1)
+        ledger.erase(registrant_id, by)
+    except LedgerError as error:
+        _fail(error)
+    ProjectionRunner(ledger).catch_up()
+    ledger.close()
+    console.print(f"Erased the personal data of registrant {registrant_id}.")
+
+
+if __name__ == "__main__":
+    app()

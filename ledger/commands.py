@@ -1,0 +1,642 @@
+"""The Ledger: every command and aggregate query of the register, as one eventsourcing application.
+
+Each command reads like the library's examples: get the aggregates, call them (they check the rules), save them
+together. A broken rule raises before anything is saved. A save that loses a race raises the library's
+``IntegrityError``; commands retry from fresh state and, if they keep losing, say ``Conflict``.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import Application as EventSourcedApplication
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
+from eventsourcing.utils import Environment
+from sqlalchemy import Engine
+
+from ledger import background, regnumber
+from ledger.aggregates import Application, Assessor, Registrant, Registration, RegistrationNumberClaim
+from ledger.aggregates.registrant import LISTINGS
+from ledger.clock import Clock
+from ledger.db import event_store_env, make_engine, metadata
+from ledger.errors import Conflict, InvalidInput, NotFound, RuleBroken
+from ledger.framework import FRAMEWORK, Framework
+from ledger.settings import Settings
+from ledger.transcodings import register_transcodings
+from ledger.vault import MAX_SEALED_TEXT, Shredded, Vault, load_master_key
+
+A = TypeVar("A", bound=Aggregate)
+F = TypeVar("F", bound=Callable[..., Any])
+
+RETRIES = 5
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_NAME = 200
+
+
+def command(fn: F) -> F:
+    """Run a command; if its save lost a race, run it again from fresh state, then give up with ``Conflict``."""
+
+    @functools.wraps(fn)
+    def run(self: Ledger, *args: Any, **kwargs: Any) -> Any:
+        if self._batch is not None:
+            return fn(self, *args, **kwargs)
+        for _ in range(RETRIES):
+            try:
+                return fn(self, *args, **kwargs)
+            except IntegrityError:
+                continue
+        raise Conflict(f"{fn.__name__}: the record kept changing while this was being saved; try again")
+
+    return run  # type: ignore[return-value]
+
+
+def _text(field: str, value: Any, *, max_length: int = MAX_SEALED_TEXT, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidInput(field, "must be given as text")
+    if len(value) > max_length:
+        raise InvalidInput(field, f"is too long ({len(value)} characters; at most {max_length})")
+    return value.strip()
+
+
+class Ledger(EventSourcedApplication[UUID]):
+    name = "regledger"
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        framework: Framework = FRAMEWORK,
+        engine: Engine | None = None,
+        master_key: bytes | None = None,
+        announce: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        self.settings = settings or Settings.from_env()
+        if self.settings.is_sqlite:
+            self.settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        self.clock = clock or Clock()
+        self.rng = rng or random.SystemRandom()
+        self.framework = framework
+        self.engine = engine or make_engine(self.settings.database_url)
+        metadata.create_all(self.engine)
+        self.vault = Vault(self.engine, master_key or load_master_key(self.settings, announce))
+        self._local = threading.local()
+        self.last_position = 0
+        super().__init__(env=event_store_env(self.settings.database_url))
+
+    # -- wiring the library
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """Only our settings configure the event store: the process environment is not read here."""
+        return Environment(name, dict(env or {}))
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = super().construct_transcoder()
+        assert isinstance(transcoder, JSONTranscoder)
+        return transcoder
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    def close(self) -> None:
+        super().close()
+        self.engine.dispose()
+
+    # -- units of work
+    @property
+    def _batch(self) -> dict[UUID, Aggregate] | None:
+        return getattr(self._local, "batch", None)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many commands, one transaction: what bulk imports and the demo use. Commands inside see each other's
+        changes; everything is saved together at the end, or nothing if the block raises."""
+        if self._batch is not None:
+            yield
+            return
+        self._local.batch, self._local.after_save = {}, []
+        try:
+            yield
+            pending = [a for a in self._local.batch.values() if a.pending_events]
+            self.vault.flush()
+            if pending:
+                self._save_and_track(*pending)
+            for action in self._local.after_save:
+                action()
+        except BaseException:
+            self.vault.discard_pending()
+            raise
+        finally:
+            self._local.batch, self._local.after_save = None, []
+
+    def _after_save(self, action: Callable[[], None]) -> None:
+        """Run once the current command's events are saved (at the end of the batch, inside one)."""
+        if self._batch is None:
+            action()
+        else:
+            self._local.after_save.append(action)
+
+    def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        batch = self._batch
+        if batch is not None and aggregate_id in batch:
+            found = batch[aggregate_id]
+        else:
+            try:
+                found = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                raise NotFound(f"no {what} with id {aggregate_id}") from None
+            if batch is not None:
+                batch[aggregate_id] = found
+        if not isinstance(found, cls):
+            raise NotFound(f"no {what} with id {aggregate_id}")
+        return found
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        batch = self._batch
+        return (batch is not None and aggregate_id in batch) or aggregate_id in self.repository
+
+    def _commit(self, *aggregates: Aggregate) -> None:
+        batch = self._batch
+        if batch is not None:
+            for aggregate in aggregates:
+                batch[aggregate.id] = aggregate
+            return
+        self.vault.flush()
+        self._save_and_track(*aggregates)
+
+    def _save_and_track(self, *aggregates: Aggregate) -> None:
+        recordings = self.save(*aggregates)
+        if recordings:
+            self.last_position = max(self.last_position, recordings[-1].notification.id)
+
+    def _new_id(self) -> UUID:
+        return UUID(bytes=self.rng.randbytes(16), version=4)
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    def _today(self) -> date:
+        return self.clock.now().date()
+
+    def _seal(self, owner: UUID, field: str, value: str | None) -> Any:
+        try:
+            return self.vault.seal(owner, value)
+        except Shredded as error:
+            raise RuleBroken(str(error)) from None
+
+    # -- registrants
+    @command
+    def enrol(
+        self,
+        name: str,
+        email: str,
+        disciplines: list[str],
+        background_answers: dict[str, str] | None = None,
+        listing: str = "listed",
+    ) -> UUID:
+        name = _text("name", name, max_length=MAX_NAME)
+        email = self._check_email(email)
+        disciplines = self._check_disciplines(disciplines)
+        answers = background.check_answers(background_answers)
+        if listing not in LISTINGS:
+            raise InvalidInput("listing", "expected one of " + ", ".join(LISTINGS))
+        registrant_id = self._new_id()
+        self.vault.create_key(registrant_id)
+        registrant = Registrant(
+            id=registrant_id,
+            name=self.vault.seal(registrant_id, name),
+            email=self.vault.seal(registrant_id, email),
+            disciplines=disciplines,
+            background=self.vault.seal_json(registrant_id, answers),
+            listing=listing,
+            occurred_at=self._now(),
+        )
+        self._commit(registrant)
+        return registrant.id
+
+    def _check_email(self, email: Any) -> str:
+        email = _text("email", email, max_length=254)
+        if not EMAIL.match(email):
+            raise InvalidInput("email", f"{email!r} is not an email address")
+        return email
+
+    def _check_disciplines(self, disciplines: Any) -> list[str]:
+        if not isinstance(disciplines, list) or not disciplines:
+            raise InvalidInput("disciplines", "give at least one discipline")
+        for code in disciplines:
+            try:
+                self.framework.discipline(code)
+            except Exception as error:
+                raise InvalidInput("disciplines", str(error)) from None
+        return sorted(set(disciplines))
+
+    @command
+    def change_details(
+        self, registrant_id: UUID, *, name: str | None = None, email: str | None = None,
+        disciplines: list[str] | None = None, listing: str | None = None,
+    ) -> None:
+        registrant = self._get(Registrant, registrant_id, "registrant")
+        changes: dict[str, Any] = {}
+        if name is not None:
+            changes["name"] = self._seal(registrant_id, "name", _text("name", name, max_length=MAX_NAME))
+        if email is not None:
+            changes["email"] = self._seal(registrant_id, "email", self._check_email(email))
+        if disciplines is not None:
+            changes["disciplines"] = self._check_disciplines(disciplines)
+        if listing is not None:
+            if listing not in LISTINGS:
+                raise InvalidInput("listing", "expected one of " + ", ".join(LISTINGS))
+            changes["listing"] = listing
+        registrant.change_details(changes, occurred_at=self._now())
+        self._commit(registrant)
+
+    @command
+    def answer_background(self, registrant_id: UUID, answers: dict[str, str] | None) -> None:
+        registrant = self._get(Registrant, registrant_id, "registrant")
+        sealed = self.vault.seal_json(registrant_id, background.check_answers(answers)) if not registrant.erased \
+            else None
+        registrant.answer_background(sealed, occurred_at=self._now())
+        self._commit(registrant)
+
+    @command
+    def erase(self, registrant_id: UUID, by: str) -> None:
+        """Crypto-shredding: record the erasure, then destroy the registrant's data key."""
+        registrant = self._get(Registrant, registrant_id, "registrant")
+        registrant.erase(by=by, occurred_at=self._now())
+        self._commit(registrant)
+        self._after_save(lambda: self.vault.shred(registrant_id))
+
+    # -- assessors
+    @command
+    def appoint_assessor(self, name: str, registrant_id: UUID | None = None) -> UUID:
+        name = _text("name", name, max_length=MAX_NAME)
+        if registrant_id is not None:
+            self._get(Registrant, registrant_id, "registrant")
+        assessor_id = self._new_id()
+        self.vault.create_key(assessor_id)
+        assessor = Assessor(id=assessor_id, name=self.vault.seal(assessor_id, name), registrant_id=registrant_id,
+                            occurred_at=self._now())
+        self._commit(assessor)
+        return assessor.id
+
+    @command
+    def stand_down_assessor(self, assessor_id: UUID) -> None:
+        assessor = self._get(Assessor, assessor_id, "assessor")
+        assessor.stand_down(occurred_at=self._now())
+        self._commit(assessor)
+
+    # -- applications
+    def _registration_of(self, registrant_id: UUID) -> Registration | None:
+        try:
+            return self._get(Registration, Registration.id_for(registrant_id), "registration")
+        except NotFound:
+            return None
+
+    @command
+    def start_application(
+        self, registrant_id: UUID, level: str, route: str, *, qualification: dict[str, Any] | None = None,
+        experience: dict[str, Any] | None = None, open_application: UUID | None = None,
+    ) -> UUID:
+        """Start an application. ``open_application``: the applicant's current open application, if the caller
+        knows of one (the casework view does); starting a second open application is refused."""
+        registrant = self._get(Registrant, registrant_id, "registrant")
+        if registrant.erased:
+            raise RuleBroken("this registrant's personal data was erased; they cannot apply")
+        try:
+            wanted = self.framework.level(level)
+            self.framework.route(route)
+        except Exception as error:
+            raise InvalidInput("level" if "level" in str(error).lower() else "route", str(error)) from None
+        if open_application is not None and self._get(Application, open_application, "application").is_open:
+            raise RuleBroken("this registrant already has an open application; finish or withdraw it first")
+        registration = self._registration_of(registrant_id)
+        if registration is not None and registration.status in ("registered", "suspended") and registration.level:
+            held = self.framework.level(registration.level)
+            if registration.status == "suspended":
+                raise RuleBroken("a suspended registrant cannot apply until the suspension is lifted")
+            if wanted.rank <= held.rank:
+                raise RuleBroken(f"already registered as {held.name}: apply for a higher level to upgrade")
+        qualification, experience = self._check_route_evidence(registrant_id, wanted, route, qualification,
+                                                               experience)
+        application = Application(
+            id=self._new_id(), registrant_id=registrant_id, level=level, route=route, qualification=qualification,
+            experience=experience, framework_version=self.framework.version, occurred_at=self._now(),
+        )
+        self._commit(application)
+        return application.id
+
+    def _check_route_evidence(self, registrant_id: UUID, level: Any, route: str, qualification: Any,
+                              experience: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        if route == "standard":
+            if not isinstance(qualification, dict):
+                raise InvalidInput("qualification", "the standard route needs a qualification: title, awarding "
+                                   "body and level")
+            q_level = qualification.get("level")
+            if not isinstance(q_level, int) or isinstance(q_level, bool) or not 1 <= q_level <= 8:
+                raise InvalidInput("qualification.level", "give the qualification's level as a number from 1 to 8")
+            needed = int(str(level.qualification_level).split("-")[0].split("–")[0].strip() or 0)
+            if q_level < needed:
+                raise RuleBroken(f"{level.name} needs a qualification at level {needed} or above; this one is "
+                                 f"level {q_level}: apply by the equivalency route or for a lower level")
+            return {"title": _text("qualification.title", qualification.get("title"), max_length=300),
+                    "awarding_body": _text("qualification.awarding_body", qualification.get("awarding_body"),
+                                           max_length=300),
+                    "level": q_level}, None
+        if not isinstance(experience, dict):
+            raise InvalidInput("experience", "the equivalency route needs experience: years of practice, a "
+                               "portfolio and a referee")
+        years = experience.get("years")
+        if not isinstance(years, (int, float)) or isinstance(years, bool) or not 0 <= years <= 70:
+            raise InvalidInput("experience.years", "give the years of practice as a number")
+        if years < level.min_years_experience_equivalency:
+            raise RuleBroken(f"{level.name} by the equivalency route needs at least "
+                             f"{level.min_years_experience_equivalency} years of practice; {years} given")
+        portfolio = _text("experience.portfolio", experience.get("portfolio"), max_length=2000)
+        referee = _text("experience.referee_name", experience.get("referee_name"), max_length=MAX_NAME)
+        referee_email = self._check_email(experience.get("referee_email"))
+        return None, {
+            "years": years,
+            "portfolio": self._seal(registrant_id, "portfolio", portfolio),
+            "referee_name": self._seal(registrant_id, "referee_name", referee),
+            "referee_email": self._seal(registrant_id, "referee_email", referee_email),
+        }
+
+    def _required(self, application: Application) -> list[str]:
+        return [a.code for a in self.framework.required_areas(application.level)]
+
+    @command
+    def add_evidence(self, application_id: UUID, area: str, text: str) -> UUID:
+        application = self._get(Application, application_id, "application")
+        text = _text("text", text)
+        evidence_id = self._new_id()
+        application.add_evidence(evidence_id, area, self._seal(application.registrant_id, "text", text),
+                                 self._required(application), occurred_at=self._now())
+        self._commit(application)
+        return evidence_id
+
+    @command
+    def submit_application(self, application_id: UUID) -> None:
+        application = self._get(Application, application_id, "application")
+        application.submit(self._required(application), occurred_at=self._now())
+        self._commit(application)
+
+    @command
+    def withdraw_application(self, application_id: UUID) -> None:
+        application = self._get(Application, application_id, "application")
+        application.withdraw(occurred_at=self._now())
+        self._commit(application)
+
+    @command
+    def assign_assessor(self, application_id: UUID, assessor_id: UUID, declaration: str) -> None:
+        application = self._get(Application, application_id, "application")
+        assessor = self._get(Assessor, assessor_id, "assessor")
+        if not assessor.active:
+            raise RuleBroken("this assessor has stood down")
+        if assessor.registrant_id is not None:
+            if assessor.registrant_id == application.registrant_id:
+                raise RuleBroken("an assessor never assesses their own application")
+            registration = self._registration_of(assessor.registrant_id)
+            if registration is None or registration.status != "registered" or registration.level is None:
+                raise RuleBroken("an assessor who is a registrant must be currently registered")
+            held, wanted = self.framework.level(registration.level), self.framework.level(application.level)
+            if held.rank < wanted.rank:
+                raise RuleBroken(f"an assessor registered as {held.code} cannot assess an application for "
+                                 f"{wanted.code}: they must be registered at or above the level they assess")
+        application.assign_assessor(assessor_id, _text("declaration", declaration, max_length=2000),
+                                    self.framework.rules, occurred_at=self._now())
+        self._commit(application)
+
+    @command
+    def confirm_referee(self, application_id: UUID, confirmed: bool) -> None:
+        application = self._get(Application, application_id, "application")
+        application.confirm_referee(bool(confirmed), occurred_at=self._now())
+        self._commit(application)
+
+    @command
+    def record_discussion(self, application_id: UUID, held_on: date, notes: str | None = None) -> None:
+        application = self._get(Application, application_id, "application")
+        if held_on > self._today():
+            raise InvalidInput("held_on", "the professional discussion cannot be dated in the future")
+        sealed = self._seal(application.registrant_id, "notes", _text("notes", notes, required=False) or None)
+        application.record_discussion(held_on, list(application.assessors), sealed, self.framework.rules,
+                                      occurred_at=self._now())
+        self._commit(application)
+
+    @command
+    def record_assessment(self, application_id: UUID, assessor_id: UUID, judgements: dict[str, str],
+                          recommendation: str, feedback: str | None = None) -> None:
+        application = self._get(Application, application_id, "application")
+        if not isinstance(judgements, dict):
+            raise InvalidInput("judgements", "give a judgement for each competency area")
+        sealed = self._seal(application.registrant_id, "feedback",
+                            _text("feedback", feedback, required=False) or None)
+        application.record_assessment(assessor_id, judgements, recommendation, sealed, self._required(application),
+                                      self.framework.rules, occurred_at=self._now())
+        self._commit(application)
+
+    @command
+    def request_information(self, application_id: UUID, request: str, by: str) -> None:
+        application = self._get(Application, application_id, "application")
+        sealed = self._seal(application.registrant_id, "request", _text("request", request))
+        application.request_information(sealed, by, occurred_at=self._now())
+        self._commit(application)
+
+    @command
+    def decide(self, application_id: UUID, outcome: str, reasons: str, by: str) -> str | None:
+        """Decide an application. An award opens (or raises) the registration in the same save; returns its
+        registration number."""
+        application = self._get(Application, application_id, "application")
+        reasons = _text("reasons", reasons, required=False)
+        if outcome == "award":
+            self._check_can_award(application)
+        application.decide(outcome, reasons, by, self._today(), self.framework.rules, occurred_at=self._now())
+        if outcome != "award":
+            self._commit(application)
+            return None
+        return self._award(application)
+
+    @command
+    def appeal(self, application_id: UUID, grounds: str) -> None:
+        application = self._get(Application, application_id, "application")
+        sealed = self._seal(application.registrant_id, "grounds", _text("grounds", grounds))
+        application.appeal(sealed, self._today(), self.framework.rules, occurred_at=self._now())
+        self._commit(application)
+
+    @command
+    def decide_appeal(self, application_id: UUID, upheld: bool, reasons: str, by: str,
+                      remedy: str | None = None) -> str | None:
+        application = self._get(Application, application_id, "application")
+        if upheld and remedy == "award":
+            self._check_can_award(application)
+        application.decide_appeal(bool(upheld), remedy, _text("reasons", reasons, required=False), by,
+                                  self._today(), occurred_at=self._now())
+        if upheld and remedy == "award":
+            return self._award(application)
+        self._commit(application)
+        return None
+
+    def _check_can_award(self, application: Application) -> None:
+        """The registration side of an award, checked before the application records its decision."""
+        registration = self._registration_of(application.registrant_id)
+        if registration is None or registration.level is None:
+            return
+        if registration.status == "suspended":
+            raise RuleBroken("a suspended registration cannot be awarded a level until the suspension is lifted")
+        held, wanted = self.framework.level(registration.level), self.framework.level(application.level)
+        if registration.status == "registered" and wanted.rank <= held.rank:
+            raise RuleBroken(f"already registered as {held.name}: the award must be a higher level")
+
+    def _award(self, application: Application) -> str:
+        """The level is awarded: open the registration (claiming a fresh number) or raise its level."""
+        today, now = self._today(), self._now()
+        level = self.framework.level(application.level)
+        registration = self._registration_of(application.registrant_id)
+        to_save: list[Aggregate] = [application]
+        if registration is None:
+            number, claim_id = self._free_number()
+            registration = Registration(registrant_id=application.registrant_id, number=number, occurred_at=now)
+            to_save.append(RegistrationNumberClaim(number=number, registration_id=registration.id,
+                                                   occurred_at=now))
+        current = self.framework.level(registration.level).rank if registration.level else None
+        registration.award_level(level.code, level.rank, current, application.id, today, self.framework.rules,
+                                 self.framework.version, occurred_at=now)
+        to_save.append(registration)
+        self._commit(*to_save)
+        return registration.number
+
+    def _free_number(self) -> tuple[str, UUID]:
+        while True:
+            number = regnumber.format_number(self.rng.randint(1, 9_999_999))
+            claim_id = RegistrationNumberClaim.id_for(number)
+            if not self._exists(claim_id):
+                return number, claim_id
+
+    # -- registrations
+    def _live_registration(self, registrant_id: UUID) -> Registration:
+        registration = self._registration_of(registrant_id)
+        if registration is None:
+            raise NotFound(f"registrant {registrant_id} holds no registration")
+        return registration
+
+    @command
+    def record_ppd(self, registrant_id: UUID, on: date, category: str, hours: float, areas: list[str],
+                   learned: str, impact: str) -> UUID:
+        registration = self._live_registration(registrant_id)
+        if not isinstance(hours, (int, float)) or isinstance(hours, bool):
+            raise InvalidInput("hours", "give the hours as a number")
+        if not isinstance(areas, list):
+            raise InvalidInput("areas", "give a list of competency area codes")
+        activity_id = self._new_id()
+        registration.record_ppd(
+            activity_id, on, category, hours, areas,
+            self._seal(registrant_id, "learned", _text("learned", learned)),
+            self._seal(registrant_id, "impact", _text("impact", impact)),
+            self._today(), self.framework.rules, {a.code for a in self.framework.areas}, occurred_at=self._now(),
+        )
+        self._commit(registration)
+        return activity_id
+
+    @command
+    def submit_renewal(self, registrant_id: UUID, declaration: str = "I declare that my PPD record is true and "
+                       "complete and that I continue to practise to the standard of my level.") -> None:
+        registration = self._live_registration(registrant_id)
+        registration.submit_renewal(_text("declaration", declaration, max_length=2000), self._today(),
+                                    self.framework.rules, occurred_at=self._now())
+        self._commit(registration)
+
+    @command
+    def renew(self, registrant_id: UUID, by: str) -> date:
+        registration = self._live_registration(registrant_id)
+        registration.renew(by, self.framework.rules, self.framework.version, occurred_at=self._now())
+        self._commit(registration)
+        assert registration.valid_until is not None
+        return registration.valid_until
+
+    @command
+    def lapse(self, registrant_id: UUID) -> None:
+        registration = self._live_registration(registrant_id)
+        registration.lapse(self._today(), self.framework.rules, occurred_at=self._now())
+        self._commit(registration)
+
+    @command
+    def suspend(self, registrant_id: UUID, reason: str, by: str, until: date | None = None) -> None:
+        registration = self._live_registration(registrant_id)
+        registration.suspend(_text("reason", reason, max_length=2000), until, self._today(), by,
+                             occurred_at=self._now())
+        self._commit(registration)
+
+    @command
+    def lift_suspension(self, registrant_id: UUID, by: str) -> None:
+        registration = self._live_registration(registrant_id)
+        registration.lift_suspension(self._today(), by, occurred_at=self._now())
+        self._commit(registration)
+
+    @command
+    def remove(self, registrant_id: UUID, reason: str, by: str) -> None:
+        registration = self._live_registration(registrant_id)
+        registration.remove(_text("reason", reason, max_length=2000), self._today(), by, occurred_at=self._now())
+        self._commit(registration)
+
+    @command
+    def resign(self, registrant_id: UUID) -> None:
+        registration = self._live_registration(registrant_id)
+        registration.resign(self._today(), occurred_at=self._now())
+        self._commit(registration)
+
+    @command
+    def reinstate(self, registrant_id: UUID, by: str) -> date:
+        registration = self._live_registration(registrant_id)
+        registration.reinstate(self._today(), by, self.framework.rules, self.framework.version,
+                               occurred_at=self._now())
+        self._commit(registration)
+        assert registration.valid_until is not None
+        return registration.valid_until
+
+    # -- aggregate queries
+    def registrant(self, registrant_id: UUID) -> Registrant:
+        return self._get(Registrant, registrant_id, "registrant")
+
+    def application(self, application_id: UUID) -> Application:
+        return self._get(Application, application_id, "application")
+
+    def assessor(self, assessor_id: UUID) -> Assessor:
+        return self._get(Assessor, assessor_id, "assessor")
+
+    def registration(self, registrant_id: UUID) -> Registration:
+        return self._live_registration(registrant_id)
+
+    def registrant_by_number(self, number: str) -> UUID:
+        """The registrant holding a registration number (typed by a person: the check digits are checked)."""
+        try:
+            canonical = regnumber.parse_number(number)
+        except regnumber.InvalidRegistrationNumber as error:
+            raise InvalidInput("registration_number", str(error)) from None
+        try:
+            claim = self._get(RegistrationNumberClaim, RegistrationNumberClaim.id_for(canonical), "registration")
+        except NotFound:
+            raise NotFound(f"no registration numbered {canonical}") from None
+        return self._get(Registration, claim.registration_id, "registration").registrant_id
+
+    def resolve_registrant(self, number_or_id: str) -> UUID:
+        """A registrant from a registration number or a registrant id, as typed on the command line."""
+        if regnumber.looks_like_number(number_or_id):
+            return self.registrant_by_number(number_or_id)
+        try:
+            registrant_id = UUID(number_or_id.strip())
+        except ValueError:
+            raise InvalidInput("registrant", f"{number_or_id!r} is neither a registration number nor an id") from None
+        self._get(Registrant, registrant_id, "registrant")
+        return registrant_id

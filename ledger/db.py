@@ -1,0 +1,62 @@
+"""One database per register: the event store (the eventsourcing library's own sqlite or postgres module) and the
+read models (SQLAlchemy tables) live in the same database, named by ``REGLEDGER_DATABASE_URL``."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import Engine, MetaData, create_engine, event
+
+metadata = MetaData()
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def event_store_env(database_url: str) -> dict[str, str]:
+    """The eventsourcing library's environment for this database."""
+    if database_url.startswith("sqlite"):
+        path = database_url.split("///", 1)[1]
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": str(SQLITE_BUSY_TIMEOUT_SECONDS),
+        }
+    if database_url.startswith(("postgresql", "postgres")):
+        parts = urlsplit(database_url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parts.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_MAX_OVERFLOW": "10",
+        }
+    raise ValueError(
+        f"unsupported database URL {database_url!r}: use sqlite:///path/to/file.db or postgresql://user@host/db"
+    )
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    if database_url.startswith("postgres://"):
+        return "postgresql+psycopg://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return database_url
+
+
+def make_engine(database_url: str) -> Engine:
+    url = sqlalchemy_url(database_url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

@@ -1,0 +1,406 @@
+"""``regledger demo``: a realistic body over some years, driven through the Ledger's own commands.
+
+People enrol, apply by both routes at all three levels, are assessed by two assessors, are awarded, deferred or
+rejected, appeal, upgrade, log PPD, renew or lapse, are suspended, removed, resign, are reinstated; one asks to be
+erased. The same seed gives the same history. Commands run in batches (one transaction per batch) so a large
+simulation imports quickly; every rule is still checked by the commands.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+from ledger.clock import SettableClock, add_months
+from ledger.commands import Ledger
+from ledger.errors import LedgerError
+
+FIRST = ["Aisha", "Ben", "Chloe", "Dev", "Ella", "Femi", "Grace", "Harun", "Isla", "Jamal", "Kasia", "Liam", "Maya",
+         "Niamh", "Owen", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Vik", "Wren", "Xander", "Yasmin", "Zac",
+         "Alfie", "Bea", "Callum", "Dina", "Eilidh", "Finn", "Gwen", "Hamza", "Ife", "Jess", "Kofi", "Lowri"]
+LAST = ["Adeyemi", "Brown", "Chen", "Davies", "Evans", "Fraser", "Ghosh", "Hughes", "Iqbal", "Jones", "Khan",
+        "Lewis", "MacLeod", "Nowak", "O'Brien", "Patel", "Quigley", "Roberts", "Singh", "Thomas", "Usman",
+        "Vaughan", "Williams", "Xu", "Young", "Zielinski", "Okafor", "Campbell", "Murphy", "Kaur", "Wilson"]
+QUALIFICATIONS = {3: "Level 3 Extended Diploma in Creative Media Production", 4: "Higher National Certificate in "
+                  "Technical Theatre", 5: "Foundation Degree in Production Arts", 6: "BA (Hons) Technical Arts "
+                  "and Special Effects", 7: "MA Sound Design"}
+BODIES = ["Pearson", "UAL Awarding Body", "NCFE", "a UK university", "City & Guilds"]
+EVIDENCE = "Portfolio item and reflective account showing how I meet this standard on recent productions."
+
+
+@dataclass
+class DemoResult:
+    registrants: int
+    years: int
+    seed: int
+    started: date
+    ended: date
+    commands: int = 0
+    refused: int = 0
+    refusals: list[str] = field(default_factory=list)
+    events: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Person:
+    registrant_id: UUID
+    band_weight: float  # socio-economic tilt of this person's chances (demo realism only)
+    application: UUID | None = None
+    level: str | None = None
+    registered: bool = False
+    assessors: list[UUID] = field(default_factory=list)
+
+
+class Demo:
+    def __init__(self, ledger: Ledger, clock: SettableClock, registrants: int, years: int, seed: int,
+                 end: date) -> None:
+        self.ledger, self.clock = ledger, clock
+        self.rng = random.Random(seed)
+        self.framework = ledger.framework
+        self.end = end
+        self.start = end - timedelta(days=365 * years)
+        self.result = DemoResult(registrants, years, seed, self.start, end)
+        self.agenda: list[tuple[int, int, Callable[..., Any], tuple[Any, ...]]] = []
+        self.seq = itertools.count()
+        self.assessors: list[UUID] = []
+        self.erased_one = False
+        self.disciplines = [d.code for d in self.framework.disciplines]
+        self.levels = [level.code for level in self.framework.levels]
+        self.rules = self.framework.rules
+
+    # -- scheduling
+    def at(self, day: date, action: Callable[..., Any], *args: Any) -> None:
+        if day <= self.end:
+            heapq.heappush(self.agenda, (day.toordinal(), next(self.seq), action, args))
+
+    def later(self, low: int, high: int) -> date:
+        return self.clock.today() + timedelta(days=self.rng.randint(low, high))
+
+    def run(self, progress: Callable[[int, int], None] | None = None, batch_size: int = 2000) -> DemoResult:
+        self.clock.set(self.start)
+        for i in range(max(4, self.result.registrants // 40)):
+            self.at(self.start, self.appoint_assessor, i)
+        enrol_span = max(1, (self.end - self.start).days - 120)
+        for _ in range(self.result.registrants):
+            self.at(self.start + timedelta(days=self.rng.randrange(enrol_span)), self.enrol)
+        total_days = (self.end - self.start).days
+        done_in_batch = 0
+        batch = self.ledger.batch()
+        batch.__enter__()
+        try:
+            while self.agenda:
+                ordinal, _, action, args = heapq.heappop(self.agenda)
+                day = date.fromordinal(ordinal)
+                if day != self.clock.today():
+                    self.clock.set(datetime.combine(day, time(9), timezone.utc))
+                    if progress:
+                        progress((day - self.start).days, total_days)
+                else:
+                    self.clock.advance(timedelta(seconds=1))
+                try:
+                    self.result.commands += 1
+                    action(*args)
+                except LedgerError as error:
+                    self.result.refused += 1
+                    if len(self.result.refusals) < 20:
+                        self.result.refusals.append(f"{day} {action.__name__}: {error}")
+                done_in_batch += 1
+                if done_in_batch >= batch_size:
+                    batch.__exit__(None, None, None)
+                    batch = self.ledger.batch()
+                    batch.__enter__()
+                    done_in_batch = 0
+        except BaseException as error:
+            batch.__exit__(type(error), error, error.__traceback__)
+            raise
+        batch.__exit__(None, None, None)
+        if not self.erased_one and self.result.registrants:
+            self.erase_someone()
+        if progress:
+            progress(total_days, total_days)
+        return self.result
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    # -- the story of one person
+    def appoint_assessor(self, i: int) -> None:
+        name = f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)} (assessor {i + 1})"
+        self.assessors.append(self.ledger.appoint_assessor(name))
+
+    def enrol(self) -> None:
+        rng = self.rng
+        answers = None
+        band_weight = 0.0
+        if rng.random() < 0.72:
+            occupation = rng.choices(
+                ["professional", "manager", "clerical", "small_business", "technical_craft", "routine",
+                 "unemployed", "other", "prefer_not_to_say"], [26, 16, 9, 8, 12, 14, 3, 6, 6])[0]
+            band_weight = {"professional": 0.03, "manager": 0.03, "routine": -0.04, "unemployed": -0.05,
+                           "technical_craft": -0.02}.get(occupation, 0.0)
+            answers = {"parental_occupation_14": occupation,
+                       "school_type": rng.choice(["state", "state", "state", "independent", "prefer_not_to_say"]),
+                       "free_school_meals": rng.choice(["no", "no", "yes", "dont_know"]),
+                       "parental_degree": rng.choice(["no", "yes", "dont_know"])}
+        registrant_id = self.ledger.enrol(
+            name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            email=f"person{rng.randrange(10**9)}@example.org",
+            disciplines=sorted(rng.sample(self.disciplines, rng.choice([1, 1, 2]))),
+            background_answers=answers,
+            listing="listed" if rng.random() < 0.9 else "verify-only",
+        )
+        person = Person(registrant_id, band_weight)
+        level = rng.choices(self.levels, [60, 30, 10])[0]
+        self.at(self.clock.today(), self.apply, person, level)
+
+    def apply(self, person: Person, level: str) -> None:
+        rng = self.rng
+        route = "standard" if rng.random() < 0.55 else "equivalency"
+        spec = self.framework.level(level)
+        if route == "standard":
+            needed = int(re.match(r"\d+", str(spec.qualification_level)).group())  # type: ignore[union-attr]
+            q_level = min(7, needed + rng.choice([0, 0, 1]))
+            kwargs: dict[str, Any] = {"qualification": {"title": QUALIFICATIONS[q_level], "level": q_level,
+                                                        "awarding_body": rng.choice(BODIES)}}
+        else:
+            kwargs = {"experience": {"years": spec.min_years_experience_equivalency + rng.randint(0, 8),
+                                     "portfolio": "https://portfolio.example.org/" + str(rng.randrange(10**6)),
+                                     "referee_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                                     "referee_email": f"referee{rng.randrange(10**6)}@example.org"}}
+        person.application = self.ledger.start_application(person.registrant_id, level, route, **kwargs)
+        person.level = level
+        for area in self.framework.required_areas(level):
+            self.ledger.add_evidence(person.application, area.code, EVIDENCE)
+        if rng.random() < 0.03:
+            self.at(self.later(3, 20), self.withdraw, person)
+        else:
+            self.at(self.later(3, 25), self.submit, person)
+
+    def withdraw(self, person: Person) -> None:
+        assert person.application
+        self.ledger.withdraw_application(person.application)
+
+    def submit(self, person: Person) -> None:
+        assert person.application
+        self.ledger.submit_application(person.application)
+        self.at(self.later(2, 10), self.assign, person)
+
+    def assign(self, person: Person) -> None:
+        assert person.application
+        person.assessors = self.rng.sample(self.assessors, 2)
+        for assessor in person.assessors:
+            self.ledger.assign_assessor(person.application, assessor, "I have no conflict of interest with this "
+                                        "applicant.")
+        application = self.ledger.application(person.application)
+        if application.route == "equivalency":
+            self.at(self.later(5, 15), self.referee, person)
+            self.at(self.later(14, 30), self.discussion, person)
+        if self.chance(0.08):
+            self.at(self.later(5, 15), self.request_information, person)
+        else:
+            self.at(self.later(20, 45), self.assess, person)
+
+    def request_information(self, person: Person) -> None:
+        assert person.application
+        self.ledger.request_information(person.application, "Please add a recent example with dates.", "registrar")
+        self.at(self.later(5, 20), self.provide_information, person)
+
+    def provide_information(self, person: Person) -> None:
+        assert person.application
+        self.ledger.add_evidence(person.application, "A", EVIDENCE + " (further example)")
+        self.ledger.submit_application(person.application)
+        self.at(self.later(20, 40), self.assess, person)
+
+    def referee(self, person: Person) -> None:
+        assert person.application
+        self.ledger.confirm_referee(person.application, self.rng.random() < 0.96)
+
+    def discussion(self, person: Person) -> None:
+        assert person.application
+        self.ledger.record_discussion(person.application, self.clock.today(), "Discussion of portfolio.")
+
+    def assess(self, person: Person) -> None:
+        assert person.application
+        application = self.ledger.application(person.application)
+        award_rate = (0.78 if application.route == "standard" else 0.72) + person.band_weight
+        if application.route == "equivalency" and (not application.discussion_held or
+                                                   application.referee_confirmed is None):
+            self.at(self.later(3, 10), self.assess, person)  # wait for the discussion and the referee
+            return
+        if application.route == "equivalency" and not application.referee_confirmed:
+            award_rate = 0.0
+        roll = self.rng.random()
+        plan = "award" if roll < award_rate else ("defer" if roll < award_rate + (1 - award_rate) * 0.6 else "reject")
+        areas = [a.code for a in self.framework.required_areas(application.level)]
+        for assessor in person.assessors:
+            judgements = {a: ("met" if plan == "award" or self.rng.random() < 0.6 else "partly_met") for a in areas}
+            if plan != "award":
+                judgements[self.rng.choice(areas)] = "not_met" if plan == "reject" else "partly_met"
+            self.ledger.record_assessment(person.application, assessor, judgements, plan,
+                                          "Clear evidence for most areas." if plan == "award" else
+                                          "Evidence is thin in places; see the areas marked.")
+        self.at(self.later(3, 14), self.decide, person, plan)
+
+    def decide(self, person: Person, plan: str) -> None:
+        assert person.application
+        reasons = "" if plan == "award" else "The evidence does not yet show the standard in every area."
+        self.ledger.decide(person.application, plan, reasons, "registrar")
+        if plan == "award":
+            self.awarded(person)
+        elif plan == "reject" and self.chance(0.35):
+            self.at(self.later(5, 25), self.appeal, person)
+        elif self.chance(0.6):
+            self.at(self.later(60, 150), self.apply, person, person.level)
+
+    def appeal(self, person: Person) -> None:
+        assert person.application
+        self.ledger.appeal(person.application, "The assessors did not consider my portfolio of touring work.")
+        self.at(self.later(14, 27), self.decide_appeal, person)
+
+    def decide_appeal(self, person: Person) -> None:
+        assert person.application
+        roll = self.rng.random()
+        if roll < 0.2:
+            self.ledger.decide_appeal(person.application, True, "The evidence was not fully considered.",
+                                      "appeals panel", remedy="award")
+            self.awarded(person)
+        elif roll < 0.4:
+            self.ledger.decide_appeal(person.application, True, "A fresh assessment is needed.", "appeals panel",
+                                      remedy="reassess")
+            self.at(self.later(3, 10), self.assign, person)
+        else:
+            self.ledger.decide_appeal(person.application, False, "The decision was reasonable.", "appeals panel")
+
+    def awarded(self, person: Person) -> None:
+        first_award = not person.registered
+        person.registered = True
+        if first_award:
+            self.schedule_year(person)
+        self.at(self.later(400, 800) if self.chance(0.25) else self.end + timedelta(days=1), self.upgrade, person)
+
+    def schedule_year(self, person: Person) -> None:
+        """PPD through the year, then renewal (or not) as the due date comes round."""
+        registration = self.ledger.registration(person.registrant_id)
+        assert registration.valid_until
+        due = registration.valid_until
+        for category in self.rng.sample(self.rules.ppd_categories, self.rng.randint(3, 5)):
+            self.at(self.later(20, 300), self.ppd, person, category)
+        roll = self.rng.random()
+        if roll < 0.012:
+            self.at(self.later(30, 300), self.suspend, person)
+        elif roll < 0.022:
+            self.at(self.later(30, 300), self.resign, person)
+        if self.chance(0.86):
+            self.at(due - timedelta(days=self.rng.randint(5, 80)), self.submit_renewal, person)
+        else:
+            self.at(due + timedelta(days=self.rules.grace_days + 1 + self.rng.randint(0, 5)), self.lapse, person)
+
+    def ppd(self, person: Person, category: str) -> None:
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status in ("removed", "resigned"):
+            return
+        areas = self.rng.sample([a.code for a in self.framework.areas], 2)
+        self.ledger.record_ppd(person.registrant_id, self.clock.today(), category,
+                               self.rng.choice([2, 3.5, 6, 7, 12, 21]), areas,
+                               "Learned a new console workflow.", "Cut changeover time on our shows.")
+
+    def submit_renewal(self, person: Person) -> None:
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status != "registered":
+            return
+        self.ledger.submit_renewal(person.registrant_id)
+        self.at(self.later(1, 10), self.renew, person)
+
+    def renew(self, person: Person) -> None:
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status != "registered" or registration.renewal_pending is None:
+            return
+        self.ledger.renew(person.registrant_id, "registrar")
+        self.schedule_year(person)
+
+    def lapse(self, person: Person) -> None:
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status != "registered" or registration.renewal_pending is not None:
+            return
+        if registration.valid_until and self.clock.today() <= registration.valid_until + timedelta(
+                days=self.rules.grace_days):
+            return
+        self.ledger.lapse(person.registrant_id)
+        if self.chance(0.35):
+            for category in self.rng.sample(self.rules.ppd_categories, 3):
+                self.at(self.later(10, 100), self.ppd, person, category)
+            self.at(self.later(110, 200), self.reinstate, person)
+
+    def reinstate(self, person: Person) -> None:
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status != "lapsed":
+            return
+        self.ledger.reinstate(person.registrant_id, "registrar")
+        self.schedule_year(person)
+
+    def suspend(self, person: Person) -> None:
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status != "registered":
+            return
+        until = self.later(30, 90)
+        self.ledger.suspend(person.registrant_id, "Complaint under investigation.", "registrar",
+                            until=until if self.chance(0.5) else None)
+        if self.chance(0.75):
+            self.at(until, self.lift, person)
+        else:
+            self.at(self.later(20, 60), self.remove, person)
+
+    def lift(self, person: Person) -> None:
+        if self.ledger.registration(person.registrant_id).status == "suspended":
+            self.ledger.lift_suspension(person.registrant_id, "registrar")
+
+    def remove(self, person: Person) -> None:
+        if self.ledger.registration(person.registrant_id).status != "removed":
+            self.ledger.remove(person.registrant_id, "Found in breach of the code of conduct.", "registrar")
+
+    def resign(self, person: Person) -> None:
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status not in ("registered", "lapsed"):
+            return
+        self.ledger.resign(person.registrant_id)
+        if not self.erased_one and self.chance(0.2):
+            self.erased_one = True
+            self.ledger.erase(person.registrant_id, "registrar")
+
+    def upgrade(self, person: Person) -> None:
+        registration = self.ledger.registration(person.registrant_id)
+        higher = self.framework.next_level(registration.level) if registration.level else None
+        if registration.status != "registered" or higher is None or registration.renewal_pending is not None:
+            return
+        application = self.ledger.application(person.application) if person.application else None
+        if application is not None and application.is_open:
+            return
+        self.apply(person, higher.code)
+
+    def erase_someone(self) -> None:
+        with self.ledger.batch():
+            registrant_id = self.ledger.enrol("Erin Erasure", "erin@example.org", [self.disciplines[0]])
+            self.ledger.erase(registrant_id, "registrar")
+        self.erased_one = True
+
+
+def run_demo(ledger: Ledger, clock: SettableClock, *, registrants: int = 300, years: int = 3, seed: int = 1,
+             end: date | None = None, progress: Callable[[int, int], None] | None = None,
+             batch_size: int = 2000) -> DemoResult:
+    import time as _time
+
+    started = _time.perf_counter()
+    before = ledger.recorder.max_notification_id() or 0
+    demo = Demo(ledger, clock, registrants, years, seed, end or clock.today())
+    result = demo.run(progress, batch_size=batch_size)
+    result.events = (ledger.recorder.max_notification_id() or 0) - before
+    result.seconds = _time.perf_counter() - started
+    return result

@@ -1,0 +1,10 @@
+"""Read models built from the events, and the runner that feeds them."""
+
+from ledger.projections.base import Projection
+from ledger.projections.casework import CaseworkProjection
+from ledger.projections.register import RegisterProjection
+from ledger.projections.renewals import RenewalsProjection
+
+ALL_PROJECTIONS: tuple[type[Projection], ...] = (RegisterProjection, CaseworkProjection, RenewalsProjection)
+
+__all__ = ["ALL_PROJECTIONS", "CaseworkProjection", "Projection", "RegisterProjection", "RenewalsProjection"]

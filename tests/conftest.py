@@ -1,0 +1,112 @@
+"""Shared fixtures: every store test runs on SQLite and on a real PostgreSQL server.
+
+The PostgreSQL tests use a database created for this test run (and dropped after it) on the server named by
+``REGLEDGER_TEST_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432/test``, whose server is used only to
+create the run's own database). Where no server answers, they skip and say why; ``.ci/run`` sets
+``REGLEDGER_TEST_REQUIRE=postgres,shared`` so that a skip there is a failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.clock import SettableClock
+from ledger.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+ADMIN_URL = os.environ.get("REGLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRED = {part.strip() for part in os.environ.get("REGLEDGER_TEST_REQUIRE", "").split(",") if part.strip()}
+MASTER_KEY = base64.b64encode(b"k" * 32).decode()
+
+
+def unavailable(part: str, reason: str) -> None:
+    """Skip with a reason, or fail where the run requires this part."""
+    if part in REQUIRED:
+        pytest.fail(f"{part} is required for this run (REGLEDGER_TEST_REQUIRE) but {reason}")
+    pytest.skip(reason)
+
+
+def shared_file(relative: str) -> Path:
+    path = SHARED / relative
+    if not path.exists():
+        unavailable("shared", f"../shared/{relative} is not here (a clone without the standards data)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A database of this test run's own on the PostgreSQL server; dropped at the end of the run."""
+    try:
+        import psycopg
+    except ImportError:
+        unavailable("postgres", "psycopg is not installed (pip install -e '.[test]')")
+    try:
+        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
+    except Exception as error:  # noqa: BLE001
+        unavailable("postgres", f"no PostgreSQL server at {ADMIN_URL}: {error}".strip())
+    name = f"regledger_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _reset_postgres(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'regledger.db'}"
+    url = request.getfixturevalue("postgres_server")
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, master_key=MASTER_KEY)
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(date(2026, 1, 5))
+
+
+@pytest.fixture
+def make_ledger(settings: Settings, clock: SettableClock) -> Iterator[Callable[..., Any]]:
+    from ledger.commands import Ledger
+
+    made: list[Any] = []
+
+    def make(**kwargs: Any) -> Any:
+        kwargs.setdefault("clock", clock)
+        ledger = Ledger(kwargs.pop("settings", settings), **kwargs)
+        made.append(ledger)
+        return ledger
+
+    yield make
+    for ledger in made:
+        ledger.close()
+
+
+@pytest.fixture
+def ledger(make_ledger: Callable[..., Any]) -> Any:
+    return make_ledger()

@@ -1,0 +1,1 @@
+"""Verify a regledger credential offline. Imports nothing from ledger or credentials."""
