@@ -225,6 +225,9 @@ class Demo:
 
     def discussion(self, person: Person) -> None:
         assert person.application
+        if self.ledger.application(person.application).status != "submitted":
+            self.at(self.later(5, 15), self.discussion, person)  # once the information asked for is in
+            return
         self.ledger.record_discussion(person.application, self.clock.today(), "Discussion of portfolio.")
 
     def assess(self, person: Person) -> None:
@@ -251,6 +254,9 @@ class Demo:
 
     def decide(self, person: Person, plan: str) -> None:
         assert person.application
+        if plan == "award" and self.held_status(person) == "suspended":
+            self.at(self.later(20, 40), self.decide, person, plan)  # on hold until the suspension is resolved
+            return
         reasons = "" if plan == "award" else "The evidence does not yet show the standard in every area."
         self.ledger.decide(person.application, plan, reasons, "registrar")
         if plan == "award":
@@ -259,6 +265,9 @@ class Demo:
             self.at(self.later(5, 25), self.appeal, person)
         elif self.chance(0.6):
             self.at(self.later(60, 150), self.apply, person, person.level)
+
+    def held_status(self, person: Person) -> str | None:
+        return self.ledger.registration(person.registrant_id).status if person.registered else None
 
     def appeal(self, person: Person) -> None:
         assert person.application
@@ -282,8 +291,7 @@ class Demo:
     def awarded(self, person: Person) -> None:
         first_award = not person.registered
         person.registered = True
-        if first_award:
-            self.schedule_year(person)
+        self.schedule_year(person)  # an upgrade starts a new renewal year too
         self.at(self.later(400, 800) if self.chance(0.25) else self.end + timedelta(days=1), self.upgrade, person)
 
     def schedule_year(self, person: Person) -> None:
@@ -291,15 +299,17 @@ class Demo:
         registration = self.ledger.registration(person.registrant_id)
         assert registration.valid_until
         due = registration.valid_until
+        period_starts = max(self.clock.today(), add_months(due, -self.rules.renewal_period_months))
+        span = max(6, (due - period_starts).days - self.rules.renewal_window_days - 5)
         for category in self.rng.sample(self.rules.ppd_categories, self.rng.randint(3, 5)):
-            self.at(self.later(20, 300), self.ppd, person, category)
+            self.at(period_starts + timedelta(days=self.rng.randint(5, span)), self.ppd, person, category)
         roll = self.rng.random()
         if roll < 0.012:
             self.at(self.later(30, 300), self.suspend, person)
         elif roll < 0.022:
             self.at(self.later(30, 300), self.resign, person)
         if self.chance(0.86):
-            self.at(due - timedelta(days=self.rng.randint(5, 80)), self.submit_renewal, person)
+            self.at(due - timedelta(days=self.rng.randint(5, 80)), self.submit_renewal, person, due)
         else:
             self.at(due + timedelta(days=self.rules.grace_days + 1 + self.rng.randint(0, 5)), self.lapse, person)
 
@@ -312,10 +322,10 @@ class Demo:
                                self.rng.choice([2, 3.5, 6, 7, 12, 21]), areas,
                                "Learned a new console workflow.", "Cut changeover time on our shows.")
 
-    def submit_renewal(self, person: Person) -> None:
+    def submit_renewal(self, person: Person, due: date) -> None:
         registration = self.ledger.registration(person.registrant_id)
-        if registration.status != "registered":
-            return
+        if registration.status != "registered" or registration.valid_until != due:
+            return  # suspended, gone, or an upgrade moved the due date (and scheduled its own renewal)
         self.ledger.submit_renewal(person.registrant_id)
         self.at(self.later(1, 10), self.renew, person)
 
