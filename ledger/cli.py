@@ -78,6 +78,8 @@ def demo(
     seed: int = typer.Option(1, help="Random seed: the same seed gives the same history."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing (and say so) if the register already holds "
+                                  "events, instead of refusing."),
 ) -> None:
     """Simulate a realistic body: applications by both routes at all levels, decisions, appeals, upgrades,
     renewals, lapses, suspensions, removals, resignations and an erasure; then build the register."""
@@ -86,8 +88,12 @@ def demo(
     from ledger.projections.runner import ProjectionRunner
 
     clock = SettableClock(date.today())
-    ledger = _ledger(clock=clock, rng=None)
+    ledger = _ledger(clock=clock, rng=None, single_writer_cache=300_000)
     if ledger.recorder.max_notification_id():
+        if if_empty:
+            err.print(f"The register at {ledger.settings.database_url} already holds events: no demo data added.")
+            ledger.close()
+            return
         _fail(LedgerError(f"the database at {ledger.settings.database_url} already holds events; the demo only "
                           "fills an empty register (set REGLEDGER_DATABASE_URL to a new file)"))
     import random as _random

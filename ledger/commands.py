@@ -83,7 +83,11 @@ class Ledger(EventSourcedApplication[UUID]):
         engine: Engine | None = None,
         master_key: bytes | None = None,
         announce: Callable[[str], None] = lambda _: None,
+        single_writer_cache: int = 0,
     ) -> None:
+        """``single_writer_cache``: keep up to this many aggregates in memory between commands (the library's
+        aggregate cache, without fast-forwarding). Only for a process that is the sole writer, such as the demo
+        or a bulk import; a service sharing the database must leave it at 0."""
         self.settings = settings or Settings.from_env()
         if self.settings.is_sqlite:
             self.settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +99,11 @@ class Ledger(EventSourcedApplication[UUID]):
         self.vault = Vault(self.engine, master_key or load_master_key(self.settings, announce))
         self._local = threading.local()
         self.last_position = 0
-        super().__init__(env=event_store_env(self.settings.database_url))
+        env = event_store_env(self.settings.database_url)
+        if single_writer_cache:
+            env.update(AGGREGATE_CACHE_MAXSIZE=str(single_writer_cache), AGGREGATE_CACHE_FASTFORWARD="n",
+                       DEEPCOPY_FROM_AGGREGATE_CACHE="n")
+        super().__init__(env=env)
 
     # -- wiring the library
     def construct_env(self, name: str, env: Any = None) -> Environment:
