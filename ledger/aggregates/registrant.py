@@ -18,7 +18,22 @@ LISTINGS = (LISTED, VERIFY_ONLY)
 
 
 class Registrant(Aggregate):
-    @event("Enrolled")
+    class Enrolled(Aggregate.Created):
+        """Version 2 added the public-listing choice; version 1 enrolments were all listed."""
+
+        name: Sealed
+        email: Sealed
+        disciplines: list[str]
+        background: Sealed | None
+        listing: str
+        occurred_at: datetime
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["listing"] = LISTED
+
+    @event(Enrolled)
     def __init__(
         self,
         id: UUID,  # noqa: A002 - chosen by the Ledger (seeded in the demo); applied by the library

@@ -32,6 +32,7 @@ class ProjectionRunner:
         self._thread: threading.Thread | None = None
         self._subscription: Any = None
         self.error: BaseException | None = None
+        self._applied = 0
 
     # -- positions
     def positions(self) -> dict[str, int]:
@@ -49,9 +50,11 @@ class ProjectionRunner:
     # -- catching up
     def catch_up(self, progress: Progress | None = None, *, fail_after: int | None = None) -> int:
         """Apply every event not yet applied; returns how many events were read. ``fail_after`` is for tests:
-        raise after that many events have been applied inside a batch, as a crash would."""
+        raise part-way through the batch in which the projections have applied that many events, as a crash
+        would."""
         with self._lock:
             done = 0
+            self._applied = 0
             positions = self.positions()
             start = min(positions.values(), default=0)
             total = max(self.head() - start, 0)
@@ -76,7 +79,6 @@ class ProjectionRunner:
         last = notifications[-1].id
         with self.engine.begin() as conn:
             try:
-                applied = 0
                 for projection in self.projections:
                     position = positions[projection.name]
                     mine = [e for n, e in zip(notifications, events) if n.id > position and projection.handles(e)]
@@ -84,9 +86,9 @@ class ProjectionRunner:
                     projection.begin(conn)
                     for event in mine:
                         projection.apply(event)
-                        applied += 1
-                        if fail_after is not None and applied >= fail_after:
-                            raise RuntimeError(f"simulated crash after {applied} events")
+                        self._applied += 1
+                        if fail_after is not None and self._applied >= fail_after:
+                            raise RuntimeError(f"simulated crash after applying {self._applied} events")
                 for projection in self.projections:
                     projection.flush()
                 rows = [{"name": p.name, "position": max(last, positions[p.name])} for p in self.projections]

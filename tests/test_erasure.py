@@ -1,0 +1,70 @@
+"""Erasure by crypto-shredding: the events stay, the personal fields can never be read again."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ledger.errors import RuleBroken
+from ledger.projections.register import registrants, search_register
+from ledger.projections.runner import ProjectionRunner
+from tests.helpers import awarded, submitted
+
+
+def test_erasure_keeps_the_events_and_hides_the_person_for_good(ledger):
+    registrant, number = awarded(ledger, "Erin Private", email="erin@example.org")
+    runner = ProjectionRunner(ledger)
+    runner.catch_up()
+    events_before = ledger.recorder.max_notification_id()
+    raw_before = [e.state for e in ledger.recorder.select_events(registrant)]
+
+    ledger.erase(registrant, "registrar")
+
+    assert ledger.recorder.max_notification_id() == events_before + 1  # one Erased event, nothing rewritten
+    assert [e.state for e in ledger.recorder.select_events(registrant)][:-1] == raw_before
+    assert b"Erin" not in b"".join(raw_before)  # the name was sealed all along
+    assert ledger.vault.open(ledger.registrant(registrant).name) is None
+
+    runner.catch_up()
+    with ledger.engine.connect() as conn:
+        [entry] = search_register(conn, query=number)
+        assert entry["name"] == "[erased]" and entry["erased"] is True
+        assert search_register(conn, query="erin") == []
+    runner.rebuild()  # and a rebuild from the events cannot bring the name back
+    with ledger.engine.connect() as conn:
+        row = conn.execute(registrants.select()).mappings().one()
+        assert row["name"] is None and row["erased"] is True
+
+
+def test_nothing_personal_can_be_added_after_erasure(ledger):
+    registrant, _ = awarded(ledger, "Fay Gone")
+    ledger.erase(registrant, "registrar")
+    with pytest.raises(RuleBroken, match="erased"):
+        ledger.change_details(registrant, name="Fay Back")
+    with pytest.raises(RuleBroken, match="erased"):
+        ledger.record_ppd(registrant, ledger.clock.today(), "formal", 3, ["A"], "x", "y")
+    with pytest.raises(RuleBroken, match="already erased"):
+        ledger.erase(registrant, "registrar")
+
+
+def test_erasure_reaches_evidence_in_applications(ledger):
+    registrant, _ = awarded(ledger, "Gus Evidence")
+    application = submitted(ledger, registrant, "RCP")
+    [added] = [e for e in ledger.recorder.select_events(application) if b"EvidenceAdded" in e.topic.encode()][:1]
+    sealed = ledger.mapper.to_domain_event(added).text
+    assert ledger.vault.open(sealed) == "Evidence for A"
+    ledger.erase(registrant, "registrar")
+    assert ledger.vault.open(sealed) is None
+
+
+def test_a_second_ledger_process_sees_the_shredded_key(make_ledger):
+    first = make_ledger()
+    registrant, _ = awarded(first, "Hana Twice")
+    second = make_ledger()
+    name = second.registrant(registrant).name
+    assert second.vault.open(name) == "Hana Twice"
+    first.erase(registrant, "registrar")
+    third = make_ledger()
+    assert third.vault.open(name) is None
+    assert json.dumps(repr(name)).find("Hana") == -1
