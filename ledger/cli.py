@@ -20,7 +20,7 @@ from ledger.settings import Settings
 app = typer.Typer(help="regledger: the event-sourced register of creative-industries technicians.",
                   no_args_is_help=True, add_completion=False)
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _ledger(**kwargs: Any) -> Any:

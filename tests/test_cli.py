@@ -1,0 +1,70 @@
+"""The command line, as a new user runs it: demo, register, rebuild, framework, erase."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from ledger.cli import app
+from tests.conftest import MASTER_KEY
+
+
+def run(args, database_url, input=None):
+    result = CliRunner().invoke(app, args, env={"REGLEDGER_DATABASE_URL": database_url,
+                                                "REGLEDGER_MASTER_KEY": MASTER_KEY}, input=input)
+    return result
+
+
+def test_demo_register_rebuild_and_erase(database_url):
+    result = run(["demo", "--registrants", "80", "--years", "2", "--seed", "3", "--json"], database_url)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["events"] > 1000 and figures["refused"] == 0
+
+    again = run(["demo", "--registrants", "80"], database_url)
+    assert again.exit_code == 1 and "already holds events" in again.output
+    assert run(["demo", "--if-empty"], database_url).exit_code == 0
+
+    listing = json.loads(run(["register", "--json", "--limit", "1000"], database_url).stdout)
+    assert listing and {"registration_number", "name", "level", "status", "disciplines", "registered_since",
+                        "valid_until"} <= set(listing[0])
+    assert {e["level"] for e in listing} == {"RCT", "RCP", "ACP"}
+    assert {"registered", "lapsed"} <= {e["status"] for e in listing}
+
+    rebuilt = json.loads(run(["rebuild", "--json"], database_url).stdout)
+    assert rebuilt["events"] == figures["events"]
+    assert json.loads(run(["register", "--json", "--limit", "1000"], database_url).stdout) == listing
+
+    number = listing[0]["registration_number"]
+    erased = run(["erase", number, "--yes"], database_url)
+    assert erased.exit_code == 0, erased.output
+    [entry] = json.loads(run(["register", "--json", "--query", number], database_url).stdout)
+    assert entry["name"] == "[erased]"
+
+
+def test_same_seed_same_history(tmp_path):
+    def history(name):
+        url = f"sqlite:///{tmp_path / name}"
+        assert run(["demo", "--registrants", "40", "--years", "2", "--seed", "9", "--quiet"], url).exit_code == 0
+        return json.loads(run(["register", "--json", "--limit", "1000"], url).stdout)
+
+    assert history("one.db") == history("two.db")
+
+
+def test_bad_input_gets_a_clear_error(tmp_path):
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    bad_number = run(["register", "--query", "RG-0000001-00"], url)
+    assert bad_number.exit_code == 1 and "check digits" in bad_number.output
+    bad_level = run(["register", "--level", "XYZ"], url)
+    assert bad_level.exit_code == 1 and "Unknown level" in bad_level.output
+    nobody = run(["erase", "not-a-number", "--yes"], url)
+    assert nobody.exit_code == 1 and "neither a registration number nor an id" in nobody.output
+
+
+def test_framework_json_is_the_skills_list(tmp_path):
+    data = json.loads(run(["framework", "--json"], f"sqlite:///{tmp_path / 'r.db'}").stdout)
+    assert [lv["code"] for lv in data["levels"]] == ["RCT", "RCP", "ACP"]
+    entry = {c["area"] for c in data["levels"][0]["competencies"]}
+    assert entry == {"A", "B", "C", "D", "E"}  # leadership (F) is not required at entry
+    assert {c["area"] for c in data["levels"][1]["competencies"]} == {"A", "B", "C", "D", "E", "F"}
