@@ -98,6 +98,8 @@ class Ledger(EventSourcedApplication[UUID]):
         metadata.create_all(self.engine)
         self.vault = Vault(self.engine, master_key or load_master_key(self.settings, announce))
         self._local = threading.local()
+        # the single writer also remembers which ids it looked for and did not find
+        self._absent: set[UUID] | None = set() if single_writer_cache else None
         self.last_position = 0
         env = event_store_env(self.settings.database_url)
         if single_writer_cache:
@@ -162,9 +164,13 @@ class Ledger(EventSourcedApplication[UUID]):
         if batch is not None and aggregate_id in batch:
             found = batch[aggregate_id]
         else:
+            if self._absent is not None and aggregate_id in self._absent:
+                raise NotFound(f"no {what} with id {aggregate_id}")
             try:
                 found = self.repository.get(aggregate_id)
             except AggregateNotFoundError:
+                if self._absent is not None:
+                    self._absent.add(aggregate_id)
                 raise NotFound(f"no {what} with id {aggregate_id}") from None
             if batch is not None:
                 batch[aggregate_id] = found
@@ -174,9 +180,15 @@ class Ledger(EventSourcedApplication[UUID]):
 
     def _exists(self, aggregate_id: UUID) -> bool:
         batch = self._batch
-        return (batch is not None and aggregate_id in batch) or aggregate_id in self.repository
+        if batch is not None and aggregate_id in batch:
+            return True
+        if self._absent is not None and aggregate_id in self._absent:
+            return False
+        return aggregate_id in self.repository
 
     def _commit(self, *aggregates: Aggregate) -> None:
+        if self._absent is not None:
+            self._absent.difference_update(a.id for a in aggregates)
         batch = self._batch
         if batch is not None:
             for aggregate in aggregates:
@@ -316,10 +328,9 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def start_application(
         self, registrant_id: UUID, level: str, route: str, *, qualification: dict[str, Any] | None = None,
-        experience: dict[str, Any] | None = None, open_application: UUID | None = None,
+        experience: dict[str, Any] | None = None,
     ) -> UUID:
-        """Start an application. ``open_application``: the applicant's current open application, if the caller
-        knows of one (the casework view does); starting a second open application is refused."""
+        """Start an application for a level by a route. One open application per person at a time."""
         registrant = self._get(Registrant, registrant_id, "registrant")
         if registrant.erased:
             raise RuleBroken("this registrant's personal data was erased; they cannot apply")
@@ -328,7 +339,8 @@ class Ledger(EventSourcedApplication[UUID]):
             self.framework.route(route)
         except Exception as error:
             raise InvalidInput("level" if "level" in str(error).lower() else "route", str(error)) from None
-        if open_application is not None and self._get(Application, open_application, "application").is_open:
+        if registrant.latest_application is not None and \
+                self._get(Application, registrant.latest_application, "application").is_open:
             raise RuleBroken("this registrant already has an open application; finish or withdraw it first")
         registration = self._registration_of(registrant_id)
         if registration is not None and registration.status in ("registered", "suspended") and registration.level:
@@ -343,7 +355,8 @@ class Ledger(EventSourcedApplication[UUID]):
             id=self._new_id(), registrant_id=registrant_id, level=level, route=route, qualification=qualification,
             experience=experience, framework_version=self.framework.version, occurred_at=self._now(),
         )
-        self._commit(application)
+        registrant.record_application(application.id, occurred_at=self._now())
+        self._commit(application, registrant)
         return application.id
 
     def _check_route_evidence(self, registrant_id: UUID, level: Any, route: str, qualification: Any,
@@ -552,7 +565,8 @@ class Ledger(EventSourcedApplication[UUID]):
             activity_id, on, category, hours, areas,
             self._seal(registrant_id, "learned", _text("learned", learned)),
             self._seal(registrant_id, "impact", _text("impact", impact)),
-            self._today(), self.framework.rules, {a.code for a in self.framework.areas}, occurred_at=self._now(),
+            self._today(), self.framework.rules, {a.code for a in self.framework.areas}, self.framework.version,
+            occurred_at=self._now(),
         )
         self._commit(registration)
         return activity_id
@@ -562,7 +576,7 @@ class Ledger(EventSourcedApplication[UUID]):
                        "complete and that I continue to practise to the standard of my level.") -> None:
         registration = self._live_registration(registrant_id)
         registration.submit_renewal(_text("declaration", declaration, max_length=2000), self._today(),
-                                    self.framework.rules, occurred_at=self._now())
+                                    self.framework.rules, self.framework.version, occurred_at=self._now())
         self._commit(registration)
 
     @command
@@ -576,7 +590,7 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def lapse(self, registrant_id: UUID) -> None:
         registration = self._live_registration(registrant_id)
-        registration.lapse(self._today(), self.framework.rules, occurred_at=self._now())
+        registration.lapse(self._today(), self.framework.rules, self.framework.version, occurred_at=self._now())
         self._commit(registration)
 
     @command

@@ -200,3 +200,22 @@ def test_unknown_records_are_not_found(ledger):
     refused(ledger, NotFound, ledger.submit_application, uuid.uuid4())
     refused(ledger, NotFound, ledger.lapse, uuid.uuid4())
     refused(ledger, InvalidInput, ledger.registrant_by_number, "RG-0000001-00", match="check digits")
+
+
+def test_one_open_application_at_a_time(ledger):
+    registrant = enrol(ledger)
+    first = start(ledger, registrant, "RCT")
+    refused(ledger, RuleBroken, start, ledger, registrant, "RCP", match="open application")
+    ledger.withdraw_application(first)
+    assert start(ledger, registrant, "RCP")
+
+
+def test_events_that_apply_framework_rules_record_its_version(ledger, clock):
+    registrant, _ = awarded(ledger)
+    clock.advance(timedelta(days=300))
+    log_ppd(ledger, registrant, ["work_based", "formal", "other"])
+    ledger.submit_renewal(registrant)
+    ledger.renew(registrant, "registrar")
+    stored = ledger.recorder.select_events(ledger.registration(registrant).id)
+    versioned = {s.topic.rsplit(".", 1)[-1] for s in stored if b'"framework_version":"2026.1"' in s.state}
+    assert {"LevelAwarded", "PpdRecorded", "RenewalSubmitted", "Renewed"} <= versioned

@@ -1,5 +1,7 @@
 """An application for a level, by the standard (qualification) or equivalency (experience) route, from draft to
-decision and appeal. Two assessors judge every competency area the level requires; the registrar decides."""
+decision and appeal. Two assessors judge every competency area the level requires; the registrar decides.
+
+``Started`` records the framework version the application is made under; its later events are judged by it."""
 
 from __future__ import annotations
 

@@ -51,6 +51,7 @@ class Registrant(Aggregate):
         self.listing = listing
         self.enrolled_at = occurred_at
         self.erased = False
+        self.applications: list[UUID] = []
 
     # -- rules
     def _must_not_be_erased(self) -> None:
@@ -67,6 +68,16 @@ class Registrant(Aggregate):
         self._must_not_be_erased()
         self._background_answered(background=background, occurred_at=occurred_at)
 
+    @property
+    def latest_application(self) -> UUID | None:
+        return self.applications[-1] if self.applications else None
+
+    def record_application(self, application_id: UUID, occurred_at: datetime) -> None:
+        """The registrant's list of applications: the Ledger checks the latest is closed before a new one opens,
+        and saving this event with the new application makes two racing starts conflict."""
+        self._must_not_be_erased()
+        self._application_started(application_id=application_id, occurred_at=occurred_at)
+
     def erase(self, by: str, occurred_at: datetime) -> None:
         if self.erased:
             raise RuleBroken("this registrant was already erased")
@@ -81,6 +92,10 @@ class Registrant(Aggregate):
     @event("BackgroundAnswered")
     def _background_answered(self, background: Sealed | None, occurred_at: datetime) -> None:
         self.background = background
+
+    @event("ApplicationStarted")
+    def _application_started(self, application_id: UUID, occurred_at: datetime) -> None:
+        self.applications.append(application_id)
 
     @event("Erased")
     def _erased(self, by: str, occurred_at: datetime) -> None:

@@ -84,7 +84,8 @@ class Registration(Aggregate):
 
     def record_ppd(
         self, activity_id: UUID, on: date, category: str, hours: float, areas: list[str], learned: Sealed | None,
-        impact: Sealed | None, today: date, rules: Any, area_codes: set[str], occurred_at: datetime,
+        impact: Sealed | None, today: date, rules: Any, area_codes: set[str], framework_version: str,
+        occurred_at: datetime,
     ) -> None:
         if self.status in (None, REMOVED):
             raise RuleBroken("PPD can only be recorded against a registration")
@@ -99,14 +100,16 @@ class Registration(Aggregate):
         if unknown:
             raise InvalidInput("areas", f"unknown competency area(s) {', '.join(unknown)}")
         self._ppd_recorded(activity_id=activity_id, on=on, category=category, hours=float(hours),
-                           areas=sorted(set(areas)), learned=learned, impact=impact, occurred_at=occurred_at)
+                           areas=sorted(set(areas)), learned=learned, impact=impact,
+                           framework_version=framework_version, occurred_at=occurred_at)
 
     def renewal_window(self, rules: Any) -> tuple[date, date]:
         assert self.valid_until is not None
         return (self.valid_until - timedelta(days=rules.renewal_window_days),
                 self.valid_until + timedelta(days=rules.grace_days))
 
-    def submit_renewal(self, declaration: str, today: date, rules: Any, occurred_at: datetime) -> None:
+    def submit_renewal(self, declaration: str, today: date, rules: Any, framework_version: str,
+                       occurred_at: datetime) -> None:
         if self.status != REGISTERED:
             raise RuleBroken(f"only a registered person renews; this registration is {self.status}")
         if self.renewal_pending is not None:
@@ -117,7 +120,8 @@ class Registration(Aggregate):
                              f"to {closes}")
         assert self.valid_until is not None
         self._require_ppd(add_months(self.valid_until, -rules.renewal_period_months), today, rules, "renewal")
-        self._renewal_submitted(declaration=declaration, submitted_on=today, occurred_at=occurred_at)
+        self._renewal_submitted(declaration=declaration, submitted_on=today, framework_version=framework_version,
+                                occurred_at=occurred_at)
 
     def renew(self, by: str, rules: Any, framework_version: str, occurred_at: datetime) -> None:
         if self.status != REGISTERED:
@@ -128,7 +132,7 @@ class Registration(Aggregate):
         self._renewed(by=by, valid_until=add_months(self.valid_until, rules.renewal_period_months),
                       framework_version=framework_version, occurred_at=occurred_at)
 
-    def lapse(self, today: date, rules: Any, occurred_at: datetime) -> None:
+    def lapse(self, today: date, rules: Any, framework_version: str, occurred_at: datetime) -> None:
         if self.status != REGISTERED:
             raise RuleBroken(f"only a registered person's registration lapses; this one is {self.status}")
         assert self.valid_until is not None
@@ -137,7 +141,7 @@ class Registration(Aggregate):
             raise RuleBroken(f"the grace period runs until {grace_ends}; the registration cannot lapse before then")
         if self.renewal_pending is not None:
             raise RuleBroken("a renewal is waiting for a decision; decide it before lapsing the registration")
-        self._lapsed(on=today, occurred_at=occurred_at)
+        self._lapsed(on=today, framework_version=framework_version, occurred_at=occurred_at)
 
     def suspend(self, reason: str, until: date | None, today: date, by: str, occurred_at: datetime) -> None:
         if self.status != REGISTERED:
@@ -190,11 +194,13 @@ class Registration(Aggregate):
 
     @event("PpdRecorded")
     def _ppd_recorded(self, activity_id: UUID, on: date, category: str, hours: float, areas: list[str],
-                      learned: Sealed | None, impact: Sealed | None, occurred_at: datetime) -> None:
+                      learned: Sealed | None, impact: Sealed | None, framework_version: str,
+                      occurred_at: datetime) -> None:
         self.ppd.append({"id": activity_id, "on": on, "category": category, "hours": hours, "areas": areas})
 
     @event("RenewalSubmitted")
-    def _renewal_submitted(self, declaration: str, submitted_on: date, occurred_at: datetime) -> None:
+    def _renewal_submitted(self, declaration: str, submitted_on: date, framework_version: str,
+                           occurred_at: datetime) -> None:
         self.renewal_pending = {"declaration": declaration, "submitted_on": submitted_on}
 
     @event("Renewed")
@@ -203,7 +209,7 @@ class Registration(Aggregate):
         self.renewal_pending = None
 
     @event("Lapsed")
-    def _lapsed(self, on: date, occurred_at: datetime) -> None:
+    def _lapsed(self, on: date, framework_version: str, occurred_at: datetime) -> None:
         self.status, self.status_since = LAPSED, on
 
     @event("Suspended")

@@ -134,3 +134,32 @@ class CaseworkProjection(Projection):
 
     def stood_down(self, e: Any) -> None:
         self.update("assessors", key(e.originator_id), active=False)
+
+
+# -- queries
+def casework_queue(conn: Any, *, status: str | None = None, assessor: str | None = None,
+                   level: str | None = None, limit: int | None = 100) -> list[dict[str, Any]]:
+    """Applications by state (oldest submission first) and, with ``assessor`` (an id), only those assigned to
+    that assessor."""
+    from sqlalchemy import select
+
+    statement = select(applications)
+    if status:
+        statement = statement.where(applications.c.status == status)
+    if assessor:
+        statement = statement.where(applications.c.assessors.contains(f",{assessor},", autoescape=True))
+    if level:
+        statement = statement.where(applications.c.level == level)
+    statement = statement.order_by(applications.c.submitted_at.is_(None), applications.c.submitted_at,
+                                   applications.c.started_at)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [{**row, "assessors": [a for a in row["assessors"].split(",") if a]}
+            for row in conn.execute(statement).mappings()]
+
+
+def casework_counts(conn: Any) -> dict[str, int]:
+    """How many applications are in each state."""
+    from sqlalchemy import func, select
+
+    return dict(conn.execute(select(applications.c.status, func.count()).group_by(applications.c.status)).all())

@@ -94,3 +94,42 @@ class RenewalsProjection(Projection):
 
     def reinstated(self, e: Any) -> None:
         self._set(e, status="registered", valid_until=e.valid_until, lapsed_on=None)
+
+
+# -- queries
+def _rows(conn: Any, statement: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in conn.execute(statement.order_by(renewals.c.valid_until)).mappings()]
+
+
+def renewals_due(conn: Any, today: Any, within_days: int = 90) -> list[dict[str, Any]]:
+    """Registered people whose renewal date falls in the next ``within_days`` days."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    return _rows(conn, select(renewals).where(renewals.c.status == "registered",
+                                              renewals.c.valid_until >= today,
+                                              renewals.c.valid_until <= today + timedelta(days=within_days)))
+
+
+def renewals_overdue(conn: Any, today: Any) -> list[dict[str, Any]]:
+    """Registered people past their renewal date, in the grace period or waiting to be lapsed."""
+    from sqlalchemy import select
+
+    return _rows(conn, select(renewals).where(renewals.c.status == "registered", renewals.c.valid_until < today))
+
+
+def lapsed(conn: Any) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    return _rows(conn, select(renewals).where(renewals.c.status == "lapsed"))
+
+
+def ppd_summary(conn: Any, registration_id: str, since: Any) -> dict[str, float]:
+    """Hours of PPD per category recorded since a date."""
+    from sqlalchemy import func, select
+
+    rows = conn.execute(select(ppd_activities.c.category, func.sum(ppd_activities.c.hours))
+                        .where(ppd_activities.c.registration_id == registration_id, ppd_activities.c["on"] > since)
+                        .group_by(ppd_activities.c.category)).all()
+    return {category: float(hours) for category, hours in rows}
