@@ -110,13 +110,19 @@ def demo(
                "to": result.ended.isoformat(), "commands": result.commands, "events": result.events,
                "refused": result.refused, "seconds": round(result.seconds, 2),
                "events_per_second": round(result.events / result.seconds) if result.seconds else None,
-               "projection_seconds": round(built, 2)}
+               "projection_seconds": round(built, 2), "events_by_kind": result.kinds}
     if as_json:
         print(json.dumps(figures))
     else:
         console.print(f"Simulated {years} years ({result.started} to {result.ended}) for {registrants} people: "
                       f"{result.events} events from {result.commands} commands in {result.seconds:.1f} s "
                       f"({figures['events_per_second']} events/s); read models built in {built:.1f} s.")
+        table = Table(title="Events by kind")
+        table.add_column("event")
+        table.add_column("count", justify="right")
+        for kind, count in result.kinds.items():
+            table.add_row(kind, f"{count:,}")
+        console.print(table)
         if result.refused:
             console.print(f"[yellow]{result.refused} commands were refused by the rules[/yellow]")
             for line in result.refusals:

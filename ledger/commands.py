@@ -11,6 +11,7 @@ import functools
 import random
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -101,6 +102,7 @@ class Ledger(EventSourcedApplication[UUID]):
         # the single writer also remembers which ids it looked for and did not find
         self._absent: set[UUID] | None = set() if single_writer_cache else None
         self.last_position = 0
+        self.saved_kinds: Counter[str] = Counter()  # events saved by this instance, by kind
         env = event_store_env(self.settings.database_url)
         if single_writer_cache:
             env.update(AGGREGATE_CACHE_MAXSIZE=str(single_writer_cache), AGGREGATE_CACHE_FASTFORWARD="n",
@@ -199,6 +201,7 @@ class Ledger(EventSourcedApplication[UUID]):
 
     def _save_and_track(self, *aggregates: Aggregate) -> None:
         recordings = self.save(*aggregates)
+        self.saved_kinds.update(type(r.domain_event).__qualname__ for r in recordings)
         if recordings:
             self.last_position = max(self.last_position, recordings[-1].notification.id)
 

@@ -47,6 +47,7 @@ class DemoResult:
     refusals: list[str] = field(default_factory=list)
     events: int = 0
     seconds: float = 0.0
+    kinds: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -412,5 +413,6 @@ def run_demo(ledger: Ledger, clock: SettableClock, *, registrants: int = 300, ye
     demo = Demo(ledger, clock, registrants, years, seed, end or clock.today())
     result = demo.run(progress, batch_size=batch_size)
     result.events = (ledger.recorder.max_notification_id() or 0) - before
+    result.kinds = dict(sorted(ledger.saved_kinds.items()))
     result.seconds = _time.perf_counter() - started
     return result

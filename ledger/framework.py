@@ -1,4 +1,9 @@
-"""The competency framework, loaded from the versioned data file ``framework.json`` beside this module."""
+"""The competency framework: levels, competency areas, routes and rules, loaded from the versioned data file
+``framework.json`` beside this module.
+
+The data file is the standard; this module only reads it, checks that it is coherent, and answers questions about
+it. A bad file is refused at load time with a message that says what is wrong and where.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,20 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
+
+# The commands name these codes, so every framework version must define them.
+REQUIRED_ROUTES = ("standard", "equivalency")
+REQUIRED_OUTCOMES = ("award", "defer", "reject")
 
 
 class FrameworkError(ValueError):
-    pass
+    """An unknown code, or a framework file that is not a coherent framework."""
+
+
+def _unknown(what: str, code: object, valid: tuple[str, ...] | list[str]) -> FrameworkError:
+    return FrameworkError(f"Unknown {what} {code!r}: expected one of {', '.join(valid)}")
 
 
 @dataclass(frozen=True)
@@ -28,8 +42,12 @@ class Level:
 
     @property
     def min_qualification_level(self) -> int:
-        """The lowest qualification level (the leading number of ``qualification_level``) the standard route needs."""
-        digits = "".join(ch for ch in self.qualification_level.split("–")[0].split("-")[0] if ch.isdigit())
+        """The lowest qualification level the standard route accepts: 6 for "6–7"."""
+        digits = ""
+        for ch in self.qualification_level:
+            if not ch.isdigit():
+                break
+            digits += ch
         return int(digits)
 
 
@@ -41,11 +59,14 @@ class Area:
     descriptors: Mapping[str, str | None]
     examples: tuple[str, ...]
 
-    def required_at(self, level_code: str) -> bool:
-        return self.descriptors.get(level_code) is not None
-
     def descriptor(self, level_code: str) -> str | None:
-        return self.descriptors.get(level_code)
+        """What this area asks of someone at the level; None where the area is not required at that level."""
+        if level_code not in self.descriptors:
+            raise _unknown("level", level_code, list(self.descriptors))
+        return self.descriptors[level_code]
+
+    def required_at(self, level_code: str) -> bool:
+        return self.descriptor(level_code) is not None
 
 
 @dataclass(frozen=True)
@@ -66,15 +87,12 @@ class Discipline:
 class Rules:
     assessors_per_application: int
     judgements: tuple[str, ...]
-    judgement_names: Mapping[str, str]
     outcomes: tuple[str, ...]
-    outcome_names: Mapping[str, str]
     appeal_window_days: int
     renewal_period_months: int
     renewal_window_days: int
     grace_days: int
     ppd_categories: tuple[str, ...]
-    ppd_category_names: Mapping[str, str]
     ppd_min_categories: int
     audit_sample_rate: float
     audit_min_years_registered: int
@@ -82,6 +100,23 @@ class Rules:
     reinstatement_window_months: int
     reapply_after_lapsed_years: int
     reminder_days_before_due: tuple[int, ...]
+    judgement_names: Mapping[str, str]
+    outcome_names: Mapping[str, str]
+    ppd_category_names: Mapping[str, str]
+    explanations: Mapping[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        named = {"judgements": self.judgement_names, "outcomes": self.outcome_names,
+                 "ppd_categories": self.ppd_category_names}
+        data: dict[str, Any] = {}
+        for name in _RULE_TYPES:
+            value = getattr(self, name)
+            if name in named:
+                data[name] = [{"code": code, "name": named[name][code]} for code in value]
+            else:
+                data[name] = list(value) if isinstance(value, tuple) else value
+        data["explanations"] = dict(self.explanations)
+        return data
 
 
 @dataclass(frozen=True)
@@ -95,108 +130,274 @@ class Framework:
     routes: tuple[Route, ...]
     rules: Rules
     disciplines: tuple[Discipline, ...]
-    raw: Mapping[str, Any]
-
-    def _find(self, items: tuple[Any, ...], code: str, what: str) -> Any:
-        for item in items:
-            if item.code == code:
-                return item
-        raise FrameworkError(f"Unknown {what} {code!r}: expected one of " + ", ".join(i.code for i in items))
 
     def level(self, code: str) -> Level:
-        return self._find(self.levels, code, "level")
+        return _find(self.levels, code, "level")
 
     def area(self, code: str) -> Area:
-        return self._find(self.areas, code, "competency area")
+        return _find(self.areas, code, "competency area")
 
     def route(self, code: str) -> Route:
-        return self._find(self.routes, code, "route")
+        return _find(self.routes, code, "route")
 
     def discipline(self, code: str) -> Discipline:
-        return self._find(self.disciplines, code, "discipline")
+        return _find(self.disciplines, code, "discipline")
 
     def required_areas(self, level_code: str) -> tuple[Area, ...]:
+        """The competency areas an applicant for the level must evidence, in framework order."""
         self.level(level_code)
-        return tuple(a for a in self.areas if a.required_at(level_code))
+        return tuple(area for area in self.areas if area.required_at(level_code))
 
     def is_at_or_above(self, level_code: str, other_code: str) -> bool:
         return self.level(level_code).rank >= self.level(other_code).rank
 
     def next_level(self, level_code: str) -> Level | None:
+        """The level above, or None at the top."""
         rank = self.level(level_code).rank
-        return next((lv for lv in self.levels if lv.rank == rank + 1), None)
+        return next((level for level in self.levels if level.rank == rank + 1), None)
 
     def to_dict(self) -> dict[str, Any]:
-        """The whole framework as JSON-able data, with each level's required areas and descriptors spelled out."""
-        data = json.loads(json.dumps(self.raw))
-        for level in data["levels"]:
-            level["competencies"] = [
-                {"area": a.code, "title": a.title, "descriptor": a.descriptor(level["code"])}
-                for a in self.required_areas(level["code"])
-            ]
-        return data
+        """The whole framework as JSON-able data, in the shape of the data file, with each level's required areas
+        and their descriptors spelled out under ``required_areas`` (the list of skills for that level)."""
+        return {
+            "version": self.version,
+            "title": self.title,
+            "published": self.published.isoformat(),
+            "description": self.description,
+            "levels": [
+                {**{name: getattr(level, name) for name in _LEVEL_TYPES},
+                 "required_areas": [{"code": area.code, "title": area.title, "descriptor": area.descriptor(level.code)}
+                                    for area in self.required_areas(level.code)]}
+                for level in self.levels
+            ],
+            "areas": [
+                {"code": area.code, "title": area.title, "summary": area.summary,
+                 "descriptors": dict(area.descriptors), "examples": list(area.examples)}
+                for area in self.areas
+            ],
+            "routes": [
+                {"code": route.code, "name": route.name, "description": route.description,
+                 "requirements": list(route.requirements)}
+                for route in self.routes
+            ],
+            "rules": self.rules.to_dict(),
+            "disciplines": [{"code": d.code, "name": d.name} for d in self.disciplines],
+        }
 
 
-def _require(condition: bool, message: str) -> None:
+def _find(items: tuple[Any, ...], code: str, what: str) -> Any:
+    for item in items:
+        if item.code == code:
+            return item
+    raise _unknown(what, code, [item.code for item in items])
+
+
+# -- loading and checking -------------------------------------------------------------------------------------------
+
+_LEVEL_TYPES: dict[str, type] = {
+    "code": str, "name": str, "post_nominal": str, "rank": int, "qualification_level": str, "summary": str,
+    "description": str, "min_years_experience_equivalency": int,
+}
+_COUNT_RULES = (
+    "assessors_per_application", "appeal_window_days", "renewal_period_months", "renewal_window_days", "grace_days",
+    "ppd_min_categories", "audit_min_years_registered", "career_break_max_years", "reinstatement_window_months",
+    "reapply_after_lapsed_years",
+)
+_RULE_TYPES = {name: int for name in _COUNT_RULES} | {
+    "judgements": list, "outcomes": list, "ppd_categories": list, "audit_sample_rate": float,
+    "reminder_days_before_due": list,
+}
+# Keep the JSON file's order when restating the rules.
+_RULE_TYPES = {name: _RULE_TYPES[name] for name in (
+    "assessors_per_application", "judgements", "outcomes", "appeal_window_days", "renewal_period_months",
+    "renewal_window_days", "grace_days", "ppd_categories", "ppd_min_categories", "audit_sample_rate",
+    "audit_min_years_registered", "career_break_max_years", "reinstatement_window_months",
+    "reapply_after_lapsed_years", "reminder_days_before_due",
+)}
+
+
+def _check(condition: bool, message: str) -> None:
     if not condition:
         raise FrameworkError(message)
 
 
+def _get(obj: Any, key: str, kind: type, where: str) -> Any:
+    """``obj[key]``, which must be present and of the kind (an int is accepted as a float; a bool is not a number)."""
+    _check(isinstance(obj, dict), f"{where} must be an object")
+    _check(key in obj, f"{where} has no {key!r}")
+    value = obj[key]
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if kind is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is str:
+        ok = ok and bool(value.strip())
+    names = {str: "a non-empty string", int: "a whole number", float: "a number", list: "a list", dict: "an object"}
+    _check(ok, f"{where}: {key!r} must be {names[kind]}, not {value!r}")
+    return value
+
+
+def _unique(codes: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        _check(code not in seen, f"duplicate {what} code {code!r}")
+        seen.add(code)
+
+
+def _coded(items: list[Any], where: str) -> list[tuple[str, str]]:
+    """A list of ``{"code", "name"}`` objects as (code, name) pairs, codes unique."""
+    _check(bool(items), f"{where} must not be empty")
+    pairs = [(_get(item, "code", str, f"{where}[{i}]"), _get(item, "name", str, f"{where}[{i}]"))
+             for i, item in enumerate(items)]
+    _unique([code for code, _ in pairs], where.rsplit(".", 1)[-1].rstrip("s").replace("_", " "))
+    return pairs
+
+
+def _load_levels(data: dict[str, Any]) -> tuple[Level, ...]:
+    raw = _get(data, "levels", list, "the framework")
+    _check(bool(raw), "the framework has no levels")
+    levels = [Level(**{key: _get(item, key, kind, f"levels[{i}]") for key, kind in _LEVEL_TYPES.items()})
+              for i, item in enumerate(raw)]
+    _unique([level.code for level in levels], "level")
+    levels.sort(key=lambda level: level.rank)
+    ranks = [level.rank for level in levels]
+    _check(ranks == list(range(1, len(levels) + 1)),
+           f"level ranks must be 1 to {len(levels)}, each used once; found {sorted(ranks)}")
+    for level in levels:
+        _check(level.qualification_level[0].isdigit(),
+               f"level {level.code}: qualification_level must start with a number, not {level.qualification_level!r}")
+        _check(level.min_years_experience_equivalency >= 0,
+               f"level {level.code}: min_years_experience_equivalency must not be negative")
+    for lower, higher in zip(levels, levels[1:]):
+        _check(higher.min_years_experience_equivalency >= lower.min_years_experience_equivalency,
+               f"level {higher.code} asks for fewer years of practice than {lower.code}")
+    return tuple(levels)
+
+
+def _load_areas(data: dict[str, Any], levels: tuple[Level, ...]) -> tuple[Area, ...]:
+    raw = _get(data, "areas", list, "the framework")
+    _check(bool(raw), "the framework has no competency areas")
+    level_codes = [level.code for level in levels]
+    areas = []
+    for i, item in enumerate(raw):
+        code = _get(item, "code", str, f"areas[{i}]")
+        where = f"area {code}"
+        descriptors = _get(item, "descriptors", dict, where)
+        missing = [c for c in level_codes if c not in descriptors]
+        _check(not missing, f"{where} has no descriptor for level(s) {', '.join(missing)} "
+                            f"(give null where the area is not required)")
+        extra = [c for c in descriptors if c not in level_codes]
+        _check(not extra, f"{where} has descriptors for unknown level(s) {', '.join(extra)}: "
+                          f"expected {', '.join(level_codes)}")
+        for c in level_codes:
+            text = descriptors[c]
+            _check(text is None or (isinstance(text, str) and bool(text.strip())),
+                   f"{where}: the descriptor for {c} must be text, or null where not required; not {text!r}")
+        required = [descriptors[c] is not None for c in level_codes]
+        _check(required == sorted(required),
+               f"{where} is required at a level but not at a level above it: an area once required stays required")
+        examples = item.get("examples", [])
+        _check(isinstance(examples, list) and all(isinstance(e, str) and e.strip() for e in examples),
+               f"{where}: examples must be a list of text")
+        areas.append(Area(code, _get(item, "title", str, where), _get(item, "summary", str, where),
+                          MappingProxyType({c: descriptors[c] for c in level_codes}), tuple(examples)))
+    _unique([area.code for area in areas], "area")
+    for level in levels:
+        _check(any(area.required_at(level.code) for area in areas), f"no competency area is required at {level.code}")
+    return tuple(areas)
+
+
+def _load_routes(data: dict[str, Any]) -> tuple[Route, ...]:
+    raw = _get(data, "routes", list, "the framework")
+    routes = []
+    for i, item in enumerate(raw):
+        code = _get(item, "code", str, f"routes[{i}]")
+        requirements = _get(item, "requirements", list, f"route {code}")
+        _check(bool(requirements) and all(isinstance(r, str) and r.strip() for r in requirements),
+               f"route {code}: requirements must be a non-empty list of text")
+        routes.append(Route(code, _get(item, "name", str, f"route {code}"),
+                            _get(item, "description", str, f"route {code}"), tuple(requirements)))
+    codes = [route.code for route in routes]
+    _unique(codes, "route")
+    missing = [c for c in REQUIRED_ROUTES if c not in codes]
+    _check(not missing, f"the framework must define the route(s) {', '.join(missing)}")
+    return tuple(routes)
+
+
+def _load_rules(data: dict[str, Any]) -> Rules:
+    raw = _get(data, "rules", dict, "the framework")
+    values = {name: _get(raw, name, kind, "rules") for name, kind in _RULE_TYPES.items()}
+    judgements = _coded(values["judgements"], "rules.judgements")
+    outcomes = _coded(values["outcomes"], "rules.outcomes")
+    categories = _coded(values["ppd_categories"], "rules.ppd_categories")
+    for name in _COUNT_RULES:
+        _check(values[name] >= 1, f"rules: {name} must be at least 1, not {values[name]}")
+    missing = [c for c in REQUIRED_OUTCOMES if c not in dict(outcomes)]
+    _check(not missing, f"rules: outcomes must include {', '.join(missing)}")
+    _check(values["ppd_min_categories"] <= len(categories),
+           f"rules: ppd_min_categories is {values['ppd_min_categories']} but there are only "
+           f"{len(categories)} PPD categories")
+    _check(0 < values["audit_sample_rate"] <= 1,
+           f"rules: audit_sample_rate must be a fraction above 0 and at most 1, not {values['audit_sample_rate']}")
+    reminders = values["reminder_days_before_due"]
+    _check(all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in reminders)
+           and reminders == sorted(set(reminders), reverse=True),
+           f"rules: reminder_days_before_due must be positive whole numbers, largest first, not {reminders}")
+    explanations = raw.get("explanations", {})
+    _check(isinstance(explanations, dict) and all(isinstance(t, str) for t in explanations.values()),
+           "rules: explanations must map rule names to text")
+    unknown = [name for name in explanations if name not in _RULE_TYPES]
+    _check(not unknown, f"rules: explanations for unknown rule(s) {', '.join(unknown)}")
+    return Rules(
+        **{name: values[name] for name in _RULE_TYPES if _RULE_TYPES[name] is int},
+        audit_sample_rate=float(values["audit_sample_rate"]),
+        judgements=tuple(code for code, _ in judgements),
+        outcomes=tuple(code for code, _ in outcomes),
+        ppd_categories=tuple(code for code, _ in categories),
+        reminder_days_before_due=tuple(reminders),
+        judgement_names=MappingProxyType(dict(judgements)),
+        outcome_names=MappingProxyType(dict(outcomes)),
+        ppd_category_names=MappingProxyType(dict(categories)),
+        explanations=MappingProxyType(dict(explanations)),
+    )
+
+
+def _load_disciplines(data: dict[str, Any]) -> tuple[Discipline, ...]:
+    pairs = _coded(_get(data, "disciplines", list, "the framework"), "disciplines")
+    return tuple(Discipline(code, name) for code, name in pairs)
+
+
 def load_framework(path: str | Path | None = None) -> Framework:
+    """Read and check a framework file; by default the ``framework.json`` published with this package."""
+    source = str(path) if path is not None else "framework.json"
     try:
-        text = Path(path).read_text("utf-8") if path else \
-            resources.files("ledger").joinpath("framework.json").read_text("utf-8")
+        if path is None:
+            text = resources.files(__package__ or "ledger").joinpath("framework.json").read_text("utf-8")
+        else:
+            text = Path(path).read_text("utf-8")
         data = json.loads(text)
-    except (OSError, json.JSONDecodeError) as error:
-        raise FrameworkError(f"cannot read the framework file {path or 'framework.json'}: {error}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise FrameworkError(f"cannot read the framework file {source}: {error}") from None
     try:
-        levels = tuple(sorted((Level(**{k: lv[k] for k in Level.__dataclass_fields__}) for lv in data["levels"]),
-                              key=lambda lv: lv.rank))
-        codes = [lv.code for lv in levels]
-        _require(len(set(codes)) == len(codes), f"duplicate level codes in {codes}")
-        _require([lv.rank for lv in levels] == list(range(1, len(levels) + 1)),
-                 "level ranks must run 1, 2, 3 ... without gaps")
-        areas = []
-        for a in data["areas"]:
-            missing = [c for c in codes if c not in a["descriptors"]]
-            _require(not missing, f"area {a['code']} has no descriptor entry for level(s) {', '.join(missing)}")
-            areas.append(Area(a["code"], a["title"], a["summary"], dict(a["descriptors"]), tuple(a.get("examples", ()))))
-        area_codes = [a.code for a in areas]
-        _require(len(set(area_codes)) == len(area_codes), f"duplicate area codes in {area_codes}")
-        routes = tuple(Route(r["code"], r["name"], r["description"], tuple(r["requirements"])) for r in data["routes"])
-        r = data["rules"]
-        rules = Rules(
-            assessors_per_application=r["assessors_per_application"],
-            judgements=tuple(j["code"] for j in r["judgements"]),
-            judgement_names={j["code"]: j["name"] for j in r["judgements"]},
-            outcomes=tuple(o["code"] for o in r["outcomes"]),
-            outcome_names={o["code"]: o["name"] for o in r["outcomes"]},
-            appeal_window_days=r["appeal_window_days"],
-            renewal_period_months=r["renewal_period_months"],
-            renewal_window_days=r["renewal_window_days"],
-            grace_days=r["grace_days"],
-            ppd_categories=tuple(c["code"] for c in r["ppd_categories"]),
-            ppd_category_names={c["code"]: c["name"] for c in r["ppd_categories"]},
-            ppd_min_categories=r["ppd_min_categories"],
-            audit_sample_rate=r["audit_sample_rate"],
-            audit_min_years_registered=r["audit_min_years_registered"],
-            career_break_max_years=r["career_break_max_years"],
-            reinstatement_window_months=r["reinstatement_window_months"],
-            reapply_after_lapsed_years=r["reapply_after_lapsed_years"],
-            reminder_days_before_due=tuple(r["reminder_days_before_due"]),
-        )
-        _require(rules.assessors_per_application >= 1, "at least one assessor per application")
-        _require(0 < rules.ppd_min_categories <= len(rules.ppd_categories), "ppd_min_categories out of range")
-        _require(0 <= rules.audit_sample_rate <= 1, "audit_sample_rate must be between 0 and 1")
+        _check(isinstance(data, dict), "the file does not hold a JSON object")
+        published = _get(data, "published", str, "the framework")
+        try:
+            published_on = date.fromisoformat(published)
+        except ValueError:
+            raise FrameworkError(f"'published' must be a date as YYYY-MM-DD, not {published!r}") from None
+        levels = _load_levels(data)
         return Framework(
-            version=data["version"], title=data["title"], published=date.fromisoformat(data["published"]),
-            description=data["description"], levels=levels, areas=tuple(areas), routes=routes, rules=rules,
-            disciplines=tuple(Discipline(d["code"], d["name"]) for d in data["disciplines"]), raw=data,
+            version=_get(data, "version", str, "the framework"),
+            title=_get(data, "title", str, "the framework"),
+            published=published_on,
+            description=_get(data, "description", str, "the framework"),
+            levels=levels,
+            areas=_load_areas(data, levels),
+            routes=_load_routes(data),
+            rules=_load_rules(data),
+            disciplines=_load_disciplines(data),
         )
-    except (KeyError, TypeError, ValueError) as error:
-        if isinstance(error, FrameworkError):
-            raise
-        raise FrameworkError(f"the framework file is malformed: {type(error).__name__} {error}") from None
+    except FrameworkError as error:
+        raise FrameworkError(f"the framework file {source} is not valid: {error}") from None
 
 
 FRAMEWORK: Framework = load_framework()

@@ -21,6 +21,7 @@ def test_demo_register_rebuild_and_erase(database_url):
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     assert figures["events"] > 1000 and figures["refused"] == 0
+    assert figures["events"] == sum(figures["events_by_kind"].values())
 
     again = run(["demo", "--registrants", "80"], database_url)
     assert again.exit_code == 1 and "already holds events" in again.output
