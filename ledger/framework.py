@@ -158,7 +158,7 @@ class Framework:
 
     def to_dict(self) -> dict[str, Any]:
         """The whole framework as JSON-able data, in the shape of the data file, with each level's required areas
-        and their descriptors spelled out under ``required_areas`` (the list of skills for that level)."""
+        and their descriptors spelled out under ``competencies`` (the list of skills for that level)."""
         return {
             "version": self.version,
             "title": self.title,
@@ -166,8 +166,8 @@ class Framework:
             "description": self.description,
             "levels": [
                 {**{name: getattr(level, name) for name in _LEVEL_TYPES},
-                 "required_areas": [{"code": area.code, "title": area.title, "descriptor": area.descriptor(level.code)}
-                                    for area in self.required_areas(level.code)]}
+                 "competencies": [{"area": area.code, "title": area.title, "descriptor": area.descriptor(level.code)}
+                                  for area in self.required_areas(level.code)]}
                 for level in self.levels
             ],
             "areas": [
@@ -198,22 +198,15 @@ _LEVEL_TYPES: dict[str, type] = {
     "code": str, "name": str, "post_nominal": str, "rank": int, "qualification_level": str, "summary": str,
     "description": str, "min_years_experience_equivalency": int,
 }
-_COUNT_RULES = (
-    "assessors_per_application", "appeal_window_days", "renewal_period_months", "renewal_window_days", "grace_days",
-    "ppd_min_categories", "audit_min_years_registered", "career_break_max_years", "reinstatement_window_months",
-    "reapply_after_lapsed_years",
-)
-_RULE_TYPES = {name: int for name in _COUNT_RULES} | {
-    "judgements": list, "outcomes": list, "ppd_categories": list, "audit_sample_rate": float,
+# The rules in the order of the data file; the whole numbers among them must each be at least 1.
+_RULE_TYPES: dict[str, type] = {
+    "assessors_per_application": int, "judgements": list, "outcomes": list, "appeal_window_days": int,
+    "renewal_period_months": int, "renewal_window_days": int, "grace_days": int, "ppd_categories": list,
+    "ppd_min_categories": int, "audit_sample_rate": float, "audit_min_years_registered": int,
+    "career_break_max_years": int, "reinstatement_window_months": int, "reapply_after_lapsed_years": int,
     "reminder_days_before_due": list,
 }
-# Keep the JSON file's order when restating the rules.
-_RULE_TYPES = {name: _RULE_TYPES[name] for name in (
-    "assessors_per_application", "judgements", "outcomes", "appeal_window_days", "renewal_period_months",
-    "renewal_window_days", "grace_days", "ppd_categories", "ppd_min_categories", "audit_sample_rate",
-    "audit_min_years_registered", "career_break_max_years", "reinstatement_window_months",
-    "reapply_after_lapsed_years", "reminder_days_before_due",
-)}
+_COUNT_RULES = tuple(name for name, kind in _RULE_TYPES.items() if kind is int)
 
 
 def _check(condition: bool, message: str) -> None:
@@ -243,12 +236,12 @@ def _unique(codes: list[str], what: str) -> None:
         seen.add(code)
 
 
-def _coded(items: list[Any], where: str) -> list[tuple[str, str]]:
+def _coded(items: list[Any], where: str, what: str) -> list[tuple[str, str]]:
     """A list of ``{"code", "name"}`` objects as (code, name) pairs, codes unique."""
     _check(bool(items), f"{where} must not be empty")
     pairs = [(_get(item, "code", str, f"{where}[{i}]"), _get(item, "name", str, f"{where}[{i}]"))
              for i, item in enumerate(items)]
-    _unique([code for code, _ in pairs], where.rsplit(".", 1)[-1].rstrip("s").replace("_", " "))
+    _unique([code for code, _ in pairs], what)
     return pairs
 
 
@@ -326,9 +319,9 @@ def _load_routes(data: dict[str, Any]) -> tuple[Route, ...]:
 def _load_rules(data: dict[str, Any]) -> Rules:
     raw = _get(data, "rules", dict, "the framework")
     values = {name: _get(raw, name, kind, "rules") for name, kind in _RULE_TYPES.items()}
-    judgements = _coded(values["judgements"], "rules.judgements")
-    outcomes = _coded(values["outcomes"], "rules.outcomes")
-    categories = _coded(values["ppd_categories"], "rules.ppd_categories")
+    judgements = _coded(values["judgements"], "rules.judgements", "judgement")
+    outcomes = _coded(values["outcomes"], "rules.outcomes", "outcome")
+    categories = _coded(values["ppd_categories"], "rules.ppd_categories", "PPD category")
     for name in _COUNT_RULES:
         _check(values[name] >= 1, f"rules: {name} must be at least 1, not {values[name]}")
     missing = [c for c in REQUIRED_OUTCOMES if c not in dict(outcomes)]
@@ -348,7 +341,7 @@ def _load_rules(data: dict[str, Any]) -> Rules:
     unknown = [name for name in explanations if name not in _RULE_TYPES]
     _check(not unknown, f"rules: explanations for unknown rule(s) {', '.join(unknown)}")
     return Rules(
-        **{name: values[name] for name in _RULE_TYPES if _RULE_TYPES[name] is int},
+        **{name: values[name] for name in _COUNT_RULES},
         audit_sample_rate=float(values["audit_sample_rate"]),
         judgements=tuple(code for code, _ in judgements),
         outcomes=tuple(code for code, _ in outcomes),
@@ -362,7 +355,7 @@ def _load_rules(data: dict[str, Any]) -> Rules:
 
 
 def _load_disciplines(data: dict[str, Any]) -> tuple[Discipline, ...]:
-    pairs = _coded(_get(data, "disciplines", list, "the framework"), "disciplines")
+    pairs = _coded(_get(data, "disciplines", list, "the framework"), "disciplines", "discipline")
     return tuple(Discipline(code, name) for code, name in pairs)
 
 
