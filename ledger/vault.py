@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -78,11 +79,15 @@ def _decode_key(text: str, where: str) -> bytes:
 
 
 class Vault:
-    def __init__(self, engine: Engine, master_key: bytes, *, cache_size: int = 50_000) -> None:
+    def __init__(self, engine: Engine, master_key: bytes, *, cache_size: int = 50_000,
+                 cache_seconds: float = 30.0) -> None:
+        """Opened data keys are kept for ``cache_seconds``, so an erasure made by another process is honoured
+        here within that time (at once in the process that erases)."""
         self._engine = engine
         self._master = AESGCM(master_key)
-        self._cache: OrderedDict[UUID, AESGCM | None] = OrderedDict()  # None: shredded
+        self._cache: OrderedDict[UUID, tuple[AESGCM | None, float]] = OrderedDict()  # None: shredded
         self._cache_size = cache_size
+        self._cache_seconds = cache_seconds
         self._pending: dict[UUID, bytes] = {}  # new wrapped keys not yet written
         self._lock = threading.RLock()
 
@@ -128,16 +133,18 @@ class Vault:
         return self._key(owner) is None
 
     def _remember(self, owner: UUID, key: AESGCM | None) -> None:
-        self._cache[owner] = key
+        self._cache[owner] = (key, time.monotonic())
         self._cache.move_to_end(owner)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
     def _key(self, owner: UUID) -> AESGCM | None:
         with self._lock:
-            if owner in self._cache:
+            cached = self._cache.get(owner)
+            if cached is not None and (owner in self._pending or
+                                       time.monotonic() - cached[1] < self._cache_seconds):
                 self._cache.move_to_end(owner)
-                return self._cache[owner]
+                return cached[0]
             with self._engine.connect() as conn:
                 wrapped = conn.execute(select(vault_keys.c.wrapped).where(vault_keys.c.owner == owner.hex)).first()
             if wrapped is None:
@@ -151,8 +158,10 @@ class Vault:
 
     def preload(self, owners: list[UUID]) -> None:
         """Fetch many owners' keys in one query (projections call this per batch)."""
+        now = time.monotonic()
         with self._lock:
-            missing = [o for o in owners if o not in self._cache]
+            missing = [o for o in set(owners)
+                       if o not in self._cache or now - self._cache[o][1] >= self._cache_seconds]
         if not missing:
             return
         rows: list[Any] = []

@@ -4,6 +4,7 @@ held, the renewal date, PPD, and the status that drives the public register and 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -25,11 +26,16 @@ STATUSES = (REGISTERED, SUSPENDED, LAPSED, REMOVED, RESIGNED)
 MAX_PPD_HOURS = 1000
 
 
+@lru_cache(maxsize=100_000)
+def _registration_id(registrant_id: UUID) -> UUID:
+    return uuid5(REGISTRATION_NAMESPACE, registrant_id.hex)
+
+
 class Registration(Aggregate):
     @staticmethod
     def create_id(registrant_id: UUID) -> UUID:
         """One registration per person: its id is derived from the registrant's."""
-        return uuid5(REGISTRATION_NAMESPACE, registrant_id.hex)
+        return _registration_id(registrant_id)
 
     id_for = create_id
 
