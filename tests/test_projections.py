@@ -70,7 +70,7 @@ def test_following_applies_new_events_and_waits_for_them(ledger):
     runner.start(poll_interval=0.05)
     try:
         ledger.enrol("Fast Follower", "ff@example.org", ["digital"])
-        assert runner.wait_for(ledger.last_position, timeout=10)
+        assert runner.wait_for(ledger.last_position, timeout=10), runner.error
         with ledger.engine.connect() as conn:
             from ledger.projections.register import registrants
             names = conn.execute(select(registrants.c.name)).scalars().all()

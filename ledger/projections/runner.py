@@ -33,6 +33,7 @@ class ProjectionRunner:
         self._subscription: Any = None
         self.error: BaseException | None = None
         self._applied = 0
+        self._wake = threading.Event()
 
     # -- positions
     def positions(self) -> dict[str, int]:
@@ -130,20 +131,48 @@ class ProjectionRunner:
 
     # -- following
     def follow(self, poll_interval: float = 0.2) -> None:
-        """Catch up, then keep applying new events until ``stop()``."""
+        """Catch up, then keep applying new events until ``stop()``. SQLite is polled. On PostgreSQL the
+        library's LISTEN/NOTIFY subscription wakes the runner as soon as events are recorded, and a slow poll
+        stays on as a safety net (a notification sent while the subscription was starting is otherwise missed)."""
         self.catch_up()
-        recorder = self.ledger.recorder
         if self.ledger.settings.is_sqlite:
             while not self._stop.wait(poll_interval):
                 self.catch_up()
             return
-        with recorder.subscribe(gt=self.position()) as subscription:
-            self._subscription = subscription
-            for notification in subscription:
-                if self._stop.is_set():
-                    break
-                if notification.id > self.position():
+        wake = self._wake
+
+        def listen() -> None:
+            try:
+                with self.ledger.recorder.subscribe(gt=self.position()) as subscription:
+                    self._subscription = subscription
+                    if self._stop.is_set():
+                        subscription.stop()
+                    for _ in subscription:
+                        wake.set()
+            except BaseException as error:  # noqa: BLE001 - the poll carries on; the error is reported
+                self.error = error
+                wake.set()
+
+        listener = threading.Thread(target=listen, name="projection-subscription", daemon=True)
+        listener.start()
+        try:
+            while not self._stop.is_set():
+                wake.wait(timeout=max(poll_interval * 5, 1.0))
+                wake.clear()
+                if not self._stop.is_set():
                     self.catch_up()
+        finally:
+            if self._subscription is not None:
+                self._subscription.stop()
+                self._wake_listener()
+            listener.join(timeout=5)
+
+    def _wake_listener(self) -> None:
+        """The library's LISTEN thread notices a stop only when a notification arrives: send one."""
+        channel = getattr(self.ledger.recorder, "channel_name", None)
+        if channel:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(f'NOTIFY "{channel}"')
 
     def start(self, poll_interval: float = 0.2) -> None:
         def run() -> None:
@@ -153,11 +182,13 @@ class ProjectionRunner:
                 self.error = error
 
         self._stop.clear()
+        self._wake.clear()
         self._thread = threading.Thread(target=run, name="projection-runner", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._subscription is not None:
             self._subscription.stop()
         if self._thread is not None:
