@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.application import Application as EventSourcedApplication
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 from sqlalchemy import Engine
 
@@ -31,7 +31,7 @@ from ledger.aggregates.registrant import LISTINGS
 from ledger.clock import Clock
 from ledger.db import event_store_env, make_engine, metadata
 from ledger.errors import Conflict, InvalidInput, NotFound, RuleBroken
-from ledger.framework import FRAMEWORK, Framework
+from ledger.framework import FRAMEWORK, Framework, FrameworkError
 from ledger.settings import Settings
 from ledger.transcodings import register_transcodings
 from ledger.vault import MAX_SEALED_TEXT, Shredded, Vault, load_master_key
@@ -113,11 +113,6 @@ class Ledger(EventSourcedApplication[UUID]):
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Only our settings configure the event store: the process environment is not read here."""
         return Environment(name, dict(env or {}))
-
-    def construct_transcoder(self) -> Transcoder:
-        transcoder = super().construct_transcoder()
-        assert isinstance(transcoder, JSONTranscoder)
-        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -262,7 +257,7 @@ class Ledger(EventSourcedApplication[UUID]):
         for code in disciplines:
             try:
                 self.framework.discipline(code)
-            except Exception as error:
+            except FrameworkError as error:
                 raise InvalidInput("disciplines", str(error)) from None
         return sorted(set(disciplines))
 
@@ -339,9 +334,12 @@ class Ledger(EventSourcedApplication[UUID]):
             raise RuleBroken("this registrant's personal data was erased; they cannot apply")
         try:
             wanted = self.framework.level(level)
+        except FrameworkError as error:
+            raise InvalidInput("level", str(error)) from None
+        try:
             self.framework.route(route)
-        except Exception as error:
-            raise InvalidInput("level" if "level" in str(error).lower() else "route", str(error)) from None
+        except FrameworkError as error:
+            raise InvalidInput("route", str(error)) from None
         if registrant.latest_application is not None and \
                 self._get(Application, registrant.latest_application, "application").is_open:
             raise RuleBroken("this registrant already has an open application; finish or withdraw it first")
@@ -371,7 +369,7 @@ class Ledger(EventSourcedApplication[UUID]):
             q_level = qualification.get("level")
             if not isinstance(q_level, int) or isinstance(q_level, bool) or not 1 <= q_level <= 8:
                 raise InvalidInput("qualification.level", "give the qualification's level as a number from 1 to 8")
-            needed = int(str(level.qualification_level).split("-")[0].split("–")[0].strip() or 0)
+            needed = level.min_qualification_level
             if q_level < needed:
                 raise RuleBroken(f"{level.name} needs a qualification at level {needed} or above; this one is "
                                  f"level {q_level}: apply by the equivalency route or for a lower level")

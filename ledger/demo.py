@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -93,41 +92,35 @@ class Demo:
         for _ in range(self.result.registrants):
             self.at(self.start + timedelta(days=self.rng.randrange(enrol_span)), self.enrol)
         total_days = (self.end - self.start).days
-        done_in_batch = 0
-        batch = self.ledger.batch()
-        batch.__enter__()
-        try:
-            while self.agenda:
-                ordinal, _, action, args = heapq.heappop(self.agenda)
-                day = date.fromordinal(ordinal)
-                if day != self.clock.today():
-                    self.clock.set(datetime.combine(day, time(9), timezone.utc))
-                    if progress:
-                        progress((day - self.start).days, total_days)
-                else:
-                    self.clock.advance(timedelta(seconds=1))
-                try:
-                    self.result.commands += 1
-                    action(*args)
-                except LedgerError as error:
-                    self.result.refused += 1
-                    if len(self.result.refusals) < 20:
-                        self.result.refusals.append(f"{day} {action.__name__}: {error}")
-                done_in_batch += 1
-                if done_in_batch >= batch_size:
-                    batch.__exit__(None, None, None)
-                    batch = self.ledger.batch()
-                    batch.__enter__()
-                    done_in_batch = 0
-        except BaseException as error:
-            batch.__exit__(type(error), error, error.__traceback__)
-            raise
-        batch.__exit__(None, None, None)
+        while self.agenda:
+            with self.ledger.batch():  # one transaction per batch of commands
+                for _ in range(batch_size):
+                    if not self.agenda:
+                        break
+                    self.step(progress, total_days)
         if not self.erased_one and self.result.registrants:
             self.erase_someone()
         if progress:
             progress(total_days, total_days)
         return self.result
+
+    def step(self, progress: Callable[[int, int], None] | None, total_days: int) -> None:
+        """The next thing on the agenda, on its day. A refused command is counted, never hidden."""
+        ordinal, _, action, args = heapq.heappop(self.agenda)
+        day = date.fromordinal(ordinal)
+        if day != self.clock.today():
+            self.clock.set(datetime.combine(day, time(9), timezone.utc))
+            if progress:
+                progress((day - self.start).days, total_days)
+        else:
+            self.clock.advance(timedelta(seconds=1))
+        self.result.commands += 1
+        try:
+            action(*args)
+        except LedgerError as error:
+            self.result.refused += 1
+            if len(self.result.refusals) < 20:
+                self.result.refusals.append(f"{day} {action.__name__}: {error}")
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
@@ -167,7 +160,7 @@ class Demo:
         route = "standard" if rng.random() < 0.55 else "equivalency"
         spec = self.framework.level(level)
         if route == "standard":
-            needed = int(re.match(r"\d+", str(spec.qualification_level)).group())  # type: ignore[union-attr]
+            needed = spec.min_qualification_level
             q_level = min(7, needed + rng.choice([0, 0, 1]))
             kwargs: dict[str, Any] = {"qualification": {"title": QUALIFICATIONS[q_level], "level": q_level,
                                                         "awarding_body": rng.choice(BODIES)}}
@@ -290,7 +283,6 @@ class Demo:
             self.ledger.decide_appeal(person.application, False, "The decision was reasonable.", "appeals panel")
 
     def awarded(self, person: Person) -> None:
-        first_award = not person.registered
         person.registered = True
         self.schedule_year(person)  # an upgrade starts a new renewal year too
         self.at(self.later(400, 800) if self.chance(0.25) else self.end + timedelta(days=1), self.upgrade, person)

@@ -99,7 +99,8 @@ class Application(Aggregate):
             raise RuleBroken(f"an application has exactly {rules.assessors_per_application} assessors; "
                              "both are already assigned")
         if not declaration.strip():
-            raise InvalidInput("declaration", "the assessor must declare any conflict of interest, or that there is none")
+            raise InvalidInput("declaration",
+                               "the assessor must declare any conflict of interest, or that there is none")
         self._assessor_assigned(assessor_id=assessor_id, declaration=declaration, occurred_at=occurred_at)
 
     def confirm_referee(self, confirmed: bool, occurred_at: datetime) -> None:
@@ -134,7 +135,8 @@ class Application(Aggregate):
                                + ", ".join(required_areas))
         bad = {a: j for a, j in judgements.items() if j not in rules.judgements}
         if bad:
-            raise InvalidInput("judgements", f"unknown judgement(s) {bad}; expected one of " + ", ".join(rules.judgements))
+            raise InvalidInput("judgements",
+                               f"unknown judgement(s) {bad}; expected one of " + ", ".join(rules.judgements))
         if recommendation not in rules.outcomes:
             raise InvalidInput("recommendation", "expected one of " + ", ".join(rules.outcomes))
         self._assessed(assessor_id=assessor_id, judgements=dict(judgements), recommendation=recommendation,

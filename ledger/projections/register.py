@@ -157,12 +157,7 @@ def search_register(conn: Any, *, query: str | None = None, level: str | None = 
     joined = registrations.join(registrants, registrations.c.registrant_id == registrants.c.id)
     statement = select(registrations, registrants.c.name, registrants.c.disciplines, registrants.c.erased,
                        registrants.c.listing).select_from(joined).where(registrations.c.status.is_not(None))
-    exact = None
-    if query and regnumber.looks_like_number(query):
-        try:
-            exact = regnumber.parse_number(query)
-        except regnumber.InvalidRegistrationNumber:
-            raise
+    exact = regnumber.parse_number(query) if query and regnumber.looks_like_number(query) else None
     if exact:
         statement = statement.where(registrations.c.number == exact)
     else:
