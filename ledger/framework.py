@@ -260,7 +260,7 @@ def _load_levels(data: dict[str, Any]) -> tuple[Level, ...]:
                f"level {level.code}: qualification_level must start with a number, not {level.qualification_level!r}")
         _check(level.min_years_experience_equivalency >= 0,
                f"level {level.code}: min_years_experience_equivalency must not be negative")
-    for lower, higher in zip(levels, levels[1:]):
+    for lower, higher in zip(levels, levels[1:], strict=False):
         _check(higher.min_years_experience_equivalency >= lower.min_years_experience_equivalency,
                f"level {higher.code} asks for fewer years of practice than {lower.code}")
     return tuple(levels)

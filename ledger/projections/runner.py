@@ -82,7 +82,8 @@ class ProjectionRunner:
             try:
                 for projection in self.projections:
                     position = positions[projection.name]
-                    mine = [e for n, e in zip(notifications, events, strict=True) if n.id > position and projection.handles(e)]
+                    mine = [e for n, e in zip(notifications, events, strict=True)
+                            if n.id > position and projection.handles(e)]
                     projection.prefetch(mine)
                     projection.begin(conn)
                     for event in mine:
