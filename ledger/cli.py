@@ -7,7 +7,8 @@ import sys
 import time
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, Iterator, Optional
+from typing import Any
+from collections.abc import Iterator
 
 import typer
 from rich.console import Console
@@ -132,11 +133,11 @@ def demo(
 
 @app.command()
 def register(
-    query: Optional[str] = typer.Option(None, "--query", help="Part of a name, or an exact registration number."),
-    level: Optional[str] = typer.Option(None, "--level", help="Level code: RCT, RCP or ACP."),
-    status: Optional[str] = typer.Option(None, "--status",
+    query: str | None = typer.Option(None, "--query", help="Part of a name, or an exact registration number."),
+    level: str | None = typer.Option(None, "--level", help="Level code: RCT, RCP or ACP."),
+    status: str | None = typer.Option(None, "--status",
                                          help="registered, suspended, lapsed, removed or resigned."),
-    discipline: Optional[str] = typer.Option(None, "--discipline", help="A discipline code."),
+    discipline: str | None = typer.Option(None, "--discipline", help="A discipline code."),
     limit: int = typer.Option(50, min=1, help="At most this many entries."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
 ) -> None:

@@ -6,26 +6,26 @@ years of simulated time and replays never depend on when they run.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 
 
 def utc(dt: datetime) -> datetime:
     """The same instant, as an aware UTC datetime (naive datetimes are taken to be UTC)."""
     if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
 
 
 def end_of_day(day: date) -> datetime:
     """The last instant of a calendar day, UTC: 'as it stood at the end of DATE'."""
-    return datetime.combine(day, time.max, tzinfo=timezone.utc)
+    return datetime.combine(day, time.max, tzinfo=UTC)
 
 
 class Clock:
     """Wall-clock time in UTC."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def today(self) -> date:
         return self.now().date()
@@ -35,13 +35,13 @@ class SettableClock(Clock):
     """A clock that stands still until told to move: for tests, the demo and catch-up ticks."""
 
     def __init__(self, start: datetime | date) -> None:
-        self._now = utc(start if isinstance(start, datetime) else datetime.combine(start, time(9), timezone.utc))
+        self._now = utc(start if isinstance(start, datetime) else datetime.combine(start, time(9), UTC))
 
     def now(self) -> datetime:
         return self._now
 
     def set(self, when: datetime | date) -> None:
-        self._now = utc(when if isinstance(when, datetime) else datetime.combine(when, time(9), timezone.utc))
+        self._now = utc(when if isinstance(when, datetime) else datetime.combine(when, time(9), UTC))
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta

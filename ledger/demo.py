@@ -13,7 +13,7 @@ import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from typing import Any
 from uuid import UUID
 
@@ -109,7 +109,7 @@ class Demo:
         ordinal, _, action, args = heapq.heappop(self.agenda)
         day = date.fromordinal(ordinal)
         if day != self.clock.today():
-            self.clock.set(datetime.combine(day, time(9), timezone.utc))
+            self.clock.set(datetime.combine(day, time(9), UTC))
             if progress:
                 progress((day - self.start).days, total_days)
         else:

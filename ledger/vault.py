@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -105,7 +105,7 @@ class Vault:
         with self._lock:
             if not self._pending:
                 return
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             rows = [{"owner": o.hex, "wrapped": w, "created_at": now} for o, w in self._pending.items()]
             with self._engine.begin() as conn:
                 conn.execute(insert(vault_keys), rows)
@@ -125,7 +125,7 @@ class Vault:
                 conn.execute(
                     update(vault_keys)
                     .where(vault_keys.c.owner == owner.hex)
-                    .values(wrapped=None, shredded_at=datetime.now(timezone.utc))
+                    .values(wrapped=None, shredded_at=datetime.now(UTC))
                 )
             self._remember(owner, None)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
@@ -33,7 +33,7 @@ def test_a_version_1_enrolment_is_upcast_on_read(ledger):
     registrant = ledger.registrant(registrant_id)
     assert registrant.listing == "listed"
     assert ledger.vault.open(registrant.name) == "Old Timer"
-    assert registrant.enrolled_at == datetime(2024, 1, 2, 9, tzinfo=timezone.utc)
+    assert registrant.enrolled_at == datetime(2024, 1, 2, 9, tzinfo=UTC)
 
     # and today's events on top of it replay too
     ledger.change_details(registrant_id, listing="verify-only")

@@ -1,0 +1,111 @@
+"""Credential issuing: (a) full Open Badges credentials and (b) compact QR-badge credentials issued per second
+(build + sign) beside (c) pyca/cryptography's raw signing rate over the same signing input bytes, and the ratios
+a/c and b/c; QR version and badge URL length for names of 10, 40 and 70 characters; milliseconds to draw a PNG."""
+
+from __future__ import annotations
+
+import argparse
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+ISSUER_URL = "https://register.creativetechnicians.org.uk"
+NAMES = {10: "Ada Okafor", 40: "Siobhan Featherstonehaugh-Montgomery Jnr",
+         70: "Alexandra Catherine Montgomery-Featherstonehaugh Ekwueme-Okafor Junior"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--credentials", type=int, default=2000,
+                        help="credentials of each kind to issue (default 2000)")
+    parser.add_argument("--draws", type=int, default=50, help="QR PNGs to draw for the timing (default 50)")
+    parser.add_argument("--alg", choices=["ES256", "EdDSA"], default="ES256", help="signing algorithm (default ES256)")
+
+
+def _rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds else float("inf")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from credentials.achievement import (
+        Alignment,
+        Issuer,
+        Level,
+        StatusEntry,
+        build_achievement_credential,
+        sign_credential_jwt,
+    )
+    from credentials.compact import badge_url, build_compact_claims, sign_compact
+    from credentials.keys import generate_key
+    from credentials.qr import qr_png, qr_version
+    from credentials.status_list import status_list_url
+
+    key = generate_key(args.alg)
+    issuer = Issuer(ISSUER_URL, "Register of Creative Technicians", ISSUER_URL)
+    level = Level("RCT", "Registered Creative Technician", "RCT", "Applies proven techniques to technical tasks.",
+                  "Assessed against every competency area.",
+                  tuple(Alignment(code, f"Area {code}", f"Competency area {code}.",
+                                  f"{ISSUER_URL}/framework/areas/{code}") for code in "ABCDE"))
+    valid_from = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    valid_until = valid_from + timedelta(days=365)
+    status = [StatusEntry("revocation", status_list_url(ISSUER_URL, "revocation"), 94_567),
+              StatusEntry("suspension", status_list_url(ISSUER_URL, "suspension"), 1_234)]
+    ids = [f"urn:uuid:{uuid.uuid4()}" for _ in range(args.credentials)]
+
+    def full(credential_id: str) -> str:
+        document = build_achievement_credential(
+            credential_id=credential_id, issuer=issuer, subject_id=f"urn:uuid:{uuid.uuid4()}", name=NAMES[40],
+            registration_number="RG-0012345-67", level=level, valid_from=valid_from, valid_until=valid_until,
+            status=status, achievement_id=f"{ISSUER_URL}/levels/RCT")
+        return sign_credential_jwt(document, key, issued_at=valid_from)
+
+    def compact(credential_id: str, name: str = NAMES[40]) -> str:
+        claims = build_compact_claims(credential_id=credential_id, issuer_id=ISSUER_URL, name=name,
+                                      registration_number="RG-0012345-67", level_code="RCT",
+                                      valid_from=valid_from, valid_until=valid_until, status=status)
+        return sign_compact(claims, key)
+
+    def raw_rate(token: str) -> float:
+        signing_input = token.rsplit(".", 1)[0].encode("ascii")
+        if args.alg == "ES256":
+            def sign() -> bytes:
+                return key.private_key.sign(signing_input, ec.ECDSA(hashes.SHA256()))
+        else:
+            def sign() -> bytes:
+                return key.private_key.sign(signing_input)
+        started = time.perf_counter()
+        for _ in range(args.credentials):
+            sign()
+        return _rate(args.credentials, time.perf_counter() - started)
+
+    started = time.perf_counter()
+    full_tokens = [full(credential_id) for credential_id in ids]
+    full_rate = _rate(args.credentials, time.perf_counter() - started)
+    started = time.perf_counter()
+    compact_tokens = [compact(credential_id) for credential_id in ids]
+    compact_rate = _rate(args.credentials, time.perf_counter() - started)
+    raw_full, raw_compact = raw_rate(full_tokens[0]), raw_rate(compact_tokens[0])
+
+    figures: dict[str, Any] = {
+        "alg": args.alg, "credentials": args.credentials,
+        "a_full_credentials_per_s": round(full_rate),
+        "c_raw_sign_full_input_per_s": round(raw_full),
+        "ratio_a_over_c": round(full_rate / raw_full, 3),
+        "full_jwt_bytes": len(full_tokens[0]),
+        "b_compact_credentials_per_s": round(compact_rate),
+        "c_raw_sign_compact_input_per_s": round(raw_compact),
+        "ratio_b_over_c": round(compact_rate / raw_compact, 3),
+    }
+    for length, name in NAMES.items():
+        url = badge_url(ISSUER_URL, compact(ids[0], name))
+        figures[f"name_{length}_url_bytes"] = len(url.encode("utf-8"))
+        figures[f"name_{length}_qr_version_M"] = qr_version(url)
+    url = badge_url(ISSUER_URL, compact_tokens[0])
+    started = time.perf_counter()
+    for _ in range(args.draws):
+        qr_png(url)
+    figures["qr_png_ms_name_40"] = round((time.perf_counter() - started) * 1000 / args.draws, 2)
+    return figures
