@@ -255,8 +255,8 @@ class Demo:
         self.ledger.decide(person.application, plan, reasons, "registrar")
         if plan == "award":
             self.awarded(person)
-        elif plan == "reject" and self.chance(0.35):
-            self.at(self.later(5, 25), self.appeal, person)
+        elif plan == "reject" and not self.ledger.application(person.application).appealed and self.chance(0.35):
+            self.at(self.later(5, 25), self.appeal, person)  # one appeal per decision, even after a reassessment
         elif self.chance(0.6):
             self.at(self.later(60, 150), self.apply, person, person.level)
 
