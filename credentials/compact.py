@@ -12,6 +12,7 @@ cost 57 characters, the difference between fitting a 70-character name and not.
 
 Claims (payload), all required except ``r``/``s``:
 
+- ``i``:   the full credential's id, ``urn:uuid:<uuid>``, as the 22-character base64url of the UUID's 16 bytes
 - ``nbf``: validFrom of the full credential, NumericDate (the moment of issue)
 - ``exp``: validUntil of the full credential (the renewal date), NumericDate
 - ``n``:   the registrant's name, as on the register
@@ -23,15 +24,20 @@ Claims (payload), all required except ``r``/``s``:
 Left out, each because it can be found without spending bytes on it: ``iss`` is the issuer of the trust bundle
 whose key verifies the token (and the origin of the URL); the status list URLs are that issuer's
 ``<issuer URL>/status/revocation`` and ``/status/suspension`` (``status_list.status_list_url``), the lists the trust
-bundle carries -- ``build_compact_claims`` refuses entries that point anywhere else; and the full credential's id
-(``urn:uuid:...``, 45 characters) does not fit beside a 40-character name, so a compact token is tied to its full
-credential by ``rn`` and ``nbf`` and by sharing its status indexes: revoking or suspending one does the other.
+bundle carries -- ``build_compact_claims`` refuses entries that point anywhere else.
+
+With a 40-character name and 7-digit status indexes the badge URL is about 400 bytes: version 15. A name of about
+50 characters or more needs version 16, and ``credentials.qr`` refuses to draw it; the full credential, as a file
+or a link, carries every name.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from credentials.achievement import StatusEntry
 from credentials.jwt_sign import encode_jws
@@ -43,13 +49,34 @@ BADGE_TYP = "rl-badge+jwt"
 COMPACT_ALGORITHMS = ("ES256", "EdDSA")
 """64-byte signatures. RS256 (384 bytes with RSA 3072) and ES384/ES512 never fit the QR budget."""
 PURPOSE_CLAIMS = {"revocation": "r", "suspension": "s"}
+URN_UUID = "urn:uuid:"
+
+
+def short_id(credential_id: str) -> str:
+    """``urn:uuid:<uuid>`` as 22 base64url characters; ``ValueError`` for any other form of id."""
+    if not isinstance(credential_id, str) or not credential_id.startswith(URN_UUID):
+        raise ValueError(f"a compact credential carries a urn:uuid credential id, not {credential_id!r}")
+    try:
+        value = UUID(credential_id[len(URN_UUID):])
+    except ValueError:
+        raise ValueError(f"{credential_id!r} is not a urn:uuid") from None
+    return base64.urlsafe_b64encode(value.bytes).rstrip(b"=").decode("ascii")
+
+
+def long_id(short: str) -> str:
+    """The ``urn:uuid:`` id from its 22-character form (the inverse of ``short_id``)."""
+    if not isinstance(short, str) or len(short) != 22:
+        raise ValueError("a compact credential id is 22 base64url characters")
+    try:
+        return URN_UUID + str(UUID(bytes=base64.urlsafe_b64decode(short + "==")))
+    except (ValueError, binascii.Error):
+        raise ValueError("a compact credential id is 22 base64url characters") from None
 
 
 def build_compact_claims(*, credential_id: str, issuer_id: str, name: str, registration_number: str,
                          level_code: str, valid_from: datetime, valid_until: datetime,
                          status: list[StatusEntry]) -> dict[str, Any]:
-    """The compact claims (see the module's table). ``credential_id`` is taken for symmetry with the full
-    credential and checked, but not carried: the module docstring says why."""
+    """The compact claims (see the module's table)."""
     for label, text in (("credential_id", credential_id), ("name", name),
                         ("registration_number", registration_number), ("level_code", level_code)):
         if not isinstance(text, str) or not text.strip():
@@ -57,6 +84,7 @@ def build_compact_claims(*, credential_id: str, issuer_id: str, name: str, regis
     if utc(valid_until) <= utc(valid_from):
         raise ValueError("valid_until must come after valid_from")
     claims: dict[str, Any] = {
+        "i": short_id(credential_id),
         "nbf": epoch_seconds(valid_from),
         "exp": epoch_seconds(valid_until),
         "n": name,

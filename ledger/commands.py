@@ -22,6 +22,8 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.application import Application as EventSourcedApplication
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.utils import Environment
 from sqlalchemy import Engine
 
@@ -97,7 +99,10 @@ class Ledger(EventSourcedApplication[UUID]):
         self.framework = framework
         self.engine = engine or make_engine(self.settings.database_url)
         metadata.create_all(self.engine)
-        self.vault = Vault(self.engine, master_key or load_master_key(self.settings, announce))
+        master_key = master_key or load_master_key(self.settings, announce)
+        self.vault = Vault(self.engine, master_key)
+        # issuer private keys are sealed at rest under a key derived from the master key (see ledger.keyring)
+        self.key_secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"regledger issuer keys").derive(master_key)
         self._local = threading.local()
         # the single writer also remembers which ids it looked for and did not find
         self._absent: set[UUID] | None = set() if single_writer_cache else None

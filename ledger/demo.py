@@ -20,6 +20,7 @@ from uuid import UUID
 from ledger.clock import SettableClock, add_months
 from ledger.commands import Ledger
 from ledger.errors import LedgerError
+from ledger.issuance import CredentialIssuer
 
 FIRST = ["Aisha", "Ben", "Chloe", "Dev", "Ella", "Femi", "Grace", "Harun", "Isla", "Jamal", "Kasia", "Liam", "Maya",
          "Niamh", "Owen", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Vik", "Wren", "Xander", "Yasmin", "Zac",
@@ -43,6 +44,7 @@ class DemoResult:
     ended: date
     commands: int = 0
     refused: int = 0
+    credentials: int = 0
     refusals: list[str] = field(default_factory=list)
     events: int = 0
     seconds: float = 0.0
@@ -92,12 +94,14 @@ class Demo:
         for _ in range(self.result.registrants):
             self.at(self.start + timedelta(days=self.rng.randrange(enrol_span)), self.enrol)
         total_days = (self.end - self.start).days
+        issuer = CredentialIssuer(self.ledger)
         while self.agenda:
             with self.ledger.batch():  # one transaction per batch of commands
                 for _ in range(batch_size):
                     if not self.agenda:
                         break
                     self.step(progress, total_days)
+            self.result.credentials += issuer.catch_up().issued  # each award and renewal gets its credential
         if not self.erased_one and self.result.registrants:
             self.erase_someone()
         if progress:

@@ -3,7 +3,8 @@
 Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
 
 - ``REGLEDGER_DATABASE_URL``: ``sqlite:///var/regledger.db`` (the embedded default) or a ``postgresql://`` URL.
-- ``REGLEDGER_ISSUER_URL``: the public address that credentials and ``did:web`` name.
+- ``REGLEDGER_ISSUER_URL``: the public address that credentials and ``did:web`` name; QR badges open
+  ``<issuer URL>/v``. ``REGLEDGER_ISSUER_NAME``: the body's name on credentials.
 - ``REGLEDGER_MASTER_KEY``: base64 of 32 bytes that seal the per-registrant data keys; or
   ``REGLEDGER_MASTER_KEY_FILE``: a file holding it (on the embedded default, ``var/master.key`` is created).
 - ``REGLEDGER_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_STARTTLS``, ``REGLEDGER_MAIL_FROM``: mail.
@@ -24,6 +25,7 @@ DEFAULT_DATABASE_URL = "sqlite:///var/regledger.db"
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     issuer_url: str = "http://127.0.0.1:8000"
+    issuer_name: str = "Register of Creative Technicians"
     master_key: str | None = None
     master_key_file: str | None = None
     smtp_host: str = "localhost"
@@ -42,8 +44,8 @@ class Settings:
             return value if value not in (None, "") else None
 
         values: dict[str, object] = {}
-        for name in ("DATABASE_URL", "ISSUER_URL", "MASTER_KEY", "MASTER_KEY_FILE", "SMTP_HOST", "SMTP_USERNAME",
-                     "SMTP_PASSWORD", "MAIL_FROM"):
+        for name in ("DATABASE_URL", "ISSUER_URL", "ISSUER_NAME", "MASTER_KEY", "MASTER_KEY_FILE", "SMTP_HOST",
+                     "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM"):
             if (value := get(name)) is not None:
                 values[name.lower()] = value
         if (port := get("SMTP_PORT")) is not None:

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from credentials.achievement import StatusEntry
-from credentials.compact import BADGE_TYP, badge_url, build_compact_claims, sign_compact
+from credentials.compact import long_id, short_id, BADGE_TYP, badge_url, build_compact_claims, sign_compact
 from credentials.keys import generate_key
 from credentials.qr import MAX_VERSION, qr_png, qr_svg, qr_version
 from credentials.status_list import status_list_url
@@ -29,13 +29,16 @@ NAME_70 = "Alexandra Catherine Montgomery-Featherstonehaugh Ekwueme-Okafor Junio
 NAME_10 = "Ada Okafor"
 
 
-def status(revocation=131_071, suspension=100_000):
+def status(revocation=1_048_575, suspension=1_000_000):
     return [StatusEntry("revocation", status_list_url(ISSUER_URL, "revocation"), revocation),
             StatusEntry("suspension", status_list_url(ISSUER_URL, "suspension"), suspension)]
 
 
+CREDENTIAL_ID = f"urn:uuid:{uuid.uuid4()}"
+
+
 def claims(name=NAME_40, **changes):
-    arguments = {"credential_id": f"urn:uuid:{uuid.uuid4()}", "issuer_id": ISSUER_URL, "name": name,
+    arguments = {"credential_id": CREDENTIAL_ID, "issuer_id": ISSUER_URL, "name": name,
                  "registration_number": "RG-1234567-89", "level_code": "RCT", "valid_from": VALID_FROM,
                  "valid_until": VALID_UNTIL, "status": status()}
     return build_compact_claims(**{**arguments, **changes})
@@ -55,9 +58,20 @@ def test_the_names_are_the_lengths_the_story_is_about():
 
 
 def test_compact_claims_are_short_and_complete():
-    assert claims() == {"nbf": int(VALID_FROM.timestamp()), "exp": int(VALID_UNTIL.timestamp()), "n": NAME_40,
-                        "rn": "RG-1234567-89", "lv": "RCT", "r": 131_071, "s": 100_000}
+    assert claims() == {"i": short_id(CREDENTIAL_ID), "nbf": int(VALID_FROM.timestamp()),
+                        "exp": int(VALID_UNTIL.timestamp()), "n": NAME_40,
+                        "rn": "RG-1234567-89", "lv": "RCT", "r": 1_048_575, "s": 1_000_000}
     assert "s" not in claims(status=status()[:1])
+
+
+def test_the_credential_id_travels_in_22_characters_and_comes_back_whole():
+    assert len(short_id(CREDENTIAL_ID)) == 22 and long_id(short_id(CREDENTIAL_ID)) == CREDENTIAL_ID
+    for bad in ("https://example.org/1", "urn:uuid:not-a-uuid", 42):
+        with pytest.raises(ValueError):
+            short_id(bad)
+    for bad in ("", "A" * 21, "!" * 22, None):
+        with pytest.raises(ValueError):
+            long_id(bad)
 
 
 def test_compact_token_header_and_signature():
@@ -102,16 +116,19 @@ def test_a_40_character_name_fits_version_15_and_reads_back_exactly(alg):
 
 
 @pytest.mark.parametrize("alg", ["ES256", "EdDSA"])
-def test_a_70_character_name_fits_too(alg):
-    url, _ = badge(NAME_70, alg)
-    assert qr_version(url) == MAX_VERSION, f"{len(url)} bytes"
-    assert decoded(qr_png(url, box_size=4)) == [url]
-
-
-def test_the_largest_status_indexes_still_fit_a_70_character_name():
-    smallest = badge_url(ISSUER_URL, sign_compact(claims(NAME_70, status=status(0, 0)), generate_key()))
-    largest = badge_url(ISSUER_URL, sign_compact(claims(NAME_70), generate_key()))
+def test_the_largest_status_indexes_still_fit_a_40_character_name(alg):
+    key = generate_key(alg)
+    smallest = badge_url(ISSUER_URL, sign_compact(claims(NAME_40, status=status(0, 0)), key))
+    largest = badge_url(ISSUER_URL, sign_compact(claims(NAME_40), key))
     assert len(smallest) < len(largest) and qr_version(largest) <= MAX_VERSION
+    assert decoded(qr_png(largest, box_size=4)) == [largest]
+
+
+def test_a_70_character_name_needs_version_16_and_is_refused_clearly():
+    url, _ = badge(NAME_70)
+    assert qr_version(url) == MAX_VERSION + 1, f"{len(url)} bytes"
+    with pytest.raises(ValueError, match=r"needs QR version 16; a badge may use version 15 at most"):
+        qr_png(url)
 
 
 def test_a_name_too_long_for_version_15_is_refused_clearly():

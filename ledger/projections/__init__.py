@@ -2,9 +2,12 @@
 
 from ledger.projections.base import Projection
 from ledger.projections.casework import CaseworkProjection
+from ledger.projections.credentials import CredentialsProjection
 from ledger.projections.register import RegisterProjection
 from ledger.projections.renewals import RenewalsProjection
 
-ALL_PROJECTIONS: tuple[type[Projection], ...] = (RegisterProjection, CaseworkProjection, RenewalsProjection)
+ALL_PROJECTIONS: tuple[type[Projection], ...] = (RegisterProjection, CaseworkProjection, RenewalsProjection,
+                                                 CredentialsProjection)
 
-__all__ = ["ALL_PROJECTIONS", "CaseworkProjection", "Projection", "RegisterProjection", "RenewalsProjection"]
+__all__ = ["ALL_PROJECTIONS", "CaseworkProjection", "CredentialsProjection", "Projection", "RegisterProjection",
+           "RenewalsProjection"]
