@@ -109,7 +109,7 @@ def demo(
     built = time.perf_counter() - started
     figures = {"registrants": registrants, "years": years, "seed": seed, "from": result.started.isoformat(),
                "to": result.ended.isoformat(), "commands": result.commands, "events": result.events,
-               "refused": result.refused, "seconds": round(result.seconds, 2),
+               "refused": result.refused, "credentials": result.credentials, "seconds": round(result.seconds, 2),
                "events_per_second": round(result.events / result.seconds) if result.seconds else None,
                "projection_seconds": round(built, 2), "events_by_kind": result.kinds}
     if as_json:
@@ -117,7 +117,8 @@ def demo(
     else:
         console.print(f"Simulated {years} years ({result.started} to {result.ended}) for {registrants} people: "
                       f"{result.events} events from {result.commands} commands in {result.seconds:.1f} s "
-                      f"({figures['events_per_second']} events/s); read models built in {built:.1f} s.")
+                      f"({figures['events_per_second']} events/s), {result.credentials} credentials issued; read models "
+                      f"built in {built:.1f} s.")
         table = Table(title="Events by kind")
         table.add_column("event")
         table.add_column("count", justify="right")
@@ -218,6 +219,17 @@ def erase(registrant: str = typer.Argument(..., metavar="REGISTRATION_NUMBER_OR_
     ledger.close()
     console.print(f"Erased the personal data of registrant {registrant_id}.")
 
+
+def _add_credential_commands() -> None:
+    from ledger import cli_credentials
+
+    app.command("issue")(cli_credentials.issue)
+    app.add_typer(cli_credentials.keys_app, name="keys")
+    app.add_typer(cli_credentials.trust_app, name="trust")
+    app.add_typer(cli_credentials.credential_app, name="credential")
+
+
+_add_credential_commands()
 
 if __name__ == "__main__":
     app()

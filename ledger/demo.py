@@ -86,7 +86,8 @@ class Demo:
     def later(self, low: int, high: int) -> date:
         return self.clock.today() + timedelta(days=self.rng.randint(low, high))
 
-    def run(self, progress: Callable[[int, int], None] | None = None, batch_size: int = 2000) -> DemoResult:
+    def run(self, progress: Callable[[int, int], None] | None = None, batch_size: int = 2000,
+            issue_credentials: bool = True) -> DemoResult:
         self.clock.set(self.start)
         for i in range(max(4, self.result.registrants // 40)):
             self.at(self.start, self.appoint_assessor, i)
@@ -101,7 +102,8 @@ class Demo:
                     if not self.agenda:
                         break
                     self.step(progress, total_days)
-            self.result.credentials += issuer.catch_up().issued  # each award and renewal gets its credential
+            if issue_credentials:  # each award, renewal and reinstatement gets its credential
+                self.result.credentials += issuer.catch_up().issued
         if not self.erased_one and self.result.registrants:
             self.erase_someone()
         if progress:
@@ -401,13 +403,13 @@ class Demo:
 
 def run_demo(ledger: Ledger, clock: SettableClock, *, registrants: int = 300, years: int = 3, seed: int = 1,
              end: date | None = None, progress: Callable[[int, int], None] | None = None,
-             batch_size: int = 2000) -> DemoResult:
+             batch_size: int = 2000, issue_credentials: bool = True) -> DemoResult:
     import time as _time
 
     started = _time.perf_counter()
     before = ledger.recorder.max_notification_id() or 0
     demo = Demo(ledger, clock, registrants, years, seed, end or clock.today())
-    result = demo.run(progress, batch_size=batch_size)
+    result = demo.run(progress, batch_size=batch_size, issue_credentials=issue_credentials)
     result.events = (ledger.recorder.max_notification_id() or 0) - before
     result.kinds = dict(sorted(ledger.saved_kinds.items()))
     result.seconds = _time.perf_counter() - started
