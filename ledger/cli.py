@@ -117,8 +117,8 @@ def demo(
     else:
         console.print(f"Simulated {years} years ({result.started} to {result.ended}) for {registrants} people: "
                       f"{result.events} events from {result.commands} commands in {result.seconds:.1f} s "
-                      f"({figures['events_per_second']} events/s), {result.credentials} credentials issued; read models "
-                      f"built in {built:.1f} s.")
+                      f"({figures['events_per_second']} events/s), {result.credentials} credentials issued; "
+                      f"read models built in {built:.1f} s.")
         table = Table(title="Events by kind")
         table.add_column("event")
         table.add_column("count", justify="right")

@@ -172,6 +172,8 @@ def trust_export(out: Path = typer.Option(..., "--out", help="The file to write 
         else:
             document = {"jwks": publisher.jwks, "did": publisher.did_document, "root": publisher.root_jwk}[what]()
             text = json.dumps(document, indent=2)
+    except LedgerError as error:
+        cli._fail(error)
     finally:
         ledger.close()
     _write(out, (text + "\n").encode("utf-8"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from eventsourcing.persistence import IntegrityError
 from sqlalchemy import Column, DateTime, LargeBinary, String, Table, insert, select
@@ -42,6 +42,13 @@ class ActiveKey:
     @property
     def kid(self) -> str:
         return self.record.kid
+
+
+def _next_second(moment: datetime | None) -> datetime | None:
+    """Bundles speak in whole seconds: a retirement is rounded up, so a window is never empty."""
+    if moment is None:
+        return None
+    return moment.replace(microsecond=0) + timedelta(seconds=1 if moment.microsecond else 0)
 
 
 class Keyring:
@@ -95,8 +102,8 @@ class Keyring:
     def trusted_keys(self) -> list[TrustedKey]:
         """The issuer keys a verifier should know, with their validity windows and compromise times."""
         return [
-            TrustedKey(jwk=k.public_jwk, valid_from=k.activated_at, valid_until=k.retired_at,
-                       compromised_since=k.compromised_since)
+            TrustedKey(jwk=k.public_jwk, valid_from=k.activated_at.replace(microsecond=0),
+                       valid_until=_next_second(k.retired_at), compromised_since=k.compromised_since)
             for k in self.records("issuer") if k.activated_at is not None
         ]
 

@@ -11,6 +11,7 @@ from credentials.achievement import sign_credential_jwt
 from credentials.status_list import PURPOSES, StatusList, build_status_list_credential, status_list_url
 from credentials.trust import build_trust_bundle, did_web_document, jwks, sign_trust_bundle
 from ledger.commands import Ledger
+from ledger.errors import RuleBroken
 from ledger.issuance import STATUS_LIST_LENGTH, issuer_profile
 from ledger.keyring import Keyring
 from ledger.projections.credentials import status_bits
@@ -51,16 +52,21 @@ class Publisher:
         """The trust bundle, signed by the root key. Its sequence is the ledger's position, so a later bundle
         always has a sequence at least as high."""
         at = at or self.ledger.clock.now()
+        root = self.keyring.active("root")  # first: making it adds events, which the sequence must count
         lists = self.status_list_credentials(at)
         bundle = build_trust_bundle(
             issuer_id=self.issuer.id, keys=self.keyring.trusted_keys(), status_lists=lists, made_at=at,
             refresh_after=at + TRUST_REFRESH, sequence=self.ledger.recorder.max_notification_id() or 0)
-        return sign_trust_bundle(bundle, self.keyring.active("root").signing_key)
+        return sign_trust_bundle(bundle, root.signing_key)
 
     def jwks(self) -> dict[str, Any]:
         return jwks([k.public_jwk for k in self.keyring.records("issuer") if k.activated_at is not None])
 
     def did_document(self) -> dict[str, Any]:
+        """The did:web document; did:web is defined for https addresses only."""
+        if not self.issuer.url.startswith("https://"):
+            raise RuleBroken(f"did:web needs an https issuer address, and this register is at {self.issuer.url}: "
+                             "set REGLEDGER_ISSUER_URL to the public https address")
         return did_web_document(self.issuer.url, [k.public_jwk for k in self.keyring.records("issuer")
                                                   if k.activated_at is not None])
 
