@@ -1,4 +1,5 @@
-"""Credential issuing: (a) full Open Badges credentials and (b) compact QR-badge credentials issued per second
+"""Credential issuing: (a) full Open Badges credentials for a framework level (through the per-level template the
+issuer uses; the plain build-then-sign path beside it) and (b) compact QR-badge credentials issued per second
 (build + sign) beside (c) pyca/cryptography's raw signing rate over the same signing input bytes, and the ratios
 a/c and b/c; QR version and badge URL length for names of 10, 40 and 70 characters; milliseconds to draw a PNG."""
 
@@ -20,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="credentials of each kind to issue (default 2000)")
     parser.add_argument("--draws", type=int, default=50, help="QR PNGs to draw for the timing (default 50)")
     parser.add_argument("--alg", choices=["ES256", "EdDSA"], default="ES256", help="signing algorithm (default ES256)")
+    parser.add_argument("--level", choices=["RCT", "RCP", "ACP"], default="RCT",
+                        help="the framework level the credentials award (default RCT, the smallest)")
 
 
 def _rate(count: int, seconds: float) -> float:
@@ -31,9 +34,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from credentials.achievement import (
-        Alignment,
+        CredentialTemplate,
         Issuer,
-        Level,
         StatusEntry,
         build_achievement_credential,
         sign_credential_jwt,
@@ -45,26 +47,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     key = generate_key(args.alg)
     issuer = Issuer(ISSUER_URL, "Register of Creative Technicians", ISSUER_URL)
-    level = Level("RCT", "Registered Creative Technician", "RCT", "Applies proven techniques to technical tasks.",
-                  "Assessed against every competency area.",
-                  tuple(Alignment(code, f"Area {code}", f"Competency area {code}.",
-                                  f"{ISSUER_URL}/framework/areas/{code}") for code in "ABCDE"))
+    # the register's own level, as the issuer describes it (criteria and alignments from the framework)
+    from ledger.framework import FRAMEWORK
+    from ledger.issuance import describe_level
+
+    level = describe_level(FRAMEWORK, args.level, ISSUER_URL)
     valid_from = datetime(2026, 1, 5, 9, tzinfo=UTC)
     valid_until = valid_from + timedelta(days=365)
     status = [StatusEntry("revocation", status_list_url(ISSUER_URL, "revocation"), 94_567),
               StatusEntry("suspension", status_list_url(ISSUER_URL, "suspension"), 1_234)]
     ids = [f"urn:uuid:{uuid.uuid4()}" for _ in range(args.credentials)]
+    subjects = {credential_id: f"urn:uuid:{uuid.uuid4()}" for credential_id in ids}
 
     def full(credential_id: str) -> str:
         document = build_achievement_credential(
-            credential_id=credential_id, issuer=issuer, subject_id=f"urn:uuid:{uuid.uuid4()}", name=NAMES[40],
+            credential_id=credential_id, issuer=issuer, subject_id=subjects[credential_id], name=NAMES[40],
             registration_number="RG-0012345-67", level=level, valid_from=valid_from, valid_until=valid_until,
-            status=status, achievement_id=f"{ISSUER_URL}/levels/RCT")
+            status=status, achievement_id=f"{ISSUER_URL}/framework/{level.code}")
         return sign_credential_jwt(document, key, issued_at=valid_from)
 
     def compact(credential_id: str, name: str = NAMES[40]) -> str:
         claims = build_compact_claims(credential_id=credential_id, issuer_id=ISSUER_URL, name=name,
-                                      registration_number="RG-0012345-67", level_code="RCT",
+                                      registration_number="RG-0012345-67", level_code=level.code,
                                       valid_from=valid_from, valid_until=valid_until, status=status)
         return sign_compact(claims, key)
 
@@ -81,9 +85,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             sign()
         return _rate(args.credentials, time.perf_counter() - started)
 
+    template = CredentialTemplate(issuer=issuer, level=level, achievement_id=f"{ISSUER_URL}/framework/{level.code}",
+                                  key=key)
+
+    def full_from_template(credential_id: str) -> str:
+        return template.sign(credential_id=credential_id, subject_id=subjects[credential_id], name=NAMES[40],
+                             registration_number="RG-0012345-67", valid_from=valid_from, valid_until=valid_until,
+                             revocation_index=94_567, suspension_index=1_234, issued_at=valid_from)
+
     started = time.perf_counter()
-    full_tokens = [full(credential_id) for credential_id in ids]
+    full_tokens = [full_from_template(credential_id) for credential_id in ids]
     full_rate = _rate(args.credentials, time.perf_counter() - started)
+    started = time.perf_counter()
+    for credential_id in ids:
+        full(credential_id)
+    plain_rate = _rate(args.credentials, time.perf_counter() - started)
     started = time.perf_counter()
     compact_tokens = [compact(credential_id) for credential_id in ids]
     compact_rate = _rate(args.credentials, time.perf_counter() - started)
@@ -94,6 +110,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "a_full_credentials_per_s": round(full_rate),
         "c_raw_sign_full_input_per_s": round(raw_full),
         "ratio_a_over_c": round(full_rate / raw_full, 3),
+        "a_plain_full_credentials_per_s": round(plain_rate),
+        "ratio_a_plain_over_c": round(plain_rate / raw_full, 3),
         "full_jwt_bytes": len(full_tokens[0]),
         "b_compact_credentials_per_s": round(compact_rate),
         "c_raw_sign_compact_input_per_s": round(raw_compact),

@@ -13,13 +13,15 @@ def utc(moment: datetime) -> datetime:
     """The same instant as an aware UTC datetime, to the whole second."""
     if not isinstance(moment, datetime):
         raise TypeError(f"expected a datetime, got {type(moment).__name__}")
+    if moment.tzinfo is UTC and not moment.microsecond:
+        return moment
     aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return aware.replace(microsecond=0)
 
 
 def rfc3339(moment: datetime) -> str:
     """``2026-01-05T09:00:00Z``."""
-    return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc(moment).isoformat()[:19] + "Z"
 
 
 def epoch_seconds(moment: datetime) -> int:

@@ -26,8 +26,7 @@ from credentials.achievement import (
     Issuer,
     Level,
     StatusEntry,
-    build_achievement_credential,
-    sign_credential_jwt,
+    CredentialTemplate,
 )
 from credentials.compact import badge_url, build_compact_claims, sign_compact
 from credentials.status_list import StatusListFull, allocate_index, status_list_url
@@ -79,11 +78,13 @@ def _level(framework: Framework, code: str, issuer_url: str) -> Level:
     """The level as a credential describes it (made once per framework version, level and issuer)."""
     cache_key = (framework.version, code, issuer_url)
     if cache_key not in _LEVELS:
-        _LEVELS[cache_key] = _describe_level(framework, code, issuer_url)
+        _LEVELS[cache_key] = describe_level(framework, code, issuer_url)
     return _LEVELS[cache_key]
 
 
-def _describe_level(framework: Framework, code: str, issuer_url: str) -> Level:
+def describe_level(framework: Framework, code: str, issuer_url: str) -> Level:
+    """A framework level as a credential's achievement: name, description, criteria from the level descriptors of
+    every competency area it requires, and one alignment per area."""
     level = framework.level(code)
     areas = framework.required_areas(code)
     criteria = (f"Assessed by two assessors against every competency area of the {framework.title} "
@@ -115,6 +116,7 @@ class CredentialIssuer:
         self.keyring = keyring or Keyring(ledger)
         self.batch_size = batch_size
         self.issuer = issuer_profile(ledger)
+        self._templates: dict[tuple[str, str], CredentialTemplate] = {}
 
     # -- position
     def position(self) -> int:
@@ -217,13 +219,15 @@ class CredentialIssuer:
         status = [StatusEntry("revocation", status_list_url(issuer_url, "revocation"), revocation),
                   StatusEntry("suspension", status_list_url(issuer_url, "suspension"), suspension)]
         starts, ends = start_of_day(valid_from), end_of_day(valid_until)
-        document = build_achievement_credential(
-            credential_id=f"urn:uuid:{credential_id}", issuer=self.issuer,
-            subject_id=f"urn:uuid:{registration.registrant_id}", name=name, registration_number=registration.number,
-            level=level, valid_from=starts, valid_until=ends, status=status,
-            achievement_id=f"{issuer_url}/framework/{level.code}")
-        now = self.ledger.clock.now()
-        full = sign_credential_jwt(document, key.signing_key, issued_at=now)
+        template = self._templates.get((level.code, key.kid))
+        if template is None:
+            template = self._templates[(level.code, key.kid)] = CredentialTemplate(
+                issuer=self.issuer, level=level, achievement_id=f"{issuer_url}/framework/{level.code}",
+                key=key.signing_key)
+        full = template.sign(
+            credential_id=f"urn:uuid:{credential_id}", subject_id=f"urn:uuid:{registration.registrant_id}",
+            name=name, registration_number=registration.number, valid_from=starts, valid_until=ends,
+            revocation_index=revocation, suspension_index=suspension, issued_at=self.ledger.clock.now())
         claims = build_compact_claims(
             credential_id=f"urn:uuid:{credential_id}", issuer_id=issuer_url, name=name,
             registration_number=registration.number, level_code=level.code, valid_from=starts, valid_until=ends,

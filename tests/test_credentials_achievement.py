@@ -239,3 +239,39 @@ def test_status_entry_checks_its_fields():
         StatusEntry("revocation", "https://x.example/status", -1)
     assert StatusEntry("suspension", "https://x.example/s", 5).to_json("urn:x#s")["statusListIndex"] == "5"
 
+
+
+@pytest.mark.parametrize("name", ["Siân Okafor", 'Jo "JJ" O\'Brien \\ Ng'])
+def test_the_template_signs_what_the_plain_path_signs(name):
+    from credentials.achievement import CredentialTemplate
+
+    key = generate_key("EdDSA")  # deterministic signatures: whole tokens can be compared
+    template = CredentialTemplate(issuer=ISSUER, level=LEVEL, achievement_id="https://register.example/levels/RCT",
+                                  key=key)
+    fields = {"credential_id": "urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5",
+              "subject_id": "urn:uuid:0d2e1b5c-4c7e-4a47-9a8a-6a1c9a6f4e11", "name": name,
+              "registration_number": "RG-0012345-67", "valid_from": VALID_FROM, "valid_until": VALID_UNTIL,
+              "status": [REVOCATION, SUSPENSION]}
+    plain = sign_credential_jwt(credential(**fields, achievement_id="https://register.example/levels/RCT"), key,
+                                issued_at=VALID_FROM)
+    fast = template.sign(**{k: v for k, v in fields.items() if k != "status"}, issued_at=VALID_FROM,
+                         revocation_index=REVOCATION.index, suspension_index=SUSPENSION.index)
+    assert fast.split(".")[0] == plain.split(".")[0]
+    payload = jwt.utils.base64url_decode(fast.split(".")[1])
+    assert json.loads(payload) == json.loads(jwt.utils.base64url_decode(plain.split(".")[1]))
+    assert payload.replace(b" ", b"") == jwt.utils.base64url_decode(plain.split(".")[1]).replace(b" ", b"")
+    assert len(payload) - len(jwt.utils.base64url_decode(plain.split(".")[1])) <= 4  # padding whitespace only
+    assert jwt.decode(fast, key.public_key, algorithms=["EdDSA"], options={"verify_exp": False})
+    assert jwt.decode(plain, key.public_key, algorithms=["EdDSA"], options={"verify_exp": False})["credentialSubject"][
+        "identifier"][0]["identityHash"] == name
+
+
+def test_the_template_refuses_control_characters():
+    from credentials.achievement import CredentialTemplate
+
+    template = CredentialTemplate(issuer=ISSUER, level=LEVEL, achievement_id="https://register.example/l",
+                                  key=generate_key())
+    with pytest.raises(ValueError, match="control characters"):
+        template.sign(credential_id="urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5", subject_id="urn:uuid:x",
+                      name="\x00achievement\x00", registration_number="RG-0012345-67", valid_from=VALID_FROM,
+                      valid_until=VALID_UNTIL, revocation_index=1, suspension_index=2, issued_at=VALID_FROM)
