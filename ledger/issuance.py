@@ -219,6 +219,7 @@ class CredentialIssuer:
         status = [StatusEntry("revocation", status_list_url(issuer_url, "revocation"), revocation),
                   StatusEntry("suspension", status_list_url(issuer_url, "suspension"), suspension)]
         starts, ends = start_of_day(valid_from), end_of_day(valid_until)
+        now = self.ledger.clock.now()
         template = self._templates.get((level.code, key.kid))
         if template is None:
             template = self._templates[(level.code, key.kid)] = CredentialTemplate(
@@ -227,11 +228,12 @@ class CredentialIssuer:
         full = template.sign(
             credential_id=f"urn:uuid:{credential_id}", subject_id=f"urn:uuid:{registration.registrant_id}",
             name=name, registration_number=registration.number, valid_from=starts, valid_until=ends,
-            revocation_index=revocation, suspension_index=suspension, issued_at=self.ledger.clock.now())
+            revocation_index=revocation, suspension_index=suspension, issued_at=now)
+        # the badge is valid from the moment it is signed (a verifier checks its key was in service then)
         claims = build_compact_claims(
             credential_id=f"urn:uuid:{credential_id}", issuer_id=issuer_url, name=name,
-            registration_number=registration.number, level_code=level.code, valid_from=starts, valid_until=ends,
-            status=status)
+            registration_number=registration.number, level_code=level.code,
+            valid_from=now if now < ends else starts, valid_until=ends, status=status)
         return Signed(full, sign_compact(claims, key.signing_key), revocation, suspension)
 
 

@@ -1,1 +1,8 @@
-"""Verify a regledger credential offline. Imports nothing from ledger or credentials."""
+"""Verify a regledger credential offline: ``verify(token, trust, at=None)``. Imports nothing from ``ledger`` or
+``credentials``; depends on pyjwt and cryptography only (installable alone: ``pip install ./verifier``)."""
+
+from verifier.jose import Malformed
+from verifier.trust import Trust, TrustError, load_trust
+from verifier.verify import CHECKS, Check, Subject, Verification, verify
+
+__all__ = ["CHECKS", "Check", "Malformed", "Subject", "Trust", "TrustError", "Verification", "load_trust", "verify"]

@@ -1,0 +1,106 @@
+"""``regverify TOKEN|FILE|URL --trust BUNDLE [--root ROOT] [--at TIME] [--json]``: check a regledger credential
+offline. Exit status: 0 valid, 1 not valid, 2 could not run (no usable trust bundle, unreadable file)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from verifier.trust import TrustError, load_trust, parse_time
+from verifier.verify import verify
+
+EXIT_VALID, EXIT_NOT_VALID, EXIT_CANNOT_RUN = 0, 1, 2
+MAX_INPUT_BYTES = 64 * 1024
+
+
+def default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "regverify"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="regverify", description="Check a regledger credential offline: a credential file (.jwt), the text "
+        "of a token, or a QR badge link. Exit status 0 valid, 1 not valid, 2 could not run.")
+    parser.add_argument("credential", metavar="TOKEN|FILE|URL", help="the credential: a file, a token or a link "
+                        "('-' reads standard input)")
+    parser.add_argument("--trust", required=True, metavar="BUNDLE",
+                        help="the trust bundle file from the register ('regledger trust export')")
+    parser.add_argument("--root", metavar="FILE", help="the register's root key (a JWK file) to pin; without it the "
+                        "root of the first bundle seen is pinned in the cache")
+    parser.add_argument("--cache", metavar="DIR", default=None, help=f"where the pinned root key and the newest "
+                        f"bundle number are kept (default {default_cache()})")
+    parser.add_argument("--at", metavar="TIME", help="check as of this time (RFC 3339, e.g. 2026-05-01T12:00:00Z); "
+                        "default now")
+    parser.add_argument("--max-status-age", metavar="DAYS", type=float, default=7.0,
+                        help="how old the status lists may be, in days (default 7)")
+    parser.add_argument("--json", action="store_true", help="print every check as JSON")
+    return parser
+
+
+def _read_text(path: str, what: str) -> str:
+    if path == "-":
+        return sys.stdin.read(MAX_INPUT_BYTES + 1)
+    file = Path(path)
+    if file.stat().st_size > 2 * 1024 * 1024:
+        raise OSError(f"the {what} file {path} is too large")
+    return file.read_text(encoding="utf-8", errors="replace")
+
+
+def _is_file(given: str) -> bool:
+    if given.startswith(("http://", "https://", "data:")) or len(given) > 1024:
+        return False
+    try:
+        return Path(given).is_file()
+    except OSError:
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        at = parse_time(args.at, "--at") if args.at else datetime.now(UTC)
+    except ValueError as error:
+        print(f"regverify: {error} (for example 2026-05-01T12:00:00Z)", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    try:
+        bundle = _read_text(args.trust, "trust bundle")
+        root = json.loads(_read_text(args.root, "root key")) if args.root else None
+    except (OSError, ValueError) as error:
+        print(f"regverify: cannot read the trust bundle or root key: {error}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    try:
+        trust = load_trust(bundle, root=root, cache_dir=args.cache or default_cache(), at=at)
+    except TrustError as error:
+        print(f"regverify: {error}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    given = args.credential
+    token = given
+    if given == "-" or _is_file(given):
+        try:
+            token = _read_text(given, "credential")
+        except OSError as error:
+            print(f"regverify: cannot read {given}: {error}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+    result = verify(token, trust, at, max_status_age=timedelta(days=args.max_status_age))
+    if args.json:
+        print(json.dumps({**result.to_json(), "trust": {"issuer": trust.issuer, "sequence": trust.sequence,
+                                                        "made_at": trust.made_at.isoformat() if trust.made_at
+                                                        else None, "notes": trust.notes}}, indent=2))
+    else:
+        for note in trust.notes:
+            print(f"Note: {note}.", file=sys.stderr)
+        print(result.summary)
+        if not result.valid:
+            for check in result.checks:
+                if check.outcome == "fail":
+                    print(f"  {check.name}: {check.reason}")
+    return EXIT_VALID if result.valid else EXIT_NOT_VALID
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,259 @@
+"""The trust bundle: the issuer's public keys with their validity windows and compromise times, and its current
+status lists, in one document signed by a long-lived root key that the verifier pins.
+
+Pinning: pass the root key (``root=``, a public JWK). Otherwise a cache directory remembers the root key of the
+first bundle it saw (that bundle carries its root key in its header; the key id is the key's own thumbprint) and
+refuses any bundle signed by another key, and any bundle older than the newest it has accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from verifier.jose import ALGORITHMS, Malformed, PublicKey, public_key, signature_valid, split, thumbprint
+from verifier.status import Bitstring
+
+TRUST_TYP = "rl-trust+jwt"
+LIST_TYP = "vc+jwt"
+PURPOSES = ("revocation", "suspension")
+MAX_BUNDLE_BYTES = 1024 * 1024
+
+
+class TrustError(Exception):
+    """The trust bundle cannot be used; the message says why."""
+
+
+def parse_time(value: Any, what: str) -> datetime:
+    """An RFC 3339 date-time with an offset (or Z), as an aware UTC datetime."""
+    if not isinstance(value, str) or len(value) > 40 or "T" not in value.upper():
+        raise Malformed(f"{what} is not an RFC 3339 date-time")
+    try:
+        moment = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        raise Malformed(f"{what} is not an RFC 3339 date-time") from None
+    if moment.tzinfo is None:
+        raise Malformed(f"{what} has no time zone offset")
+    return moment.astimezone(UTC)
+
+
+def numeric_date(value: Any, what: str) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 253402300800:
+        raise Malformed(f"{what} is not a NumericDate (seconds since 1970)")
+    return datetime.fromtimestamp(value, UTC)
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    kid: str
+    alg: str
+    key: PublicKey = field(repr=False)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    compromised_since: datetime | None = None
+
+
+@dataclass
+class StatusList:
+    """One published list, decoded when first needed (a bad list fails the check that reads it, not the bundle)."""
+
+    purpose: str
+    url: str
+    valid_from: datetime
+    valid_until: datetime | None
+    encoded: Any = field(repr=False)
+    _bits: Bitstring | Malformed | None = field(default=None, repr=False)
+
+    def bits(self) -> Bitstring:
+        if self._bits is None:
+            try:
+                self._bits = Bitstring.decode(self.encoded)
+            except Malformed as error:
+                self._bits = error
+        if isinstance(self._bits, Malformed):
+            raise self._bits
+        return self._bits
+
+
+@dataclass
+class Trust:
+    issuer: str | None
+    keys: dict[str, TrustedKey]
+    status_lists: dict[str, StatusList] = field(default_factory=dict)  # by list URL
+    made_at: datetime | None = None
+    refresh_after: datetime | None = None
+    sequence: int | None = None
+    root_kid: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def list_for(self, purpose: str) -> StatusList | None:
+        return next((s for s in self.status_lists.values() if s.purpose == purpose), None)
+
+    @classmethod
+    def from_keys(cls, jwks: list[dict[str, Any]], issuer: str | None = None) -> Trust:
+        """Trust these public keys at any time, without status lists (for other issuers' credentials and tests)."""
+        keys = {}
+        for jwk in jwks:
+            alg, key = public_key(jwk)
+            kid = jwk.get("kid") if isinstance(jwk.get("kid"), str) else thumbprint(jwk)
+            keys[kid] = TrustedKey(kid, alg, key)
+        return cls(issuer=issuer, keys=keys)
+
+
+def load_trust(bundle: str | bytes, *, root: dict[str, Any] | None = None, cache_dir: str | Path | None = None,
+               at: datetime | None = None) -> Trust:
+    """Check and read a trust bundle (the compact JWS that ``regledger trust export`` writes)."""
+    try:
+        return _load(bundle, root, Path(cache_dir) if cache_dir else None, at or datetime.now(UTC))
+    except Malformed as error:
+        raise TrustError(f"the trust bundle is not usable: {error}") from None
+
+
+def _load(bundle: str | bytes, root: dict[str, Any] | None, cache: Path | None, at: datetime) -> Trust:
+    if isinstance(bundle, bytes):
+        if len(bundle) > MAX_BUNDLE_BYTES:
+            raise TrustError("the trust bundle is too large to be genuine")
+        bundle = bundle.decode("ascii", errors="replace")
+    token = bundle.strip()
+    if len(token) > MAX_BUNDLE_BYTES:
+        raise TrustError("the trust bundle is too large to be genuine")
+    jws = _split_large(token)
+    header = jws.header
+    if header.get("typ") != TRUST_TYP:
+        raise TrustError(f"this is not a regledger trust bundle (its type is {header.get('typ')!r})")
+    if header.get("alg") not in ALGORITHMS:
+        raise TrustError(f"the trust bundle is signed with {header.get('alg')!r}, which is not accepted")
+    notes: list[str] = []
+    pinned = _pinned_root(root, cache)
+    if pinned is None:
+        carried = header.get("jwk")
+        if not isinstance(carried, dict) or thumbprint(carried) != header.get("kid"):
+            raise TrustError("no root key is pinned and the bundle does not carry its own root key")
+        pinned = carried
+        notes.append(f"root key {header['kid']} pinned on first use")
+    root_alg, root_key = public_key(pinned)
+    root_kid = thumbprint(pinned)
+    if header.get("kid") != root_kid:
+        raise TrustError(f"the trust bundle is signed by key {header.get('kid')!r}, not the pinned root key "
+                         f"{root_kid}")
+    if header["alg"] != root_alg or not signature_valid(root_alg, root_key, jws.signing_input, jws.signature):
+        raise TrustError("the trust bundle's signature does not verify with the pinned root key: it was altered "
+                         "or not made by the register")
+    payload = jws.payload
+    sequence = payload.get("sequence")
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+        raise TrustError("the trust bundle has no valid sequence number")
+    issuer = payload.get("iss")
+    if not isinstance(issuer, str) or not issuer:
+        raise TrustError("the trust bundle names no issuer")
+    made_at = parse_time(payload.get("made_at"), "the bundle's made_at")
+    refresh_after = parse_time(payload.get("refresh_after"), "the bundle's refresh_after")
+    newest = _cached_sequence(cache)
+    if newest is not None and sequence < newest:
+        raise TrustError(f"this trust bundle (number {sequence}) is older than one already accepted (number "
+                         f"{newest}): refusing to go back")
+    keys = _keys(payload.get("keys"))
+    lists = _status_lists(payload.get("status_lists"), keys, issuer)
+    if at > refresh_after:
+        notes.append(f"the trust bundle was made {made_at:%Y-%m-%d %H:%M} UTC; a newer one should be fetched")
+    trust = Trust(issuer, keys, lists, made_at, refresh_after, sequence, root_kid, notes)
+    if cache is not None:
+        _remember(cache, pinned, sequence)
+    return trust
+
+
+def _split_large(token: str) -> Any:
+    return split(token, MAX_BUNDLE_BYTES)
+
+
+def _keys(entries: Any) -> dict[str, TrustedKey]:
+    if not isinstance(entries, list) or not entries:
+        raise TrustError("the trust bundle lists no keys")
+    keys = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("jwk"), dict):
+            raise TrustError("a key entry of the trust bundle is not an object with a jwk")
+        jwk = entry["jwk"]
+        alg, key = public_key(jwk)
+        kid = thumbprint(jwk)
+        if jwk.get("kid") != kid:
+            raise TrustError(f"key {jwk.get('kid')!r} in the trust bundle is not named by its thumbprint")
+        keys[kid] = TrustedKey(
+            kid, alg, key, parse_time(entry.get("valid_from"), f"key {kid}'s valid_from"),
+            parse_time(entry["valid_until"], f"key {kid}'s valid_until") if "valid_until" in entry else None,
+            parse_time(entry["compromised_since"], f"key {kid}'s compromised_since")
+            if "compromised_since" in entry else None)
+    return keys
+
+
+def _status_lists(lists: Any, keys: dict[str, TrustedKey], issuer: str) -> dict[str, StatusList]:
+    if lists is None:
+        return {}
+    if not isinstance(lists, dict):
+        raise TrustError("the trust bundle's status lists are not an object")
+    found = {}
+    for purpose, token in lists.items():
+        if purpose not in PURPOSES or not isinstance(token, str):
+            raise TrustError(f"the trust bundle has an unknown status list {purpose!r}")
+        jws = _split_large(token)
+        kid = jws.header.get("kid")
+        key = keys.get(kid) if isinstance(kid, str) else None
+        if jws.header.get("typ") != LIST_TYP or key is None or jws.header.get("alg") != key.alg:
+            raise TrustError(f"the {purpose} status list is not signed by a key of the bundle")
+        if not signature_valid(key.alg, key.key, jws.signing_input, jws.signature):
+            raise TrustError(f"the {purpose} status list's signature does not verify: it was altered")
+        document = jws.payload
+        subject = document.get("credentialSubject")
+        if (not isinstance(subject, dict) or subject.get("statusPurpose") != purpose
+                or "BitstringStatusListCredential" not in (document.get("type") or [])):
+            raise TrustError(f"the {purpose} status list is not a {purpose} BitstringStatusListCredential")
+        list_issuer = document.get("issuer")
+        list_issuer = list_issuer.get("id") if isinstance(list_issuer, dict) else list_issuer
+        url = document.get("id")
+        if list_issuer != issuer or not isinstance(url, str):
+            raise TrustError(f"the {purpose} status list is not the issuer's own")
+        valid_from = parse_time(document.get("validFrom"), f"the {purpose} list's validFrom")
+        valid_until = (parse_time(document["validUntil"], f"the {purpose} list's validUntil")
+                       if "validUntil" in document else None)
+        found[url] = StatusList(purpose, url, valid_from, valid_until, subject.get("encodedList"))
+    return found
+
+
+# -- the cache of what was accepted before
+def _pinned_root(root: dict[str, Any] | None, cache: Path | None) -> dict[str, Any] | None:
+    if root is not None:
+        return root
+    if cache is not None and (cache / "root.json").is_file():
+        try:
+            return json.loads((cache / "root.json").read_text())
+        except (OSError, ValueError):
+            raise TrustError(f"the pinned root key in {cache / 'root.json'} cannot be read") from None
+    return None
+
+
+def _cached_sequence(cache: Path | None) -> int | None:
+    if cache is None or not (cache / "sequence").is_file():
+        return None
+    try:
+        return int((cache / "sequence").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _remember(cache: Path, root: dict[str, Any], sequence: int) -> None:
+    cache.mkdir(parents=True, exist_ok=True)
+    if not (cache / "root.json").exists():
+        _write(cache / "root.json", json.dumps(root))
+    current = _cached_sequence(cache)
+    if current is None or sequence > current:
+        _write(cache / "sequence", str(sequence))
+
+
+def _write(path: Path, text: str) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
