@@ -57,7 +57,8 @@ def bundle_from(story, **changes):
 def test_trust_bundle_is_signed_by_the_pinned_root_key(story):
     root, signers, _, lists = story
     token = sign_trust_bundle(bundle_from(story), root)
-    assert jwt.get_unverified_header(token) == {"alg": "ES256", "kid": root.kid, "typ": TRUST_TYP}
+    assert jwt.get_unverified_header(token) == {"alg": "ES256", "kid": root.kid, "typ": TRUST_TYP,
+                                                "jwk": root.public_jwk}
     payload = jwt.decode(token, root.public_key, algorithms=["ES256"])
     assert payload["iss"] == ISSUER_URL and payload["sequence"] == 42
     assert payload["made_at"] == "2026-03-01T12:00:00Z" and payload["refresh_after"] == "2026-03-01T18:00:00Z"

@@ -72,7 +72,7 @@ def test_the_trust_bundle_is_signed_by_the_root_and_carries_keys_and_lists(ledge
     token = publisher.trust_bundle()
     root = publisher.root_jwk()
     header = jwt.get_unverified_header(token)
-    assert header == {"alg": "ES256", "kid": root["kid"], "typ": TRUST_TYP}
+    assert header == {"alg": "ES256", "kid": root["kid"], "typ": TRUST_TYP, "jwk": root}
     bundle = jwt.decode(token, jwt.PyJWK(root).key, algorithms=["ES256"])
     assert bundle["iss"] == ledger.settings.issuer_url
     assert [k["jwk"]["kid"] for k in bundle["keys"]] == [Keyring(ledger).active().kid]
