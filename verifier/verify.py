@@ -255,9 +255,7 @@ def _read_full(jws: JWS, origin: str | None) -> _Credential:
     if iss is not None and iss != issuer_id:
         raise _Failed(f"the token's iss ({iss}) is not the credential's issuer ({issuer_id})")
     if "iat" in payload:
-        if isinstance(payload["iat"], str):
-            raise _Failed("the token's iat is text, not a NumericDate")
-        credential.issued_at = numeric_date(payload["iat"], "the token's iat")
+        credential.issued_at = _issued_at(payload["iat"])
     if "validFrom" in payload:
         credential.valid_from = parse_time(payload["validFrom"], "validFrom")
     if "validUntil" in payload:
@@ -276,6 +274,13 @@ def _read_full(jws: JWS, origin: str | None) -> _Credential:
     credential.statuses = _full_statuses(payload.get("credentialStatus"))
     credential.subject = _full_subject(payload, credential.valid_until)
     return credential
+
+
+def _issued_at(value: Any) -> datetime:
+    """The token's ``iat``: a NumericDate, as RFC 7519 says (some published test vectors carry text)."""
+    if isinstance(value, str):
+        raise _Failed("the token's iat is text, not a NumericDate")
+    return numeric_date(value, "the token's iat")
 
 
 def _full_statuses(status: Any) -> dict[str, tuple[str | None, int]]:
