@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "registrants": args.registrants, "years": args.years, "events": events, "commands": result.commands,
-        "refused_commands": result.refused,
+        "refused_commands": result.refused, "refusals": result.refusals[:5],
         "a_ledger_import_events_per_s": round(import_rate),
         "b_raw_batch_save_events_per_s": round(raw_save_rate),
         "ratio_a_over_b": round(import_rate / raw_save_rate, 3),
