@@ -9,7 +9,7 @@ import platform
 import sys
 from datetime import date
 
-BENCHMARKS = {"ledger": "bench.ledger_bench", "credentials": "bench.credentials_bench"}
+BENCHMARKS = {"ledger": "bench.ledger_bench", "credentials": "bench.credentials_bench", "verify": "bench.verify_bench"}
 
 
 def machine() -> str:

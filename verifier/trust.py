@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,22 @@ class Trust:
     notes: list[str] = field(default_factory=list)
 
     def list_for(self, purpose: str) -> StatusList | None:
-        return next((s for s in self.status_lists.values() if s.purpose == purpose), None)
+        """The issuer's own list for ``purpose`` (what a badge's index refers to)."""
+        return self._lists_by_purpose.get(purpose)
+
+    def keys_for(self, alg: str) -> list[TrustedKey]:
+        return self._keys_by_alg.get(alg, [])
+
+    @cached_property
+    def _lists_by_purpose(self) -> dict[str, StatusList]:
+        return {s.purpose: s for s in reversed(list(self.status_lists.values()))}
+
+    @cached_property
+    def _keys_by_alg(self) -> dict[str, list[TrustedKey]]:
+        found: dict[str, list[TrustedKey]] = {}
+        for key in self.keys.values():
+            found.setdefault(key.alg, []).append(key)
+        return found
 
     @classmethod
     def from_keys(cls, jwks: list[dict[str, Any]], issuer: str | None = None) -> Trust:

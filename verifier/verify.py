@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
-from uuid import UUID
 
 from verifier.jose import ALGORITHMS, JWS, Malformed, b64url_decode, signature_valid, split
 from verifier.trust import StatusList, TrustedKey, Trust, numeric_date, parse_time
@@ -24,8 +24,7 @@ DEFAULT_MAX_STATUS_AGE = timedelta(days=7)
 _PURPOSE_CLAIMS = {"revocation": "r", "suspension": "s"}
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     name: str
     outcome: str
     reason: str
@@ -52,7 +51,7 @@ class Verification:
         """One sentence for a person."""
         if self.valid and self.subject:
             s = self.subject
-            status = f"; status as of {self.status_as_of:%d %B %Y %H:%M} UTC" if self.status_as_of else ""
+            status = f"; status as of {_when(self.status_as_of)}" if self.status_as_of else ""
             return (f"Valid: {s.name} holds {s.level}, registration number {s.registration_number}, until "
                     f"{s.valid_until}{status}.")
         failed = [c for c in self.checks if c.outcome == FAIL]
@@ -63,7 +62,7 @@ class Verification:
 
     def to_json(self) -> dict[str, Any]:
         return {"valid": self.valid, "kind": self.kind, "summary": self.summary,
-                "checks": [asdict(c) for c in self.checks],
+                "checks": [c._asdict() for c in self.checks],
                 "subject": asdict(self.subject) if self.subject else None,
                 "status_as_of": self.status_as_of.isoformat() if self.status_as_of else None}
 
@@ -133,7 +132,7 @@ def verify(token: Any, trust: Trust, at: datetime | None = None, *,
         record("key known", PASS, f"key {key.kid} of {trust.issuer or 'the trusted issuer'}")
         signed = signature_valid(alg, key.key, credential.jws.signing_input, credential.jws.signature)
     else:
-        candidates = [k for k in trust.keys.values() if k.alg == alg]
+        candidates = trust.keys_for(alg)
         if not candidates:
             record("key known", FAIL, f"the trust bundle has no {alg} key to check this badge with")
             return skip_rest("the signing key is unknown")
@@ -169,11 +168,11 @@ def verify(token: Any, trust: Trust, at: datetime | None = None, *,
 
     # validity window
     if credential.valid_from and at < credential.valid_from:
-        record("validity", FAIL, f"not valid before {credential.valid_from:%d %B %Y %H:%M} UTC")
+        record("validity", FAIL, f"not valid before {_when(credential.valid_from)}")
     elif credential.valid_until and at >= credential.valid_until:
-        record("validity", FAIL, f"expired on {credential.valid_until:%d %B %Y %H:%M} UTC")
+        record("validity", FAIL, f"expired on {_when(credential.valid_until)}")
     else:
-        until = f" until {credential.valid_until:%d %B %Y}" if credential.valid_until else ""
+        until = f" until {_day(credential.valid_until)}" if credential.valid_until else ""
         record("validity", PASS, f"within its validity period{until}")
 
     # status
@@ -187,10 +186,10 @@ def verify(token: Any, trust: Trust, at: datetime | None = None, *,
     if status_as_of is None:
         record("status freshness", NOT_CHECKED, "no status list was consulted")
     elif at - status_as_of > max_status_age:
-        record("status freshness", FAIL, f"status as of {status_as_of:%d %B %Y %H:%M} UTC is older than "
+        record("status freshness", FAIL, f"status as of {_when(status_as_of)} is older than "
                                          f"{_duration(max_status_age)}: fetch a newer trust bundle")
     else:
-        record("status freshness", PASS, f"status as of {status_as_of:%d %B %Y %H:%M} UTC")
+        record("status freshness", PASS, f"status as of {_when(status_as_of)}")
     return _result(checks, credential, status_as_of)
 
 
@@ -201,6 +200,22 @@ def _result(checks: dict[str, Check], credential: _Credential | None, status_as_
              and all(checks[name].outcome == PASS for name in REQUIRED))
     return Verification(valid, credential.kind if credential else None, ordered,
                         credential.subject if valid and credential else None, status_as_of)
+
+
+@lru_cache(maxsize=1024)
+def _when(moment: datetime) -> str:
+    """``05 January 2027 09:00 UTC``, in English whatever the locale."""
+    return f"{_day(moment)} {moment:%H:%M} UTC"
+
+
+@lru_cache(maxsize=1024)
+def _day(moment: datetime) -> str:
+    """``05 January 2027``."""
+    return f"{moment.day:02d} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 
 
 def _duration(age: timedelta) -> str:
@@ -314,30 +329,35 @@ def _full_subject(payload: dict[str, Any], valid_until: datetime | None) -> Subj
     if not names or not isinstance(names[0], str) or not isinstance(level, str) or not isinstance(number, str):
         return None
     return Subject(names[0], number, f"{level} ({code})" if isinstance(code, str) else level,
-                   f"{valid_until:%d %B %Y}" if valid_until else "no end date")
+                   f"{_day(valid_until)}" if valid_until else "no end date")
 
 
 def _read_compact(jws: JWS, origin: str | None) -> _Credential:
     claims = jws.payload
-    expected = {"i": str, "nbf": int, "exp": int, "n": str, "rn": str, "lv": str}
-    for claim, kind in expected.items():
+    for claim, kind in _BADGE_CLAIMS:
         value = claims.get(claim)
-        if not isinstance(value, kind) or isinstance(value, bool):
+        if value.__class__ is not kind:  # exactly int or str: not bool, not float
             raise _Failed(f"the badge's '{claim}' is missing or of the wrong type")
-    for claim in ("r", "s"):
-        if claim in claims and (not isinstance(claims[claim], int) or isinstance(claims[claim], bool)
-                                or not 0 <= claims[claim] < 2**40):
-            raise _Failed(f"the badge's status index '{claim}' is not a number")
+    statuses = {}
+    for purpose, claim in _PURPOSE_CLAIMS.items():
+        if claim in claims:
+            index = claims[claim]
+            if index.__class__ is not int or not 0 <= index < 2**40:
+                raise _Failed(f"the badge's status index '{claim}' is not a number")
+            statuses[purpose] = (None, index)
     try:
-        UUID(bytes=b64url_decode(claims["i"], "credential id"))
-    except (Malformed, ValueError):
+        if len(b64url_decode(claims["i"], "credential id")) != 16:
+            raise Malformed("not 16 bytes")
+    except Malformed:
         raise _Failed("the badge's credential id is not valid") from None
     valid_from = numeric_date(claims["nbf"], "the badge's nbf")
     valid_until = numeric_date(claims["exp"], "the badge's exp")
-    statuses = {purpose: (None, claims[claim]) for purpose, claim in _PURPOSE_CLAIMS.items() if claim in claims}
     return _Credential("compact", jws, origin, issued_at=valid_from, valid_from=valid_from, valid_until=valid_until,
                        statuses=statuses, subject=Subject(claims["n"], claims["rn"], claims["lv"],
-                                                          f"{valid_until:%d %B %Y}"))
+                                                          _day(valid_until)))
+
+
+_BADGE_CLAIMS = (("i", str), ("nbf", int), ("exp", int), ("n", str), ("rn", str), ("lv", str))
 
 
 # -- the checks' rules
@@ -361,10 +381,10 @@ def _header_problem(header: dict[str, Any], kind: str) -> str | None:
 def _key_problem(key: TrustedKey, issued_at: datetime | None) -> str | None:
     if issued_at is None:
         return "the credential does not say when it was issued"
-    when = f"{issued_at:%d %B %Y %H:%M} UTC"
+    when = f"{_when(issued_at)}"
     if key.compromised_since and issued_at >= key.compromised_since:
         return (f"signed on {when}, after the key was reported compromised "
-                f"({key.compromised_since:%d %B %Y %H:%M} UTC)")
+                f"({_when(key.compromised_since)})")
     if key.valid_from and issued_at < key.valid_from:
         return f"signed on {when}, before the key came into service"
     if key.valid_until and issued_at >= key.valid_until:
@@ -400,6 +420,6 @@ def _status(purpose: str, credential: _Credential, trust: Trust) -> tuple[str, s
         return FAIL, f"the {purpose} index {index} is outside the list", None
     if bits.get(index):
         word = "revoked" if purpose == "revocation" else "suspended"
-        return FAIL, f"{word} (status as of {status_list.valid_from:%d %B %Y %H:%M} UTC)", status_list
+        return FAIL, f"{word} (status as of {_when(status_list.valid_from)})", status_list
     word = "not revoked" if purpose == "revocation" else "not suspended"
     return PASS, word, status_list

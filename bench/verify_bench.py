@@ -1,0 +1,134 @@
+"""Verification: full credentials and QR badge credentials verified per second on one core with every check on,
+beside (a) pyca/cryptography's raw signature verification of the same bytes and (b) pyjwt's ``decode`` of the same
+token; the ratios; and, when Chromium is installed, the web verifier's milliseconds from page load to verdict."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--verifications", type=int, default=3000, help="verifications of each kind (default 3000)")
+    parser.add_argument("--level", choices=["RCT", "RCP", "ACP"], default="RCT", help="the level awarded")
+    parser.add_argument("--no-browser", action="store_true", help="skip the web verifier's timing")
+
+
+def _rate(count: int, fn: Any) -> float:
+    started = time.perf_counter()
+    for _ in range(count):
+        fn()
+    return count / (time.perf_counter() - started)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    import random
+    from datetime import UTC, datetime
+
+    import jwt
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    from ledger.clock import SettableClock
+    from ledger.commands import Ledger
+    from ledger.issuance import CredentialIssuer
+    from ledger.projections.runner import ProjectionRunner
+    from ledger.publication import Publisher
+    from ledger.settings import Settings
+    from ledger.sharing import current_credential
+    from verifier import load_trust, verify
+    from verifier.jose import b64url_decode
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = SettableClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        ledger = Ledger(Settings(database_url=f"sqlite:///{Path(tmp) / 'r.db'}",
+                                 master_key="a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=",
+                                 issuer_url="https://register.creativetechnicians.org.uk"),
+                        clock=clock, rng=random.Random(1))
+        from tests.helpers import awarded  # the same journey the tests use
+
+        _, number = awarded(ledger, "Siobhan Featherstonehaugh-Montgomery Jnr", level=args.level)
+        CredentialIssuer(ledger).catch_up()
+        ProjectionRunner(ledger).catch_up()
+        shared = current_credential(ledger, number)
+        publisher = Publisher(ledger)
+        bundle, root = publisher.trust_bundle(), publisher.root_jwk()
+        at = clock.now()
+        trust = load_trust(bundle, root=root, at=at)
+        figures: dict[str, Any] = {"verifications": args.verifications, "level": args.level,
+                                   "full_jwt_bytes": len(shared.full), "badge_token_bytes": len(shared.compact)}
+        kid = jwt.get_unverified_header(shared.full)["kid"]
+        public = trust.keys[kid].key
+        for kind, token in (("full", shared.full), ("compact", shared.compact)):
+            assert verify(token, trust, at=at).valid
+            signing_input, _, signature_part = token.rpartition(".")
+            data = signing_input.encode("ascii")
+            raw_signature = b64url_decode(signature_part, "signature")
+            der = encode_dss_signature(int.from_bytes(raw_signature[:32], "big"),
+                                       int.from_bytes(raw_signature[32:], "big"))
+            algorithm = ec.ECDSA(hashes.SHA256())
+            n = args.verifications
+            ours = _rate(n, lambda token=token: verify(token, trust, at=at))
+            raw = _rate(n, lambda data=data, der=der: public.verify(der, data, algorithm))
+            options = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
+            pyjwt = _rate(n, lambda token=token: jwt.decode(token, public, algorithms=["ES256"], options=options))
+            figures.update({
+                f"{kind}_verify_per_s": round(ours), f"{kind}_raw_signature_verify_per_s": round(raw),
+                f"{kind}_pyjwt_decode_per_s": round(pyjwt),
+                f"{kind}_ratio_to_raw": round(ours / raw, 3), f"{kind}_ratio_to_pyjwt": round(ours / pyjwt, 3),
+            })
+        if not args.no_browser:
+            figures.update(_browser_timing(shared.badge_url, bundle, root, Path(tmp)))
+        ledger.close()
+    return figures
+
+
+def _browser_timing(badge_url: str, bundle: str, root: dict[str, Any], tmp: Path) -> dict[str, Any]:
+    """Open the badge in the web verifier in headless Chromium; the page records load-to-verdict milliseconds."""
+    import json
+    import shutil
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    web = Path(__file__).resolve().parent.parent / "verifier" / "web"
+    if not (web / "index.html").exists() or not Path("/usr/bin/chromium").exists():
+        return {"web_load_to_verdict_ms": None}
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"web_load_to_verdict_ms": None}
+    site = tmp / "site"
+    shutil.copytree(web, site)
+    (site / "trust.jwt").write_text(bundle)
+    (site / "root.json").write_text(json.dumps(root))
+    (site / "v").write_bytes((site / "index.html").read_bytes())
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    token = badge_url.split("#", 1)[1]
+    timings = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            for _ in range(5):
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/v?at=2026-03-02T10:00:00Z#{token}")
+                verdict = page.wait_for_selector("[data-ms]", timeout=10_000)
+                timings.append(float(verdict.get_attribute("data-ms") or "nan"))
+            browser.close()
+    finally:
+        server.shutdown()
+    first = timings[0]
+    timings.sort()
+    return {"web_load_to_verdict_ms_first_load": round(first, 1),
+            "web_load_to_verdict_ms_median": round(timings[len(timings) // 2], 1)}
