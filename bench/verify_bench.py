@@ -73,9 +73,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             algorithm = ec.ECDSA(hashes.SHA256())
             n = args.verifications
             ours = _rate(n, lambda token=token: verify(token, trust, at=at))
-            raw = _rate(n, lambda data=data, der=der: public.verify(der, data, algorithm))
+            raw = _rate(n, lambda data=data, der=der, algorithm=algorithm: public.verify(der, data, algorithm))
             options = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
-            pyjwt = _rate(n, lambda token=token: jwt.decode(token, public, algorithms=["ES256"], options=options))
+            pyjwt = _rate(n, lambda token=token, options=options: jwt.decode(token, public, algorithms=["ES256"],
+                                                                             options=options))
             figures.update({
                 f"{kind}_verify_per_s": round(ours), f"{kind}_raw_signature_verify_per_s": round(raw),
                 f"{kind}_pyjwt_decode_per_s": round(pyjwt),

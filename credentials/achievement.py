@@ -299,13 +299,16 @@ class CredentialTemplate:
     def sign(self, *, credential_id: str, subject_id: str, name: str, registration_number: str,
              valid_from: datetime, valid_until: datetime, revocation_index: int, suspension_index: int,
              issued_at: datetime) -> str:
-        texts = (credential_id, subject_id, name, registration_number)
-        if not all(isinstance(text, str) and text.strip() for text in texts) or _CONTROL.search("".join(texts)):
+        if (credential_id.__class__ is not str or subject_id.__class__ is not str or name.__class__ is not str
+                or registration_number.__class__ is not str or not name.strip() or not registration_number.strip()
+                or not credential_id or not subject_id
+                or _CONTROL.search(f"{credential_id}{subject_id}{name}{registration_number}")):
             raise ValueError("credential_id, subject_id, name and registration_number must be non-empty text "
                              "without control characters")
-        for label, index in (("revocation_index", revocation_index), ("suspension_index", suspension_index)):
-            if not isinstance(index, int) or isinstance(index, bool) or index < 0:
-                raise ValueError(f"{label} must be a non-negative integer, not {index!r}")
+        if (revocation_index.__class__ is not int or suspension_index.__class__ is not int
+                or revocation_index < 0 or suspension_index < 0):
+            raise ValueError(f"status indexes must be non-negative integers, not {revocation_index!r} and "
+                             f"{suspension_index!r}")
         starts, ends = utc(valid_from), utc(valid_until)
         if ends <= starts:
             raise ValueError("validUntil must come after validFrom")
@@ -324,6 +327,6 @@ class CredentialTemplate:
         }
         before = self._before.format_map(values).encode("utf-8")
         before += b" " * (-len(before) % 3)
-        signing_input = (self._header + b"." + b64url(before) + self._achievement_b64
-                         + b64url(self._after.format_map(values).encode("utf-8")))
-        return (signing_input + b"." + b64url(signature(signing_input, self.key))).decode("ascii")
+        signing_input = b"".join((self._header, b".", b64url(before), self._achievement_b64,
+                                  b64url(self._after.format_map(values).encode("utf-8"))))
+        return b"".join((signing_input, b".", b64url(signature(signing_input, self.key)))).decode("ascii")
