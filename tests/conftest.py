@@ -3,7 +3,7 @@
 The PostgreSQL tests use a database created for this test run (and dropped after it) on the server named by
 ``REGLEDGER_TEST_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432/test``, whose server is used only to
 create the run's own database). Where no server answers, they skip and say why; ``.ci/run`` sets
-``REGLEDGER_TEST_REQUIRE=postgres,shared`` so that a skip there is a failure.
+``REGLEDGER_TEST_REQUIRE=postgres,shared,chromium`` so that a skip there is a failure.
 """
 
 from __future__ import annotations
