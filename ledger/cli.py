@@ -221,8 +221,10 @@ def erase(registrant: str = typer.Argument(..., metavar="REGISTRATION_NUMBER_OR_
 
 
 def _add_credential_commands() -> None:
-    from ledger import cli_credentials
+    from ledger import cli_credentials, cli_service
 
+    app.command("serve")(cli_service.serve)
+    app.add_typer(cli_service.users_app, name="users")
     app.command("issue")(cli_credentials.issue)
     app.add_typer(cli_credentials.keys_app, name="keys")
     app.add_typer(cli_credentials.trust_app, name="trust")

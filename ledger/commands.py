@@ -103,6 +103,8 @@ class Ledger(EventSourcedApplication[UUID]):
         self.vault = Vault(self.engine, master_key)
         # issuer private keys are sealed at rest under a key derived from the master key (see ledger.keyring)
         self.key_secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"regledger issuer keys").derive(master_key)
+        # and the web service signs its session cookies and bearer tokens with another (see ledger.api)
+        self.session_secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"regledger sessions").derive(master_key)
         self._local = threading.local()
         # the single writer also remembers which ids it looked for and did not find
         self._absent: set[UUID] | None = set() if single_writer_cache else None

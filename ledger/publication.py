@@ -16,8 +16,10 @@ from ledger.issuance import STATUS_LIST_LENGTH, issuer_profile
 from ledger.keyring import Keyring
 from ledger.projections.credentials import status_bits
 
-STATUS_LIST_LIFETIME = timedelta(hours=24)
-"""A status list credential is valid for a day: verifiers fetch a fresh one at least that often."""
+STATUS_LIST_LIFETIME = timedelta(minutes=5)
+"""A published status list is valid for five minutes (the service republishes it then, and tells caches so): a
+suspension reaches online verifiers within minutes. Offline verifiers judge the lists in their trust bundle by age
+instead (``verifier``: status as of ..., seven days at most by default)."""
 TRUST_REFRESH = timedelta(hours=24)
 
 

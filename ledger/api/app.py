@@ -1,0 +1,78 @@
+"""The web service: ``create_app()`` builds the FastAPI application around one Ledger. The HTTP layer holds no
+domain rules: it authenticates, parses, calls a command or query of the Ledger, and renders JSON or a page."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from ledger.api import problems
+from ledger.api.service import Service
+from ledger.commands import Ledger
+
+HERE = Path(__file__).resolve().parent
+WEB_VERIFIER = HERE.parent.parent / "verifier" / "web"
+MAX_BODY_BYTES = 256 * 1024
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def create_app(ledger: Ledger | None = None, *, follow: bool = True) -> FastAPI:
+    """The service. ``follow``: keep the read models and credentials following writes made by other processes
+    (a background thread); requests made here bring them up to date themselves either way."""
+    ledger = ledger or Ledger()
+    service = Service(ledger)
+    service.sync()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if follow:
+            service.runner.start()
+        try:
+            yield
+        finally:
+            if follow:
+                service.runner.stop()
+
+    app = FastAPI(title="regledger", version="0.1.0", lifespan=lifespan,
+                  description="The register of creative-industries technicians: public register, applications, "
+                              "assessments, decisions, renewals and verifiable credentials. Errors are RFC 9457 "
+                              "problem details. Sign in with POST /api/token and send 'Authorization: Bearer'.")
+    app.state.service = service
+    https = ledger.settings.issuer_url.startswith("https://")
+    app.add_middleware(SessionMiddleware, secret_key=ledger.session_secret.hex(), session_cookie="regledger_session",
+                       same_site="lax", https_only=https, max_age=8 * 3600)
+    problems.install(app)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return problems.problem(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KB", request)
+        response = await call_next(request)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        if https or request.headers.get("x-forwarded-proto") == "https":
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+    from ledger.api import pages, routes_api, routes_public
+
+    app.include_router(routes_public.router)
+    app.include_router(routes_api.router)
+    app.include_router(pages.router)
+    pages.install_redirects(app)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    if WEB_VERIFIER.is_dir():
+        app.mount("/verifier", StaticFiles(directory=WEB_VERIFIER), name="verifier")
+    return app

@@ -1,0 +1,432 @@
+"""Server-rendered pages (Jinja2, plain HTML and CSS): the public register and registrant pages, sign-in, and the
+registrant's, assessor's and registrar's pages. Each form carries a CSRF token; each write goes through the same
+Service.write as the API, and a refused command comes back to the page as a message beside the form."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from ledger import background, regnumber
+from ledger.accounts import Account
+from ledger.api.app import HERE
+from ledger.api.problems import Problem
+from ledger.api.routes_public import post_nominals
+from ledger.api.security import SESSION_ACCOUNT, check_csrf, csrf_token, current_account, limited
+from ledger.errors import LedgerError, NotFound
+from ledger.projections.casework import casework_counts, casework_queue
+from ledger.projections.register import search_register
+from ledger.views import application_view, registrant_view
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=HERE / "templates")
+public_rate = Depends(limited("public", "rate_public_per_minute"))
+JUDGEMENTS = (("met", "Met"), ("partly_met", "Partly met"), ("not_met", "Not met"))
+
+
+def _service(request: Request) -> Any:
+    return request.app.state.service
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    account = current_account(request) if request.headers.get("authorization") is None else None
+    flash = request.session.pop("flash", None)
+    return templates.TemplateResponse(request, template, {
+        "account": account, "csrf": csrf_token(request), "flash": flash,
+        "framework": _service(request).ledger.framework, "issuer_name": _service(request).settings.issuer_name,
+        **context}, status_code=status_code)
+
+
+def back(url: str, message: str | None = None, *, request: Request, error: bool = False) -> RedirectResponse:
+    if message:
+        request.session["flash"] = {"text": message, "error": error}
+    return RedirectResponse(url, status_code=303)
+
+
+async def form_of(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))  # type: ignore[arg-type]
+    return {k: form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k) for k in form}
+
+
+def signed_in(request: Request, *roles: str) -> Account:
+    account = current_account(request)
+    if account is None:
+        raise _Redirect(f"/login?next={quote(request.url.path)}")
+    if account.role not in roles:
+        raise Problem(403, f"this page is for the role {' or '.join(roles)}; you are signed in as {account.role}")
+    return account
+
+
+class _Redirect(Exception):
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+def attempt(request: Request, account: Account, action: Any, ok_url: str, ok_message: str, fail_url: str
+            ) -> RedirectResponse:
+    try:
+        _service(request).write(account, None, None, action)
+    except LedgerError as error:
+        return back(fail_url, str(error), request=request, error=True)
+    return back(ok_url, ok_message, request=request)
+
+
+# -- public
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    return render(request, "home.html")
+
+
+@router.get("/register", response_class=HTMLResponse, dependencies=[public_rate])
+def register_page(request: Request, query: str = "", level: str = "", status: str = "", discipline: str = ""
+                  ) -> HTMLResponse:
+    service = _service(request)
+    entries: list[dict[str, Any]] = []
+    searched = any((query, level, status, discipline))
+    if searched:
+        with service.ledger.engine.connect() as conn:
+            entries = search_register(conn, query=query[:200] or None, level=level[:8] or None,
+                                      status=status[:16] or None, discipline=discipline[:32] or None,
+                                      post_nominals=post_nominals(service), limit=100)
+    return render(request, "register.html", entries=entries, searched=searched, query=query, level=level,
+                  status=status, discipline=discipline)
+
+
+def _public_entry(request: Request, number: str) -> dict[str, Any]:
+    try:
+        canonical = regnumber.parse_number(number)
+    except regnumber.InvalidRegistrationNumber as error:
+        raise Problem(404, str(error)) from None
+    service = _service(request)
+    with service.ledger.engine.connect() as conn:
+        found = search_register(conn, query=canonical, post_nominals=post_nominals(service), limit=1)
+    if not found or found[0]["erased"]:
+        raise Problem(404, f"no registration numbered {canonical}")
+    return found[0]
+
+
+@router.get("/r/{number}", response_class=HTMLResponse, dependencies=[public_rate])
+def registrant_page(request: Request, number: str) -> HTMLResponse:
+    from ledger.sharing import current_credential
+
+    entry = _public_entry(request, number)
+    service = _service(request)
+    shared = None
+    try:
+        shared = current_credential(service.ledger, entry["registration_number"])
+    except LedgerError:
+        pass
+    return render(request, "registrant.html", entry=entry, shared=shared,
+                  linkedin=shared.linkedin(service.settings.issuer_name) if shared else None)
+
+
+@router.get("/r/{number}/badge.{fmt}", dependencies=[public_rate])
+def badge(request: Request, number: str, fmt: str) -> Response:
+    from credentials.qr import qr_png, qr_svg
+    from ledger.sharing import current_credential
+
+    entry = _public_entry(request, number)
+    if fmt not in ("svg", "png"):
+        raise Problem(404, "badges are .svg or .png")
+    shared = current_credential(_service(request).ledger, entry["registration_number"])
+    try:
+        if fmt == "svg":
+            return Response(qr_svg(shared.badge_url), media_type="image/svg+xml")
+        return Response(qr_png(shared.badge_url), media_type="image/png")
+    except ValueError as error:
+        raise Problem(409, str(error)) from None
+
+
+@router.get("/r/{number}/credential.{fmt}", dependencies=[public_rate])
+def credential_download(request: Request, number: str, fmt: str) -> Response:
+    from ledger.sharing import current_credential
+
+    entry = _public_entry(request, number)
+    shared = current_credential(_service(request).ledger, entry["registration_number"])
+    if fmt == "jwt":
+        return Response(shared.render("jwt", ""), media_type="application/vc+jwt", headers={
+            "Content-Disposition": f'attachment; filename="{shared.number}.jwt"'})
+    if fmt == "json":
+        return Response(shared.render("json", ""), media_type="application/json", headers={
+            "Content-Disposition": f'attachment; filename="{shared.number}.json"'})
+    raise Problem(404, "credentials download as .jwt or .json")
+
+
+# -- signing in
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/me") -> HTMLResponse:  # noqa: A002
+    return render(request, "login.html", next=next if next.startswith("/") and not next.startswith("//") else "/me")
+
+
+@router.post("/login", dependencies=[Depends(limited("login", "rate_login_per_minute"))])
+async def login(request: Request) -> Response:
+    form = await form_of(request)
+    account = _service(request).accounts.authenticate(form.get("email"), form.get("password"))
+    target = form.get("next") or "/me"
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        target = "/me"
+    if account is None:
+        return render(request, "login.html", status_code=401, next=target, error="The email or password is wrong.")
+    request.session.clear()
+    request.session[SESSION_ACCOUNT] = account.id
+    home_of = {"registrant": "/me", "assessor": "/assess", "registrar": "/casework", "auditor": "/casework",
+               "admin": "/casework"}
+    return back(target if target != "/me" else home_of[account.role], request=request)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await form_of(request)
+    request.session.clear()
+    return back("/", "You are signed out.", request=request)
+
+
+# -- the registrant
+@router.get("/me", response_class=HTMLResponse)
+def my_page(request: Request) -> Response:
+    account = signed_in(request, "registrant")
+    ledger = _service(request).ledger
+    view = registrant_view(ledger, account.registrant_id, personal=True)  # type: ignore[arg-type]
+    shared = None
+    if view["registration"]:
+        from ledger.sharing import current_credential
+
+        try:
+            shared = current_credential(ledger, view["registration"]["number"])
+        except LedgerError:
+            shared = None
+    return render(request, "me.html", me=view, shared=shared, questions=list(background.QUESTIONS.values()),
+                  why_we_ask=background.WHY_WE_ASK,
+                  categories=ledger.framework.rules.ppd_categories,
+                  category_names=ledger.framework.rules.ppd_category_names)
+
+
+@router.post("/me/applications")
+async def my_new_application(request: Request) -> Response:
+    account = signed_in(request, "registrant")
+    form = await form_of(request)
+    ledger = _service(request).ledger
+    route = form.get("route")
+    created: dict[str, Any] = {}
+
+    def act() -> None:
+        qualification = experience = None
+        if route == "standard":
+            level = form.get("qualification_level") or ""
+            qualification = {"title": form.get("qualification_title"),
+                             "awarding_body": form.get("qualification_body"),
+                             "level": int(level) if str(level).isdigit() else level}
+        else:
+            years = form.get("years") or ""
+            experience = {"years": float(years) if str(years).replace(".", "", 1).isdigit() else years,
+                          "portfolio": form.get("portfolio"), "referee_name": form.get("referee_name"),
+                          "referee_email": form.get("referee_email")}
+        created["id"] = ledger.start_application(account.registrant_id, form.get("level"), route,  # type: ignore[arg-type]
+                                                 qualification=qualification, experience=experience)
+
+    try:
+        _service(request).write(account, None, None, act)
+    except LedgerError as error:
+        return back("/me#apply", str(error), request=request, error=True)
+    return back(f"/me/applications/{created['id']}", "Application started: add your evidence for each area.",
+                request=request)
+
+
+def _my_application(request: Request, account: Account, application_id: str) -> UUID:
+    try:
+        found = UUID(application_id)
+        if _service(request).ledger.application(found).registrant_id == account.registrant_id:
+            return found
+    except (ValueError, NotFound):
+        pass
+    raise Problem(404, f"no application {application_id}")
+
+
+@router.get("/me/applications/{application_id}", response_class=HTMLResponse)
+def my_application(request: Request, application_id: str) -> Response:
+    account = signed_in(request, "registrant")
+    found = _my_application(request, account, application_id)
+    ledger = _service(request).ledger
+    view = application_view(ledger, found)
+    return render(request, "application.html", app=view, areas=ledger.framework.required_areas(view["level"]),
+                  level=ledger.framework.level(view["level"]), judgements=dict(JUDGEMENTS))
+
+
+@router.post("/me/applications/{application_id}/evidence")
+async def my_evidence(request: Request, application_id: str) -> Response:
+    account = signed_in(request, "registrant")
+    found = _my_application(request, account, application_id)
+    form = await form_of(request)
+    ledger = _service(request).ledger
+    here = f"/me/applications/{application_id}"
+    return attempt(request, account, lambda: ledger.add_evidence(found, form.get("area"), form.get("text")),
+                   here, "Evidence added.", here)
+
+
+@router.post("/me/applications/{application_id}/submit")
+async def my_submit(request: Request, application_id: str) -> Response:
+    account = signed_in(request, "registrant")
+    found = _my_application(request, account, application_id)
+    await form_of(request)
+    ledger = _service(request).ledger
+    here = f"/me/applications/{application_id}"
+    return attempt(request, account, lambda: ledger.submit_application(found), here,
+                   "Submitted: two assessors will be assigned.", here)
+
+
+@router.post("/me/ppd")
+async def my_ppd(request: Request) -> Response:
+    from datetime import date
+
+    account = signed_in(request, "registrant")
+    form = await form_of(request)
+    ledger = _service(request).ledger
+    areas = form.get("areas") or []
+    areas = [areas] if isinstance(areas, str) else areas
+
+    def act() -> None:
+        try:
+            on = date.fromisoformat(str(form.get("on")))
+            hours = float(str(form.get("hours")))
+        except ValueError:
+            from ledger.errors import InvalidInput
+
+            raise InvalidInput("on/hours", "give the date as YYYY-MM-DD and the hours as a number") from None
+        ledger.record_ppd(account.registrant_id, on, form.get("category"), hours, areas,  # type: ignore[arg-type]
+                          form.get("learned"), form.get("impact"))
+
+    return attempt(request, account, act, "/me#ppd", "PPD activity recorded.", "/me#ppd")
+
+
+@router.post("/me/renewal")
+async def my_renewal(request: Request) -> Response:
+    account = signed_in(request, "registrant")
+    await form_of(request)
+    ledger = _service(request).ledger
+    return attempt(request, account, lambda: ledger.submit_renewal(account.registrant_id),  # type: ignore[arg-type]
+                   "/me#renewal", "Renewal submitted.", "/me#renewal")
+
+
+@router.post("/me/background")
+async def my_background(request: Request) -> Response:
+    account = signed_in(request, "registrant")
+    form = await form_of(request)
+    ledger = _service(request).ledger
+    answers = {q.id: form.get(q.id) for q in background.QUESTIONS.values() if form.get(q.id)}
+    return attempt(request, account, lambda: ledger.answer_background(account.registrant_id, answers or None),  # type: ignore[arg-type]
+                   "/me#background", "Thank you: your answers are saved.", "/me#background")
+
+
+# -- the assessor
+@router.get("/assess", response_class=HTMLResponse)
+def assessor_page(request: Request) -> Response:
+    account = signed_in(request, "assessor")
+    with _service(request).ledger.engine.connect() as conn:
+        rows = casework_queue(conn, assessor=account.assessor_id.hex, limit=500)  # type: ignore[union-attr]
+    return render(request, "assess_list.html", rows=[{**r, "id": str(UUID(r["id"]))} for r in rows])
+
+
+def _assigned(request: Request, account: Account, application_id: str) -> UUID:
+    try:
+        found = UUID(application_id)
+        if account.assessor_id in _service(request).ledger.application(found).assessors:
+            return found
+    except (ValueError, NotFound):
+        pass
+    raise Problem(404, f"no application {application_id} is assigned to you")
+
+
+@router.get("/assess/{application_id}", response_class=HTMLResponse)
+def assess_page(request: Request, application_id: str) -> Response:
+    account = signed_in(request, "assessor")
+    found = _assigned(request, account, application_id)
+    ledger = _service(request).ledger
+    view = application_view(ledger, found)
+    return render(request, "assess.html", app=view, areas=ledger.framework.required_areas(view["level"]),
+                  judgements=JUDGEMENTS)
+
+
+@router.post("/assess/{application_id}")
+async def assess_submit(request: Request, application_id: str) -> Response:
+    account = signed_in(request, "assessor")
+    found = _assigned(request, account, application_id)
+    form = await form_of(request)
+    ledger = _service(request).ledger
+    level = ledger.application(found).level
+    judgements = {a.code: form.get(f"area_{a.code}") for a in ledger.framework.required_areas(level)}
+    return attempt(request, account, lambda: ledger.record_assessment(
+        found, account.assessor_id, judgements, form.get("recommendation"), form.get("feedback")),  # type: ignore[arg-type]
+        "/assess", "Assessment recorded.", f"/assess/{application_id}")
+
+
+# -- the registrar (the auditor and admin read)
+@router.get("/casework", response_class=HTMLResponse)
+def casework_page(request: Request, status: str = "") -> Response:
+    signed_in(request, "registrar", "auditor", "admin")
+    with _service(request).ledger.engine.connect() as conn:
+        counts = casework_counts(conn)
+        rows = casework_queue(conn, status=status[:24] or None, limit=200)
+    return render(request, "casework.html", counts=counts, status=status,
+                  rows=[{**r, "id": str(UUID(r["id"]))} for r in rows])
+
+
+@router.get("/casework/{application_id}", response_class=HTMLResponse)
+def casework_application(request: Request, application_id: str) -> Response:
+    account = signed_in(request, "registrar", "auditor", "admin")
+    ledger = _service(request).ledger
+    try:
+        view = application_view(ledger, UUID(application_id))
+    except (ValueError, NotFound):
+        raise Problem(404, f"no application {application_id}") from None
+    from ledger.projections.casework import assessors as assessors_table
+
+    with ledger.engine.connect() as conn:
+        from sqlalchemy import select
+
+        pool = [{"id": str(UUID(r.id)), "name": r.name} for r in
+                conn.execute(select(assessors_table).where(assessors_table.c.active.is_(True))
+                             .order_by(assessors_table.c.name))]
+    return render(request, "casework_application.html", app=view, pool=pool, can_write=account.role == "registrar",
+                  areas=ledger.framework.required_areas(view["level"]), judgements=dict(JUDGEMENTS))
+
+
+@router.post("/casework/{application_id}/assign")
+async def casework_assign(request: Request, application_id: str) -> Response:
+    account = signed_in(request, "registrar")
+    form = await form_of(request)
+    ledger = _service(request).ledger
+    here = f"/casework/{application_id}"
+    try:
+        found, assessor = UUID(application_id), UUID(str(form.get("assessor_id")))
+    except ValueError:
+        return back(here, "Choose an assessor.", request=request, error=True)
+    return attempt(request, account, lambda: ledger.assign_assessor(found, assessor, form.get("declaration")),
+                   here, "Assessor assigned.", here)
+
+
+@router.post("/casework/{application_id}/decide")
+async def casework_decide(request: Request, application_id: str) -> Response:
+    account = signed_in(request, "registrar")
+    form = await form_of(request)
+    ledger = _service(request).ledger
+    here = f"/casework/{application_id}"
+    try:
+        found = UUID(application_id)
+    except ValueError:
+        raise Problem(404, f"no application {application_id}") from None
+    return attempt(request, account, lambda: ledger.decide(found, form.get("outcome"), form.get("reasons") or "",
+                                                           account.email), here, "Decision recorded.", here)
+
+
+def install_redirects(app: Any) -> None:
+    @app.exception_handler(_Redirect)
+    async def _redirect(request: Request, error: _Redirect) -> Response:
+        return RedirectResponse(error.url, status_code=303)
+
+

@@ -1,0 +1,130 @@
+"""Who is asking: bearer tokens for the API, session cookies for pages (with a CSRF token on every form), roles,
+and rate limits for sign-in and public look-ups. Every object-level check is in the route that loads the object."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from fastapi import Depends, Request
+
+from ledger.accounts import Account
+from ledger.api.problems import Problem
+
+TOKEN_LIFETIME = timedelta(minutes=15)
+TOKEN_AUDIENCE = "regledger-api"
+SESSION_ACCOUNT = "account"
+SESSION_CSRF = "csrf"
+READERS = ("registrar", "auditor", "admin")
+
+
+def issue_token(secret: bytes, account: Account, now: datetime | None = None) -> tuple[str, int]:
+    now = now or datetime.now(UTC)
+    token = jwt.encode({"sub": account.id, "role": account.role, "aud": TOKEN_AUDIENCE, "iat": now,
+                        "exp": now + TOKEN_LIFETIME}, secret, algorithm="HS256")
+    return token, int(TOKEN_LIFETIME.total_seconds())
+
+
+def account_from_token(secret: bytes, token: str) -> str | None:
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], audience=TOKEN_AUDIENCE,
+                            options={"require": ["sub", "exp", "aud"]})
+    except jwt.PyJWTError:
+        return None
+    return claims["sub"] if isinstance(claims.get("sub"), str) else None
+
+
+def current_account(request: Request) -> Account | None:
+    """The signed-in account, from ``Authorization: Bearer`` or the page session; None when anonymous."""
+    service = request.app.state.service
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Problem(401, "use 'Authorization: Bearer <token>' (POST /api/token gives one)",
+                          headers={"WWW-Authenticate": "Bearer"})
+        account_id = account_from_token(service.ledger.session_secret, token.strip())
+        if account_id is None:
+            raise Problem(401, "the bearer token is not valid or has expired", headers={"WWW-Authenticate": "Bearer"})
+    else:
+        account_id = request.session.get(SESSION_ACCOUNT) if "session" in request.scope else None
+        if account_id is None:
+            return None
+    account = service.accounts.get(account_id)
+    if account is None and header:
+        raise Problem(401, "the account behind this token no longer exists", headers={"WWW-Authenticate": "Bearer"})
+    return account
+
+
+def require(*roles: str) -> Callable[..., Account]:
+    """A dependency: the signed-in account, which must have one of ``roles``."""
+
+    def dependency(account: Account | None = Depends(current_account)) -> Account:
+        if account is None:
+            raise Problem(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+        if account.role not in roles:
+            raise Problem(403, f"this needs the role {' or '.join(roles)}; you are signed in as {account.role}")
+        return account
+
+    return dependency
+
+
+# -- CSRF for forms (pages only: the API takes bearer tokens, which a browser never sends by itself)
+def csrf_token(request: Request) -> str:
+    token = request.session.get(SESSION_CSRF)
+    if not token:
+        token = request.session[SESSION_CSRF] = secrets.token_urlsafe(24)
+    return token
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    expected = request.session.get(SESSION_CSRF)
+    if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+        raise Problem(403, "the form's security token is missing or stale: reload the page and try again")
+
+
+# -- rate limits
+class RateLimiter:
+    """A token bucket per (purpose, client address): ``rate`` requests per minute, bursts up to ``rate``."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, purpose: str, client: str, rate: int) -> float:
+        """0 if allowed now; otherwise the seconds to wait."""
+        now = time.monotonic()
+        per_second = rate / 60.0
+        with self._lock:
+            tokens, last = self._buckets.get((purpose, client), (float(rate), now))
+            tokens = min(float(rate), tokens + (now - last) * per_second)
+            if tokens >= 1:
+                self._buckets[(purpose, client)] = (tokens - 1, now)
+                return 0.0
+            self._buckets[(purpose, client)] = (tokens, now)
+            if len(self._buckets) > 100_000:  # forget the idle
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 120}
+            return (1 - tokens) / per_second
+
+
+def limited(purpose: str, setting: str) -> Callable[..., None]:
+    def dependency(request: Request) -> None:
+        service = request.app.state.service
+        rate = getattr(service.settings, setting)
+        wait = service.limiter.allow(purpose, request.client.host if request.client else "?", rate)
+        if wait:
+            raise Problem(429, f"too many requests: try again in {wait:.0f} seconds",
+                          headers={"Retry-After": str(max(1, round(wait)))})
+
+    return dependency
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+

@@ -1,0 +1,123 @@
+"""What the web service holds while it runs: the Ledger, the read-model runner, the credential issuer, the
+publisher, the accounts, the rate limiter and the idempotency records; and the one way a request writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Integer, String, Table, Text, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ledger.accounts import Account, Accounts
+from ledger.api.problems import Problem
+from ledger.api.security import RateLimiter
+from ledger.commands import Ledger
+from ledger.db import metadata
+from ledger.issuance import CredentialIssuer
+from ledger.projections.runner import ProjectionRunner
+from ledger.publication import Publisher
+from ledger.settings import Settings
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(300), primary_key=True),  # account id + ':' + the client's key
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=True),  # None while the first request is running
+    Column("body", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+class Service:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.settings: Settings = ledger.settings
+        self.runner = ProjectionRunner(ledger)
+        self.issuer = CredentialIssuer(ledger)
+        self.publisher = Publisher(ledger, self.issuer.keyring)
+        self.accounts = Accounts(ledger.engine)
+        self.limiter = RateLimiter()
+        self._sync_lock = threading.Lock()
+        self._published: dict[str, tuple[datetime, str]] = {}
+        self._publish_lock = threading.Lock()
+        self.bundle_stale = False
+
+    # -- reads and writes
+    def sync(self) -> None:
+        """Bring credentials and read models up to what has been written: a write answers only after this."""
+        with self._sync_lock:
+            self.issuer.catch_up()
+            self.runner.catch_up()
+
+    def write(self, account: Account, idempotency_key: str | None, request_body: Any,
+              action: Callable[[], Any]) -> tuple[int, Any]:
+        """Run a command for ``account``; with an ``Idempotency-Key``, a retried request gets the first answer
+        instead of acting twice. Returns (HTTP status, JSON body)."""
+        if idempotency_key is None:
+            result = action()
+            self.sync()
+            self.forget_published()
+            return 200, result
+        if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable():
+            raise Problem(422, f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters")
+        key = f"{account.id}:{idempotency_key}"
+        digest = hashlib.sha256(json.dumps(request_body, sort_keys=True, default=str).encode()).hexdigest()
+        engine = self.ledger.engine
+        try:
+            with engine.begin() as conn:
+                conn.execute(insert(idempotency_keys).values(key=key, request_hash=digest, status=None, body=None,
+                                                             created_at=datetime.now(UTC)))
+        except IntegrityError:
+            with engine.connect() as conn:
+                row = conn.execute(select(idempotency_keys).where(idempotency_keys.c.key == key)).first()
+            if row is None:
+                raise Problem(409, "this Idempotency-Key is being used right now; retry in a moment") from None
+            if row.request_hash != digest:
+                raise Problem(422, "this Idempotency-Key was used for a different request") from None
+            if row.status is None:
+                raise Problem(409, "the first request with this Idempotency-Key is still running; retry in a "
+                              "moment", headers={"Retry-After": "1"}) from None
+            return row.status, json.loads(row.body)
+        try:
+            result = action()
+        except BaseException:
+            with engine.begin() as conn:  # a refused command leaves the key free for a corrected retry
+                conn.execute(delete(idempotency_keys).where(idempotency_keys.c.key == key))
+            raise
+        self.sync()
+        self.forget_published()
+        with engine.begin() as conn:
+            conn.execute(update(idempotency_keys).where(idempotency_keys.c.key == key)
+                         .values(status=200, body=json.dumps(result, default=str)))
+        return 200, result
+
+    # -- what verifiers fetch
+    def status_list(self, purpose: str) -> tuple[str, int]:
+        """The signed status list for ``purpose`` and the seconds it stays valid; republished when it expires."""
+        from ledger.publication import STATUS_LIST_LIFETIME
+
+        now = self.ledger.clock.now()
+        with self._publish_lock:
+            made = self._published.get(purpose)
+            if made is None or (now - made[0]) >= STATUS_LIST_LIFETIME:
+                self.sync()
+                lists = self.publisher.status_list_credentials(now)
+                for name, token in lists.items():
+                    self._published[name] = (now, token)
+                made = self._published[purpose]
+        remaining = STATUS_LIST_LIFETIME - (now - made[0])
+        return made[1], max(0, int(remaining.total_seconds()))
+
+    def forget_published(self) -> None:
+        """After a status change, publish fresh lists on the next request."""
+        with self._publish_lock:
+            self._published.clear()
+            self.bundle_stale = True

@@ -1,0 +1,58 @@
+"""The service commands of the ``regledger`` CLI: ``serve`` and ``users add``."""
+
+from __future__ import annotations
+
+import typer
+
+from ledger.errors import LedgerError
+
+users_app = typer.Typer(help="Accounts that sign in to the web service.", no_args_is_help=True)
+
+
+def serve(host: str = typer.Option("127.0.0.1", help="The address to listen on."),
+          port: int = typer.Option(8000, min=1, max=65535, help="The port to listen on."),
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="No request log.")) -> None:
+    """Serve the register: public search and registrant pages, the offline verifier at /v, the JSON API
+    (documented at /docs) and the pages for registrants, assessors and the registrar."""
+    import uvicorn
+
+    from ledger import cli
+    from ledger.api.app import create_app
+
+    app = create_app(cli._ledger())
+    cli.console.print(f"Serving the register at [bold]http://{host}:{port}[/bold] (API documentation at "
+                      f"http://{host}:{port}/docs); press Ctrl+C to stop.")
+    uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info", access_log=not quiet)
+
+
+@users_app.command("add")
+def users_add(email: str = typer.Argument(..., help="The email the person signs in with."),
+              role: str = typer.Option(..., "--role", help="registrant, assessor, registrar, auditor or admin."),
+              registrant: str = typer.Option(None, "--registrant", help="For a registrant account: their "
+                                             "registration number or registrant id."),
+              assessor: str = typer.Option(None, "--assessor", help="For an assessor account: the assessor id."),
+              password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
+                                           help="At least 12 characters (asked for when not given).")) -> None:
+    """Add an account."""
+    from uuid import UUID
+
+    from ledger import cli
+    from ledger.accounts import Accounts
+
+    ledger = cli._ledger()
+    try:
+        registrant_id = ledger.resolve_registrant(registrant) if registrant else None
+        assessor_id = None
+        if assessor:
+            try:
+                assessor_id = UUID(assessor)
+            except ValueError:
+                raise LedgerError(f"{assessor!r} is not an assessor id") from None
+            ledger.assessor(assessor_id)
+        account = Accounts(ledger.engine).add(email, password, role, registrant_id=registrant_id,
+                                              assessor_id=assessor_id)
+    except LedgerError as error:
+        cli._fail(error)
+    finally:
+        ledger.close()
+    cli.console.print(f"Added {account.email} as {account.role}.")

@@ -1,0 +1,85 @@
+"""Records as a person sees them: an application with its evidence, assessments and decisions; a registrant with
+their registration. Sealed fields are opened here, for callers the web layer has already authorised; what a role
+must never see (background answers, for anyone but the registrant) is left out by the ``personal`` flag."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from ledger.aggregates import Application, Registrant, Registration
+from ledger.commands import Ledger
+from ledger.errors import NotFound
+from ledger.projections.base import key
+from ledger.projections.casework import applications
+
+
+def _events(ledger: Ledger, aggregate_id: UUID) -> list[Any]:
+    to_event = ledger.mapper.to_domain_event
+    return [to_event(stored) for stored in ledger.recorder.select_events(aggregate_id)]
+
+
+def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
+    application: Application = ledger.application(application_id)
+    vault = ledger.vault
+    view: dict[str, Any] = {
+        "id": str(application.id), "registrant_id": str(application.registrant_id), "level": application.level,
+        "route": application.route, "status": application.status, "outcome": application.outcome,
+        "decided_on": application.decided_on.isoformat() if application.decided_on else None,
+        "appealed": application.appealed, "assessors": [str(a) for a in application.assessors],
+        "referee_confirmed": application.referee_confirmed, "discussion_held": application.discussion_held,
+        "framework_version": application.framework_version,
+        "qualification": application.qualification,
+        "evidence": [], "assessments": [], "information_requests": [], "decisions": [], "appeal": None,
+    }
+    for event in _events(ledger, application_id):
+        kind = type(event).__name__
+        if kind == "EvidenceAdded":
+            view["evidence"].append({"area": event.area, "text": vault.open(event.text)})
+        elif kind == "Assessed":
+            view["assessments"].append({"assessor_id": str(event.assessor_id), "judgements": event.judgements,
+                                        "recommendation": event.recommendation,
+                                        "feedback": vault.open(event.feedback)})
+        elif kind == "InformationRequested":
+            view["information_requests"].append(vault.open(event.request))
+        elif kind == "Decided":
+            view["decisions"].append({"outcome": event.outcome, "reasons": event.reasons,
+                                      "decided_on": event.decided_on.isoformat()})
+        elif kind == "Appealed":
+            view["appeal"] = {"grounds": vault.open(event.grounds), "decision": None}
+        elif kind == "AppealDecided" and view["appeal"] is not None:
+            view["appeal"]["decision"] = {"upheld": event.upheld, "remedy": event.remedy, "reasons": event.reasons}
+    return view
+
+
+def registrant_view(ledger: Ledger, registrant_id: UUID, *, personal: bool) -> dict[str, Any]:
+    """A registrant and their registration; background answers only when ``personal`` (the registrant)."""
+    registrant: Registrant = ledger.registrant(registrant_id)
+    vault = ledger.vault
+    view: dict[str, Any] = {
+        "id": str(registrant.id), "name": vault.open(registrant.name), "email": vault.open(registrant.email),
+        "disciplines": registrant.disciplines, "listing": registrant.listing, "erased": registrant.erased,
+        "registration": None,
+    }
+    if personal:
+        view["background"] = vault.open_json(registrant.background)
+    try:
+        registration: Registration = ledger.registration(registrant_id)
+        view["registration"] = {
+            "number": registration.number, "level": registration.level, "status": registration.status,
+            "registered_since": registration.registered_since.isoformat() if registration.registered_since else None,
+            "valid_until": registration.valid_until.isoformat() if registration.valid_until else None,
+            "renewal_pending": registration.renewal_pending is not None,
+            "ppd": [{"on": a["on"].isoformat(), "category": a["category"], "hours": a["hours"],
+                     "areas": a["areas"]} for a in registration.ppd],
+        }
+    except NotFound:
+        pass
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(select(applications).where(applications.c.registrant_id == key(registrant_id))
+                            .order_by(applications.c.started_at)).mappings().all()
+    view["applications"] = [{"id": str(UUID(r["id"])), "level": r["level"], "route": r["route"],
+                             "status": r["status"], "outcome": r["outcome"]} for r in rows]
+    return view
