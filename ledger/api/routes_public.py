@@ -185,7 +185,8 @@ def verify_credential(request: Request, body: dict[str, Any] = Body(...)) -> dic
                 raise ValueError
         except ValueError:
             raise Problem(422, "options.at must be an RFC 3339 date-time with an offset") from None
-    result = verify(token, _trust(_service(request)), at)
+    service = _service(request)
+    result = verify(token, _trust(service), at or service.ledger.clock.now())
     return {
         "verified": result.valid,
         "summary": result.summary,

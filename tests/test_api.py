@@ -1,0 +1,237 @@
+"""The web service's JSON API: a whole journey by role, idempotent writes, problem details, object-level checks,
+the VC API, what verifiers fetch, and the protections (headers, cookies, CSRF, rate limits, body size)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+from ledger.accounts import Accounts
+from ledger.api.app import create_app
+from tests.helpers import QUALIFICATION, enrol, judgements
+
+PASSWORD = "correct horse battery staple"
+
+
+class Actors:
+    """A service with one account per role (two registrants, two assessors) and a way to act as each."""
+
+    def __init__(self, ledger) -> None:
+        self.ledger = ledger
+        self.app = create_app(ledger, follow=False)
+        self.client = TestClient(self.app)
+        accounts = Accounts(ledger.engine)
+        self.registrant = enrol(ledger, "Ada Applicant")
+        self.other_registrant = enrol(ledger, "Otto Other")
+        self.assessors = [ledger.appoint_assessor("Asha Assessor"), ledger.appoint_assessor("Ben Assessor")]
+        self.unassigned_assessor = ledger.appoint_assessor("Cy Unassigned")
+        self.emails = {
+            "registrant": ("ada@example.org", dict(registrant_id=self.registrant)),
+            "other": ("otto@example.org", dict(registrant_id=self.other_registrant)),
+            "assessor": ("asha@example.org", dict(assessor_id=self.assessors[0])),
+            "assessor2": ("ben@example.org", dict(assessor_id=self.assessors[1])),
+            "unassigned": ("cy@example.org", dict(assessor_id=self.unassigned_assessor)),
+            "registrar": ("registrar@example.org", {}),
+            "auditor": ("auditor@example.org", {}),
+            "admin": ("admin@example.org", {}),
+        }
+        roles = {"other": "registrant", "assessor2": "assessor", "unassigned": "assessor"}
+        for who, (email, links) in self.emails.items():
+            accounts.add(email, PASSWORD, roles.get(who, who), **links)
+        self._tokens: dict[str, str] = {}
+
+    def headers(self, who: str | None, **extra: str) -> dict[str, str]:
+        if who is None:
+            return dict(extra)
+        if who not in self._tokens:
+            answer = self.client.post("/api/token", data={"email": self.emails[who][0], "password": PASSWORD})
+            assert answer.status_code == 200, answer.text
+            self._tokens[who] = answer.json()["access_token"]
+        return {"Authorization": f"Bearer {self._tokens[who]}", **extra}
+
+    def call(self, who, method, path, body=None, **headers):
+        return self.client.request(method, path, json=body, headers=self.headers(who, **headers))
+
+    def ok(self, who, method, path, body=None, **headers):
+        answer = self.call(who, method, path, body, **headers)
+        assert answer.status_code == 200, (method, path, answer.status_code, answer.text)
+        return answer.json()
+
+    def awarded_application(self) -> tuple[str, str]:
+        """The registrant applies, two assessors assess, the registrar awards: (application id, number)."""
+        application = self.ok("registrant", "POST", "/api/applications",
+                              {"level": "RCT", "route": "standard", "qualification": QUALIFICATION[3]})["id"]
+        for area in ("A", "B", "C", "D", "E"):
+            self.ok("registrant", "POST", f"/api/applications/{application}/evidence",
+                    {"area": area, "text": f"My work for {area}."})
+        self.ok("registrant", "POST", f"/api/applications/{application}/submit")
+        for assessor in self.assessors:
+            self.ok("registrar", "POST", f"/api/applications/{application}/assign",
+                    {"assessor_id": str(assessor), "declaration": "No conflict."})
+        for who in ("assessor", "assessor2"):
+            self.ok(who, "POST", f"/api/applications/{application}/assessment",
+                    {"judgements": judgements(self.ledger, "RCT"), "recommendation": "award",
+                     "feedback": "Clear evidence."})
+        decision = self.ok("registrar", "POST", f"/api/applications/{application}/decision",
+                           {"outcome": "award", "reasons": ""})
+        return application, decision["registration_number"]
+
+
+@pytest.fixture
+def actors(ledger):
+    made = Actors(ledger)
+    yield made
+    made.client.close()
+
+
+def test_the_whole_journey_through_the_api(actors):
+    application, number = actors.awarded_application()
+    # the write answered once the read models showed it: the register has the award already
+    entry = actors.ok(None, "GET", f"/api/register/{number}")
+    assert entry["name"] == "Ada Applicant" and entry["level"] == "RCT" and entry["status"] == "registered"
+    mine = actors.ok("registrant", "GET", "/api/credentials")
+    assert mine["number"] == number and mine["badge_url"].startswith(actors.ledger.settings.issuer_url)
+    verdict = actors.ok(None, "POST", "/credentials/verify", {"verifiableCredential": mine["jwt"]})
+    assert verdict["verified"] is True and verdict["problemDetails"] == [], verdict
+    view = actors.ok("registrant", "GET", f"/api/applications/{application}")
+    assert view["outcome"] == "award" and len(view["assessments"]) == 2
+    assert view["assessments"][0]["feedback"] == "Clear evidence."
+
+
+def test_idempotency_keys_make_retries_safe(actors):
+    body = {"level": "RCT", "route": "standard", "qualification": QUALIFICATION[3]}
+    first = actors.call("registrant", "POST", "/api/applications", body, **{"Idempotency-Key": "apply-1"})
+    again = actors.call("registrant", "POST", "/api/applications", body, **{"Idempotency-Key": "apply-1"})
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert len(actors.ok("registrant", "GET", "/api/applications")) == 1
+    changed = actors.call("registrant", "POST", "/api/applications", {**body, "level": "RCP"},
+                          **{"Idempotency-Key": "apply-1"})
+    assert changed.status_code == 422 and "different request" in changed.json()["detail"]
+    # a refused command leaves its key free for the corrected request
+    refused = actors.call("registrant", "POST", "/api/applications", {**body, "level": "XXX"},
+                          **{"Idempotency-Key": "apply-2"})
+    assert refused.status_code == 422
+
+
+def test_errors_are_problem_details_that_say_which_field(actors):
+    answer = actors.call("registrant", "POST", "/api/applications", {"level": "ZZZ", "route": "standard",
+                                                                      "qualification": QUALIFICATION[3]})
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["status"] == 422 and problem["errors"][0]["field"] == "level"
+    missing = actors.call("registrant", "POST", "/api/applications", {"route": "standard"})
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "level"
+    actors.ok("registrant", "POST", "/api/applications", {"level": "RCT", "route": "standard",
+                                                          "qualification": QUALIFICATION[3]})
+    twice = actors.call("registrant", "POST", "/api/applications", {"level": "RCT", "route": "standard",
+                                                                     "qualification": QUALIFICATION[3]})
+    assert twice.status_code == 409 and twice.json()["title"] == "Conflict"
+    assert actors.call(None, "GET", "/api/me").status_code == 401
+    assert actors.call("registrant", "GET", "/api/casework").status_code == 403
+    assert actors.call(None, "GET", "/api/register/RG-1234567-00").status_code == 422
+    assert actors.client.get("/api/me", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    assert actors.client.get("/api/me", headers={"Authorization": "Basic abc"}).status_code == 401
+
+
+def test_nobody_reaches_what_is_not_theirs(actors):
+    application, number = actors.awarded_application()
+    assert actors.call("other", "GET", f"/api/applications/{application}").status_code == 404
+    assert actors.call("other", "POST", f"/api/applications/{application}/evidence",
+                       {"area": "A", "text": "x"}).status_code == 404
+    assert actors.call("unassigned", "GET", f"/api/applications/{application}").status_code == 404
+    assert actors.call("unassigned", "POST", f"/api/applications/{application}/assessment",
+                       {"judgements": {}, "recommendation": "award"}).status_code == 404
+    assert actors.call("assessor", "GET", f"/api/registrants/{actors.registrant}").status_code == 403
+    actors.ok("registrant", "PUT", "/api/background", {"answers": {"parental_occupation_14": "professional"}})
+    assert actors.ok("registrant", "GET", "/api/me")["registrant"]["background"] == {
+        "parental_occupation_14": "professional"}
+    for reader in ("registrar", "auditor", "admin"):
+        record = actors.ok(reader, "GET", f"/api/registrants/{actors.registrant}")
+        assert "background" not in record and record["registration"]["number"] == number
+    assert actors.call("auditor", "POST", f"/api/registrations/{number}/suspend",
+                       {"reason": "x"}).status_code == 403
+    assert actors.call("registrant", "GET", "/api/applications/not-a-uuid").status_code == 404
+
+
+def test_the_vc_api_verifies_and_issues(actors):
+    _, number = actors.awarded_application()
+    token = actors.ok("registrant", "GET", "/api/credentials")["jwt"]
+    enveloped = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": "EnvelopedVerifiableCredential",
+                 "id": f"data:application/vc+jwt,{token}"}
+    assert actors.ok(None, "POST", "/credentials/verify", {"verifiableCredential": enveloped})["verified"]
+    head, body, signature = token.split(".")
+    tampered = actors.ok(None, "POST", "/credentials/verify",
+                         {"verifiableCredential": f"{head}.{body}.{signature[::-1]}"})
+    assert tampered["verified"] is False and tampered["problemDetails"][0]["title"] == "signature"
+    later = actors.ok(None, "POST", "/credentials/verify",
+                      {"verifiableCredential": token, "options": {"at": "2040-01-01T00:00:00Z"}})
+    assert not later["verified"] and "validity" in [p["title"] for p in later["problemDetails"]]
+    assert actors.call(None, "POST", "/credentials/verify", {"verifiableCredential": 42}).status_code == 422
+    assert actors.call(None, "POST", "/credentials/verify", {"nothing": 1}).status_code == 422
+    credential = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                  "issuer": actors.ledger.settings.issuer_url.rstrip("/"),
+                  "credentialSubject": {"id": "did:example:1", "note": "attended the open day"}}
+    issued = actors.ok("admin", "POST", "/credentials/issue", {"credential": credential})
+    signed = issued["verifiableCredential"]["id"].removeprefix("data:application/vc+jwt,")
+    assert jwt.get_unverified_header(signed)["typ"] == "vc+jwt"
+    assert actors.ok(None, "POST", "/credentials/verify", {"verifiableCredential": signed})["verified"]
+    assert actors.call("registrar", "POST", "/credentials/issue", {"credential": credential}).status_code == 403
+    for bad in ({**credential, "@context": ["https://www.w3.org/2018/credentials/v1"]},
+                {**credential, "issuer": "https://someone.else"}, {**credential, "credentialSubject": {}},
+                {**credential, "validFrom": "yesterday"}, "text"):
+        answer = actors.call("admin", "POST", "/credentials/issue", {"credential": bad})
+        assert answer.status_code == 422, bad
+
+
+def test_what_verifiers_fetch(actors):
+    actors.awarded_application()
+    client = actors.client
+    for purpose in ("revocation", "suspension"):
+        answer = client.get(f"/status/{purpose}")
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/vc+jwt")
+        max_age = int(answer.headers["cache-control"].split("max-age=")[1])
+        document = jwt.decode(answer.text, options={"verify_signature": False})
+        from datetime import datetime
+
+        lifetime = (datetime.fromisoformat(document["validUntil"].replace("Z", "+00:00"))
+                    - datetime.fromisoformat(document["validFrom"].replace("Z", "+00:00")))
+        assert 0 <= max_age <= lifetime.total_seconds() == 300
+    assert client.get("/status/other").status_code == 404
+    from verifier import load_trust
+
+    trust = load_trust(client.get("/trust.jwt").text, root=client.get("/root.json").json())
+    assert trust.issuer == actors.ledger.settings.issuer_url.rstrip("/")
+    assert [k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]] == list(trust.keys)
+    assert client.get("/.well-known/did.json").status_code == 409  # http://127.0.0.1:8000 has no did:web
+    assert client.get("/openapi.json").json()["paths"]["/credentials/verify"]
+
+
+def test_protections(actors, clock):
+    client = actors.client
+    page = client.get("/")
+    for header in ("content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"):
+        assert header in page.headers
+    assert "strict-transport-security" not in page.headers
+    assert "strict-transport-security" in client.get("/", headers={"X-Forwarded-Proto": "https"}).headers
+    too_big = client.post("/credentials/verify", content=b"{" + b" " * 300_000 + b"}",
+                          headers={"Content-Type": "application/json"})
+    assert too_big.status_code == 413
+    login = client.get("/login")
+    csrf = login.text.split('name="csrf" value="')[1].split('"')[0]
+    no_token = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD})
+    assert no_token.status_code == 403
+    signed_in = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD, "csrf": csrf},
+                            follow_redirects=False)
+    assert signed_in.status_code == 303
+    cookie = signed_in.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    answers = [client.post("/api/token", data={"email": "ada@example.org", "password": "wrong password!"})
+               for _ in range(12)]
+    assert answers[0].status_code == 401 and answers[-1].status_code == 429
+    assert int(answers[-1].headers["retry-after"]) >= 1
+    assert json.loads(answers[-1].text)["status"] == 429
+    assert timedelta(0) is not None and clock
