@@ -1,0 +1,154 @@
+"""Every endpoint of the API (as the OpenAPI document lists them) and every page, with every role and with
+nobody signed in, and with another person's ids: each role reaches exactly what it should. A request that is
+allowed may still be refused as invalid input (these requests carry empty bodies, so nothing is written), but never
+as unauthorised, and never with a server error."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_api import Actors
+
+PUBLIC = "public"
+EVERYONE = ("registrant", "other", "assessor", "unassigned", "registrar", "auditor", "admin")
+READERS = ("registrar", "auditor", "admin")
+WHO = (None, *EVERYONE)
+ROLE_OF = {"other": "registrant", "unassigned": "assessor"}  # the second registrant and an assessor not assigned
+
+# (method, path) -> who may; "own" marks routes whose object belongs to the first registrant or is assigned to the
+# first assessor: anyone else with the role gets 404, as if it did not exist.
+POLICY: dict[tuple[str, str], tuple[str, ...]] = {
+    ("GET", "/api/register"): (PUBLIC,),
+    ("GET", "/api/register/{number}"): (PUBLIC,),
+    ("GET", "/api/framework"): (PUBLIC,),
+    ("GET", "/trust.jwt"): (PUBLIC,),
+    ("GET", "/root.json"): (PUBLIC,),
+    ("GET", "/.well-known/jwks.json"): (PUBLIC,),
+    ("GET", "/.well-known/did.json"): (PUBLIC,),
+    ("GET", "/status/{purpose}"): (PUBLIC,),
+    ("POST", "/credentials/verify"): (PUBLIC,),
+    ("POST", "/api/token"): (PUBLIC,),
+    ("POST", "/credentials/issue"): ("admin",),
+    ("GET", "/api/me"): EVERYONE,
+    ("POST", "/api/applications"): ("registrant", "other"),
+    ("GET", "/api/applications"): ("registrant", "other"),
+    ("GET", "/api/applications/{application_id}"): ("registrant", "assessor", *READERS),
+    ("POST", "/api/applications/{application_id}/evidence"): ("registrant",),
+    ("POST", "/api/applications/{application_id}/submit"): ("registrant",),
+    ("POST", "/api/applications/{application_id}/withdraw"): ("registrant",),
+    ("POST", "/api/applications/{application_id}/appeal"): ("registrant",),
+    ("POST", "/api/ppd"): ("registrant", "other"),
+    ("POST", "/api/renewal"): ("registrant", "other"),
+    ("PUT", "/api/background"): ("registrant", "other"),
+    ("GET", "/api/credentials"): ("registrant", "other"),
+    ("GET", "/api/assignments"): ("assessor", "unassigned"),
+    ("POST", "/api/applications/{application_id}/assessment"): ("assessor",),
+    ("GET", "/api/casework"): READERS,
+    ("GET", "/api/registrants/{registrant_id}"): READERS,
+    ("POST", "/api/enrolments"): ("registrar",),
+    ("POST", "/api/assessors"): ("registrar",),
+    ("POST", "/api/applications/{application_id}/assign"): ("registrar",),
+    ("POST", "/api/applications/{application_id}/referee"): ("registrar",),
+    ("POST", "/api/applications/{application_id}/discussion"): ("registrar",),
+    ("POST", "/api/applications/{application_id}/request-information"): ("registrar",),
+    ("POST", "/api/applications/{application_id}/decision"): ("registrar",),
+    ("POST", "/api/applications/{application_id}/appeal-decision"): ("registrar",),
+    ("POST", "/api/registrations/{number}/suspend"): ("registrar",),
+    ("POST", "/api/registrations/{number}/lift-suspension"): ("registrar",),
+    ("POST", "/api/registrations/{number}/remove"): ("registrar",),
+    ("POST", "/api/registrations/{number}/renew"): ("registrar",),
+    ("POST", "/api/registrations/{number}/reinstate"): ("registrar",),
+    ("POST", "/api/accounts"): ("admin",),
+    ("GET", "/api/accounts"): ("admin",),
+    ("GET", "/api/keys"): ("admin", "auditor"),
+    ("POST", "/api/keys/rotate"): ("admin",),
+}
+# object-level: the role may use the route, but only for its own object
+OWNERS = {"registrant": ("registrant",), "assessor": ("assessor",)}
+OBJECT_ROUTES = {path for (_, path) in POLICY if "{application_id}" in path}
+# well-formed bodies for the object routes, so that the object check (not input validation) decides; each is refused
+# by the rules for the awarded application they name, so nothing is written
+BODIES = {
+    "/api/applications/{application_id}/evidence": {"area": "A", "text": "More."},
+    "/api/applications/{application_id}/appeal": {"grounds": "Unfair."},
+    "/api/applications/{application_id}/assessment": {"judgements": {"A": "met"}, "recommendation": "award"},
+}
+
+PAGES: dict[str, tuple[str, ...]] = {
+    "/": (PUBLIC,), "/register?query=a": (PUBLIC,), "/r/{number}": (PUBLIC,), "/r/{number}/badge.svg": (PUBLIC,),
+    "/r/{number}/credential.jwt": (PUBLIC,), "/login": (PUBLIC,), "/me": ("registrant", "other"),
+    "/me/applications/{application_id}": ("registrant",), "/assess": ("assessor", "unassigned"),
+    "/assess/{application_id}": ("assessor",), "/casework": READERS, "/casework/{application_id}": READERS,
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    from ledger.clock import SettableClock
+    from ledger.commands import Ledger
+    from ledger.settings import Settings
+    from tests.conftest import MASTER_KEY
+
+    from datetime import date
+
+    path = tmp_path_factory.mktemp("matrix") / "r.db"
+    ledger = Ledger(Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY),
+                    clock=SettableClock(date(2026, 1, 5)))
+    actors = Actors(ledger)
+    application, number = actors.awarded_application()
+    values = {"application_id": application, "number": number, "registrant_id": str(actors.registrant),
+              "purpose": "suspension"}
+    yield actors, values
+    actors.client.close()
+    ledger.close()
+
+
+def _path(template: str, values: dict[str, str]) -> str:
+    return template.format(**values)
+
+
+def test_the_policy_covers_every_endpoint(world):
+    actors, _ = world
+    listed = {(method.upper(), path) for path, operations in actors.app.openapi()["paths"].items()
+              for method in operations}
+    assert listed == set(POLICY), listed ^ set(POLICY)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(POLICY))
+def test_every_role_on_every_endpoint(world, method, path):
+    actors, values = world
+    allowed = POLICY[(method, path)]
+    for who in WHO:
+        body = BODIES.get(path, {}) if method in ("POST", "PUT") else None
+        answer = actors.call(who, method, _path(path, values), body)
+        status = answer.status_code
+        assert status < 500, (who, method, path, status, answer.text)
+        if PUBLIC in allowed or who in allowed:
+            expected_owner = path in OBJECT_ROUTES and who in ("other", "unassigned")
+            assert status not in (401, 403), (who, method, path, status, answer.text)
+            if expected_owner:
+                assert status == 404, (who, method, path, status)
+        elif who is None:
+            assert status == 401, (who, method, path, status)
+        elif path in OBJECT_ROUTES and ROLE_OF.get(who) in allowed:
+            assert status == 404, (who, method, path, status)  # another's object: as if it did not exist
+        else:
+            assert status == 403, (who, method, path, status, answer.text)
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_every_role_on_every_page(world, page):
+    actors, values = world
+    allowed = PAGES[page]
+    for who in WHO:
+        answer = actors.client.get(_path(page, values), headers=actors.headers(who), follow_redirects=False)
+        status = answer.status_code
+        assert status < 500, (who, page, status, answer.text[:300])
+        if PUBLIC in allowed or who in allowed:
+            assert status == 200, (who, page, status, answer.text[:300])
+        elif who is None:
+            assert status == 303 and answer.headers["location"].startswith("/login"), (page, status)
+        elif "{application_id}" in page and ROLE_OF.get(who) in allowed:
+            assert status == 404, (who, page, status)
+        else:
+            assert status == 403, (who, page, status)
