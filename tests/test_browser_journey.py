@@ -1,0 +1,134 @@
+"""Through the pages, in real headless Chromium: a registrant applies, two assessors assess, the registrar awards,
+the registrant downloads the credential and its QR badge, and a phone-sized browser opens the badge's link and sees
+"valid". Screenshots of each page are kept in test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from ledger.accounts import Accounts
+from tests.browser import chromium, free_port, screenshot, serving
+from tests.helpers import enrol
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def site(tmp_path):
+    from ledger.api.app import create_app
+    from ledger.commands import Ledger
+    from ledger.settings import Settings
+    from tests.conftest import MASTER_KEY
+
+    port = free_port()
+    ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY,
+                             issuer_url=f"http://127.0.0.1:{port}"))
+    accounts = Accounts(ledger.engine)
+    registrant = enrol(ledger, "Rhiannon Ellis-Okafor")
+    accounts.add("rhiannon@example.org", PASSWORD, "registrant", registrant_id=registrant)
+    for name, email in (("Asha Assessor", "asha@example.org"), ("Ben Assessor", "ben@example.org")):
+        accounts.add(email, PASSWORD, "assessor", assessor_id=ledger.appoint_assessor(name))
+    accounts.add("registrar@example.org", PASSWORD, "registrar")
+    with serving(create_app(ledger, follow=False), port) as url:
+        yield url, ledger
+    ledger.close()
+
+
+def sign_in(browser, url, email, **context):
+    page = browser.new_context(**context).new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{url}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.errors = errors
+    return page
+
+
+def test_apply_assess_award_share_and_verify_on_a_phone(site):
+    url, ledger = site
+    with chromium() as browser:
+        me = sign_in(browser, url, "rhiannon@example.org")
+        assert me.url.endswith("/me")
+        screenshot(me, "01-registrant-home")
+        me.select_option("#level", "RCT")
+        me.check("input[name=route][value=standard]")
+        me.fill("#qualification_title", "Extended Diploma in Creative Media Production")
+        me.fill("#qualification_body", "A Awarding Body")
+        me.fill("#qualification_level", "3")
+        me.click("text=Start my application")
+        me.wait_for_url("**/me/applications/*")
+        screenshot(me, "02-application")
+        for area in ("A", "B", "C", "D", "E"):
+            me.fill(f"#text-{area}", f"My evidence for area {area}: a season of touring lighting work.")
+            me.click(f"text=Add evidence for {area}")
+            me.wait_for_load_state()
+        me.click("text=Submit my application")
+        me.wait_for_load_state()
+        assert "submitted" in me.inner_text("main")
+        application_url = me.url
+        application_id = application_url.rsplit("/", 1)[1]
+
+        registrar = sign_in(browser, url, "registrar@example.org")
+        assert registrar.url.endswith("/casework")
+        screenshot(registrar, "03-casework")
+        registrar.goto(f"{url}/casework/{application_id}")
+        for name in ("Asha Assessor", "Ben Assessor"):
+            registrar.select_option("#assessor_id", label=name)
+            registrar.click("button:text-is(\"Assign\")")
+            registrar.wait_for_load_state()
+        screenshot(registrar, "04-assigned")
+
+        for email in ("asha@example.org", "ben@example.org"):
+            assessor = sign_in(browser, url, email)
+            assessor.click(f"a[href='/assess/{application_id}']")
+            assessor.wait_for_load_state()
+            for area in ("A", "B", "C", "D", "E"):
+                assessor.check(f"input[name=area_{area}][value=met]")
+            assessor.select_option("#recommendation", "award")
+            assessor.fill("#feedback", "Clear, well-evidenced practice in every area.")
+            screenshot(assessor, f"05-assess-{email.split('@')[0]}")
+            assessor.click("text=Record my assessment")
+            assessor.wait_for_load_state()
+            assert "Assessment recorded" in assessor.inner_text("main")
+            assert not assessor.errors
+
+        registrar.goto(f"{url}/casework/{application_id}")
+        registrar.select_option("#outcome", "award")
+        registrar.click("text=Record the decision")
+        registrar.wait_for_load_state()
+        assert "Decision recorded" in registrar.inner_text("main")
+
+        me.goto(f"{url}/me")
+        screenshot(me, "06-registered")
+        assert "Share your credential" in me.inner_text("main")
+        with me.expect_download() as download:
+            me.click("text=Download your signed credential (.jwt)")
+        token = download.value.path().read_text().strip()
+        assert token.count(".") == 2
+        with me.expect_download() as png:
+            me.click("text=Download your QR badge (.png)")
+        import zxingcpp
+        from PIL import Image
+
+        badge_url = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.value.path().read_bytes())))]
+        assert len(badge_url) == 1 and badge_url[0].startswith(f"{url}/v#")
+
+        public = browser.new_page()
+        public.goto(f"{url}/register?query=Rhiannon")
+        public.click("text=Rhiannon Ellis-Okafor")
+        public.wait_for_load_state()
+        screenshot(public, "07-public-page")
+        assert "Add to LinkedIn profile" in public.inner_text("main")
+
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        badge = phone.new_page()
+        badge.goto(badge_url[0])
+        verdict = badge.wait_for_selector("[data-ms]", timeout=15_000)
+        screenshot(badge, "08-phone-verdict")
+        assert verdict.inner_text().lower().startswith("valid"), verdict.inner_text()
+        assert not me.errors and not registrar.errors
