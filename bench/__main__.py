@@ -9,7 +9,8 @@ import platform
 import sys
 from datetime import date
 
-BENCHMARKS = {"ledger": "bench.ledger_bench", "credentials": "bench.credentials_bench", "verify": "bench.verify_bench"}
+BENCHMARKS = {"ledger": "bench.ledger_bench", "credentials": "bench.credentials_bench", "verify": "bench.verify_bench",
+              "http": "bench.http_bench"}
 
 
 def machine() -> str:

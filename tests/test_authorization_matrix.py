@@ -21,6 +21,7 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/register"): (PUBLIC,),
     ("GET", "/api/register/{number}"): (PUBLIC,),
     ("GET", "/api/framework"): (PUBLIC,),
+    ("GET", "/healthz"): (PUBLIC,),
     ("GET", "/trust.jwt"): (PUBLIC,),
     ("GET", "/root.json"): (PUBLIC,),
     ("GET", "/.well-known/jwks.json"): (PUBLIC,),

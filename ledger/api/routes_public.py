@@ -36,9 +36,14 @@ def post_nominals(service: Any) -> dict[str, str]:
 def register_search(request: Request, query: str | None = Query(None, max_length=200),
                     level: str | None = Query(None, max_length=8), status: str | None = Query(None, max_length=16),
                     discipline: str | None = Query(None, max_length=32), limit: int = Query(50, ge=1, le=200),
-                    offset: int = Query(0, ge=0, le=100_000)) -> list[dict[str, Any]]:
+                    offset: int = Query(0, ge=0, le=100_000)) -> Response:
     """Search the public register by name (or part of one), exact registration number, level, status and
     discipline. Registrants who chose verify-only are found only by their exact registration number."""
+    return JSONResponse(_search(request, query, level, status, discipline, limit, offset))
+
+
+def _search(request: Request, query: str | None, level: str | None, status: str | None, discipline: str | None,
+            limit: int, offset: int) -> list[dict[str, Any]]:
     service = _service(request)
     with service.ledger.engine.connect() as conn:
         return search_register(conn, query=query, level=level, status=status, discipline=discipline,
@@ -52,10 +57,16 @@ def register_entry(request: Request, number: str) -> dict[str, Any]:
         canonical = regnumber.parse_number(number)
     except regnumber.InvalidRegistrationNumber as error:
         raise Problem(422, f"registration_number: {error}") from None
-    entries = register_search(request, query=canonical, level=None, status=None, discipline=None, limit=1, offset=0)
+    entries = _search(request, canonical, None, None, None, 1, 0)
     if not entries:
         raise Problem(404, f"no registration numbered {canonical}")
     return entries[0]
+
+
+@router.get("/healthz", tags=["public"])
+def healthz() -> dict[str, bool]:
+    """The service answers (nothing else is checked: the bare endpoint benchmarks compare against)."""
+    return {"ok": True}
 
 
 @router.get("/api/framework", tags=["public"])
