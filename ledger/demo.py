@@ -163,6 +163,9 @@ class Demo:
 
     def apply(self, person: Person, level: str) -> None:
         rng = self.rng
+        if self.held_status(person) == "suspended":  # the rules say: not while suspended; try again later
+            self.at(self.later(30, 60), self.apply, person, level)
+            return
         route = "standard" if rng.random() < 0.55 else "equivalency"
         spec = self.framework.level(level)
         if route == "standard":

@@ -64,7 +64,7 @@ def register_entry(request: Request, number: str) -> dict[str, Any]:
 
 
 @router.get("/healthz", tags=["public"])
-def healthz() -> dict[str, bool]:
+async def healthz() -> dict[str, bool]:
     """The service answers (nothing else is checked: the bare endpoint benchmarks compare against)."""
     return {"ok": True}
 

@@ -8,6 +8,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -112,8 +113,8 @@ class RateLimiter:
             return (1 - tokens) / per_second
 
 
-def limited(purpose: str, setting: str) -> Callable[..., None]:
-    def dependency(request: Request) -> None:
+def limited(purpose: str, setting: str) -> Callable[..., Any]:
+    async def dependency(request: Request) -> None:  # async: no thread hop for a check this cheap
         service = request.app.state.service
         rate = getattr(service.settings, setting)
         wait = service.limiter.allow(purpose, request.client.host if request.client else "?", rate)
