@@ -348,3 +348,40 @@ def test_badges_signed_with_eddsa_verify_too(register):
     assert result.valid and [c.outcome for c in result.checks[-3:]] == ["not checked"] * 3
     assert date.fromisoformat("2027-03-02") and IssuedKey  # (imports used)
     assert status_list_url(ISSUER, "revocation").endswith("/status/revocation")
+
+
+def _full_token(**changes) -> str:
+    payload = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+               "issuer": ISSUER, "validFrom": "2026-01-01T00:00:00Z", **changes}
+    return _b64({"alg": "ES256", "typ": "vc+jwt", "kid": "k"}) + "." + _b64(payload) + "." + "A" * 86
+
+
+@pytest.mark.parametrize("token", [
+    "http://[x#a.b.c",
+    "http://\u2100.example#a.b.c",
+    _full_token(credentialStatus={"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+                                  "statusListCredential": "https://x/status/revocation", "statusListIndex": "\u00b2"}),
+    _full_token(credentialStatus={"type": "BitstringStatusListEntry", "statusPurpose": ["revocation"],
+                                  "statusListCredential": "https://x/status/revocation", "statusListIndex": "1"}),
+    _full_token(credentialSubject={"identifier": 1}),
+    _full_token(credentialSubject={"identifier": True}),
+    _full_token(validFrom="0001-01-01T00:00:00+01:00"),
+    _full_token(validFrom="9999-12-31T23:30:00-01:00"),
+], ids=["ipv6-link", "nfkc-link", "superscript-index", "list-purpose", "number-identifier", "true-identifier",
+        "year-0", "year-10000"])
+def test_inputs_that_once_crashed_the_verifier_fail_a_check_instead(token):
+    """Found by the web verifier's comparison harness: each raised from verify() before it was fixed."""
+    from verifier import Trust
+
+    result = verify(token, Trust(issuer=ISSUER, keys={}), at=START)
+    assert not result.valid and any(c.outcome == "fail" for c in result.checks)
+
+
+def test_a_genuine_credential_that_names_no_registrant_says_so():
+    key = generate_key()
+    token = sign_credential_jwt({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                                 "issuer": ISSUER, "validFrom": "2026-01-01T00:00:00Z",
+                                 "credentialSubject": {"id": "did:example:1"}}, key, issued_at=START)
+    result = verify(token, Trust.from_keys([key.public_jwk], issuer=ISSUER), at=START)
+    assert result.valid and result.subject is None
+    assert result.summary == "Valid: the credential verifies, but it does not name a registrant in the register's form."

@@ -112,7 +112,8 @@ PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublic
 
 def thumbprint(jwk: dict[str, Any]) -> str:
     """RFC 7638: base64url(SHA-256 of the required members, sorted, without whitespace)."""
-    members = _THUMBPRINT_MEMBERS.get(jwk.get("kty"))  # type: ignore[arg-type]
+    kty = jwk.get("kty") if isinstance(jwk, dict) else None
+    members = _THUMBPRINT_MEMBERS.get(kty) if isinstance(kty, str) else None
     if members is None or not all(isinstance(jwk.get(m), str) for m in members):
         raise Malformed("the key is not a complete EC, OKP or RSA public JWK")
     canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)

@@ -35,11 +35,13 @@ def parse_time(value: Any, what: str) -> datetime:
         raise Malformed(f"{what} is not an RFC 3339 date-time")
     try:
         moment = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            raise Malformed(f"{what} has no time zone offset")
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
+        if isinstance(error, Malformed):
+            raise
         raise Malformed(f"{what} is not an RFC 3339 date-time") from None
-    if moment.tzinfo is None:
-        raise Malformed(f"{what} has no time zone offset")
-    return moment.astimezone(UTC)
 
 
 def numeric_date(value: Any, what: str) -> datetime:
@@ -224,8 +226,9 @@ def _status_lists(lists: Any, keys: dict[str, TrustedKey], issuer: str) -> dict[
             raise TrustError(f"the {purpose} status list's signature does not verify: it was altered")
         document = jws.payload
         subject = document.get("credentialSubject")
+        types = document.get("type")
         if (not isinstance(subject, dict) or subject.get("statusPurpose") != purpose
-                or "BitstringStatusListCredential" not in (document.get("type") or [])):
+                or not isinstance(types, list) or "BitstringStatusListCredential" not in types):
             raise TrustError(f"the {purpose} status list is not a {purpose} BitstringStatusListCredential")
         list_issuer = document.get("issuer")
         list_issuer = list_issuer.get("id") if isinstance(list_issuer, dict) else list_issuer

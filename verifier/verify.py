@@ -54,6 +54,8 @@ class Verification:
             status = f"; status as of {_when(self.status_as_of)}" if self.status_as_of else ""
             return (f"Valid: {s.name} holds {s.level}, registration number {s.registration_number}, until "
                     f"{s.valid_until}{status}.")
+        if self.valid:
+            return "Valid: the credential verifies, but it does not name a registrant in the register's form."
         failed = [c for c in self.checks if c.outcome == FAIL]
         if failed:
             return "Not valid: " + "; ".join(c.reason for c in failed) + "."
@@ -238,10 +240,14 @@ def _read(token: Any) -> _Credential:
     elif token.startswith(("https://", "http://")):
         if len(token) > 20_000:
             raise _Failed("the link is too long to be a badge link")
-        parts = urlsplit(token)
+        try:
+            parts = urlsplit(token)
+            netloc = parts.netloc
+        except ValueError:
+            raise _Failed("the link is not a valid web address") from None
         if not parts.fragment:
             raise _Failed("the link carries no credential (nothing after '#')")
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = f"{parts.scheme}://{netloc}"
         token = parts.fragment
     jws = split(token)
     typ = jws.header.get("typ")
@@ -306,9 +312,9 @@ def _full_statuses(status: Any) -> dict[str, tuple[str | None, int]]:
             continue
         purpose, url, index = entry.get("statusPurpose"), entry.get("statusListCredential"), \
             entry.get("statusListIndex")
-        if purpose not in _PURPOSE_CLAIMS or not isinstance(url, str):
+        if not isinstance(purpose, str) or purpose not in _PURPOSE_CLAIMS or not isinstance(url, str):
             continue
-        if not isinstance(index, str) or not index.isdigit() or len(index) > 12:
+        if not isinstance(index, str) or not index.isascii() or not index.isdigit() or len(index) > 12:
             raise _Failed(f"the {purpose} status entry's index is not a number")
         if purpose in found:
             raise _Failed(f"the credential has two {purpose} status entries")
@@ -320,7 +326,10 @@ def _full_subject(payload: dict[str, Any], valid_until: datetime | None) -> Subj
     subject = payload.get("credentialSubject")
     if not isinstance(subject, dict):
         return None
-    names = [i.get("identityHash") for i in subject.get("identifier") or [] if isinstance(i, dict)
+    identifiers = subject.get("identifier")
+    if not isinstance(identifiers, list):
+        return None
+    names = [i.get("identityHash") for i in identifiers if isinstance(i, dict)
              and i.get("identityType") == "name" and i.get("hashed") is False]
     achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
     level = achievement.get("name")
@@ -398,8 +407,12 @@ def _issuer_problem(credential: _Credential, trust: Trust) -> str | None:
     elif trust.issuer is not None and credential.issuer != trust.issuer:
         return f"the credential names {credential.issuer} as its issuer, not {trust.issuer}"
     if credential.url_origin and trust.issuer and trust.issuer.startswith(("https://", "http://")):
-        parts = urlsplit(trust.issuer)
-        if credential.url_origin != f"{parts.scheme}://{parts.netloc}":
+        try:
+            parts = urlsplit(trust.issuer)
+            issuer_origin = f"{parts.scheme}://{parts.netloc}"
+        except ValueError:
+            issuer_origin = trust.issuer
+        if credential.url_origin != issuer_origin:
             return f"the link points at {credential.url_origin}, not at {trust.issuer}"
     return None
 
