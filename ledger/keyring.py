@@ -34,6 +34,9 @@ issuer_private_keys = Table(
 )
 
 
+_FIRST_KEY = threading.Lock()
+
+
 @dataclass(frozen=True)
 class ActiveKey:
     record: IssuerKey
@@ -94,8 +97,11 @@ class Keyring:
         now = self.ledger.clock.now()
         live = [k for k in self.records(role) if k.can_sign_at(now)]
         if not live:
-            self.rotate(role=role)
-            live = [k for k in self.records(role) if k.can_sign_at(now)]
+            with _FIRST_KEY:  # two requests arriving together must not each make a key
+                live = [k for k in self.records(role) if k.can_sign_at(now)]
+                if not live:
+                    self.rotate(role=role)
+                    live = [k for k in self.records(role) if k.can_sign_at(now)]
         record = max(live, key=lambda k: k.activated_at)  # type: ignore[arg-type, return-value]
         return ActiveKey(record, self.signing_key(record.kid))
 

@@ -65,6 +65,8 @@ def create_app(ledger: Ledger | None = None, *, follow: bool = True) -> FastAPI:
     (a background thread); requests made here bring them up to date themselves either way."""
     ledger = ledger or Ledger()
     service = Service(ledger)
+    service.publisher.keyring.active()  # the keys exist before the first request needs them
+    service.publisher.keyring.active("root")
     service.sync()
 
     @contextlib.asynccontextmanager
