@@ -33,7 +33,12 @@ def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
         "framework_version": application.framework_version,
         "qualification": application.qualification,
         "evidence": [], "assessments": [], "information_requests": [], "decisions": [], "appeal": None,
+        "registration_number": None,
     }
+    try:
+        view["registration_number"] = ledger.registration(application.registrant_id).number
+    except NotFound:
+        pass
     for event in _events(ledger, application_id):
         kind = type(event).__name__
         if kind == "EvidenceAdded":

@@ -80,6 +80,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/r/{number}/credential.jwt": (PUBLIC,), "/login": (PUBLIC,), "/me": ("registrant", "other"),
     "/me/applications/{application_id}": ("registrant",), "/assess": ("assessor", "unassigned"),
     "/assess/{application_id}": ("assessor",), "/casework": READERS, "/casework/{application_id}": READERS,
+    "/casework/registrations/{number}": READERS,
 }
 
 

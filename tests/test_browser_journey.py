@@ -132,3 +132,22 @@ def test_apply_assess_award_share_and_verify_on_a_phone(site):
         screenshot(badge, "08-phone-verdict")
         assert verdict.inner_text().lower().startswith("valid"), verdict.inner_text()
         assert not me.errors and not registrar.errors
+
+
+def test_the_registrar_suspends_and_the_public_page_shows_it(site):
+    url, ledger = site
+    from tests.helpers import awarded
+
+    _, number = awarded(ledger, "Sam Suspended")
+    with chromium() as browser:
+        registrar = sign_in(browser, url, "registrar@example.org")
+        registrar.goto(f"{url}/casework/registrations/{number}")
+        registrar.fill("#suspend-reason", "Under investigation by the conduct committee.")
+        registrar.click("button:text-is('Suspend')")
+        registrar.wait_for_load_state()
+        assert "Suspended." in registrar.inner_text("main")
+        screenshot(registrar, "09-registrar-suspended")
+        public = browser.new_page()
+        public.goto(f"{url}/r/{number}")
+        assert "suspended" in public.inner_text(".facts")
+        assert not registrar.errors

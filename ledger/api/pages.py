@@ -424,6 +424,59 @@ async def casework_decide(request: Request, application_id: str) -> Response:
                                                            account.email), here, "Decision recorded.", here)
 
 
+@router.post("/casework/{application_id}/appeal-decision")
+async def casework_appeal(request: Request, application_id: str) -> Response:
+    account = signed_in(request, "registrar")
+    form = await form_of(request)
+    ledger = _service(request).ledger
+    here = f"/casework/{application_id}"
+    try:
+        found = UUID(application_id)
+    except ValueError:
+        raise Problem(404, f"no application {application_id}") from None
+    upheld = form.get("upheld") == "yes"
+    remedy = (form.get("remedy") or None) if upheld else None
+    return attempt(request, account, lambda: ledger.decide_appeal(found, upheld, form.get("reasons") or "",
+                                                                  account.email, remedy),
+                   here, "Appeal decided.", here)
+
+
+@router.get("/casework/registrations/{number}", response_class=HTMLResponse)
+def casework_registration(request: Request, number: str) -> Response:
+    account = signed_in(request, "registrar", "auditor", "admin")
+    ledger = _service(request).ledger
+    try:
+        registrant = ledger.registrant_by_number(number)
+    except LedgerError:
+        raise Problem(404, f"no registration numbered {number}") from None
+    return render(request, "casework_registration.html", record=registrant_view(ledger, registrant, personal=False),
+                  can_write=account.role == "registrar")
+
+
+@router.post("/casework/registrations/{number}/{action}")
+async def casework_registration_action(request: Request, number: str, action: str) -> Response:
+    account = signed_in(request, "registrar")
+    form = await form_of(request)
+    ledger = _service(request).ledger
+    here = f"/casework/registrations/{number}"
+    try:
+        registrant = ledger.registrant_by_number(number)
+    except LedgerError:
+        raise Problem(404, f"no registration numbered {number}") from None
+    reason = str(form.get("reason") or "")
+    actions = {
+        "suspend": (lambda: ledger.suspend(registrant, reason, account.email), "Suspended."),
+        "lift-suspension": (lambda: ledger.lift_suspension(registrant, account.email), "Suspension lifted."),
+        "remove": (lambda: ledger.remove(registrant, reason, account.email), "Removed from the register."),
+        "renew": (lambda: ledger.renew(registrant, account.email), "Renewed."),
+        "reinstate": (lambda: ledger.reinstate(registrant, account.email), "Reinstated."),
+    }
+    if action not in actions:
+        raise Problem(404, f"no action {action}")
+    act, message = actions[action]
+    return attempt(request, account, act, here, message, here)
+
+
 def install_redirects(app: Any) -> None:
     @app.exception_handler(_Redirect)
     async def _redirect(request: Request, error: _Redirect) -> Response:
