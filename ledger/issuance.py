@@ -36,6 +36,7 @@ from ledger.commands import Ledger
 from ledger.framework import Framework
 from ledger.keyring import ActiveKey, Keyring
 from ledger.projections.base import projection_positions, upsert
+from ledger.sharing import pack_token
 
 POSITION = "credential-issuer"
 STATUS_LIST_LENGTH = 1_048_576
@@ -183,7 +184,8 @@ class CredentialIssuer:
                 trigger_version=version, number=registration.number, level=registration.level, kid=key.kid,
                 revocation_index=signed.revocation_index, suspension_index=signed.suspension_index,
                 valid_from=valid_from, valid_until=registration.valid_until,
-                full=self.ledger.vault.seal(owner, signed.full), compact=self.ledger.vault.seal(owner, signed.compact),
+                full=self.ledger.vault.seal_bytes(owner, pack_token(signed.full)),
+                compact=self.ledger.vault.seal_bytes(owner, pack_token(signed.compact)),
                 sha256=hashlib.sha256(f"{signed.full}\n{signed.compact}".encode("ascii")).hexdigest(),
                 occurred_at=now,
             )

@@ -3,7 +3,10 @@ compact badge token, its QR code (PNG, SVG) and the LinkedIn "Add to profile" li
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
+import zlib
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -20,6 +23,37 @@ from ledger.errors import InvalidInput, NotFound, RuleBroken
 from ledger.projections.credentials import credentials_of
 
 FORMATS = ("jwt", "json", "compact", "url", "qr-png", "qr-svg", "linkedin")
+_PACKED = b"JWS1"
+
+
+def pack_token(token: str) -> bytes:
+    """A compact JWS as it is kept (sealed) in a ``Credential.Issued`` event: its three parts decoded and the whole
+    compressed, a quarter of the token's size. Base64url without padding has one spelling for given bytes, so
+    ``unpack_token`` gives back the very token that was signed."""
+    parts = [base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)) for part in token.split(".")]
+    if len(parts) != 3 or ".".join(_b64(p) for p in parts) != token:
+        raise ValueError("not a compact JWS in canonical base64url")
+    header, payload, signature = parts
+    return _PACKED + struct.pack(">II", len(header), len(payload)) + zlib.compress(header + payload + signature, 9)
+
+
+def unpack_token(data: bytes) -> str:
+    if not data.startswith(_PACKED):
+        return data.decode("ascii")  # kept as plain text
+    header_length, payload_length = struct.unpack(">II", data[4:12])
+    whole = zlib.decompress(data[12:])
+    header, payload = whole[:header_length], whole[header_length:header_length + payload_length]
+    return ".".join(_b64(p) for p in (header, payload, whole[header_length + payload_length:]))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def open_token(ledger: Ledger, sealed: Any) -> str | None:
+    """A credential's token from its event, or None once its holder's personal data is erased."""
+    data = ledger.vault.open_bytes(sealed)
+    return unpack_token(data) if data is not None else None
 
 
 @dataclass(frozen=True)
@@ -71,7 +105,7 @@ def current_credential(ledger: Ledger, number: str) -> SharedCredential:
     if not found:
         raise NotFound(f"no credential has been issued under {canonical}")
     credential = ledger._get(Credential, UUID(found[0]["id"]), "credential")
-    full, compact = ledger.vault.open(credential.full), ledger.vault.open(credential.compact)
+    full, compact = open_token(ledger, credential.full), open_token(ledger, credential.compact)
     if full is None or compact is None:
         raise RuleBroken(f"the credential issued under {canonical} was erased with its holder's personal data")
     return SharedCredential(

@@ -189,6 +189,28 @@ class Vault:
         nonce = os.urandom(12)
         return Sealed(owner, nonce + key.encrypt(nonce, value.encode("utf-8"), owner.bytes))
 
+    def seal_bytes(self, owner: UUID, data: bytes) -> Sealed:
+        key = self._key(owner)
+        if key is None:
+            raise Shredded(f"the personal data of {owner} was erased; nothing more can be recorded for them")
+        nonce = os.urandom(12)
+        return Sealed(owner, nonce + key.encrypt(nonce, data, owner.bytes))
+
+    def open_bytes(self, sealed: Sealed | None) -> bytes | None:
+        """The plain bytes, or None if there are none or their owner was erased."""
+        if sealed is None:
+            return None
+        try:
+            key = self._key(sealed.owner)
+        except VaultError:
+            return None
+        if key is None:
+            return None
+        try:
+            return key.decrypt(sealed.blob[:12], sealed.blob[12:], sealed.owner.bytes)
+        except InvalidTag:
+            return None
+
     def seal_json(self, owner: UUID, value: Any) -> Sealed | None:
         return None if value is None else self.seal(owner, json.dumps(value, sort_keys=True, separators=(",", ":")))
 

@@ -25,7 +25,7 @@ from ledger.keyring import Keyring
 from ledger.projections.credentials import credentials
 from ledger.projections.runner import ProjectionRunner
 from ledger.publication import Publisher
-from ledger.sharing import current_credential
+from ledger.sharing import current_credential, open_token, pack_token, unpack_token
 from tests.conftest import shared_file
 from tests.helpers import awarded, log_ppd
 from tests.test_credentials_achievement import errors, validator
@@ -110,7 +110,7 @@ def test_every_full_credential_validates_and_every_badge_fits_version_15(demo_le
 
     for row in credential_rows(demo_ledger):
         credential = demo_ledger._get(Credential, __import__("uuid").UUID(row["id"]), "credential")
-        full, compact = demo_ledger.vault.open(credential.full), demo_ledger.vault.open(credential.compact)
+        full, compact = open_token(demo_ledger, credential.full), open_token(demo_ledger, credential.compact)
         if full is None:
             continue  # the erased registrant's
         document = verify_full(full, demo_ledger)
@@ -283,10 +283,24 @@ def test_issuance_events_carry_what_the_issue_names(ledger):
     issue_all(ledger)
     row = credential_rows(ledger)[0]
     credential = ledger._get(Credential, __import__("uuid").UUID(row["id"]), "credential")
-    full = ledger.vault.open(credential.full)
+    full = open_token(ledger, credential.full)
     import hashlib
 
-    assert credential.sha256 == hashlib.sha256(f"{full}\n{ledger.vault.open(credential.compact)}".encode()).hexdigest()
+    compact = open_token(ledger, credential.compact)
+    assert credential.sha256 == hashlib.sha256(f"{full}\n{compact}".encode()).hexdigest()
+    assert len(credential.full.blob) < len(full) / 2  # kept decoded and compressed
     assert (credential.number, credential.level, credential.registrant_id) == (number, "RCT", someone)
     assert credential.kid == jwt.get_unverified_header(full)["kid"]
     assert credential.registration_id == Registration.create_id(someone)
+
+
+def test_tokens_are_kept_packed_and_come_back_byte_for_byte():
+    from credentials.keys import generate_key
+    from credentials.jwt_sign import sign_jws
+
+    for alg in ("ES256", "EdDSA", "RS256"):
+        token = sign_jws({"name": "Siân", "n": list(range(50))}, generate_key(alg), typ="vc+jwt")
+        assert unpack_token(pack_token(token)) == token
+    assert unpack_token(b"eyJhbGciOiJub25lIn0.e30.") == "eyJhbGciOiJub25lIn0.e30."  # a token kept as text
+    with pytest.raises(ValueError):
+        pack_token("eyJ=.e30.AAAA")
