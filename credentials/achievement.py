@@ -220,6 +220,7 @@ _FIELDS = ("credential_id", "description", "valid_from", "valid_until", "subject
            "revocation_id", "revocation_index", "suspension_id", "suspension_index", "iat", "nbf", "exp")
 _NUMBERS = ("iat", "nbf", "exp")
 _ACHIEVEMENT = "achievement"
+_STATIC_MEMBERS = ("@context", "type", "name", "issuer", "credentialSchema")
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -254,15 +255,16 @@ def _slot(field: str) -> str:
 class CredentialTemplate:
     """Signs credentials of one level, for one issuer, with one key, as fast as the signature allows.
 
-    The credential is serialised once at the start with a slot for each field that differs between
-    credentials; each credential then only escapes its own values into the slots. The achievement (the level, its
-    criteria and alignments: most of the bytes) is also base64url-encoded once: base64 works in groups of three
-    bytes, so JSON whitespace (which changes no value) pads what comes before it, and the achievement itself, to
-    a multiple of three, and the payload's encoding is the concatenation of the parts' encodings.
+    The credential is serialised once at the start, its members in an order that puts what every credential of
+    the level shares (context, type, name, issuer, schema) first and the achievement (the level, its criteria and
+    alignments: most of the bytes) last, with a slot for each field that differs between credentials in between;
+    each credential then only escapes its own values into the slots. The shared parts are also base64url-encoded
+    once: base64 works in groups of three bytes, so JSON whitespace (which changes no value) pads each part to a
+    multiple of three, and the payload's encoding is the concatenation of the parts' encodings.
 
-    The payload is what ``sign_credential_jwt(build_achievement_credential(...))`` signs, with at most four
-    padding spaces (the tests compare them). It always carries one revocation and one suspension entry. Text with
-    control characters is refused, so no value can imitate a slot."""
+    The payload says exactly what ``sign_credential_jwt(build_achievement_credential(...))`` signs, members in
+    another order and a few padding spaces apart (the tests compare them). It always carries one revocation and one
+    suspension entry. Text with control characters is refused, so no value can imitate a slot."""
 
     def __init__(self, *, issuer: Issuer, level: Level, achievement_id: str, key: SigningKey) -> None:
         self.issuer, self.level, self.achievement_id, self.key = issuer, level, achievement_id, key
@@ -281,11 +283,18 @@ class CredentialTemplate:
                         sub=_slot("subject_id"), nbf=_slot("nbf"), exp=_slot("exp"))
         for entry, purpose in zip(skeleton["credentialStatus"], ("revocation", "suspension"), strict=True):
             entry.update(id=_slot(f"{purpose}_id"), statusListIndex=_slot(f"{purpose}_index"))
-        text = dumps(skeleton)
-        before, _, after = text.partition(dumps(_slot(_ACHIEVEMENT)))
-        self._before, self._after = self._split(before), self._split(after)
+        # what every credential of the level shares comes first, then the fields that differ, then the
+        # achievement (the subject's last member) and the closing braces
+        head = {name: skeleton.pop(name) for name in _STATIC_MEMBERS}
+        subject = skeleton.pop("credentialSubject")
+        skeleton["credentialSubject"] = subject
+        head_json = dumps(head)[:-1].encode("utf-8") + b","
+        self._head_b64 = b64url(head_json + b" " * (-len(head_json) % 3))
+        middle, _, tail = dumps(skeleton)[1:].partition(dumps(_slot(_ACHIEVEMENT)))
+        self._middle = self._split(middle)
         achievement = dumps(build_achievement(level, issuer, achievement_id)).encode("utf-8")
         self._achievement_b64 = b64url(achievement + b" " * (-len(achievement) % 3))
+        self._tail_b64 = b64url(tail.encode("utf-8"))
         self._header = encoded_header(key, {"kid": key.kid, "typ": CREDENTIAL_TYP})
 
     @staticmethod
@@ -325,8 +334,8 @@ class CredentialTemplate:
             "suspension_id": quoted(f"{credential_id}#suspension"), "suspension_index": f'"{suspension_index}"',
             "iat": str(epoch_seconds(issued_at)), "nbf": dates.nbf, "exp": dates.exp,
         }
-        before = self._before.format_map(values).encode("utf-8")
-        before += b" " * (-len(before) % 3)
-        signing_input = b"".join((self._header, b".", b64url(before), self._achievement_b64,
-                                  b64url(self._after.format_map(values).encode("utf-8"))))
+        middle = self._middle.format_map(values).encode("utf-8")
+        middle += b" " * (-len(middle) % 3)
+        signing_input = b"".join((self._header, b".", self._head_b64, b64url(middle), self._achievement_b64,
+                                  self._tail_b64))
         return b"".join((signing_input, b".", b64url(signature(signing_input, self.key)))).decode("ascii")
