@@ -7,7 +7,8 @@ import base64
 import json
 import struct
 import zlib
-from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -56,15 +57,27 @@ def open_token(ledger: Ledger, sealed: Any) -> str | None:
     return unpack_token(data) if data is not None else None
 
 
-@dataclass(frozen=True)
 class SharedCredential:
-    credential_id: UUID
-    number: str
-    level: str
-    full: str
-    compact: str
-    badge_url: str
-    payload: dict[str, Any]
+    """One credential in the forms its holder shares. The signed file is opened only when asked for."""
+
+    def __init__(self, ledger: Ledger, credential: Credential, number: str, compact: str) -> None:
+        self._ledger, self._credential = ledger, credential
+        self.credential_id: UUID = credential.id
+        self.number, self.level, self.compact = number, credential.level, compact
+        self.valid_from: date = credential.valid_from
+        self.valid_until: date = credential.valid_until
+        self.badge_url = badge_url(ledger.settings.issuer_url, compact)
+
+    @cached_property
+    def full(self) -> str:
+        token = open_token(self._ledger, self._credential.full)
+        if token is None:
+            raise RuleBroken(f"the credential issued under {self.number} was erased with its holder's personal data")
+        return token
+
+    @cached_property
+    def payload(self) -> dict[str, Any]:
+        return jwt.decode(self.full, options={"verify_signature": False})
 
     def render(self, fmt: str, organisation: str) -> bytes:
         if fmt == "jwt":
@@ -84,13 +97,11 @@ class SharedCredential:
         raise InvalidInput("format", f"expected one of {', '.join(FORMATS)}")
 
     def linkedin(self, organisation: str) -> str:
-        subject = self.payload["credentialSubject"]["achievement"]
-        valid_from = self.payload["validFrom"]
-        valid_until = self.payload["validUntil"]
+        level = self._ledger.framework.level(self.level)
         return add_to_profile_url(
-            name=f"{subject['name']} ({subject['humanCode']})", organization_name=organisation,
-            issue_year=int(valid_from[:4]), issue_month=int(valid_from[5:7]),
-            expiration_year=int(valid_until[:4]), expiration_month=int(valid_until[5:7]),
+            name=f"{level.name} ({level.post_nominal})", organization_name=organisation,
+            issue_year=self.valid_from.year, issue_month=self.valid_from.month,
+            expiration_year=self.valid_until.year, expiration_month=self.valid_until.month,
             cert_url=self.badge_url, cert_id=self.number)
 
 
@@ -101,14 +112,11 @@ def current_credential(ledger: Ledger, number: str) -> SharedCredential:
     except regnumber.InvalidRegistrationNumber as error:
         raise InvalidInput("registration_number", str(error)) from None
     with ledger.engine.connect() as conn:
-        found = credentials_of(conn, canonical)
+        found = credentials_of(conn, canonical, limit=1)
     if not found:
         raise NotFound(f"no credential has been issued under {canonical}")
     credential = ledger._get(Credential, UUID(found[0]["id"]), "credential")
-    full, compact = open_token(ledger, credential.full), open_token(ledger, credential.compact)
-    if full is None or compact is None:
+    compact = open_token(ledger, credential.compact)
+    if compact is None:
         raise RuleBroken(f"the credential issued under {canonical} was erased with its holder's personal data")
-    return SharedCredential(
-        credential_id=credential.id, number=canonical, level=credential.level, full=full, compact=compact,
-        badge_url=badge_url(ledger.settings.issuer_url, compact),
-        payload=jwt.decode(full, options={"verify_signature": False}))
+    return SharedCredential(ledger, credential, canonical, compact)

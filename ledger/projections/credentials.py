@@ -100,8 +100,8 @@ def status_bits(conn: Connection) -> tuple[list[int], list[int]]:
     return revoked, suspended
 
 
-def credentials_of(conn: Connection, number: str) -> list[dict[str, Any]]:
+def credentials_of(conn: Connection, number: str, limit: int | None = None) -> list[dict[str, Any]]:
     """The credentials issued under a registration number, newest first."""
     statement = (select(credentials).where(credentials.c.number == number)
-                 .order_by(credentials.c.trigger_version.desc()))
+                 .order_by(credentials.c.trigger_version.desc()).limit(limit))
     return [dict(row) for row in conn.execute(statement).mappings()]
