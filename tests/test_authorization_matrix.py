@@ -59,6 +59,11 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/registrations/{number}/remove"): ("registrar",),
     ("POST", "/api/registrations/{number}/renew"): ("registrar",),
     ("POST", "/api/registrations/{number}/reinstate"): ("registrar",),
+    ("POST", "/api/registrations/{number}/lapse"): ("registrar",),
+    ("PATCH", "/api/me"): ("registrant", "other"),
+    ("POST", "/api/resign"): ("registrant", "other"),
+    ("POST", "/api/assessors/{assessor_id}/stand-down"): ("registrar",),
+    ("POST", "/api/registrants/{registrant_id}/erase"): ("registrar",),
     ("POST", "/api/accounts"): ("admin",),
     ("GET", "/api/accounts"): ("admin",),
     ("GET", "/api/keys"): ("admin", "auditor"),
@@ -98,8 +103,8 @@ def world(tmp_path_factory):
                     clock=SettableClock(date(2026, 1, 5)))
     actors = Actors(ledger)
     application, number = actors.awarded_application()
-    values = {"application_id": application, "number": number, "registrant_id": str(actors.registrant),
-              "purpose": "suspension"}
+    values = {"application_id": application, "number": number, "registrant_id": str(actors.other_registrant),
+              "purpose": "suspension", "assessor_id": str(actors.unassigned_assessor)}
     yield actors, values
     actors.client.close()
     ledger.close()
@@ -121,7 +126,7 @@ def test_every_role_on_every_endpoint(world, method, path):
     actors, values = world
     allowed = POLICY[(method, path)]
     for who in WHO:
-        body = BODIES.get(path, {}) if method in ("POST", "PUT") else None
+        body = BODIES.get(path, {}) if method in ("POST", "PUT", "PATCH") else None
         answer = actors.call(who, method, _path(path, values), body)
         status = answer.status_code
         assert status < 500, (who, method, path, status, answer.text)

@@ -234,6 +234,31 @@ def answer_background(request: Request, body: Background, account: Account = Dep
                            {"status": "saved"})[1])
 
 
+class Details(BaseModel):
+    name: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=254)
+    disciplines: list[str] | None = Field(None, max_length=7)
+    listing: str | None = Field(None, max_length=16)
+
+
+@router.patch("/me", tags=["registrant"])
+def change_details(request: Request, body: Details, account: Account = Depends(registrant_only),
+                   key: str | None = IdempotencyKey) -> dict[str, Any]:
+    """Change your name, email, disciplines or listing (listed, or verify-only: found by your number alone)."""
+    ledger = _service(request).ledger
+    return _write(request, account, key, body.model_dump(), lambda: (ledger.change_details(
+        account.registrant_id, **body.model_dump(exclude_none=True)), {"status": "saved"})[1])  # type: ignore[arg-type]
+
+
+@router.post("/resign", tags=["registrant"])
+def resign(request: Request, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
+           ) -> dict[str, Any]:
+    """Leave the register (a resigned registration can be reinstated within the rules)."""
+    ledger = _service(request).ledger
+    return _write(request, account, key, {"resign": True}, lambda: (
+        ledger.resign(account.registrant_id), {"status": "resigned"})[1])  # type: ignore[arg-type]
+
+
 @router.get("/credentials", tags=["registrant"])
 def my_credential(request: Request, account: Account = Depends(registrant_only)) -> dict[str, Any]:
     """Your newest credential: the signed file, the badge link and the LinkedIn link."""
@@ -436,6 +461,26 @@ def decide_appeal(request: Request, application_id: str, body: AppealDecision,
         "registration_number": ledger.decide_appeal(found, body.upheld, body.reasons, account.email, body.remedy)})
 
 
+@router.post("/assessors/{assessor_id}/stand-down", tags=["casework"])
+def stand_down(request: Request, assessor_id: str, account: Account = Depends(registrar_only),
+               key: str | None = IdempotencyKey) -> dict[str, Any]:
+    ledger = _service(request).ledger
+    found = _uuid(assessor_id, "assessor")
+    return _write(request, account, key, {"stand_down": assessor_id}, lambda: (
+        ledger.stand_down_assessor(found), {"status": "stood down"})[1])
+
+
+@router.post("/registrants/{registrant_id}/erase", tags=["casework"])
+def erase(request: Request, registrant_id: str, account: Account = Depends(registrar_only),
+          key: str | None = IdempotencyKey) -> dict[str, Any]:
+    """Erase a registrant's personal data (crypto-shredding). The events stay; their personal fields can never be
+    read again. This cannot be undone."""
+    ledger = _service(request).ledger
+    found = _uuid(registrant_id, "registrant")
+    return _write(request, account, key, {"erase": registrant_id}, lambda: (
+        ledger.erase(found, account.email), {"status": "erased"})[1])
+
+
 def _registrant_of(request: Request, number: str) -> UUID:
     return _service(request).ledger.registrant_by_number(number)
 
@@ -474,6 +519,15 @@ def renew(request: Request, number: str, account: Account = Depends(registrar_on
     registrant = _registrant_of(request, number)
     return _write(request, account, key, {"renew": number}, lambda: {
         "valid_until": ledger.renew(registrant, account.email).isoformat()})
+
+
+@router.post("/registrations/{number}/lapse", tags=["casework"])
+def lapse(request: Request, number: str, account: Account = Depends(registrar_only),
+          key: str | None = IdempotencyKey) -> dict[str, Any]:
+    ledger = _service(request).ledger
+    registrant = _registrant_of(request, number)
+    return _write(request, account, key, {"lapse": number}, lambda: (
+        ledger.lapse(registrant), {"status": "lapsed"})[1])
 
 
 @router.post("/registrations/{number}/reinstate", tags=["casework"])
