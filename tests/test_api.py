@@ -235,3 +235,17 @@ def test_protections(actors, clock):
     assert int(answers[-1].headers["retry-after"]) >= 1
     assert json.loads(answers[-1].text)["status"] == 429
     assert timedelta(0) is not None and clock
+
+
+def test_remembered_searches_end_when_the_register_changes(actors):
+    before = actors.ok(None, "GET", "/api/register?query=Ada")
+    assert before == actors.ok(None, "GET", "/api/register?query=Ada") == []  # the same answer, remembered
+    _, number = actors.awarded_application()
+    after = actors.ok(None, "GET", "/api/register?query=Ada")
+    assert [e["registration_number"] for e in after] == [number]
+    page = actors.client.get(f"/r/{number}")
+    assert "registered" in page.text
+    actors.ok("registrar", "POST", f"/api/registrations/{number}/suspend", {"reason": "Under review."})
+    assert actors.ok(None, "GET", "/api/register?query=Ada")[0]["status"] == "suspended"
+    assert "suspended" in actors.client.get(f"/r/{number}").text
+    assert "set-cookie" not in page.headers  # an anonymous visit starts no session

@@ -37,9 +37,21 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     account = current_account(request) if request.headers.get("authorization") is None else None
     flash = request.session.pop("flash", None)
     return templates.TemplateResponse(request, template, {
-        "account": account, "csrf": csrf_token(request), "flash": flash,
+        "account": account, "csrf": _LazyCsrf(request), "flash": flash,
         "framework": _service(request).ledger.framework, "issuer_name": _service(request).settings.issuer_name,
         **context}, status_code=status_code)
+
+
+class _LazyCsrf:
+    """The form token, made (with its session cookie) only if a page has a form that needs it."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self.request)
+
+    __html__ = __str__
 
 
 def back(url: str, message: str | None = None, *, request: Request, error: bool = False) -> RedirectResponse:
@@ -113,17 +125,26 @@ def _public_entry(request: Request, number: str) -> dict[str, Any]:
 
 @router.get("/r/{number}", response_class=HTMLResponse, dependencies=[public_rate])
 def registrant_page(request: Request, number: str) -> HTMLResponse:
+    service = _service(request)
+    key = ("page", number)
+    found = service.recall(key)
+    if found is None:
+        generation = service.runner.generation
+        found = service.remember(key, generation, _registrant_page_facts(request, number))
+    entry, shared = found
+    return render(request, "registrant.html", entry=entry, shared=shared)
+
+
+def _registrant_page_facts(request: Request, number: str) -> tuple[dict[str, Any], dict[str, str] | None]:
     from ledger.sharing import current_credential
 
     entry = _public_entry(request, number)
     service = _service(request)
-    shared = None
     try:
-        shared = current_credential(service.ledger, entry["registration_number"])
+        credential = current_credential(service.ledger, entry["registration_number"])
     except LedgerError:
-        pass
-    return render(request, "registrant.html", entry=entry, shared=shared,
-                  linkedin=shared.linkedin(service.settings.issuer_name) if shared else None)
+        return entry, None
+    return entry, {"badge_url": credential.badge_url, "linkedin": credential.linkedin(service.settings.issuer_name)}
 
 
 @router.get("/r/{number}/badge.{fmt}", dependencies=[public_rate])

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from ledger import regnumber
 from ledger.accounts import Account
@@ -33,13 +34,21 @@ def post_nominals(service: Any) -> dict[str, str]:
 
 
 @router.get("/api/register", tags=["public"], dependencies=[public_rate])
-def register_search(request: Request, query: str | None = Query(None, max_length=200),
+async def register_search(request: Request, query: str | None = Query(None, max_length=200),
                     level: str | None = Query(None, max_length=8), status: str | None = Query(None, max_length=16),
                     discipline: str | None = Query(None, max_length=32), limit: int = Query(50, ge=1, le=200),
                     offset: int = Query(0, ge=0, le=100_000)) -> Response:
     """Search the public register by name (or part of one), exact registration number, level, status and
     discipline. Registrants who chose verify-only are found only by their exact registration number."""
-    return JSONResponse(_search(request, query, level, status, discipline, limit, offset))
+    service = _service(request)
+    key = ("search", query, level, status, discipline, limit, offset)
+    found = service.recall(key)  # a remembered answer costs no thread
+    if found is None:
+        generation = service.runner.generation
+        body = await run_in_threadpool(lambda: JSONResponse(_search(request, query, level, status, discipline,
+                                                                    limit, offset)).body)
+        found = service.remember(key, generation, body)
+    return Response(found, media_type="application/json")
 
 
 def _search(request: Request, query: str | None, level: str | None, status: str | None, discipline: str | None,

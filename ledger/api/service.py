@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +35,7 @@ idempotency_keys = Table(
 )
 
 MAX_IDEMPOTENCY_KEY = 200
+ANSWERS_KEPT = 5000
 
 
 class Service:
@@ -49,6 +51,8 @@ class Service:
         self._published: dict[str, tuple[datetime, str]] = {}
         self._publish_lock = threading.Lock()
         self.bundle_stale = False
+        self._answers: OrderedDict[Any, tuple[int, Any]] = OrderedDict()
+        self._answers_lock = threading.Lock()
 
     # -- reads and writes
     def sync(self) -> None:
@@ -98,6 +102,26 @@ class Service:
             conn.execute(update(idempotency_keys).where(idempotency_keys.c.key == key)
                          .values(status=200, body=json.dumps(result, default=str)))
         return 200, result
+
+    def recall(self, key: Any) -> Any:
+        """A remembered read of the read models, if they have not changed since (the runner's generation); else
+        None. The public register is read far more often than it changes. Writes from other processes reach the
+        read models (and so end what is remembered) through the runner's follower."""
+        with self._answers_lock:
+            found = self._answers.get(key)
+            if found is None or found[0] != self.runner.generation:
+                return None
+            self._answers.move_to_end(key)
+            return found[1]
+
+    def remember(self, key: Any, generation: int, value: Any) -> Any:
+        """Keep ``value``, read at ``generation`` (taken before reading), and return it."""
+        with self._answers_lock:
+            self._answers[key] = (generation, value)
+            self._answers.move_to_end(key)
+            while len(self._answers) > ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+        return value
 
     # -- what verifiers fetch
     def status_list(self, purpose: str) -> tuple[str, int]:

@@ -34,6 +34,8 @@ class ProjectionRunner:
         self.error: BaseException | None = None
         self._applied = 0
         self._wake = threading.Event()
+        self.generation = 0
+        """Grows each time this runner changes the read models: what was read from them before is stale."""
 
     # -- positions
     def positions(self) -> dict[str, int]:
@@ -101,6 +103,7 @@ class ProjectionRunner:
                 raise
         for projection in self.projections:
             positions[projection.name] = max(last, positions[projection.name])
+        self.generation += 1
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every read model and build it again from the first event."""
