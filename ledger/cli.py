@@ -221,8 +221,9 @@ def erase(registrant: str = typer.Argument(..., metavar="REGISTRATION_NUMBER_OR_
 
 
 def _add_credential_commands() -> None:
-    from ledger import cli_credentials, cli_service
+    from ledger import cli_audit, cli_credentials, cli_service
 
+    app.add_typer(cli_audit.audit_app, name="audit")
     app.command("serve")(cli_service.serve)
     app.add_typer(cli_service.users_app, name="users")
     app.command("issue")(cli_credentials.issue)

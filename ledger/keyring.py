@@ -119,8 +119,10 @@ class Keyring:
         Returns the new key and the retired ones."""
         if alg not in ALGORITHMS:
             raise InvalidInput("alg", f"expected one of {', '.join(ALGORITHMS)}")
-        if role not in ("issuer", "root"):
-            raise InvalidInput("role", "expected issuer or root")
+        if role not in ("issuer", "root", "log"):
+            raise InvalidInput("role", "expected issuer, root or log")
+        if role == "log":
+            alg = "EdDSA"  # checkpoints are signed notes: Ed25519
         if role == "issuer" and alg not in COMPACT_ALGORITHMS:
             fits = " or ".join(COMPACT_ALGORITHMS)
             raise InvalidInput("alg", f"an issuer key also signs QR badges, which only {fits} signatures fit; "

@@ -60,7 +60,50 @@ def _is_file(given: str) -> bool:
         return False
 
 
+def audit_main(argv: list[str]) -> int:
+    """``regverify audit DIR [--key FILE] [--kept FILE] [--json]``."""
+    from verifier.audit import verify_bundle
+
+    parser = argparse.ArgumentParser(prog="regverify audit", description="Check a regledger audit bundle offline: "
+                                     "checkpoint signatures, every leaf, the tree heads, and every event. Exit "
+                                     "status 0 consistent, 1 not, 2 could not run.")
+    parser.add_argument("bundle", metavar="DIR", help="the directory 'regledger audit export' wrote")
+    parser.add_argument("--key", metavar="FILE", help="the log's verifier key you trust (default: the bundle's "
+                        "log.pub)")
+    parser.add_argument("--kept", metavar="FILE", help="a checkpoint you kept earlier: the log must still hold it")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    if not Path(args.bundle).is_dir():
+        print(f"regverify: {args.bundle} is not a directory", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    try:
+        key = Path(args.key).read_text().strip() if args.key else None
+        kept = Path(args.kept).read_text() if args.kept else None
+    except OSError as error:
+        print(f"regverify: {error}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    report = verify_bundle(args.bundle, key=key, kept=kept)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        for note in report.notes:
+            print(f"Note: {note}.", file=sys.stderr)
+        if report.valid:
+            latest = report.checkpoints[-1]
+            print(f"Consistent: {report.events} events match the {report.leaves} leaves of the log, and "
+                  f"{len(report.checkpoints)} signed checkpoint(s) hold (latest: size {latest.size}, root "
+                  f"{latest.root.hex()}).")
+        else:
+            print("Not consistent:")
+            for problem in report.problems:
+                print(f"  {problem}")
+    return EXIT_VALID if report.valid else EXIT_NOT_VALID
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["audit"]:
+        return audit_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         at = parse_time(args.at, "--at") if args.at else datetime.now(UTC)

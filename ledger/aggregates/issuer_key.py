@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger.errors import RuleBroken
 
 KEY_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/issuer-key")
-ROLES = ("issuer", "root")
+ROLES = ("issuer", "root", "log")
 
 
 class IssuerKey(Aggregate):

@@ -1,0 +1,161 @@
+"""The transparency log and the audit bundle: a bundle of an untouched register is consistent; flipping one byte
+of a stored event, deleting one, swapping two or inserting one is found by `regverify audit`, which names the
+event; erasing a registrant keeps the bundle consistent; an altered or foreign checkpoint is named."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import text
+
+from ledger.audit import TransparencyLog
+from tests.helpers import awarded, enrol
+from verifier.audit import verify_bundle
+from verifier.cli import main
+
+
+@pytest.fixture
+def logged(ledger, tmp_path):
+    """A small register with its log caught up and checkpointed, and a fresh bundle."""
+    for i in range(3):
+        awarded(ledger, f"Person {i}")
+    log = TransparencyLog(ledger)
+    log.checkpoint()
+    return ledger, log
+
+
+def export(log, tmp_path, name="bundle"):
+    folder = tmp_path / name
+    if folder.exists():
+        shutil.rmtree(folder)
+    log.export(folder)
+    return folder
+
+
+def stored(ledger):
+    """Raw access to the stored events: (table, notification id column) for this store."""
+    if ledger.settings.is_sqlite:
+        return "stored_events", "rowid"
+    return "regledger_events", "notification_id"
+
+
+def test_an_untouched_register_is_consistent(logged, tmp_path, capsys):
+    ledger, log = logged
+    folder = export(log, tmp_path)
+    report = verify_bundle(folder)
+    assert report.valid, report.problems
+    assert report.events == report.leaves > 20 and report.checkpoints[-1].size == report.leaves
+    assert main(["audit", str(folder)]) == 0
+    assert capsys.readouterr().out.startswith("Consistent:")
+
+
+def _tamper(ledger, sql, **params):
+    with ledger.engine.begin() as conn:
+        conn.execute(text(sql), params)
+
+
+def test_a_flipped_byte_is_named(logged, tmp_path):
+    ledger, log = logged
+    table, column = stored(ledger)
+    victim = 7
+    with ledger.engine.connect() as conn:
+        state = bytes(conn.execute(text(f"SELECT state FROM {table} WHERE {column} = :n"), {"n": victim}).scalar())
+    flipped = state[:5] + bytes([state[5] ^ 1]) + state[6:]
+    _tamper(ledger, f"UPDATE {table} SET state = :s WHERE {column} = :n", s=flipped, n=victim)
+    report = verify_bundle(export(log, tmp_path))
+    assert not report.valid
+    assert report.problems == [next(p for p in report.problems if f"notification {victim} " in p)]
+    assert "was changed after it was recorded" in report.problems[0]
+
+
+def test_a_deleted_event_is_named(logged, tmp_path):
+    ledger, log = logged
+    table, column = stored(ledger)
+    _tamper(ledger, f"DELETE FROM {table} WHERE {column} = :n", n=5)
+    report = verify_bundle(export(log, tmp_path))
+    assert any("notification 5 " in p and "removed" in p for p in report.problems), report.problems
+
+
+def test_two_swapped_events_are_named(logged, tmp_path):
+    ledger, log = logged
+    table, column = stored(ledger)
+    with ledger.engine.connect() as conn:
+        a, b = (bytes(conn.execute(text(f"SELECT state FROM {table} WHERE {column} = :n"), {"n": n}).scalar())
+                for n in (3, 4))
+        topics = [conn.execute(text(f"SELECT topic FROM {table} WHERE {column} = :n"), {"n": n}).scalar()
+                  for n in (3, 4)]
+    assert a != b
+    _tamper(ledger, f"UPDATE {table} SET state = :s, topic = :t WHERE {column} = 3", s=b, t=topics[1])
+    _tamper(ledger, f"UPDATE {table} SET state = :s, topic = :t WHERE {column} = 4", s=a, t=topics[0])
+    report = verify_bundle(export(log, tmp_path))
+    named = [p for p in report.problems if "swapped" in p or "changed" in p]
+    assert any("notification 3 " in p for p in named) and any("notification 4 " in p for p in named), report.problems
+
+
+def test_an_inserted_event_is_named(logged, tmp_path):
+    ledger, log = logged
+    folder = export(log, tmp_path)
+    lines = (folder / "events.jsonl").read_bytes().splitlines()
+    forged = lines[2].replace(b'"v":', b'"v":9', 1)
+    import json
+
+    record = json.loads(forged)
+    record["n"] = json.loads(lines[2])["n"] + 1000
+    record["idx"] = 2
+    lines.insert(3, json.dumps(record, separators=(",", ":"), sort_keys=True).encode())
+    (folder / "events.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    report = verify_bundle(folder)
+    assert any("inserted after the fact" in p or "out of order" in p for p in report.problems), report.problems
+
+
+def test_an_altered_checkpoint_or_leaf_is_named(logged, tmp_path):
+    ledger, log = logged
+    folder = export(log, tmp_path)
+    note_path = sorted((folder / "checkpoints").glob("*.txt"))[-1]
+    note = note_path.read_text()
+    lines = note.split("\n")
+    lines[1] = str(int(lines[1]) - 1)
+    note_path.write_text("\n".join(lines))
+    report = verify_bundle(folder)
+    assert any(note_path.name in p and "does not verify" in p for p in report.problems), report.problems
+    folder = export(log, tmp_path, "again")
+    leaves = (folder / "leaves.txt").read_text().splitlines()
+    index, notification, value = leaves[4].split()
+    leaves[4] = f"{index} {notification} {'0' * 64}"
+    (folder / "leaves.txt").write_text("\n".join(leaves) + "\n")
+    report = verify_bundle(folder)
+    assert any("does not match the recorded leaves" in p for p in report.problems), report.problems
+
+
+def test_a_bundle_signed_by_another_log_key_is_refused(logged, tmp_path):
+    ledger, log = logged
+    folder = export(log, tmp_path)
+    from verifier.checkpoint import verifier_key
+
+    other = verifier_key("someone-else", bytes(32))
+    report = verify_bundle(folder, key=other)
+    assert not report.valid and all("no signature by someone-else" in p or "no checkpoint" in p
+                                    for p in report.problems)
+
+
+def test_erasure_keeps_the_bundle_consistent(logged, tmp_path):
+    ledger, log = logged
+    someone = enrol(ledger, "Erin Erased")
+    kept = log.checkpoint()
+    ledger.erase(someone, "registrar")
+    folder = export(log, tmp_path)
+    report = verify_bundle(folder, kept=kept)
+    assert report.valid, report.problems
+
+
+def test_a_kept_checkpoint_catches_a_rewritten_history(logged, tmp_path):
+    ledger, log = logged
+    kept = log.checkpoint()
+    from ledger.audit import log_checkpoints, log_leaves
+
+    with ledger.engine.begin() as conn:  # an operator rewrites the log itself, and all its checkpoints
+        conn.execute(log_leaves.update().where(log_leaves.c.idx == 2).values(hash=b"\x00" * 32))
+        conn.execute(log_checkpoints.delete())
+    report = verify_bundle(export(log, tmp_path), kept=kept)
+    assert any("not consistent with the checkpoint you kept" in p for p in report.problems), report.problems
