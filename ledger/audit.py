@@ -106,10 +106,10 @@ class TransparencyLog:
 
     def checkpoint(self) -> str:
         """Sign the log as it stands (after catching up) and keep the note."""
+        key = self.keyring.active("log")  # first: making the key records events the checkpoint must cover
         self.catch_up()
         tree = self.tree()
         text = body(self.origin, tree.size, tree.root())
-        key = self.keyring.active("log")
         raw = base64.urlsafe_b64decode(key.record.public_jwk["x"] + "==")
         from verifier.checkpoint import key_id
 

@@ -141,8 +141,22 @@ def register(
     discipline: str | None = typer.Option(None, "--discipline", help="A discipline code."),
     limit: int = typer.Option(50, min=1, help="At most this many entries."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    digest: bool = typer.Option(False, "--digest", help="Print only the register's digest (what 'regledger audit "
+                                "replay' prints for a bundle): number, level, status, dates and listing of every "
+                                "registration, hashed."),
 ) -> None:
     """Search the public register. Verify-only registrants appear only for their exact registration number."""
+    if digest:
+        from ledger.projections.runner import ProjectionRunner
+        from ledger.replay import register_digest
+
+        ledger = _ledger()
+        ProjectionRunner(ledger).catch_up()
+        with ledger.engine.connect() as conn:
+            value, count = register_digest(conn)
+        ledger.close()
+        print(json.dumps({"digest": value, "registrations": count}) if as_json else value)
+        return
     from ledger.framework import FRAMEWORK
     from ledger.projections.register import search_register
     from ledger.projections.runner import ProjectionRunner

@@ -48,3 +48,33 @@ def export(out: Path = typer.Option(..., "--out", help="The directory to write t
     else:
         cli.console.print(f"Wrote {figures['events']} events and {figures['checkpoints']} checkpoint(s) to {out}. "
                           f"Check it with: regverify audit {out} --key {out / 'log.pub'}")
+
+
+@audit_app.command("replay")
+def replay(bundle: Path = typer.Argument(..., help="The directory 'regledger audit export' wrote."),
+           into: Path = typer.Option(None, "--into", help="The new SQLite file to build (default: a temporary "
+                                     "file, removed afterwards)."),
+           as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+    """Rebuild every read model from the bundle's events in a fresh database and print the register's digest;
+    compare it with 'regledger register --digest' on the live register. (Check the bundle first with regverify
+    audit.)"""
+    import tempfile
+
+    from ledger import cli
+    from ledger.replay import replay_bundle
+
+    if not (bundle / "events.jsonl").is_file():
+        cli._fail(ValueError(f"{bundle} holds no events.jsonl: is it an audit bundle?"))
+    with tempfile.TemporaryDirectory() as tmp:
+        target = into or Path(tmp) / "replay.db"
+        try:
+            with cli._progress("Rebuilding read models", quiet or as_json) as progress:
+                figures = replay_bundle(bundle, target, progress)
+        except FileExistsError as error:
+            cli._fail(error)
+    if as_json:
+        print(json.dumps(figures))
+    else:
+        cli.console.print(f"Replayed {figures['events']} events: {figures['registrations']} registrations, "
+                          f"register digest {figures['digest']}")

@@ -31,7 +31,7 @@ from ledger import background, regnumber
 from ledger.aggregates import Application, Assessor, Registrant, Registration, RegistrationNumberClaim
 from ledger.aggregates.registrant import LISTINGS
 from ledger.clock import Clock
-from ledger.db import event_store_env, make_engine, metadata
+from ledger.db import create_tables, event_store_env, make_engine
 from ledger.errors import Conflict, InvalidInput, NotFound, RuleBroken
 from ledger.framework import FRAMEWORK, Framework, FrameworkError
 from ledger.settings import Settings
@@ -98,7 +98,7 @@ class Ledger(EventSourcedApplication[UUID]):
         self.rng = rng or random.SystemRandom()
         self.framework = framework
         self.engine = engine or make_engine(self.settings.database_url)
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
         master_key = master_key or load_master_key(self.settings, announce)
         self.vault = Vault(self.engine, master_key)
         # issuer private keys are sealed at rest under a key derived from the master key (see ledger.keyring)
