@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Column, DateTime, Integer, LargeBinary, Table, Text, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from ledger.commands import Ledger
 from ledger.db import metadata
@@ -42,6 +44,7 @@ log_checkpoints = Table(
 )
 
 BATCH = 5000
+_APPENDING = threading.Lock()
 Progress = Callable[[int, int], None]
 
 
@@ -67,7 +70,15 @@ class TransparencyLog:
             return conn.execute(select(func.count()).select_from(log_leaves)).scalar() or 0
 
     def catch_up(self, progress: Progress | None = None) -> int:
-        """Append a leaf for every stored event not yet in the log; returns how many were appended."""
+        """Append a leaf for every stored event not yet in the log; returns how many were appended. One writer at
+        a time in this process; a writer in another process that got there first makes this one stop."""
+        with _APPENDING:
+            try:
+                return self._catch_up(progress)
+            except IntegrityError:
+                return 0
+
+    def _catch_up(self, progress: Progress | None) -> int:
         with self.ledger.engine.connect() as conn:
             last = conn.execute(select(func.max(log_leaves.c.notification_id))).scalar() or 0
             index = conn.execute(select(func.count()).select_from(log_leaves)).scalar() or 0

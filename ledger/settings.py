@@ -7,6 +7,7 @@ Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
   ``<issuer URL>/v``. ``REGLEDGER_ISSUER_NAME``: the body's name on credentials.
 - ``REGLEDGER_MASTER_KEY``: base64 of 32 bytes that seal the per-registrant data keys; or
   ``REGLEDGER_MASTER_KEY_FILE``: a file holding it (on the embedded default, ``var/master.key`` is created).
+- ``REGLEDGER_CHECKPOINT_MINUTES`` (60): how often the service signs a checkpoint of the transparency log.
 - ``REGLEDGER_RATE_LOGIN_PER_MINUTE`` (10), ``REGLEDGER_RATE_PUBLIC_PER_MINUTE`` (600): per client address.
 - ``REGLEDGER_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_STARTTLS``, ``REGLEDGER_MAIL_FROM``: mail.
 """
@@ -36,6 +37,7 @@ class Settings:
     smtp_starttls: bool = False
     mail_from: str = "registrar@regledger.invalid"
     rate_login_per_minute: int = 10
+    checkpoint_minutes: int = 60
     rate_public_per_minute: int = 600
 
     @classmethod
@@ -55,7 +57,7 @@ class Settings:
             if not port.isdigit():
                 raise ValueError(f"{PREFIX}SMTP_PORT must be a port number, not {port!r}")
             values["smtp_port"] = int(port)
-        for name in ("RATE_LOGIN_PER_MINUTE", "RATE_PUBLIC_PER_MINUTE"):
+        for name in ("RATE_LOGIN_PER_MINUTE", "RATE_PUBLIC_PER_MINUTE", "CHECKPOINT_MINUTES"):
             if (rate := get(name)) is not None:
                 if not rate.isdigit() or int(rate) < 1:
                     raise ValueError(f"{PREFIX}{name} must be a whole number above 0, not {rate!r}")

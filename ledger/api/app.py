@@ -4,6 +4,8 @@ domain rules: it authenticates, parses, calls a command or query of the Ledger, 
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -69,13 +71,33 @@ def create_app(ledger: Ledger | None = None, *, follow: bool = True) -> FastAPI:
     service.publisher.keyring.active("root")
     service.sync()
 
+    stop = threading.Event()
+
+    def checkpoints() -> None:
+        """Sign a checkpoint of the transparency log on a schedule (when it has grown)."""
+        from ledger.audit import TransparencyLog
+
+        log = TransparencyLog(ledger)
+        last = time.monotonic()
+        while not stop.wait(5):  # leaves within seconds of an event arriving, from any process
+            try:
+                grown = log.catch_up()
+                if grown and time.monotonic() - last >= ledger.settings.checkpoint_minutes * 60:
+                    log.checkpoint()
+                    last = time.monotonic()
+            except Exception:  # noqa: BLE001 - retried at the next turn
+                continue
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = threading.Thread(target=checkpoints, name="checkpoints", daemon=True)
         if follow:
             service.runner.start()
+            scheduler.start()
         try:
             yield
         finally:
+            stop.set()
             if follow:
                 service.runner.stop()
 

@@ -46,6 +46,9 @@ class Service:
         self.issuer = CredentialIssuer(ledger)
         self.publisher = Publisher(ledger, self.issuer.keyring)
         self.accounts = Accounts(ledger.engine)
+        from ledger.audit import TransparencyLog
+
+        self.log = TransparencyLog(ledger, self.issuer.keyring)
         self.limiter = RateLimiter()
         self._sync_lock = threading.Lock()
         self._published: dict[str, tuple[datetime, str]] = {}
@@ -60,6 +63,7 @@ class Service:
         with self._sync_lock:
             self.issuer.catch_up()
             self.runner.catch_up()
+            self.log.catch_up()  # the transparency log records each event's hash as it arrives
 
     def write(self, account: Account, idempotency_key: str | None, request_body: Any,
               action: Callable[[], Any]) -> tuple[int, Any]:
