@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from collections.abc import Iterator
 
@@ -141,6 +141,12 @@ def register(
     discipline: str | None = typer.Option(None, "--discipline", help="A discipline code."),
     limit: int = typer.Option(50, min=1, help="At most this many entries."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    as_of: datetime | None = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="The register as it stood "
+                                          "at the end of this day by business time (YYYY-MM-DD), rebuilt from the "
+                                          "events."),
+    recorded_as_of: datetime | None = typer.Option(None, "--recorded-as-of", formats=["%Y-%m-%d"],
+                                                   help="The register as the system had recorded it by the end of "
+                                                   "this day (YYYY-MM-DD)."),
     digest: bool = typer.Option(False, "--digest", help="Print only the register's digest (what 'regledger audit "
                                 "replay' prints for a bundle): number, level, status, dates and listing of every "
                                 "registration, hashed."),
@@ -170,17 +176,26 @@ def register(
     ledger = _ledger()
     ProjectionRunner(ledger).catch_up()
     post_nominals = {lv.code: lv.post_nominal for lv in FRAMEWORK.levels}
+    criteria = {"query": query, "level": level, "status": status, "discipline": discipline,
+                "post_nominals": post_nominals, "limit": limit}
+    title = "The register"
     try:
-        with ledger.engine.connect() as conn:
-            entries = search_register(conn, query=query, level=level, status=status, discipline=discipline,
-                                      post_nominals=post_nominals, limit=limit)
+        if as_of or recorded_as_of:
+            from ledger.as_of import register_as_of
+
+            day = (as_of or recorded_as_of).date()  # type: ignore[union-attr]
+            entries = register_as_of(ledger, day, recorded=recorded_as_of is not None)(**criteria)
+            title += f" as {'recorded' if recorded_as_of else 'it stood'} at the end of {day}"
+        else:
+            with ledger.engine.connect() as conn:
+                entries = search_register(conn, **criteria)
     except InvalidRegistrationNumber as error:
         _fail(error)
     ledger.close()
     if as_json:
         print(json.dumps(entries, indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"The register: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
+    table = Table(title=f"{title}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
     for column in ("Number", "Name", "Level", "Status", "Disciplines", "Since", "Valid until"):
         table.add_column(column)
     for e in entries:

@@ -249,3 +249,11 @@ def test_remembered_searches_end_when_the_register_changes(actors):
     assert actors.ok(None, "GET", "/api/register?query=Ada")[0]["status"] == "suspended"
     assert "suspended" in actors.client.get(f"/r/{number}").text
     assert "set-cookie" not in page.headers  # an anonymous visit starts no session
+
+
+def test_the_register_as_of_a_date_through_the_api(actors, clock):
+    _, number = actors.awarded_application()
+    today = clock.today()
+    assert actors.ok(None, "GET", f"/api/register?as_of={today - timedelta(days=1)}") == []
+    assert [e["registration_number"] for e in actors.ok(None, "GET", f"/api/register?as_of={today}")] == [number]
+    assert actors.call(None, "GET", "/api/register?as_of=yesterday").status_code == 422

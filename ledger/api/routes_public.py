@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
@@ -37,10 +37,26 @@ def post_nominals(service: Any) -> dict[str, str]:
 async def register_search(request: Request, query: str | None = Query(None, max_length=200),
                     level: str | None = Query(None, max_length=8), status: str | None = Query(None, max_length=16),
                     discipline: str | None = Query(None, max_length=32), limit: int = Query(50, ge=1, le=200),
-                    offset: int = Query(0, ge=0, le=100_000)) -> Response:
+                    offset: int = Query(0, ge=0, le=100_000), as_of: date | None = None,
+                    recorded_as_of: date | None = None) -> Response:
     """Search the public register by name (or part of one), exact registration number, level, status and
-    discipline. Registrants who chose verify-only are found only by their exact registration number."""
+    discipline. Registrants who chose verify-only are found only by their exact registration number. With
+    ``as_of`` (business time) or ``recorded_as_of`` (recording time), the register as it stood at the end of that
+    day, rebuilt from the events."""
     service = _service(request)
+    if as_of or recorded_as_of:
+        from ledger.as_of import register_as_of
+
+        day, recorded = (recorded_as_of, True) if recorded_as_of else (as_of, False)
+        key = ("as-of", day, recorded)
+        search = service.recall(key)
+        if search is None:
+            generation = service.runner.generation
+            search = service.remember(key, generation, await run_in_threadpool(
+                register_as_of, service.ledger, day, recorded=recorded))
+        return JSONResponse(await run_in_threadpool(
+            lambda: search(query=query, level=level, status=status, discipline=discipline,
+                           post_nominals=post_nominals(service), limit=limit, offset=offset)))
     key = ("search", query, level, status, discipline, limit, offset)
     found = service.recall(key)  # a remembered answer costs no thread
     if found is None:

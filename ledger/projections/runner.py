@@ -35,6 +35,7 @@ class ProjectionRunner:
         self._applied = 0
         self._wake = threading.Event()
         self.generation = 0
+        self.keep: Callable[[Any], bool] = lambda event: True  # which events to apply (as-of views choose)
         """Grows each time this runner changes the read models: what was read from them before is stale."""
 
     # -- positions
@@ -85,7 +86,7 @@ class ProjectionRunner:
                 for projection in self.projections:
                     position = positions[projection.name]
                     mine = [e for n, e in zip(notifications, events, strict=True)
-                            if n.id > position and projection.handles(e)]
+                            if n.id > position and projection.handles(e) and self.keep(e)]
                     projection.prefetch(mine)
                     projection.begin(conn)
                     for event in mine:
