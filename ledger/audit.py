@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, Table, Text, func, insert, select
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, Table, Text, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ledger.commands import Ledger
@@ -45,6 +46,7 @@ log_checkpoints = Table(
 
 BATCH = 5000
 _APPENDING = threading.Lock()
+_TREES: dict[str, Tree] = {}  # the tree of the latest checkpoint, per database
 Progress = Callable[[int, int], None]
 
 
@@ -139,6 +141,47 @@ class TransparencyLog:
     def checkpoints(self) -> list[str]:
         with self.ledger.engine.connect() as conn:
             return list(conn.execute(select(log_checkpoints.c.note).order_by(log_checkpoints.c.size)).scalars())
+
+    # -- provenance
+    def notification_of(self, originator_id: UUID, version: int) -> int | None:
+        """The notification id under which an aggregate's event was stored."""
+        table = self.ledger.recorder.events_table_name
+        if self.ledger.settings.is_sqlite:
+            sql, value = f"SELECT rowid FROM {table} WHERE originator_id = :o AND originator_version = :v", \
+                originator_id.hex
+        else:
+            sql, value = (f"SELECT notification_id FROM {table} WHERE originator_id = :o AND "
+                          "originator_version = :v"), originator_id
+        with self.ledger.engine.connect() as conn:
+            return conn.execute(text(sql), {"o": value, "v": version}).scalar()
+
+    def provenance(self, originator_id: UUID, version: int) -> dict[str, Any] | None:
+        """Where an event sits in the log, and the proof that the latest checkpoint includes it: its leaf index
+        and hash, the checkpoint (a signed note) and the inclusion proof. None if no checkpoint covers it yet."""
+        notification = self.notification_of(originator_id, version)
+        if notification is None:
+            return None
+        with self.ledger.engine.connect() as conn:
+            row = conn.execute(select(log_leaves).where(log_leaves.c.notification_id == notification)).first()
+            note = conn.execute(select(log_checkpoints.c.note, log_checkpoints.c.size)
+                                .order_by(log_checkpoints.c.size.desc()).limit(1)).first()
+        if row is None or note is None or row.idx >= note.size:
+            return None
+        tree = self._tree_of(note.size)
+        return {"log_index": row.idx, "notification_id": notification, "leaf_hash": bytes(row.hash).hex(),
+                "tree_size": note.size, "checkpoint": note.note,
+                "inclusion_proof": [p.hex() for p in tree.inclusion_proof(row.idx, note.size)],
+                "log_key": self.public_key()}
+
+    def _tree_of(self, size: int) -> Tree:
+        cached = _TREES.get(self.ledger.settings.database_url)
+        if cached is None or cached.size != size:
+            with self.ledger.engine.connect() as conn:
+                hashes = [bytes(h) for h in conn.execute(
+                    select(log_leaves.c.hash).where(log_leaves.c.idx < size).order_by(log_leaves.c.idx)).scalars()]
+            cached = Tree(hashes)
+            _TREES[self.ledger.settings.database_url] = cached
+        return cached
 
     # -- the bundle
     def events(self) -> Iterator[tuple[int, bytes]]:

@@ -200,3 +200,24 @@ def test_replay_of_the_bundle_equals_the_live_register(ledger, clock, tmp_path):
     assert other["digest"] != live
     report = verify_bundle(folder)
     assert not report.valid and any("was changed after it was recorded" in p for p in report.problems)
+
+
+def test_a_credentials_provenance_proves_its_award_is_in_the_log(ledger, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from ledger.api.app import create_app
+    from verifier.checkpoint import open_checkpoint
+    from verifier.merkle import leaf_hash, verify_inclusion
+
+    _, number = awarded(ledger, "Proven Pat")
+    with TestClient(create_app(ledger, follow=False)) as client:
+        facts = client.get(f"/r/{number}/provenance.json").json()
+    checkpoint = open_checkpoint(facts["checkpoint"], facts["log_key"])
+    assert facts["event"]["kind"] == "award" and checkpoint.size == facts["tree_size"] > facts["log_index"]
+    verify_inclusion(bytes.fromhex(facts["leaf_hash"]), facts["log_index"], checkpoint.size,
+                     [bytes.fromhex(p) for p in facts["inclusion_proof"]], checkpoint.root)
+    # and the leaf is the award event as stored
+    log = TransparencyLog(ledger)
+    line = next(line for index, line in log.events() if index == facts["log_index"])
+    assert leaf_hash(line) == bytes.fromhex(facts["leaf_hash"])
+    assert b"Registration.LevelAwarded" in line

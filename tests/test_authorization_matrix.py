@@ -82,7 +82,8 @@ BODIES = {
 
 PAGES: dict[str, tuple[str, ...]] = {
     "/": (PUBLIC,), "/register?query=a": (PUBLIC,), "/r/{number}": (PUBLIC,), "/r/{number}/badge.svg": (PUBLIC,),
-    "/r/{number}/credential.jwt": (PUBLIC,), "/login": (PUBLIC,), "/me": ("registrant", "other"),
+    "/r/{number}/credential.jwt": (PUBLIC,),
+    "/r/{number}/provenance.json": (PUBLIC,), "/login": (PUBLIC,), "/me": ("registrant", "other"),
     "/me/applications/{application_id}": ("registrant",), "/assess": ("assessor", "unassigned"),
     "/assess/{application_id}": ("assessor",), "/casework": READERS, "/casework/{application_id}": READERS,
     "/casework/registrations/{number}": READERS,

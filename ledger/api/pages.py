@@ -179,6 +179,33 @@ def credential_download(request: Request, number: str, fmt: str) -> Response:
     raise Problem(404, "credentials download as .jwt or .json")
 
 
+@router.get("/r/{number}/provenance.json", dependencies=[public_rate])
+def provenance(request: Request, number: str) -> Response:
+    """Where the event that awarded (or renewed) the current credential sits in the transparency log, with the
+    latest signed checkpoint and the inclusion proof: check it with verifier.merkle.verify_inclusion."""
+    import json
+    from uuid import UUID as _UUID
+
+    from ledger.projections.credentials import credentials_of
+
+    entry = _public_entry(request, number)
+    service = _service(request)
+    with service.ledger.engine.connect() as conn:
+        found = credentials_of(conn, entry["registration_number"], limit=1)
+    if not found:
+        raise Problem(404, f"no credential has been issued under {entry['registration_number']}")
+    row = found[0]
+    registration = _UUID(row["registration_id"])
+    facts = service.log.provenance(registration, row["trigger_version"])
+    if facts is None:
+        service.log.checkpoint()  # the event is newer than the last checkpoint: sign one that covers it
+        facts = service.log.provenance(registration, row["trigger_version"])
+    body = {"registration_number": entry["registration_number"], "credential_id": f"urn:uuid:{_UUID(row['id'])}",
+            "event": {"aggregate": str(registration), "version": row["trigger_version"], "kind": row["trigger"]},
+            **(facts or {})}
+    return Response(json.dumps(body, indent=2), media_type="application/json")
+
+
 # -- signing in
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/me") -> HTMLResponse:  # noqa: A002
