@@ -180,6 +180,10 @@ def test_replay_of_the_bundle_equals_the_live_register(ledger, clock, tmp_path):
     assert verify_bundle(folder).valid
     replayed = replay_bundle(folder, tmp_path / "replay.db")
     assert (replayed["digest"], replayed["registrations"]) == (live, registrations)
+    from verifier.register import derive_register, register_digest as derived_digest
+
+    derived = derive_register(folder)  # the verifier package alone, from the events
+    assert (derived_digest(derived), len(derived)) == (live, registrations)
     assert replayed["events"] == verify_bundle(folder).events
     # a changed event changes what the replay produces, so the register shown would not match the history
     import base64

@@ -43,6 +43,8 @@ def exported(tmp_path_factory):
     (base / "badge.txt").write_text(run("credential", "export", number, "--format", "url"))
     run("trust", "export", "--out", str(base / "trust.jwt"))
     run("trust", "export", "--what", "root", "--out", str(base / "root.json"))
+    run("audit", "export", "--out", str(base / "bundle"), "--quiet")
+    (base / "digest.txt").write_text(run("register", "--digest").strip())
     return base
 
 
@@ -133,3 +135,11 @@ def test_the_verifier_installed_alone_works_offline(exported, tmp_path):
                             env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr + result.stdout
     assert json.loads(result.stdout)["valid"] is True
+    # and an auditor proves, offline, that the register shown is the one the history produces
+    audit = subprocess.run([str(venv / "bin" / "regverify"), "audit", str(exported / "bundle"), "--key",
+                            str(exported / "bundle" / "log.pub"), "--digest", "--json"],
+                           capture_output=True, text=True, cwd=tmp_path,
+                           env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    assert audit.returncode == 0, audit.stderr + audit.stdout
+    report = json.loads(audit.stdout)
+    assert report["valid"] and report["register"]["digest"] == (exported / "digest.txt").read_text()

@@ -72,6 +72,8 @@ def audit_main(argv: list[str]) -> int:
                         "log.pub)")
     parser.add_argument("--kept", metavar="FILE", help="a checkpoint you kept earlier: the log must still hold it")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--digest", action="store_true", help="also derive the register from the events and print "
+                        "its digest, to compare with what the register shows ('regledger register --digest')")
     args = parser.parse_args(argv)
     if not Path(args.bundle).is_dir():
         print(f"regverify: {args.bundle} is not a directory", file=sys.stderr)
@@ -83,8 +85,14 @@ def audit_main(argv: list[str]) -> int:
         print(f"regverify: {error}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     report = verify_bundle(args.bundle, key=key, kept=kept)
+    digest = None
+    if args.digest:
+        from verifier.register import derive_register, register_digest
+
+        register = derive_register(args.bundle)
+        digest = {"digest": register_digest(register), "registrations": len(register)}
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(json.dumps({**report.to_json(), **({"register": digest} if digest else {})}, indent=2))
     else:
         for note in report.notes:
             print(f"Note: {note}.", file=sys.stderr)
@@ -97,6 +105,9 @@ def audit_main(argv: list[str]) -> int:
             print("Not consistent:")
             for problem in report.problems:
                 print(f"  {problem}")
+        if digest:
+            print(f"The register these events produce: {digest['registrations']} registrations, digest "
+                  f"{digest['digest']}")
     return EXIT_VALID if report.valid else EXIT_NOT_VALID
 
 
