@@ -257,3 +257,9 @@ def test_the_register_as_of_a_date_through_the_api(actors, clock):
     assert actors.ok(None, "GET", f"/api/register?as_of={today - timedelta(days=1)}") == []
     assert [e["registration_number"] for e in actors.ok(None, "GET", f"/api/register?as_of={today}")] == [number]
     assert actors.call(None, "GET", "/api/register?as_of=yesterday").status_code == 422
+
+
+def test_the_api_documentation_page_may_load_its_scripts(actors):
+    docs = actors.client.get("/docs")
+    assert docs.status_code == 200 and "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+    assert "cdn.jsdelivr.net" not in actors.client.get("/").headers["content-security-policy"]

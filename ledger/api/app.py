@@ -26,8 +26,13 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
-SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer")]
+DOCS_CSP = ("default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
+            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+            "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'")
+"""FastAPI's /docs and /redoc pages load their scripts from a CDN and start them inline: only they get this."""
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
@@ -49,11 +54,13 @@ class Guard:
             await response(scope, receive, send)
             return
         secure = self.https or headers.get(b"x-forwarded-proto") == b"https"
+        docs = scope.get("path", "").startswith(("/docs", "/redoc"))
+        csp = (b"content-security-policy", (DOCS_CSP if docs else CSP).encode())
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [h for h in SECURITY_HEADERS if h[0] not in present]
+                extra = [h for h in (csp, *SECURITY_HEADERS) if h[0] not in present]
                 if secure and HSTS[0] not in present:
                     extra.append(HSTS)
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
