@@ -263,3 +263,17 @@ def test_the_api_documentation_page_may_load_its_scripts(actors):
     docs = actors.client.get("/docs")
     assert docs.status_code == 200 and "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
     assert "cdn.jsdelivr.net" not in actors.client.get("/").headers["content-security-policy"]
+
+
+def test_a_page_session_does_not_sign_in_to_the_api(actors):
+    """A browser sends its session cookie with any request, even one another site's form makes: the API's writes
+    therefore take bearer tokens only."""
+    client = actors.client
+    login = client.get("/login")
+    csrf = login.text.split('name="csrf" value="')[1].split('"')[0]
+    signed_in = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD, "csrf": csrf},
+                            follow_redirects=False)
+    assert signed_in.status_code == 303
+    assert client.get("/me").status_code == 200  # the page knows her
+    assert client.post("/api/resign").status_code == 401  # the API does not, without a token
+    assert client.get("/api/me").status_code == 401

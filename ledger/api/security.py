@@ -22,6 +22,7 @@ TOKEN_AUDIENCE = "regledger-api"
 SESSION_ACCOUNT = "account"
 SESSION_CSRF = "csrf"
 READERS = ("registrar", "auditor", "admin")
+API_PATHS = ("/api/", "/credentials/")
 
 
 def issue_token(secret: bytes, account: Account, now: datetime | None = None) -> tuple[str, int]:
@@ -41,7 +42,8 @@ def account_from_token(secret: bytes, token: str) -> str | None:
 
 
 def current_account(request: Request) -> Account | None:
-    """The signed-in account, from ``Authorization: Bearer`` or the page session; None when anonymous."""
+    """The signed-in account: from ``Authorization: Bearer`` (the API), or from the session (pages only); None when
+    anonymous."""
     service = request.app.state.service
     header = request.headers.get("authorization", "")
     if header:
@@ -53,7 +55,11 @@ def current_account(request: Request) -> Account | None:
         if account_id is None:
             raise Problem(401, "the bearer token is not valid or has expired", headers={"WWW-Authenticate": "Bearer"})
     else:
-        account_id = request.session.get(SESSION_ACCOUNT) if "session" in request.scope else None
+        # The JSON API takes bearer tokens only: a browser sends cookies by itself, even from another site's form,
+        # and the API's writes carry no CSRF token. Pages use the session (and check CSRF on every form).
+        if request.url.path.startswith(API_PATHS) or "session" not in request.scope:
+            return None
+        account_id = request.session.get(SESSION_ACCOUNT)
         if account_id is None:
             return None
     account = service.accounts.get(account_id)
