@@ -254,9 +254,12 @@ def test_remembered_searches_end_when_the_register_changes(actors):
 def test_the_register_as_of_a_date_through_the_api(actors, clock):
     _, number = actors.awarded_application()
     today = clock.today()
-    assert actors.ok(None, "GET", f"/api/register?as_of={today - timedelta(days=1)}") == []
-    assert [e["registration_number"] for e in actors.ok(None, "GET", f"/api/register?as_of={today}")] == [number]
-    assert actors.call(None, "GET", "/api/register?as_of=yesterday").status_code == 422
+    assert actors.ok("auditor", "GET", f"/api/register?as_of={today - timedelta(days=1)}") == []
+    assert [e["registration_number"]
+            for e in actors.ok("registrar", "GET", f"/api/register?as_of={today}")] == [number]
+    assert actors.call("auditor", "GET", "/api/register?as_of=yesterday").status_code == 422
+    assert actors.call(None, "GET", f"/api/register?as_of={today}").status_code == 401
+    assert actors.call("registrant", "GET", f"/api/register?as_of={today}").status_code == 403
 
 
 def test_the_api_documentation_page_may_load_its_scripts(actors):

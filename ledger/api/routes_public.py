@@ -42,10 +42,18 @@ async def register_search(request: Request, query: str | None = Query(None, max_
     """Search the public register by name (or part of one), exact registration number, level, status and
     discipline. Registrants who chose verify-only are found only by their exact registration number. With
     ``as_of`` (business time) or ``recorded_as_of`` (recording time), the register as it stood at the end of that
-    day, rebuilt from the events."""
+    day, rebuilt from the events (for the registrar, auditor and admin: each day is a rebuild from every event)."""
     service = _service(request)
     if as_of or recorded_as_of:
+        from ledger.api.security import READERS, current_account
         from ledger.as_of import register_as_of
+
+        account = current_account(request)
+        if account is None:
+            raise Problem(401, "the register as of a date is for the registrar, auditor and admin: sign in first",
+                          headers={"WWW-Authenticate": "Bearer"})
+        if account.role not in READERS:
+            raise Problem(403, "the register as of a date is for the registrar, auditor and admin")
 
         day, recorded = (recorded_as_of, True) if recorded_as_of else (as_of, False)
         key = ("as-of", day, recorded)
