@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import typer
 
 from ledger.errors import LedgerError
@@ -56,3 +58,41 @@ def users_add(email: str = typer.Argument(..., help="The email the person signs 
     finally:
         ledger.close()
     cli.console.print(f"Added {account.email} as {account.role}.")
+
+
+def tick(until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="Close every day up to this "
+                                        "one (YYYY-MM-DD); today by default."),
+         start: datetime = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="The first day to close, when no "
+                                        "day was ever closed (default: the --until day)."),
+         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+         as_json: bool = typer.Option(False, "--json", help="Print the totals as JSON.")) -> None:
+    """The daily job: renewal reminders (90, 60, 30 and 7 days before the due date), overdue registrations, lapses
+    after the grace period, the end of time-limited suspensions, and on 1 January the PPD audit sample. Each day is
+    closed once: running it again changes nothing, and after a gap it catches up day by day, in order."""
+    import json
+    from datetime import date
+
+    from ledger import cli
+    from ledger.clock import SettableClock
+    from ledger.tick import Ticker
+
+    last = until.date() if until else date.today()
+    clock = SettableClock(last)
+    ledger = cli._ledger(clock=clock)
+    try:
+        with cli._progress("Closing days", quiet or as_json) as progress:
+            results = Ticker(ledger).run_until(last, progress, start=start.date() if start else None)
+    except LedgerError as error:
+        cli._fail(error)
+    finally:
+        ledger.close()
+    totals = {"days": sum(not r.already_closed for r in results),
+              "already_closed": sum(r.already_closed for r in results),
+              "reminders": sum(r.reminders for r in results), "overdue": sum(r.overdue for r in results),
+              "lapsed": sum(r.lapsed for r in results),
+              "suspensions_ended": sum(r.suspensions_ended for r in results),
+              "audit_selected": sum(len(r.audit_selected) for r in results)}
+    if as_json:
+        print(json.dumps(totals))
+    else:
+        cli.console.print(", ".join(f"{name.replace('_', ' ')}: {value}" for name, value in totals.items()))

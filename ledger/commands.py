@@ -635,6 +635,25 @@ class Ledger(EventSourcedApplication[UUID]):
         assert registration.valid_until is not None
         return registration.valid_until
 
+    # -- the daily tick's commands (ledger/tick.py decides when)
+    @command
+    def send_reminder(self, registrant_id: UUID, days_before: int) -> None:
+        registration = self._live_registration(registrant_id)
+        registration.remind(days_before, self._today(), occurred_at=self._now())
+        self._commit(registration)
+
+    @command
+    def mark_overdue(self, registrant_id: UUID) -> None:
+        registration = self._live_registration(registrant_id)
+        registration.mark_overdue(self._today(), occurred_at=self._now())
+        self._commit(registration)
+
+    @command
+    def select_for_audit(self, registrant_id: UUID, year: int, seed: str) -> None:
+        registration = self._live_registration(registrant_id)
+        registration.select_for_audit(year, seed, occurred_at=self._now())
+        self._commit(registration)
+
     # -- aggregate queries
     def registrant(self, registrant_id: UUID) -> Registrant:
         return self._get(Registrant, registrant_id, "registrant")

@@ -4,10 +4,11 @@ their bodies run again on every replay and history must replay under today's cod
 from ledger.aggregates.application import Application
 from ledger.aggregates.assessor import Assessor
 from ledger.aggregates.credential import Credential, StatusIndexClaim
+from ledger.aggregates.day import Day
 from ledger.aggregates.issuer_key import IssuerKey
 from ledger.aggregates.number_claim import RegistrationNumberClaim
 from ledger.aggregates.registrant import Registrant
 from ledger.aggregates.registration import Registration
 
-__all__ = ["Application", "Assessor", "Credential", "IssuerKey", "Registrant", "Registration",
+__all__ = ["Application", "Assessor", "Credential", "Day", "IssuerKey", "Registrant", "Registration",
            "RegistrationNumberClaim", "StatusIndexClaim"]

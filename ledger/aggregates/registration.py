@@ -51,6 +51,9 @@ class Registration(Aggregate):
         self.ppd: list[dict[str, Any]] = []
         self.renewal_pending: dict[str, Any] | None = None
         self.suspended_until: date | None = None
+        self.reminded: set[tuple[date, int]] = set()  # (due date, days before it) of reminders sent
+        self.overdue_for: date | None = None  # the due date it was last marked overdue for
+        self.audits: list[dict[str, Any]] = []  # PPD audit selections
 
     # -- questions
     @property
@@ -186,6 +189,30 @@ class Registration(Aggregate):
         self._reinstated(on=today, by=by, valid_until=add_months(today, rules.renewal_period_months),
                          framework_version=framework_version, occurred_at=occurred_at)
 
+    # -- the daily tick
+    def remind(self, days_before: int, today: date, occurred_at: datetime) -> None:
+        if self.status != REGISTERED or self.valid_until is None:
+            raise RuleBroken(f"only a registered person is reminded to renew; this registration is {self.status}")
+        if (self.valid_until - today).days != days_before:
+            raise RuleBroken(f"the renewal is due on {self.valid_until}, not in {days_before} days")
+        if (self.valid_until, days_before) in self.reminded or self.renewal_pending is not None:
+            raise RuleBroken("this reminder was already sent, or the renewal is already in")
+        self._reminder_sent(days_before=days_before, due=self.valid_until, occurred_at=occurred_at)
+
+    def mark_overdue(self, today: date, occurred_at: datetime) -> None:
+        if self.status != REGISTERED or self.valid_until is None or today <= self.valid_until:
+            raise RuleBroken("only a registration past its due date is overdue")
+        if self.overdue_for == self.valid_until or self.renewal_pending is not None:
+            raise RuleBroken("this registration is already marked overdue, or its renewal is in")
+        self._marked_overdue(due=self.valid_until, occurred_at=occurred_at)
+
+    def select_for_audit(self, year: int, seed: str, occurred_at: datetime) -> None:
+        if self.status != REGISTERED:
+            raise RuleBroken(f"only a registered person is audited; this registration is {self.status}")
+        if any(a["year"] == year for a in self.audits):
+            raise RuleBroken(f"already selected for the {year} audit")
+        self._selected_for_audit(year=year, seed=seed, occurred_at=occurred_at)
+
     # -- events: state only
     @event("LevelAwarded")
     def _level_awarded(self, level: str, application_id: UUID, awarded_on: date, valid_until: date,
@@ -240,3 +267,15 @@ class Registration(Aggregate):
     def _reinstated(self, on: date, by: str, valid_until: date, framework_version: str,
                     occurred_at: datetime) -> None:
         self.status, self.status_since, self.valid_until = REGISTERED, on, valid_until
+
+    @event("ReminderSent")
+    def _reminder_sent(self, days_before: int, due: date, occurred_at: datetime) -> None:
+        self.reminded.add((due, days_before))
+
+    @event("MarkedOverdue")
+    def _marked_overdue(self, due: date, occurred_at: datetime) -> None:
+        self.overdue_for = due
+
+    @event("SelectedForAudit")
+    def _selected_for_audit(self, year: int, seed: str, occurred_at: datetime) -> None:
+        self.audits.append({"year": year, "seed": seed})

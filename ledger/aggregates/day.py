@@ -1,0 +1,27 @@
+"""A day of the register's calendar, closed by the daily tick. Its id is derived from the date, so a second tick of
+the same day finds it closed and does nothing; the event records what the day did."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+DAY_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/day")
+
+
+class Day(Aggregate):
+    @staticmethod
+    def create_id(day: date) -> UUID:
+        return uuid5(DAY_NAMESPACE, day.isoformat())
+
+    id_for = create_id
+
+    @event("Closed")
+    def __init__(self, day: date, reminders: int, overdue: int, lapsed: int, suspensions_ended: int,
+                 audit_seed: str | None, audit_selected: int, occurred_at: datetime) -> None:
+        self.day = day
+        self.reminders, self.overdue, self.lapsed = reminders, overdue, lapsed
+        self.suspensions_ended = suspensions_ended
+        self.audit_seed, self.audit_selected = audit_seed, audit_selected

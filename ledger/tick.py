@@ -1,0 +1,139 @@
+"""The daily tick: what the register does by itself as the days pass. For each day, in order: renewal reminders 90,
+60, 30 and 7 days before the due date; registrations past their due date marked overdue; registrations lapsed once
+the grace period is over without a renewal; time-limited suspensions ended; and on 1 January the year's PPD audit
+sample drawn from a seed recorded in the events. Every effect is an event, and the day itself is closed by a
+``Day`` event in the same transaction: a day is done once, whole, or not at all. Then credentials and read models
+catch up.
+
+The tick runs on its own clock, set to each day in turn, so a tick after a gap of months catches up day by day."""
+
+from __future__ import annotations
+
+import math
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, select
+
+from ledger.aggregates import Day
+from ledger.clock import SettableClock, add_months
+from ledger.commands import Ledger
+from ledger.projections.register import registrations as register_rows
+from ledger.projections.renewals import renewals
+from ledger.projections.runner import ProjectionRunner
+
+AUDIT_DAY = (1, 1)
+"""(month, day) on which the year's PPD audit sample is drawn."""
+TICK_TIME = time(0, 5)
+
+
+@dataclass
+class DayResult:
+    day: date
+    already_closed: bool = False
+    reminders: int = 0
+    overdue: int = 0
+    lapsed: int = 0
+    suspensions_ended: int = 0
+    audit_seed: str | None = None
+    audit_selected: list[str] = field(default_factory=list)
+
+
+def audit_sample(eligible: list[str], seed: str, rate: float) -> list[str]:
+    """Who is selected: ``rate`` of the eligible registration numbers (rounded up), drawn with ``random.Random(seed)``
+    from the numbers in sorted order. Anyone can repeat it from the seed and the register of that day."""
+    population = sorted(eligible)
+    count = min(len(population), math.ceil(rate * len(population)))
+    return sorted(random.Random(seed).sample(population, count))
+
+
+class Ticker:
+    def __init__(self, ledger: Ledger) -> None:
+        if not isinstance(ledger.clock, SettableClock):
+            raise TypeError("the tick needs a Ledger on a SettableClock, which it sets to each day in turn")
+        self.ledger = ledger
+        self.clock: SettableClock = ledger.clock
+        self.runner = ProjectionRunner(ledger)
+
+    def last_closed(self, before: date, horizon_days: int = 400) -> date | None:
+        """The most recent closed day before ``before`` (looking back at most ``horizon_days``)."""
+        for back in range(1, horizon_days + 1):
+            day = before - timedelta(days=back)
+            if self.ledger._exists(Day.id_for(day)):
+                return day
+        return None
+
+    def run_until(self, until: date, progress: Callable[[int, int], None] | None = None,
+                  start: date | None = None) -> list[DayResult]:
+        """Close every day from the day after the last closed one (or ``start``, or ``until`` itself when none was
+        ever closed) to ``until``, in order."""
+        last = self.last_closed(until + timedelta(days=1))
+        first = start or (last + timedelta(days=1) if last else until)
+        days = [first + timedelta(days=i) for i in range((until - first).days + 1)]
+        results = []
+        for done, day in enumerate(days, 1):
+            results.append(self.run_day(day))
+            if progress:
+                progress(done, len(days))
+        from ledger.issuance import CredentialIssuer
+
+        CredentialIssuer(self.ledger).catch_up()
+        self.runner.catch_up()
+        return results
+
+    def run_day(self, day: date) -> DayResult:
+        ledger = self.ledger
+        result = DayResult(day)
+        if ledger._exists(Day.id_for(day)):
+            result.already_closed = True
+            return result
+        self.clock.set(datetime.combine(day, TICK_TIME, UTC))
+        self.runner.catch_up()
+        rules = ledger.framework.rules
+        with ledger.engine.connect() as conn:
+            waiting = renewals.c.renewal_submitted_on.is_(None)
+            registered = renewals.c.status == "registered"
+            reminders = [(r.registrant_id, (r.valid_until - day).days) for r in conn.execute(
+                select(renewals.c.registrant_id, renewals.c.valid_until).where(
+                    registered, waiting,
+                    renewals.c.valid_until.in_([day + timedelta(days=n) for n in rules.reminder_days_before_due])))]
+            overdue = list(conn.execute(select(renewals.c.registrant_id).where(
+                registered, waiting, renewals.c.valid_until == day - timedelta(days=1))).scalars())
+            lapsing = list(conn.execute(select(renewals.c.registrant_id).where(
+                registered, waiting, renewals.c.valid_until < day - timedelta(days=rules.grace_days))).scalars())
+            ending = list(conn.execute(select(register_rows.c.registrant_id).where(
+                register_rows.c.status == "suspended", register_rows.c.suspended_until.is_not(None),
+                register_rows.c.suspended_until <= day)).scalars())
+            eligible: list[Any] = []
+            if (day.month, day.day) == AUDIT_DAY:
+                since = add_months(day, -12 * rules.audit_min_years_registered)
+                eligible = list(conn.execute(select(register_rows.c.number, register_rows.c.registrant_id).where(
+                    and_(register_rows.c.status == "registered", register_rows.c.registered_since <= since))))
+        with ledger.batch():  # the day's effects and its closing, in one transaction
+            for registrant, days_before in reminders:
+                ledger.send_reminder(UUID(registrant), days_before)
+                result.reminders += 1
+            for registrant in overdue:
+                ledger.mark_overdue(UUID(registrant))
+                result.overdue += 1
+            for registrant in lapsing:
+                ledger.lapse(UUID(registrant))
+                result.lapsed += 1
+            for registrant in ending:
+                ledger.lift_suspension(UUID(registrant), "the suspension's end date")
+                result.suspensions_ended += 1
+            if eligible:
+                result.audit_seed = secrets.token_hex(16)
+                registrant_of = {number: registrant for number, registrant in eligible}
+                result.audit_selected = audit_sample(list(registrant_of), result.audit_seed, rules.audit_sample_rate)
+                for number in result.audit_selected:
+                    ledger.select_for_audit(UUID(registrant_of[number]), day.year, result.audit_seed)
+            ledger._commit(Day(day=day, reminders=result.reminders, overdue=result.overdue, lapsed=result.lapsed,
+                               suspensions_ended=result.suspensions_ended, audit_seed=result.audit_seed,
+                               audit_selected=len(result.audit_selected), occurred_at=ledger._now()))
+        return result
