@@ -10,7 +10,7 @@ import sys
 from datetime import date
 
 BENCHMARKS = {"ledger": "bench.ledger_bench", "credentials": "bench.credentials_bench", "verify": "bench.verify_bench",
-              "http": "bench.http_bench", "audit": "bench.audit_bench"}
+              "http": "bench.http_bench", "audit": "bench.audit_bench", "tick": "bench.tick_bench"}
 
 
 def machine() -> str:
