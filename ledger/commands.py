@@ -101,6 +101,7 @@ class Ledger(EventSourcedApplication[UUID]):
         create_tables(self.engine)
         master_key = master_key or load_master_key(self.settings, announce)
         self.vault = Vault(self.engine, master_key)
+        self.master_key = master_key  # for a second Ledger on the same store (the service's daily tick)
         # issuer private keys are sealed at rest under a key derived from the master key (see ledger.keyring)
         self.key_secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"regledger issuer keys").derive(master_key)
         # and the web service signs its session cookies and bearer tokens with another (see ledger.api)
@@ -125,9 +126,10 @@ class Ledger(EventSourcedApplication[UUID]):
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
 
-    def close(self) -> None:
+    def close(self, dispose_engine: bool = True) -> None:
         super().close()
-        self.engine.dispose()
+        if dispose_engine:
+            self.engine.dispose()
 
     # -- units of work
     @property

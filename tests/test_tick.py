@@ -102,3 +102,20 @@ def test_rebuild_reproduces_the_read_models_after_ticking(ledger, clock):
     before = snapshot()
     runner.rebuild()
     assert snapshot() == before and any(row[4] == "lapsed" for row in before[0])
+
+
+def test_the_service_closes_today_by_itself(ledger):
+    import time as _time
+    from datetime import UTC, datetime
+
+    from fastapi.testclient import TestClient
+
+    from ledger.api.app import create_app
+
+    awarded(ledger)
+    today = datetime.now(UTC).date()
+    with TestClient(create_app(ledger, follow=True)):
+        deadline = _time.monotonic() + 20
+        while not ledger._exists(Day.id_for(today)) and _time.monotonic() < deadline:
+            _time.sleep(0.2)
+    assert ledger._exists(Day.id_for(today))

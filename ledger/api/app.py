@@ -21,6 +21,7 @@ from ledger.commands import Ledger
 HERE = Path(__file__).resolve().parent
 WEB_VERIFIER = HERE.parent.parent / "verifier" / "web"
 MAX_BODY_BYTES = 256 * 1024
+DAILY_FIRST_WAIT = 2.0  # seconds after start before the daily tick first looks
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -95,12 +96,36 @@ def create_app(ledger: Ledger | None = None, *, follow: bool = True) -> FastAPI:
             except Exception:  # noqa: BLE001 - retried at the next turn
                 continue
 
+    def daily() -> None:
+        """The daily tick, in-process: closes each day once it has begun (catching up any days missed)."""
+        from datetime import UTC, datetime
+
+        from ledger.clock import SettableClock
+        from ledger.commands import Ledger as _Ledger
+        from ledger.tick import Ticker
+
+        while not stop.wait(DAILY_FIRST_WAIT):
+            try:
+                today = datetime.now(UTC).date()
+                ticking = _Ledger(ledger.settings, clock=SettableClock(today), engine=ledger.engine,
+                                  master_key=ledger.master_key)  # its own clock: the tick sets it to each day
+                try:
+                    Ticker(ticking).run_until(today)
+                finally:
+                    ticking.close(dispose_engine=False)
+                service.forget_published()
+            except Exception:  # noqa: BLE001 - tried again shortly
+                continue
+            stop.wait(3600)  # then look again every hour
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = threading.Thread(target=checkpoints, name="checkpoints", daemon=True)
+        ticker = threading.Thread(target=daily, name="daily tick", daemon=True)
         if follow:
             service.runner.start()
             scheduler.start()
+            ticker.start()
         try:
             yield
         finally:
