@@ -183,11 +183,7 @@ class Vault:
     def seal(self, owner: UUID, value: str | None) -> Sealed | None:
         if value is None:
             return None
-        key = self._key(owner)
-        if key is None:
-            raise Shredded(f"the personal data of {owner} was erased; nothing more can be recorded for them")
-        nonce = os.urandom(12)
-        return Sealed(owner, nonce + key.encrypt(nonce, value.encode("utf-8"), owner.bytes))
+        return self.seal_bytes(owner, value.encode("utf-8"))
 
     def seal_bytes(self, owner: UUID, data: bytes) -> Sealed:
         key = self._key(owner)
@@ -216,18 +212,8 @@ class Vault:
 
     def open(self, sealed: Sealed | None) -> str | None:
         """The plain value, or None if there is none or its owner was erased."""
-        if sealed is None:
-            return None
-        try:
-            key = self._key(sealed.owner)
-        except VaultError:
-            return None
-        if key is None:
-            return None
-        try:
-            return key.decrypt(sealed.blob[:12], sealed.blob[12:], sealed.owner.bytes).decode("utf-8")
-        except InvalidTag:
-            return None
+        data = self.open_bytes(sealed)
+        return None if data is None else data.decode("utf-8")
 
     def open_json(self, sealed: Sealed | None) -> Any:
         text = self.open(sealed)
