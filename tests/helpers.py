@@ -70,3 +70,11 @@ def log_ppd(ledger: Any, registrant: UUID, categories: list[str], days_ago: int 
     on = ledger.clock.today() - timedelta(days=days_ago)
     for category in categories:
         ledger.record_ppd(registrant, on, category, 6, ["A"], "Learned a thing.", "Changed a practice.")
+
+
+def read_qr(image: Any) -> list[str]:
+    """What zxing-cpp reads from an image, QR codes only (other symbologies can see a false barcode in a QR's
+    modules)."""
+    import zxingcpp
+
+    return [result.text for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
