@@ -255,6 +255,7 @@ def _add_credential_commands() -> None:
     app.add_typer(cli_audit.audit_app, name="audit")
     app.command("serve")(cli_service.serve)
     app.command("tick")(cli_service.tick)
+    app.add_typer(cli_service.mail_app, name="mail")
     app.add_typer(cli_service.users_app, name="users")
     app.command("issue")(cli_credentials.issue)
     app.add_typer(cli_credentials.keys_app, name="keys")

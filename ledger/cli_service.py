@@ -96,3 +96,31 @@ def tick(until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], h
         print(json.dumps(totals))
     else:
         cli.console.print(", ".join(f"{name.replace('_', ' ')}: {value}" for name, value in totals.items()))
+
+
+mail_app = typer.Typer(help="The outbox: letters the register has queued.", no_args_is_help=True)
+
+
+@mail_app.command("send")
+def mail_send(as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")) -> None:
+    """Deliver the queued letters over SMTP (REGLEDGER_SMTP_*). Letters that failed are retried (five attempts);
+    a letter left 'sending' by a crash is listed, not sent again: check it by its Message-ID."""
+    import json
+
+    from ledger import cli
+    from ledger.mailer import Mailer
+
+    ledger = cli._ledger()
+    try:
+        result = Mailer(ledger).send_pending()
+    finally:
+        ledger.close()
+    figures = {"sent": result.sent, "failed": result.failed, "skipped_erased": result.skipped_erased,
+               "stuck": result.stuck}
+    if as_json:
+        print(json.dumps(figures))
+        return
+    cli.console.print(f"Sent {result.sent}; {result.failed} failed (to be retried); {result.skipped_erased} for "
+                      "erased registrants.")
+    for message_id in result.stuck:
+        cli.console.print(f"[yellow]Left 'sending' by an interrupted run, not sent again:[/yellow] {message_id}")

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 
 from ledger import background, regnumber
 from ledger.aggregates import Application, Assessor, Registrant, Registration, RegistrationNumberClaim
+from ledger.aggregates.mail import Mail
 from ledger.aggregates.registrant import LISTINGS
 from ledger.clock import Clock
 from ledger.db import create_tables, event_store_env, make_engine
@@ -655,6 +656,25 @@ class Ledger(EventSourcedApplication[UUID]):
         registration = self._live_registration(registrant_id)
         registration.select_for_audit(year, seed, occurred_at=self._now())
         self._commit(registration)
+
+    # -- letters
+    def queue_letter(self, registrant_id: UUID, kind: str, cause: Aggregate, subject: str, text: str) -> Mail | None:
+        """A letter to the registrant, called for by ``cause`` (an aggregate whose latest event is the cause),
+        committed with whatever is being committed (inside a batch: in the same transaction). None if the cause has
+        already queued one, or the registrant's personal data was erased."""
+        mail_id = Mail.id_for(cause.id, cause.version, kind)
+        registrant = self._get(Registrant, registrant_id, "registrant")
+        if registrant.erased or self._exists(mail_id):
+            return None
+        try:
+            to = self.vault.seal(registrant_id, self.vault.open(registrant.email))
+            body = self.vault.seal(registrant_id, text)
+        except Shredded:
+            return None
+        mail = Mail(id=mail_id, registrant_id=registrant_id, kind=kind, to=to, subject=subject, body=body,
+                    occurred_at=self._now())
+        self._commit(mail)
+        return mail
 
     # -- aggregate queries
     def registrant(self, registrant_id: UUID) -> Registrant:

@@ -86,6 +86,15 @@ class Ticker:
         self.runner.catch_up()
         return results
 
+    def _letter(self, registrant: UUID, kind: str, subject: str, text: str) -> None:
+        """Queue a letter caused by the registration's latest event (in the day's transaction)."""
+        ledger = self.ledger
+        registration = ledger.registration(registrant)
+        name = ledger.vault.open(ledger.registrant(registrant).name) or "registrant"
+        body = f"Dear {name},\n\n" + text.format(number=registration.number, due=registration.valid_until) + \
+            f"\n\n{ledger.settings.issuer_name}\n{ledger.settings.issuer_url}/r/{registration.number}\n"
+        ledger.queue_letter(registrant, kind, registration, subject, body)
+
     def run_day(self, day: date) -> DayResult:
         ledger = self.ledger
         result = DayResult(day)
@@ -114,18 +123,29 @@ class Ticker:
                 since = add_months(day, -12 * rules.audit_min_years_registered)
                 eligible = list(conn.execute(select(register_rows.c.number, register_rows.c.registrant_id).where(
                     and_(register_rows.c.status == "registered", register_rows.c.registered_since <= since))))
-        with ledger.batch():  # the day's effects and its closing, in one transaction
+        with ledger.batch():  # the day's effects, their letters and the day's closing, in one transaction
             for registrant, days_before in reminders:
                 ledger.send_reminder(UUID(registrant), days_before)
+                self._letter(UUID(registrant), "renewal reminder", "Your registration is due for renewal",
+                             "your registration {number} is due for renewal on {due}. Renew with your PPD "
+                             "record before then.")
                 result.reminders += 1
             for registrant in overdue:
                 ledger.mark_overdue(UUID(registrant))
+                self._letter(UUID(registrant), "overdue notice", "Your registration is overdue",
+                             "your registration {number} was due for renewal on {due}. It lapses if it is not "
+                             f"renewed within {rules.grace_days} days of that date.")
                 result.overdue += 1
             for registrant in lapsing:
                 ledger.lapse(UUID(registrant))
+                self._letter(UUID(registrant), "lapse notice", "Your registration has lapsed",
+                             "your registration {number} has lapsed: it was not renewed in time. You can be "
+                             "reinstated within 12 months with the PPD you missed.")
                 result.lapsed += 1
             for registrant in ending:
                 ledger.lift_suspension(UUID(registrant), "the suspension's end date")
+                self._letter(UUID(registrant), "suspension ended", "Your suspension has ended",
+                             "the suspension of your registration {number} has ended.")
                 result.suspensions_ended += 1
             if eligible:
                 result.audit_seed = secrets.token_hex(16)
@@ -133,6 +153,9 @@ class Ticker:
                 result.audit_selected = audit_sample(list(registrant_of), result.audit_seed, rules.audit_sample_rate)
                 for number in result.audit_selected:
                     ledger.select_for_audit(UUID(registrant_of[number]), day.year, result.audit_seed)
+                    self._letter(UUID(registrant_of[number]), "audit request", "Your PPD record will be audited",
+                                 "your registration {number} has been selected at random for this year's audit "
+                                 "of PPD records. We will ask for your PPD profile.")
             ledger._commit(Day(day=day, reminders=result.reminders, overdue=result.overdue, lapsed=result.lapsed,
                                suspensions_ended=result.suspensions_ended, audit_seed=result.audit_seed,
                                audit_selected=len(result.audit_selected), occurred_at=ledger._now()))

@@ -6,9 +6,10 @@ from ledger.aggregates.assessor import Assessor
 from ledger.aggregates.credential import Credential, StatusIndexClaim
 from ledger.aggregates.day import Day
 from ledger.aggregates.issuer_key import IssuerKey
+from ledger.aggregates.mail import Mail
 from ledger.aggregates.number_claim import RegistrationNumberClaim
 from ledger.aggregates.registrant import Registrant
 from ledger.aggregates.registration import Registration
 
-__all__ = ["Application", "Assessor", "Credential", "Day", "IssuerKey", "Registrant", "Registration",
+__all__ = ["Application", "Assessor", "Credential", "Day", "IssuerKey", "Mail", "Registrant", "Registration",
            "RegistrationNumberClaim", "StatusIndexClaim"]

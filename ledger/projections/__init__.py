@@ -3,11 +3,12 @@
 from ledger.projections.base import Projection
 from ledger.projections.casework import CaseworkProjection
 from ledger.projections.credentials import CredentialsProjection
+from ledger.projections.outbox import OutboxProjection
 from ledger.projections.register import RegisterProjection
 from ledger.projections.renewals import RenewalsProjection
 
 ALL_PROJECTIONS: tuple[type[Projection], ...] = (RegisterProjection, CaseworkProjection, RenewalsProjection,
-                                                 CredentialsProjection)
+                                                 CredentialsProjection, OutboxProjection)
 
-__all__ = ["ALL_PROJECTIONS", "CaseworkProjection", "CredentialsProjection", "Projection", "RegisterProjection",
-           "RenewalsProjection"]
+__all__ = ["ALL_PROJECTIONS", "CaseworkProjection", "CredentialsProjection", "OutboxProjection", "Projection",
+           "RegisterProjection", "RenewalsProjection"]

@@ -1,0 +1,110 @@
+"""Letters: queued with the events that call for them, delivered over SMTP to a real local server (aiosmtpd), never
+twice, retried after a failure, and not sent blindly again after a crash mid-send."""
+
+from __future__ import annotations
+
+import socket
+from datetime import timedelta
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from ledger.mailer import Mailer
+from ledger.projections.outbox import outbox
+from ledger.tick import Ticker
+from tests.helpers import awarded
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(message_from_bytes(envelope.original_content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def mail_ledger(make_ledger, settings, smtp):
+    from dataclasses import replace
+
+    controller, _ = smtp
+    return make_ledger(settings=replace(settings, smtp_host="127.0.0.1", smtp_port=controller.port,
+                                        mail_from="registrar@register.example"))
+
+
+def reminders_due(ledger, clock) -> str:
+    someone, number = awarded(ledger, "Mo Mailer")
+    due = ledger.registration(someone).valid_until
+    Ticker(ledger).run_until(due - timedelta(days=60), start=due - timedelta(days=91))
+    return number
+
+
+def test_reminders_arrive_once_each(mail_ledger, clock, smtp):
+    _, inbox = smtp
+    number = reminders_due(mail_ledger, clock)
+    first = Mailer(mail_ledger).send_pending()
+    assert first.sent == 2 and len(inbox.messages) == 2  # 90 and 60 days before
+    message = inbox.messages[0]
+    assert message["To"] == mail_ledger.vault.open(mail_ledger.registrant(
+        mail_ledger.registrant_by_number(number)).email)
+    assert message["Subject"] == "Your registration is due for renewal"
+    assert number in message.get_payload() and "Dear Mo Mailer" in message.get_payload()
+    again = Mailer(mail_ledger).send_pending()
+    assert again.sent == 0 and len(inbox.messages) == 2
+    with mail_ledger.engine.connect() as conn:
+        assert [r.status for r in conn.execute(select(outbox.c.status))] == ["sent", "sent"]
+
+
+def test_a_failure_is_retried_and_a_crash_mid_send_is_not_repeated(mail_ledger, clock, smtp, monkeypatch):
+    from dataclasses import replace
+
+    _, inbox = smtp
+    reminders_due(mail_ledger, clock)
+    unreachable = Mailer(mail_ledger)
+    unreachable.settings = replace(mail_ledger.settings, smtp_port=free_port())  # nothing listens there
+    down = unreachable.send_pending()
+    assert down.failed == 2 and inbox.messages == []
+    back = Mailer(mail_ledger).send_pending()
+    assert back.sent == 2 and len(inbox.messages) == 2
+    # a crash between recording the attempt and hearing back from the server
+    clock.advance(timedelta(days=30))
+    Ticker(mail_ledger).run_until(clock.today())
+    import smtplib
+
+    def crash(self, message):
+        raise KeyboardInterrupt("the sender was stopped")
+
+    monkeypatch.setattr(smtplib.SMTP, "send_message", crash)
+    with pytest.raises(KeyboardInterrupt):
+        Mailer(mail_ledger).send_pending()
+    monkeypatch.undo()
+    after = Mailer(mail_ledger).send_pending()
+    assert after.sent == 0 and len(after.stuck) == 1 and after.stuck[0].startswith("<")
+    assert len(inbox.messages) == 2
+
+
+def test_each_cause_queues_one_letter(mail_ledger, clock):
+    someone, _ = awarded(mail_ledger)
+    registration = mail_ledger.registration(someone)
+    assert mail_ledger.queue_letter(someone, "test", registration, "Subject", "Text") is not None
+    assert mail_ledger.queue_letter(someone, "test", registration, "Subject", "Text") is None
+    mail_ledger.erase(someone, "registrar")
+    assert mail_ledger.queue_letter(someone, "other", registration, "Subject", "Text") is None
