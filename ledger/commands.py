@@ -496,9 +496,9 @@ class Ledger(EventSourcedApplication[UUID]):
             self._check_can_award(application)
         application.decide(outcome, reasons, by, self._today(), self.framework.rules, occurred_at=self._now())
         if outcome != "award":
-            self._commit(application)
+            self._commit(application, *filter(None, [self._decision_letter(application, outcome, reasons, None)]))
             return None
-        return self._award(application)
+        return self._award(application, reasons)
 
     @command
     def appeal(self, application_id: UUID, grounds: str) -> None:
@@ -531,7 +531,7 @@ class Ledger(EventSourcedApplication[UUID]):
         if registration.status == "registered" and wanted.rank <= held.rank:
             raise RuleBroken(f"already registered as {held.name}: the award must be a higher level")
 
-    def _award(self, application: Application) -> str:
+    def _award(self, application: Application, reasons: str = "") -> str:
         """The level is awarded: open the registration (claiming a fresh number) or raise its level."""
         today, now = self._today(), self._now()
         level = self.framework.level(application.level)
@@ -546,7 +546,8 @@ class Ledger(EventSourcedApplication[UUID]):
         registration.award_level(level.code, level.rank, current, application.id, today, self.framework.rules,
                                  self.framework.version, occurred_at=now)
         to_save.append(registration)
-        self._commit(*to_save)
+        letter = self._decision_letter(application, "award", reasons, registration.number)
+        self._commit(*to_save, *([letter] if letter else []))
         return registration.number
 
     def _free_number(self) -> tuple[str, UUID]:
@@ -660,21 +661,51 @@ class Ledger(EventSourcedApplication[UUID]):
     # -- letters
     def queue_letter(self, registrant_id: UUID, kind: str, cause: Aggregate, subject: str, text: str) -> Mail | None:
         """A letter to the registrant, called for by ``cause`` (an aggregate whose latest event is the cause),
-        committed with whatever is being committed (inside a batch: in the same transaction). None if the cause has
-        already queued one, or the registrant's personal data was erased."""
+        committed now (inside a batch: with the batch, in the same transaction). None if the cause has already
+        queued one, or the registrant's personal data was erased."""
+        mail = self._letter(registrant_id, kind, cause, subject, text)
+        if mail is not None:
+            self._commit(mail)
+        return mail
+
+    def _letter(self, registrant_id: UUID, kind: str, cause: Aggregate, subject: str, text: str) -> Mail | None:
+        """The letter, not yet committed: the caller saves it with its cause."""
         mail_id = Mail.id_for(cause.id, cause.version, kind)
         registrant = self._get(Registrant, registrant_id, "registrant")
         if registrant.erased or self._exists(mail_id):
             return None
         try:
+            name = self.vault.open(registrant.name) or "registrant"
             to = self.vault.seal(registrant_id, self.vault.open(registrant.email))
-            body = self.vault.seal(registrant_id, text)
+            body = self.vault.seal(registrant_id, f"Dear {name},\n\n{text}\n\n{self.settings.issuer_name}\n")
         except Shredded:
             return None
-        mail = Mail(id=mail_id, registrant_id=registrant_id, kind=kind, to=to, subject=subject, body=body,
+        return Mail(id=mail_id, registrant_id=registrant_id, kind=kind, to=to, subject=subject, body=body,
                     occurred_at=self._now())
-        self._commit(mail)
-        return mail
+
+    def _decision_letter(self, application: Application, outcome: str, reasons: str, number: str | None
+                         ) -> Mail | None:
+        """The decision, with the assessors' feedback area by area; for an award, the registration number and
+        where the credential is."""
+        level = self.framework.level(application.level)
+        words = {"award": "awarded", "defer": "deferred: you may resubmit", "reject": "not successful"}
+        lines = [f"Your application for {level.name} ({level.post_nominal}) has been decided: "
+                 f"{words.get(outcome, outcome)}."]
+        if reasons:
+            lines.append(f"Reasons: {reasons}")
+        if number:
+            url = self.settings.issuer_url.rstrip("/")
+            lines.append(f"Your registration number is {number}. Your credential, its QR badge and the link to "
+                         f"share it are at {url}/r/{number} (and in your account); anyone can check it at {url}/v.")
+        for i, assessment in enumerate(application.assessments.values(), 1):
+            judged = ", ".join(f"{area} {self.framework.rules.judgement_names.get(j, j)}"
+                               for area, j in sorted(assessment["judgements"].items()))
+            feedback = self.vault.open(assessment.get("feedback")) or "no written feedback"
+            lines.append(f"Assessor {i} ({assessment['recommendation']}): {judged}. {feedback}")
+        kind = "award letter" if number else "decision letter"
+        return self._letter(application.registrant_id, kind, application,
+                            f"Your application for {level.post_nominal}: {words.get(outcome, outcome).split(':')[0]}",
+                            "\n\n".join(lines))
 
     # -- aggregate queries
     def registrant(self, registrant_id: UUID) -> Registrant:

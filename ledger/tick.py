@@ -90,9 +90,8 @@ class Ticker:
         """Queue a letter caused by the registration's latest event (in the day's transaction)."""
         ledger = self.ledger
         registration = ledger.registration(registrant)
-        name = ledger.vault.open(ledger.registrant(registrant).name) or "registrant"
-        body = f"Dear {name},\n\n" + text.format(number=registration.number, due=registration.valid_until) + \
-            f"\n\n{ledger.settings.issuer_name}\n{ledger.settings.issuer_url}/r/{registration.number}\n"
+        body = text.format(number=registration.number, due=registration.valid_until) + \
+            f"\n\n{ledger.settings.issuer_url.rstrip('/')}/r/{registration.number}"
         ledger.queue_letter(registrant, kind, registration, subject, body)
 
     def run_day(self, day: date) -> DayResult:

@@ -61,16 +61,18 @@ def test_reminders_arrive_once_each(mail_ledger, clock, smtp):
     _, inbox = smtp
     number = reminders_due(mail_ledger, clock)
     first = Mailer(mail_ledger).send_pending()
-    assert first.sent == 2 and len(inbox.messages) == 2  # 90 and 60 days before
-    message = inbox.messages[0]
+    assert first.sent == 3 and len(inbox.messages) == 3  # the award letter; reminders 90 and 60 days before
+    reminders = [m for m in inbox.messages if m["Subject"] == "Your registration is due for renewal"]
+    assert len(reminders) == 2
+    message = reminders[0]
     assert message["To"] == mail_ledger.vault.open(mail_ledger.registrant(
         mail_ledger.registrant_by_number(number)).email)
     assert message["Subject"] == "Your registration is due for renewal"
     assert number in message.get_payload() and "Dear Mo Mailer" in message.get_payload()
     again = Mailer(mail_ledger).send_pending()
-    assert again.sent == 0 and len(inbox.messages) == 2
+    assert again.sent == 0 and len(inbox.messages) == 3
     with mail_ledger.engine.connect() as conn:
-        assert [r.status for r in conn.execute(select(outbox.c.status))] == ["sent", "sent"]
+        assert [r.status for r in conn.execute(select(outbox.c.status))] == ["sent"] * 3
 
 
 def test_a_failure_is_retried_and_a_crash_mid_send_is_not_repeated(mail_ledger, clock, smtp, monkeypatch):
@@ -81,9 +83,9 @@ def test_a_failure_is_retried_and_a_crash_mid_send_is_not_repeated(mail_ledger, 
     unreachable = Mailer(mail_ledger)
     unreachable.settings = replace(mail_ledger.settings, smtp_port=free_port())  # nothing listens there
     down = unreachable.send_pending()
-    assert down.failed == 2 and inbox.messages == []
+    assert down.failed == 3 and inbox.messages == []
     back = Mailer(mail_ledger).send_pending()
-    assert back.sent == 2 and len(inbox.messages) == 2
+    assert back.sent == 3 and len(inbox.messages) == 3
     # a crash between recording the attempt and hearing back from the server
     clock.advance(timedelta(days=30))
     Ticker(mail_ledger).run_until(clock.today())
@@ -98,7 +100,7 @@ def test_a_failure_is_retried_and_a_crash_mid_send_is_not_repeated(mail_ledger, 
     monkeypatch.undo()
     after = Mailer(mail_ledger).send_pending()
     assert after.sent == 0 and len(after.stuck) == 1 and after.stuck[0].startswith("<")
-    assert len(inbox.messages) == 2
+    assert len(inbox.messages) == 3
 
 
 def test_each_cause_queues_one_letter(mail_ledger, clock):
@@ -108,3 +110,23 @@ def test_each_cause_queues_one_letter(mail_ledger, clock):
     assert mail_ledger.queue_letter(someone, "test", registration, "Subject", "Text") is None
     mail_ledger.erase(someone, "registrar")
     assert mail_ledger.queue_letter(someone, "other", registration, "Subject", "Text") is None
+
+
+def test_decisions_are_written_with_the_assessors_feedback(mail_ledger, smtp):
+    from tests.helpers import assessed, assessors, enrol, submitted
+
+    _, inbox = smtp
+    pair = assessors(mail_ledger)
+    _, number = awarded(mail_ledger, "Ava Awarded", pair=pair)
+    deferred = enrol(mail_ledger, "Dev Deferred")
+    application = submitted(mail_ledger, deferred)
+    assessed(mail_ledger, application, pair, recommendation="defer")
+    mail_ledger.decide(application, "defer", "Area D needs more evidence.", "registrar")
+    assert Mailer(mail_ledger).send_pending().sent == 2
+    letters = {m["Subject"]: m.get_payload() for m in inbox.messages}
+    award = next(text for subject, text in letters.items() if subject.endswith("awarded"))
+    assert "Dear Ava Awarded" in award and number in award and f"/r/{number}" in award and "/v" in award
+    assert "Assessor 1 (award)" in award and "Assessor 2 (award)" in award
+    deferral = next(text for subject, text in letters.items() if subject.endswith("deferred"))
+    assert "Dear Dev Deferred" in deferral and "Area D needs more evidence." in deferral
+    assert "Assessor 1 (defer)" in deferral

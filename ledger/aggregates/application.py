@@ -222,7 +222,8 @@ class Application(Aggregate):
     @event("Assessed")
     def _assessed(self, assessor_id: UUID, judgements: dict[str, str], recommendation: str,
                   feedback: Sealed | None, occurred_at: datetime) -> None:
-        self.assessments[assessor_id] = {"judgements": judgements, "recommendation": recommendation}
+        self.assessments[assessor_id] = {"judgements": judgements, "recommendation": recommendation,
+                                         "feedback": feedback}
 
     @event("InformationRequested")
     def _information_requested(self, request: Sealed, by: str, occurred_at: datetime) -> None:
