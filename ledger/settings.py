@@ -9,7 +9,8 @@ Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
   ``REGLEDGER_MASTER_KEY_FILE``: a file holding it (on the embedded default, ``var/master.key`` is created).
 - ``REGLEDGER_CHECKPOINT_MINUTES`` (60): how often the service signs a checkpoint of the transparency log.
 - ``REGLEDGER_RATE_LOGIN_PER_MINUTE`` (10), ``REGLEDGER_RATE_PUBLIC_PER_MINUTE`` (600): per client address.
-- ``REGLEDGER_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_STARTTLS``, ``REGLEDGER_MAIL_FROM``: mail.
+- ``REGLEDGER_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_STARTTLS``, ``REGLEDGER_MAIL_FROM``: mail
+  (with ``REGLEDGER_SMTP_HOST`` set, ``regledger serve`` delivers the outbox itself every minute).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "registrar@regledger.invalid"
+    send_mail: bool = False  # the service delivers the outbox itself when REGLEDGER_SMTP_HOST is set
     rate_login_per_minute: int = 10
     checkpoint_minutes: int = 60
     rate_public_per_minute: int = 600
@@ -57,6 +59,7 @@ class Settings:
             if not port.isdigit():
                 raise ValueError(f"{PREFIX}SMTP_PORT must be a port number, not {port!r}")
             values["smtp_port"] = int(port)
+        values["send_mail"] = get("SMTP_HOST") is not None
         for name in ("RATE_LOGIN_PER_MINUTE", "RATE_PUBLIC_PER_MINUTE", "CHECKPOINT_MINUTES"):
             if (rate := get(name)) is not None:
                 if not rate.isdigit() or int(rate) < 1:

@@ -130,3 +130,22 @@ def test_decisions_are_written_with_the_assessors_feedback(mail_ledger, smtp):
     deferral = next(text for subject, text in letters.items() if subject.endswith("deferred"))
     assert "Dear Dev Deferred" in deferral and "Area D needs more evidence." in deferral
     assert "Assessor 1 (defer)" in deferral
+
+
+def test_the_service_delivers_the_outbox_when_smtp_is_configured(mail_ledger, smtp, monkeypatch):
+    import time as _time
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from ledger.api import app as app_module
+
+    _, inbox = smtp
+    awarded(mail_ledger, "Sam Served")
+    mail_ledger.settings = replace(mail_ledger.settings, send_mail=True)
+    monkeypatch.setattr(app_module, "MAIL_SECONDS", 0.0)
+    with TestClient(app_module.create_app(mail_ledger, follow=True)):
+        deadline = _time.monotonic() + 30
+        while not inbox.messages and _time.monotonic() < deadline:
+            _time.sleep(0.2)
+    assert [m["Subject"] for m in inbox.messages][:1] and "Dear Sam Served" in inbox.messages[0].get_payload()

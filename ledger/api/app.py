@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 WEB_VERIFIER = HERE.parent.parent / "verifier" / "web"
 MAX_BODY_BYTES = 256 * 1024
 DAILY_FIRST_WAIT = 2.0  # seconds after start before the daily tick first looks
+MAIL_SECONDS = 60.0  # how often the service delivers the outbox (when REGLEDGER_SMTP_HOST is set)
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -85,14 +86,20 @@ def create_app(ledger: Ledger | None = None, *, follow: bool = True) -> FastAPI:
         """Sign a checkpoint of the transparency log on a schedule (when it has grown)."""
         from ledger.audit import TransparencyLog
 
+        from ledger.mailer import Mailer
+
         log = TransparencyLog(ledger)
-        last = time.monotonic()
+        mailer = Mailer(ledger) if ledger.settings.send_mail else None
+        last = last_mail = time.monotonic()
         while not stop.wait(5):  # leaves within seconds of an event arriving, from any process
             try:
                 grown = log.catch_up()
                 if grown and time.monotonic() - last >= ledger.settings.checkpoint_minutes * 60:
                     log.checkpoint()
                     last = time.monotonic()
+                if mailer is not None and time.monotonic() - last_mail >= MAIL_SECONDS:
+                    mailer.send_pending()
+                    last_mail = time.monotonic()
             except Exception:  # noqa: BLE001 - retried at the next turn
                 continue
 
