@@ -639,6 +639,17 @@ class Ledger(EventSourcedApplication[UUID]):
         assert registration.valid_until is not None
         return registration.valid_until
 
+    @command
+    def take_career_break(self, registrant_id: UUID, start: date, end: date) -> None:
+        """A career break (up to the framework's limit, 3 years): the PPD requirement is paused for renewals whose
+        period it overlaps."""
+        for name, value in (("start", start), ("end", end)):
+            if not isinstance(value, date) or isinstance(value, datetime):
+                raise InvalidInput(name, "give a date (YYYY-MM-DD)")
+        registration = self._live_registration(registrant_id)
+        registration.take_career_break(start, end, self._today(), self.framework.rules, occurred_at=self._now())
+        self._commit(registration)
+
     # -- the daily tick's commands (ledger/tick.py decides when)
     @command
     def send_reminder(self, registrant_id: UUID, days_before: int) -> None:

@@ -62,6 +62,7 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/registrations/{number}/lapse"): ("registrar",),
     ("PATCH", "/api/me"): ("registrant", "other"),
     ("POST", "/api/resign"): ("registrant", "other"),
+    ("POST", "/api/career-break"): ("registrant", "other"),
     ("POST", "/api/assessors/{assessor_id}/stand-down"): ("registrar",),
     ("POST", "/api/registrants/{registrant_id}/erase"): ("registrar",),
     ("POST", "/api/accounts"): ("admin",),

@@ -54,6 +54,7 @@ class Registration(Aggregate):
         self.reminded: set[tuple[date, int]] = set()  # (due date, days before it) of reminders sent
         self.overdue_for: date | None = None  # the due date it was last marked overdue for
         self.audits: list[dict[str, Any]] = []  # PPD audit selections
+        self.career_breaks: list[tuple[date, date]] = []
 
     # -- questions
     @property
@@ -128,7 +129,9 @@ class Registration(Aggregate):
             raise RuleBroken(f"renewal for the period ending {self.valid_until} can be submitted from {opens} "
                              f"to {closes}")
         assert self.valid_until is not None
-        self._require_ppd(add_months(self.valid_until, -rules.renewal_period_months), today, rules, "renewal")
+        period_start = add_months(self.valid_until, -rules.renewal_period_months)
+        if not self.on_career_break_between(period_start, today):  # a career break pauses the PPD requirement
+            self._require_ppd(period_start, today, rules, "renewal")
         self._renewal_submitted(declaration=declaration, submitted_on=today, framework_version=framework_version,
                                 occurred_at=occurred_at)
 
@@ -188,6 +191,22 @@ class Registration(Aggregate):
         self._require_ppd(add_months(today, -rules.reinstatement_window_months), today, rules, "reinstatement")
         self._reinstated(on=today, by=by, valid_until=add_months(today, rules.renewal_period_months),
                          framework_version=framework_version, occurred_at=occurred_at)
+
+    def on_career_break_between(self, start: date, end: date) -> bool:
+        return any(b_start <= end and start <= b_end for b_start, b_end in self.career_breaks)
+
+    def take_career_break(self, start: date, end: date, today: date, rules: Any, occurred_at: datetime) -> None:
+        if self.status != REGISTERED:
+            raise RuleBroken(f"only a registered person takes a career break; this registration is {self.status}")
+        if end <= start:
+            raise InvalidInput("end", "a career break ends after it starts")
+        if end > add_months(start, 12 * rules.career_break_max_years):
+            raise RuleBroken(f"a career break lasts {rules.career_break_max_years} years at most")
+        if start < today - timedelta(days=366):
+            raise InvalidInput("start", "a career break is declared when it starts, not years after")
+        if self.on_career_break_between(start, end):
+            raise RuleBroken("this career break overlaps one already declared")
+        self._career_break_taken(start=start, end=end, occurred_at=occurred_at)
 
     # -- the daily tick
     def remind(self, days_before: int, today: date, occurred_at: datetime) -> None:
@@ -279,3 +298,7 @@ class Registration(Aggregate):
     @event("SelectedForAudit")
     def _selected_for_audit(self, year: int, seed: str, occurred_at: datetime) -> None:
         self.audits.append({"year": year, "seed": seed})
+
+    @event("CareerBreakTaken")
+    def _career_break_taken(self, start: date, end: date, occurred_at: datetime) -> None:
+        self.career_breaks.append((start, end))

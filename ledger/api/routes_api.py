@@ -250,6 +250,20 @@ def change_details(request: Request, body: Details, account: Account = Depends(r
         account.registrant_id, **body.model_dump(exclude_none=True)), {"status": "saved"})[1])  # type: ignore[arg-type]
 
 
+class CareerBreak(BaseModel):
+    start: date
+    end: date
+
+
+@router.post("/career-break", tags=["registrant"])
+def career_break(request: Request, body: CareerBreak, account: Account = Depends(registrant_only),
+                 key: str | None = IdempotencyKey) -> dict[str, Any]:
+    """Declare a career break (up to 3 years): the PPD requirement is paused for the renewals it overlaps."""
+    ledger = _service(request).ledger
+    return _write(request, account, key, body.model_dump(), lambda: (ledger.take_career_break(
+        account.registrant_id, body.start, body.end), {"status": "recorded"})[1])  # type: ignore[arg-type]
+
+
 @router.post("/resign", tags=["registrant"])
 def resign(request: Request, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
            ) -> dict[str, Any]:
