@@ -28,7 +28,7 @@ from credentials.achievement import (
     StatusEntry,
     CredentialTemplate,
 )
-from credentials.compact import badge_url, build_compact_claims, sign_compact
+from credentials.compact import build_compact_claims, sign_compact
 from credentials.status_list import StatusListFull, allocate_index, status_list_url
 from ledger.aggregates import Credential, Registration, StatusIndexClaim
 from ledger.clock import end_of_day
@@ -237,7 +237,3 @@ class CredentialIssuer:
             registration_number=registration.number, level_code=level.code,
             valid_from=now if now < ends else starts, valid_until=ends, status=status)
         return Signed(full, sign_compact(claims, key.signing_key), revocation, suspension)
-
-
-def badge_link(ledger: Ledger, compact_token: str) -> str:
-    return badge_url(ledger.settings.issuer_url, compact_token)

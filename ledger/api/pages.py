@@ -17,8 +17,15 @@ from ledger.accounts import Account
 from ledger.api.app import HERE
 from ledger.api.problems import Problem
 from ledger.api.routes_public import post_nominals
-from ledger.api.security import SESSION_ACCOUNT, check_csrf, csrf_token, current_account, limited
-from ledger.errors import LedgerError, NotFound
+from ledger.api.security import (
+    SESSION_ACCOUNT,
+    check_csrf,
+    csrf_token,
+    current_account,
+    limited,
+    reachable_application,
+)
+from ledger.errors import LedgerError
 from ledger.projections.casework import casework_counts, casework_queue
 from ledger.projections.register import search_register
 from ledger.views import application_view, registrant_view
@@ -287,13 +294,7 @@ async def my_new_application(request: Request) -> Response:
 
 
 def _my_application(request: Request, account: Account, application_id: str) -> UUID:
-    try:
-        found = UUID(application_id)
-        if _service(request).ledger.application(found).registrant_id == account.registrant_id:
-            return found
-    except (ValueError, NotFound):
-        pass
-    raise Problem(404, f"no application {application_id}")
+    return reachable_application(_service(request).ledger, account, application_id)
 
 
 @router.get("/me/applications/{application_id}", response_class=HTMLResponse)
@@ -381,13 +382,7 @@ def assessor_page(request: Request) -> Response:
 
 
 def _assigned(request: Request, account: Account, application_id: str) -> UUID:
-    try:
-        found = UUID(application_id)
-        if account.assessor_id in _service(request).ledger.application(found).assessors:
-            return found
-    except (ValueError, NotFound):
-        pass
-    raise Problem(404, f"no application {application_id} is assigned to you")
+    return reachable_application(_service(request).ledger, account, application_id)
 
 
 @router.get("/assess/{application_id}", response_class=HTMLResponse)
@@ -428,10 +423,7 @@ def casework_page(request: Request, status: str = "") -> Response:
 def casework_application(request: Request, application_id: str) -> Response:
     account = signed_in(request, "registrar", "auditor", "admin")
     ledger = _service(request).ledger
-    try:
-        view = application_view(ledger, UUID(application_id))
-    except (ValueError, NotFound):
-        raise Problem(404, f"no application {application_id}") from None
+    view = application_view(ledger, reachable_application(ledger, account, application_id))
     from ledger.projections.casework import assessors as assessors_table
 
     with ledger.engine.connect() as conn:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from ledger.accounts import Account
 from ledger.api.problems import Problem
-from ledger.api.security import READERS, issue_token, limited, require
+from ledger.api.security import READERS, issue_token, limited, reachable_application, require
 from ledger.errors import NotFound
 from ledger.projections.casework import casework_counts, casework_queue
 from ledger.views import application_view, registrant_view
@@ -118,15 +118,7 @@ class Background(BaseModel):
 
 
 def _own_application(request: Request, account: Account, application_id: str) -> UUID:
-    ledger = _service(request).ledger
-    found = _uuid(application_id, "application")
-    try:
-        application = ledger.application(found)
-    except NotFound:
-        raise Problem(404, f"no application {application_id}") from None
-    if application.registrant_id != account.registrant_id:
-        raise Problem(404, f"no application {application_id}")
-    return found
+    return reachable_application(_service(request).ledger, account, application_id)
 
 
 @router.post("/applications", tags=["registrant"])
@@ -157,16 +149,7 @@ def get_application(request: Request, application_id: str,
     """An application with its evidence, assessments and decisions: for its registrant, its assessors, and the
     registrar, auditor and admin."""
     ledger = _service(request).ledger
-    found = _uuid(application_id, "application")
-    try:
-        view = application_view(ledger, found)
-    except NotFound:
-        raise Problem(404, f"no application {application_id}") from None
-    if account.role == "registrant" and view["registrant_id"] != str(account.registrant_id):
-        raise Problem(404, f"no application {application_id}")
-    if account.role == "assessor" and str(account.assessor_id) not in view["assessors"]:
-        raise Problem(404, f"no application {application_id}")
-    return view
+    return application_view(ledger, reachable_application(ledger, account, application_id))
 
 
 @router.post("/applications/{application_id}/evidence", tags=["registrant"])
@@ -306,13 +289,7 @@ def assess(request: Request, application_id: str, body: Assessment, account: Acc
            key: str | None = IdempotencyKey) -> dict[str, Any]:
     """Judge each competency area met, partly_met or not_met, and recommend award, defer or reject."""
     ledger = _service(request).ledger
-    found = _uuid(application_id, "application")
-    try:
-        assigned = account.assessor_id in ledger.application(found).assessors
-    except NotFound:
-        assigned = False
-    if not assigned:
-        raise Problem(404, f"no application {application_id} is assigned to you")
+    found = reachable_application(ledger, account, application_id)
     return _write(request, account, key, {"id": application_id, **body.model_dump()}, lambda: (
         ledger.record_assessment(found, account.assessor_id, body.judgements, body.recommendation,  # type: ignore[arg-type]
                                  body.feedback), {"status": "assessed"})[1])
@@ -389,11 +366,6 @@ class Enrolment(BaseModel):
 class NewAssessor(BaseModel):
     name: str = Field(max_length=200)
     registration_number: str | None = Field(None, max_length=20)
-
-
-def _registrar_action(request: Request, account: Account, key: str | None, body: dict[str, Any], action: Any
-                      ) -> dict[str, Any]:
-    return _write(request, account, key, body, action)
 
 
 @router.post("/enrolments", tags=["casework"])

@@ -3,8 +3,6 @@ the offline verifier page at /v, and the VC API's verify (public) and issue (adm
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date, datetime
 from typing import Any
 
@@ -109,20 +107,11 @@ def framework(request: Request) -> dict[str, Any]:
 
 
 # -- what verifiers need
-_bundle_cache: dict[str, tuple[float, str]] = {}
-_bundle_lock = threading.Lock()
 BUNDLE_MAX_AGE = 300
 
 
 def trust_bundle(service: Any) -> str:
-    with _bundle_lock:
-        made = _bundle_cache.get(service.settings.database_url)
-        if made is None or time.monotonic() - made[0] > BUNDLE_MAX_AGE or service.bundle_stale:
-            service.sync()
-            made = (time.monotonic(), service.publisher.trust_bundle())
-            _bundle_cache[service.settings.database_url] = made
-            service.bundle_stale = False
-        return made[1]
+    return service.trust_bundle(BUNDLE_MAX_AGE)
 
 
 @router.get("/trust.jwt", tags=["verification"], response_class=PlainTextResponse)
@@ -196,19 +185,8 @@ def _envelope_token(value: Any) -> str:
                                                             "detail": "not a secured credential"}])
 
 
-_trust_cache: dict[str, tuple[float, Any]] = {}
-
-
 def _trust(service: Any) -> Any:
-    from verifier import load_trust
-
-    bundle = trust_bundle(service)
-    cached = _trust_cache.get(bundle)
-    if cached is None:
-        _trust_cache.clear()
-        cached = (time.monotonic(), load_trust(bundle, root=service.publisher.root_jwk()))
-        _trust_cache[bundle] = cached
-    return cached[1]
+    return service.trust(BUNDLE_MAX_AGE)
 
 
 @router.post("/credentials/verify", tags=["vc-api"], dependencies=[public_rate])

@@ -8,6 +8,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from uuid import UUID
 from typing import Any
 from datetime import UTC, datetime, timedelta
 
@@ -81,6 +82,22 @@ def require(*roles: str) -> Callable[..., Account]:
     return dependency
 
 
+def reachable_application(ledger: Any, account: Account, application_id: str) -> UUID:
+    """The application, if ``account`` may reach it: its registrant, an assessor assigned to it, or a reader
+    (registrar, auditor, admin). Anything else is 404, as if it did not exist."""
+    from ledger.errors import NotFound
+
+    try:
+        found = UUID(application_id)
+        application = ledger.application(found)
+    except (ValueError, NotFound):
+        raise Problem(404, f"no application {application_id}") from None
+    if (account.role in READERS or (account.role == "registrant" and application.registrant_id == account.registrant_id)
+            or (account.role == "assessor" and account.assessor_id in application.assessors)):
+        return found
+    raise Problem(404, f"no application {application_id}")
+
+
 # -- CSRF for forms (pages only: the API takes bearer tokens, which a browser never sends by itself)
 def csrf_token(request: Request) -> str:
     token = request.session.get(SESSION_CSRF)
@@ -129,9 +146,5 @@ def limited(purpose: str, setting: str) -> Callable[..., Any]:
                           headers={"Retry-After": str(max(1, round(wait)))})
 
     return dependency
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "?"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -54,6 +55,8 @@ class Service:
         self._published: dict[str, tuple[datetime, str]] = {}
         self._publish_lock = threading.Lock()
         self.bundle_stale = False
+        self._bundle: tuple[float, str] | None = None  # (made, monotonic time) and the signed bundle
+        self._trust: tuple[str, Any] | None = None  # the bundle and the verifier's reading of it
         self._answers: OrderedDict[Any, tuple[int, Any]] = OrderedDict()
         self._answers_lock = threading.Lock()
 
@@ -143,6 +146,24 @@ class Service:
                 made = self._published[purpose]
         remaining = STATUS_LIST_LIFETIME - (now - made[0])
         return made[1], max(0, int(remaining.total_seconds()))
+
+    def trust_bundle(self, max_age: float) -> str:
+        """The signed trust bundle, made again when older than ``max_age`` seconds or after a status change."""
+        with self._publish_lock:
+            if self._bundle is None or time.monotonic() - self._bundle[0] > max_age or self.bundle_stale:
+                self.sync()
+                self._bundle = (time.monotonic(), self.publisher.trust_bundle())
+                self.bundle_stale = False
+            return self._bundle[1]
+
+    def trust(self, max_age: float) -> Any:
+        """The trust bundle as the verifier reads it (for the VC API's verify)."""
+        from verifier import load_trust
+
+        bundle = self.trust_bundle(max_age)
+        if self._trust is None or self._trust[0] != bundle:
+            self._trust = (bundle, load_trust(bundle, root=self.publisher.root_jwk()))
+        return self._trust[1]
 
     def forget_published(self) -> None:
         """After a status change, publish fresh lists on the next request."""
