@@ -39,7 +39,7 @@ def _build(db: Path, registrants: int) -> None:
     clock = SettableClock(date.today())
     ledger = Ledger(Settings(database_url=f"sqlite:///{db}", master_key=MASTER_KEY), clock=clock,
                     rng=random.Random(1), single_writer_cache=300_000)
-    run_demo(ledger, clock, registrants=registrants, years=3, seed=1)
+    run_demo(ledger, clock, registrants=registrants, years=3, seed=1, tick=False)
     ProjectionRunner(ledger).catch_up()
     ledger.close()
 

@@ -184,11 +184,12 @@ class TransparencyLog:
         return cached
 
     # -- the bundle
-    def events(self) -> Iterator[tuple[int, bytes]]:
-        """Each stored event as a leaf line, in the log's order, read from the event store now."""
+    def events(self, until: int | None = None) -> Iterator[tuple[int, bytes]]:
+        """Each stored event as a leaf line, in the log's order, read from the event store now (up to and
+        including notification ``until``, if given)."""
         index, last = 0, 0
         while True:
-            notifications = self.ledger.recorder.select_notifications(start=last, limit=BATCH,
+            notifications = self.ledger.recorder.select_notifications(start=last, limit=BATCH, stop=until,
                                                                       inclusive_of_start=False)
             if not notifications:
                 return

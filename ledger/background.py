@@ -46,7 +46,7 @@ def check_answers(answers: dict[str, str] | None) -> dict[str, str] | None:
         if question is None:
             raise InvalidInput("background", f"unknown question {question_id!r}; expected one of "
                                + ", ".join(QUESTIONS))
-        if answer_id not in question.answers:
+        if not isinstance(answer_id, str) or answer_id not in question.answers:
             raise InvalidInput(f"background.{question_id}", f"unknown answer {answer_id!r}; expected one of "
                                + ", ".join(question.answers))
     return dict(answers)

@@ -250,9 +250,12 @@ def erase(registrant: str = typer.Argument(..., metavar="REGISTRATION_NUMBER_OR_
 
 
 def _add_credential_commands() -> None:
-    from ledger import cli_audit, cli_credentials, cli_service
+    from ledger import cli_audit, cli_backup, cli_credentials, cli_report, cli_service
 
     app.add_typer(cli_audit.audit_app, name="audit")
+    app.add_typer(cli_report.report_app, name="report")
+    app.command("backup")(cli_backup.backup)
+    app.command("restore")(cli_backup.restore)
     app.command("serve")(cli_service.serve)
     app.command("tick")(cli_service.tick)
     app.add_typer(cli_service.mail_app, name="mail")

@@ -66,8 +66,9 @@ def tick(until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], h
                                         "day was ever closed (default: the --until day)."),
          quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
          as_json: bool = typer.Option(False, "--json", help="Print the totals as JSON.")) -> None:
-    """The daily job: renewal reminders (90, 60, 30 and 7 days before the due date), overdue registrations, lapses
-    after the grace period, the end of time-limited suspensions, and on 1 January the PPD audit sample. Each day is
+    """The daily job: renewal reminders (90, 60, 30 and 7 days before the due date), declared renewals approved on
+    their due date, overdue registrations, lapses after the grace period, the end of time-limited suspensions, PPD
+    audits decided 'not renewed' taking effect, and on 1 January the PPD audit sample. Each day is
     closed once: running it again changes nothing, and after a gap it catches up day by day, in order."""
     import json
     from datetime import date
@@ -88,9 +89,11 @@ def tick(until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], h
         ledger.close()
     totals = {"days": sum(not r.already_closed for r in results),
               "already_closed": sum(r.already_closed for r in results),
-              "reminders": sum(r.reminders for r in results), "overdue": sum(r.overdue for r in results),
+              "reminders": sum(r.reminders for r in results), "renewed": sum(r.renewed for r in results),
+              "overdue": sum(r.overdue for r in results),
               "lapsed": sum(r.lapsed for r in results),
               "suspensions_ended": sum(r.suspensions_ended for r in results),
+              "lapsed_after_audit": sum(r.ended_after_audit for r in results),
               "audit_selected": sum(len(r.audit_selected) for r in results)}
     if as_json:
         print(json.dumps(totals))

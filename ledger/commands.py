@@ -8,13 +8,15 @@ together. A broken rule raises before anything is saved. A save that loses a rac
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import random
 import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -28,11 +30,13 @@ from eventsourcing.utils import Environment
 from sqlalchemy import Engine
 
 from ledger import background, regnumber
-from ledger.aggregates import Application, Assessor, Registrant, Registration, RegistrationNumberClaim
+from ledger.aggregates import (Application, Assessor, CommandReceipt, Registrant, Registration,
+                               RegistrationNumberClaim)
 from ledger.aggregates.mail import Mail
+from ledger.aggregates.ppd_audit import ACCEPTED, DEFERRED, NOT_RENEWED, OUTCOME_NAMES, PpdAudit
 from ledger.aggregates.registrant import LISTINGS
 from ledger.clock import Clock
-from ledger.db import create_tables, event_store_env, make_engine
+from ledger.db import create_tables, event_store_env, make_engine, schema_lock
 from ledger.errors import Conflict, InvalidInput, NotFound, RuleBroken
 from ledger.framework import FRAMEWORK, Framework, FrameworkError
 from ledger.settings import Settings
@@ -99,7 +103,8 @@ class Ledger(EventSourcedApplication[UUID]):
         self.rng = rng or random.SystemRandom()
         self.framework = framework
         self.engine = engine or make_engine(self.settings.database_url)
-        create_tables(self.engine)
+        with schema_lock(self.engine):  # Ledgers starting together on PostgreSQL take turns (see schema_lock)
+            create_tables(self.engine)
         master_key = master_key or load_master_key(self.settings, announce)
         self.vault = Vault(self.engine, master_key)
         self.master_key = master_key  # for a second Ledger on the same store (the service's daily tick)
@@ -116,7 +121,8 @@ class Ledger(EventSourcedApplication[UUID]):
         if single_writer_cache:
             env.update(AGGREGATE_CACHE_MAXSIZE=str(single_writer_cache), AGGREGATE_CACHE_FASTFORWARD="n",
                        DEEPCOPY_FROM_AGGREGATE_CACHE="n")
-        super().__init__(env=env)
+        with schema_lock(self.engine):  # the library's recorder makes its tables and functions as it starts
+            super().__init__(env=env)
 
     # -- wiring the library
     def construct_env(self, name: str, env: Any = None) -> Environment:
@@ -158,6 +164,32 @@ class Ledger(EventSourcedApplication[UUID]):
             raise
         finally:
             self._local.batch, self._local.after_save = None, []
+
+    def once(self, key: str, request_hash: str, action: Callable[[], Any]) -> tuple[Any, bool]:
+        """Carry out ``action`` (one or more commands) at most once for ``key``: its events and a
+        ``CommandReceipt`` holding the answer are saved in one transaction. If the key already has a receipt, the
+        action is not run and the first answer comes back instead. Returns (answer as JSON data, whether this call
+        acted). A refused action leaves no receipt, so the key stays free for a corrected request."""
+        key_digest = hashlib.sha256(key.encode()).hexdigest()
+        receipt_id = CommandReceipt.id_for(key_digest)
+        for _ in range(RETRIES):
+            try:
+                found = self.repository.get(receipt_id)
+            except AggregateNotFoundError:
+                found = None
+            if isinstance(found, CommandReceipt):
+                if found.request_hash != request_hash:
+                    raise InvalidInput("Idempotency-Key", "was used for a different request")
+                return json.loads(found.answer), False
+            try:
+                with self.batch():
+                    answer = json.loads(json.dumps(action(), default=str))
+                    self._commit(CommandReceipt(key_digest=key_digest, request_hash=request_hash,
+                                                answer=json.dumps(answer), occurred_at=self._now()))
+                return answer, True
+            except IntegrityError:
+                continue  # the same key acted meanwhile (its receipt is read next), or the record changed: again
+        raise Conflict("the record kept changing while this was being saved; try again")
 
     def _after_save(self, action: Callable[[], None]) -> None:
         """Run once the current command's events are saved (at the end of the batch, inside one)."""
@@ -594,7 +626,9 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def renew(self, registrant_id: UUID, by: str) -> date:
         registration = self._live_registration(registrant_id)
-        registration.renew(by, self.framework.rules, self.framework.version, occurred_at=self._now())
+        self._check_no_audit_blocks_renewal(registration)
+        registration.renew(by, self._today(), self.framework.rules, self.framework.version,
+                           occurred_at=self._now())
         self._commit(registration)
         assert registration.valid_until is not None
         return registration.valid_until
@@ -664,10 +698,148 @@ class Ledger(EventSourcedApplication[UUID]):
         self._commit(registration)
 
     @command
-    def select_for_audit(self, registrant_id: UUID, year: int, seed: str) -> None:
+    def select_for_audit(self, registrant_id: UUID, year: int, seed: str) -> UUID:
+        """Selected in the year's sample: the selection and the audit, whose profile is due in the framework's
+        number of days, are saved together."""
         registration = self._live_registration(registrant_id)
         registration.select_for_audit(year, seed, occurred_at=self._now())
-        self._commit(registration)
+        audit = PpdAudit(registration_id=registration.id, registrant_id=registrant_id, number=registration.number,
+                         year=year, seed=seed,
+                         profile_due=self._today() + timedelta(days=self.framework.rules.audit_profile_days),
+                         occurred_at=self._now())
+        self._commit(registration, audit)
+        return audit.id
+
+    # -- PPD audits
+    def ppd_audit(self, registrant_id: UUID, year: int) -> PpdAudit:
+        registration = self._live_registration(registrant_id)
+        return self._get(PpdAudit, PpdAudit.id_for(registration.id, year), f"{year} PPD audit of this registration")
+
+    def _live_audit(self, registrant_id: UUID, year: Any) -> tuple[Registration, PpdAudit]:
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise InvalidInput("year", "give the audit's year as a number")
+        registration = self._live_registration(registrant_id)
+        audit = self.ppd_audit(registrant_id, year)
+        if not registration.is_live:
+            raise RuleBroken(f"this registration is {registration.status}: its audit is closed")
+        return registration, audit
+
+    @command
+    def submit_audit_profile(self, registrant_id: UUID, year: int, summary: str, statement: str,
+                             activities: list[Any], evidence: str | None = None) -> None:
+        """The selected registrant's PPD profile: a summary of their practice, the recorded PPD activities it draws
+        on, a statement of how they meet the audit standards, and evidence (links or descriptions)."""
+        registration, audit = self._live_audit(registrant_id, year)
+        if not isinstance(activities, list):
+            raise InvalidInput("activities", "give a list of PPD activity ids")
+        try:
+            ids = [UUID(str(a)) for a in activities]
+        except ValueError:
+            raise InvalidInput("activities", "each activity is given by its id from your PPD record") from None
+        evidence = _text("evidence", evidence, required=False)
+        audit.submit_profile(
+            self._seal(registrant_id, "summary", _text("summary", summary)),
+            self._seal(registrant_id, "statement", _text("statement", statement)),
+            self._seal(registrant_id, "evidence", evidence) if evidence else None,
+            ids, {a["id"] for a in registration.ppd}, self._today(), occurred_at=self._now(),
+        )
+        self._commit(audit)
+
+    @command
+    def assign_audit_assessor(self, registrant_id: UUID, year: int, assessor_id: UUID, by: str) -> None:
+        _, audit = self._live_audit(registrant_id, year)
+        assessor = self._get(Assessor, assessor_id, "assessor")
+        if not assessor.active:
+            raise RuleBroken("this assessor has stood down")
+        if assessor.registrant_id == registrant_id:
+            raise RuleBroken("an assessor never audits their own PPD")
+        audit.assign(assessor_id, by, occurred_at=self._now())
+        self._commit(audit)
+
+    @command
+    def judge_audit(self, registrant_id: UUID, year: int, assessor_id: UUID, judgements: dict[str, str],
+                    feedback: str | None = None) -> None:
+        _, audit = self._live_audit(registrant_id, year)
+        feedback = _text("feedback", feedback, required=False)
+        audit.judge(assessor_id, judgements, self._seal(registrant_id, "feedback", feedback) if feedback else None,
+                    self.framework.rules, occurred_at=self._now())
+        self._commit(audit)
+
+    @command
+    def decide_audit(self, registrant_id: UUID, year: int, outcome: str, reasons: str, by: str) -> None:
+        _, audit = self._live_audit(registrant_id, year)
+        audit.decide(outcome, _text("reasons", reasons, max_length=2000, required=False), by, self._today(),
+                     self.framework.rules, occurred_at=self._now())
+        self._commit(audit, *filter(None, [self._audit_letter(audit, reasons)]))
+
+    @command
+    def appeal_audit(self, registrant_id: UUID, year: int, grounds: str) -> None:
+        _, audit = self._live_audit(registrant_id, year)
+        audit.lodge_appeal(self._seal(registrant_id, "grounds", _text("grounds", grounds)), self._today(),
+                           occurred_at=self._now())
+        self._commit(audit)
+
+    @command
+    def decide_audit_appeal(self, registrant_id: UUID, year: int, upheld: bool, reasons: str, by: str) -> None:
+        """An upheld appeal accepts the audit; a dismissed one lets 'not renewed' take effect at once."""
+        registration, audit = self._live_audit(registrant_id, year)
+        audit.decide_appeal(bool(upheld), _text("reasons", reasons, max_length=2000, required=False), by,
+                            self._today(), occurred_at=self._now())
+        to_save: list[Aggregate] = [audit]
+        if not upheld:
+            audit.end(self._today(), occurred_at=self._now())
+            registration.lapse_after_audit(year, self._today(), self.framework.version, occurred_at=self._now())
+            to_save.append(registration)
+        self._commit(*to_save, *filter(None, [self._audit_letter(audit, reasons, "appeal")]))
+
+    @command
+    def end_after_audit(self, registrant_id: UUID, year: int) -> None:
+        """'Not renewed' takes effect once the appeal window has closed with no appeal: the registration lapses."""
+        registration, audit = self._live_audit(registrant_id, year)
+        audit.end(self._today(), occurred_at=self._now())
+        registration.lapse_after_audit(year, self._today(), self.framework.version, occurred_at=self._now())
+        self._commit(audit, registration, *filter(None, [self._audit_letter(audit, "", "ended")]))
+
+    def _check_no_audit_blocks_renewal(self, registration: Registration) -> None:
+        for selection in registration.audits:
+            audit = self._get(PpdAudit, PpdAudit.id_for(registration.id, selection["year"]), "PPD audit")
+            if audit.blocks_renewal:
+                raise RuleBroken(f"the {audit.year} PPD audit was decided 'not renewed'"
+                                 + (": the appeal is being heard" if audit.appeal == "pending" else
+                                    f"; it takes effect after {audit.appeal_by} unless appealed"))
+
+    def _audit_letter(self, audit: PpdAudit, reasons: str, about: str = "decision") -> Mail | None:
+        """What the registrant is told at each turn of an audit (``about``: decision, appeal, ended): the decision
+        with the assessor's judgement of each standard and their feedback, the appeal's result, the lapse."""
+        rules = self.framework.rules
+        outcome = OUTCOME_NAMES[audit.outcome or ACCEPTED].lower()
+        if about == "ended":
+            subject = "Your registration has lapsed after its PPD audit"
+            lines = [f"The 'not renewed' outcome of the {audit.year} audit of your PPD record has taken effect: "
+                     f"registration {audit.number} has lapsed. You can be reinstated within 12 months with the PPD "
+                     "you missed."]
+        elif about == "appeal":
+            subject = f"Your appeal about the {audit.year} PPD audit: {audit.appeal}"
+            lines = [f"Your appeal was {audit.appeal}. " + (
+                "Your audit is accepted." if audit.appeal == "upheld" else
+                f"The audit outcome stands: registration {audit.number} has lapsed. You can be reinstated within "
+                "12 months with the PPD you missed.")]
+        else:
+            subject = f"Your {audit.year} PPD audit: {outcome}"
+            lines = [f"The audit of your PPD record for registration {audit.number} has been decided: {outcome}."]
+            if audit.outcome == DEFERRED:
+                lines.append(f"Please send an improved PPD profile by {audit.profile_due}.")
+            if audit.outcome == NOT_RENEWED:
+                lines.append(f"You may appeal until {audit.appeal_by}. Your registration stays as it is until then "
+                             "and while an appeal is heard; otherwise it lapses.")
+        if reasons:
+            lines.append(f"Reasons: {reasons}")
+        if audit.judgements and audit.ended_on is None:
+            lines.append("The assessor's judgement: " + "; ".join(
+                f"{rules.audit_standard_names.get(s, s)}: {rules.judgement_names.get(j, j)}"
+                for s, j in audit.judgements.items()) + ".")
+            lines.append(self.vault.open(audit.feedback) or "No written feedback.")
+        return self._letter(audit.registrant_id, "audit letter", audit, subject, "\n\n".join(lines))
 
     # -- letters
     def queue_letter(self, registrant_id: UUID, kind: str, cause: Aggregate, subject: str, text: str) -> Mail | None:

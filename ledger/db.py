@@ -3,6 +3,8 @@ read models (SQLAlchemy tables) live in the same database, named by ``REGLEDGER_
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import Engine, MetaData, create_engine, event
@@ -10,6 +12,7 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 metadata = MetaData()
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+SCHEMA_LOCK = 0x7265676C  # the PostgreSQL advisory lock held while a Ledger makes or checks its tables ("regl")
 
 
 def event_store_env(database_url: str) -> dict[str, str]:
@@ -73,3 +76,22 @@ def create_tables(engine: Engine) -> None:
     for module in TABLE_MODULES:
         importlib.import_module(module)
     metadata.create_all(engine)
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one starting Ledger at a time makes or checks the tables. Two at once (service workers
+    starting together) fail: SQLAlchemy's ``create_all`` races on a fresh database ("duplicate key ... pg_type"), and
+    the eventsourcing library's ``CREATE OR REPLACE FUNCTION``, run by every start, says "tuple concurrently
+    updated". SQLite serialises schema changes itself."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({SCHEMA_LOCK})")
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEMA_LOCK})")
+            conn.commit()

@@ -2,8 +2,14 @@
 
 People enrol, apply by both routes at all three levels, are assessed by two assessors, are awarded, deferred or
 rejected, appeal, upgrade, log PPD, renew or lapse, are suspended, removed, resign, are reinstated; one asks to be
-erased. The same seed gives the same history. Commands run in batches (one transaction per batch) so a large
-simulation imports quickly; every rule is still checked by the commands.
+erased. The same seed gives the same history. Every rule is still checked by the commands.
+
+By default the daily tick runs through the simulated years as it would in service: each day is closed (reminders,
+overdue notices, lapses, suspensions ending, renewals declared but not yet approved renewed on their due date, the
+1 January PPD audit sample) before that day's business, and the people selected for audit send profiles that
+assessors judge and the registrar decides (accepted, deferred then accepted, not renewed, appealed). The last day
+closed is the demo's end, so ``regledger tick`` carries on from there. Without the tick (``tick=False``, for the
+import benchmark) commands run in large batches (one transaction per batch) and the demo lapses people itself.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from ledger.clock import SettableClock, add_months
 from ledger.commands import Ledger
 from ledger.errors import LedgerError
 from ledger.issuance import CredentialIssuer
+from ledger.tick import DayResult, Ticker
 
 FIRST = ["Aisha", "Ben", "Chloe", "Dev", "Ella", "Femi", "Grace", "Harun", "Isla", "Jamal", "Kasia", "Liam", "Maya",
          "Niamh", "Owen", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Vik", "Wren", "Xander", "Yasmin", "Zac",
@@ -49,6 +56,8 @@ class DemoResult:
     events: int = 0
     seconds: float = 0.0
     kinds: dict[str, int] = field(default_factory=dict)
+    ticked_days: int = 0
+    audits: int = 0
 
 
 @dataclass
@@ -77,6 +86,9 @@ class Demo:
         self.disciplines = [d.code for d in self.framework.disciplines]
         self.levels = [level.code for level in self.framework.levels]
         self.rules = self.framework.rules
+        self.people: dict[UUID, Person] = {}
+        self.ticking = False
+        self.removed_one = False
 
     # -- scheduling
     def at(self, day: date, action: Callable[..., Any], *args: Any) -> None:
@@ -87,8 +99,9 @@ class Demo:
         return self.clock.today() + timedelta(days=self.rng.randint(low, high))
 
     def run(self, progress: Callable[[int, int], None] | None = None, batch_size: int = 2000,
-            issue_credentials: bool = True) -> DemoResult:
+            issue_credentials: bool = True, tick: bool = True) -> DemoResult:
         self.clock.set(self.start)
+        self.ticking = tick
         for i in range(max(4, self.result.registrants // 40)):
             self.at(self.start, self.appoint_assessor, i)
         enrol_span = max(1, (self.end - self.start).days - 120)
@@ -96,19 +109,41 @@ class Demo:
             self.at(self.start + timedelta(days=self.rng.randrange(enrol_span)), self.enrol)
         total_days = (self.end - self.start).days
         issuer = CredentialIssuer(self.ledger)
+        ticker = Ticker(self.ledger) if tick else None
+        next_day = self.start
         while self.agenda:
-            with self.ledger.batch():  # one transaction per batch of commands
+            today = date.fromordinal(self.agenda[0][0])
+            if ticker is not None:  # close each day up to this one, before its business
+                while next_day <= today:
+                    self.after_tick(ticker.run_day(next_day))
+                    next_day += timedelta(days=1)
+            with self.ledger.batch():  # one transaction per batch of commands (one day's, when ticking)
                 for _ in range(batch_size):
-                    if not self.agenda:
+                    if not self.agenda or (ticker is not None and self.agenda[0][0] != today.toordinal()):
                         break
                     self.step(progress, total_days)
             if issue_credentials:  # each award, renewal and reinstatement gets its credential
+                self.result.credentials += issuer.catch_up().issued
+        if ticker is not None:
+            while next_day <= self.end:
+                self.after_tick(ticker.run_day(next_day))
+                next_day += timedelta(days=1)
+            if issue_credentials:
                 self.result.credentials += issuer.catch_up().issued
         if not self.erased_one and self.result.registrants:
             self.erase_someone()
         if progress:
             progress(total_days, total_days)
         return self.result
+
+    def after_tick(self, day: DayResult) -> None:
+        """What people do about the day's tick: those selected for the PPD audit start on their profiles."""
+        self.result.ticked_days += 1
+        for number in day.audit_selected:
+            person = self.people.get(self.ledger.registrant_by_number(number))
+            if person is not None:
+                self.result.audits += 1
+                self.audit_story(person, day.day.year)
 
     def step(self, progress: Callable[[int, int], None] | None, total_days: int) -> None:
         """The next thing on the agenda, on its day. A refused command is counted, never hidden."""
@@ -158,6 +193,7 @@ class Demo:
             listing="listed" if rng.random() < 0.9 else "verify-only",
         )
         person = Person(registrant_id, band_weight)
+        self.people[registrant_id] = person
         level = rng.choices(self.levels, [60, 30, 10])[0]
         self.at(self.clock.today(), self.apply, person, level)
 
@@ -312,8 +348,10 @@ class Demo:
             self.at(self.later(30, 300), self.resign, person)
         if self.chance(0.86):
             self.at(due - timedelta(days=self.rng.randint(5, 80)), self.submit_renewal, person, due)
-        else:
+        elif not self.ticking:
             self.at(due + timedelta(days=self.rules.grace_days + 1 + self.rng.randint(0, 5)), self.lapse, person)
+        if self.ticking:  # the tick renews or lapses on its own days; see what became of this year
+            self.at(due + timedelta(days=self.rules.grace_days + 2), self.after_due, person, due)
 
     def ppd(self, person: Person, category: str) -> None:
         registration = self.ledger.registration(person.registrant_id)
@@ -329,14 +367,30 @@ class Demo:
         if registration.status != "registered" or registration.valid_until != due:
             return  # suspended, gone, or an upgrade moved the due date (and scheduled its own renewal)
         self.ledger.submit_renewal(person.registrant_id)
-        self.at(self.later(1, 10), self.renew, person)
+        if not self.ticking or self.chance(0.5):  # else the tick renews it on the due date
+            self.at(min(self.later(1, 10), due), self.renew, person)
 
     def renew(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)
         if registration.status != "registered" or registration.renewal_pending is None:
             return
+        if any(self.ledger.ppd_audit(person.registrant_id, a["year"]).blocks_renewal for a in registration.audits) \
+                or registration.renewal_has_expired(self.clock.today(), self.rules):
+            return  # the audit decides, or the tick lapses it
         self.ledger.renew(person.registrant_id, "registrar")
-        self.schedule_year(person)
+        if not self.ticking:
+            self.schedule_year(person)
+
+    def after_due(self, person: Person, due: date) -> None:
+        """After a due date and its grace period: renewed (by the registrar or the tick), so plan the next year;
+        or lapsed, and some come back."""
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status == "registered" and registration.valid_until == add_months(
+                due, self.rules.renewal_period_months):
+            self.schedule_year(person)
+        elif registration.status == "lapsed" and registration.status_since and \
+                registration.status_since >= due and self.chance(0.35):
+            self.plan_reinstatement(person)
 
     def lapse(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)
@@ -347,9 +401,12 @@ class Demo:
             return
         self.ledger.lapse(person.registrant_id)
         if self.chance(0.35):
-            for category in self.rng.sample(self.rules.ppd_categories, 3):
-                self.at(self.later(10, 100), self.ppd, person, category)
-            self.at(self.later(110, 200), self.reinstate, person)
+            self.plan_reinstatement(person)
+
+    def plan_reinstatement(self, person: Person) -> None:
+        for category in self.rng.sample(self.rules.ppd_categories, 3):
+            self.at(self.later(10, 100), self.ppd, person, category)
+        self.at(self.later(110, 200), self.reinstate, person)
 
     def reinstate(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)
@@ -358,6 +415,101 @@ class Demo:
         self.ledger.reinstate(person.registrant_id, "registrar")
         self.schedule_year(person)
 
+    # -- a PPD audit, from selection to outcome
+    def audit_story(self, person: Person, year: int) -> None:
+        roll = self.rng.random()
+        plan = "silent" if roll < 0.08 else "met" if roll < 0.75 else "deferred" if roll < 0.88 else "not_renewed"
+        if plan == "silent":  # no profile comes: 'not renewed' once it is overdue
+            due = self.ledger.ppd_audit(person.registrant_id, year).profile_due
+            self.at(due + timedelta(days=self.rng.randint(2, 10)), self.audit_overdue, person, year)
+        else:
+            self.at(self.later(7, 45), self.audit_profile, person, year, plan)
+
+    def _audit_at(self, person: Person, year: int, *stages: str) -> Any:
+        """The audit, if the registration is still live and the audit at one of these stages; else None."""
+        if not self.ledger.registration(person.registrant_id).is_live:
+            return None
+        audit = self.ledger.ppd_audit(person.registrant_id, year)
+        return audit if audit.stage in stages else None
+
+    def audit_profile(self, person: Person, year: int, plan: str) -> None:
+        if self._audit_at(person, year, "awaiting profile") is None:
+            return
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status != "registered":
+            return
+        recent = [a["id"] for a in registration.ppd if a["on"] > self.clock.today() - timedelta(days=365)]
+        if not recent:
+            self.ppd(person, self.rng.choice(self.rules.ppd_categories))
+            recent = [self.ledger.registration(person.registrant_id).ppd[-1]["id"]]
+        self.ledger.submit_audit_profile(
+            person.registrant_id, year, "Freelance technician on touring and broadcast work over the year.",
+            "My record is kept as I go; the activities mix courses, mentoring and self-directed learning, and "
+            "each changed how I work on productions.", [str(a) for a in self.rng.sample(recent, min(4, len(recent)))],
+            "Certificates and production notes available on request.")
+        self.at(self.later(3, 10), self.audit_assign, person, year, plan)
+
+    def audit_assign(self, person: Person, year: int, plan: str) -> None:
+        if self._audit_at(person, year, "profile received", "with assessor") is None:
+            return
+        audit = self.ledger.ppd_audit(person.registrant_id, year)
+        if audit.assessor_id is None:
+            self.ledger.assign_audit_assessor(person.registrant_id, year, self.rng.choice(self.assessors),
+                                              "registrar")
+        self.at(self.later(5, 20), self.audit_judge, person, year, plan)
+
+    def audit_judge(self, person: Person, year: int, plan: str) -> None:
+        audit = self._audit_at(person, year, "with assessor")
+        if audit is None:
+            return
+        standards = list(self.rules.audit_standards)
+        judgements = {s: "met" if self.chance(0.8) else "partly_met" for s in standards}
+        if plan == "deferred" and not audit.deferred:
+            judgements["mix"] = "not_met"
+        elif plan == "not_renewed":
+            for standard in self.rng.sample(standards, 2):
+                judgements[standard] = "not_met"
+        assert audit.assessor_id is not None
+        self.ledger.judge_audit(person.registrant_id, year, audit.assessor_id, judgements,
+                                "Clear and well evidenced." if "not_met" not in judgements.values() else
+                                "The profile does not yet show every standard; see those marked not met.")
+        self.at(self.later(2, 7), self.audit_decide, person, year, plan)
+
+    def audit_decide(self, person: Person, year: int, plan: str) -> None:
+        audit = self._audit_at(person, year, "judged")
+        if audit is None:
+            return
+        if "not_met" not in audit.judgements.values():
+            self.ledger.decide_audit(person.registrant_id, year, "accepted", "", "registrar")
+        elif plan == "deferred" and not audit.deferred:
+            self.ledger.decide_audit(person.registrant_id, year, "deferred", "Show a mix of learning activities.",
+                                     "registrar")
+            self.at(self.later(20, 60), self.audit_profile, person, year, plan)
+        else:
+            self.ledger.decide_audit(person.registrant_id, year, "not_renewed",
+                                     "Two standards are not met.", "registrar")
+            if self.chance(0.5):
+                self.at(self.later(5, 20), self.audit_appeal, person, year)
+
+    def audit_overdue(self, person: Person, year: int) -> None:
+        if self._audit_at(person, year, "awaiting profile") is None:
+            return
+        self.ledger.decide_audit(person.registrant_id, year, "not_renewed", "No PPD profile was sent.", "registrar")
+
+    def audit_appeal(self, person: Person, year: int) -> None:
+        if self._audit_at(person, year, "not renewed") is None:
+            return
+        self.ledger.appeal_audit(person.registrant_id, year, "My statement answers the standards marked not met.")
+        self.at(self.later(10, 25), self.audit_appeal_decision, person, year)
+
+    def audit_appeal_decision(self, person: Person, year: int) -> None:
+        if self._audit_at(person, year, "appealed") is None:
+            return
+        upheld = self.chance(0.5)
+        self.ledger.decide_audit_appeal(person.registrant_id, year, upheld,
+                                        "The statement shows the standards are met." if upheld else
+                                        "The assessor's judgement was sound.", "appeals panel")
+
     def suspend(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)
         if registration.status != "registered":
@@ -365,9 +517,10 @@ class Demo:
         until = self.later(30, 90)
         self.ledger.suspend(person.registrant_id, "Complaint under investigation.", "registrar",
                             until=until if self.chance(0.5) else None)
-        if self.chance(0.75):
+        if self.removed_one and self.chance(0.75):
             self.at(until, self.lift, person)
-        else:
+        else:  # the first suspension ends in removal, so every demo tells that story too
+            self.removed_one = True
             self.at(self.later(20, 60), self.remove, person)
 
     def lift(self, person: Person) -> None:
@@ -406,13 +559,13 @@ class Demo:
 
 def run_demo(ledger: Ledger, clock: SettableClock, *, registrants: int = 300, years: int = 3, seed: int = 1,
              end: date | None = None, progress: Callable[[int, int], None] | None = None,
-             batch_size: int = 2000, issue_credentials: bool = True) -> DemoResult:
+             batch_size: int = 2000, issue_credentials: bool = True, tick: bool = True) -> DemoResult:
     import time as _time
 
     started = _time.perf_counter()
     before = ledger.recorder.max_notification_id() or 0
     demo = Demo(ledger, clock, registrants, years, seed, end or clock.today())
-    result = demo.run(progress, batch_size=batch_size, issue_credentials=issue_credentials)
+    result = demo.run(progress, batch_size=batch_size, issue_credentials=issue_credentials, tick=tick)
     result.events = (ledger.recorder.max_notification_id() or 0) - before
     result.kinds = dict(sorted(ledger.saved_kinds.items()))
     result.seconds = _time.perf_counter() - started

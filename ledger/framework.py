@@ -96,6 +96,9 @@ class Rules:
     ppd_min_categories: int
     audit_sample_rate: float
     audit_min_years_registered: int
+    audit_standards: tuple[str, ...]
+    audit_profile_days: int
+    audit_deferral_days: int
     career_break_max_years: int
     reinstatement_window_months: int
     reapply_after_lapsed_years: int
@@ -103,11 +106,12 @@ class Rules:
     judgement_names: Mapping[str, str]
     outcome_names: Mapping[str, str]
     ppd_category_names: Mapping[str, str]
+    audit_standard_names: Mapping[str, str]
     explanations: Mapping[str, str]
 
     def to_dict(self) -> dict[str, Any]:
         named = {"judgements": self.judgement_names, "outcomes": self.outcome_names,
-                 "ppd_categories": self.ppd_category_names}
+                 "ppd_categories": self.ppd_category_names, "audit_standards": self.audit_standard_names}
         data: dict[str, Any] = {}
         for name in _RULE_TYPES:
             value = getattr(self, name)
@@ -203,7 +207,8 @@ _RULE_TYPES: dict[str, type] = {
     "assessors_per_application": int, "judgements": list, "outcomes": list, "appeal_window_days": int,
     "renewal_period_months": int, "renewal_window_days": int, "grace_days": int, "ppd_categories": list,
     "ppd_min_categories": int, "audit_sample_rate": float, "audit_min_years_registered": int,
-    "career_break_max_years": int, "reinstatement_window_months": int, "reapply_after_lapsed_years": int,
+    "audit_standards": list, "audit_profile_days": int, "audit_deferral_days": int, "career_break_max_years": int,
+    "reinstatement_window_months": int, "reapply_after_lapsed_years": int,
     "reminder_days_before_due": list,
 }
 _COUNT_RULES = tuple(name for name, kind in _RULE_TYPES.items() if kind is int)
@@ -322,6 +327,7 @@ def _load_rules(data: dict[str, Any]) -> Rules:
     judgements = _coded(values["judgements"], "rules.judgements", "judgement")
     outcomes = _coded(values["outcomes"], "rules.outcomes", "outcome")
     categories = _coded(values["ppd_categories"], "rules.ppd_categories", "PPD category")
+    standards = _coded(values["audit_standards"], "rules.audit_standards", "audit standard")
     for name in _COUNT_RULES:
         _check(values[name] >= 1, f"rules: {name} must be at least 1, not {values[name]}")
     missing = [c for c in REQUIRED_OUTCOMES if c not in dict(outcomes)]
@@ -346,10 +352,12 @@ def _load_rules(data: dict[str, Any]) -> Rules:
         judgements=tuple(code for code, _ in judgements),
         outcomes=tuple(code for code, _ in outcomes),
         ppd_categories=tuple(code for code, _ in categories),
+        audit_standards=tuple(code for code, _ in standards),
         reminder_days_before_due=tuple(reminders),
         judgement_names=MappingProxyType(dict(judgements)),
         outcome_names=MappingProxyType(dict(outcomes)),
         ppd_category_names=MappingProxyType(dict(categories)),
+        audit_standard_names=MappingProxyType(dict(standards)),
         explanations=MappingProxyType(dict(explanations)),
     )
 

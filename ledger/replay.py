@@ -45,6 +45,12 @@ def register_digest(conn: Connection) -> tuple[str, int]:
     return digest.hexdigest(), count
 
 
+def stored_event(record: dict[str, Any]) -> StoredEvent:
+    """The stored event a leaf line (``ledger.audit.leaf_line``) describes, as the library's recorders take it."""
+    return StoredEvent(originator_id=UUID(record["id"]), originator_version=record["v"], topic=record["topic"],
+                       state=base64.b64decode(record["state"]))
+
+
 def replay_bundle(folder: Path, database: Path, progress: Progress | None = None) -> dict[str, Any]:
     """Load the bundle's events into a new SQLite database at ``database`` and build every read model there."""
     if database.exists():
@@ -57,9 +63,7 @@ def replay_bundle(folder: Path, database: Path, progress: Progress | None = None
         count = 0
         with open(folder / "events.jsonl", "rb") as lines:
             for line in lines:
-                record = json.loads(line)
-                batch.append(StoredEvent(originator_id=UUID(record["id"]), originator_version=record["v"],
-                                         topic=record["topic"], state=base64.b64decode(record["state"])))
+                batch.append(stored_event(json.loads(line)))
                 if len(batch) == BATCH:
                     ledger.recorder.insert_events(batch)
                     count += len(batch)

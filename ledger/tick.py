@@ -1,9 +1,11 @@
-"""The daily tick: what the register does by itself as the days pass. For each day, in order: renewal reminders 90,
-60, 30 and 7 days before the due date; registrations past their due date marked overdue; registrations lapsed once
-the grace period is over without a renewal; time-limited suspensions ended; and on 1 January the year's PPD audit
-sample drawn from a seed recorded in the events. Every effect is an event, and the day itself is closed by a
-``Day`` event in the same transaction: a day is done once, whole, or not at all. Then credentials and read models
-catch up.
+"""The daily tick: what the register does by itself as the days pass. For each day, in order: renewal reminders 90, 60,
+30 and 7 days before the due date; renewals declared (with their PPD) and not yet approved by the registrar renewed
+on their due date (or the next day, if declared late), unless a PPD audit decided 'not renewed' stands; registrations
+past their due date marked overdue; registrations lapsed once the grace period is over without a renewal; time-
+limited suspensions ended; PPD audits decided 'not renewed' taking effect once their appeal window has closed; and on
+1 January the year's PPD audit sample drawn from a seed recorded in the events. Every effect is an event, and the day
+itself is closed by a ``Day`` event in the same transaction: a day is done once, whole, or not at all. Then
+credentials and read models catch up.
 
 The tick runs on its own clock, set to each day in turn, so a tick after a gap of months catches up day by day."""
 
@@ -18,11 +20,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from ledger.aggregates import Day
 from ledger.clock import SettableClock, add_months
 from ledger.commands import Ledger
+from ledger.projections.audits import audits_taking_effect, ppd_audits
+from ledger.projections.calendar import last_closed_day
 from ledger.projections.register import registrations as register_rows
 from ledger.projections.renewals import renewals
 from ledger.projections.runner import ProjectionRunner
@@ -40,6 +44,8 @@ class DayResult:
     overdue: int = 0
     lapsed: int = 0
     suspensions_ended: int = 0
+    renewed: int = 0
+    ended_after_audit: int = 0
     audit_seed: str | None = None
     audit_selected: list[str] = field(default_factory=list)
 
@@ -60,13 +66,11 @@ class Ticker:
         self.clock: SettableClock = ledger.clock
         self.runner = ProjectionRunner(ledger)
 
-    def last_closed(self, before: date, horizon_days: int = 400) -> date | None:
-        """The most recent closed day before ``before`` (looking back at most ``horizon_days``)."""
-        for back in range(1, horizon_days + 1):
-            day = before - timedelta(days=back)
-            if self.ledger._exists(Day.id_for(day)):
-                return day
-        return None
+    def last_closed(self, before: date | None = None) -> date | None:
+        """The most recent day the tick closed (before ``before``, if given), however long ago."""
+        self.runner.catch_up()
+        with self.ledger.engine.connect() as conn:
+            return last_closed_day(conn, before)
 
     def run_until(self, until: date, progress: Callable[[int, int], None] | None = None,
                   start: date | None = None) -> list[DayResult]:
@@ -106,6 +110,10 @@ class Ticker:
         with ledger.engine.connect() as conn:
             waiting = renewals.c.renewal_submitted_on.is_(None)
             registered = renewals.c.status == "registered"
+            year_ago = add_months(day, -rules.renewal_period_months)  # a due date this old: its next year is over
+            # registrants whose PPD audit decided 'not renewed' (appealed or not yet in effect): the audit settles them
+            blocked = select(ppd_audits.c.registrant_id).where(ppd_audits.c.outcome == "not_renewed",
+                                                               ppd_audits.c.ended_on.is_(None))
             reminders = [(r.registrant_id, (r.valid_until - day).days) for r in conn.execute(
                 select(renewals.c.registrant_id, renewals.c.valid_until).where(
                     registered, waiting,
@@ -113,10 +121,17 @@ class Ticker:
             overdue = list(conn.execute(select(renewals.c.registrant_id).where(
                 registered, waiting, renewals.c.valid_until == day - timedelta(days=1))).scalars())
             lapsing = list(conn.execute(select(renewals.c.registrant_id).where(
-                registered, waiting, renewals.c.valid_until < day - timedelta(days=rules.grace_days))).scalars())
+                registered, renewals.c.valid_until < day - timedelta(days=rules.grace_days),
+                or_(waiting, renewals.c.valid_until <= year_ago),
+                renewals.c.registrant_id.not_in(blocked))).scalars())
             ending = list(conn.execute(select(register_rows.c.registrant_id).where(
                 register_rows.c.status == "suspended", register_rows.c.suspended_until.is_not(None),
                 register_rows.c.suspended_until <= day)).scalars())
+            audits_ending = audits_taking_effect(conn, day)
+            declared = renewals.c.renewal_submitted_on.is_not(None)
+            renewing = list(conn.execute(select(renewals.c.registrant_id).where(
+                registered, declared, renewals.c.valid_until <= day, renewals.c.valid_until > year_ago,
+                renewals.c.registrant_id.not_in(blocked))).scalars())
             eligible: list[Any] = []
             if (day.month, day.day) == AUDIT_DAY:
                 since = add_months(day, -12 * rules.audit_min_years_registered)
@@ -129,6 +144,12 @@ class Ticker:
                              "your registration {number} is due for renewal on {due}. Renew with your PPD "
                              "record before then.")
                 result.reminders += 1
+            for registrant in renewing:
+                ledger.renew(UUID(registrant), "the daily tick")
+                self._letter(UUID(registrant), "renewal confirmation", "Your registration is renewed",
+                             "your registration {number} is renewed until {due}. Your renewed credential is on "
+                             "your page.")
+                result.renewed += 1
             for registrant in overdue:
                 ledger.mark_overdue(UUID(registrant))
                 self._letter(UUID(registrant), "overdue notice", "Your registration is overdue",
@@ -146,16 +167,23 @@ class Ticker:
                 self._letter(UUID(registrant), "suspension ended", "Your suspension has ended",
                              "the suspension of your registration {number} has ended.")
                 result.suspensions_ended += 1
+            for registrant, year in audits_ending:
+                ledger.end_after_audit(UUID(registrant), year)
+                result.ended_after_audit += 1
             if eligible:
                 result.audit_seed = secrets.token_hex(16)
                 registrant_of = {number: registrant for number, registrant in eligible}
                 result.audit_selected = audit_sample(list(registrant_of), result.audit_seed, rules.audit_sample_rate)
                 for number in result.audit_selected:
                     ledger.select_for_audit(UUID(registrant_of[number]), day.year, result.audit_seed)
+                    due = day + timedelta(days=rules.audit_profile_days)
                     self._letter(UUID(registrant_of[number]), "audit request", "Your PPD record will be audited",
                                  "your registration {number} has been selected at random for this year's audit "
-                                 "of PPD records. We will ask for your PPD profile.")
+                                 f"of PPD records. Please send your PPD profile by {due}: a summary of your "
+                                 "practice, the PPD activities from your record it draws on, a statement of how "
+                                 "they meet the audit standards, and any evidence. Sign in to send it.")
             ledger._commit(Day(day=day, reminders=result.reminders, overdue=result.overdue, lapsed=result.lapsed,
-                               suspensions_ended=result.suspensions_ended, audit_seed=result.audit_seed,
+                               suspensions_ended=result.suspensions_ended, renewed=result.renewed,
+                               ended_after_audit=result.ended_after_audit, audit_seed=result.audit_seed,
                                audit_selected=len(result.audit_selected), occurred_at=ledger._now()))
         return result

@@ -21,7 +21,9 @@ from typing import Any
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Column, DateTime, Engine, LargeBinary, String, Table, insert, select, update
 
 from ledger.db import metadata
@@ -85,11 +87,23 @@ class Vault:
         here within that time (at once in the process that erases)."""
         self._engine = engine
         self._master = AESGCM(master_key)
+        # the statistics read model keys its rows by HMACs under this key (see ledger.projections.statistics), so
+        # they cannot be joined back to a registrant without the master key
+        self.pseudonym_key = HKDF(hashes.SHA256(), 32, salt=None,
+                                  info=b"regledger statistics pseudonyms").derive(master_key)
         self._cache: OrderedDict[UUID, tuple[AESGCM | None, float]] = OrderedDict()  # None: shredded
         self._cache_size = cache_size
         self._cache_seconds = cache_seconds
-        self._pending: dict[UUID, bytes] = {}  # new wrapped keys not yet written
         self._lock = threading.RLock()
+        self._local = threading.local()
+
+    @property
+    def _pending(self) -> dict[UUID, bytes]:
+        """New wrapped keys not yet written, by thread: each thread's command writes (or discards) its own."""
+        pending = getattr(self._local, "pending", None)
+        if pending is None:
+            pending = self._local.pending = {}
+        return pending
 
     # -- keys
     def create_key(self, owner: UUID) -> None:

@@ -9,7 +9,8 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from ledger.aggregates import Application, Registrant, Registration
+from ledger.aggregates import Application, PpdAudit, Registrant, Registration
+from ledger.aggregates.ppd_audit import shown_stage
 from ledger.commands import Ledger
 from ledger.errors import NotFound
 from ledger.projections.base import key
@@ -77,8 +78,11 @@ def registrant_view(ledger: Ledger, registrant_id: UUID, *, personal: bool) -> d
             "registered_since": registration.registered_since.isoformat() if registration.registered_since else None,
             "valid_until": registration.valid_until.isoformat() if registration.valid_until else None,
             "renewal_pending": registration.renewal_pending is not None,
-            "ppd": [{"on": a["on"].isoformat(), "category": a["category"], "hours": a["hours"],
-                     "areas": a["areas"]} for a in registration.ppd],
+            "ppd": [{"id": str(a["id"]), "on": a["on"].isoformat(), "category": a["category"],
+                     "hours": a["hours"], "areas": a["areas"]} for a in registration.ppd],
+            "career_breaks": [{"start": start.isoformat(), "end": end.isoformat()}
+                              for start, end in registration.career_breaks],
+            "audits": [a["year"] for a in registration.audits],
         }
     except NotFound:
         pass
@@ -87,4 +91,53 @@ def registrant_view(ledger: Ledger, registrant_id: UUID, *, personal: bool) -> d
                             .order_by(applications.c.started_at)).mappings().all()
     view["applications"] = [{"id": str(UUID(r["id"])), "level": r["level"], "route": r["route"],
                              "status": r["status"], "outcome": r["outcome"]} for r in rows]
+    return view
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None else None
+
+
+def audit_view(ledger: Ledger, registrant_id: UUID, year: int) -> dict[str, Any]:
+    """A PPD audit as its registrant, its assessor and the registrar see it: the profile with the PPD activities it
+    draws on (what was learned and how it changed practice), the judgement of each standard, the decisions and the
+    appeal. Never background answers."""
+    audit: PpdAudit = ledger.ppd_audit(registrant_id, year)
+    vault, rules = ledger.vault, ledger.framework.rules
+    view: dict[str, Any] = {
+        "number": audit.number, "year": audit.year, "stage": audit.stage, "profile_due": _iso(audit.profile_due),
+        "assessor_id": str(audit.assessor_id) if audit.assessor_id else None, "outcome": audit.outcome,
+        "deferred": audit.deferred, "appeal_by": _iso(audit.appeal_by), "appeal": None,
+        "ended_on": _iso(audit.ended_on),
+        "standards": [{"code": code, "name": rules.audit_standard_names[code]} for code in rules.audit_standards],
+        "profile": None, "judgement": None, "decisions": [],
+    }
+    for event in _events(ledger, audit.id):
+        kind = type(event).__name__
+        if kind == "ProfileSubmitted":
+            view["profile"] = {"submitted_on": _iso(event.submitted_on), "summary": vault.open(event.summary),
+                               "statement": vault.open(event.statement), "evidence": vault.open(event.evidence),
+                               "activity_ids": [str(a) for a in event.activity_ids]}
+            view["judgement"] = None
+        elif kind == "Judged":
+            view["judgement"] = {"judgements": event.judgements, "feedback": vault.open(event.feedback)}
+        elif kind == "Decided":
+            view["decisions"].append({"outcome": event.outcome, "reasons": event.reasons,
+                                      "decided_on": _iso(event.decided_on)})
+            if event.outcome == "deferred":
+                view["profile"], view["judgement"] = None, None
+        elif kind == "Appealed":
+            view["appeal"] = {"grounds": vault.open(event.grounds), "on": _iso(event.on), "decision": None}
+        elif kind == "AppealDecided" and view["appeal"] is not None:
+            view["appeal"]["decision"] = {"upheld": event.upheld, "reasons": event.reasons}
+    view["stage"] = shown_stage(audit.stage, ledger.registration(registrant_id).status)
+    if view["profile"]:
+        wanted = set(view["profile"]["activity_ids"])
+        activities = []
+        for event in _events(ledger, Registration.id_for(registrant_id)):
+            if type(event).__name__ == "PpdRecorded" and str(event.activity_id) in wanted:
+                activities.append({"id": str(event.activity_id), "on": _iso(event.on), "category": event.category,
+                                   "hours": event.hours, "areas": event.areas, "learned": vault.open(event.learned),
+                                   "impact": vault.open(event.impact)})
+        view["profile"]["activities"] = activities
     return view

@@ -80,6 +80,24 @@ class Actors:
                            {"outcome": "award", "reasons": ""})
         return application, decision["registration_number"]
 
+    def accepted_audit(self, year: int) -> str:
+        """The awarded registrant is selected for the year's PPD audit and sends a profile through the API; the
+        first assessor judges every standard met; the registrar accepts. Returns the registration number."""
+        self.ledger.select_for_audit(self.registrant, year, "seed")
+        activity = self.ok("registrant", "POST", "/api/ppd", {
+            "on": self.ledger.clock.today().isoformat(), "category": "work_based", "hours": 4, "areas": ["A"],
+            "learned": "A new console.", "impact": "Faster plotting."})["id"]
+        (audit,) = self.ok("registrant", "GET", "/api/audits")
+        path = f"/api/audits/{audit['number']}/{year}"
+        self.ok("registrant", "POST", f"{path}/profile", {"summary": "Touring lighting.", "statement": "All four.",
+                                                          "activities": [activity]})
+        self.ok("registrar", "POST", f"{path}/assign", {"assessor_id": str(self.assessors[0])})
+        standards = self.ledger.framework.rules.audit_standards
+        self.ok("assessor", "POST", f"{path}/judgement", {"judgements": {s: "met" for s in standards},
+                                                          "feedback": "Well evidenced."})
+        self.ok("registrar", "POST", f"{path}/decision", {"outcome": "accepted", "reasons": ""})
+        return audit["number"]
+
 
 @pytest.fixture
 def actors(ledger):
@@ -280,3 +298,23 @@ def test_a_page_session_does_not_sign_in_to_the_api(actors):
     assert client.get("/me").status_code == 200  # the page knows her
     assert client.post("/api/resign").status_code == 401  # the API does not, without a token
     assert client.get("/api/me").status_code == 401
+
+
+def test_a_ppd_audit_through_the_api_by_role(actors):
+    _, number = actors.awarded_application()
+    actors.accepted_audit(2026)
+    path = f"/api/audits/{number}/2026"
+    mine = actors.ok("registrant", "GET", path)
+    assert mine["stage"] == "accepted" and mine["judgement"]["feedback"] == "Well evidenced."
+    assert mine["profile"]["activities"][0]["learned"] == "A new console."
+    seen_by_assessor = actors.ok("assessor", "GET", path)
+    assert seen_by_assessor["profile"]["summary"] == "Touring lighting." and "background" not in str(seen_by_assessor)
+    assert [a["number"] for a in actors.ok("assessor", "GET", "/api/audits")] == [number]
+    assert actors.ok("assessor2", "GET", "/api/audits") == []
+    assert actors.call("assessor2", "GET", path).status_code == 404
+    queue = actors.ok("registrar", "GET", "/api/audits?stage=accepted")
+    assert [(a["number"], a["year"], a["outcome"]) for a in queue] == [(number, 2026, "accepted")]
+    refused = actors.call("registrar", "POST", f"{path}/decision", {"outcome": "not_renewed", "reasons": "No."})
+    assert refused.status_code == 409 and "decided" in refused.json()["detail"]
+    assert actors.call("registrar", "GET", f"/api/audits/{number}/1999").status_code == 422
+    assert actors.call("registrar", "GET", f"/api/audits/{number}/2025").status_code == 404

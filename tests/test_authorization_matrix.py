@@ -69,16 +69,32 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/accounts"): ("admin",),
     ("GET", "/api/keys"): ("admin", "auditor"),
     ("POST", "/api/keys/rotate"): ("admin",),
+    ("GET", "/api/audits"): ("registrant", "other", "assessor", "unassigned", *READERS),
+    ("GET", "/api/audits/{number}/{year}"): ("registrant", "assessor", *READERS),
+    ("POST", "/api/audits/{number}/{year}/profile"): ("registrant",),
+    ("POST", "/api/audits/{number}/{year}/appeal"): ("registrant",),
+    ("POST", "/api/audits/{number}/{year}/judgement"): ("assessor",),
+    ("POST", "/api/audits/{number}/{year}/assign"): ("registrar",),
+    ("POST", "/api/audits/{number}/{year}/decision"): ("registrar",),
+    ("POST", "/api/audits/{number}/{year}/appeal-decision"): ("registrar",),
+    ("GET", "/api/reports/progression"): ("registrar", "auditor"),
+    ("GET", "/skills.json"): (PUBLIC,),
 }
 # object-level: the role may use the route, but only for its own object
 OWNERS = {"registrant": ("registrant",), "assessor": ("assessor",)}
-OBJECT_ROUTES = {path for (_, path) in POLICY if "{application_id}" in path}
+OBJECT_ROUTES = {path for (_, path) in POLICY if "{application_id}" in path or "{year}" in path}
 # well-formed bodies for the object routes, so that the object check (not input validation) decides; each is refused
 # by the rules for the awarded application they name, so nothing is written
 BODIES = {
     "/api/applications/{application_id}/evidence": {"area": "A", "text": "More."},
     "/api/applications/{application_id}/appeal": {"grounds": "Unfair."},
     "/api/applications/{application_id}/assessment": {"judgements": {"A": "met"}, "recommendation": "award"},
+    # the audit was accepted: every further step is refused by its rules
+    "/api/audits/{number}/{year}/profile": {"summary": "S.", "statement": "T.", "activities": []},
+    "/api/audits/{number}/{year}/appeal": {"grounds": "Unfair."},
+    "/api/audits/{number}/{year}/judgement": {"judgements": {"record": "met"}},
+    "/api/audits/{number}/{year}/decision": {"outcome": "deferred", "reasons": "More time."},
+    "/api/audits/{number}/{year}/appeal-decision": {"upheld": True, "reasons": "Yes."},
 }
 
 PAGES: dict[str, tuple[str, ...]] = {
@@ -88,6 +104,10 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/me/applications/{application_id}": ("registrant",), "/assess": ("assessor", "unassigned"),
     "/assess/{application_id}": ("assessor",), "/casework": READERS, "/casework/{application_id}": READERS,
     "/casework/registrations/{number}": READERS,
+    "/me/audits/{number}/{year}": ("registrant",), "/assess/audits/{number}/{year}": ("assessor",),
+    "/casework/audits": READERS, "/casework/audits/{number}/{year}": READERS,
+    "/analytics": ("registrar", "auditor"), "/analytics.csv": ("registrar", "auditor"),
+    "/analytics?from=2025-01-01&to=2025-12-31": ("registrar", "auditor"), "/skills": (PUBLIC,),
 }
 
 
@@ -105,8 +125,9 @@ def world(tmp_path_factory):
                     clock=SettableClock(date(2026, 1, 5)))
     actors = Actors(ledger)
     application, number = actors.awarded_application()
+    actors.accepted_audit(2026)
     values = {"application_id": application, "number": number, "registrant_id": str(actors.other_registrant),
-              "purpose": "suspension", "assessor_id": str(actors.unassigned_assessor)}
+              "purpose": "suspension", "assessor_id": str(actors.unassigned_assessor), "year": "2026"}
     yield actors, values
     actors.client.close()
     ledger.close()
@@ -157,7 +178,7 @@ def test_every_role_on_every_page(world, page):
             assert status == 200, (who, page, status, answer.text[:300])
         elif who is None:
             assert status == 303 and answer.headers["location"].startswith("/login"), (page, status)
-        elif "{application_id}" in page and ROLE_OF.get(who) in allowed:
+        elif ("{application_id}" in page or "{year}" in page) and ROLE_OF.get(who) in allowed:
             assert status == 404, (who, page, status)
         else:
             assert status == 403, (who, page, status)

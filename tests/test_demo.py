@@ -26,7 +26,7 @@ EVERY_KIND = {
 def test_a_three_year_demo_has_every_kind_of_event_and_breaks_no_rule(make_ledger):
     clock = SettableClock(date(2026, 11, 1))
     ledger = make_ledger(clock=clock, rng=random.Random(1), single_writer_cache=10_000)
-    result = run_demo(ledger, clock, registrants=600, years=3, seed=1)
+    result = run_demo(ledger, clock, registrants=600, years=3, seed=1, tick=False)
     assert result.refused == 0, result.refusals
     assert EVERY_KIND <= set(result.kinds), EVERY_KIND - set(result.kinds)
     ProjectionRunner(ledger).catch_up()
@@ -36,3 +36,29 @@ def test_a_three_year_demo_has_every_kind_of_event_and_breaks_no_rule(make_ledge
     assert {(level, route) for level, route, outcome in awarded if outcome == "award"} == {
         (level, route) for level in ("RCT", "RCP", "ACP") for route in ("standard", "equivalency")}
     assert {outcome for _, _, outcome in awarded} == {"award", "defer", "reject", None}
+
+
+TICK_KINDS = {"Day.Closed", "Registration.ReminderSent", "Registration.MarkedOverdue", "Registration.Lapsed",
+              "Registration.Renewed", "Registration.SelectedForAudit", "PpdAudit.Requested",
+              "PpdAudit.ProfileSubmitted", "PpdAudit.AssessorAssigned", "PpdAudit.Judged", "PpdAudit.Decided",
+              "Mail.Queued"}
+
+
+def test_a_demo_under_the_daily_tick_closes_every_day_and_audits_the_sample(tmp_path):
+    """Four years lived day by day: the tick closes each day before its business, sends reminders, renews what
+    was declared, lapses what was not, draws the 1 January sample, and those selected are audited. On SQLite only
+    (the tick's own PostgreSQL runs are in test_tick and test_years; four years of days there take a minute)."""
+    from ledger.aggregates import Day
+    from ledger.commands import Ledger
+    from ledger.settings import Settings
+    from tests.conftest import MASTER_KEY
+
+    clock = SettableClock(date(2026, 11, 1))
+    ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'ticked.db'}", master_key=MASTER_KEY),
+                    clock=clock, rng=random.Random(2), single_writer_cache=10_000)
+    result = run_demo(ledger, clock, registrants=100, years=4, seed=2)
+    assert result.refused == 0, result.refusals
+    assert TICK_KINDS <= set(result.kinds), TICK_KINDS - set(result.kinds)
+    assert result.ticked_days == (result.ended - result.started).days + 1 and result.audits >= 1
+    assert ledger.repository.get(Day.id_for(result.ended)).day == result.ended  # the tick carries on from here
+    ledger.close()

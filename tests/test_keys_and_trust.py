@@ -159,3 +159,19 @@ def test_cli_key_lifecycle_and_trust_export(cli, tmp_path):
     assert "compromised_since" in states[keys[1]["kid"]] and "valid_until" in states[keys[0]["kid"]]
     assert len(bundle["keys"]) == 3
     assert json.loads(cli("trust", "export", "--what", "jwks", "--out", "-").stdout)["keys"]
+
+
+def test_two_rotations_in_the_same_instant_leave_no_empty_window(ledger):
+    """A key activated and retired in the same instant would have an empty window of service, and the trust bundle
+    could not be built; the second rotation is refused instead."""
+    from ledger.errors import RuleBroken
+    from ledger.keyring import Keyring
+    from ledger.publication import Publisher
+
+    keyring = Keyring(ledger)
+    keyring.rotate()
+    with pytest.raises(RuleBroken, match="same"):
+        keyring.rotate()  # the test clock has not moved
+    ledger.clock.advance(timedelta(seconds=1))
+    keyring.rotate()
+    assert Publisher(ledger).trust_bundle()

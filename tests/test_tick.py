@@ -119,3 +119,36 @@ def test_the_service_closes_today_by_itself(ledger):
         while not ledger._exists(Day.id_for(today)) and _time.monotonic() < deadline:
             _time.sleep(0.2)
     assert ledger._exists(Day.id_for(today))
+
+
+def test_a_renewal_declared_then_suspended_through_its_year_lapses_instead_of_renewing(ledger, clock):
+    from ledger.errors import RuleBroken
+    from tests.helpers import log_ppd
+
+    someone, _ = awarded(ledger)
+    due = ledger.registration(someone).valid_until
+    clock.set(due - timedelta(days=20))
+    log_ppd(ledger, someone, ledger.framework.rules.ppd_categories[:3])
+    ledger.submit_renewal(someone)
+    ledger.suspend(someone, "Investigation.", "registrar")  # suspended before the tick could renew it
+    clock.set(due + timedelta(days=400))
+    ledger.lift_suspension(someone, "registrar")  # the year the renewal would have covered is over
+    try:
+        ledger.renew(someone, "registrar")
+        raise AssertionError("an expired declaration was approved")
+    except RuleBroken as error:
+        assert "lapses" in str(error)
+    result = Ticker(ledger).run_until(clock.today() + timedelta(days=1), start=clock.today())
+    assert sum(r.lapsed for r in result) == 1 and sum(r.renewed for r in result) == 0
+    registration = ledger.registration(someone)
+    assert registration.status == "lapsed" and registration.renewal_pending is None
+
+
+def test_a_tick_after_a_gap_of_years_carries_on_from_the_last_closed_day(ledger, clock):
+    ticker = Ticker(ledger)
+    first = clock.today()
+    ticker.run_until(first)
+    later = first + timedelta(days=450)  # longer than the 400-day look-back the tick once made
+    results = ticker.run_until(later)
+    assert len(results) == 450 and results[0].day == first + timedelta(days=1)
+    assert ticker.last_closed() == later

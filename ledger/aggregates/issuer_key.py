@@ -63,6 +63,9 @@ class IssuerKey(Aggregate):
             raise RuleBroken(f"key {self.kid} was already retired on {self.retired_at:%Y-%m-%d %H:%M}")
         if self.activated_at is None:
             raise RuleBroken(f"key {self.kid} was never activated, so there is nothing to retire")
+        if occurred_at <= self.activated_at:  # an empty window of service would make the trust bundle unbuildable
+            raise RuleBroken(f"key {self.kid} was activated at this very moment; it cannot be retired in the same "
+                             "instant: try again")
         self._retired(occurred_at=occurred_at)
 
     def mark_compromised(self, since: datetime, occurred_at: datetime) -> None:

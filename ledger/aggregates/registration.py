@@ -135,12 +135,22 @@ class Registration(Aggregate):
         self._renewal_submitted(declaration=declaration, submitted_on=today, framework_version=framework_version,
                                 occurred_at=occurred_at)
 
-    def renew(self, by: str, rules: Any, framework_version: str, occurred_at: datetime) -> None:
+    def renewal_has_expired(self, today: date, rules: Any) -> bool:
+        """The year a declared renewal would cover has itself ended (say, the registration was suspended through
+        it): the declaration can no longer be approved, and the registration lapses instead."""
+        assert self.valid_until is not None
+        return add_months(self.valid_until, rules.renewal_period_months) <= today
+
+    def renew(self, by: str, today: date, rules: Any, framework_version: str, occurred_at: datetime) -> None:
         if self.status != REGISTERED:
             raise RuleBroken(f"only a registered person renews; this registration is {self.status}")
         if self.renewal_pending is None:
             raise RuleBroken("no renewal was submitted for this period")
         assert self.valid_until is not None
+        if self.renewal_has_expired(today, rules):
+            raise RuleBroken(f"the year this renewal would cover ended on "
+                             f"{add_months(self.valid_until, rules.renewal_period_months)}: the registration "
+                             "lapses, and can be reinstated")
         self._renewed(by=by, valid_until=add_months(self.valid_until, rules.renewal_period_months),
                       framework_version=framework_version, occurred_at=occurred_at)
 
@@ -151,7 +161,7 @@ class Registration(Aggregate):
         grace_ends = self.valid_until + timedelta(days=rules.grace_days)
         if today <= grace_ends:
             raise RuleBroken(f"the grace period runs until {grace_ends}; the registration cannot lapse before then")
-        if self.renewal_pending is not None:
+        if self.renewal_pending is not None and not self.renewal_has_expired(today, rules):
             raise RuleBroken("a renewal is waiting for a decision; decide it before lapsing the registration")
         self._lapsed(on=today, framework_version=framework_version, occurred_at=occurred_at)
 
@@ -191,6 +201,14 @@ class Registration(Aggregate):
         self._require_ppd(add_months(today, -rules.reinstatement_window_months), today, rules, "reinstatement")
         self._reinstated(on=today, by=by, valid_until=add_months(today, rules.renewal_period_months),
                          framework_version=framework_version, occurred_at=occurred_at)
+
+    def lapse_after_audit(self, year: int, today: date, framework_version: str, occurred_at: datetime) -> None:
+        """A PPD audit decided 'not renewed' has taken effect (the caller checked the audit)."""
+        if not self.is_live:
+            raise RuleBroken(f"this registration is already {self.status}")
+        if not any(a["year"] == year for a in self.audits):
+            raise RuleBroken(f"this registration was not selected for the {year} audit")
+        self._lapsed(on=today, framework_version=framework_version, occurred_at=occurred_at)
 
     def on_career_break_between(self, start: date, end: date) -> bool:
         return any(b_start <= end and start <= b_end for b_start, b_end in self.career_breaks)
@@ -263,6 +281,7 @@ class Registration(Aggregate):
     @event("Lapsed")
     def _lapsed(self, on: date, framework_version: str, occurred_at: datetime) -> None:
         self.status, self.status_since = LAPSED, on
+        self.renewal_pending = None  # a declaration not approved in time lapses with the registration
 
     @event("Suspended")
     def _suspended(self, reason: str, until: date | None, on: date, by: str, occurred_at: datetime) -> None:

@@ -140,7 +140,7 @@ def create_app(ledger: Ledger | None = None, *, follow: bool = True) -> FastAPI:
             if follow:
                 service.runner.stop()
 
-    app = FastAPI(title="regledger", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="regledger", version="0.1.0", lifespan=lifespan, responses=problems.RESPONSES,
                   description="The register of creative-industries technicians: public register, applications, "
                               "assessments, decisions, renewals and verifiable credentials. Errors are RFC 9457 "
                               "problem details. Sign in with POST /api/token and send 'Authorization: Bearer'.")
@@ -152,11 +152,13 @@ def create_app(ledger: Ledger | None = None, *, follow: bool = True) -> FastAPI:
 
     app.add_middleware(Guard, https=https)
 
-    from ledger.api import pages, routes_api, routes_public
+    from ledger.api import pages, routes_analytics, routes_api, routes_public, routes_skills
 
     app.include_router(routes_public.router)
     app.include_router(routes_api.router)
     app.include_router(pages.router)
+    app.include_router(routes_analytics.router)
+    app.include_router(routes_skills.router)
     pages.install_redirects(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     if WEB_VERIFIER.is_dir():

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -24,15 +24,18 @@ from ledger.api.security import (
     current_account,
     limited,
     reachable_application,
+    reachable_audit,
 )
 from ledger.errors import LedgerError
+from ledger.projections.audits import audit_queue
 from ledger.projections.casework import casework_counts, casework_queue
 from ledger.projections.register import search_register
-from ledger.views import application_view, registrant_view
+from ledger.views import application_view, audit_view, registrant_view
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=HERE / "templates")
 public_rate = Depends(limited("public", "rate_public_per_minute"))
+AuditYear = Path(ge=2000, le=2200)
 JUDGEMENTS = (("met", "Met"), ("partly_met", "Partly met"), ("not_met", "Not met"))
 
 
@@ -372,13 +375,95 @@ async def my_background(request: Request) -> Response:
                    "/me#background", "Thank you: your answers are saved.", "/me#background")
 
 
+@router.post("/me/career-break")
+async def my_career_break(request: Request) -> Response:
+    from datetime import date
+
+    account = signed_in(request, "registrant")
+    form = await form_of(request)
+    ledger = _service(request).ledger
+
+    def act() -> None:
+        try:
+            start, end = date.fromisoformat(str(form.get("start"))), date.fromisoformat(str(form.get("end")))
+        except ValueError:
+            from ledger.errors import InvalidInput
+
+            raise InvalidInput("start/end", "give both dates as YYYY-MM-DD") from None
+        ledger.take_career_break(account.registrant_id, start, end)  # type: ignore[arg-type]
+
+    return attempt(request, account, act, "/me#career-break", "Career break recorded: the PPD requirement is paused "
+                   "for the renewals it overlaps.", "/me#career-break")
+
+
+# -- PPD audits, one page for every role that may see the audit
+def _audit_page(request: Request, account: Account, number: str, year: int, role: str, here: str) -> Response:
+    from ledger.aggregates.ppd_audit import OUTCOME_NAMES
+
+    ledger = _service(request).ledger
+    registrant = reachable_audit(ledger, account, number, year)
+    view = audit_view(ledger, registrant, year)
+    ppd = ledger.registration(registrant).ppd if role == "registrant" else []
+    rules = ledger.framework.rules
+    return render(request, "audit.html", audit=view, role=role, here=here, ppd=ppd, judgements=JUDGEMENTS,
+                  judgement_names=dict(JUDGEMENTS), outcome_names=OUTCOME_NAMES,
+                  category_names=rules.ppd_category_names)
+
+
+@router.get("/me/audits/{number}/{year}", response_class=HTMLResponse)
+def my_audit(request: Request, number: str, year: int = AuditYear) -> Response:
+    account = signed_in(request, "registrant")
+    return _audit_page(request, account, number, year, "registrant", f"/me/audits/{number}/{year}")
+
+
+@router.post("/me/audits/{number}/{year}/{action}")
+async def my_audit_action(request: Request, number: str, action: str, year: int = AuditYear) -> Response:
+    account = signed_in(request, "registrant")
+    ledger = _service(request).ledger
+    registrant = reachable_audit(ledger, account, number, year)
+    form = await form_of(request)
+    here = f"/me/audits/{number}/{year}"
+    chosen = form.get("activities") or []
+    actions = {
+        "profile": (lambda: ledger.submit_audit_profile(
+            registrant, year, form.get("summary"), form.get("statement"),  # type: ignore[arg-type]
+            [chosen] if isinstance(chosen, str) else chosen, form.get("evidence")), "Your PPD profile was sent."),
+        "appeal": (lambda: ledger.appeal_audit(registrant, year, form.get("grounds")),  # type: ignore[arg-type]
+                   "Your appeal was lodged: your registration stays as it is while it is heard."),
+    }
+    if action not in actions:
+        raise Problem(404, f"no action {action}")
+    act, message = actions[action]
+    return attempt(request, account, act, here, message, here)
+
+
 # -- the assessor
 @router.get("/assess", response_class=HTMLResponse)
 def assessor_page(request: Request) -> Response:
     account = signed_in(request, "assessor")
     with _service(request).ledger.engine.connect() as conn:
         rows = casework_queue(conn, assessor=account.assessor_id.hex, limit=500)  # type: ignore[union-attr]
-    return render(request, "assess_list.html", rows=[{**r, "id": str(UUID(r["id"]))} for r in rows])
+        audits = audit_queue(conn, assessor_id=account.assessor_id.hex)  # type: ignore[union-attr]
+    return render(request, "assess_list.html", rows=[{**r, "id": str(UUID(r["id"]))} for r in rows], audits=audits)
+
+
+@router.get("/assess/audits/{number}/{year}", response_class=HTMLResponse)
+def assess_audit(request: Request, number: str, year: int = AuditYear) -> Response:
+    account = signed_in(request, "assessor")
+    return _audit_page(request, account, number, year, "assessor", f"/assess/audits/{number}/{year}")
+
+
+@router.post("/assess/audits/{number}/{year}")
+async def assess_audit_submit(request: Request, number: str, year: int = AuditYear) -> Response:
+    account = signed_in(request, "assessor")
+    ledger = _service(request).ledger
+    registrant = reachable_audit(ledger, account, number, year)
+    form = await form_of(request)
+    judgements = {s: form.get(f"standard_{s}") for s in ledger.framework.rules.audit_standards}
+    here = f"/assess/audits/{number}/{year}"
+    return attempt(request, account, lambda: ledger.judge_audit(
+        registrant, year, account.assessor_id, judgements, form.get("feedback")),  # type: ignore[arg-type]
+        "/assess", "Audit judgement recorded.", here)
 
 
 def _assigned(request: Request, account: Account, application_id: str) -> UUID:
@@ -417,6 +502,52 @@ def casework_page(request: Request, status: str = "") -> Response:
         rows = casework_queue(conn, status=status[:24] or None, limit=200)
     return render(request, "casework.html", counts=counts, status=status,
                   rows=[{**r, "id": str(UUID(r["id"]))} for r in rows])
+
+
+@router.get("/casework/audits", response_class=HTMLResponse)
+def casework_audits(request: Request, stage: str = "") -> Response:
+    signed_in(request, "registrar", "auditor", "admin")
+    with _service(request).ledger.engine.connect() as conn:
+        rows = audit_queue(conn, stage=stage[:24] or None)
+    return render(request, "audits.html", rows=rows, base="/casework/audits", heading="PPD audits")
+
+
+@router.get("/casework/audits/{number}/{year}", response_class=HTMLResponse)
+def casework_audit(request: Request, number: str, year: int = AuditYear) -> Response:
+    account = signed_in(request, "registrar", "auditor", "admin")
+    return _audit_page(request, account, number, year, "registrar" if account.role == "registrar" else "reader",
+                       f"/casework/audits/{number}/{year}")
+
+
+@router.post("/casework/audits/{number}/{year}/{action}")
+async def casework_audit_action(request: Request, number: str, action: str, year: int = AuditYear) -> Response:
+    account = signed_in(request, "registrar")
+    ledger = _service(request).ledger
+    registrant = reachable_audit(ledger, account, number, year)
+    form = await form_of(request)
+    here = f"/casework/audits/{number}/{year}"
+    reasons = str(form.get("reasons") or "")
+
+    def assign() -> None:
+        from ledger.errors import InvalidInput
+
+        try:
+            assessor = UUID(str(form.get("assessor_id")).strip())
+        except ValueError:
+            raise InvalidInput("assessor_id", "give the assessor's id") from None
+        ledger.assign_audit_assessor(registrant, year, assessor, account.email)
+
+    actions = {
+        "assign": (assign, "Assessor assigned."),
+        "decision": (lambda: ledger.decide_audit(registrant, year, str(form.get("outcome") or ""), reasons,
+                                                 account.email), "Audit decided."),
+        "appeal-decision": (lambda: ledger.decide_audit_appeal(registrant, year, form.get("upheld") == "yes",
+                                                               reasons, account.email), "Appeal decided."),
+    }
+    if action not in actions:
+        raise Problem(404, f"no action {action}")
+    act, message = actions[action]
+    return attempt(request, account, act, here, message, here)
 
 
 @router.get("/casework/{application_id}", response_class=HTMLResponse)

@@ -8,15 +8,16 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Form, Header, Request
+from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from ledger.accounts import Account
 from ledger.api.problems import Problem
-from ledger.api.security import READERS, issue_token, limited, reachable_application, require
+from ledger.api.security import READERS, issue_token, limited, reachable_application, reachable_audit, require
 from ledger.errors import NotFound
+from ledger.projections.audits import audit_queue
 from ledger.projections.casework import casework_counts, casework_queue
-from ledger.views import application_view, registrant_view
+from ledger.views import application_view, audit_view, registrant_view
 
 router = APIRouter(prefix="/api")
 registrant_only = require("registrant")
@@ -42,7 +43,9 @@ def _write(request: Request, account: Account, key: str | None, body: Any, actio
     return result
 
 
-IdempotencyKey = Header(None, alias="Idempotency-Key", description="Send the same key to retry safely")
+IdempotencyKey = Header(None, alias="Idempotency-Key", description=(
+    "Send the same key to retry safely: the command acts at most once and a retry gets its first answer. "
+    "Without a key, a write whose answer was lost to a fault may have acted."))
 
 
 # -- sign in
@@ -523,6 +526,124 @@ def reinstate(request: Request, number: str, account: Account = Depends(registra
     registrant = _registrant_of(request, number)
     return _write(request, account, key, {"reinstate": number}, lambda: {
         "valid_until": ledger.reinstate(registrant, account.email).isoformat()})
+
+
+# -- PPD audits: the registrant's own, the assessor's assigned, all for readers
+AuditYear = Path(ge=2000, le=2200, description="The year of the audit sample")
+
+
+class AuditProfile(BaseModel):
+    summary: str = Field(max_length=10_000, description="Your practice over the period, in brief")
+    activities: list[str] = Field(max_length=200, description="Ids of the PPD activities from your record")
+    statement: str = Field(max_length=10_000, description="How your PPD meets each audit standard")
+    evidence: str | None = Field(None, max_length=10_000, description="Links to or descriptions of evidence")
+
+
+class AuditJudgement(BaseModel):
+    judgements: dict[str, str] = Field(max_length=10, description="Each audit standard: met, partly_met, not_met")
+    feedback: str | None = Field(None, max_length=10_000)
+
+
+class AuditAssign(BaseModel):
+    assessor_id: str = Field(max_length=64)
+
+
+class AuditDecision(BaseModel):
+    outcome: str = Field(max_length=16, description="accepted, deferred or not_renewed")
+    reasons: str = Field("", max_length=2000)
+
+
+class AuditAppealDecision(BaseModel):
+    upheld: bool
+    reasons: str = Field(max_length=2000)
+
+
+@router.get("/audits", tags=["audits"])
+def audits(request: Request, year: int | None = Query(None, ge=2000, le=2200),
+           stage: str | None = Query(None, max_length=40),
+           account: Account = Depends(require("registrant", "assessor", *READERS))) -> list[dict[str, Any]]:
+    """PPD audits: a registrant sees their own, an assessor those assigned to them, the registrar all."""
+    scope: dict[str, Any] = {}
+    if account.role == "registrant":
+        scope["registrant_id"] = account.registrant_id.hex  # type: ignore[union-attr]
+    elif account.role == "assessor":
+        scope["assessor_id"] = account.assessor_id.hex  # type: ignore[union-attr]
+    with _service(request).ledger.engine.connect() as conn:
+        return audit_queue(conn, year=year, stage=stage, **scope)
+
+
+@router.get("/audits/{number}/{year}", tags=["audits"])
+def get_audit(request: Request, number: str, year: int = AuditYear,
+              account: Account = Depends(require("registrant", "assessor", *READERS))) -> dict[str, Any]:
+    """One audit: the profile and the PPD activities it draws on, the judgement, the decisions, the appeal."""
+    ledger = _service(request).ledger
+    return audit_view(ledger, reachable_audit(ledger, account, number, year), year)
+
+
+@router.post("/audits/{number}/{year}/profile", tags=["audits"])
+def audit_profile(request: Request, number: str, body: AuditProfile, year: int = AuditYear,
+                  account: Account = Depends(registrant_only), key: str | None = IdempotencyKey) -> dict[str, Any]:
+    """Send your PPD profile for the audit (by its due date; after a deferral, a new one)."""
+    ledger = _service(request).ledger
+    registrant = reachable_audit(ledger, account, number, year)
+    return _write(request, account, key, {"profile": [number, year], **body.model_dump()}, lambda: (
+        ledger.submit_audit_profile(registrant, year, body.summary, body.statement, body.activities, body.evidence),
+        {"status": "profile received"})[1])
+
+
+@router.post("/audits/{number}/{year}/appeal", tags=["audits"])
+def audit_appeal(request: Request, number: str, body: Grounds, year: int = AuditYear,
+                 account: Account = Depends(registrant_only), key: str | None = IdempotencyKey) -> dict[str, Any]:
+    """Appeal a 'not renewed' outcome within 28 days; your registration stays as it is while the appeal is heard."""
+    ledger = _service(request).ledger
+    registrant = reachable_audit(ledger, account, number, year)
+    return _write(request, account, key, {"audit-appeal": [number, year], **body.model_dump()}, lambda: (
+        ledger.appeal_audit(registrant, year, body.grounds), {"status": "appealed"})[1])
+
+
+@router.post("/audits/{number}/{year}/judgement", tags=["audits"])
+def audit_judgement(request: Request, number: str, body: AuditJudgement, year: int = AuditYear,
+                    account: Account = Depends(assessor_only), key: str | None = IdempotencyKey) -> dict[str, Any]:
+    """Judge each audit standard met, partly_met or not_met, with feedback for the registrant."""
+    ledger = _service(request).ledger
+    registrant = reachable_audit(ledger, account, number, year)
+    return _write(request, account, key, {"audit-judgement": [number, year], **body.model_dump()}, lambda: (
+        ledger.judge_audit(registrant, year, account.assessor_id, body.judgements, body.feedback),  # type: ignore[arg-type]
+        {"status": "judged"})[1])
+
+
+@router.post("/audits/{number}/{year}/assign", tags=["audits"])
+def audit_assign(request: Request, number: str, body: AuditAssign, year: int = AuditYear,
+                 account: Account = Depends(registrar_only), key: str | None = IdempotencyKey) -> dict[str, Any]:
+    ledger = _service(request).ledger
+    registrant = reachable_audit(ledger, account, number, year)
+    assessor = _uuid(body.assessor_id, "assessor")
+    return _write(request, account, key, {"audit-assign": [number, year], **body.model_dump()}, lambda: (
+        ledger.assign_audit_assessor(registrant, year, assessor, account.email), {"status": "with assessor"})[1])
+
+
+@router.post("/audits/{number}/{year}/decision", tags=["audits"])
+def audit_decision(request: Request, number: str, body: AuditDecision, year: int = AuditYear,
+                   account: Account = Depends(registrar_only), key: str | None = IdempotencyKey) -> dict[str, Any]:
+    """Accepted (no standard not met), deferred (once: more time for a new profile) or not_renewed (a standard not
+    met, or no profile by its due date; the registration lapses when the 28-day appeal window closes)."""
+    ledger = _service(request).ledger
+    registrant = reachable_audit(ledger, account, number, year)
+    return _write(request, account, key, {"audit-decision": [number, year], **body.model_dump()}, lambda: (
+        ledger.decide_audit(registrant, year, body.outcome, body.reasons, account.email),
+        {"status": body.outcome})[1])
+
+
+@router.post("/audits/{number}/{year}/appeal-decision", tags=["audits"])
+def audit_appeal_decision(request: Request, number: str, body: AuditAppealDecision, year: int = AuditYear,
+                          account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
+                          ) -> dict[str, Any]:
+    """Upheld: the audit is accepted. Dismissed: the registration lapses now."""
+    ledger = _service(request).ledger
+    registrant = reachable_audit(ledger, account, number, year)
+    return _write(request, account, key, {"audit-appeal-decision": [number, year], **body.model_dump()}, lambda: (
+        ledger.decide_audit_appeal(registrant, year, body.upheld, body.reasons, account.email),
+        {"status": "upheld" if body.upheld else "dismissed"})[1])
 
 
 # -- admin: accounts and keys

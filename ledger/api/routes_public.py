@@ -23,6 +23,12 @@ VC_JWT_PREFIX = "data:application/vc+jwt,"
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
 
+def _only(media_type: str, kind: str | None = None) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entry of a 200 answered in ``media_type`` (FastAPI lists its default, text/plain or
+    application/json, beside it)."""
+    return {200: {"content": {media_type: {"schema": {"type": kind}} if kind else {}}}}
+
+
 def _service(request: Request) -> Any:
     return request.app.state.service
 
@@ -114,7 +120,7 @@ def trust_bundle(service: Any) -> str:
     return service.trust_bundle(BUNDLE_MAX_AGE)
 
 
-@router.get("/trust.jwt", tags=["verification"], response_class=PlainTextResponse)
+@router.get("/trust.jwt", tags=["verification"], response_class=PlainTextResponse, responses=_only("application/jwt"))
 def trust(request: Request) -> Response:
     """The trust bundle: issuer keys with their validity windows and compromise times, and both status lists,
     signed by the root key (a compact JWS, typ rl-trust+jwt)."""
@@ -128,20 +134,21 @@ def root_key(request: Request) -> JSONResponse:
     return JSONResponse(_service(request).publisher.root_jwk(), headers={"Cache-Control": "public, max-age=3600"})
 
 
-@router.get("/.well-known/jwks.json", tags=["verification"])
+@router.get("/.well-known/jwks.json", tags=["verification"], responses=_only("application/jwk-set+json", "object"))
 def jwks(request: Request) -> JSONResponse:
     return JSONResponse(_service(request).publisher.jwks(), media_type="application/jwk-set+json",
                         headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.get("/.well-known/did.json", tags=["verification"])
+@router.get("/.well-known/did.json", tags=["verification"], responses=_only("application/did+json", "object"))
 def did(request: Request) -> JSONResponse:
     """The did:web document (only for an https issuer address)."""
     return JSONResponse(_service(request).publisher.did_document(), media_type="application/did+json",
                         headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.get("/status/{purpose}", tags=["verification"], response_class=PlainTextResponse)
+@router.get("/status/{purpose}", tags=["verification"], response_class=PlainTextResponse,
+            responses=_only("application/vc+jwt"))
 def status_list(request: Request, purpose: str) -> Response:
     """A BitstringStatusListCredential (vc+jwt) for revocation or suspension; caches may keep it as long as it is
     valid, and no longer."""

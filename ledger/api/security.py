@@ -98,6 +98,23 @@ def reachable_application(ledger: Any, account: Account, application_id: str) ->
     raise Problem(404, f"no application {application_id}")
 
 
+def reachable_audit(ledger: Any, account: Account, number: str, year: int) -> UUID:
+    """The registrant whose PPD audit this is, if ``account`` may reach it: the registrant, the assessor assigned
+    to it, or a reader. Anything else is 404, as if it did not exist."""
+    from ledger.errors import InvalidInput, NotFound
+
+    try:
+        registrant_id = ledger.registrant_by_number(number)
+        audit = ledger.ppd_audit(registrant_id, year)
+    except (InvalidInput, NotFound):
+        raise Problem(404, f"no {year} PPD audit of registration {number}") from None
+    if (account.role in READERS or (account.role == "registrant" and registrant_id == account.registrant_id)
+            or (account.role == "assessor" and account.assessor_id is not None
+                and audit.assessor_id == account.assessor_id)):
+        return registrant_id
+    raise Problem(404, f"no {year} PPD audit of registration {number}")
+
+
 # -- CSRF for forms (pages only: the API takes bearer tokens, which a browser never sends by itself)
 def csrf_token(request: Request) -> str:
     token = request.session.get(SESSION_CSRF)

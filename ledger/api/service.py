@@ -1,5 +1,5 @@
 """What the web service holds while it runs: the Ledger, the read-model runner, the credential issuer, the
-publisher, the accounts, the rate limiter and the idempotency records; and the one way a request writes."""
+publisher, the accounts and the rate limiter; and the one way a request writes."""
 
 from __future__ import annotations
 
@@ -9,31 +9,17 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-
-from sqlalchemy import Column, DateTime, Integer, String, Table, Text, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ledger.accounts import Account, Accounts
 from ledger.api.problems import Problem
 from ledger.api.security import RateLimiter
 from ledger.commands import Ledger
-from ledger.db import metadata
 from ledger.issuance import CredentialIssuer
 from ledger.projections.runner import ProjectionRunner
 from ledger.publication import Publisher
 from ledger.settings import Settings
-
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("key", String(300), primary_key=True),  # account id + ':' + the client's key
-    Column("request_hash", String(64), nullable=False),
-    Column("status", Integer, nullable=True),  # None while the first request is running
-    Column("body", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
 
 MAX_IDEMPOTENCY_KEY = 200
 ANSWERS_KEPT = 5000
@@ -71,43 +57,17 @@ class Service:
     def write(self, account: Account, idempotency_key: str | None, request_body: Any,
               action: Callable[[], Any]) -> tuple[int, Any]:
         """Run a command for ``account``; with an ``Idempotency-Key``, a retried request gets the first answer
-        instead of acting twice. Returns (HTTP status, JSON body)."""
+        instead of acting twice, however the first attempt ended (the key's receipt is saved with the command's
+        events: see ``Ledger.once``). Returns (HTTP status, JSON body)."""
         if idempotency_key is None:
             result = action()
-            self.sync()
-            self.forget_published()
-            return 200, result
-        if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable():
-            raise Problem(422, f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters")
-        key = f"{account.id}:{idempotency_key}"
-        digest = hashlib.sha256(json.dumps(request_body, sort_keys=True, default=str).encode()).hexdigest()
-        engine = self.ledger.engine
-        try:
-            with engine.begin() as conn:
-                conn.execute(insert(idempotency_keys).values(key=key, request_hash=digest, status=None, body=None,
-                                                             created_at=datetime.now(UTC)))
-        except IntegrityError:
-            with engine.connect() as conn:
-                row = conn.execute(select(idempotency_keys).where(idempotency_keys.c.key == key)).first()
-            if row is None:
-                raise Problem(409, "this Idempotency-Key is being used right now; retry in a moment") from None
-            if row.request_hash != digest:
-                raise Problem(422, "this Idempotency-Key was used for a different request") from None
-            if row.status is None:
-                raise Problem(409, "the first request with this Idempotency-Key is still running; retry in a "
-                              "moment", headers={"Retry-After": "1"}) from None
-            return row.status, json.loads(row.body)
-        try:
-            result = action()
-        except BaseException:
-            with engine.begin() as conn:  # a refused command leaves the key free for a corrected retry
-                conn.execute(delete(idempotency_keys).where(idempotency_keys.c.key == key))
-            raise
-        self.sync()
+        else:
+            if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable():
+                raise Problem(422, f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters")
+            digest = hashlib.sha256(json.dumps(request_body, sort_keys=True, default=str).encode()).hexdigest()
+            result, _ = self.ledger.once(f"{account.id}:{idempotency_key}", digest, action)
+        self.sync()  # a write (or the first answer, again) is given once the read models show it
         self.forget_published()
-        with engine.begin() as conn:
-            conn.execute(update(idempotency_keys).where(idempotency_keys.c.key == key)
-                         .values(status=200, body=json.dumps(result, default=str)))
         return 200, result
 
     def recall(self, key: Any) -> Any:

@@ -95,10 +95,10 @@ def upsert(conn: Connection, table: Table) -> Any:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table)
     keys = [c.name for c in table.primary_key.columns]
-    return statement.on_conflict_do_update(
-        index_elements=keys,
-        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
-    )
+    values = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    if not values:  # a table of keys alone: the row is there, or now it is
+        return statement.on_conflict_do_nothing(index_elements=keys)
+    return statement.on_conflict_do_update(index_elements=keys, set_=values)
 
 
 def key(value: UUID) -> str:

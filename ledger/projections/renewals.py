@@ -82,7 +82,7 @@ class RenewalsProjection(Projection):
         self._set(e, valid_until=e.valid_until, renewal_submitted_on=None, last_renewed_on=e.occurred_at.date())
 
     def lapsed(self, e: Any) -> None:
-        self._set(e, status="lapsed", lapsed_on=e.on)
+        self._set(e, status="lapsed", lapsed_on=e.on, renewal_submitted_on=None)
 
     def status_changed(self, e: Any) -> None:
         status = {Registration.Suspended: "suspended", Registration.SuspensionLifted: "registered",

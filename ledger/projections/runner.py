@@ -3,6 +3,7 @@ library's LISTEN/NOTIFY subscription on PostgreSQL). Each batch's rows and posit
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -138,39 +139,51 @@ class ProjectionRunner:
     def follow(self, poll_interval: float = 0.2) -> None:
         """Catch up, then keep applying new events until ``stop()``. SQLite is polled. On PostgreSQL the
         library's LISTEN/NOTIFY subscription wakes the runner as soon as events are recorded, and a slow poll
-        stays on as a safety net (a notification sent while the subscription was starting is otherwise missed)."""
-        self.catch_up()
+        stays on as a safety net (a notification sent while the subscription was starting is otherwise missed).
+        A database fault (a restart, a dropped connection) does not end the following: the error is kept in
+        ``error``, the next turn tries again, and the subscription starts again once the database answers."""
         if self.ledger.settings.is_sqlite:
+            self._catch_up_or_keep_error()
             while not self._stop.wait(poll_interval):
-                self.catch_up()
+                self._catch_up_or_keep_error()
             return
         wake = self._wake
 
         def listen() -> None:
-            try:
-                with self.ledger.recorder.subscribe(gt=self.position()) as subscription:
-                    self._subscription = subscription
-                    if self._stop.is_set():
-                        subscription.stop()
-                    for _ in subscription:
-                        wake.set()
-            except BaseException as error:  # noqa: BLE001 - the poll carries on; the error is reported
-                self.error = error
-                wake.set()
+            while not self._stop.is_set():
+                try:
+                    with self.ledger.recorder.subscribe(gt=self.position()) as subscription:
+                        self._subscription = subscription
+                        if self._stop.is_set():
+                            subscription.stop()
+                        for _ in subscription:
+                            wake.set()
+                except BaseException as error:  # noqa: BLE001 - the poll carries on; the error is reported
+                    self.error = error
+                    wake.set()
+                self._stop.wait(max(poll_interval * 5, 1.0))  # then subscribe again (the database may be back)
 
         listener = threading.Thread(target=listen, name="projection-subscription", daemon=True)
         listener.start()
         try:
+            self._catch_up_or_keep_error()
             while not self._stop.is_set():
                 wake.wait(timeout=max(poll_interval * 5, 1.0))
                 wake.clear()
                 if not self._stop.is_set():
-                    self.catch_up()
+                    self._catch_up_or_keep_error()
         finally:
             if self._subscription is not None:
                 self._subscription.stop()
-                self._wake_listener()
+                with contextlib.suppress(Exception):  # a database that is down needs no waking
+                    self._wake_listener()
             listener.join(timeout=5)
+
+    def _catch_up_or_keep_error(self) -> None:
+        try:
+            self.catch_up()
+        except Exception as error:  # noqa: BLE001 - a database fault: kept, and tried again at the next turn
+            self.error = error
 
     def _wake_listener(self) -> None:
         """The library's LISTEN thread notices a stop only when a notification arrives: send one."""

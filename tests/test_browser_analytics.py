@@ -1,0 +1,110 @@
+"""The auditor opens /analytics in real headless Chromium: the charts load as images under the page's strict CSP (no
+script anywhere), each says what it shows and where figures were suppressed, the tables mark suppressed cells in
+words, the dates asked for snap to whole blocks, and the CSV downloads. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from ledger.accounts import Accounts
+from tests.browser import chromium, free_port, screenshot, serving
+from tests.test_statistics import LOWER, PROFESSIONAL, TODAY, world
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def site(tmp_path):
+    from ledger.api.app import create_app
+    from ledger.clock import SettableClock
+    from ledger.commands import Ledger
+    from ledger.settings import Settings
+    from tests.conftest import MASTER_KEY
+
+    path = tmp_path / "r.db"
+    world(path, [PROFESSIONAL] * 25 + [LOWER] * 20 + ["clerical"] * 6 + [None] * 6, LOWER,
+          target_decided=date(2025, 2, 20), target_route="equivalency").close()
+    port = free_port()
+    ledger = Ledger(Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY,
+                             issuer_url=f"http://127.0.0.1:{port}"), clock=SettableClock(TODAY))
+    Accounts(ledger.engine).add("auditor@example.org", PASSWORD, "auditor")
+    Accounts(ledger.engine).add("admin@example.org", PASSWORD, "admin")
+    with serving(create_app(ledger, follow=False), port) as url:
+        yield url
+    ledger.close()
+
+
+def sign_in(browser, url, email):
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.messages = []
+    page.on("console", lambda message: page.messages.append(message.text))
+    page.on("pageerror", lambda error: page.messages.append(str(error)))
+    page.goto(f"{url}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def test_the_auditor_reads_the_progression_and_fairness_page(site):
+    url = site
+    with chromium() as browser:
+        page = sign_in(browser, url, "auditor@example.org")
+        page.goto(f"{url}/analytics")
+        assert page.title().startswith("Progression and fairness")
+        screenshot(page, "analytics-01-page")
+        assert page.locator("script").count() == 0
+        figures = page.locator("figure.chart")
+        assert figures.count() >= 3
+        sizes = page.evaluate("Array.from(document.querySelectorAll('figure.chart img'))"
+                              ".map(i => [i.complete, i.naturalWidth, i.naturalHeight, i.alt.length])")
+        assert all(done and width > 300 and height > 150 and alt > 40 for done, width, height, alt in sizes), sizes
+        captions = page.locator("figure.chart figcaption").all_inner_texts()
+        assert all("Period:" in c and ("Suppressed" in c or "No figure in this chart was suppressed" in c)
+                   for c in captions), captions
+        outcomes = page.locator("#chart-outcomes figcaption").inner_text()
+        assert "Suppressed (too few people to show): " in outcomes and "Equivalency" in outcomes
+        page.locator("#chart-outcomes").screenshot(path=str(_artifact("analytics-02-outcomes-chart.png")))
+        # tables: suppressed cells say so, in words
+        parity = page.locator("#table-parity")
+        assert "suppressed" in parity.inner_text()
+        assert page.locator("td.suppressed").count() > 5
+        assert page.locator("td.suppressed").first.inner_text() == "suppressed"
+        assert "2025 Q1" in page.locator("#table-outcomes .period").inner_text()
+        assert not [m for m in page.messages if "Content Security Policy" in m or "Refused" in m], page.messages
+
+        # dates asked for snap outwards to whole blocks
+        page.fill("input[name=from]", "2025-02-10")
+        page.fill("input[name=to]", "2025-02-11")
+        page.click("text=Show")
+        page.wait_for_load_state()
+        assert "from=2025-02-10" in page.url
+        assert "2025-01-01 to 2025-03-31" in page.locator("#table-outcomes .period").inner_text()
+        screenshot(page, "analytics-03-filtered")
+
+        # the CSV download carries the same figures and says which were suppressed
+        with page.expect_download() as download:
+            page.click("text=Download CSV")
+        body = download.value.path().read_text()
+        rows = list(csv.DictReader(io.StringIO(body)))
+        assert rows and {r["table"] for r in rows} >= {"representation", "outcomes", "parity", "response"}
+        assert any(r["suppressed"] == "yes" and r["shown"] == "suppressed" and r["value"] == "" for r in rows)
+        assert all(r["period_from"] == "2025-01-01" for r in rows if r["table"] == "outcomes")
+
+        admin = sign_in(browser, url, "admin@example.org")
+        answer = admin.goto(f"{url}/analytics")
+        assert answer.status == 403  # the registrar and the auditor only
+
+
+def _artifact(name):
+    from tests.browser import ARTIFACTS
+
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name

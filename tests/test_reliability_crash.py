@@ -1,0 +1,358 @@
+"""Issue 9, part 2: the projection runner, the credential issuer and the mail sender, each killed with SIGKILL at
+random points many times over a large catch-up, end where an uninterrupted run on a copy of the same register ends.
+
+One register (a demo, its credentials not yet issued and its letters not yet sent) is copied. The copy is worked
+through once, without interruption, in this process: the issuer, then the projection runner, then the mail sender,
+each timed. The original is worked through by child processes (forked from a server that has already imported the
+ledger, so a child starts in milliseconds) that are killed with SIGKILL after a random fraction of that time, over
+and over, then once more without interruption. Then:
+
+- every read model of ``ALL_PROJECTIONS`` equals the copy's, row for row (the status-list indexes, drawn at random,
+  and the letters' random Message-IDs aside), and every one is at the head of the log;
+- one credential per award, renewal and reinstatement (none missing, none twice), the same credentials as the
+  copy's, every status index unique;
+- each letter reached the SMTP server (aiosmtpd, one per register) at most once; every letter the outbox calls sent
+  arrived exactly once; a letter whose sender was killed after recording ``Sending`` stays ``sending`` (stuck, for a
+  person to check by its Message-ID) rather than being sent again: those are counted, and every other letter is as
+  the copy's.
+
+The CI form is small; ``pytest -m slow tests/test_reliability_crash.py -s`` runs the full one (more registrants, the
+daily tick's events, more kills). Run with ``-s`` to print the figures.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import sqlite3
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from email import message_from_bytes
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from ledger.clock import SettableClock
+from ledger.commands import Ledger
+from ledger.demo import run_demo
+from ledger.issuance import TOPICS as TRIGGER_TOPICS
+from ledger.issuance import CredentialIssuer
+from ledger.keyring import Keyring
+from ledger.mailer import Mailer
+from ledger.projections.base import projection_positions
+from ledger.projections.credentials import credentials as credentials_table
+from ledger.projections.outbox import outbox
+from ledger.projections.runner import ProjectionRunner
+from ledger.settings import Settings
+from tests.conftest import ADMIN_URL, MASTER_KEY
+from tests.test_mail import free_port
+
+COMPONENTS = ("issuer", "runner", "mailer")  # in the order a worker would need them: credentials, views, letters
+RUNNER_BATCH = 150  # small batches: many commits in a catch-up, so kills land between them as well as inside
+ISSUER_BATCH = 60
+RANDOM_COLUMNS = {"credentials": {"revocation_index", "suspension_index"}, "outbox": {"message_id"}}
+
+
+# -- the child process ------------------------------------------------------------------------------------------------
+def work(component: str, url: str, smtp_port: int, now: str, conn: Any) -> None:
+    """One component's catch-up, in a child: says 'started' once its Ledger is open, 'done' at the end."""
+    settings = Settings(database_url=url, master_key=MASTER_KEY, smtp_host="127.0.0.1", smtp_port=smtp_port,
+                        mail_from="registrar@register.example")
+    ledger = Ledger(settings, clock=SettableClock(datetime.fromisoformat(now)))
+    conn.send("started")
+    run_component(ledger, component)
+    conn.send("done")
+    ledger.close()
+
+
+def run_component(ledger: Ledger, component: str) -> Any:
+    if component == "issuer":
+        return CredentialIssuer(ledger, batch_size=ISSUER_BATCH).catch_up()
+    if component == "runner":
+        return ProjectionRunner(ledger, batch_size=RUNNER_BATCH).catch_up()
+    return Mailer(ledger).send_pending()
+
+
+def _context() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ledger.commands", "ledger.issuance", "ledger.mailer",
+                                    "ledger.projections.runner", "tests.test_reliability_crash"])
+    return context
+
+
+# -- an SMTP server per register ---------------------------------------------------------------------------------------
+class Inbox:
+    def __init__(self) -> None:
+        self.message_ids: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.message_ids.append(message_from_bytes(envelope.original_content)["Message-ID"])
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_servers():
+    servers = []
+
+    def start() -> tuple[int, Inbox]:
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        servers.append(controller)
+        return controller.port, inbox
+
+    yield start
+    for controller in servers:
+        controller.stop()
+
+
+# -- copying a register ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def copy_of(database_url, tmp_path):
+    made: list[str] = []
+
+    def copy(url: str) -> str:
+        if url.startswith("sqlite"):
+            target = tmp_path / "copy.db"
+            source = sqlite3.connect(url.removeprefix("sqlite:///"))
+            with sqlite3.connect(target) as destination:
+                source.backup(destination)
+            source.close()
+            return f"sqlite:///{target}"
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}_copy"')
+            admin.execute(f'CREATE DATABASE "{name}_copy" TEMPLATE "{name}"')
+        made.append(f"{name}_copy")
+        return f"{url}_copy"
+
+    yield copy
+    if made:
+        import psycopg
+
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            for name in made:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def forget_read_models(ledger: Ledger) -> None:
+    runner = ProjectionRunner(ledger)
+    with ledger.engine.begin() as conn:
+        for projection in runner.projections:
+            for table in reversed(projection.tables):
+                conn.execute(table.delete())
+        conn.execute(projection_positions.delete().where(
+            projection_positions.c.name.in_([p.name for p in runner.projections])))
+
+
+# -- what is compared --------------------------------------------------------------------------------------------------
+def read_models(ledger: Ledger) -> dict[str, list[tuple]]:
+    """Every row of every table of ALL_PROJECTIONS, the random columns left out, the outbox apart."""
+    tables: dict[str, list[tuple]] = {}
+    with ledger.engine.connect() as conn:
+        for projection in ProjectionRunner(ledger).projections:
+            for table in projection.tables:
+                if table.name == "outbox":
+                    continue
+                skip = RANDOM_COLUMNS.get(table.name, set())
+                rows = conn.execute(select(table)).mappings().all()
+                tables[table.name] = sorted((tuple(sorted((k, v) for k, v in r.items() if k not in skip))
+                                             for r in rows), key=repr)
+    return tables
+
+
+def outbox_rows(ledger: Ledger) -> dict[str, Any]:
+    with ledger.engine.connect() as conn:
+        return {r.id: r for r in conn.execute(select(outbox))}
+
+
+def message_ids_of(ledger: Ledger) -> dict[str, str]:
+    """Every Message-ID the sender ever recorded (``Mail.Sending``), to the letter's id."""
+    owners: dict[str, str] = {}
+    for notification in ledger.recorder.select_notifications(start=0, limit=10**9,
+                                                              topics=["ledger.aggregates.mail:Mail.Sending"]):
+        event = ledger.mapper.to_domain_event(notification)
+        assert event.message_id not in owners, "a Message-ID was used twice"
+        owners[event.message_id] = event.originator_id.hex
+    return owners
+
+
+def credential_facts(ledger: Ledger) -> tuple[list[tuple], Counter]:
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(select(credentials_table)).mappings().all()
+    facts = sorted((r["registration_id"], r["trigger_version"], r["trigger"], r["level"], r["number"],
+                    r["valid_from"], r["valid_until"], r["kid"]) for r in rows)
+    indexes = Counter([("revocation", r["revocation_index"]) for r in rows]
+                      + [("suspension", r["suspension_index"]) for r in rows])
+    return facts, indexes
+
+
+@dataclass
+class Figures:
+    clean_seconds: dict[str, float] = field(default_factory=dict)
+    runs: Counter = field(default_factory=Counter)  # child processes started, by component
+    killed: Counter = field(default_factory=Counter)  # killed before they said 'done'
+    finished: Counter = field(default_factory=Counter)  # said 'done' before the kill came
+
+
+def said_done(parent: Any) -> bool:
+    try:
+        while parent.poll():
+            if parent.recv() == "done":
+                return True
+    except EOFError:  # the child is gone: nothing more to read
+        pass
+    return False
+
+
+def kill_repeatedly(url: str, smtp_port: int, now: str, component: str, kills: int, clean_seconds: float,
+                    chance: random.Random, figures: Figures) -> None:
+    """Start the component in a child and SIGKILL it after a random part of the clean run's time, ``kills``
+    times (fewer if it finishes first: then there is nothing left to interrupt), then once more to the end."""
+    context = _context()
+    # on average the kills together cover the whole clean run; each lands within 70% of it, so that a child a
+    # little quicker than the clean run (a machine less loaded than when it was timed) is still caught part-way
+    window = min(2 * clean_seconds / kills, 0.7 * clean_seconds)
+    for _ in range(kills):
+        parent, child = context.Pipe(duplex=False)
+        process = context.Process(target=work, args=(component, url, smtp_port, now, child))
+        process.start()
+        child.close()
+        figures.runs[component] += 1
+        assert parent.poll(60) and parent.recv() == "started"
+        time.sleep(chance.uniform(0, window))
+        process.kill()
+        process.join()
+        if said_done(parent):
+            figures.finished[component] += 1
+            parent.close()
+            break
+        figures.killed[component] += 1
+        parent.close()
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(target=work, args=(component, url, smtp_port, now, child))
+    process.start()
+    child.close()
+    figures.runs[component] += 1
+    process.join(300)
+    assert process.exitcode == 0, f"the final {component} run failed (exit code {process.exitcode})"
+
+
+# -- the test ----------------------------------------------------------------------------------------------------------
+def crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, *, registrants, years, tick, kills, seed):
+    started = time.perf_counter()
+    clock = SettableClock(date(2026, 6, 1))
+    ledger = make_ledger(clock=clock, rng=random.Random(seed))
+    demo = run_demo(ledger, clock, registrants=registrants, years=years, seed=seed, tick=tick,
+                    issue_credentials=False)
+    assert demo.refused == 0, demo.refusals
+    Keyring(ledger).active()  # the one issuer key, made before the copy so that both registers sign with it
+    forget_read_models(ledger)  # the demo's tick kept them up to date: make the runner catch up on everything
+    now = clock.now().isoformat()
+    ledger.close()
+    copy_url = copy_of(database_url)
+    built = time.perf_counter() - started
+
+    figures = Figures()
+    clean_port, clean_inbox = smtp_servers()
+    crash_port, crash_inbox = smtp_servers()
+    base = Settings(database_url=database_url, master_key=MASTER_KEY, smtp_host="127.0.0.1",
+                    mail_from="registrar@register.example")
+    clean = make_ledger(settings=replace(base, database_url=copy_url, smtp_port=clean_port),
+                        clock=SettableClock(datetime.fromisoformat(now)))
+    results = {}
+    for component in COMPONENTS:
+        began = time.perf_counter()
+        results[component] = run_component(clean, component)
+        figures.clean_seconds[component] = time.perf_counter() - began
+    assert not results["mailer"].stuck and results["mailer"].failed == 0
+
+    chance = random.Random(seed * 7919)
+    began = time.perf_counter()
+    for component in COMPONENTS:
+        kill_repeatedly(database_url, crash_port, now, component, kills, figures.clean_seconds[component], chance,
+                        figures)
+    crashing_seconds = time.perf_counter() - began
+    crashed = make_ledger(settings=replace(base, smtp_port=crash_port),
+                          clock=SettableClock(datetime.fromisoformat(now)))
+
+    # every read model at the head, and equal to the copy's
+    head = crashed.recorder.max_notification_id()
+    assert ProjectionRunner(crashed).positions() == {name: head for name in ProjectionRunner(crashed).positions()}
+    crashed_models, clean_models = read_models(crashed), read_models(clean)
+    assert crashed_models.keys() == clean_models.keys()
+    for name in clean_models:
+        assert crashed_models[name] == clean_models[name], f"read model {name} differs from the uninterrupted run's"
+
+    # credentials: one per trigger, the same as the copy's, unique status indexes
+    triggers = len(crashed.recorder.select_notifications(start=0, limit=10**9, topics=TRIGGER_TOPICS))
+    facts, indexes = credential_facts(crashed)
+    clean_facts, _ = credential_facts(clean)
+    assert facts == clean_facts
+    assert len({(f[0], f[1]) for f in facts}) == len(facts), "two credentials for one trigger"
+    assert all(n == 1 for n in indexes.values()), "a status index was given twice"
+    issued_events = len(crashed.recorder.select_notifications(
+        start=0, limit=10**9, topics=["ledger.aggregates.credential:Credential.Issued"]))
+    assert issued_events == len(facts)
+    erased = triggers - len(facts)  # triggers whose registrant was erased get no credential, in both runs
+    assert erased == results["issuer"].erased
+
+    # letters: none twice; every one the outbox calls sent arrived once; the rest stuck, not re-sent
+    letters, clean_letters = outbox_rows(crashed), outbox_rows(clean)
+    assert letters.keys() == clean_letters.keys()
+    received = Counter(crash_inbox.message_ids)
+    assert all(n == 1 for n in received.values()), "a message arrived twice"
+    owners = message_ids_of(crashed)
+    assert set(received) <= set(owners), "a message arrived that no Sending event records"
+    arrivals = Counter(owners[m] for m in received)
+    assert all(n == 1 for n in arrivals.values()), "a letter arrived twice"
+    stuck_received = stuck_lost = 0
+    for letter_id, row in letters.items():
+        twin = clean_letters[letter_id]
+        if row.status == "sending":
+            assert twin.status == "sent"
+            if arrivals[letter_id]:
+                stuck_received += 1
+            else:
+                stuck_lost += 1
+            continue
+        assert (row.kind, row.subject, row.status, row.queued_at) == (twin.kind, twin.subject, twin.status,
+                                                                      twin.queued_at)
+        if row.status == "sent":
+            assert arrivals[letter_id] == 1 and owners.get(row.message_id) == letter_id
+            assert row.attempts == twin.attempts == 1
+    assert len(clean_inbox.message_ids) == sum(1 for r in clean_letters.values() if r.status == "sent")
+    sent = sum(1 for r in letters.values() if r.status == "sent")
+
+    print(f"\n[crash {database_url.split(':')[0]}] {registrants} registrants, {years} years, tick={tick}: "
+          f"{head} events, {len(facts)} credentials ({erased} triggers of erased registrants), "
+          f"{len(letters)} letters; register built and copied in {built:.1f} s")
+    for component in COMPONENTS:
+        print(f"  {component}: clean run {figures.clean_seconds[component]:.2f} s; {figures.runs[component]} child "
+              f"runs, {figures.killed[component]} killed part-way, {figures.finished[component]} finished before "
+              "the kill, then one to the end")
+    print(f"  letters: {sent} sent once each, {stuck_received} stuck after arriving, {stuck_lost} stuck without "
+          f"arriving, 0 sent twice; {len(crash_inbox.message_ids)} messages received "
+          f"(the copy: {len(clean_inbox.message_ids)}); crash phase {crashing_seconds:.1f} s, "
+          f"total {time.perf_counter() - started:.1f} s")
+    assert sum(figures.killed.values()) >= len(COMPONENTS), figures
+
+
+def test_sigkill_at_random_points_ends_where_an_uninterrupted_run_ends(database_url, make_ledger, smtp_servers,
+                                                                       copy_of):
+    crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, registrants=50, years=2, tick=False,
+                      kills=2, seed=3)
+
+
+@pytest.mark.slow
+def test_sigkill_many_times_over_a_large_catch_up_with_the_tick(database_url, make_ledger, smtp_servers, copy_of):
+    crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, registrants=400, years=3, tick=True,
+                      kills=25, seed=9)
