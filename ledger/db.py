@@ -65,8 +65,7 @@ def make_engine(database_url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-TABLE_MODULES = ("ledger.vault", "ledger.projections", "ledger.keyring", "ledger.accounts", "ledger.audit",
-                 "ledger.api.service")
+TABLE_MODULES = ("ledger.vault", "ledger.projections", "ledger.keyring", "ledger.accounts", "ledger.audit")
 """Every module that defines tables: imported before the tables are made, so none is missed."""
 
 
