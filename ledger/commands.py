@@ -102,7 +102,7 @@ class Ledger(EventSourcedApplication[UUID]):
         self.clock = clock or Clock()
         self.rng = rng or random.SystemRandom()
         self.framework = framework
-        self.engine = engine or make_engine(self.settings.database_url)
+        self.engine = engine or make_engine(self.settings.database_url, self.settings.db_pool_size)
         with schema_lock(self.engine):  # Ledgers starting together on PostgreSQL take turns (see schema_lock)
             create_tables(self.engine)
         master_key = master_key or load_master_key(self.settings, announce)
@@ -117,7 +117,7 @@ class Ledger(EventSourcedApplication[UUID]):
         self._absent: set[UUID] | None = set() if single_writer_cache else None
         self.last_position = 0
         self.saved_kinds: Counter[str] = Counter()  # events saved by this instance, by kind
-        env = event_store_env(self.settings.database_url)
+        env = event_store_env(self.settings.database_url, self.settings.db_pool_size)
         if single_writer_cache:
             env.update(AGGREGATE_CACHE_MAXSIZE=str(single_writer_cache), AGGREGATE_CACHE_FASTFORWARD="n",
                        DEEPCOPY_FROM_AGGREGATE_CACHE="n")

@@ -15,7 +15,7 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 SCHEMA_LOCK = 0x7265676C  # the PostgreSQL advisory lock held while a Ledger makes or checks its tables ("regl")
 
 
-def event_store_env(database_url: str) -> dict[str, str]:
+def event_store_env(database_url: str, pool_size: int = 5) -> dict[str, str]:
     """The eventsourcing library's environment for this database."""
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[1]
@@ -33,8 +33,8 @@ def event_store_env(database_url: str) -> dict[str, str]:
             "POSTGRES_PORT": str(parts.port or 5432),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_POOL_SIZE": "5",
-            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(2 * pool_size),
         }
     raise ValueError(
         f"unsupported database URL {database_url!r}: use sqlite:///path/to/file.db or postgresql://user@host/db"
@@ -49,7 +49,7 @@ def sqlalchemy_url(database_url: str) -> str:
     return database_url
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, pool_size: int = 5) -> Engine:
     url = sqlalchemy_url(database_url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
@@ -62,7 +62,7 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=2 * pool_size)
 
 
 TABLE_MODULES = ("ledger.vault", "ledger.projections", "ledger.keyring", "ledger.accounts", "ledger.audit")

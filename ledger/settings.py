@@ -7,6 +7,9 @@ Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
   ``<issuer URL>/v``. ``REGLEDGER_ISSUER_NAME``: the body's name on credentials.
 - ``REGLEDGER_MASTER_KEY``: base64 of 32 bytes that seal the per-registrant data keys; or
   ``REGLEDGER_MASTER_KEY_FILE``: a file holding it (on the embedded default, ``var/master.key`` is created).
+- ``REGLEDGER_DB_POOL_SIZE`` (5): on PostgreSQL, the connections each pool keeps open (the event store's and the
+  read models'); each may open twice as many more under load. A server's ``max_connections`` (100 by default) must
+  cover every process's pools.
 - ``REGLEDGER_CHECKPOINT_MINUTES`` (60): how often the service signs a checkpoint of the transparency log.
 - ``REGLEDGER_RATE_LOGIN_PER_MINUTE`` (10), ``REGLEDGER_RATE_PUBLIC_PER_MINUTE`` (600): per client address.
 - ``REGLEDGER_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_STARTTLS``, ``REGLEDGER_MAIL_FROM``: mail
@@ -41,6 +44,7 @@ class Settings:
     rate_login_per_minute: int = 10
     checkpoint_minutes: int = 60
     rate_public_per_minute: int = 600
+    db_pool_size: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -60,7 +64,7 @@ class Settings:
                 raise ValueError(f"{PREFIX}SMTP_PORT must be a port number, not {port!r}")
             values["smtp_port"] = int(port)
         values["send_mail"] = get("SMTP_HOST") is not None
-        for name in ("RATE_LOGIN_PER_MINUTE", "RATE_PUBLIC_PER_MINUTE", "CHECKPOINT_MINUTES"):
+        for name in ("RATE_LOGIN_PER_MINUTE", "RATE_PUBLIC_PER_MINUTE", "CHECKPOINT_MINUTES", "DB_POOL_SIZE"):
             if (rate := get(name)) is not None:
                 if not rate.isdigit() or int(rate) < 1:
                     raise ValueError(f"{PREFIX}{name} must be a whole number above 0, not {rate!r}")

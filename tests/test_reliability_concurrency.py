@@ -97,7 +97,8 @@ def perform(ledger: Ledger, op: dict[str, Any]) -> Any:
 def run_worker(url: str, worker: int, rounds: list[dict | None], barrier: Any, numbers: int, indexes: int,
                out: list[dict]) -> None:
     try:
-        ledger = Ledger(Settings(database_url=url, master_key=MASTER_KEY), clock=SettableClock(LATER),
+        # one thread uses each Ledger: small pools, so 16 of them fit the server's 100 connections
+        ledger = Ledger(Settings(database_url=url, master_key=MASTER_KEY, db_pool_size=1), clock=SettableClock(LATER),
                         rng=Narrow(1000 + worker, numbers, indexes))
     except Exception as error:  # noqa: BLE001 - reported, and the others are released from the barrier
         out.append({"round": -1, "worker": worker, "kind": "open", "target": "", "outcome": "crash",
