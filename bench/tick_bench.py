@@ -63,7 +63,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ledger.close()
     return {
         "registered": registered, "days": days, "first_day": first.isoformat(),
-        "seconds_per_day_max": round(max(timings), 2), "seconds_per_day_mean": round(sum(timings) / len(timings), 2),
+        "seconds_per_day_max": round(max(timings), 2),
+        "slowest_day": (first + timedelta(days=timings.index(max(timings)))).isoformat(),
+        "seconds_per_day_mean": round(sum(timings) / len(timings), 2),
         "reminders": sum(r.reminders for r in results), "overdue": sum(r.overdue for r in results),
         "lapsed": sum(r.lapsed for r in results), "suspensions_ended": sum(r.suspensions_ended for r in results),
         "renewed": sum(r.renewed for r in results), "lapsed_after_audit": sum(r.ended_after_audit for r in results),
