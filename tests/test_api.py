@@ -4,6 +4,7 @@ the VC API, what verifiers fetch, and the protections (headers, cookies, CSRF, r
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import jwt
@@ -133,6 +134,30 @@ def test_idempotency_keys_make_retries_safe(actors):
     refused = actors.call("registrant", "POST", "/api/applications", {**body, "level": "XXX"},
                           **{"Idempotency-Key": "apply-2"})
     assert refused.status_code == 422
+
+
+def test_a_form_sent_twice_acts_once(actors):
+    """Each form carries a key of its own: a double click, or a resend after a lost answer, starts one application,
+    and both sends land on it. The same form with other contents is a new request (it runs, and is refused here)."""
+    client = actors.client
+    csrf = client.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
+    client.post("/login", data={"email": "ada@example.org", "password": PASSWORD, "csrf": csrf})
+    page = client.get("/me").text
+    keys = re.findall(r'name="form_key" value="([^"]+)"', page)
+    assert len(keys) > 1 and len(set(keys)) == len(keys)  # every form its own key
+    form = page.split('action="/me/applications"')[1].split("</form>")[0]
+    fields = {name: form.split(f'name="{name}" value="')[1].split('"')[0] for name in ("csrf", "form_key")}
+    data = {**fields, "level": "RCT", "route": "standard", "qualification_title": QUALIFICATION[3]["title"],
+            "qualification_body": QUALIFICATION[3]["awarding_body"], "qualification_level": "3"}
+    first = client.post("/me/applications", data=data, follow_redirects=False)
+    again = client.post("/me/applications", data=data, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert first.headers["location"].startswith("/me/applications/")
+    assert len(actors.ok("registrant", "GET", "/api/applications")) == 1
+    other = client.post("/me/applications", data={**data, "level": "XXX"}, follow_redirects=False)
+    assert other.headers["location"] == "/me#apply"  # it ran (and was refused): not taken for the first send
+    assert len(actors.ok("registrant", "GET", "/api/applications")) == 1
 
 
 def test_errors_are_problem_details_that_say_which_field(actors):

@@ -1,9 +1,14 @@
 """Server-rendered pages (Jinja2, plain HTML and CSS): the public register and registrant pages, sign-in, and the
-registrant's, assessor's and registrar's pages. Each form carries a CSRF token; each write goes through the same
-Service.write as the API, and a refused command comes back to the page as a message beside the form."""
+registrant's, assessor's and registrar's pages. Each form carries a CSRF token and a form key of its own; each write
+goes through the same Service.write as the API, with the form key as its Idempotency-Key (so a form sent twice, by a
+double click or a resend after a lost answer, acts once), and a refused command comes back to the page as a message
+beside the form."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
@@ -47,7 +52,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     account = current_account(request) if request.headers.get("authorization") is None else None
     flash = request.session.pop("flash", None)
     return templates.TemplateResponse(request, template, {
-        "account": account, "csrf": _LazyCsrf(request), "flash": flash,
+        "account": account, "csrf": _LazyCsrf(request), "form_key": _FormKey(), "flash": flash,
         "framework": _service(request).ledger.framework, "issuer_name": _service(request).settings.issuer_name,
         **context}, status_code=status_code)
 
@@ -64,6 +69,18 @@ class _LazyCsrf:
     __html__ = __str__
 
 
+class _FormKey:
+    """A new key each time a form shows it: the form's own Idempotency-Key."""
+
+    def __str__(self) -> str:
+        return secrets.token_urlsafe(16)
+
+    __html__ = __str__
+
+
+FORM_FIELDS = ("csrf", "form_key")
+
+
 def back(url: str, message: str | None = None, *, request: Request, error: bool = False) -> RedirectResponse:
     if message:
         request.session["flash"] = {"text": message, "error": error}
@@ -73,7 +90,23 @@ def back(url: str, message: str | None = None, *, request: Request, error: bool 
 async def form_of(request: Request) -> dict[str, Any]:
     form = await request.form()
     check_csrf(request, form.get("csrf"))  # type: ignore[arg-type]
-    return {k: form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k) for k in form}
+    fields = {k: form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k) for k in form}
+    request.state.form = fields
+    return fields
+
+
+def write(request: Request, account: Account, action: Any) -> Any:
+    """Run a form's command once for its form key (see the module's docstring); the command's answer, or the first
+    answer when the form was sent before."""
+    form: dict[str, Any] = getattr(request.state, "form", {})
+    key = form.get("form_key")
+    body = {"path": request.url.path, **{k: v for k, v in form.items() if k not in FORM_FIELDS}}
+    if not (isinstance(key, str) and 0 < len(key) <= 64):
+        return _service(request).write(account, None, body, action)[1]
+    # the form's key and what was filled in: the same form sent again with other contents (after going back in
+    # the browser, say) is a new request, not a reuse of the key
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return _service(request).write(account, f"form:{key}:{digest}", body, action)[1]
 
 
 def signed_in(request: Request, *roles: str) -> Account:
@@ -93,7 +126,7 @@ class _Redirect(Exception):
 def attempt(request: Request, account: Account, action: Any, ok_url: str, ok_message: str, fail_url: str
             ) -> RedirectResponse:
     try:
-        _service(request).write(account, None, None, action)
+        write(request, account, action)
     except LedgerError as error:
         return back(fail_url, str(error), request=request, error=True)
     return back(ok_url, ok_message, request=request)
@@ -271,9 +304,8 @@ async def my_new_application(request: Request) -> Response:
     form = await form_of(request)
     ledger = _service(request).ledger
     route = form.get("route")
-    created: dict[str, Any] = {}
 
-    def act() -> None:
+    def act() -> dict[str, str]:
         qualification = experience = None
         if route == "standard":
             level = form.get("qualification_level") or ""
@@ -285,11 +317,11 @@ async def my_new_application(request: Request) -> Response:
             experience = {"years": float(years) if str(years).replace(".", "", 1).isdigit() else years,
                           "portfolio": form.get("portfolio"), "referee_name": form.get("referee_name"),
                           "referee_email": form.get("referee_email")}
-        created["id"] = ledger.start_application(account.registrant_id, form.get("level"), route,  # type: ignore[arg-type]
-                                                 qualification=qualification, experience=experience)
+        return {"id": str(ledger.start_application(account.registrant_id, form.get("level"), route,  # type: ignore[arg-type]
+                                                   qualification=qualification, experience=experience))}
 
     try:
-        _service(request).write(account, None, None, act)
+        created = write(request, account, act)
     except LedgerError as error:
         return back("/me#apply", str(error), request=request, error=True)
     return back(f"/me/applications/{created['id']}", "Application started: add your evidence for each area.",
