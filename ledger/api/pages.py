@@ -6,8 +6,6 @@ beside the form."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +20,7 @@ from ledger.accounts import Account
 from ledger.api.app import HERE
 from ledger.api.problems import Problem
 from ledger.api.routes_public import post_nominals
+from ledger.api.service import request_digest
 from ledger.api.security import (
     SESSION_ACCOUNT,
     check_csrf,
@@ -102,11 +101,10 @@ def write(request: Request, account: Account, action: Any) -> Any:
     key = form.get("form_key")
     body = {"path": request.url.path, **{k: v for k, v in form.items() if k not in FORM_FIELDS}}
     if not (isinstance(key, str) and 0 < len(key) <= 64):
-        return _service(request).write(account, None, body, action)[1]
+        return _service(request).write(account, None, body, action)
     # the form's key and what was filled in: the same form sent again with other contents (after going back in
     # the browser, say) is a new request, not a reuse of the key
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    return _service(request).write(account, f"form:{key}:{digest}", body, action)[1]
+    return _service(request).write(account, f"form:{key}:{request_digest(body)[:32]}", body, action)
 
 
 def signed_in(request: Request, *roles: str) -> Account:

@@ -39,8 +39,7 @@ def _uuid(value: str, what: str) -> UUID:
 
 
 def _write(request: Request, account: Account, key: str | None, body: Any, action: Any) -> Any:
-    _, result = _service(request).write(account, key, body, action)
-    return result
+    return _service(request).write(account, key, body, action)
 
 
 IdempotencyKey = Header(None, alias="Idempotency-Key", description=(

@@ -25,6 +25,11 @@ MAX_IDEMPOTENCY_KEY = 200
 ANSWERS_KEPT = 5000
 
 
+def request_digest(body: Any) -> str:
+    """What a request asked for, as a SHA-256 hex digest: the same body always gives the same digest."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
 class Service:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
@@ -55,20 +60,19 @@ class Service:
             self.log.catch_up()  # the transparency log records each event's hash as it arrives
 
     def write(self, account: Account, idempotency_key: str | None, request_body: Any,
-              action: Callable[[], Any]) -> tuple[int, Any]:
+              action: Callable[[], Any]) -> Any:
         """Run a command for ``account``; with an ``Idempotency-Key``, a retried request gets the first answer
         instead of acting twice, however the first attempt ended (the key's receipt is saved with the command's
-        events: see ``Ledger.once``). Returns (HTTP status, JSON body)."""
+        events: see ``Ledger.once``). Returns the answer (JSON data)."""
         if idempotency_key is None:
             result = action()
         else:
             if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable():
                 raise Problem(422, f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters")
-            digest = hashlib.sha256(json.dumps(request_body, sort_keys=True, default=str).encode()).hexdigest()
-            result, _ = self.ledger.once(f"{account.id}:{idempotency_key}", digest, action)
+            result, _ = self.ledger.once(f"{account.id}:{idempotency_key}", request_digest(request_body), action)
         self.sync()  # a write (or the first answer, again) is given once the read models show it
         self.forget_published()
-        return 200, result
+        return result
 
     def recall(self, key: Any) -> Any:
         """A remembered read of the read models, if they have not changed since (the runner's generation); else
