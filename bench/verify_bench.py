@@ -108,7 +108,7 @@ def _browser_timing(ledger: Any, badge_url: str, port: int) -> dict[str, Any]:
         return {"web_load_to_verdict_ms_first_load": None}
     from ledger.api.app import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(ledger, follow=False), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(ledger, worker="followers"), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -257,6 +257,8 @@ def _add_credential_commands() -> None:
     app.command("backup")(cli_backup.backup)
     app.command("restore")(cli_backup.restore)
     app.command("serve")(cli_service.serve)
+    app.command("worker")(cli_service.worker)
+    app.command("status")(cli_service.status)
     app.command("tick")(cli_service.tick)
     app.add_typer(cli_service.mail_app, name="mail")
     app.add_typer(cli_service.users_app, name="users")

@@ -1,4 +1,5 @@
-"""The service commands of the ``regledger`` CLI: ``serve`` and ``users add``."""
+"""The service commands of the ``regledger`` CLI: ``serve``, ``worker``, ``status``, ``tick``, ``mail send`` and
+``users add``."""
 
 from __future__ import annotations
 
@@ -13,18 +14,134 @@ users_app = typer.Typer(help="Accounts that sign in to the web service.", no_arg
 
 def serve(host: str = typer.Option("127.0.0.1", help="The address to listen on."),
           port: int = typer.Option(8000, min=1, max=65535, help="The port to listen on."),
+          workers: int = typer.Option(1, "--workers", min=1, max=64, help="Web worker processes (PostgreSQL only: "
+                                      "each is stateless, and `regledger worker` runs the followers apart)."),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="No request log.")) -> None:
     """Serve the register: public search and registrant pages, the offline verifier at /v, the JSON API
-    (documented at /docs) and the pages for registrants, assessors and the registrar."""
+    (documented at /docs) and the pages for registrants, assessors and the registrar.
+
+    On the embedded default (SQLite) one process does everything: it runs a worker in-process (the read models,
+    credentials, transparency log, publication, mail and the daily tick). On PostgreSQL the web answers HTTP and
+    nothing else, in --workers processes: run `regledger worker` beside it (one or more, anywhere)."""
     import uvicorn
 
     from ledger import cli
-    from ledger.api.app import create_app
 
-    app = create_app(cli._ledger())
-    cli.console.print(f"Serving the register at [bold]http://{host}:{port}[/bold] (API documentation at "
-                      f"http://{host}:{port}/docs); press Ctrl+C to stop.")
-    uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info", access_log=not quiet)
+    settings = cli.Settings.from_env()
+    log_level, access_log = ("warning" if quiet else "info"), not quiet
+    if settings.is_sqlite:
+        if workers > 1:
+            cli._fail(ValueError("--workers above 1 needs PostgreSQL (REGLEDGER_DATABASE_URL=postgresql://...): "
+                                 "the embedded SQLite register is served by one process"))
+        from ledger.api.app import create_app
+
+        app = create_app(cli._ledger(), worker="all")
+        cli.console.print(f"Serving the register at [bold]http://{host}:{port}[/bold] (API documentation at "
+                          f"http://{host}:{port}/docs), with its worker in this process; press Ctrl+C to stop.")
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log)
+        return
+    cli._ledger().close()  # the tables exist, and a missing master key is said now, once
+    cli.console.print(f"Serving the register at [bold]http://{host}:{port}[/bold] with {workers} web worker"
+                      f"{'s' if workers > 1 else ''}; the followers run in `regledger worker` (start one or more "
+                      "beside this). Press Ctrl+C to stop.")
+    uvicorn.run("ledger.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level, access_log=access_log, proxy_headers=True)
+
+
+def worker(once: bool = typer.Option(False, "--once", help="Catch every follower up, run every duty once, and "
+                                     "exit (for cron and tests)."),
+           retry_parked: bool = typer.Option(False, "--retry-parked", help="Try every parked event again, say what "
+                                             "happened, and exit."),
+           as_json: bool = typer.Option(False, "--json", help="With --once or --retry-parked: print what was done "
+                                        "as JSON."),
+           quiet: bool = typer.Option(False, "--quiet", "-q", help="Say nothing while running.")) -> None:
+    """Run every follower and duty of the register apart from the web: the read models, the credential issuer,
+    the transparency log and its checkpoints, the publication of status lists and the trust bundle, mail and the
+    daily tick. Any number may run at once (on PostgreSQL, on any machine): each duty is led by one worker at a
+    time, and another takes it over within seconds when that one stops. Ctrl+C stops it."""
+    import contextlib
+    import json
+    import signal
+
+    from ledger import cli
+    from ledger.processes.worker import Worker
+
+    ledger = cli._ledger()
+    say = (lambda _: None) if quiet or as_json else (lambda message: cli.err.print(f"worker: {message}"))
+    running = Worker(ledger, announce=say)
+    try:
+        if retry_parked:
+            figures = running.retry_parked()
+            print(json.dumps(figures)) if as_json else cli.console.print(
+                f"Released {figures['released']} parked events; {figures['still_parked']} still parked "
+                "(`regledger status` says why).")
+            return
+        if once:
+            result = running.run_once()
+            if as_json:
+                print(json.dumps({"done": result.done, "led_elsewhere": result.skipped, "errors": result.errors},
+                                 default=str))
+            else:
+                for name, done in result.done.items():
+                    cli.console.print(f"{name}: {done}")
+                for name in result.skipped:
+                    cli.console.print(f"{name}: led by another worker")
+                for name, error in result.errors.items():
+                    cli.err.print(f"[red]{name} failed:[/red] {error}")
+            if result.errors:
+                raise typer.Exit(1)
+            return
+        signal.signal(signal.SIGTERM, lambda signum, frame: running.request_stop())
+        say(f"{running.id} started; Ctrl+C stops it")
+        with contextlib.suppress(KeyboardInterrupt):
+            running.run_forever()
+    finally:
+        ledger.close()
+
+
+def status(as_json: bool = typer.Option(False, "--json", help="Print everything as JSON.")) -> None:
+    """How far each follower has got (position, lag in events and seconds), what is parked and why, and which
+    worker leads each duty."""
+    import json
+
+    from rich.table import Table
+
+    from ledger import cli
+    from ledger.processes.status import progress
+
+    ledger = cli._ledger()
+    try:
+        facts = progress(ledger)
+    finally:
+        ledger.close()
+    if as_json:
+        print(json.dumps(facts))
+        return
+    table = Table(title=f"Followers (the event store holds events up to {facts['head']})")
+    for column in ("follower", "position", "behind (events)", "waiting (s)", "parked", "led by"):
+        table.add_column(column)
+    followers = facts["followers"]
+    read_models = [f for f in followers if f["follower"].startswith("projections")]
+    if len({(f["position"], f["parked"]) for f in read_models}) == 1:  # all alike: one row says it
+        followers = [{**read_models[0], "follower": f"read models ({len(read_models)})"},
+                     *[f for f in followers if f not in read_models]]
+    for f in followers:
+        table.add_row(f["follower"], str(f["position"]), str(f["lag_events"]),
+                      "-" if f["lag_seconds"] is None else str(f["lag_seconds"]), str(f["parked"]),
+                      f["led_by"] or "[yellow]no worker[/yellow]")
+    cli.console.print(table)
+    duties = ", ".join(f"{name}: {who or 'no worker'}" for name, who in facts["duties"].items())
+    cli.console.print(f"Duties: {duties}")
+    if not facts["workers"]:
+        cli.console.print("[yellow]No worker has been heard from in the last 30 seconds: start `regledger worker` "
+                          "(or `regledger serve` on the embedded default).[/yellow]")
+    for w in facts["workers"]:
+        errors = "; ".join(f"{k}: {v}" for k, v in w["errors"].items())
+        cli.console.print(f"Worker {w['id']}: leads {', '.join(w['leads']) or 'nothing (standby)'}; last seen "
+                          f"{w['seen_at']}" + (f"; [red]errors[/red]: {errors}" if errors else ""))
+    for p in facts["parked"]:
+        cli.console.print(f"[red]Parked[/red] for {p['follower']}: event {p['event']} ({p['kind']}) of record "
+                          f"{p['record']}, {p['attempts']} attempt(s): {p['reason']}")
 
 
 @users_app.command("add")

@@ -13,6 +13,7 @@ import json
 import random
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,6 +77,22 @@ def _text(field: str, value: Any, *, max_length: int = MAX_SEALED_TEXT, required
     if len(value) > max_length:
         raise InvalidInput(field, f"is too long ({len(value)} characters; at most {max_length})")
     return value.strip()
+
+
+INVISIBLE = {"Cc": "a control character", "Cf": "an invisible formatting character (bidi or zero-width)",
+             "Zl": "a line separator", "Zp": "a paragraph separator", "Co": "a private-use character",
+             "Cs": "a lone surrogate", "Cn": "an unassigned character"}
+
+
+def _name(field: str, value: Any) -> str:
+    """A person's name as it will be shown and signed: NFC-normalised, on one line, every character visible."""
+    text = unicodedata.normalize("NFC", _text(field, value, max_length=MAX_NAME))
+    for position, character in enumerate(text, 1):
+        kind = INVISIBLE.get(unicodedata.category(character))
+        if kind is not None:
+            raise InvalidInput(field, f"contains {kind} (U+{ord(character):04X}) at position {position}: "
+                                      "give the name as it should be printed")
+    return text
 
 
 class Ledger(EventSourcedApplication[UUID]):
@@ -241,6 +258,15 @@ class Ledger(EventSourcedApplication[UUID]):
         self.saved_kinds.update(type(r.domain_event).__qualname__ for r in recordings)
         if recordings:
             self.last_position = max(self.last_position, recordings[-1].notification.id)
+            self._local.position = max(getattr(self._local, "position", 0), recordings[-1].notification.id)
+
+    def forget_thread_position(self) -> None:
+        """Start counting what this thread saves (a web request does, to wait for its own events)."""
+        self._local.position = 0
+
+    def thread_position(self) -> int:
+        """The notification id of the last event this thread saved since ``forget_thread_position`` (0: none)."""
+        return getattr(self._local, "position", 0)
 
     def _new_id(self) -> UUID:
         return UUID(bytes=self.rng.randbytes(16), version=4)
@@ -267,7 +293,7 @@ class Ledger(EventSourcedApplication[UUID]):
         background_answers: dict[str, str] | None = None,
         listing: str = "listed",
     ) -> UUID:
-        name = _text("name", name, max_length=MAX_NAME)
+        name = _name("name", name)
         email = self._check_email(email)
         disciplines = self._check_disciplines(disciplines)
         answers = background.check_answers(background_answers)
@@ -311,7 +337,7 @@ class Ledger(EventSourcedApplication[UUID]):
         registrant = self._get(Registrant, registrant_id, "registrant")
         changes: dict[str, Any] = {}
         if name is not None:
-            changes["name"] = self._seal(registrant_id, "name", _text("name", name, max_length=MAX_NAME))
+            changes["name"] = self._seal(registrant_id, "name", _name("name", name))
         if email is not None:
             changes["email"] = self._seal(registrant_id, "email", self._check_email(email))
         if disciplines is not None:
@@ -342,7 +368,7 @@ class Ledger(EventSourcedApplication[UUID]):
     # -- assessors
     @command
     def appoint_assessor(self, name: str, registrant_id: UUID | None = None) -> UUID:
-        name = _text("name", name, max_length=MAX_NAME)
+        name = _name("name", name)
         if registrant_id is not None:
             self._get(Registrant, registrant_id, "registrant")
         assessor_id = self._new_id()

@@ -65,7 +65,8 @@ def make_engine(database_url: str, pool_size: int = 5) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=2 * pool_size)
 
 
-TABLE_MODULES = ("ledger.vault", "ledger.projections", "ledger.keyring", "ledger.accounts", "ledger.audit")
+TABLE_MODULES = ("ledger.vault", "ledger.projections", "ledger.keyring", "ledger.accounts", "ledger.audit",
+                 "ledger.processes.parking", "ledger.processes.published", "ledger.processes.workers")
 """Every module that defines tables: imported before the tables are made, so none is missed."""
 
 

@@ -35,6 +35,7 @@ from ledger.clock import end_of_day
 from ledger.commands import Ledger
 from ledger.framework import Framework
 from ledger.keyring import ActiveKey, Keyring
+from ledger.processes import parking
 from ledger.projections.base import projection_positions, upsert
 from ledger.sharing import pack_token
 
@@ -64,6 +65,7 @@ class IssueResult:
     issued: int = 0
     already_issued: int = 0
     erased: int = 0
+    parked: int = 0
     credentials: list[UUID] = field(default_factory=list)
 
 
@@ -127,36 +129,86 @@ class CredentialIssuer:
         return found or 0
 
     def _save_position(self, position: int) -> None:
+        """Move the position forward (never back: two issuers may overlap during a hand-over)."""
         with self.ledger.engine.begin() as conn:
-            conn.execute(upsert(conn, projection_positions), [{"name": POSITION, "position": position}])
+            current = conn.execute(select(projection_positions.c.position)
+                                   .where(projection_positions.c.name == POSITION)).scalar() or 0
+            if position > current:
+                conn.execute(upsert(conn, projection_positions), [{"name": POSITION, "position": position}])
 
     # -- the catch-up
     def catch_up(self, progress: Progress | None = None, *, fail_after: int | None = None) -> IssueResult:
-        """Issue every credential the log calls for that is not yet recorded. ``fail_after`` is for tests: after
-        that many credentials have been signed, the next one is signed and then the issuer stops before recording
-        it, as a crash would."""
+        """Issue every credential the log calls for that is not yet recorded, up to the head of the log as it was
+        when called (the position then says the issuer has seen everything up to there). ``fail_after`` is for
+        tests: after that many credentials have been signed, the next one is signed and then the issuer stops
+        before recording it, as a crash would.
+
+        A trigger the issuer cannot turn into a credential (the builder refuses the record, say) is parked with
+        every later trigger of the same registration (``ledger.processes.parking``); the rest are issued."""
         result = IssueResult()
         start = self.position()
         head = self.ledger.recorder.max_notification_id() or 0
         total = max(head - start, 0)
+        blocked = parking.blocked(self.ledger.engine, POSITION)
         key: ActiveKey | None = None
-        while True:
+        while start < head:
             notifications = self.ledger.recorder.select_notifications(
-                start=start, limit=self.batch_size, topics=TOPICS, inclusive_of_start=False)
+                start=start, limit=self.batch_size, stop=head, topics=TOPICS, inclusive_of_start=False)
             if not notifications:
                 break
             key = key or self.keyring.active()
             for notification in notifications:
-                event = self.ledger.mapper.to_domain_event(notification)
                 result.events += 1
-                self._issue_for(event, key, result, fail_after)
+                if notification.originator_id in blocked:
+                    parking.park(self.ledger.engine, POSITION, notification,
+                                 "waits for an earlier parked event of the same registration")
+                    result.parked += 1
+                    continue
+                try:
+                    event = self.ledger.mapper.to_domain_event(notification)
+                    self._issue_for(event, key, result, fail_after)
+                except CrashForTest:
+                    raise
+                except Exception as error:
+                    if parking.is_database_fault(error):
+                        raise
+                    parking.park(self.ledger.engine, POSITION, notification, parking.describe(error))
+                    blocked.add(notification.originator_id)
+                    result.parked += 1
             start = notifications[-1].id
             self._save_position(start)
             if progress:
                 progress(min(start, head) - (head - total), total)
+        if head > self.position():
+            self._save_position(head)
         if progress:
             progress(total, total)
         return result
+
+    def retry_parked(self) -> tuple[int, int]:
+        """Issue each registration's parked triggers again, in order; released together once they all go through.
+        Returns (events released, events still parked)."""
+        released = still = 0
+        groups: dict[UUID, list[parking.Parked]] = {}
+        for item in parking.parked(self.ledger.engine, POSITION):
+            groups.setdefault(item.originator_id, []).append(item)
+        key: ActiveKey | None = None
+        for group in groups.values():
+            key = key or self.keyring.active()
+            try:
+                for item in group:
+                    found = self.ledger.recorder.select_notifications(start=item.notification_id, limit=1)
+                    event = self.ledger.mapper.to_domain_event(found[0])
+                    self._issue_for(event, key, IssueResult(), None)
+            except Exception as error:
+                if parking.is_database_fault(error):
+                    raise
+                parking.tried_again(self.ledger.engine, POSITION, item.notification_id, parking.describe(error))
+                still += len(group)
+                continue
+            parking.release(self.ledger.engine, POSITION, [item.notification_id for item in group])
+            released += len(group)
+        return released, still
 
     def _issue_for(self, event: Any, key: ActiveKey, result: IssueResult, fail_after: int | None) -> None:
         registration_id, version = event.originator_id, event.originator_version

@@ -61,6 +61,22 @@ class Publisher:
             refresh_after=at + TRUST_REFRESH, sequence=self.ledger.recorder.max_notification_id() or 0)
         return sign_trust_bundle(bundle, root.signing_key)
 
+    def publish(self) -> None:
+        """Sign both status lists and the trust bundle now, and keep them (``ledger.processes.published``): the web
+        serves these copies. The worker calls this when what they state may have changed, and before they expire."""
+        from ledger.processes.published import TRUST_BUNDLE, published_documents
+        from ledger.projections.base import upsert
+
+        now = self.ledger.clock.now()
+        bundle = self.trust_bundle(now)
+        lists = self.status_list_credentials(now)
+        until = now + STATUS_LIST_LIFETIME
+        rows = [{"name": TRUST_BUNDLE, "body": bundle, "made_at": now, "valid_until": until}]
+        rows += [{"name": f"status/{purpose}", "body": token, "made_at": now, "valid_until": until}
+                 for purpose, token in lists.items()]
+        with self.ledger.engine.begin() as conn:
+            conn.execute(upsert(conn, published_documents), rows)
+
     def jwks(self) -> dict[str, Any]:
         return jwks([k.public_jwk for k in self.keyring.records("issuer") if k.activated_at is not None])
 

@@ -10,10 +10,13 @@ Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
 - ``REGLEDGER_DB_POOL_SIZE`` (5): on PostgreSQL, the connections each pool keeps open (the event store's and the
   read models'); each may open twice as many more under load. A server's ``max_connections`` (100 by default) must
   cover every process's pools.
-- ``REGLEDGER_CHECKPOINT_MINUTES`` (60): how often the service signs a checkpoint of the transparency log.
+- ``REGLEDGER_CHECKPOINT_MINUTES`` (60): how often the worker signs a checkpoint of the transparency log (and
+  within seconds of a credential being issued, so its provenance can be proved).
+- ``REGLEDGER_WRITE_WAIT_SECONDS`` (10): how long a write waits for the worker to show it in the read models before
+  answering 202 with ``Retry-After``.
 - ``REGLEDGER_RATE_LOGIN_PER_MINUTE`` (10), ``REGLEDGER_RATE_PUBLIC_PER_MINUTE`` (600): per client address.
 - ``REGLEDGER_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_STARTTLS``, ``REGLEDGER_MAIL_FROM``: mail
-  (with ``REGLEDGER_SMTP_HOST`` set, ``regledger serve`` delivers the outbox itself every minute).
+  (with ``REGLEDGER_SMTP_HOST`` set, the worker delivers the outbox every minute).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class Settings:
     checkpoint_minutes: int = 60
     rate_public_per_minute: int = 600
     db_pool_size: int = 5
+    write_wait_seconds: int = 10
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -64,7 +68,8 @@ class Settings:
                 raise ValueError(f"{PREFIX}SMTP_PORT must be a port number, not {port!r}")
             values["smtp_port"] = int(port)
         values["send_mail"] = get("SMTP_HOST") is not None
-        for name in ("RATE_LOGIN_PER_MINUTE", "RATE_PUBLIC_PER_MINUTE", "CHECKPOINT_MINUTES", "DB_POOL_SIZE"):
+        for name in ("RATE_LOGIN_PER_MINUTE", "RATE_PUBLIC_PER_MINUTE", "CHECKPOINT_MINUTES", "DB_POOL_SIZE",
+                     "WRITE_WAIT_SECONDS"):
             if (rate := get(name)) is not None:
                 if not rate.isdigit() or int(rate) < 1:
                     raise ValueError(f"{PREFIX}{name} must be a whole number above 0, not {rate!r}")

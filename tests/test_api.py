@@ -23,8 +23,9 @@ class Actors:
 
     def __init__(self, ledger) -> None:
         self.ledger = ledger
-        self.app = create_app(ledger, follow=False)
+        self.app = create_app(ledger, worker="followers")
         self.client = TestClient(self.app)
+        self.client.__enter__()  # the lifespan: the service's worker follows while the actors act
         accounts = Accounts(ledger.engine)
         self.registrant = enrol(ledger, "Ada Applicant")
         self.other_registrant = enrol(ledger, "Otto Other")
@@ -44,6 +45,9 @@ class Actors:
         for who, (email, links) in self.emails.items():
             accounts.add(email, PASSWORD, roles.get(who, who), **links)
         self._tokens: dict[str, str] = {}
+
+    def close(self) -> None:
+        self.client.__exit__(None, None, None)
 
     def headers(self, who: str | None, **extra: str) -> dict[str, str]:
         if who is None:
@@ -104,7 +108,7 @@ class Actors:
 def actors(ledger):
     made = Actors(ledger)
     yield made
-    made.client.close()
+    made.close()
 
 
 def test_the_whole_journey_through_the_api(actors):

@@ -214,7 +214,7 @@ def test_a_credentials_provenance_proves_its_award_is_in_the_log(ledger, tmp_pat
     from verifier.merkle import leaf_hash, verify_inclusion
 
     _, number = awarded(ledger, "Proven Pat")
-    with TestClient(create_app(ledger, follow=False)) as client:
+    with TestClient(create_app(ledger, worker="followers")) as client:
         facts = client.get(f"/r/{number}/provenance.json").json()
     checkpoint = open_checkpoint(facts["checkpoint"], facts["log_key"])
     assert facts["event"]["kind"] == "award" and checkpoint.size == facts["tree_size"] > facts["log_index"]

@@ -129,7 +129,7 @@ def world(tmp_path_factory):
     values = {"application_id": application, "number": number, "registrant_id": str(actors.other_registrant),
               "purpose": "suspension", "assessor_id": str(actors.unassigned_assessor), "year": "2026"}
     yield actors, values
-    actors.client.close()
+    actors.close()
     ledger.close()
 
 

@@ -98,7 +98,7 @@ def world(tmp_path_factory):
               "assessor_id": [str(actors.assessors[0])], "purpose": ["suspension", "revocation"],
               "fmt": ["svg", "png", "jwt", "json"]}
     yield actors, values, pending
-    actors.client.close()
+    actors.close()
     ledger.close()
 
 

@@ -33,7 +33,7 @@ def site(tmp_path):
                              issuer_url=f"http://127.0.0.1:{port}"), clock=SettableClock(TODAY))
     Accounts(ledger.engine).add("auditor@example.org", PASSWORD, "auditor")
     Accounts(ledger.engine).add("admin@example.org", PASSWORD, "admin")
-    with serving(create_app(ledger, follow=False), port) as url:
+    with serving(create_app(ledger, worker="followers"), port) as url:
         yield url
     ledger.close()
 

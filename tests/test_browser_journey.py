@@ -31,7 +31,7 @@ def site(tmp_path):
     for name, email in (("Asha Assessor", "asha@example.org"), ("Ben Assessor", "ben@example.org")):
         accounts.add(email, PASSWORD, "assessor", assessor_id=ledger.appoint_assessor(name))
     accounts.add("registrar@example.org", PASSWORD, "registrar")
-    with serving(create_app(ledger, follow=False), port) as url:
+    with serving(create_app(ledger, worker="followers"), port) as url:
         yield url, ledger
     ledger.close()
 

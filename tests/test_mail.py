@@ -139,12 +139,13 @@ def test_the_service_delivers_the_outbox_when_smtp_is_configured(mail_ledger, sm
     from fastapi.testclient import TestClient
 
     from ledger.api import app as app_module
+    from ledger.processes import worker as worker_module
 
     _, inbox = smtp
     awarded(mail_ledger, "Sam Served")
     mail_ledger.settings = replace(mail_ledger.settings, send_mail=True)
-    monkeypatch.setattr(app_module, "MAIL_SECONDS", 0.0)
-    with TestClient(app_module.create_app(mail_ledger, follow=True)):
+    monkeypatch.setattr(worker_module, "MAIL_SECONDS", 0.0)
+    with TestClient(app_module.create_app(mail_ledger, worker="all")):
         deadline = _time.monotonic() + 30
         while not inbox.messages and _time.monotonic() < deadline:
             _time.sleep(0.2)

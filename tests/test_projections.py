@@ -65,16 +65,3 @@ def test_catch_up_is_incremental_and_applies_nothing_twice(demo_ledger):
     assert registrant
 
 
-def test_following_applies_new_events_and_waits_for_them(ledger):
-    runner = ProjectionRunner(ledger)
-    runner.start(poll_interval=0.05)
-    try:
-        ledger.enrol("Fast Follower", "ff@example.org", ["digital"])
-        assert runner.wait_for(ledger.last_position, timeout=10), runner.error
-        with ledger.engine.connect() as conn:
-            from ledger.projections.register import registrants
-            names = conn.execute(select(registrants.c.name)).scalars().all()
-        assert names == ["Fast Follower"]
-    finally:
-        runner.stop()
-    assert runner.error is None

@@ -149,7 +149,7 @@ def run_with_restarts(server: Server, restarts: int, seconds_between: float) -> 
 
     ledger = Ledger(Settings(database_url=server.url, master_key=MASTER_KEY))
     Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
-    app = create_app(ledger)  # follows writes, as `regledger serve` does
+    app = create_app(ledger)  # with its worker in-process, as `regledger serve` on one machine
     tally = Tally()
     figures: dict[str, float] = {}
     recoveries: list[float] = []
@@ -191,12 +191,20 @@ def run_with_restarts(server: Server, restarts: int, seconds_between: float) -> 
             stop.set()
             for thread in threads:
                 thread.join(REQUEST_TIMEOUT + 5)
-            # the runner still follows: a write by another process reaches the service's read models
+            # the worker still follows: a write by another process reaches the service's read models
             other = Ledger(Settings(database_url=server.url, master_key=MASTER_KEY))
             other.enrol("Outside Writer", "outside@example.org", [DISCIPLINE], None, "listed")
             last = other.recorder.max_notification_id()
             other.close()
-            assert app.state.service.runner.wait_for(last, 30), app.state.service.runner.error
+            from ledger.api.service import Behind
+
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    app.state.service.await_position(last)
+                    break
+                except Behind:
+                    assert time.monotonic() < deadline, app.state.service.worker.errors
     finally:
         ledger.close()
     # every acknowledged write is in the store afterwards, once

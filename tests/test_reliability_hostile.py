@@ -50,7 +50,7 @@ def world(tmp_path_factory):
     actors.application, actors.number = actors.awarded_application()
     actors.accepted_audit(2026)
     yield actors
-    actors.client.close()
+    actors.close()
     ledger.close()
 
 
@@ -60,7 +60,7 @@ def fresh(tmp_path_factory):
     actors = _service_at(tmp_path_factory.mktemp("fresh"), "http://127.0.0.1:8000")
     actors.awarded_application()
     yield actors
-    actors.client.close()
+    actors.close()
     actors.ledger.close()
 
 
@@ -333,7 +333,7 @@ def test_an_https_issuer_sends_hsts_and_secure_cookies(tmp_path):
         cookie = _sign_in(client, "ada@example.org").lower()
         assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
     finally:
-        actors.client.close()
+        actors.close()
         actors.ledger.close()
 
 
@@ -381,7 +381,7 @@ def test_sign_in_is_throttled_on_the_page_and_the_api(tmp_path):
         throttled = client.post("/api/token", data={"email": "ada@example.org", "password": "x"})
         assert int(throttled.headers["retry-after"]) >= 1
     finally:
-        actors.client.close()
+        actors.close()
         actors.ledger.close()
 
 
@@ -417,5 +417,5 @@ def test_no_secrets_or_personal_data_in_the_logs(tmp_path, caplog):
         assert not found, (found, len(caplog.records))
         assert number  # the public registration number may appear; nothing above may
     finally:
-        actors.client.close()
+        actors.close()
         actors.ledger.close()

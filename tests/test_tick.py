@@ -105,16 +105,16 @@ def test_rebuild_reproduces_the_read_models_after_ticking(ledger, clock):
 
 
 def test_the_service_closes_today_by_itself(ledger):
+    """The in-process worker of the embedded default closes the register's today (by the register's clock)."""
     import time as _time
-    from datetime import UTC, datetime
 
     from fastapi.testclient import TestClient
 
     from ledger.api.app import create_app
 
     awarded(ledger)
-    today = datetime.now(UTC).date()
-    with TestClient(create_app(ledger, follow=True)):
+    today = ledger.clock.now().date()
+    with TestClient(create_app(ledger, worker="all")):
         deadline = _time.monotonic() + 20
         while not ledger._exists(Day.id_for(today)) and _time.monotonic() < deadline:
             _time.sleep(0.2)

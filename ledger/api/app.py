@@ -1,11 +1,13 @@
 """The web service: ``create_app()`` builds the FastAPI application around one Ledger. The HTTP layer holds no
-domain rules: it authenticates, parses, calls a command or query of the Ledger, and renders JSON or a page."""
+domain rules: it authenticates, parses, calls a command or query of the Ledger, and renders JSON or a page. It runs
+no follower inside a request: a worker does (in-process on the embedded default, ``regledger worker`` apart).
+
+``app_from_env()`` is the factory that ``regledger serve --workers N`` gives uvicorn: each web worker process builds
+its own app from the environment, with no worker inside."""
 
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,6 @@ from ledger.commands import Ledger
 HERE = Path(__file__).resolve().parent
 WEB_VERIFIER = HERE.parent.parent / "verifier" / "web"
 MAX_BODY_BYTES = 256 * 1024
-DAILY_FIRST_WAIT = 2.0  # seconds after start before the daily tick first looks
-MAIL_SECONDS = 60.0  # how often the service delivers the outbox (when REGLEDGER_SMTP_HOST is set)
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -71,74 +71,34 @@ class Guard:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(ledger: Ledger | None = None, *, follow: bool = True) -> FastAPI:
-    """The service. ``follow``: keep the read models and credentials following writes made by other processes
-    (a background thread); requests made here bring them up to date themselves either way."""
+IN_PROCESS = ("all", "followers", "none")
+
+
+def create_app(ledger: Ledger | None = None, *, worker: str = "all") -> FastAPI:
+    """The service. ``worker``: what the process runs beside the web, while it is up (the lifespan).
+    ``all``: an in-process worker with every follower and duty (the embedded default, so one command is enough);
+    ``followers``: the followers only (the read models, credentials, log, checkpoints and publisher; for tests that
+    close the days themselves); ``none``: nothing (``regledger worker`` runs apart: several web workers on PostgreSQL)."""
+    from ledger.processes.worker import DUTIES, FOLLOWERS, Worker
+
+    if worker not in IN_PROCESS:
+        raise ValueError(f"worker must be one of {IN_PROCESS}, not {worker!r}")
     ledger = ledger or Ledger()
-    service = Service(ledger)
-    service.publisher.keyring.active()  # the keys exist before the first request needs them
-    service.publisher.keyring.active("root")
-    service.sync()
-
-    stop = threading.Event()
-
-    def checkpoints() -> None:
-        """Sign a checkpoint of the transparency log on a schedule (when it has grown)."""
-        from ledger.audit import TransparencyLog
-
-        from ledger.mailer import Mailer
-
-        log = TransparencyLog(ledger)
-        mailer = Mailer(ledger) if ledger.settings.send_mail else None
-        last = last_mail = time.monotonic()
-        while not stop.wait(5):  # leaves within seconds of an event arriving, from any process
-            try:
-                grown = log.catch_up()
-                if grown and time.monotonic() - last >= ledger.settings.checkpoint_minutes * 60:
-                    log.checkpoint()
-                    last = time.monotonic()
-                if mailer is not None and time.monotonic() - last_mail >= MAIL_SECONDS:
-                    mailer.send_pending()
-                    last_mail = time.monotonic()
-            except Exception:  # noqa: BLE001 - retried at the next turn
-                continue
-
-    def daily() -> None:
-        """The daily tick, in-process: closes each day once it has begun (catching up any days missed)."""
-        from datetime import UTC, datetime
-
-        from ledger.clock import SettableClock
-        from ledger.commands import Ledger as _Ledger
-        from ledger.tick import Ticker
-
-        while not stop.wait(DAILY_FIRST_WAIT):
-            try:
-                today = datetime.now(UTC).date()
-                ticking = _Ledger(ledger.settings, clock=SettableClock(today), engine=ledger.engine,
-                                  master_key=ledger.master_key)  # its own clock: the tick sets it to each day
-                try:
-                    Ticker(ticking).run_until(today)
-                finally:
-                    ticking.close(dispose_engine=False)
-                service.forget_published()
-            except Exception:  # noqa: BLE001 - tried again shortly
-                continue
-            stop.wait(3600)  # then look again every hour
+    in_process = None
+    if worker != "none":
+        in_process = Worker(ledger, duties=FOLLOWERS + DUTIES if worker == "all" else FOLLOWERS + ("checkpoints",))
+    service = Service(ledger, in_process)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = threading.Thread(target=checkpoints, name="checkpoints", daemon=True)
-        ticker = threading.Thread(target=daily, name="daily tick", daemon=True)
-        if follow:
-            service.runner.start()
-            scheduler.start()
-            ticker.start()
+        if in_process is not None:
+            in_process.run_once()  # the register is up to date (and published, checkpointed) before any request
+            in_process.start()
         try:
             yield
         finally:
-            stop.set()
-            if follow:
-                service.runner.stop()
+            if in_process is not None:
+                in_process.stop()
 
     app = FastAPI(title="regledger", version="0.1.0", lifespan=lifespan, responses=problems.RESPONSES,
                   description="The register of creative-industries technicians: public register, applications, "
@@ -164,3 +124,11 @@ def create_app(ledger: Ledger | None = None, *, follow: bool = True) -> FastAPI:
     if WEB_VERIFIER.is_dir():
         app.mount("/verifier", StaticFiles(directory=WEB_VERIFIER), name="verifier")
     return app
+
+
+def app_from_env() -> FastAPI:
+    """One stateless web worker process of ``regledger serve --workers N`` (the followers run in ``regledger
+    worker``)."""
+    from ledger.settings import Settings
+
+    return create_app(Ledger(Settings.from_env()), worker="none")

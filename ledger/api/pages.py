@@ -170,7 +170,7 @@ def registrant_page(request: Request, number: str) -> HTMLResponse:
     key = ("page", number)
     found = service.recall(key)
     if found is None:
-        generation = service.runner.generation
+        generation = service.generation()
         found = service.remember(key, generation, _registrant_page_facts(request, number))
     entry, shared = found
     return render(request, "registrant.html", entry=entry, shared=shared)
@@ -238,9 +238,10 @@ def provenance(request: Request, number: str) -> Response:
     row = found[0]
     registration = _UUID(row["registration_id"])
     facts = service.log.provenance(registration, row["trigger_version"])
-    if facts is None:
-        service.log.checkpoint()  # the event is newer than the last checkpoint: sign one that covers it
-        facts = service.log.provenance(registration, row["trigger_version"])
+    if facts is None:  # the worker signs a checkpoint within seconds of an issue
+        raise Problem(503, "The transparency log has not yet signed a checkpoint that covers this credential's "
+                           "event; it does within seconds of an issue. Try again shortly.",
+                      headers={"Retry-After": "3"})
     body = {"registration_number": entry["registration_number"], "credential_id": f"urn:uuid:{_UUID(row['id'])}",
             "event": {"aggregate": str(registration), "version": row["trigger_version"], "kind": row["trigger"]},
             **(facts or {})}

@@ -27,7 +27,7 @@ try:
     DATABASE_UNREACHABLE += (psycopg.OperationalError, psycopg.InterfaceError)  # raised unwrapped by psycopg_pool
 except ImportError:  # SQLite only
     pass
-TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found", 409: "Conflict",
+TITLES = {202: "Accepted, not yet shown", 400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found", 409: "Conflict",
           413: "Too large", 422: "Invalid input", 429: "Too many requests", 503: "Unavailable"}
 
 
@@ -40,7 +40,7 @@ PROBLEM_SCHEMA = {
 RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"description": f"{TITLES[status]} (RFC 9457 problem details)",
              "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
-    for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
+    for status in (202, 400, 401, 403, 404, 409, 413, 422, 429, 503)}
 """What any operation may answer besides its own result: documented in the OpenAPI schema (422 here in place of
 FastAPI's own, which says application/json where the service answers application/problem+json)."""
 

@@ -44,7 +44,7 @@ def _report(request: Request, asked_from: str | None, asked_to: str | None, marg
     key = ("progression", today, start, end, margin)
     found = service.recall(key)
     if found is None:
-        generation = service.runner.generation
+        generation = service.generation()
         with service.ledger.engine.connect() as conn:
             found = service.remember(key, generation, progression_report(conn, today, start, end, margin,
                                                                          service.ledger.framework))
@@ -57,7 +57,7 @@ def _charts(request: Request, report: Any, key: tuple[Any, ...]) -> Any:
     service = _service(request)
     found = service.recall(("charts", *key))
     if found is None:
-        found = service.remember(("charts", *key), service.runner.generation, charts(report))
+        found = service.remember(("charts", *key), service.generation(), charts(report))
     return found
 
 

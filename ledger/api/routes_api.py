@@ -684,6 +684,7 @@ def keys(request: Request, account: Account = Depends(require("admin", "auditor"
 @router.post("/keys/rotate", tags=["admin"])
 def rotate(request: Request, account: Account = Depends(admin_only), alg: str = Body("ES256", embed=True)
            ) -> dict[str, Any]:
-    new, retired = _service(request).publisher.keyring.rotate(alg=alg)
-    _service(request).forget_published()
+    service = _service(request)
+    new, retired = service.keyring.rotate(alg=alg)
+    service.await_position(service.ledger.recorder.max_notification_id() or 0)  # published again with the new key
     return {"kid": new.kid, "retired": [k.kid for k in retired]}

@@ -63,7 +63,7 @@ async def register_search(request: Request, query: str | None = Query(None, max_
         key = ("as-of", day, recorded)
         search = service.recall(key)
         if search is None:
-            generation = service.runner.generation
+            generation = service.generation()
             search = service.remember(key, generation, await run_in_threadpool(
                 register_as_of, service.ledger, day, recorded=recorded))
         return JSONResponse(await run_in_threadpool(
@@ -72,7 +72,7 @@ async def register_search(request: Request, query: str | None = Query(None, max_
     key = ("search", query, level, status, discipline, limit, offset)
     found = service.recall(key)  # a remembered answer costs no thread
     if found is None:
-        generation = service.runner.generation
+        generation = service.generation()
         body = await run_in_threadpool(lambda: JSONResponse(_search(request, query, level, status, discipline,
                                                                     limit, offset)).body)
         found = service.remember(key, generation, body)
@@ -117,7 +117,7 @@ BUNDLE_MAX_AGE = 300
 
 
 def trust_bundle(service: Any) -> str:
-    return service.trust_bundle(BUNDLE_MAX_AGE)
+    return service.trust_bundle()
 
 
 @router.get("/trust.jwt", tags=["verification"], response_class=PlainTextResponse, responses=_only("application/jwt"))
@@ -193,7 +193,7 @@ def _envelope_token(value: Any) -> str:
 
 
 def _trust(service: Any) -> Any:
-    return service.trust(BUNDLE_MAX_AGE)
+    return service.trust()
 
 
 @router.post("/credentials/verify", tags=["vc-api"], dependencies=[public_rate])

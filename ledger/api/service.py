@@ -1,5 +1,14 @@
-"""What the web service holds while it runs: the Ledger, the read-model runner, the credential issuer, the
-publisher, the accounts and the rate limiter; and the one way a request writes."""
+"""What a web process holds while it runs: the Ledger, the accounts, the rate limiter and what it remembers of the
+read models; and the one way a request writes.
+
+A web process runs no follower. A write saves its events and then waits, bounded, until the read models (and the
+credentials and published status lists the write may call for) show them: a worker does that work (``regledger
+worker``, or the one ``regledger serve`` starts in-process on the embedded default). A worker that is behind gives
+``Behind``, which the API answers 202 with ``Retry-After``: the write was made; its effects are not visible yet.
+
+What a web process remembers is keyed by the read models' generation, read from the database (the projections'
+position), so a change made by any process (another web worker, a worker, the CLI) ends it within a second.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +18,22 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from ledger.accounts import Account, Accounts
 from ledger.api.problems import Problem
 from ledger.api.security import RateLimiter
+from ledger.audit import TransparencyLog
 from ledger.commands import Ledger
-from ledger.issuance import CredentialIssuer
-from ledger.projections.runner import ProjectionRunner
+from ledger.keyring import Keyring
+from ledger.processes.published import TRUST_BUNDLE, Published, latest
 from ledger.publication import Publisher
 from ledger.settings import Settings
 
 MAX_IDEMPOTENCY_KEY = 200
 ANSWERS_KEPT = 5000
+GENERATION_SECONDS = 0.5  # how long a process trusts the generation it last read
+PUBLISHED_SECONDS = 1.0  # and the published documents it last read
 
 
 def request_digest(body: Any) -> str:
@@ -30,57 +41,105 @@ def request_digest(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
+class Behind(Problem):
+    """The write was recorded, but the worker has not brought the read models up to it within the wait."""
+
+    def __init__(self, position: int, retry_after: int = 2) -> None:
+        super().__init__(202, "Your change is recorded. The register is still catching up with it, so it may not "
+                              f"show yet: look again in {retry_after} seconds.", headers={"Retry-After":
+                                                                                       str(retry_after)},
+                         position=position)
+
+
 class Service:
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, worker: Any = None) -> None:
         self.ledger = ledger
         self.settings: Settings = ledger.settings
-        self.runner = ProjectionRunner(ledger)
-        self.issuer = CredentialIssuer(ledger)
-        self.publisher = Publisher(ledger, self.issuer.keyring)
+        self.worker = worker  # the in-process worker on the embedded default (``ledger.processes.worker``)
+        self.keyring = Keyring(ledger)
+        self.publisher = Publisher(ledger, self.keyring)
+        self.log = TransparencyLog(ledger, self.keyring)
         self.accounts = Accounts(ledger.engine)
-        from ledger.audit import TransparencyLog
-
-        self.log = TransparencyLog(ledger, self.issuer.keyring)
         self.limiter = RateLimiter()
-        self._sync_lock = threading.Lock()
-        self._published: dict[str, tuple[datetime, str]] = {}
-        self._publish_lock = threading.Lock()
-        self.bundle_stale = False
-        self._bundle: tuple[float, str] | None = None  # (made, monotonic time) and the signed bundle
+        self._generation = (float("-inf"), 0)  # (when read, value)
+        self._published: dict[str, tuple[float, Published | None]] = {}
         self._trust: tuple[str, Any] | None = None  # the bundle and the verifier's reading of it
         self._answers: OrderedDict[Any, tuple[int, Any]] = OrderedDict()
         self._answers_lock = threading.Lock()
 
-    # -- reads and writes
-    def sync(self) -> None:
-        """Bring credentials and read models up to what has been written: a write answers only after this."""
-        with self._sync_lock:
-            self.issuer.catch_up()
-            self.runner.catch_up()
-            self.log.catch_up()  # the transparency log records each event's hash as it arrives
-
+    # -- writes
     def write(self, account: Account, idempotency_key: str | None, request_body: Any,
               action: Callable[[], Any]) -> Any:
         """Run a command for ``account``; with an ``Idempotency-Key``, a retried request gets the first answer
         instead of acting twice, however the first attempt ended (the key's receipt is saved with the command's
-        events: see ``Ledger.once``). Returns the answer (JSON data)."""
+        events: see ``Ledger.once``). Returns the answer (JSON data) once the read models show the write."""
+        self.ledger.forget_thread_position()
         if idempotency_key is None:
             result = action()
         else:
             if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable():
                 raise Problem(422, f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters")
-            result, _ = self.ledger.once(f"{account.id}:{idempotency_key}", request_digest(request_body), action)
-        self.sync()  # a write (or the first answer, again) is given once the read models show it
-        self.forget_published()
+            result, acted = self.ledger.once(f"{account.id}:{idempotency_key}", request_digest(request_body),
+                                             action)
+        position = self.ledger.thread_position() or (
+            0 if idempotency_key is None else self.ledger.recorder.max_notification_id() or 0)
+        self.await_position(position)
         return result
 
+    def await_position(self, position: int) -> None:
+        """Wait until the read models show the event at ``position`` and what the worker does because of it (a
+        credential issued, the status lists published again); ``Behind`` after the bounded wait."""
+        if position <= 0:
+            return
+        from ledger.issuance import POSITION as ISSUER
+        from ledger.processes.worker import PUBLISHER, positions
+        from ledger.projections import ALL_PROJECTIONS
+
+        if self.worker is not None:
+            self.worker.wake.set()
+        names = [p.name for p in ALL_PROJECTIONS]
+        deadline = time.monotonic() + self.settings.write_wait_seconds
+        pause = 0.005
+        target, stage = position, 1
+        while True:
+            found = positions(self.ledger, [ISSUER, PUBLISHER, *names])
+            read_models = min(found[name] for name in names)
+            if stage == 1 and found[ISSUER] >= target and read_models >= target:
+                # what the issuer recorded because of the write: its credentials reach the read models too
+                target, stage = max(self.ledger.recorder.max_notification_id() or 0, position), 2
+                continue
+            if stage == 2 and read_models >= target and found[PUBLISHER] >= target:
+                self._generation = (float("-inf"), 0)
+                self._published.clear()
+                return
+            if time.monotonic() >= deadline:
+                raise Behind(position)
+            if self.worker is not None:
+                self.worker.wake.set()
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+    # -- what pages remember
+    def generation(self) -> int:
+        """The read models' generation (their position, read from the database at most every half second): what
+        was read from them at an older generation is stale."""
+        read_at, value = self._generation
+        now = time.monotonic()
+        if now - read_at >= GENERATION_SECONDS:
+            from ledger.projections.runner import read_positions
+            from ledger.projections import ALL_PROJECTIONS
+
+            with self.ledger.engine.connect() as conn:
+                value = min(read_positions(conn, (p.name for p in ALL_PROJECTIONS)).values())
+            self._generation = (now, value)
+        return value
+
     def recall(self, key: Any) -> Any:
-        """A remembered read of the read models, if they have not changed since (the runner's generation); else
-        None. The public register is read far more often than it changes. Writes from other processes reach the
-        read models (and so end what is remembered) through the runner's follower."""
+        """A remembered read of the read models, if they have not changed since; else None."""
+        generation = self.generation()
         with self._answers_lock:
             found = self._answers.get(key)
-            if found is None or found[0] != self.runner.generation:
+            if found is None or found[0] != generation:
                 return None
             self._answers.move_to_end(key)
             return found[1]
@@ -94,43 +153,32 @@ class Service:
                 self._answers.popitem(last=False)
         return value
 
-    # -- what verifiers fetch
+    # -- what verifiers fetch: the last good copies the worker published
+    def published(self, name: str) -> Published:
+        read_at, found = self._published.get(name, (float("-inf"), None))
+        now = time.monotonic()
+        if found is None or now - read_at >= PUBLISHED_SECONDS:
+            found = latest(self.ledger.engine, name)
+            self._published[name] = (now, found)
+        if found is None:
+            raise Problem(503, "The register has not published this yet: its worker publishes it within seconds of "
+                               "starting. Try again shortly.", headers={"Retry-After": "5"})
+        return found
+
     def status_list(self, purpose: str) -> tuple[str, int]:
-        """The signed status list for ``purpose`` and the seconds it stays valid; republished when it expires."""
-        from ledger.publication import STATUS_LIST_LIFETIME
+        """The signed status list for ``purpose`` and the seconds it stays valid (0 once it has expired: the worker
+        is behind, and verifiers judge its age themselves)."""
+        found = self.published(f"status/{purpose}")
+        return found.body, found.seconds_left(self.ledger.clock.now())
 
-        now = self.ledger.clock.now()
-        with self._publish_lock:
-            made = self._published.get(purpose)
-            if made is None or (now - made[0]) >= STATUS_LIST_LIFETIME:
-                self.sync()
-                lists = self.publisher.status_list_credentials(now)
-                for name, token in lists.items():
-                    self._published[name] = (now, token)
-                made = self._published[purpose]
-        remaining = STATUS_LIST_LIFETIME - (now - made[0])
-        return made[1], max(0, int(remaining.total_seconds()))
+    def trust_bundle(self) -> str:
+        return self.published(TRUST_BUNDLE).body
 
-    def trust_bundle(self, max_age: float) -> str:
-        """The signed trust bundle, made again when older than ``max_age`` seconds or after a status change."""
-        with self._publish_lock:
-            if self._bundle is None or time.monotonic() - self._bundle[0] > max_age or self.bundle_stale:
-                self.sync()
-                self._bundle = (time.monotonic(), self.publisher.trust_bundle())
-                self.bundle_stale = False
-            return self._bundle[1]
-
-    def trust(self, max_age: float) -> Any:
+    def trust(self) -> Any:
         """The trust bundle as the verifier reads it (for the VC API's verify)."""
         from verifier import load_trust
 
-        bundle = self.trust_bundle(max_age)
+        bundle = self.trust_bundle()
         if self._trust is None or self._trust[0] != bundle:
             self._trust = (bundle, load_trust(bundle, root=self.publisher.root_jwk()))
         return self._trust[1]
-
-    def forget_published(self) -> None:
-        """After a status change, publish fresh lists on the next request."""
-        with self._publish_lock:
-            self._published.clear()
-            self.bundle_stale = True

@@ -1,23 +1,55 @@
-"""Feeds events to the read models: catches up in batches, then follows new events (polling on SQLite, the
-library's LISTEN/NOTIFY subscription on PostgreSQL). Each batch's rows and positions commit together."""
+"""Feeds events to the read models in batches: each batch's rows and positions commit together, so a crash never
+applies an event twice or skips one. ``regledger worker`` runs it as a follower (``ledger.processes.worker``); CLI
+commands run it once to catch up.
+
+Several runners may catch up at once (a worker and a CLI command, or two workers during a hand-over): each batch
+reads the positions inside its own transaction, after taking a transaction-level advisory lock on PostgreSQL
+(SQLite's snapshot refuses the write of a transaction that read before another's commit), so nothing is applied
+twice.
+
+An event a projection cannot apply (it raises, for a reason other than a database fault) is parked for that
+projection with every later event of its aggregate (``ledger.processes.parking``), and the batch runs again
+without it: one bad record never stops the read models.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from ledger.commands import Ledger
+from ledger.processes import parking
+from ledger.processes.leases import lock_key
 from ledger.projections import ALL_PROJECTIONS
 from ledger.projections.base import Projection, projection_positions, upsert
 
 Progress = Callable[[int, int], None]  # (events done, events in all)
 
 DEFAULT_BATCH = 2000
+BATCH_LOCK = lock_key("projection-batch")
+
+
+class Poison(Exception):
+    """A projection could not apply an event (not a database fault)."""
+
+    def __init__(self, projection: str, notification: Any, error: BaseException) -> None:
+        super().__init__(f"{projection} could not apply event {notification.id}: {parking.describe(error)}")
+        self.projection, self.notification, self.error = projection, notification, error
+
+
+def follower_name(projection: str) -> str:
+    """The follower a projection's parked events are filed under."""
+    return f"projection:{projection}"
+
+
+def read_positions(conn: Connection, names: Iterable[str]) -> dict[str, int]:
+    names = list(names)
+    rows = dict(conn.execute(select(projection_positions.c.name, projection_positions.c.position)
+                             .where(projection_positions.c.name.in_(names))).all())
+    return {name: rows.get(name, 0) for name in names}
 
 
 class ProjectionRunner:
@@ -27,23 +59,14 @@ class ProjectionRunner:
         self.engine = ledger.engine
         self.projections = [cls(ledger.vault) for cls in projections]
         self.batch_size = batch_size
-        self._caught_up = threading.Condition()
-        self._lock = threading.Lock()  # one batch at a time in this process
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._subscription: Any = None
-        self.error: BaseException | None = None
         self._applied = 0
-        self._wake = threading.Event()
-        self.generation = 0
         self.keep: Callable[[Any], bool] = lambda event: True  # which events to apply (as-of views choose)
-        """Grows each time this runner changes the read models: what was read from them before is stale."""
+        self._blocked: dict[str, set[UUID]] = {}
 
     # -- positions
     def positions(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            rows = dict(conn.execute(select(projection_positions.c.name, projection_positions.c.position)).all())
-        return {p.name: rows.get(p.name, 0) for p in self.projections}
+            return read_positions(conn, (p.name for p in self.projections))
 
     def position(self) -> int:
         """How far every read model has got: the lowest position among them."""
@@ -57,41 +80,74 @@ class ProjectionRunner:
         """Apply every event not yet applied; returns how many events were read. ``fail_after`` is for tests:
         raise part-way through the batch in which the projections have applied that many events, as a crash
         would."""
-        with self._lock:
-            done = 0
-            self._applied = 0
-            positions = self.positions()
-            start = min(positions.values(), default=0)
-            total = max(self.head() - start, 0)
+        done = 0
+        self._applied = 0
+        self._blocked = {p.name: parking.blocked(self.engine, follower_name(p.name)) for p in self.projections}
+        start = self.position()
+        total = max(self.head() - start, 0)
+        while True:
+            notifications = self.ledger.recorder.select_notifications(
+                start=start, limit=self.batch_size, inclusive_of_start=False)
+            if not notifications:
+                break
             while True:
-                notifications = self.ledger.recorder.select_notifications(
-                    start=start, limit=self.batch_size, inclusive_of_start=False)
-                if not notifications:
+                try:
+                    self._apply_batch(notifications, fail_after=fail_after)
                     break
-                self._apply_batch(notifications, positions, fail_after=fail_after)
-                start = notifications[-1].id
-                done += len(notifications)
-                if progress:
-                    progress(done, max(total, done))
-            with self._caught_up:
-                self._caught_up.notify_all()
-            return done
+                except Poison as poison:  # park it, and run the batch again without it
+                    parking.park(self.engine, follower_name(poison.projection), poison.notification,
+                                 parking.describe(poison.error))
+                    self._blocked[poison.projection].add(poison.notification.originator_id)
+            start = notifications[-1].id
+            done += len(notifications)
+            if progress:
+                progress(done, max(total, done))
+        return done
 
-    def _apply_batch(self, notifications: list[Any], positions: dict[str, int], *,
-                     fail_after: int | None) -> None:
-        to_event = self.ledger.mapper.to_domain_event
-        events = [to_event(n) for n in notifications]
+    def _decode(self, notifications: list[Any]) -> list[Any]:
+        """The events; one that cannot even be read is parked for every projection (and is None here)."""
+        events = []
+        for notification in notifications:
+            try:
+                events.append(self.ledger.mapper.to_domain_event(notification))
+            except Exception as error:
+                if parking.is_database_fault(error):
+                    raise
+                for projection in self.projections:
+                    if notification.originator_id not in self._blocked[projection.name]:
+                        parking.park(self.engine, follower_name(projection.name), notification, parking.describe(error))
+                        self._blocked[projection.name].add(notification.originator_id)
+                events.append(None)
+        return events
+
+    def _apply_batch(self, notifications: list[Any], *, fail_after: int | None) -> None:
+        events = self._decode(notifications)
         last = notifications[-1].id
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # one batch at a time across every process
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({BATCH_LOCK})")
+            positions = read_positions(conn, (p.name for p in self.projections))
             try:
                 for projection in self.projections:
                     position = positions[projection.name]
-                    mine = [e for n, e in zip(notifications, events, strict=True)
-                            if n.id > position and projection.handles(e) and self.keep(e)]
-                    projection.prefetch(mine)
+                    blocked = self._blocked.get(projection.name, set())
+                    mine, waiting = [], []
+                    for n, e in zip(notifications, events, strict=True):
+                        if e is None or n.id <= position or not projection.handles(e) or not self.keep(e):
+                            continue
+                        (waiting if n.originator_id in blocked else mine).append((n, e))
+                    for n, _ in waiting:  # parked behind an earlier event of their aggregate, in order
+                        parking.park_in(conn, follower_name(projection.name), n, "waits for an earlier parked event of "
+                                        "the same record")
+                    projection.prefetch([e for _, e in mine])
                     projection.begin(conn)
-                    for event in mine:
-                        projection.apply(event)
+                    for notification, event in mine:
+                        try:
+                            projection.apply(event)
+                        except Exception as error:
+                            if parking.is_database_fault(error):
+                                raise
+                            raise Poison(projection.name, notification, error) from error
                         self._applied += 1
                         if fail_after is not None and self._applied >= fail_after:
                             raise RuntimeError(f"simulated crash after applying {self._applied} events")
@@ -103,112 +159,61 @@ class ProjectionRunner:
                 for projection in self.projections:
                     projection.discard()
                 raise
+
+    # -- parked events
+    def retry_parked(self) -> tuple[int, int]:
+        """Apply each aggregate's parked events again, in order, in one transaction per aggregate and projection;
+        released when they all go through. Returns (events released, events still parked)."""
+        released = still = 0
         for projection in self.projections:
-            positions[projection.name] = max(last, positions[projection.name])
-        self.generation += 1
+            follower = follower_name(projection.name)
+            items = parking.parked(self.engine, follower)
+            by_aggregate: dict[UUID, list[parking.Parked]] = {}
+            for item in items:
+                by_aggregate.setdefault(item.originator_id, []).append(item)
+            for group in by_aggregate.values():
+                try:
+                    with self.engine.begin() as conn:
+                        if conn.dialect.name == "postgresql":
+                            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({BATCH_LOCK})")
+                        events = [self.ledger.mapper.to_domain_event(self._notification(item.notification_id))
+                                  for item in group]
+                        events = [e for e in events if projection.handles(e) and self.keep(e)]
+                        projection.prefetch(events)
+                        projection.begin(conn)
+                        try:
+                            for event in events:
+                                projection.apply(event)
+                            projection.flush()
+                        except BaseException:
+                            projection.discard()
+                            raise
+                        parking.release_in(conn, follower, [item.notification_id for item in group])
+                    released += len(group)
+                except Exception as error:
+                    if parking.is_database_fault(error):
+                        raise
+                    parking.tried_again(self.engine, follower, group[0].notification_id, parking.describe(error))
+                    still += len(group)
+        return released, still
+
+    def _notification(self, notification_id: int) -> Any:
+        found = self.ledger.recorder.select_notifications(start=notification_id, limit=1)
+        if not found or found[0].id != notification_id:
+            raise LookupError(f"event {notification_id} is not in the event store")
+        return found[0]
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Drop every read model and build it again from the first event."""
-        with self._lock:
-            tables = [t for p in self.projections for t in p.tables]
-            with self.engine.begin() as conn:
-                for table in reversed(tables):
-                    table.drop(conn, checkfirst=True)
-                conn.execute(projection_positions.delete().where(
-                    projection_positions.c.name.in_([p.name for p in self.projections])))
-                for table in tables:
-                    table.create(conn)
+        """Drop every read model and build it again from the first event (parked events are tried afresh)."""
+        tables = [t for p in self.projections for t in p.tables]
+        with self.engine.begin() as conn:
+            for table in reversed(tables):
+                table.drop(conn, checkfirst=True)
+            conn.execute(projection_positions.delete().where(
+                projection_positions.c.name.in_([p.name for p in self.projections])))
+            conn.execute(parking.parked_events.delete().where(
+                parking.parked_events.c.follower.in_([follower_name(p.name) for p in self.projections])))
+            for table in tables:
+                table.create(conn)
         return self.catch_up(progress)
 
-    # -- read-your-writes
-    def wait_for(self, position: int, timeout: float = 10.0) -> bool:
-        """Wait until every read model has applied the event at ``position``."""
-        deadline = time.monotonic() + timeout
-        while self.position() < position:
-            if self._thread is None:
-                self.catch_up()
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            with self._caught_up:
-                self._caught_up.wait(min(remaining, 0.05))
-        return True
-
-    # -- following
-    def follow(self, poll_interval: float = 0.2) -> None:
-        """Catch up, then keep applying new events until ``stop()``. SQLite is polled. On PostgreSQL the
-        library's LISTEN/NOTIFY subscription wakes the runner as soon as events are recorded, and a slow poll
-        stays on as a safety net (a notification sent while the subscription was starting is otherwise missed).
-        A database fault (a restart, a dropped connection) does not end the following: the error is kept in
-        ``error``, the next turn tries again, and the subscription starts again once the database answers."""
-        if self.ledger.settings.is_sqlite:
-            self._catch_up_or_keep_error()
-            while not self._stop.wait(poll_interval):
-                self._catch_up_or_keep_error()
-            return
-        wake = self._wake
-
-        def listen() -> None:
-            while not self._stop.is_set():
-                try:
-                    with self.ledger.recorder.subscribe(gt=self.position()) as subscription:
-                        self._subscription = subscription
-                        if self._stop.is_set():
-                            subscription.stop()
-                        for _ in subscription:
-                            wake.set()
-                except BaseException as error:  # noqa: BLE001 - the poll carries on; the error is reported
-                    self.error = error
-                    wake.set()
-                self._stop.wait(max(poll_interval * 5, 1.0))  # then subscribe again (the database may be back)
-
-        listener = threading.Thread(target=listen, name="projection-subscription", daemon=True)
-        listener.start()
-        try:
-            self._catch_up_or_keep_error()
-            while not self._stop.is_set():
-                wake.wait(timeout=max(poll_interval * 5, 1.0))
-                wake.clear()
-                if not self._stop.is_set():
-                    self._catch_up_or_keep_error()
-        finally:
-            if self._subscription is not None:
-                self._subscription.stop()
-                with contextlib.suppress(Exception):  # a database that is down needs no waking
-                    self._wake_listener()
-            listener.join(timeout=5)
-
-    def _catch_up_or_keep_error(self) -> None:
-        try:
-            self.catch_up()
-        except Exception as error:  # noqa: BLE001 - a database fault: kept, and tried again at the next turn
-            self.error = error
-
-    def _wake_listener(self) -> None:
-        """The library's LISTEN thread notices a stop only when a notification arrives: send one."""
-        channel = getattr(self.ledger.recorder, "channel_name", None)
-        if channel:
-            with self.engine.begin() as conn:
-                conn.exec_driver_sql(f'NOTIFY "{channel}"')
-
-    def start(self, poll_interval: float = 0.2) -> None:
-        def run() -> None:
-            try:
-                self.follow(poll_interval)
-            except BaseException as error:  # surfaced to whoever waits or stops
-                self.error = error
-
-        self._stop.clear()
-        self._wake.clear()
-        self._thread = threading.Thread(target=run, name="projection-runner", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._subscription is not None:
-            self._subscription.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
