@@ -102,6 +102,7 @@ class Worker:
         self.errors: dict[str, str] = {}  # the last error of each follower or duty (cleared when it next succeeds)
         self._tried: dict[str, float] = {}
         self._last: dict[str, float] = {}
+        self._led_since: dict[str, float] = {}
         self._status_topics = status_topics()
         self._last_checkpoint = float("-inf")
         from eventsourcing.utils import get_topic
@@ -175,30 +176,33 @@ class Worker:
 
     # -- the duties
     def duties_once(self, *, force: bool = False) -> TurnResult:
-        """Run each duty this worker leads that is due (all of them with ``force``)."""
+        """Take (or keep) the lease of each duty, and run those this worker leads that are due (all of them with
+        ``force``). A new leader runs its duties at once (the tick after a short wait)."""
         result = TurnResult()
         now = time.monotonic()
-
-        def due(name: str, every: float, first: float = 0.0) -> bool:
+        schedule = {"checkpoints": (BEAT_SECONDS, 0.0), "mail": (MAIL_SECONDS, 0.0),
+                    "tick": (TICK_SECONDS, TICK_FIRST_SECONDS), "parked": (PARKED_SECONDS, PARKED_SECONDS)}
+        actions: dict[str, Callable[[], Any]] = {
+            "checkpoints": self._checkpoint, "mail": self._send_mail, "tick": self._tick, "parked": self.retry_parked}
+        for name, (every, first) in schedule.items():
+            if not self._lead(name, result):
+                self._led_since.pop(name, None)
+                continue
+            since = self._led_since.setdefault(name, now)
             last = self._last.get(name)
-            return force or (now - self._started >= first if last is None else now - last >= every)
-
-        if due("checkpoints", BEAT_SECONDS) and self._lead("checkpoints", result):
-            self._run("checkpoints", result, self._checkpoint)
-            self._last["checkpoints"] = now
-        if self.ledger.settings.send_mail and due("mail", MAIL_SECONDS) and self._lead("mail", result):
-            from ledger.mailer import Mailer
-
-            self._run("mail", result, lambda: Mailer(self.ledger).send_pending().sent)
-            self._last["mail"] = now
-        if due("tick", TICK_SECONDS, TICK_FIRST_SECONDS) and self._lead("tick", result):
-            self._run("tick", result, self._tick)
-            if "tick" not in result.errors:
-                self._last["tick"] = now
-        if due("parked", PARKED_SECONDS, PARKED_SECONDS) and self._lead("parked", result):
-            self._run("parked", result, self.retry_parked)
-            self._last["parked"] = now
+            if force or (now - since >= first if last is None else now - last >= every):
+                self._run(name, result, actions[name])
+                if name not in result.errors or name != "tick":  # a failed tick is tried again at the next beat
+                    self._last[name] = now
         return result
+
+    def _send_mail(self) -> int:
+        """Deliver the outbox (when a mail server is configured)."""
+        if not self.ledger.settings.send_mail:
+            return 0
+        from ledger.mailer import Mailer
+
+        return Mailer(self.ledger).send_pending().sent
 
     def _checkpoint(self) -> int:
         """Sign a checkpoint when the log has grown since the last one and either the checkpoint interval
@@ -263,7 +267,6 @@ class Worker:
     # -- once, for cron and tests
     def run_once(self) -> TurnResult:
         """Catch every follower up, then run every duty, and return (the leases are let go)."""
-        self._started = time.monotonic()
         try:
             result = self._follow_until_still()
             duties = self.duties_once(force=True)
@@ -283,7 +286,6 @@ class Worker:
     def start(self) -> None:
         """Run the followers and the duties in background threads until ``stop()``."""
         self._stop.clear()
-        self._started = time.monotonic()
         self._threads = [threading.Thread(target=self._follow_loop, name="regledger followers", daemon=True),
                          threading.Thread(target=self._duty_loop, name="regledger duties", daemon=True)]
         if not self.ledger.settings.is_sqlite:
