@@ -14,6 +14,8 @@ Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
   within seconds of a credential being issued, so its provenance can be proved).
 - ``REGLEDGER_WRITE_WAIT_SECONDS`` (10): how long a write waits for the worker to show it in the read models before
   answering 202 with ``Retry-After``.
+- ``REGLEDGER_TRUSTED_PROXIES`` (``127.0.0.1``): the addresses (comma-separated, or ``*``) of reverse proxies whose
+  ``X-Forwarded-For`` and ``X-Forwarded-Proto`` ``regledger serve`` believes (rate limits count the client's address).
 - ``REGLEDGER_RATE_LOGIN_PER_MINUTE`` (10), ``REGLEDGER_RATE_PUBLIC_PER_MINUTE`` (600): per client address.
 - ``REGLEDGER_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_STARTTLS``, ``REGLEDGER_MAIL_FROM``: mail
   (with ``REGLEDGER_SMTP_HOST`` set, the worker delivers the outbox every minute).
@@ -49,6 +51,7 @@ class Settings:
     rate_public_per_minute: int = 600
     db_pool_size: int = 5
     write_wait_seconds: int = 10
+    trusted_proxies: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -60,7 +63,7 @@ class Settings:
 
         values: dict[str, object] = {}
         for name in ("DATABASE_URL", "ISSUER_URL", "ISSUER_NAME", "MASTER_KEY", "MASTER_KEY_FILE", "SMTP_HOST",
-                     "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM"):
+                     "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM", "TRUSTED_PROXIES"):
             if (value := get(name)) is not None:
                 values[name.lower()] = value
         if (port := get("SMTP_PORT")) is not None:
