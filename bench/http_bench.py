@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 MASTER_KEY = "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U="
+ISSUER_URL = "http://127.0.0.1:8000"  # what the built register's credentials name; the servers say the same
 ENDPOINTS = ("bare", "search", "page", "verify")
 START_SECONDS = 300  # how long a server may take to answer /healthz
 SETTLE_SECONDS = 600  # how long the worker may take to bring every follower to the head and finish its first tick
@@ -43,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "one `regledger worker`, `regledger serve --workers N` for each N in --workers")
     parser.add_argument("--postgres-server", default="postgresql://postgres@127.0.0.1:5432",
                         help="the PostgreSQL server to create the bench_http_* database on (default %(default)s)")
+    parser.add_argument("--warmup", type=float, default=0.0,
+                        help="seconds of unmeasured load per endpoint before its measured seconds (default 0: "
+                        "the measurement includes each web process filling its caches)")
     parser.add_argument("--workers", default=None,
                         help="web worker counts to measure, comma-separated (PostgreSQL only; default 1,2)")
 
@@ -57,7 +61,7 @@ def _build(db: Path, registrants: int) -> None:
     from ledger.settings import Settings
 
     clock = SettableClock(date.today())
-    ledger = Ledger(Settings(database_url=f"sqlite:///{db}", master_key=MASTER_KEY), clock=clock,
+    ledger = Ledger(Settings(database_url=f"sqlite:///{db}", master_key=MASTER_KEY, issuer_url=ISSUER_URL), clock=clock,
                     rng=random.Random(1), single_writer_cache=300_000)
     run_demo(ledger, clock, registrants=registrants, years=3, seed=1, tick=False)
     ProjectionRunner(ledger).catch_up()
@@ -110,9 +114,11 @@ def _regledger() -> str:
     return found
 
 
-def _env(database_url: str, port: int) -> dict[str, str]:
+def _env(database_url: str) -> dict[str, str]:
+    """The settings of every regledger process here. The issuer URL is the one the register was built under (not
+    the server's port), so that verify checks a credential that is valid."""
     return {**os.environ, "REGLEDGER_DATABASE_URL": database_url, "REGLEDGER_MASTER_KEY": MASTER_KEY,
-            "REGLEDGER_ISSUER_URL": f"http://127.0.0.1:{port}", "REGLEDGER_RATE_PUBLIC_PER_MINUTE": "100000000"}
+            "REGLEDGER_ISSUER_URL": ISSUER_URL, "REGLEDGER_RATE_PUBLIC_PER_MINUTE": "100000000"}
 
 
 @contextlib.contextmanager
@@ -156,8 +162,9 @@ def _wait_healthy(base: str, server: subprocess.Popen[bytes]) -> float:
         time.sleep(0.5)
 
 
-def _measure(base: str, clients: int, seconds: float) -> dict[str, dict[str, float]]:
-    """The four endpoints under load, one after another."""
+def _measure(base: str, clients: int, seconds: float, warmup: float = 0.0) -> dict[str, dict[str, Any]]:
+    """The four endpoints under load, one after another (each after ``warmup`` seconds of the same load, not
+    measured)."""
     import httpx
 
     entries = httpx.get(f"{base}/api/register", params={"status": "registered", "limit": 200}, timeout=60).json()
@@ -170,7 +177,14 @@ def _measure(base: str, clients: int, seconds: float) -> dict[str, dict[str, flo
         "page": lambda rng: ("GET", f"/r/{rng.choice(numbers)}", None),
         "verify": lambda rng: ("POST", "/credentials/verify", {"verifiableCredential": token}),
     }
-    return {name: asyncio.run(_load(base, clients, seconds, make)) for name, make in targets.items()}
+    results: dict[str, dict[str, Any]] = {}
+    for name, make in targets.items():
+        if warmup > 0:
+            asyncio.run(_load(base, clients, warmup, make))
+        results[name] = asyncio.run(_load(base, clients, seconds, make))
+    verdict = httpx.post(f"{base}/credentials/verify", json={"verifiableCredential": token}, timeout=60).json()
+    results["verify"]["verified"] = verdict.get("verified")  # the path measured: a valid credential's, all checks
+    return results
 
 
 def _load_average() -> str:
@@ -270,15 +284,15 @@ def _run_postgres(args: argparse.Namespace, db: Path, counts: list[int]) -> tupl
         with tempfile.TemporaryDirectory() as tmp:
             backup = Path(tmp) / "register.rlbackup.gz"
             started = time.perf_counter()
-            made = _regledger_json(["backup", str(backup)], _env(f"sqlite:///{db}", port))
+            made = _regledger_json(["backup", str(backup)], _env(f"sqlite:///{db}"))
             figures["backup_seconds"] = round(time.perf_counter() - started, 1)
             started = time.perf_counter()
-            restored = _regledger_json(["restore", str(backup)], _env(database_url, port))
+            restored = _regledger_json(["restore", str(backup)], _env(database_url))
             figures["restore_seconds"] = round(time.perf_counter() - started, 1)
         figures["events"] = made["events"]
         figures["restore_rebuild_seconds"] = restored.get("phases", {}).get("rebuild")
         figures.update(_catch_up(database_url))  # before any worker runs: nothing else writes the read models
-        env = _env(database_url, port)
+        env = _env(database_url)
         base = f"http://127.0.0.1:{port}"
         with _process([_regledger(), "worker", "--quiet"], env) as worker:
             figures["worker_settle_seconds"] = round(_settle(database_url, worker), 1)
@@ -290,7 +304,7 @@ def _run_postgres(args: argparse.Namespace, db: Path, counts: list[int]) -> tupl
                     time.sleep(1.0)  # every web worker up, not only the first to answer
                     load = _load_average()
                     runs[count] = {"start_seconds": round(start, 1), "load_average_before": load,
-                                   "results": _measure(base, args.clients, args.seconds)}
+                                   "results": _measure(base, args.clients, args.seconds, args.warmup)}
                 if worker.poll() is not None:
                     raise RuntimeError(f"regledger worker exited ({worker.returncode}) during the load")
     finally:
@@ -304,11 +318,11 @@ def _run_sqlite(args: argparse.Namespace, db: Path) -> tuple[dict[str, Any], dic
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "uvicorn", "--factory", "ledger.api.app:create_app", "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    with _process(command, _env(f"sqlite:///{db}", port)) as server:
+    with _process(command, _env(f"sqlite:///{db}")) as server:
         start = _wait_healthy(base, server)
         load = _load_average()
         runs = {1: {"start_seconds": round(start, 1), "load_average_before": load,
-                    "results": _measure(base, args.clients, args.seconds)}}
+                    "results": _measure(base, args.clients, args.seconds, args.warmup)}}
     return figures, runs
 
 
@@ -352,7 +366,9 @@ def _show(title: str, runs: dict[int, dict[str, Any]], postgres: bool) -> None:
             first, last = runs[counts[0]]["results"][name]["per_s"], runs[counts[-1]]["results"][name]["per_s"]
             row.append(f"{last / first:.3f}")
         table.add_row(*row)
-    Console().print(table)
+    console = Console()
+    console.width = max(console.width, 160)  # the side-by-side columns, even when not on a terminal
+    console.print(table)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -374,7 +390,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "registrants": args.registrants if not args.db or built else "from --db",
         "server": ("postgresql: one `regledger worker`, `regledger serve --workers N`" if args.postgres
                    else "sqlite: one process, worker in-process"),
-        "clients": args.clients, "seconds_each": args.seconds, "build_seconds": round(built, 1), **extra}
+        "clients": args.clients, "seconds_each": args.seconds, "warmup_seconds_each": args.warmup,
+        "build_seconds": round(built, 1), **extra}
     if args.postgres:
         for count in counts:
             figures.update(_flat(f"w{count}_", runs[count]))

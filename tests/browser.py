@@ -63,3 +63,13 @@ def screenshot(page: Any, name: str) -> None:
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def serious_accessibility_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page as it stands (axe-playwright-python runs the bundled
+    axe.min.js in the page)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} places)" for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")]

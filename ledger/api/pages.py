@@ -528,11 +528,31 @@ async def assess_submit(request: Request, application_id: str) -> Response:
 @router.get("/casework", response_class=HTMLResponse)
 def casework_page(request: Request, status: str = "") -> Response:
     signed_in(request, "registrar", "auditor", "admin")
-    with _service(request).ledger.engine.connect() as conn:
+    service = _service(request)
+    with service.ledger.engine.connect() as conn:
         counts = casework_counts(conn)
         rows = casework_queue(conn, status=status[:24] or None, limit=200)
     return render(request, "casework.html", counts=counts, status=status,
-                  rows=[{**r, "id": str(UUID(r["id"]))} for r in rows])
+                  rows=[{**r, "id": str(UUID(r["id"]))} for r in rows], background=_background_work(service))
+
+
+def _background_work(service: Any) -> dict[str, Any]:
+    """What the registrar should know of the worker: parked events (with the registration they concern, where
+    there is one), how far behind the followers are, and whether any worker is running."""
+    from sqlalchemy import select
+
+    from ledger.processes.status import progress
+    from ledger.projections.register import registrations
+
+    facts = progress(service.ledger)
+    ids = {p["record"] for p in facts["parked"]}
+    with service.ledger.engine.connect() as conn:
+        numbers = dict(conn.execute(select(registrations.c.id, registrations.c.number)
+                                    .where(registrations.c.id.in_([UUID(i).hex for i in ids]))).all()) if ids else {}
+    parked = [{**p, "number": numbers.get(UUID(p["record"]).hex)} for p in facts["parked"]]
+    behind = max((f["lag_events"] for f in facts["followers"]), default=0)
+    waited = max((f["lag_seconds"] or 0 for f in facts["followers"]), default=0)
+    return {"parked": parked, "behind": behind, "waited": waited, "workers": len(facts["workers"])}
 
 
 @router.get("/casework/audits", response_class=HTMLResponse)

@@ -1,0 +1,52 @@
+"""The registrar's casework page tells, in plain words, what the worker could not handle (a parked event, the
+registration it concerns, why, and what to do), and that no worker is running when none is. In real headless
+Chromium, on a desktop and a 390-pixel phone, with axe-core."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger.accounts import Accounts
+from tests.browser import chromium, free_port, screenshot, serious_accessibility_violations, serving
+from tests.test_worker import award, poison_registrant
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def site(tmp_path):
+    from ledger.api.app import create_app
+    from ledger.commands import Ledger
+    from ledger.processes.worker import Worker
+    from ledger.settings import Settings
+    from tests.conftest import MASTER_KEY
+
+    port = free_port()
+    ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY,
+                             issuer_url=f"http://127.0.0.1:{port}"))
+    number = award(ledger, poison_registrant(ledger))
+    Worker(ledger).run_once()
+    Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
+    with serving(create_app(ledger, worker="none"), port) as url:  # and no worker: the page says so
+        yield url, number
+    ledger.close()
+
+
+def test_the_registrar_sees_a_parked_event_and_a_missing_worker(site):
+    url, number = site
+    with chromium() as browser:
+        for name, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
+            page = browser.new_context(viewport=viewport).new_page()
+            page.goto(f"{url}/login")
+            page.fill("#email", "registrar@example.org")
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(f"{url}/casework")
+            text = page.inner_text("main")
+            assert "1 event could not be handled" in text
+            assert "Issuing credentials" in text and "control characters" in text
+            assert page.locator(f"a[href='/casework/registrations/{number}']").count() == 1
+            assert "No worker is running" in text
+            screenshot(page, f"casework-parked-{name}")
+            assert serious_accessibility_violations(page) == []
+            page.context.close()
