@@ -125,7 +125,7 @@ def _env(database_url: str) -> dict[str, str]:
 def _process(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """A child process in its own process group (uvicorn's --workers children with it), stopped on leaving: SIGTERM
     to its group, SIGKILL if it has not gone within 30 s."""
-    process = subprocess.Popen(command, env=env, start_new_session=True)
+    process = subprocess.Popen(command, env=env, start_new_session=True, stdout=sys.stderr)  # stdout: the figures
     try:
         yield process
     finally:
