@@ -52,6 +52,7 @@ class Settings:
     db_pool_size: int = 5
     write_wait_seconds: int = 10
     trusted_proxies: str = "127.0.0.1"
+    mail_every_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -72,7 +73,7 @@ class Settings:
             values["smtp_port"] = int(port)
         values["send_mail"] = get("SMTP_HOST") is not None
         for name in ("RATE_LOGIN_PER_MINUTE", "RATE_PUBLIC_PER_MINUTE", "CHECKPOINT_MINUTES", "DB_POOL_SIZE",
-                     "WRITE_WAIT_SECONDS"):
+                     "WRITE_WAIT_SECONDS", "MAIL_EVERY_SECONDS"):
             if (rate := get(name)) is not None:
                 if not rate.isdigit() or int(rate) < 1:
                     raise ValueError(f"{PREFIX}{name} must be a whole number above 0, not {rate!r}")

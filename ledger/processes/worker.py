@@ -47,7 +47,7 @@ SAFETY_POLL_SECONDS = 1.0  # PostgreSQL: a slow poll beside the subscription (a 
 LEASE_RETRY_SECONDS = 1.0  # how often a standby tries to take a lease
 TICK_SECONDS = 3600.0
 TICK_FIRST_SECONDS = 2.0
-MAIL_SECONDS = 60.0
+MAIL_SECONDS = 60.0  # at most this long between deliveries (REGLEDGER_MAIL_EVERY_SECONDS may make it shorter)
 PARKED_SECONDS = 300.0
 BEAT_SECONDS = 2.0
 
@@ -180,7 +180,7 @@ class Worker:
         ``force``). A new leader runs its duties at once (the tick after a short wait)."""
         result = TurnResult()
         now = time.monotonic()
-        schedule = {"checkpoints": (BEAT_SECONDS, 0.0), "mail": (MAIL_SECONDS, 0.0),
+        schedule = {"checkpoints": (BEAT_SECONDS, 0.0), "mail": (min(MAIL_SECONDS, self.ledger.settings.mail_every_seconds), 0.0),
                     "tick": (TICK_SECONDS, TICK_FIRST_SECONDS), "parked": (PARKED_SECONDS, PARKED_SECONDS)}
         actions: dict[str, Callable[[], Any]] = {
             "checkpoints": self._checkpoint, "mail": self._send_mail, "tick": self._tick, "parked": self.retry_parked}
