@@ -123,10 +123,14 @@ class _Redirect(Exception):
 
 def attempt(request: Request, account: Account, action: Any, ok_url: str, ok_message: str, fail_url: str
             ) -> RedirectResponse:
+    from ledger.api.service import Behind
+
     try:
         write(request, account, action)
     except LedgerError as error:
         return back(fail_url, str(error), request=request, error=True)
+    except Behind:  # recorded; the register is catching up with it
+        return back(ok_url, f"{ok_message} It may take a few seconds to show here.", request=request)
     return back(ok_url, ok_message, request=request)
 
 
