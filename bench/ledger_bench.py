@@ -64,14 +64,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         base = Path(tmp)
-        settings = Settings(database_url=f"sqlite:///{base / 'ledger.db'}",
-                            master_key="a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=")
+        settings = Settings(
+            database_url=f"sqlite:///{base / 'ledger.db'}", master_key="a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U="
+        )
         clock = SettableClock(date.today())
         ledger = Ledger(settings, clock=clock, rng=random.Random(args.seed), single_writer_cache=DEMO_CACHE)
 
-        # (a) import through the Ledger
-        result = run_demo(ledger, clock, registrants=args.registrants, years=args.years, seed=args.seed,
-                          issue_credentials=False, tick=False)  # the ledger alone, as imported in bulk
+        # (a) import through the Ledger: the ledger alone (no credentials, no tick), as imported in bulk
+        result = run_demo(
+            ledger,
+            clock,
+            registrants=args.registrants,
+            years=args.years,
+            seed=args.seed,
+            issue_credentials=False,
+            tick=False,
+        )
         events = result.events
         import_rate = events / result.seconds
 
@@ -103,8 +111,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
-        "registrants": args.registrants, "years": args.years, "events": events, "commands": result.commands,
-        "refused_commands": result.refused, "refusals": result.refusals[:5],
+        "registrants": args.registrants,
+        "years": args.years,
+        "events": events,
+        "commands": result.commands,
+        "refused_commands": result.refused,
+        "refusals": result.refusals[:5],
         "a_ledger_import_events_per_s": round(import_rate),
         "b_raw_batch_save_events_per_s": round(raw_save_rate),
         "ratio_a_over_b": round(import_rate / raw_save_rate, 3),
