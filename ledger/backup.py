@@ -215,6 +215,8 @@ def backup(ledger: Ledger, path: Path, progress: Progress = _quiet, *, overwrite
     content = hashlib.sha256()
     counts: dict[str, int] = {}
     try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # private from the first byte
+        os.chmod(partial, 0o600)
         with gzip.open(partial, "wb", compresslevel=1) as out:  # sealed bytes hardly compress: speed first
             def write(line: bytes) -> None:
                 content.update(line)

@@ -179,6 +179,59 @@ def users_add(email: str = typer.Argument(..., help="The email the person signs 
     cli.console.print(f"Added {account.email} as {account.role}.")
 
 
+@users_app.command("disable")
+def users_disable(email: str = typer.Argument(..., help="The account's email.")) -> None:
+    """The account can no longer sign in or act; every session and token it holds ends now."""
+    from ledger import cli
+    from ledger.accounts import Accounts
+
+    ledger = cli._ledger()
+    try:
+        account = Accounts(ledger.engine).disable(email)
+    except LedgerError as error:
+        cli._fail(error)
+    finally:
+        ledger.close()
+    cli.console.print(f"Disabled {account.email}: its sessions and tokens have ended.")
+
+
+@users_app.command("enable")
+def users_enable(email: str = typer.Argument(..., help="The account's email.")) -> None:
+    """Let a disabled account sign in again."""
+    from ledger import cli
+    from ledger.accounts import Accounts
+
+    ledger = cli._ledger()
+    try:
+        account = Accounts(ledger.engine).enable(email)
+    except LedgerError as error:
+        cli._fail(error)
+    finally:
+        ledger.close()
+    cli.console.print(f"Enabled {account.email}: it can sign in again.")
+
+
+@users_app.command("list")
+def users_list(as_json: bool = typer.Option(False, "--json", help="Print the accounts as JSON.")) -> None:
+    """Every account: email, role, and whether it is disabled."""
+    import json
+
+    from ledger import cli
+    from ledger.accounts import Accounts
+
+    ledger = cli._ledger()
+    try:
+        accounts = Accounts(ledger.engine)
+        rows = [{"email": a.email, "role": a.role, "disabled": accounts.is_disabled(a.email)} for a in accounts.all()]
+    finally:
+        ledger.close()
+    if as_json:
+        print(json.dumps(rows))
+        return
+    for row in rows:
+        cli.console.print(f"{row['email']}  {row['role']}" + ("  [red]disabled[/red]" if row["disabled"] else ""))
+
+
 def tick(until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="Close every day up to this "
                                         "one (YYYY-MM-DD); today by default."),
          start: datetime = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="The first day to close, when no "

@@ -13,7 +13,6 @@ import json
 import random
 import re
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +40,7 @@ from ledger.db import create_tables, event_store_env, make_engine, schema_lock
 from ledger.errors import Conflict, InvalidInput, NotFound, RuleBroken
 from ledger.framework import FRAMEWORK, Framework, FrameworkError
 from ledger.settings import Settings
+from ledger.text import clean_name, clean_text
 from ledger.transcodings import register_transcodings
 from ledger.vault import MAX_SEALED_TEXT, Shredded, Vault, load_master_key
 
@@ -69,30 +69,22 @@ def command(fn: F) -> F:
     return run  # type: ignore[return-value]
 
 
+def private_database_file(path: Any) -> None:
+    """The SQLite file, made readable by its owner only before SQLite opens it (SQLite gives its -wal and -shm
+    files the same mode)."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
 def _text(field: str, value: Any, *, max_length: int = MAX_SEALED_TEXT, required: bool = True) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidInput(field, "must be given as text")
-    if len(value) > max_length:
-        raise InvalidInput(field, f"is too long ({len(value)} characters; at most {max_length})")
-    return value.strip()
-
-
-INVISIBLE = {"Cc": "a control character", "Cf": "an invisible formatting character (bidi or zero-width)",
-             "Zl": "a line separator", "Zp": "a paragraph separator", "Co": "a private-use character",
-             "Cs": "a lone surrogate", "Cn": "an unassigned character"}
+    return clean_text(field, value, max_length=max_length, required=required)
 
 
 def _name(field: str, value: Any) -> str:
-    """A person's name as it will be shown and signed: NFC-normalised, on one line, every character visible."""
-    text = unicodedata.normalize("NFC", _text(field, value, max_length=MAX_NAME))
-    for position, character in enumerate(text, 1):
-        kind = INVISIBLE.get(unicodedata.category(character))
-        if kind is not None:
-            raise InvalidInput(field, f"contains {kind} (U+{ord(character):04X}) at position {position}: "
-                                      "give the name as it should be printed")
-    return text
+    return clean_name(field, value, max_length=MAX_NAME)
 
 
 class Ledger(EventSourcedApplication[UUID]):
@@ -115,7 +107,7 @@ class Ledger(EventSourcedApplication[UUID]):
         or a bulk import; a service sharing the database must leave it at 0."""
         self.settings = settings or Settings.from_env()
         if self.settings.is_sqlite:
-            self.settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            private_database_file(self.settings.sqlite_path)
         self.clock = clock or Clock()
         self.rng = rng or random.SystemRandom()
         self.framework = framework
@@ -363,7 +355,14 @@ class Ledger(EventSourcedApplication[UUID]):
         registrant = self._get(Registrant, registrant_id, "registrant")
         registrant.erase(by=by, occurred_at=self._now())
         self._commit(registrant)
-        self._after_save(lambda: self.vault.shred(registrant_id))
+
+        def shred() -> None:
+            from ledger.accounts import Accounts
+
+            self.vault.shred(registrant_id)
+            Accounts(self.engine).delete_registrant(registrant_id)  # the account (an email) goes too
+
+        self._after_save(shred)
 
     # -- assessors
     @command
@@ -380,9 +379,41 @@ class Ledger(EventSourcedApplication[UUID]):
 
     @command
     def stand_down_assessor(self, assessor_id: UUID) -> None:
+        """The assessor stands down: their assignments to open applications end (the registrar assigns another),
+        and their account can no longer sign in or act, at once."""
         assessor = self._get(Assessor, assessor_id, "assessor")
         assessor.stand_down(occurred_at=self._now())
-        self._commit(assessor)
+        released = []
+        for application_id in self._assigned_to(assessor_id):
+            application = self._get(Application, application_id, "application")
+            if application.release_assessor(assessor_id, occurred_at=self._now()):
+                released.append(application)
+        self._commit(assessor, *released)
+
+        def disable_account() -> None:
+            from ledger.accounts import Accounts
+
+            Accounts(self.engine).disable_assessor(assessor_id)
+
+        self._after_save(disable_account)
+
+    def _assigned_to(self, assessor_id: UUID) -> list[UUID]:
+        """The open applications an assessor is assigned to, from the events (every AssessorAssigned naming them):
+        not from a read model, which may not have seen the latest assignment yet."""
+        from eventsourcing.utils import get_topic
+
+        topic = get_topic(Application.AssessorAssigned)  # type: ignore[attr-defined]
+        found, start = [], 0
+        while True:
+            batch = self.recorder.select_notifications(start=start, limit=5000, topics=[topic],
+                                                       inclusive_of_start=False)
+            if not batch:
+                return found
+            for notification in batch:
+                event = self.mapper.to_domain_event(notification)
+                if event.assessor_id == assessor_id and event.originator_id not in found:  # type: ignore[attr-defined]
+                    found.append(event.originator_id)
+            start = batch[-1].id
 
     # -- applications
     def _registration_of(self, registrant_id: UUID) -> Registration | None:
@@ -529,6 +560,8 @@ class Ledger(EventSourcedApplication[UUID]):
     def record_assessment(self, application_id: UUID, assessor_id: UUID, judgements: dict[str, str],
                           recommendation: str, feedback: str | None = None) -> None:
         application = self._get(Application, application_id, "application")
+        if not self._get(Assessor, assessor_id, "assessor").active:
+            raise RuleBroken("this assessor has stood down: their assignments ended")
         if not isinstance(judgements, dict):
             raise InvalidInput("judgements", "give a judgement for each competency area")
         sealed = self._seal(application.registrant_id, "feedback",

@@ -103,6 +103,15 @@ class Application(Aggregate):
                                "the assessor must declare any conflict of interest, or that there is none")
         self._assessor_assigned(assessor_id=assessor_id, declaration=declaration, occurred_at=occurred_at)
 
+    def release_assessor(self, assessor_id: UUID, occurred_at: datetime) -> bool:
+        """The assessor stood down: their assignment ends, unless they already assessed or the case is closed.
+        Returns whether it ended."""
+        if self.status not in (SUBMITTED, INFORMATION_REQUESTED) or assessor_id not in self.assessors \
+                or assessor_id in self.assessments:
+            return False
+        self._assessor_released(assessor_id=assessor_id, occurred_at=occurred_at)
+        return True
+
     def confirm_referee(self, confirmed: bool, occurred_at: datetime) -> None:
         if self.route != EQUIVALENCY:
             raise RuleBroken("only equivalency applications have a referee")
@@ -209,6 +218,10 @@ class Application(Aggregate):
     @event("AssessorAssigned")
     def _assessor_assigned(self, assessor_id: UUID, declaration: str, occurred_at: datetime) -> None:
         self.assessors.append(assessor_id)
+
+    @event("AssessorReleased")
+    def _assessor_released(self, assessor_id: UUID, occurred_at: datetime) -> None:
+        self.assessors.remove(assessor_id)
 
     @event("RefereeResponded")
     def _referee_responded(self, confirmed: bool, occurred_at: datetime) -> None:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -22,13 +23,13 @@ from ledger.api.problems import Problem
 from ledger.api.routes_public import post_nominals
 from ledger.api.service import request_digest
 from ledger.api.security import (
-    SESSION_ACCOUNT,
     check_csrf,
     csrf_token,
     current_account,
     limited,
     reachable_application,
     reachable_audit,
+    start_session,
 )
 from ledger.errors import LedgerError
 from ledger.projections.audits import audit_queue
@@ -261,14 +262,14 @@ def login_page(request: Request, next: str = "/me") -> HTMLResponse:  # noqa: A0
 @router.post("/login", dependencies=[Depends(limited("login", "rate_login_per_minute"))])
 async def login(request: Request) -> Response:
     form = await form_of(request)
-    account = _service(request).accounts.authenticate(form.get("email"), form.get("password"))
+    account = await run_in_threadpool(_service(request).accounts.authenticate, form.get("email"),
+                                      form.get("password"))  # Argon2 is slow on purpose: not in the event loop
     target = form.get("next") or "/me"
     if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
         target = "/me"
     if account is None:
         return render(request, "login.html", status_code=401, next=target, error="The email or password is wrong.")
-    request.session.clear()
-    request.session[SESSION_ACCOUNT] = account.id
+    start_session(request, account)
     home_of = {"registrant": "/me", "assessor": "/assess", "registrar": "/casework", "auditor": "/casework",
                "admin": "/casework"}
     return back(target if target != "/me" else home_of[account.role], request=request)
@@ -277,6 +278,9 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await form_of(request)
+    account = current_account(request)
+    if account is not None:  # every session of the account ends, including copies of this cookie
+        await run_in_threadpool(_service(request).accounts.end_sessions, account.id)
     request.session.clear()
     return back("/", "You are signed out.", request=request)
 

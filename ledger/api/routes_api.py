@@ -671,7 +671,26 @@ def add_account(request: Request, body: NewAccount, account: Account = Depends(a
 
 @router.get("/accounts", tags=["admin"])
 def list_accounts(request: Request, account: Account = Depends(admin_only)) -> list[dict[str, Any]]:
-    return [{"id": a.id, "email": a.email, "role": a.role} for a in _service(request).accounts.all()]
+    accounts = _service(request).accounts
+    return [{"id": a.id, "email": a.email, "role": a.role, "disabled": accounts.is_disabled(a.email)}
+            for a in accounts.all()]
+
+
+@router.post("/accounts/{email}/disable", tags=["admin"])
+def disable_account(request: Request, email: str = Path(..., max_length=254),
+                    account: Account = Depends(admin_only)) -> dict[str, Any]:
+    """The account can no longer sign in or act; every session and token it holds ends now."""
+    if email.strip().lower() == account.email:
+        raise Problem(409, "you cannot disable your own account (another admin can)")
+    found = _service(request).accounts.disable(email)
+    return {"email": found.email, "disabled": True}
+
+
+@router.post("/accounts/{email}/enable", tags=["admin"])
+def enable_account(request: Request, email: str = Path(..., max_length=254),
+                   account: Account = Depends(admin_only)) -> dict[str, Any]:
+    found = _service(request).accounts.enable(email)
+    return {"email": found.email, "disabled": False}
 
 
 @router.get("/keys", tags=["admin"])

@@ -1,0 +1,175 @@
+"""Attacks on identity, access and personal data, each performed and seen to fail (issue 15, RELIABILITY.md):
+hidden characters at the door, a stood-down assessor acting, a disabled account or a copied session cookie still
+working, an erased person's account signing in, an erased name left in SQLite's free pages or WAL, and files the
+whole machine could read."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ledger.accounts import Accounts
+from ledger.api.app import create_app
+from ledger.errors import InvalidInput, RuleBroken
+from tests.helpers import QUALIFICATION, assessors, awarded, enrol, judgements, submitted
+
+PASSWORD = "correct horse battery staple"
+HIDDEN = {"bidi override": "Ann\u202eEvil", "zero-width space": "Zero\u200bWidth", "control": "Bell\u0007",
+          "byte-order mark": "\ufeffLeading", "line separator": "One\u2028Two", "private use": "Pri\ue000vate"}
+
+
+@pytest.mark.parametrize("kind", sorted(HIDDEN))
+def test_hidden_characters_are_refused_in_names_and_free_text(ledger, kind):
+    value = HIDDEN[kind]
+
+    def refused_and_nothing_written(action, field):
+        before = ledger.recorder.max_notification_id()
+        with pytest.raises(InvalidInput) as refused:
+            action()
+        assert refused.value.field == field and "U+" in str(refused.value)
+        assert ledger.recorder.max_notification_id() == before
+
+    refused_and_nothing_written(lambda: enrol(ledger, value), "name")
+    registrant = enrol(ledger, "Plain Name")
+    application = ledger.start_application(registrant, "RCT", "standard", qualification=QUALIFICATION[3])
+    refused_and_nothing_written(lambda: ledger.add_evidence(application, "A", f"My work {value} here."), "text")
+    other = enrol(ledger, "Other Name")
+    refused_and_nothing_written(lambda: ledger.start_application(
+        other, "RCP", "standard", qualification={**QUALIFICATION[5], "title": f"Diploma {value}"}),
+        "qualification.title")
+    refused_and_nothing_written(lambda: ledger.change_details(registrant, name=value), "name")
+
+
+def test_free_text_keeps_its_lines_and_joiners_where_writing_needs_them(ledger):
+    registrant = enrol(ledger, "Plain Name")
+    application = ledger.start_application(registrant, "RCT", "standard", qualification=QUALIFICATION[3])
+    ledger.add_evidence(application, "A", "First line.\r\nSecond line,\tindented.")
+    # Persian uses the zero-width non-joiner between letters: kept; alone at the edge of a word: refused
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert enrol(ledger, persian)
+    with pytest.raises(InvalidInput):
+        enrol(ledger, "Edge\u200c ")
+
+
+def test_the_api_answers_422_naming_the_field_for_a_hidden_character(ledger):
+    Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
+    with TestClient(create_app(ledger, worker="followers")) as client:
+        token = client.post("/api/token", data={"email": "registrar@example.org", "password": PASSWORD}
+                            ).json()["access_token"]
+        answer = client.post("/api/enrolments", headers={"Authorization": f"Bearer {token}"},
+                             json={"name": "Ann\u202eEvil", "email": "ann@example.org",
+                                   "disciplines": [ledger.framework.disciplines[0].code]})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "name"
+
+
+def sign_in(client, email):
+    answer = client.post("/api/token", data={"email": email, "password": PASSWORD})
+    return answer.json().get("access_token"), answer.status_code
+
+
+def test_a_stood_down_assessor_loses_their_assignments_and_access_at_once(ledger):
+    pair = assessors(ledger)
+    registrant = enrol(ledger, "Applicant Ann")
+    application = submitted(ledger, registrant)
+    for assessor in pair:
+        ledger.assign_assessor(application, assessor, "No conflict.")
+    Accounts(ledger.engine).add("asha@example.org", PASSWORD, "assessor", assessor_id=pair[0])
+    Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
+    with TestClient(create_app(ledger, worker="followers")) as client:
+        token, _ = sign_in(client, "asha@example.org")
+        mine = {"Authorization": f"Bearer {token}"}
+        assert client.get(f"/api/applications/{application}", headers=mine).status_code == 200
+        registrar, _ = sign_in(client, "registrar@example.org")
+        stood = client.post(f"/api/assessors/{pair[0]}/stand-down", headers={"Authorization": f"Bearer {registrar}"})
+        assert stood.status_code == 200, stood.text
+        # the token taken before: refused; signing in again: refused; reading and assessing: refused
+        assert client.get(f"/api/applications/{application}", headers=mine).status_code == 401
+        assert sign_in(client, "asha@example.org")[1] == 401
+    with pytest.raises(RuleBroken):
+        ledger.record_assessment(application, pair[0], judgements(ledger, "RCT"), "award", "Late.")
+    # the assignment ended: the registrar can assign someone else in their place
+    assert pair[0] not in ledger.application(application).assessors
+    ledger.assign_assessor(application, ledger.appoint_assessor("Cy Replacement"), "No conflict.")
+
+
+def test_a_disabled_account_and_a_copied_session_cookie_stop_working(ledger):
+    registrant = enrol(ledger, "Rita Registrant")
+    accounts = Accounts(ledger.engine)
+    accounts.add("rita@example.org", PASSWORD, "registrant", registrant_id=registrant)
+    accounts.add("admin@example.org", PASSWORD, "admin")
+    with TestClient(create_app(ledger, worker="followers")) as client:
+        # a session cookie copied before signing out no longer works afterwards
+        csrf = client.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
+        signed = client.post("/login", data={"email": "rita@example.org", "password": PASSWORD, "csrf": csrf},
+                             follow_redirects=False)
+        assert signed.status_code == 303
+        copied = dict(client.cookies)
+        assert client.get("/me", follow_redirects=False).status_code == 200
+        page = client.get("/me").text
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        client.post("/logout", data={"csrf": csrf}, follow_redirects=False)
+        thief = TestClient(client.app, cookies=copied)
+        assert thief.get("/me", follow_redirects=False).status_code in (302, 303, 401)
+        # a disabled account: its token ends, and it cannot sign in
+        token, _ = sign_in(client, "rita@example.org")
+        admin, _ = sign_in(client, "admin@example.org")
+        assert client.get("/api/credentials", headers={"Authorization": f"Bearer {token}"}).status_code != 401
+        disabled = client.post("/api/accounts/rita@example.org/disable", headers={"Authorization": f"Bearer {admin}"})
+        assert disabled.status_code == 200
+        assert client.get("/api/credentials", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        assert sign_in(client, "rita@example.org")[1] == 401
+        client.post("/api/accounts/rita@example.org/enable", headers={"Authorization": f"Bearer {admin}"})
+        assert sign_in(client, "rita@example.org")[1] == 200
+
+
+def test_an_erased_registrants_account_is_deleted(ledger):
+    registrant, _ = awarded(ledger, "Gone Gwen")
+    Accounts(ledger.engine).add("gwen@example.org", PASSWORD, "registrant", registrant_id=registrant)
+    ledger.erase(registrant, "registrar")
+    assert Accounts(ledger.engine).authenticate("gwen@example.org", PASSWORD) is None
+    assert all(a.email != "gwen@example.org" for a in Accounts(ledger.engine).all())
+
+
+def test_an_erased_name_is_not_left_in_sqlite_free_pages_or_the_wal(tmp_path, clock):
+    from ledger.commands import Ledger
+    from ledger.processes.worker import Worker
+    from ledger.settings import Settings
+    from tests.conftest import MASTER_KEY
+
+    path = tmp_path / "r.db"
+    ledger = Ledger(Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY), clock=clock)
+    try:
+        name = "Quentin Quietly-Erased"
+        registrant, _ = awarded(ledger, name)
+        Worker(ledger).run_once()
+        files = [p for p in tmp_path.iterdir() if p.name.startswith("r.db")]
+        assert any(name.encode() in p.read_bytes() for p in files)  # the read models hold it before
+        ledger.erase(registrant, "registrar")
+        Worker(ledger).run_once()
+        for p in tmp_path.iterdir():
+            if p.name.startswith("r.db"):
+                assert name.encode() not in p.read_bytes(), p.name
+    finally:
+        ledger.close()
+
+
+def test_the_database_wal_master_key_and_backups_are_private(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ledger.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REGLEDGER_MASTER_KEY", raising=False)
+    monkeypatch.setenv("REGLEDGER_DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'regledger.db'}")
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo", "--registrants", "5", "--years", "1"]).exit_code == 0
+    assert runner.invoke(app, ["backup", str(tmp_path / "backup.gz")]).exit_code == 0
+    private = [tmp_path / "var" / "regledger.db", tmp_path / "var" / "master.key", tmp_path / "backup.gz"]
+    private += [p for p in (tmp_path / "var").iterdir() if p.name.endswith(("-wal", "-shm"))]
+    for path in private:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        assert mode & 0o077 == 0, f"{path.name} is {oct(mode)}"
