@@ -38,16 +38,15 @@ def serve(host: str = typer.Option("127.0.0.1", help="The address to listen on."
         app = create_app(cli._ledger(), worker="all")
         cli.console.print(f"Serving the register at [bold]http://{host}:{port}[/bold] (API documentation at "
                           f"http://{host}:{port}/docs), with its worker in this process; press Ctrl+C to stop.")
-        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log, proxy_headers=True,
-                    forwarded_allow_ips=settings.trusted_proxies)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log,
+                    proxy_headers=False)  # the app reads forwarded headers from REGLEDGER_TRUSTED_PROXIES only
         return
     cli._ledger().close()  # the tables exist, and a missing master key is said now, once
     cli.console.print(f"Serving the register at [bold]http://{host}:{port}[/bold] with {workers} web worker"
                       f"{'s' if workers > 1 else ''}; the followers run in `regledger worker` (start one or more "
                       "beside this). Press Ctrl+C to stop.")
     uvicorn.run("ledger.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=access_log, proxy_headers=True,
-                forwarded_allow_ips=settings.trusted_proxies)
+                log_level=log_level, access_log=access_log, proxy_headers=False)
 
 
 def worker(once: bool = typer.Option(False, "--once", help="Catch every follower up, run every duty once, and "
