@@ -364,6 +364,15 @@ class Ledger(EventSourcedApplication[UUID]):
 
         self._after_save(shred)
 
+    @command
+    def revoke_requested_credential(self, credential_id: UUID, by: str) -> None:
+        """Revoke a credential signed through the VC API (its revocation bit is set at the next publication)."""
+        from ledger.aggregates import RequestedCredential
+
+        record = self._get(RequestedCredential, credential_id, "credential")
+        record.revoke(by=by, occurred_at=self._now())
+        self._commit(record)
+
     # -- assessors
     @command
     def appoint_assessor(self, name: str, registrant_id: UUID | None = None) -> UUID:

@@ -693,6 +693,16 @@ def enable_account(request: Request, email: str = Path(..., max_length=254),
     return {"email": found.email, "disabled": False}
 
 
+@router.post("/requested-credentials/{credential_id}/revoke", tags=["admin"])
+def revoke_requested_credential(request: Request, credential_id: str = Path(..., max_length=64),
+                                account: Account = Depends(admin_only),
+                                key: str | None = IdempotencyKey) -> dict[str, Any]:
+    """Revoke a credential that was signed through the VC API (``POST /credentials/issue``)."""
+    found = _uuid(credential_id, "credential")
+    return _write(request, account, key, {"revoke": credential_id}, lambda: (
+        _service(request).ledger.revoke_requested_credential(found, account.email), {"revoked": True})[1])
+
+
 @router.get("/keys", tags=["admin"])
 def keys(request: Request, account: Account = Depends(require("admin", "auditor"))) -> list[dict[str, Any]]:
     return [{"kid": k.kid, "role": k.role, "alg": k.alg, "state": k.state,
