@@ -364,6 +364,52 @@ class Ledger(EventSourcedApplication[UUID]):
 
         self._after_save(shred)
 
+    def reissue_after_compromise(self, kid: str) -> int:
+        """Every current registration whose newest credential was signed with ``kid`` (now compromised) gets a fresh
+        credential (the issuer signs it with the active key) and a letter telling the holder to fetch it. Safe to
+        run again: a registration already re-issued for this key is skipped. Returns how many were re-issued."""
+        from eventsourcing.utils import get_topic
+
+        from ledger.aggregates import Credential
+
+        newest: dict[UUID, tuple[int, str]] = {}
+        start = 0
+        topic = get_topic(Credential.Issued)  # type: ignore[attr-defined]
+        while True:  # from the events, not a read model that may lag behind the newest credential
+            batch = self.recorder.select_notifications(start=start, limit=5000, topics=[topic],
+                                                       inclusive_of_start=False)
+            if not batch:
+                break
+            for notification in batch:
+                event = self.mapper.to_domain_event(notification)
+                registration_id = event.registration_id  # type: ignore[attr-defined]
+                if event.trigger_version >= newest.get(registration_id, (-1, ""))[0]:  # type: ignore[attr-defined]
+                    newest[registration_id] = (event.trigger_version, event.kid)  # type: ignore[attr-defined]
+            start = batch[-1].id
+        reissued = 0
+        for registration_id, (_, signed_with) in newest.items():
+            if signed_with == kid and self._reissue(registration_id, kid):
+                reissued += 1
+        return reissued
+
+    @command
+    def _reissue(self, registration_id: UUID, kid: str) -> bool:
+        registration = self._get(Registration, registration_id, "registration")
+        if registration.status not in ("registered", "suspended") or registration.reissued_for(kid):
+            return False
+        registration.reissue("the key that signed the credential was reported compromised", kid,
+                             occurred_at=self._now())
+        url = f"{self.settings.issuer_url.rstrip('/')}/r/{registration.number}"
+        letter = self._letter(registration.registrant_id, "reissue", registration,
+                              "Your credential has been re-issued: please fetch the new one",
+                              "The key the register used to sign your credential can no longer be trusted, so we "
+                              "have signed a new credential for you. Your registration itself has not changed.\n\n"
+                              f"Download the new credential and QR badge from {url} and replace every copy you "
+                              "have shared (profiles, email signatures, printed badges): the old one now shows as "
+                              "not valid.")
+        self._commit(registration, *([letter] if letter is not None else []))
+        return True
+
     @command
     def revoke_requested_credential(self, credential_id: UUID, by: str) -> None:
         """Revoke a credential signed through the VC API (its revocation bit is set at the next publication)."""

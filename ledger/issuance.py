@@ -48,6 +48,7 @@ TRIGGERS: dict[type, str] = {
     Registration.LevelAwarded: "award",  # type: ignore[attr-defined]
     Registration.Renewed: "renewal",  # type: ignore[attr-defined]
     Registration.Reinstated: "reinstatement",  # type: ignore[attr-defined]
+    Registration.CredentialReissued: "reissue",  # type: ignore[attr-defined]
 }
 TOPICS = [get_topic(cls) for cls in TRIGGERS]
 INDEX_ATTEMPTS = 8
@@ -223,7 +224,8 @@ class CredentialIssuer:
             result.erased += 1
             return
         valid_from = {"award": lambda: event.awarded_on, "reinstatement": lambda: event.on,
-                      "renewal": lambda: event.occurred_at.date()}[TRIGGERS[type(event)]]()
+                      "renewal": lambda: event.occurred_at.date(),
+                      "reissue": lambda: event.occurred_at.date()}[TRIGGERS[type(event)]]()
         assert registration.level is not None and registration.valid_until is not None
         for _ in range(INDEX_ATTEMPTS):
             signed = self._sign(credential_id, registration, name, key, valid_from, registration.valid_until)

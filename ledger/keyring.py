@@ -143,12 +143,14 @@ class Keyring:
             raise RuleBroken("another process changed the keys at the same moment; look again and retry") from None
         with self._lock:
             self._opened[key.kid] = key
+        self.destroy_private_key(*(k.kid for k in retired))
         return record, retired
 
     def retire(self, kid: str) -> IssuerKey:
         record = self.record(kid)
         record.retire(occurred_at=self.ledger.clock.now())
         self.ledger._commit(record)
+        self.destroy_private_key(kid)
         return record
 
     def mark_compromised(self, kid: str, since: datetime) -> tuple[IssuerKey, IssuerKey | None]:
@@ -158,5 +160,19 @@ class Keyring:
         was_active = record.state == "active"
         record.mark_compromised(utc(since), occurred_at=self.ledger.clock.now())
         self.ledger._commit(record)
+        self.destroy_private_key(kid)
         replacement = self.rotate(role=record.role)[0] if was_active else None
+        if record.role == "issuer":
+            self.ledger.reissue_after_compromise(kid)
         return record, replacement
+
+    def destroy_private_key(self, *kids: str) -> None:
+        """Retired and compromised keys sign nothing again: their private halves are deleted (SQLite overwrites the
+        freed bytes: ``secure_delete``)."""
+        if not kids:
+            return
+        with self.ledger.engine.begin() as conn:
+            conn.execute(issuer_private_keys.delete().where(issuer_private_keys.c.kid.in_(list(kids))))
+        with self._lock:
+            for kid in kids:
+                self._opened.pop(kid, None)

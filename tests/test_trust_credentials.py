@@ -67,3 +67,46 @@ def test_nothing_that_passes_for_a_register_credential_is_signed_on_request(acto
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == "credential"
     assert actors.ledger.recorder.max_notification_id() == before  # nothing signed, nothing recorded
+
+
+def test_a_compromised_key_is_destroyed_and_every_current_credential_is_reissued_with_a_letter(ledger):
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from ledger.keyring import Keyring, issuer_private_keys
+    from ledger.processes.worker import Worker
+    from ledger.projections.credentials import credentials
+    from ledger.projections.outbox import outbox
+    from tests.helpers import awarded
+
+    current, current_number = awarded(ledger, "Cora Current")
+    suspended, suspended_number = awarded(ledger, "Sam Suspended")
+    removed, removed_number = awarded(ledger, "Rex Removed")
+    ledger.suspend(suspended, "Under investigation.", "registrar")
+    ledger.remove(removed, "Struck off.", "registrar")
+    Worker(ledger).run_once()
+    keyring = Keyring(ledger)
+    stolen = keyring.active().kid
+
+    record, replacement = keyring.mark_compromised(stolen, ledger.clock.now() - timedelta(days=30))
+    assert replacement is not None and replacement.kid != stolen
+    with ledger.engine.connect() as conn:  # the stolen key's private half is gone
+        assert conn.execute(select(func.count()).select_from(issuer_private_keys)
+                            .where(issuer_private_keys.c.kid == stolen)).scalar() == 0
+    Worker(ledger).run_once()
+    with ledger.engine.connect() as conn:
+        newest = {n: conn.execute(select(credentials.c.kid).where(credentials.c.number == n)
+                                  .order_by(credentials.c.trigger_version.desc()).limit(1)).scalar()
+                  for n in (current_number, suspended_number, removed_number)}
+        letters = conn.execute(select(outbox.c.kind, outbox.c.registrant_id)
+                               .where(outbox.c.kind == "reissue")).all()
+    assert newest == {current_number: replacement.kid, suspended_number: replacement.kid, removed_number: stolen}
+    assert sorted(r.registrant_id for r in letters) == sorted(r.hex for r in (current, suspended))
+    assert ledger.reissue_after_compromise(stolen) == 0  # once only
+    # a retired key's private half is destroyed too
+    ledger.clock.advance(timedelta(minutes=1))
+    newer, retired = keyring.rotate()
+    with ledger.engine.connect() as conn:
+        kept = set(conn.execute(select(issuer_private_keys.c.kid)).scalars())
+    assert replacement.kid not in kept and newer.kid in kept and [k.kid for k in retired] == [replacement.kid]

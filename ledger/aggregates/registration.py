@@ -183,6 +183,19 @@ class Registration(Aggregate):
                              else "this registration was already removed")
         self._removed(reason=reason, on=today, by=by, occurred_at=occurred_at)
 
+    def reissue(self, reason: str, kid: str, occurred_at: datetime) -> None:
+        """Call for a fresh credential for the current registration, because the key that signed the last one can
+        no longer be trusted (``kid``). Registered and suspended registrations are current; the new credential's
+        status bits follow the registration as always."""
+        if self.status not in (REGISTERED, SUSPENDED):
+            raise RuleBroken(f"only a current registration gets a re-issued credential; this one is {self.status}")
+        if self.reissued_for(kid):
+            raise RuleBroken(f"a credential was already re-issued because of key {kid}")
+        self._reissued(reason=reason, kid=kid, occurred_at=occurred_at)
+
+    def reissued_for(self, kid: str) -> bool:
+        return kid in getattr(self, "reissued_because_of", ())
+
     def resign(self, today: date, occurred_at: datetime) -> None:
         if self.status == SUSPENDED:
             raise RuleBroken("a suspended registrant cannot resign until the suspension is resolved")
@@ -277,6 +290,11 @@ class Registration(Aggregate):
     def _renewed(self, by: str, valid_until: date, framework_version: str, occurred_at: datetime) -> None:
         self.valid_until = valid_until
         self.renewal_pending = None
+
+    @event("CredentialReissued")
+    def _reissued(self, reason: str, kid: str, occurred_at: datetime) -> None:
+        # nothing of the registration changes: the issuer signs a fresh credential for this event
+        self.reissued_because_of = (*getattr(self, "reissued_because_of", ()), kid)
 
     @event("Lapsed")
     def _lapsed(self, on: date, framework_version: str, occurred_at: datetime) -> None:
