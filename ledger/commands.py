@@ -329,6 +329,9 @@ class Ledger(EventSourcedApplication[UUID]):
         registrant = self._get(Registrant, registrant_id, "registrant")
         changes: dict[str, Any] = {}
         if name is not None:
+            if self._registration_of(registrant_id) is not None:
+                raise RuleBroken("a registered person's name changes by request: send the new name with evidence "
+                                 "(a deed poll, marriage certificate or passport) and the registrar decides")
             changes["name"] = self._seal(registrant_id, "name", _name("name", name))
         if email is not None:
             changes["email"] = self._seal(registrant_id, "email", self._check_email(email))
@@ -339,6 +342,26 @@ class Ledger(EventSourcedApplication[UUID]):
                 raise InvalidInput("listing", "expected one of " + ", ".join(LISTINGS))
             changes["listing"] = listing
         registrant.change_details(changes, occurred_at=self._now())
+        self._commit(registrant)
+
+    @command
+    def request_name_change(self, registrant_id: UUID, name: str, evidence: str) -> None:
+        """A registered person asks for their name to change; the registrar approves or refuses it."""
+        registrant = self._get(Registrant, registrant_id, "registrant")
+        new_name = _name("name", name)
+        if self.vault.open(registrant.name) == new_name:
+            raise InvalidInput("name", "is the name already on the register")
+        registrant.request_name_change(self._seal(registrant_id, "name", new_name),
+                                       self._seal(registrant_id, "evidence", _text("evidence", evidence, max_length=2000)),
+                                       occurred_at=self._now())
+        self._commit(registrant)
+
+    @command
+    def decide_name_change(self, registrant_id: UUID, approved: bool, reason: str, by: str) -> None:
+        registrant = self._get(Registrant, registrant_id, "registrant")
+        sealed = self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000, required=False) or None)
+        registrant.decide_name_change(bool(approved), sealed, by,
+                                      occurred_at=self._now())
         self._commit(registrant)
 
     @command

@@ -173,3 +173,44 @@ def test_the_database_wal_master_key_and_backups_are_private(tmp_path, monkeypat
     for path in private:
         mode = stat.S_IMODE(os.stat(path).st_mode)
         assert mode & 0o077 == 0, f"{path.name} is {oct(mode)}"
+
+
+def test_a_registered_name_changes_only_by_a_request_the_registrar_approves(ledger):
+    from ledger.processes.worker import Worker
+    from ledger.projections.register import confusable_groups, name_change_requests, search_register
+
+    priya, priya_number = awarded(ledger, "Priya Shah")
+    mallory, mallory_number = awarded(ledger, "Mallory Mayhem")
+    Accounts(ledger.engine).add("mallory@example.org", PASSWORD, "registrant", registrant_id=mallory)
+    with TestClient(create_app(ledger, worker="followers")) as client:
+        token, _ = sign_in(client, "mallory@example.org")
+        mine = {"Authorization": f"Bearer {token}"}
+        # renaming oneself to another registrant's name: refused outright
+        answer = client.patch("/api/me", headers=mine, json={"name": "Priya Shah"})
+        assert answer.status_code == 409 and "by request" in answer.json()["detail"]
+        # asked for, it waits for the registrar; the register still shows the old name
+        asked = client.post("/api/me/name-change", headers=mine,
+                            json={"name": "Priya Sh\u0430h", "evidence": "A deed poll."})  # a Cyrillic 'а'
+        assert asked.status_code == 200, asked.text
+    with ledger.engine.connect() as conn:
+        assert search_register(conn, query=mallory_number)[0]["name"] == "Mallory Mayhem"
+        waiting = name_change_requests(conn)
+    assert [w["requested"] for w in waiting] == ["Priya Sh\u0430h"]
+    assert [l["number"] for l in waiting[0]["looks_like"]] == [priya_number]  # the registrar is warned
+    ledger.decide_name_change(mallory, False, "The name imitates another registrant's.", "registrar")
+    Worker(ledger).run_once()
+    with ledger.engine.connect() as conn:
+        assert search_register(conn, query=mallory_number)[0]["name"] == "Mallory Mayhem"
+        assert name_change_requests(conn) == []
+    # someone who enrols under a look-alike name is flagged for the registrar
+    enrol(ledger, "Pr\u0456ya Shah")  # a Cyrillic 'і'
+    Worker(ledger).run_once()
+    with ledger.engine.connect() as conn:
+        groups = confusable_groups(conn)
+    assert any({"Priya Shah", "Pr\u0456ya Shah"} <= {p["name"] for p in g} for g in groups)
+    # an approved change shows at once
+    ledger.request_name_change(priya, "Priya Shah-Jones", "Marriage certificate.")
+    ledger.decide_name_change(priya, True, "Certificate seen.", "registrar")
+    Worker(ledger).run_once()
+    with ledger.engine.connect() as conn:
+        assert search_register(conn, query=priya_number)[0]["name"] == "Priya Shah-Jones"

@@ -34,7 +34,7 @@ from ledger.api.security import (
 from ledger.errors import LedgerError
 from ledger.projections.audits import audit_queue
 from ledger.projections.casework import casework_counts, casework_queue
-from ledger.projections.register import search_register
+from ledger.projections.register import confusable_groups, name_change_requests, search_register
 from ledger.views import application_view, audit_view, registrant_view
 
 router = APIRouter(include_in_schema=False)
@@ -540,8 +540,10 @@ def casework_page(request: Request, status: str = "") -> Response:
     with service.ledger.engine.connect() as conn:
         counts = casework_counts(conn)
         rows = casework_queue(conn, status=status[:24] or None, limit=200)
+        names = {"requests": name_change_requests(conn), "look_alike": confusable_groups(conn)}
     return render(request, "casework.html", counts=counts, status=status,
-                  rows=[{**r, "id": str(UUID(r["id"]))} for r in rows], background=_background_work(service))
+                  rows=[{**r, "id": str(UUID(r["id"]))} for r in rows], background=_background_work(service),
+                  names=names)
 
 
 def _background_work(service: Any) -> dict[str, Any]:
@@ -624,6 +626,21 @@ def casework_application(request: Request, application_id: str) -> Response:
                              .order_by(assessors_table.c.name))]
     return render(request, "casework_application.html", app=view, pool=pool, can_write=account.role == "registrar",
                   areas=ledger.framework.required_areas(view["level"]), judgements=dict(JUDGEMENTS))
+
+
+@router.post("/casework/name-change/{registrant_id}")
+async def casework_name_change(request: Request, registrant_id: str) -> Response:
+    account = signed_in(request, "registrar")
+    form = await form_of(request)
+    ledger = _service(request).ledger
+    try:
+        found = UUID(registrant_id)
+    except ValueError:
+        raise Problem(404, f"no registrant {registrant_id}") from None
+    approved = form.get("decision") == "approve"
+    return attempt(request, account, lambda: ledger.decide_name_change(found, approved, str(form.get("reason") or ""),
+                                                                       account.email),
+                   "/casework", "Name change approved." if approved else "Name change refused.", "/casework")
 
 
 @router.post("/casework/{application_id}/assign")

@@ -235,6 +235,38 @@ def change_details(request: Request, body: Details, account: Account = Depends(r
         account.registrant_id, **body.model_dump(exclude_none=True)), {"status": "saved"})[1])  # type: ignore[arg-type]
 
 
+class NameChange(BaseModel):
+    name: str = Field(..., max_length=200, description="The name as it should appear on the register.")
+    evidence: str = Field(..., max_length=2000, description="What shows the change: a deed poll, marriage "
+                          "certificate or passport, and how the registrar can see it.")
+
+
+@router.post("/me/name-change", tags=["registrant"])
+def request_name_change(request: Request, body: NameChange, account: Account = Depends(registrant_only),
+                        key: str | None = IdempotencyKey) -> dict[str, Any]:
+    """Ask for your registered name to change; the registrar decides (your name stays as it is until then)."""
+    ledger = _service(request).ledger
+    return _write(request, account, key, body.model_dump(), lambda: (ledger.request_name_change(
+        account.registrant_id, body.name, body.evidence), {"status": "requested"})[1])  # type: ignore[arg-type]
+
+
+class NameDecision(BaseModel):
+    approved: bool
+    reason: str = Field("", max_length=2000)
+
+
+@router.post("/registrants/{registrant_id}/name-change", tags=["casework"])
+def decide_name_change(request: Request, registrant_id: str, body: NameDecision,
+                       account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
+                       ) -> dict[str, Any]:
+    """Approve or refuse a registrant's request to change their name."""
+    found = _uuid(registrant_id, "registrant")
+    ledger = _service(request).ledger
+    return _write(request, account, key, {"registrant": registrant_id, **body.model_dump()}, lambda: (
+        ledger.decide_name_change(found, body.approved, body.reason, account.email),
+        {"status": "approved" if body.approved else "refused"})[1])
+
+
 class CareerBreak(BaseModel):
     start: date
     end: date
