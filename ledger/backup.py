@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata as package_metadata
 from pathlib import Path
+from uuid import UUID
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -704,3 +705,65 @@ def verify_restored(ledger: Ledger, manifest: dict[str, Any], progress: Progress
         raise BackupError("the restore was written but does not match the backup: " + "; ".join(problems))
     return {"log_root": wanted, "register_digest": digest, "registrations": registrations,
             "seconds": round(time.perf_counter() - started, 3)}
+
+
+# -- erasures made after a backup
+def erasures_recorded(ledger: Ledger) -> list[tuple[str, str]]:
+    """Every erasure in the event store: (registrant id, when it was recorded), oldest first."""
+    from eventsourcing.utils import get_topic
+
+    from ledger.aggregates import Registrant
+
+    topic = get_topic(Registrant.Erased)  # type: ignore[attr-defined]
+    found, start = [], 0
+    while True:
+        batch = ledger.recorder.select_notifications(start=start, limit=5000, topics=[topic],
+                                                     inclusive_of_start=False)
+        if not batch:
+            return found
+        for notification in batch:
+            event = ledger.mapper.to_domain_event(notification)
+            found.append((str(notification.originator_id), event.occurred_at.isoformat()))  # type: ignore[attr-defined]
+        start = batch[-1].id
+
+
+def read_erasures(path: Path) -> list[str]:
+    """The registrant ids of an erasure list (``regledger erasures --out``): one per line, first word."""
+    ids = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        word = line.split()[0]
+        try:
+            ids.append(str(UUID(word)))
+        except ValueError:
+            raise ValueError(f"line {number} of {path} does not start with a registrant id") from None
+    return ids
+
+
+def reapply_erasures(settings: Settings, registrant_ids: list[str]) -> int:
+    """Erase again, in a restored register, everyone erased after the backup was made; returns how many were
+    erased now (those already erased in the backup, or unknown to it, are passed over)."""
+    from ledger.errors import NotFound
+
+    if not registrant_ids:
+        return 0
+    ledger = Ledger(settings)
+    done = 0
+    try:
+        for registrant_id in registrant_ids:
+            try:
+                registrant = ledger.registrant(UUID(registrant_id))
+            except NotFound:
+                continue
+            if registrant.erased:
+                continue
+            ledger.erase(UUID(registrant_id), "restore: erased again after restoring an earlier backup")
+            done += 1
+        if done:
+            from ledger.projections.runner import ProjectionRunner
+
+            ProjectionRunner(ledger).catch_up()
+    finally:
+        ledger.close()
+    return done

@@ -121,6 +121,8 @@ class Ledger(EventSourcedApplication[UUID]):
         self.key_secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"regledger issuer keys").derive(master_key)
         # and the web service signs its session cookies and bearer tokens with another (see ledger.api)
         self.session_secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"regledger sessions").derive(master_key)
+        # and idempotency receipts keep keyed digests of requests (which may hold names), never plain hashes
+        self.receipt_secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"regledger receipts").derive(master_key)
         self._local = threading.local()
         # the single writer also remembers which ids it looked for and did not find
         self._absent: set[UUID] | None = set() if single_writer_cache else None
@@ -663,7 +665,8 @@ class Ledger(EventSourcedApplication[UUID]):
         reasons = _text("reasons", reasons, required=False)
         if outcome == "award":
             self._check_can_award(application)
-        application.decide(outcome, reasons, by, self._today(), self.framework.rules, occurred_at=self._now())
+        application.decide(outcome, self._seal(application.registrant_id, "reasons", reasons or None), by,
+                           self._today(), self.framework.rules, occurred_at=self._now())
         if outcome != "award":
             self._commit(application, *filter(None, [self._decision_letter(application, outcome, reasons, None)]))
             return None
@@ -682,7 +685,8 @@ class Ledger(EventSourcedApplication[UUID]):
         application = self._get(Application, application_id, "application")
         if upheld and remedy == "award":
             self._check_can_award(application)
-        application.decide_appeal(bool(upheld), remedy, _text("reasons", reasons, required=False), by,
+        application.decide_appeal(bool(upheld), remedy, self._seal(application.registrant_id, "reasons", _text(
+            "reasons", reasons, required=False) or None), by,
                                   self._today(), occurred_at=self._now())
         if upheld and remedy == "award":
             return self._award(application)
@@ -779,7 +783,8 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def suspend(self, registrant_id: UUID, reason: str, by: str, until: date | None = None) -> None:
         registration = self._live_registration(registrant_id)
-        registration.suspend(_text("reason", reason, max_length=2000), until, self._today(), by,
+        registration.suspend(self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000)), until,
+                             self._today(), by,
                              occurred_at=self._now())
         self._commit(registration)
 
@@ -792,7 +797,8 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def remove(self, registrant_id: UUID, reason: str, by: str) -> None:
         registration = self._live_registration(registrant_id)
-        registration.remove(_text("reason", reason, max_length=2000), self._today(), by, occurred_at=self._now())
+        registration.remove(self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000)),
+                            self._today(), by, occurred_at=self._now())
         self._commit(registration)
 
     @command
@@ -905,7 +911,8 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def decide_audit(self, registrant_id: UUID, year: int, outcome: str, reasons: str, by: str) -> None:
         _, audit = self._live_audit(registrant_id, year)
-        audit.decide(outcome, _text("reasons", reasons, max_length=2000, required=False), by, self._today(),
+        audit.decide(outcome, self._seal(registrant_id, "reasons", _text("reasons", reasons, max_length=2000,
+                                                                       required=False) or None), by, self._today(),
                      self.framework.rules, occurred_at=self._now())
         self._commit(audit, *filter(None, [self._audit_letter(audit, reasons)]))
 
@@ -920,7 +927,8 @@ class Ledger(EventSourcedApplication[UUID]):
     def decide_audit_appeal(self, registrant_id: UUID, year: int, upheld: bool, reasons: str, by: str) -> None:
         """An upheld appeal accepts the audit; a dismissed one lets 'not renewed' take effect at once."""
         registration, audit = self._live_audit(registrant_id, year)
-        audit.decide_appeal(bool(upheld), _text("reasons", reasons, max_length=2000, required=False), by,
+        audit.decide_appeal(bool(upheld), self._seal(registrant_id, "reasons", _text(
+            "reasons", reasons, max_length=2000, required=False) or None), by,
                             self._today(), occurred_at=self._now())
         to_save: list[Aggregate] = [audit]
         if not upheld:

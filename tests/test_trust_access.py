@@ -214,3 +214,76 @@ def test_a_registered_name_changes_only_by_a_request_the_registrar_approves(ledg
     Worker(ledger).run_once()
     with ledger.engine.connect() as conn:
         assert search_register(conn, query=priya_number)[0]["name"] == "Priya Shah-Jones"
+
+
+def test_a_restore_cannot_bring_back_someone_erased_after_the_backup(database_url, tmp_path):
+    from typer.testing import CliRunner
+
+    from ledger.cli import app
+    from ledger.commands import Ledger
+    from ledger.settings import Settings
+    from tests.conftest import MASTER_KEY
+
+    def run(*args):
+        return CliRunner().invoke(app, list(args), env={"REGLEDGER_DATABASE_URL": database_url,
+                                                        "REGLEDGER_MASTER_KEY": MASTER_KEY})
+
+    settings = Settings(database_url=database_url, master_key=MASTER_KEY)
+    ledger = Ledger(settings)
+    try:
+        erin, _ = awarded(ledger, "Erin Erased-Later")
+        kept, _ = awarded(ledger, "Kim Kept")
+    finally:
+        ledger.close()
+    backup = tmp_path / "before.gz"
+    assert run("backup", str(backup)).exit_code == 0
+    assert run("erase", str(erin), "--yes").exit_code == 0
+    listed = tmp_path / "erasures.txt"
+    assert run("erasures", "--out", str(listed)).exit_code == 0
+    assert str(erin) in listed.read_text()
+    # without the list, the restore is refused and nothing is written
+    refused = run("restore", str(backup), "--replace")
+    assert refused.exit_code == 1 and "--erasures" in " ".join(refused.output.split())
+    restored = run("restore", str(backup), "--replace", "--erasures", str(listed), "--json")
+    assert restored.exit_code == 0, restored.output
+    ledger = Ledger(settings)
+    try:
+        assert ledger.registrant(erin).erased and ledger.vault.open(ledger.registrant(erin).name) is None
+        assert ledger.vault.open(ledger.registrant(kept).name) == "Kim Kept"
+    finally:
+        ledger.close()
+
+
+def test_reasons_are_sealed_and_receipts_keep_no_plain_hash_of_what_was_sent(ledger):
+    import hashlib
+    import json
+
+    from ledger.aggregates import CommandReceipt
+    from ledger.api.service import request_digest
+
+    registrant, number = awarded(ledger, "Rosa Reasoned")
+    ledger.suspend(registrant, "Complaint from Jane Witness about Rosa Reasoned.", "registrar")
+    ledger.remove(registrant, "Struck off after the hearing of Jane Witness's complaint.", "registrar")
+    other = enrol(ledger, "Otto Other")
+    application = submitted(ledger, other)
+    pair = assessors(ledger)
+    from tests.helpers import assessed
+
+    assessed(ledger, application, pair)
+    ledger.decide(application, "reject", "Jane Witness's reference did not support the claim.", "registrar")
+    stored = b"".join(bytes(n.state) for n in ledger.recorder.select_notifications(start=1, limit=10**6))
+    assert b"Jane Witness" not in stored and b"Witness" not in stored
+    # the application's page still shows the reasons to those who may see them
+    from ledger.views import application_view
+
+    assert "Jane Witness" in application_view(ledger, application)["decisions"][0]["reasons"]
+
+    body = {"name": "Ada Example", "email": "ada@example.org"}
+    digest = request_digest(ledger.receipt_secret, body)
+    plain = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    assert digest != plain
+    answer, _ = ledger.once("account:key-1", digest, lambda: {"ok": True})
+    receipts = [n for n in ledger.recorder.select_notifications(start=1, limit=10**6)
+                if n.topic.endswith("CommandReceipt.Recorded") or "CommandReceipt" in n.topic]
+    assert receipts and all(plain.encode() not in bytes(n.state) for n in receipts)
+    assert CommandReceipt

@@ -165,7 +165,7 @@ class Registration(Aggregate):
             raise RuleBroken("a renewal is waiting for a decision; decide it before lapsing the registration")
         self._lapsed(on=today, framework_version=framework_version, occurred_at=occurred_at)
 
-    def suspend(self, reason: str, until: date | None, today: date, by: str, occurred_at: datetime) -> None:
+    def suspend(self, reason: Sealed | None, until: date | None, today: date, by: str, occurred_at: datetime) -> None:
         if self.status != REGISTERED:
             raise RuleBroken(f"only a registered person can be suspended; this registration is {self.status}")
         if until is not None and until <= today:
@@ -177,7 +177,7 @@ class Registration(Aggregate):
             raise RuleBroken(f"there is no suspension to lift; this registration is {self.status}")
         self._suspension_lifted(on=today, by=by, occurred_at=occurred_at)
 
-    def remove(self, reason: str, today: date, by: str, occurred_at: datetime) -> None:
+    def remove(self, reason: Sealed | None, today: date, by: str, occurred_at: datetime) -> None:
         if self.status in (None, REMOVED):
             raise RuleBroken("there is no registration to remove" if self.status is None
                              else "this registration was already removed")
@@ -302,7 +302,7 @@ class Registration(Aggregate):
         self.renewal_pending = None  # a declaration not approved in time lapses with the registration
 
     @event("Suspended")
-    def _suspended(self, reason: str, until: date | None, on: date, by: str, occurred_at: datetime) -> None:
+    def _suspended(self, reason: Sealed | str | None, until: date | None, on: date, by: str, occurred_at: datetime) -> None:
         self.status, self.status_since, self.suspended_until = SUSPENDED, on, until
 
     @event("SuspensionLifted")
@@ -310,7 +310,7 @@ class Registration(Aggregate):
         self.status, self.status_since, self.suspended_until = REGISTERED, on, None
 
     @event("Removed")
-    def _removed(self, reason: str, on: date, by: str, occurred_at: datetime) -> None:
+    def _removed(self, reason: Sealed | str | None, on: date, by: str, occurred_at: datetime) -> None:
         self.status, self.status_since = REMOVED, on
         self.renewal_pending = None
 

@@ -105,7 +105,8 @@ def write(request: Request, account: Account, action: Any) -> Any:
         return _service(request).write(account, None, body, action)
     # the form's key and what was filled in: the same form sent again with other contents (after going back in
     # the browser, say) is a new request, not a reuse of the key
-    return _service(request).write(account, f"form:{key}:{request_digest(body)[:32]}", body, action)
+    digest = request_digest(_service(request).ledger.receipt_secret, body)
+    return _service(request).write(account, f"form:{key}:{digest[:32]}", body, action)
 
 
 def signed_in(request: Request, *roles: str) -> Account:
