@@ -26,6 +26,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="The address to listen on."
     import uvicorn
 
     from ledger import cli
+    from ledger.api.protocol import BoundedHeaders
 
     settings = cli.Settings.from_env()
     log_level, access_log = ("warning" if quiet else "info"), not quiet
@@ -38,7 +39,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="The address to listen on."
         app = create_app(cli._ledger(), worker="all")
         cli.console.print(f"Serving the register at [bold]http://{host}:{port}[/bold] (API documentation at "
                           f"http://{host}:{port}/docs), with its worker in this process; press Ctrl+C to stop.")
-        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log,
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log, http=BoundedHeaders,
                     proxy_headers=False)  # the app reads forwarded headers from REGLEDGER_TRUSTED_PROXIES only
         return
     cli._ledger().close()  # the tables exist, and a missing master key is said now, once
@@ -46,7 +47,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="The address to listen on."
                       f"{'s' if workers > 1 else ''}; the followers run in `regledger worker` (start one or more "
                       "beside this). Press Ctrl+C to stop.")
     uvicorn.run("ledger.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=access_log, proxy_headers=False)
+                log_level=log_level, access_log=access_log, proxy_headers=False, http=BoundedHeaders)
 
 
 def worker(once: bool = typer.Option(False, "--once", help="Catch every follower up, run every duty once, and "

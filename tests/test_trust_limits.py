@@ -134,3 +134,52 @@ def test_a_burst_of_sign_ins_cannot_exhaust_memory(tmp_path):
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_a_client_that_sends_its_headers_slowly_is_cut_off(tmp_path, monkeypatch):
+    import uvicorn
+
+    from ledger.api import protocol
+
+    monkeypatch.setattr(protocol, "HEADER_SECONDS", 1.0)
+    ledger, app = make_app(tmp_path)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           http=protocol.BoundedHeaders, proxy_headers=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not server.started:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        slow = socket.create_connection(("127.0.0.1", port))
+        slow.settimeout(5)
+        started = time.monotonic()
+        closed_after = None
+        for byte in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 20:
+            try:
+                slow.sendall(bytes([byte]))
+                time.sleep(0.2)
+                slow.setblocking(False)
+                try:
+                    if slow.recv(1) == b"":
+                        closed_after = time.monotonic() - started
+                        break
+                except BlockingIOError:
+                    pass
+                finally:
+                    slow.setblocking(True)
+            except (BrokenPipeError, ConnectionResetError):
+                closed_after = time.monotonic() - started
+                break
+        assert closed_after is not None and closed_after < 4, closed_after
+        # a client that sends its request at once is served as ever, twice on one connection
+        with httpx.Client() as client:
+            assert client.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+            time.sleep(1.5)
+            assert client.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        ledger.close()
