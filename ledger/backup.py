@@ -50,9 +50,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Column, DateTime, LargeBinary, Table, delete, func, insert, select, text
 
-from ledger.accounts import accounts
+from ledger.accounts import account_access, accounts
 from ledger.audit import TransparencyLog, log_checkpoints, log_leaves
 from ledger.commands import Ledger
+from ledger.processes.parking import parked_events
+from ledger.processes.published import published_documents
+from ledger.processes.workers import workers
 from ledger.errors import LedgerError
 from ledger.keyring import issuer_private_keys
 from ledger.projections import ALL_PROJECTIONS
@@ -67,7 +70,10 @@ FORMAT = "regledger-backup"
 VERSION = 1
 BATCH = 5000
 ROWS_BATCH = 1000
-STATE_TABLES: tuple[Table, ...] = (vault_keys, issuer_private_keys, accounts, log_checkpoints)
+STATE_TABLES: tuple[Table, ...] = (vault_keys, issuer_private_keys, accounts, account_access, log_checkpoints)
+WORKER_TABLES: tuple[Table, ...] = (parked_events, published_documents, workers)
+"""The worker's own tables: derived from the events (parked events are found again, documents published again) or
+transient (heartbeats); emptied by a restore with --replace, never backed up."""
 """Tables that hold state no event can give back, in the order a backup writes them."""
 EVENT_KEYS = {"idx", "n", "id", "v", "topic", "state"}
 NOT_IN_FILE = "The master key is not in this file: restoring needs the same master key."
@@ -528,7 +534,7 @@ def _empty(ledger: Ledger) -> None:
         else:
             schema = recorder.datastore.schema  # type: ignore[attr-defined]
             conn.execute(text(f'TRUNCATE TABLE "{schema}"."{recorder.events_table_name}" RESTART IDENTITY'))
-        for table in (*STATE_TABLES, log_leaves, projection_positions):
+        for table in (*STATE_TABLES, log_leaves, projection_positions, *WORKER_TABLES):
             conn.execute(delete(table))
 
 

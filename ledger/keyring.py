@@ -62,15 +62,13 @@ class Keyring:
 
     # -- reading
     def records(self, role: str | None = None) -> list[IssuerKey]:
-        """Every key ever generated (of ``role``, if given), oldest first."""
-        with self.ledger.engine.connect() as conn:
-            kids = conn.execute(select(issuer_private_keys.c.kid)).scalars().all()
-        found = []
-        for kid in kids:
-            try:
-                found.append(self.record(kid))
-            except NotFound:
-                continue  # the private half was stored but the process stopped before the event: never used
+        """Every key ever generated (of ``role``, if given), oldest first: from the events (a retired or compromised
+        key's private half is destroyed, its record stays)."""
+        from eventsourcing.utils import get_topic
+
+        topic = get_topic(IssuerKey.Generated)  # type: ignore[attr-defined]
+        found = [self.ledger.repository.get(n.originator_id)
+                 for n in self.ledger.recorder.select_notifications(start=1, limit=100_000, topics=[topic])]
         return sorted((k for k in found if role in (None, k.role)), key=lambda k: k.generated_at)
 
     def record(self, kid: str) -> IssuerKey:
