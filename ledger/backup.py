@@ -636,6 +636,10 @@ def restore(settings: Settings, path: Path, progress: Progress = _quiet, *, repl
         runner.rebuild(lambda done, total: progress("Rebuilding read models", done, total))
         rebuilt = time.perf_counter() - rebuilt_at
         figures = verify_restored(ledger, contents.manifest, progress)
+        from ledger.keyring import Keyring
+
+        keyring = Keyring(ledger)  # a backup made before a key was retired or compromised still held its private half
+        keyring.destroy_private_key(*(k.kid for k in keyring.records() if k.state != "active"))
     finally:
         ledger.close()
     return {"file": str(path), "database": _public_url(settings.database_url), "events": contents.events,
