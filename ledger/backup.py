@@ -639,7 +639,7 @@ def restore(settings: Settings, path: Path, progress: Progress = _quiet, *, repl
         from ledger.keyring import Keyring
 
         keyring = Keyring(ledger)  # a backup made before a key was retired or compromised still held its private half
-        keyring.destroy_private_key(*(k.kid for k in keyring.records() if k.state != "active"))
+        keyring.destroy_private_key(*(k.kid for k in keyring.records() if k.state in ("retired", "compromised")))
     finally:
         ledger.close()
     return {"file": str(path), "database": _public_url(settings.database_url), "events": contents.events,
