@@ -97,7 +97,8 @@ def build_trust_bundle(*, issuer_id: str, keys: list[TrustedKey], status_lists: 
 
 def sign_trust_bundle(bundle: dict[str, Any], root_key: SigningKey) -> str:
     """The bundle as a JWS signed by the root key (``typ: rl-trust+jwt``). The header carries the root's public
-    JWK too, so a verifier with nothing pinned yet can pin it on first use (its ``kid`` is its thumbprint)."""
+    JWK too, so a verifier with nothing pinned yet can pin it on first use when its user asks for that explicitly
+    (its ``kid`` is its thumbprint)."""
     if any(entry["jwk"]["kid"] == root_key.kid for entry in bundle.get("keys", [])):
         raise ValueError("the root key must not also be a credential signing key in its own bundle")
     return sign_jws(bundle, root_key, typ=TRUST_TYP, extra_headers={"jwk": root_key.public_jwk})

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata as package_metadata
 from pathlib import Path
+from uuid import UUID
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -49,9 +50,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Column, DateTime, LargeBinary, Table, delete, func, insert, select, text
 
-from ledger.accounts import accounts
+from ledger.accounts import account_access, accounts
 from ledger.audit import TransparencyLog, log_checkpoints, log_leaves
 from ledger.commands import Ledger
+from ledger.processes.parking import parked_events
+from ledger.processes.published import published_documents
+from ledger.processes.workers import workers
 from ledger.errors import LedgerError
 from ledger.keyring import issuer_private_keys
 from ledger.projections import ALL_PROJECTIONS
@@ -66,7 +70,10 @@ FORMAT = "regledger-backup"
 VERSION = 1
 BATCH = 5000
 ROWS_BATCH = 1000
-STATE_TABLES: tuple[Table, ...] = (vault_keys, issuer_private_keys, accounts, log_checkpoints)
+STATE_TABLES: tuple[Table, ...] = (vault_keys, issuer_private_keys, accounts, account_access, log_checkpoints)
+WORKER_TABLES: tuple[Table, ...] = (parked_events, published_documents, workers)
+"""The worker's own tables: derived from the events (parked events are found again, documents published again) or
+transient (heartbeats); emptied by a restore with --replace, never backed up."""
 """Tables that hold state no event can give back, in the order a backup writes them."""
 EVENT_KEYS = {"idx", "n", "id", "v", "topic", "state"}
 NOT_IN_FILE = "The master key is not in this file: restoring needs the same master key."
@@ -215,6 +222,8 @@ def backup(ledger: Ledger, path: Path, progress: Progress = _quiet, *, overwrite
     content = hashlib.sha256()
     counts: dict[str, int] = {}
     try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # private from the first byte
+        os.chmod(partial, 0o600)
         with gzip.open(partial, "wb", compresslevel=1) as out:  # sealed bytes hardly compress: speed first
             def write(line: bytes) -> None:
                 content.update(line)
@@ -525,7 +534,7 @@ def _empty(ledger: Ledger) -> None:
         else:
             schema = recorder.datastore.schema  # type: ignore[attr-defined]
             conn.execute(text(f'TRUNCATE TABLE "{schema}"."{recorder.events_table_name}" RESTART IDENTITY'))
-        for table in (*STATE_TABLES, log_leaves, projection_positions):
+        for table in (*STATE_TABLES, log_leaves, projection_positions, *WORKER_TABLES):
             conn.execute(delete(table))
 
 
@@ -627,6 +636,10 @@ def restore(settings: Settings, path: Path, progress: Progress = _quiet, *, repl
         runner.rebuild(lambda done, total: progress("Rebuilding read models", done, total))
         rebuilt = time.perf_counter() - rebuilt_at
         figures = verify_restored(ledger, contents.manifest, progress)
+        from ledger.keyring import Keyring
+
+        keyring = Keyring(ledger)  # a backup made before a key was retired or compromised still held its private half
+        keyring.destroy_private_key(*(k.kid for k in keyring.records() if k.state in ("retired", "compromised")))
     finally:
         ledger.close()
     return {"file": str(path), "database": _public_url(settings.database_url), "events": contents.events,
@@ -702,3 +715,65 @@ def verify_restored(ledger: Ledger, manifest: dict[str, Any], progress: Progress
         raise BackupError("the restore was written but does not match the backup: " + "; ".join(problems))
     return {"log_root": wanted, "register_digest": digest, "registrations": registrations,
             "seconds": round(time.perf_counter() - started, 3)}
+
+
+# -- erasures made after a backup
+def erasures_recorded(ledger: Ledger) -> list[tuple[str, str]]:
+    """Every erasure in the event store: (registrant id, when it was recorded), oldest first."""
+    from eventsourcing.utils import get_topic
+
+    from ledger.aggregates import Registrant
+
+    topic = get_topic(Registrant.Erased)  # type: ignore[attr-defined]
+    found, start = [], 0
+    while True:
+        batch = ledger.recorder.select_notifications(start=start, limit=5000, topics=[topic],
+                                                     inclusive_of_start=False)
+        if not batch:
+            return found
+        for notification in batch:
+            event = ledger.mapper.to_domain_event(notification)
+            found.append((str(notification.originator_id), event.occurred_at.isoformat()))  # type: ignore[attr-defined]
+        start = batch[-1].id
+
+
+def read_erasures(path: Path) -> list[str]:
+    """The registrant ids of an erasure list (``regledger erasures --out``): one per line, first word."""
+    ids = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        word = line.split()[0]
+        try:
+            ids.append(str(UUID(word)))
+        except ValueError:
+            raise ValueError(f"line {number} of {path} does not start with a registrant id") from None
+    return ids
+
+
+def reapply_erasures(settings: Settings, registrant_ids: list[str]) -> int:
+    """Erase again, in a restored register, everyone erased after the backup was made; returns how many were
+    erased now (those already erased in the backup, or unknown to it, are passed over)."""
+    from ledger.errors import NotFound
+
+    if not registrant_ids:
+        return 0
+    ledger = Ledger(settings)
+    done = 0
+    try:
+        for registrant_id in registrant_ids:
+            try:
+                registrant = ledger.registrant(UUID(registrant_id))
+            except NotFound:
+                continue
+            if registrant.erased:
+                continue
+            ledger.erase(UUID(registrant_id), "restore: erased again after restoring an earlier backup")
+            done += 1
+        if done:
+            from ledger.projections.runner import ProjectionRunner
+
+            ProjectionRunner(ledger).catch_up()
+    finally:
+        ledger.close()
+    return done

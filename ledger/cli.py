@@ -256,6 +256,7 @@ def _add_credential_commands() -> None:
     app.add_typer(cli_report.report_app, name="report")
     app.command("backup")(cli_backup.backup)
     app.command("restore")(cli_backup.restore)
+    app.command("erasures")(cli_backup.erasures)
     app.command("serve")(cli_service.serve)
     app.command("worker")(cli_service.worker)
     app.command("status")(cli_service.status)

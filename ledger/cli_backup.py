@@ -83,6 +83,10 @@ def restore(file: Path = typer.Argument(..., help="A file written by 'regledger 
                                          "a register that holds anything."),
             check_only: bool = typer.Option(False, "--check", help="Only check the file (every event, the log "
                                             "root, the checksum and authentication code); write nothing."),
+            erasures: str = typer.Option(None, "--erasures", metavar="FILE|none", help="The erasures recorded since "
+                                         "the backup was made ('regledger erasures --out FILE' on the live "
+                                         "register), re-applied after the restore; 'none' if there were none. "
+                                         "Required: a restore must not bring back anyone erased since."),
             as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
             quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
     """Restore a backup into the register named by REGLEDGER_DATABASE_URL (SQLite or PostgreSQL, whichever the
@@ -96,17 +100,29 @@ def restore(file: Path = typer.Argument(..., help="A file written by 'regledger 
     (REGLEDGER_MASTER_KEY or REGLEDGER_MASTER_KEY_FILE), and without it the sealed personal data stays unreadable.
     Stop the service first."""
     from ledger import cli
-    from ledger.backup import BackupError, check
+    from ledger.backup import BackupError, check, read_erasures, reapply_erasures
     from ledger.backup import restore as restore_backup
     from ledger.settings import Settings
 
     settings = Settings.from_env()
+    erased: list[str] = []
+    if not check_only:
+        if erasures is None:
+            cli._fail(BackupError("a backup holds everyone erased after it was made: give --erasures FILE, the list "
+                                  "'regledger erasures --out FILE' writes on the live register (or your copy of it), "
+                                  "to erase them again after the restore; or --erasures none if there were none"))
+        if erasures != "none":
+            try:
+                erased = read_erasures(Path(erasures))
+            except (OSError, ValueError) as error:
+                cli._fail(BackupError(f"--erasures: {error}"))
     try:
         with _phases(quiet or as_json) as progress:
             if check_only:
                 manifest = check(file, settings, progress)
             else:
                 figures = restore_backup(settings, file, progress, replace_existing=replace)
+                figures["erasures_reapplied"] = reapply_erasures(settings, erased)
     except BackupError as error:
         cli._fail(error)
     if check_only:
@@ -124,6 +140,35 @@ def restore(file: Path = typer.Argument(..., help="A file written by 'regledger 
                       f"{figures['database']} in {figures['seconds']:.1f} s; read models rebuilt.")
     cli.console.print(f"Transparency-log root {figures['log_root']} and register digest {figures['register_digest']} "
                       f"({figures['registrations']:,} registrations): both as in the backup.")
+    cli.console.print(f"Erasures made since the backup, erased again: {figures['erasures_reapplied']} of "
+                      f"{len(erased)} listed.")
+
+
+def erasures(out: Path = typer.Option(None, "--out", help="Write the list to this file (keep it with your "
+                                      "backups: a restore needs it)."),
+             as_json: bool = typer.Option(False, "--json", help="Print the list as JSON.")) -> None:
+    """Every erasure recorded in the register: registrant id and when. 'regledger restore --erasures FILE' erases
+    them again in a register restored from a backup made before them."""
+    from ledger import cli
+    from ledger.backup import erasures_recorded
+
+    ledger = cli._ledger()
+    try:
+        found = erasures_recorded(ledger)
+    finally:
+        ledger.close()
+    text = "".join(f"{registrant} {when}\n" for registrant, when in found)
+    if out is not None:
+        import os
+
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        cli.console.print(f"Wrote {len(found)} erasures to {out}.")
+    elif as_json:
+        print(json.dumps([{"registrant": r, "erased_at": w} for r, w in found]))
+    else:
+        print(text, end="")
 
 
 def _rows(tables: dict[str, int]) -> str:

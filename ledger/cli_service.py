@@ -26,6 +26,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="The address to listen on."
     import uvicorn
 
     from ledger import cli
+    from ledger.api.protocol import BoundedHeaders
 
     settings = cli.Settings.from_env()
     log_level, access_log = ("warning" if quiet else "info"), not quiet
@@ -38,16 +39,15 @@ def serve(host: str = typer.Option("127.0.0.1", help="The address to listen on."
         app = create_app(cli._ledger(), worker="all")
         cli.console.print(f"Serving the register at [bold]http://{host}:{port}[/bold] (API documentation at "
                           f"http://{host}:{port}/docs), with its worker in this process; press Ctrl+C to stop.")
-        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log, proxy_headers=True,
-                    forwarded_allow_ips=settings.trusted_proxies)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log, http=BoundedHeaders,
+                    proxy_headers=False)  # the app reads forwarded headers from REGLEDGER_TRUSTED_PROXIES only
         return
     cli._ledger().close()  # the tables exist, and a missing master key is said now, once
     cli.console.print(f"Serving the register at [bold]http://{host}:{port}[/bold] with {workers} web worker"
                       f"{'s' if workers > 1 else ''}; the followers run in `regledger worker` (start one or more "
                       "beside this). Press Ctrl+C to stop.")
     uvicorn.run("ledger.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=access_log, proxy_headers=True,
-                forwarded_allow_ips=settings.trusted_proxies)
+                log_level=log_level, access_log=access_log, proxy_headers=False, http=BoundedHeaders)
 
 
 def worker(once: bool = typer.Option(False, "--once", help="Catch every follower up, run every duty once, and "
@@ -177,6 +177,59 @@ def users_add(email: str = typer.Argument(..., help="The email the person signs 
     finally:
         ledger.close()
     cli.console.print(f"Added {account.email} as {account.role}.")
+
+
+@users_app.command("disable")
+def users_disable(email: str = typer.Argument(..., help="The account's email.")) -> None:
+    """The account can no longer sign in or act; every session and token it holds ends now."""
+    from ledger import cli
+    from ledger.accounts import Accounts
+
+    ledger = cli._ledger()
+    try:
+        account = Accounts(ledger.engine).disable(email)
+    except LedgerError as error:
+        cli._fail(error)
+    finally:
+        ledger.close()
+    cli.console.print(f"Disabled {account.email}: its sessions and tokens have ended.")
+
+
+@users_app.command("enable")
+def users_enable(email: str = typer.Argument(..., help="The account's email.")) -> None:
+    """Let a disabled account sign in again."""
+    from ledger import cli
+    from ledger.accounts import Accounts
+
+    ledger = cli._ledger()
+    try:
+        account = Accounts(ledger.engine).enable(email)
+    except LedgerError as error:
+        cli._fail(error)
+    finally:
+        ledger.close()
+    cli.console.print(f"Enabled {account.email}: it can sign in again.")
+
+
+@users_app.command("list")
+def users_list(as_json: bool = typer.Option(False, "--json", help="Print the accounts as JSON.")) -> None:
+    """Every account: email, role, and whether it is disabled."""
+    import json
+
+    from ledger import cli
+    from ledger.accounts import Accounts
+
+    ledger = cli._ledger()
+    try:
+        accounts = Accounts(ledger.engine)
+        rows = [{"email": a.email, "role": a.role, "disabled": accounts.is_disabled(a.email)} for a in accounts.all()]
+    finally:
+        ledger.close()
+    if as_json:
+        print(json.dumps(rows))
+        return
+    for row in rows:
+        cli.console.print(f"{row['email']}  {row['role']}" + ("  [red]disabled[/red]" if row["disabled"] else ""))
 
 
 def tick(until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="Close every day up to this "

@@ -13,7 +13,6 @@ import json
 import random
 import re
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +40,7 @@ from ledger.db import create_tables, event_store_env, make_engine, schema_lock
 from ledger.errors import Conflict, InvalidInput, NotFound, RuleBroken
 from ledger.framework import FRAMEWORK, Framework, FrameworkError
 from ledger.settings import Settings
+from ledger.text import clean_name, clean_text
 from ledger.transcodings import register_transcodings
 from ledger.vault import MAX_SEALED_TEXT, Shredded, Vault, load_master_key
 
@@ -69,30 +69,22 @@ def command(fn: F) -> F:
     return run  # type: ignore[return-value]
 
 
+def private_database_file(path: Any) -> None:
+    """The SQLite file, made readable by its owner only before SQLite opens it (SQLite gives its -wal and -shm
+    files the same mode)."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
 def _text(field: str, value: Any, *, max_length: int = MAX_SEALED_TEXT, required: bool = True) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidInput(field, "must be given as text")
-    if len(value) > max_length:
-        raise InvalidInput(field, f"is too long ({len(value)} characters; at most {max_length})")
-    return value.strip()
-
-
-INVISIBLE = {"Cc": "a control character", "Cf": "an invisible formatting character (bidi or zero-width)",
-             "Zl": "a line separator", "Zp": "a paragraph separator", "Co": "a private-use character",
-             "Cs": "a lone surrogate", "Cn": "an unassigned character"}
+    return clean_text(field, value, max_length=max_length, required=required)
 
 
 def _name(field: str, value: Any) -> str:
-    """A person's name as it will be shown and signed: NFC-normalised, on one line, every character visible."""
-    text = unicodedata.normalize("NFC", _text(field, value, max_length=MAX_NAME))
-    for position, character in enumerate(text, 1):
-        kind = INVISIBLE.get(unicodedata.category(character))
-        if kind is not None:
-            raise InvalidInput(field, f"contains {kind} (U+{ord(character):04X}) at position {position}: "
-                                      "give the name as it should be printed")
-    return text
+    return clean_name(field, value, max_length=MAX_NAME)
 
 
 class Ledger(EventSourcedApplication[UUID]):
@@ -115,7 +107,7 @@ class Ledger(EventSourcedApplication[UUID]):
         or a bulk import; a service sharing the database must leave it at 0."""
         self.settings = settings or Settings.from_env()
         if self.settings.is_sqlite:
-            self.settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            private_database_file(self.settings.sqlite_path)
         self.clock = clock or Clock()
         self.rng = rng or random.SystemRandom()
         self.framework = framework
@@ -129,6 +121,8 @@ class Ledger(EventSourcedApplication[UUID]):
         self.key_secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"regledger issuer keys").derive(master_key)
         # and the web service signs its session cookies and bearer tokens with another (see ledger.api)
         self.session_secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"regledger sessions").derive(master_key)
+        # and idempotency receipts keep keyed digests of requests (which may hold names), never plain hashes
+        self.receipt_secret = HKDF(hashes.SHA256(), 32, salt=None, info=b"regledger receipts").derive(master_key)
         self._local = threading.local()
         # the single writer also remembers which ids it looked for and did not find
         self._absent: set[UUID] | None = set() if single_writer_cache else None
@@ -337,6 +331,9 @@ class Ledger(EventSourcedApplication[UUID]):
         registrant = self._get(Registrant, registrant_id, "registrant")
         changes: dict[str, Any] = {}
         if name is not None:
+            if self._registration_of(registrant_id) is not None:
+                raise RuleBroken("a registered person's name changes by request: send the new name with evidence "
+                                 "(a deed poll, marriage certificate or passport) and the registrar decides")
             changes["name"] = self._seal(registrant_id, "name", _name("name", name))
         if email is not None:
             changes["email"] = self._seal(registrant_id, "email", self._check_email(email))
@@ -347,6 +344,26 @@ class Ledger(EventSourcedApplication[UUID]):
                 raise InvalidInput("listing", "expected one of " + ", ".join(LISTINGS))
             changes["listing"] = listing
         registrant.change_details(changes, occurred_at=self._now())
+        self._commit(registrant)
+
+    @command
+    def request_name_change(self, registrant_id: UUID, name: str, evidence: str) -> None:
+        """A registered person asks for their name to change; the registrar approves or refuses it."""
+        registrant = self._get(Registrant, registrant_id, "registrant")
+        new_name = _name("name", name)
+        if self.vault.open(registrant.name) == new_name:
+            raise InvalidInput("name", "is the name already on the register")
+        registrant.request_name_change(self._seal(registrant_id, "name", new_name),
+                                       self._seal(registrant_id, "evidence", _text("evidence", evidence, max_length=2000)),
+                                       occurred_at=self._now())
+        self._commit(registrant)
+
+    @command
+    def decide_name_change(self, registrant_id: UUID, approved: bool, reason: str, by: str) -> None:
+        registrant = self._get(Registrant, registrant_id, "registrant")
+        sealed = self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000, required=False) or None)
+        registrant.decide_name_change(bool(approved), sealed, by,
+                                      occurred_at=self._now())
         self._commit(registrant)
 
     @command
@@ -363,7 +380,69 @@ class Ledger(EventSourcedApplication[UUID]):
         registrant = self._get(Registrant, registrant_id, "registrant")
         registrant.erase(by=by, occurred_at=self._now())
         self._commit(registrant)
-        self._after_save(lambda: self.vault.shred(registrant_id))
+
+        def shred() -> None:
+            from ledger.accounts import Accounts
+
+            self.vault.shred(registrant_id)
+            Accounts(self.engine).delete_registrant(registrant_id)  # the account (an email) goes too
+
+        self._after_save(shred)
+
+    def reissue_after_compromise(self, kid: str) -> int:
+        """Every current registration whose newest credential was signed with ``kid`` (now compromised) gets a fresh
+        credential (the issuer signs it with the active key) and a letter telling the holder to fetch it. Safe to
+        run again: a registration already re-issued for this key is skipped. Returns how many were re-issued."""
+        from eventsourcing.utils import get_topic
+
+        from ledger.aggregates import Credential
+
+        newest: dict[UUID, tuple[int, str]] = {}
+        start = 0
+        topic = get_topic(Credential.Issued)  # type: ignore[attr-defined]
+        while True:  # from the events, not a read model that may lag behind the newest credential
+            batch = self.recorder.select_notifications(start=start, limit=5000, topics=[topic],
+                                                       inclusive_of_start=False)
+            if not batch:
+                break
+            for notification in batch:
+                event = self.mapper.to_domain_event(notification)
+                registration_id = event.registration_id  # type: ignore[attr-defined]
+                if event.trigger_version >= newest.get(registration_id, (-1, ""))[0]:  # type: ignore[attr-defined]
+                    newest[registration_id] = (event.trigger_version, event.kid)  # type: ignore[attr-defined]
+            start = batch[-1].id
+        reissued = 0
+        for registration_id, (_, signed_with) in newest.items():
+            if signed_with == kid and self._reissue(registration_id, kid):
+                reissued += 1
+        return reissued
+
+    @command
+    def _reissue(self, registration_id: UUID, kid: str) -> bool:
+        registration = self._get(Registration, registration_id, "registration")
+        if registration.status not in ("registered", "suspended") or registration.reissued_for(kid):
+            return False
+        registration.reissue("the key that signed the credential was reported compromised", kid,
+                             occurred_at=self._now())
+        url = f"{self.settings.issuer_url.rstrip('/')}/r/{registration.number}"
+        letter = self._letter(registration.registrant_id, "reissue", registration,
+                              "Your credential has been re-issued: please fetch the new one",
+                              "The key the register used to sign your credential can no longer be trusted, so we "
+                              "have signed a new credential for you. Your registration itself has not changed.\n\n"
+                              f"Download the new credential and QR badge from {url} and replace every copy you "
+                              "have shared (profiles, email signatures, printed badges): the old one now shows as "
+                              "not valid.")
+        self._commit(registration, *([letter] if letter is not None else []))
+        return True
+
+    @command
+    def revoke_requested_credential(self, credential_id: UUID, by: str) -> None:
+        """Revoke a credential signed through the VC API (its revocation bit is set at the next publication)."""
+        from ledger.aggregates import RequestedCredential
+
+        record = self._get(RequestedCredential, credential_id, "credential")
+        record.revoke(by=by, occurred_at=self._now())
+        self._commit(record)
 
     # -- assessors
     @command
@@ -380,9 +459,41 @@ class Ledger(EventSourcedApplication[UUID]):
 
     @command
     def stand_down_assessor(self, assessor_id: UUID) -> None:
+        """The assessor stands down: their assignments to open applications end (the registrar assigns another),
+        and their account can no longer sign in or act, at once."""
         assessor = self._get(Assessor, assessor_id, "assessor")
         assessor.stand_down(occurred_at=self._now())
-        self._commit(assessor)
+        released = []
+        for application_id in self._assigned_to(assessor_id):
+            application = self._get(Application, application_id, "application")
+            if application.release_assessor(assessor_id, occurred_at=self._now()):
+                released.append(application)
+        self._commit(assessor, *released)
+
+        def disable_account() -> None:
+            from ledger.accounts import Accounts
+
+            Accounts(self.engine).disable_assessor(assessor_id)
+
+        self._after_save(disable_account)
+
+    def _assigned_to(self, assessor_id: UUID) -> list[UUID]:
+        """The open applications an assessor is assigned to, from the events (every AssessorAssigned naming them):
+        not from a read model, which may not have seen the latest assignment yet."""
+        from eventsourcing.utils import get_topic
+
+        topic = get_topic(Application.AssessorAssigned)  # type: ignore[attr-defined]
+        found, start = [], 0
+        while True:
+            batch = self.recorder.select_notifications(start=start, limit=5000, topics=[topic],
+                                                       inclusive_of_start=False)
+            if not batch:
+                return found
+            for notification in batch:
+                event = self.mapper.to_domain_event(notification)
+                if event.assessor_id == assessor_id and event.originator_id not in found:  # type: ignore[attr-defined]
+                    found.append(event.originator_id)
+            start = batch[-1].id
 
     # -- applications
     def _registration_of(self, registrant_id: UUID) -> Registration | None:
@@ -529,6 +640,8 @@ class Ledger(EventSourcedApplication[UUID]):
     def record_assessment(self, application_id: UUID, assessor_id: UUID, judgements: dict[str, str],
                           recommendation: str, feedback: str | None = None) -> None:
         application = self._get(Application, application_id, "application")
+        if not self._get(Assessor, assessor_id, "assessor").active:
+            raise RuleBroken("this assessor has stood down: their assignments ended")
         if not isinstance(judgements, dict):
             raise InvalidInput("judgements", "give a judgement for each competency area")
         sealed = self._seal(application.registrant_id, "feedback",
@@ -552,7 +665,8 @@ class Ledger(EventSourcedApplication[UUID]):
         reasons = _text("reasons", reasons, required=False)
         if outcome == "award":
             self._check_can_award(application)
-        application.decide(outcome, reasons, by, self._today(), self.framework.rules, occurred_at=self._now())
+        application.decide(outcome, self._seal(application.registrant_id, "reasons", reasons or None), by,
+                           self._today(), self.framework.rules, occurred_at=self._now())
         if outcome != "award":
             self._commit(application, *filter(None, [self._decision_letter(application, outcome, reasons, None)]))
             return None
@@ -571,7 +685,8 @@ class Ledger(EventSourcedApplication[UUID]):
         application = self._get(Application, application_id, "application")
         if upheld and remedy == "award":
             self._check_can_award(application)
-        application.decide_appeal(bool(upheld), remedy, _text("reasons", reasons, required=False), by,
+        application.decide_appeal(bool(upheld), remedy, self._seal(application.registrant_id, "reasons", _text(
+            "reasons", reasons, required=False) or None), by,
                                   self._today(), occurred_at=self._now())
         if upheld and remedy == "award":
             return self._award(application)
@@ -668,7 +783,8 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def suspend(self, registrant_id: UUID, reason: str, by: str, until: date | None = None) -> None:
         registration = self._live_registration(registrant_id)
-        registration.suspend(_text("reason", reason, max_length=2000), until, self._today(), by,
+        registration.suspend(self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000)), until,
+                             self._today(), by,
                              occurred_at=self._now())
         self._commit(registration)
 
@@ -681,7 +797,8 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def remove(self, registrant_id: UUID, reason: str, by: str) -> None:
         registration = self._live_registration(registrant_id)
-        registration.remove(_text("reason", reason, max_length=2000), self._today(), by, occurred_at=self._now())
+        registration.remove(self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000)),
+                            self._today(), by, occurred_at=self._now())
         self._commit(registration)
 
     @command
@@ -794,7 +911,8 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def decide_audit(self, registrant_id: UUID, year: int, outcome: str, reasons: str, by: str) -> None:
         _, audit = self._live_audit(registrant_id, year)
-        audit.decide(outcome, _text("reasons", reasons, max_length=2000, required=False), by, self._today(),
+        audit.decide(outcome, self._seal(registrant_id, "reasons", _text("reasons", reasons, max_length=2000,
+                                                                       required=False) or None), by, self._today(),
                      self.framework.rules, occurred_at=self._now())
         self._commit(audit, *filter(None, [self._audit_letter(audit, reasons)]))
 
@@ -809,7 +927,8 @@ class Ledger(EventSourcedApplication[UUID]):
     def decide_audit_appeal(self, registrant_id: UUID, year: int, upheld: bool, reasons: str, by: str) -> None:
         """An upheld appeal accepts the audit; a dismissed one lets 'not renewed' take effect at once."""
         registration, audit = self._live_audit(registrant_id, year)
-        audit.decide_appeal(bool(upheld), _text("reasons", reasons, max_length=2000, required=False), by,
+        audit.decide_appeal(bool(upheld), self._seal(registrant_id, "reasons", _text(
+            "reasons", reasons, max_length=2000, required=False) or None), by,
                             self._today(), occurred_at=self._now())
         to_save: list[Aggregate] = [audit]
         if not upheld:

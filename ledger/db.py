@@ -59,6 +59,7 @@ def make_engine(database_url: str, pool_size: int = 5) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA secure_delete=ON")  # erased data is overwritten, not left in free pages
             cursor.close()
 
         return engine

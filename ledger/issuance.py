@@ -48,6 +48,7 @@ TRIGGERS: dict[type, str] = {
     Registration.LevelAwarded: "award",  # type: ignore[attr-defined]
     Registration.Renewed: "renewal",  # type: ignore[attr-defined]
     Registration.Reinstated: "reinstatement",  # type: ignore[attr-defined]
+    Registration.CredentialReissued: "reissue",  # type: ignore[attr-defined]
 }
 TOPICS = [get_topic(cls) for cls in TRIGGERS]
 INDEX_ATTEMPTS = 8
@@ -223,7 +224,8 @@ class CredentialIssuer:
             result.erased += 1
             return
         valid_from = {"award": lambda: event.awarded_on, "reinstatement": lambda: event.on,
-                      "renewal": lambda: event.occurred_at.date()}[TRIGGERS[type(event)]]()
+                      "renewal": lambda: event.occurred_at.date(),
+                      "reissue": lambda: event.occurred_at.date()}[TRIGGERS[type(event)]]()
         assert registration.level is not None and registration.valid_until is not None
         for _ in range(INDEX_ATTEMPTS):
             signed = self._sign(credential_id, registration, name, key, valid_from, registration.valid_until)
@@ -289,3 +291,55 @@ class CredentialIssuer:
             registration_number=registration.number, level_code=level.code,
             valid_from=now if now < ends else starts, valid_until=ends, status=status)
         return Signed(full, sign_compact(claims, key.signing_key), revocation, suspension)
+
+
+REGISTER_TYPES = ("OpenBadgeCredential", "AchievementCredential")
+REGISTER_CLAIMS = ('"licenseNumber"', '"achievement"')
+
+
+def issue_on_request(ledger: Ledger, keyring: Keyring, credential: dict[str, Any], requested_by: str
+                     ) -> tuple[UUID, str]:
+    """Sign ``credential`` (a checked VC 2.0 document) at ``requested_by``'s request, through the ledger: it gets an
+    id and both status entries, and a ``RequestedCredential`` event records who asked, what was signed (its SHA-256)
+    and its indexes, in one save with the index claims; so it is in the transparency log and can be revoked. A
+    credential that would pass for a register credential (a level's badge, a licence number, an achievement) is
+    refused: only the register's decisions make those. Returns (credential id, the vc+jwt)."""
+    import json
+
+    from credentials.achievement import sign_credential_jwt
+    from ledger.aggregates import RequestedCredential
+    from ledger.errors import InvalidInput
+
+    types = credential.get("type")
+    types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    claims = json.dumps(credential.get("credentialSubject"), default=str)
+    if any(t in REGISTER_TYPES for t in types) or any(c in claims for c in REGISTER_CLAIMS):
+        raise InvalidInput("credential", "register credentials (a level's Open Badge, a licence number, an "
+                                         "achievement) are issued only by the register's own decisions, not on "
+                                         "request")
+    if "credentialStatus" in credential:
+        raise InvalidInput("credential", "leave credentialStatus out: the register gives every credential it signs "
+                                         "its own revocation and suspension entries")
+    issuer = CredentialIssuer(ledger, keyring)
+    key = keyring.active()
+    for _ in range(INDEX_ATTEMPTS):
+        credential_id = ledger._new_id()
+        now = ledger.clock.now()
+        revocation, suspension = issuer._free_index("revocation"), issuer._free_index("suspension")
+        url = issuer.issuer.id
+        status = [StatusEntry("revocation", status_list_url(url, "revocation"), revocation),
+                  StatusEntry("suspension", status_list_url(url, "suspension"), suspension)]
+        document = {**credential, "id": credential.get("id") or f"urn:uuid:{credential_id}",
+                    "credentialStatus": [entry.to_json(f"{entry.list_url}#{entry.index}") for entry in status]}
+        token = sign_credential_jwt(document, key.signing_key, issued_at=now)
+        record = RequestedCredential(id=credential_id, requested_by=requested_by, sha256=hashlib.sha256(token.encode()).hexdigest(),
+                                     kid=key.kid, revocation_index=revocation, suspension_index=suspension,
+                                     occurred_at=now)
+        claims_made = [StatusIndexClaim(purpose=purpose, index=index, credential_id=record.id, occurred_at=now)
+                       for purpose, index in (("revocation", revocation), ("suspension", suspension))]
+        try:
+            ledger._commit(record, *claims_made)
+        except IntegrityError:
+            continue  # an index was claimed meanwhile: draw again
+        return record.id, token
+    raise StatusListFull(f"could not find free status indexes after {INDEX_ATTEMPTS} attempts")

@@ -62,15 +62,13 @@ class Keyring:
 
     # -- reading
     def records(self, role: str | None = None) -> list[IssuerKey]:
-        """Every key ever generated (of ``role``, if given), oldest first."""
-        with self.ledger.engine.connect() as conn:
-            kids = conn.execute(select(issuer_private_keys.c.kid)).scalars().all()
-        found = []
-        for kid in kids:
-            try:
-                found.append(self.record(kid))
-            except NotFound:
-                continue  # the private half was stored but the process stopped before the event: never used
+        """Every key ever generated (of ``role``, if given), oldest first: from the events (a retired or compromised
+        key's private half is destroyed, its record stays)."""
+        from eventsourcing.utils import get_topic
+
+        topic = get_topic(IssuerKey.Generated)  # type: ignore[attr-defined]
+        found = [self.ledger.repository.get(n.originator_id)
+                 for n in self.ledger.recorder.select_notifications(start=1, limit=100_000, topics=[topic])]
         return sorted((k for k in found if role in (None, k.role)), key=lambda k: k.generated_at)
 
     def record(self, kid: str) -> IssuerKey:
@@ -143,12 +141,14 @@ class Keyring:
             raise RuleBroken("another process changed the keys at the same moment; look again and retry") from None
         with self._lock:
             self._opened[key.kid] = key
+        self.destroy_private_key(*(k.kid for k in retired))
         return record, retired
 
     def retire(self, kid: str) -> IssuerKey:
         record = self.record(kid)
         record.retire(occurred_at=self.ledger.clock.now())
         self.ledger._commit(record)
+        self.destroy_private_key(kid)
         return record
 
     def mark_compromised(self, kid: str, since: datetime) -> tuple[IssuerKey, IssuerKey | None]:
@@ -158,5 +158,19 @@ class Keyring:
         was_active = record.state == "active"
         record.mark_compromised(utc(since), occurred_at=self.ledger.clock.now())
         self.ledger._commit(record)
+        self.destroy_private_key(kid)
         replacement = self.rotate(role=record.role)[0] if was_active else None
+        if record.role == "issuer":
+            self.ledger.reissue_after_compromise(kid)
         return record, replacement
+
+    def destroy_private_key(self, *kids: str) -> None:
+        """Retired and compromised keys sign nothing again: their private halves are deleted (SQLite overwrites the
+        freed bytes: ``secure_delete``)."""
+        if not kids:
+            return
+        with self.ledger.engine.begin() as conn:
+            conn.execute(issuer_private_keys.delete().where(issuer_private_keys.c.kid.in_(list(kids))))
+        with self._lock:
+            for kid in kids:
+                self._opened.pop(kid, None)

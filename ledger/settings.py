@@ -14,8 +14,9 @@ Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
   within seconds of a credential being issued, so its provenance can be proved).
 - ``REGLEDGER_WRITE_WAIT_SECONDS`` (10): how long a write waits for the worker to show it in the read models before
   answering 202 with ``Retry-After``.
-- ``REGLEDGER_TRUSTED_PROXIES`` (``127.0.0.1``): the addresses (comma-separated, or ``*``) of reverse proxies whose
-  ``X-Forwarded-For`` and ``X-Forwarded-Proto`` ``regledger serve`` believes (rate limits count the client's address).
+- ``REGLEDGER_TRUSTED_PROXIES`` (none): the addresses (comma-separated, or ``*``) of reverse proxies whose
+  ``X-Forwarded-For`` and ``X-Forwarded-Proto`` the service believes; from anyone else they are ignored (rate limits
+  count the connecting address).
 - ``REGLEDGER_RATE_LOGIN_PER_MINUTE`` (10), ``REGLEDGER_RATE_PUBLIC_PER_MINUTE`` (600): per client address.
 - ``REGLEDGER_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_STARTTLS``, ``REGLEDGER_MAIL_FROM``: mail
   (with ``REGLEDGER_SMTP_HOST`` set, the worker delivers the outbox every minute).
@@ -51,7 +52,7 @@ class Settings:
     rate_public_per_minute: int = 600
     db_pool_size: int = 5
     write_wait_seconds: int = 10
-    trusted_proxies: str = "127.0.0.1"
+    trusted_proxies: str = ""
     mail_every_seconds: int = 60
 
     @classmethod

@@ -51,12 +51,13 @@ def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
         elif kind == "InformationRequested":
             view["information_requests"].append(vault.open(event.request))
         elif kind == "Decided":
-            view["decisions"].append({"outcome": event.outcome, "reasons": event.reasons,
+            view["decisions"].append({"outcome": event.outcome, "reasons": _reasons(vault, event.reasons),
                                       "decided_on": event.decided_on.isoformat()})
         elif kind == "Appealed":
             view["appeal"] = {"grounds": vault.open(event.grounds), "decision": None}
         elif kind == "AppealDecided" and view["appeal"] is not None:
-            view["appeal"]["decision"] = {"upheld": event.upheld, "remedy": event.remedy, "reasons": event.reasons}
+            view["appeal"]["decision"] = {"upheld": event.upheld, "remedy": event.remedy,
+                                          "reasons": _reasons(vault, event.reasons)}
     return view
 
 
@@ -122,14 +123,14 @@ def audit_view(ledger: Ledger, registrant_id: UUID, year: int) -> dict[str, Any]
         elif kind == "Judged":
             view["judgement"] = {"judgements": event.judgements, "feedback": vault.open(event.feedback)}
         elif kind == "Decided":
-            view["decisions"].append({"outcome": event.outcome, "reasons": event.reasons,
+            view["decisions"].append({"outcome": event.outcome, "reasons": _reasons(vault, event.reasons),
                                       "decided_on": _iso(event.decided_on)})
             if event.outcome == "deferred":
                 view["profile"], view["judgement"] = None, None
         elif kind == "Appealed":
             view["appeal"] = {"grounds": vault.open(event.grounds), "on": _iso(event.on), "decision": None}
         elif kind == "AppealDecided" and view["appeal"] is not None:
-            view["appeal"]["decision"] = {"upheld": event.upheld, "reasons": event.reasons}
+            view["appeal"]["decision"] = {"upheld": event.upheld, "reasons": _reasons(vault, event.reasons)}
     view["stage"] = shown_stage(audit.stage, ledger.registration(registrant_id).status)
     if view["profile"]:
         wanted = set(view["profile"]["activity_ids"])
@@ -141,3 +142,11 @@ def audit_view(ledger: Ledger, registrant_id: UUID, year: int) -> dict[str, Any]
                                    "impact": vault.open(event.impact)})
         view["profile"]["activities"] = activities
     return view
+
+
+def _reasons(vault: Any, value: Any) -> str | None:
+    """Reasons as recorded: sealed with the registrant's key (a plain string in events recorded before they were
+    sealed); None once erased."""
+    if value is None or isinstance(value, str):
+        return value
+    return vault.open(value)

@@ -44,7 +44,8 @@ def serving(app: Any, port: int) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1:port, in a thread, for the duration."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

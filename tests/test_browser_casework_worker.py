@@ -1,5 +1,6 @@
 """The registrar's casework page tells, in plain words, what the worker could not handle (a parked event, the
-registration it concerns, why, and what to do), and that no worker is running when none is. In real headless
+registration it concerns, why, and what to do), that no worker is running when none is, which name changes wait
+for a decision (warning when the name asked for looks like another registrant's), and which names look alike. In real headless
 Chromium, on a desktop and a 390-pixel phone, with axe-core."""
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ def site(tmp_path):
     ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY,
                              issuer_url=f"http://127.0.0.1:{port}"))
     number = award(ledger, poison_registrant(ledger))
+    from tests.helpers import awarded, enrol
+
+    priya, _ = awarded(ledger, "Priya Shah")
+    mallory, _ = awarded(ledger, "Mallory Mayhem")
+    ledger.request_name_change(mallory, "Priya Sh\u0430h", "A deed poll.")  # a Cyrillic 'а'
+    enrol(ledger, "Pr\u0456ya Shah")  # a look-alike enrolment
     Worker(ledger).run_once()
     Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
     with serving(create_app(ledger, worker="none"), port) as url:  # and no worker: the page says so
@@ -47,6 +54,9 @@ def test_the_registrar_sees_a_parked_event_and_a_missing_worker(site):
             assert "Issuing credentials" in text and "control characters" in text
             assert page.locator(f"a[href='/casework/registrations/{number}']").count() == 1
             assert "No worker is running" in text
+            assert "Name changes to decide" in text and "asks to be registered as" in text
+            assert "This name looks like that of Priya Shah" in text and "different letters" in text
+            assert "Names that look alike" in text and "enrolled, not registered" in text
             screenshot(page, f"casework-parked-{name}")
             assert serious_accessibility_violations(page) == []
             page.context.close()

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,8 @@ def regverify(*args, capsys):
 def test_exit_status_and_words(exported, tmp_path, capsys):
     cache = tmp_path / "cache"
     code, out, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--cache", cache,
-                               capsys=capsys)
-    assert code == 0 and out.startswith("Valid: ") and "pinned on first use" in err
+                               "--trust-on-first-use", capsys=capsys)
+    assert code == 0 and out.startswith("Valid: ") and "pinned the root key" in err
     badge = (exported / "badge.txt").read_text().strip()
     code, out, _ = regverify(badge, "--trust", exported / "trust.jwt", "--cache", cache, capsys=capsys)
     assert code == 0 and out.startswith("Valid: ")
@@ -89,6 +90,90 @@ def test_could_not_run_is_exit_2(exported, tmp_path, capsys):
     code, _, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--root",
                              tmp_path / "other-root.json", "--cache", cache, capsys=capsys)
     assert code == 2 and "not the pinned root key" in err
+
+
+def test_no_root_no_trust_unless_asked_and_then_said(exported, tmp_path, capsys):
+    """The attack: a trust bundle signed by an attacker's key, carrying that key, given to a verifier with no --root
+    and nothing pinned. Refused (exit 2, saying how to proceed); with --trust-on-first-use the genuine bundle's root
+    is pinned, the pinning is reported (which key, where, how to change it), and the attacker's bundle is refused
+    from then on."""
+    import jwt
+
+    from credentials.keys import generate_key
+    from credentials.trust import sign_trust_bundle
+
+    genuine = (exported / "trust.jwt").read_text().strip()
+    root = json.loads((exported / "root.json").read_text())
+    forged = tmp_path / "forged.jwt"
+    forged.write_text(sign_trust_bundle(jwt.decode(genuine, options={"verify_signature": False}), generate_key()))
+    cache = tmp_path / "cache"
+    for bundle in (forged, exported / "trust.jwt"):
+        code, out, err = regverify(exported / "credential.jwt", "--trust", bundle, "--cache", cache, capsys=capsys)
+        assert code == 2 and out == ""
+        assert err.startswith("regverify: no root key is pinned (none given with --root, none in "
+                              f"{cache / 'root.json'}).")
+        assert "--root" in err and "--trust-on-first-use" in err
+    assert not cache.exists()
+
+    code, out, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--cache", cache,
+                               "--trust-on-first-use", capsys=capsys)
+    where = cache / "root.json"
+    assert code == 0 and out.startswith("Valid: ")
+    assert err.startswith(f"regverify: trusted on first use: pinned the root key {root['kid']} (its RFC 7638 "
+                          f"thumbprint), which this bundle carries, in {where}.")
+    assert f"To change it, delete {where}, or pass --root" in err
+    assert err.count(root["kid"]) == 1  # said once, not again as a note
+    assert json.loads(where.read_text()) == root
+    for flags in ((), ("--trust-on-first-use",)):
+        code, _, err = regverify(exported / "credential.jwt", "--trust", forged, "--cache", cache, *flags,
+                                 capsys=capsys)
+        assert code == 2 and "not the pinned root key" in err
+    code, out, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--cache", cache,
+                               capsys=capsys)
+    assert code == 0 and "pinned" not in err  # pinned before: nothing to say
+    code, out, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--root",
+                               exported / "root.json", "--cache", tmp_path / "other", capsys=capsys)
+    assert code == 0 and "pinned" not in err
+
+
+def test_status_older_than_24_hours_is_not_current_unless_the_user_says(exported, tmp_path, capsys):
+    """The attack: an old trust bundle, made before a removal, used days later. Its status no longer counts after
+    24 hours (it was 7 days); --max-status-age HOURS changes that for whoever runs the command."""
+    import jwt
+
+    cache = tmp_path / "cache"
+    root = ("--root", exported / "root.json", "--cache", cache)
+    payload = jwt.decode((exported / "trust.jwt").read_text().strip(), options={"verify_signature": False})
+    listed = jwt.decode(payload["status_lists"]["revocation"], options={"verify_signature": False})
+    as_of = datetime.fromisoformat(listed["validFrom"].replace("Z", "+00:00"))
+    credential = jwt.decode((exported / "credential.jwt").read_text().strip(), options={"verify_signature": False})
+    valid_until = credential["exp"]
+    later = as_of + timedelta(hours=30)
+    assert later.timestamp() < valid_until  # still within its validity period then
+    at = later.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for given in (exported / "credential.jwt", (exported / "badge.txt").read_text().strip()):
+        code, out, _ = regverify(given, "--trust", exported / "trust.jwt", *root, "--at", at, capsys=capsys)
+        assert code == 1
+        assert out.startswith(f"Not valid: could not confirm current status: the status is as of {as_of.day:02d} "
+                              f"{as_of:%B %Y %H:%M} UTC, more than 24 hours ago; fetch a newer trust bundle.")
+        assert "  status freshness: could not confirm current status: " in out
+        code, out, _ = regverify(given, "--trust", exported / "trust.jwt", *root, "--at", at, "--max-status-age",
+                                 "48", capsys=capsys)
+        assert code == 0 and out.startswith("Valid: ")
+    code, out, _ = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", *root, "--at", at,
+                             "--max-status-age", "12", "--json", capsys=capsys)
+    checks = {c["name"]: c for c in json.loads(out)["checks"]}
+    assert code == 1 and checks["status freshness"]["outcome"] == "fail"
+    assert "more than 12 hours ago" in checks["status freshness"]["reason"]
+    for bad in ("0", "-3", "nan"):
+        code, _, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", *root,
+                                 "--max-status-age", bad, capsys=capsys)
+        assert code == 2 and "number of hours" in err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    assert "--max-status-age HOURS" in usage and "in hours" in usage and "default 24 hours" in usage
+    assert "--trust-on-first-use" in usage
 
 
 def _site_packages() -> Path:

@@ -57,7 +57,8 @@ def world(tmp_path_factory):
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     """A service that schemathesis has not been at (its fuzzed key rotations change what is published)."""
-    actors = _service_at(tmp_path_factory.mktemp("fresh"), "http://127.0.0.1:8000")
+    actors = _service_at(tmp_path_factory.mktemp("fresh"), "http://127.0.0.1:8000",
+                         trusted_proxies="testclient")  # as if behind a TLS-terminating proxy
     actors.awarded_application()
     yield actors
     actors.close()
@@ -286,14 +287,15 @@ def test_a_mangled_trust_bundle_is_refused_cleanly(fresh, data):
 
 
 # -- what a browser sees, and what the logs keep
-def _service_at(tmp_path, issuer_url: str):
+def _service_at(tmp_path, issuer_url: str, trusted_proxies: str = ""):
     from ledger.clock import SettableClock
     from ledger.commands import Ledger
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
 
     ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY,
-                             issuer_url=issuer_url), clock=SettableClock(date(2026, 1, 5)))
+                             issuer_url=issuer_url, trusted_proxies=trusted_proxies),
+                    clock=SettableClock(date(2026, 1, 5)))
     return Actors(ledger)
 
 

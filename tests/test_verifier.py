@@ -28,7 +28,8 @@ from ledger.publication import Publisher
 from ledger.sharing import current_credential
 from tests.conftest import shared_file
 from tests.helpers import awarded
-from verifier import CHECKS, Trust, TrustError, load_trust, verify
+from verifier import CHECKS, RootNotPinned, Trust, TrustError, load_trust, verify
+from verifier.jose import Malformed, b64url_decode
 
 ISSUER = "https://register.creativetechnicians.org.uk"
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -138,20 +139,27 @@ def test_an_unknown_key_is_named(register):
     assert failed(result) == ["key known", "signature"]
 
 
-def test_retired_keys_still_verify_and_compromised_ones_do_not(register):
+def test_retired_keys_still_verify_and_compromised_ones_never_do(register):
+    """A retired key still vouches for what it signed in service. A compromised key vouches for nothing: its thief
+    chooses the dates (a backdated iat or nbf), so no token it signed can be told apart from a genuine one."""
     shared = register.credential("Valid Val")
     keyring = Keyring(register.ledger)
+    stolen = keyring.active().signing_key  # what a thief copied while it was in service
     register.clock.advance(timedelta(days=10))
     keyring.rotate()
     assert verify(shared.full, register.trust(), at=register.clock.now()).valid
     old_kid = jwt.get_unverified_header(shared.full)["kid"]
-    keyring.mark_compromised(old_kid, START + timedelta(days=5))  # after it signed: still good
-    assert verify(shared.full, register.trust(), at=register.clock.now()).valid
-    keyring.mark_compromised(old_kid, START - timedelta(days=1))  # before it signed: no longer
+    keyring.mark_compromised(old_kid, START + timedelta(days=5))  # said to be after the genuine one was signed
     trust = register.trust()
-    for token in (shared.full, shared.compact):
+    claims = jwt.decode(shared.full, options={"verify_signature": False})
+    backdated = sign_credential_jwt({k: v for k, v in claims.items() if k not in ("iss", "iat", "jti", "sub", "nbf",
+                                                                                 "exp")},
+                                    stolen, issued_at=START - timedelta(days=1))
+    badge = jwt.decode(shared.compact, options={"verify_signature": False})
+    backdated_badge = sign_compact({**badge, "nbf": int((START - timedelta(days=1)).timestamp())}, stolen)
+    for token in (shared.full, shared.compact, backdated, backdated_badge):
         result = verify(token, trust, at=register.clock.now())
-        assert failed(result) == ["key valid"] and "after the key was reported compromised" in result.summary
+        assert failed(result) == ["key valid"] and "reported compromised" in result.summary, result.summary
 
 
 def test_algorithm_confusion_and_none_are_refused(register):
@@ -180,16 +188,86 @@ def test_issuer_and_link_origin_must_match(register):
 def test_status_freshness_has_a_configurable_maximum_age(register):
     shared = register.credential("Valid Val")
     trust = register.trust()
-    later = register.clock.now() + timedelta(days=8)
-    stale = verify(shared.full, trust, at=later)
-    assert failed(stale) == ["status freshness"] and "fetch a newer trust bundle" in stale.summary
-    assert verify(shared.full, trust, at=later, max_status_age=timedelta(days=10)).valid
+    as_of = trust.list_for("revocation").valid_from
+    assert verify(shared.full, trust, at=as_of + timedelta(hours=24)).valid  # 24 hours: still current
+    later = as_of + timedelta(days=2)
+    for token in (shared.full, shared.badge_url):
+        stale = verify(token, trust, at=later)
+        assert failed(stale) == ["status freshness"] and not stale.valid and stale.subject is None
+        reason = stale.checks[CHECKS.index("status freshness")].reason
+        assert reason == (f"could not confirm current status: the status is as of {as_of.day:02d} "
+                          f"{as_of:%B %Y %H:%M} UTC, more than 24 hours ago; fetch a newer trust bundle")
+        assert stale.summary == f"Not valid: {reason}."
+    assert verify(shared.full, trust, at=later, max_status_age=timedelta(days=7)).valid  # the user's choice
+    week = verify(shared.full, trust, at=as_of + timedelta(days=8), max_status_age=timedelta(days=7))
+    assert "more than 7 days ago" in week.summary
+    hours = verify(shared.full, trust, at=as_of + timedelta(hours=2), max_status_age=timedelta(hours=1.5))
+    assert "more than 1.5 hours ago" in hours.summary
+
+
+def test_an_older_bundle_cannot_vouch_for_a_removed_person_for_long(register):
+    """The attack: a verifier with no memory of bundles is handed one made before a removal. It is believed for 24
+    hours after its status lists were made, no longer (it was 7 days)."""
+    removed = register.credential("Rem Oved")
+    before, root = register.bundle()
+    register.clock.advance(timedelta(hours=1))
+    register.ledger.remove(register.people["Rem Oved"][0], "Struck off.", "registrar")
+    after, _ = register.bundle()
+    as_of = load_trust(before, root=root, at=register.clock.now()).list_for("revocation").valid_from
+    now = register.clock.now()
+    assert failed(verify(removed.full, load_trust(after, root=root, at=now), at=now)) == ["revocation"]
+    for hours, current in ((23, True), (24, True), (24.02, False), (24 * 6, False)):
+        at = as_of + timedelta(hours=hours)
+        trust = load_trust(before, root=root, at=at)  # a fresh verifier: no cache, nothing newer seen
+        if at > trust.refresh_after:  # past its refresh_after: said, as before
+            assert trust.notes[-1].endswith("a newer one should be fetched")
+        for token in (removed.full, removed.compact, removed.badge_url):
+            result = verify(token, trust, at=at)
+            assert result.valid is current, (hours, result.summary)
+            if not current:
+                assert failed(result) == ["status freshness"]
+                assert result.summary.startswith("Not valid: could not confirm current status: the status is as of ")
+                assert result.summary.endswith("more than 24 hours ago; fetch a newer trust bundle.")
+
+
+def test_a_bundle_carrying_its_own_root_is_not_trusted_unless_asked(register, tmp_path):
+    """The attack: a bundle signed by an attacker's key, carrying that key in its header, handed to a verifier that
+    was given no root key. It was accepted as "pinned on first use"; now it is refused, unless the caller asks for
+    trust on first use, and a root pinned once is never replaced by that."""
+    genuine, root = register.bundle()
+    attacker = generate_key()
+    forged = sign_trust_bundle(jwt.decode(genuine, options={"verify_signature": False}), attacker)
+    assert jwt.get_unverified_header(forged)["jwk"] == attacker.public_jwk
+    words = ("no root key is pinned: give the register's root key (root.json), or trust this bundle's own root on "
+             "first use explicitly")
+    for cache in (None, tmp_path / "empty"):
+        for bundle in (forged, genuine):
+            with pytest.raises(RootNotPinned) as refused:
+                load_trust(bundle, cache_dir=cache, at=register.clock.now())
+            assert str(refused.value) == words and isinstance(refused.value, TrustError)
+    assert not (tmp_path / "empty").exists()  # nothing pinned by a refusal
+    # asked for explicitly, without a cache: believed this once, and said so
+    once = load_trust(forged, trust_on_first_use=True, at=register.clock.now())
+    assert once.pinned_on_first_use and once.root_kid == attacker.kid
+    assert once.notes[0] == f"root key {attacker.kid} trusted on first use, and not pinned (no cache directory)"
+    # with a cache: the genuine root is pinned on first use, and the forged bundle is refused from then on
+    cache = tmp_path / "cache"
+    pinned = load_trust(genuine, cache_dir=cache, trust_on_first_use=True, at=register.clock.now())
+    assert pinned.pinned_on_first_use and pinned.root_kid == root["kid"]
+    assert pinned.notes[0] == f"root key {root['kid']} pinned on first use in {cache / 'root.json'}"
+    assert json.loads((cache / "root.json").read_text()) == root
+    with pytest.raises(TrustError, match="not the pinned root key"):
+        load_trust(forged, cache_dir=cache, trust_on_first_use=True, at=register.clock.now())
+    again = load_trust(genuine, cache_dir=cache, at=register.clock.now())
+    assert not again.pinned_on_first_use and again.notes == []
+    given = load_trust(genuine, root=root, at=register.clock.now())
+    assert not given.pinned_on_first_use and given.notes == []
 
 
 def test_the_bundle_is_pinned_and_never_goes_back(register, tmp_path):
     first, root = register.bundle()
     cache = tmp_path / "cache"
-    trust = load_trust(first, cache_dir=cache, at=register.clock.now())
+    trust = load_trust(first, cache_dir=cache, trust_on_first_use=True, at=register.clock.now())
     assert trust.notes and "pinned on first use" in trust.notes[0]
     register.clock.advance(timedelta(hours=1))
     awarded(register.ledger, "New Person")
@@ -271,6 +349,73 @@ def test_bad_input_is_a_failed_format_check_with_a_reason(register, token, words
     result = verify(token, register.trust(), at=register.clock.now())
     assert failed(result) == ["format"] and words in result.summary, result.summary
     assert all(c.outcome == "not checked" for c in result.checks[1:])
+
+
+def test_a_status_list_is_not_a_credential(register):
+    """The attack: the register's public revocation list (/status/revocation), signed by the register's own key,
+    shown as a credential. It verified as "Valid"; now the format check refuses it, whatever the trust."""
+    register.credential("Valid Val")
+    bundle, root = register.bundle()
+    trust = load_trust(bundle, root=root, at=register.clock.now())
+    lists = jwt.decode(bundle, options={"verify_signature": False})["status_lists"]
+    published = Publisher(register.ledger).status_list_credentials(register.clock.now())
+    keys = Trust.from_keys([e["jwk"] for e in jwt.decode(bundle, options={"verify_signature": False})["keys"]],
+                           issuer=ISSUER)  # the register's keys trusted directly
+    for token in (lists["revocation"], lists["suspension"], published["revocation"]):
+        assert "BitstringStatusListCredential" in jwt.decode(token, options={"verify_signature": False})["type"]
+        for against in (trust, keys):
+            result = verify(token, against, at=register.clock.now())
+            assert not result.valid and failed(result) == ["format"] and result.subject is None
+            assert result.summary == "Not valid: this is a status list, not a credential about a person."
+            assert all(c.outcome == "not checked" for c in result.checks[1:])
+    key = Keyring(register.ledger).active().signing_key
+    old_style = {"@context": ["https://www.w3.org/ns/credentials/v2"], "issuer": ISSUER,
+                 "type": ["VerifiableCredential", "StatusList2021Credential"], "validFrom": "2026-01-01T00:00:00Z",
+                 "credentialSubject": {"type": "StatusList2021", "statusPurpose": "revocation", "encodedList": "uAA"}}
+    result = verify(sign_credential_jwt(old_style, key, issued_at=START), keys, at=register.clock.now())
+    assert failed(result) == ["format"] and "this is a status list" in result.summary
+
+
+def test_anything_else_the_register_signed_through_the_ledger_verifies(register):
+    """A generic Verifiable Credential the register signed (the VC API's issue goes through the ledger: recorded,
+    logged, with status entries) is the register's word too: it verifies against the bundle as against its keys."""
+    trust = register.trust()
+    key = Keyring(register.ledger).active()
+    other = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+             "issuer": ISSUER, "validFrom": "2026-01-01T00:00:00Z", "credentialSubject": {"id": "did:example:1"}}
+    token = sign_credential_jwt(other, key.signing_key, issued_at=START)
+    assert verify(token, trust, at=register.clock.now()).valid
+    assert verify(token, Trust.from_keys([key.record.public_jwk], issuer=ISSUER), at=register.clock.now()).valid
+
+
+def _altered_last_character(part: str) -> str:
+    """The same bytes, spelt otherwise: the last character's unused low bits set ('Q' -> 'R')."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    return part[:-1] + alphabet[alphabet.index(part[-1]) + 1]
+
+
+def test_a_token_spelt_otherwise_does_not_verify(register):
+    """The attack: the last base64url character of a signature changed so that the bytes stay the same (its unused
+    bits set). It verified; now base64url must be the one encoding of its bytes."""
+    shared = register.credential("Valid Val")
+    trust = register.trust()
+    for token in (shared.full, shared.compact):
+        head, body, signature = token.split(".")
+        assert len(signature) % 4 and signature[-1] in "AQgw"  # 86 characters for 64 bytes: 4 bits unused
+        altered = _altered_last_character(signature)
+        assert b64url_decode(signature, "s") == base64.urlsafe_b64decode(altered + "==")  # the same bytes
+        for tampered in (f"{head}.{body}.{altered}", f"{shared.badge_url.split('#')[0]}#{head}.{body}.{altered}"):
+            result = verify(tampered, trust, at=register.clock.now())
+            assert not result.valid and failed(result) == ["format"]
+            assert result.summary == ("Not valid: the token signature is not canonical base64url text (its last "
+                                      "character was altered).")
+        if len(body) % 4:
+            result = verify(f"{head}.{_altered_last_character(body)}.{signature}", trust, at=register.clock.now())
+            assert failed(result) == ["format"] and "token payload is not canonical" in result.summary
+    assert b64url_decode("AQ", "x") == b"\x01"
+    for spelling in ("AR", "AB", "QR9", "_-"):
+        with pytest.raises(Malformed, match="not canonical base64url"):
+            b64url_decode(spelling, "x")
 
 
 def test_the_verifier_imports_only_the_standard_library_pyjwt_and_cryptography():

@@ -98,7 +98,8 @@ def test_a_record_the_issuer_refuses_is_parked_and_everyone_else_is_issued(ledge
     # the cause is fixed (the registrar corrects the name): retried, released, issued
     still = Worker(ledger).retry_parked()
     assert still == {"released": 0, "still_parked": 1}
-    ledger.change_details(bad, name="Dina Young")
+    ledger.request_name_change(bad, "Dina Young", "Passport, seen by the registrar.")
+    ledger.decide_name_change(bad, True, "Matches the passport.", "registrar")
     assert Worker(ledger).retry_parked()["released"] == 1
     assert bad_number in credential_numbers(ledger)
     assert parking.parked(ledger.engine) == []

@@ -1,5 +1,6 @@
-"""``regverify TOKEN|FILE|URL --trust BUNDLE [--root ROOT] [--at TIME] [--json]``: check a regledger credential
-offline. Exit status: 0 valid, 1 not valid, 2 could not run (no usable trust bundle, unreadable file)."""
+"""``regverify TOKEN|FILE|URL --trust BUNDLE [--root ROOT | --trust-on-first-use] [--at TIME]
+[--max-status-age HOURS] [--json]``: check a regledger credential offline. Exit status: 0 valid, 1 not valid, 2 could
+not run (no usable trust bundle, no root key to check it with, unreadable file)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from verifier.trust import TrustError, load_trust, parse_time
-from verifier.verify import verify
+from verifier.trust import RootNotPinned, Trust, TrustError, load_trust, parse_time
+from verifier.verify import DEFAULT_MAX_STATUS_AGE, verify
 
 EXIT_VALID, EXIT_NOT_VALID, EXIT_CANNOT_RUN = 0, 1, 2
 MAX_INPUT_BYTES = 64 * 1024
@@ -30,16 +31,40 @@ def _parser() -> argparse.ArgumentParser:
                         "('-' reads standard input)")
     parser.add_argument("--trust", required=True, metavar="BUNDLE",
                         help="the trust bundle file from the register ('regledger trust export')")
-    parser.add_argument("--root", metavar="FILE", help="the register's root key (a JWK file) to pin; without it the "
-                        "root of the first bundle seen is pinned in the cache")
+    parser.add_argument("--root", metavar="FILE", help="the register's root key (root.json, a JWK file) that signs "
+                        "its trust bundles; without it, the root key pinned in the cache")
+    parser.add_argument("--trust-on-first-use", action="store_true",
+                        help="with no --root and no root key pinned in the cache yet: take the root key the bundle "
+                        "carries and pin it in the cache (anyone can make a bundle carrying their own key: prefer "
+                        "--root)")
     parser.add_argument("--cache", metavar="DIR", default=None, help=f"where the pinned root key and the newest "
                         f"bundle number are kept (default {default_cache()})")
     parser.add_argument("--at", metavar="TIME", help="check as of this time (RFC 3339, e.g. 2026-05-01T12:00:00Z); "
                         "default now")
-    parser.add_argument("--max-status-age", metavar="DAYS", type=float, default=7.0,
-                        help="how old the status lists may be, in days (default 7)")
+    parser.add_argument("--max-status-age", metavar="HOURS", type=float, default=_hours(DEFAULT_MAX_STATUS_AGE),
+                        help="how old, in hours, the status lists may be for a credential to count as current; older, "
+                        "the status freshness check fails and the credential is not valid (default "
+                        f"{_hours(DEFAULT_MAX_STATUS_AGE):g} hours; 168 is 7 days)")
     parser.add_argument("--json", action="store_true", help="print every check as JSON")
     return parser
+
+
+def _hours(age: timedelta) -> float:
+    return age.total_seconds() / 3600
+
+
+def _not_pinned(cache: Path) -> str:
+    return (f"regverify: no root key is pinned (none given with --root, none in {cache / 'root.json'}). Pass --root "
+            "root.json, the register's root key ('regledger trust export --what root', or /root.json on the "
+            "register's site, obtained in a way you trust); or pass --trust-on-first-use to take the root key this "
+            "bundle carries and pin it for later runs.")
+
+
+def _pinned_now(trust: Trust, cache: Path) -> str:
+    where = cache / "root.json"
+    return (f"regverify: trusted on first use: pinned the root key {trust.root_kid} (its RFC 7638 thumbprint), "
+            f"which this bundle carries, in {where}. Bundles signed by any other root key will now be refused. To "
+            f"change it, delete {where}, or pass --root with the register's root key.")
 
 
 def _read_text(path: str, what: str) -> str:
@@ -127,11 +152,24 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"regverify: cannot read the trust bundle or root key: {error}", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    max_status_age = args.max_status_age
+    if not 0 < max_status_age <= 24 * 366 * 100:  # also refuses nan
+        print("regverify: --max-status-age is a number of hours greater than 0 (for example 24)", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    cache = Path(args.cache) if args.cache else default_cache()
     try:
-        trust = load_trust(bundle, root=root, cache_dir=args.cache or default_cache(), at=at)
+        trust = load_trust(bundle, root=root, cache_dir=cache, trust_on_first_use=args.trust_on_first_use, at=at)
+    except RootNotPinned:
+        print(_not_pinned(cache), file=sys.stderr)
+        return EXIT_CANNOT_RUN
     except TrustError as error:
         print(f"regverify: {error}", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    except OSError as error:
+        print(f"regverify: cannot keep the pinned root key and bundle number in {cache}: {error}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    if trust.pinned_on_first_use:
+        print(_pinned_now(trust, cache), file=sys.stderr)
     given = args.credential
     token = given
     if given == "-" or _is_file(given):
@@ -140,13 +178,13 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as error:
             print(f"regverify: cannot read {given}: {error}", file=sys.stderr)
             return EXIT_CANNOT_RUN
-    result = verify(token, trust, at, max_status_age=timedelta(days=args.max_status_age))
+    result = verify(token, trust, at, max_status_age=timedelta(hours=max_status_age))
     if args.json:
         print(json.dumps({**result.to_json(), "trust": {"issuer": trust.issuer, "sequence": trust.sequence,
                                                         "made_at": trust.made_at.isoformat() if trust.made_at
                                                         else None, "notes": trust.notes}}, indent=2))
     else:
-        for note in trust.notes:
+        for note in trust.notes[1:] if trust.pinned_on_first_use else trust.notes:  # the first: said above
             print(f"Note: {note}.", file=sys.stderr)
         print(result.summary)
         if not result.valid:

@@ -32,14 +32,19 @@ class Malformed(ValueError):
 
 
 def b64url_decode(part: str, what: str) -> bytes:
-    """base64url without padding, strictly: any character outside the alphabet is refused."""
+    """base64url without padding, strictly: any character outside the alphabet is refused, and so is any text that
+    is not the one encoding of its bytes (a last character with stray low bits: 'R' where the bytes give 'Q'), so
+    that one token has one spelling and an altered character never goes unnoticed."""
     if not part or "+" in part or "/" in part or "=" in part or len(part) % 4 == 1:
         raise Malformed(f"the {what} is not base64url text")
     try:
         data = part.encode("ascii").translate(_FROM_URLSAFE) + b"=" * (-len(part) % 4)
-        return binascii.a2b_base64(data, strict_mode=True)
+        decoded = binascii.a2b_base64(data, strict_mode=True)
     except (binascii.Error, ValueError):  # UnicodeEncodeError is a ValueError
         raise Malformed(f"the {what} is not base64url text") from None
+    if b64url(decoded) != part:
+        raise Malformed(f"the {what} is not canonical base64url text (its last character was altered)")
+    return decoded
 
 
 def b64url(data: bytes) -> str:

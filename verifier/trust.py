@@ -1,9 +1,12 @@
 """The trust bundle: the issuer's public keys with their validity windows and compromise times, and its current
 status lists, in one document signed by a long-lived root key that the verifier pins.
 
-Pinning: pass the root key (``root=``, a public JWK). Otherwise a cache directory remembers the root key of the
-first bundle it saw (that bundle carries its root key in its header; the key id is the key's own thumbprint) and
-refuses any bundle signed by another key, and any bundle older than the newest it has accepted.
+Pinning: pass the root key (``root=``, a public JWK), or let a cache directory (``cache_dir=``) remember it. A
+bundle carries its root key in its header (the key id is the key's own thumbprint), but anyone can make a bundle
+that carries their own key: that key is taken only when the caller says so (``trust_on_first_use=True``), and is
+then pinned in the cache (``root.json``), which refuses any later bundle signed by another key. With no root given,
+none pinned in the cache and no explicit trust on first use, ``load_trust`` refuses. The cache also remembers the
+newest bundle number accepted and refuses any older bundle.
 """
 
 from __future__ import annotations
@@ -27,6 +30,14 @@ MAX_BUNDLE_BYTES = 1024 * 1024
 
 class TrustError(Exception):
     """The trust bundle cannot be used; the message says why."""
+
+
+class RootNotPinned(TrustError):
+    """No root key was given or pinned, and trust on first use was not asked for."""
+
+
+NOT_PINNED = ("no root key is pinned: give the register's root key (root.json), or trust this bundle's own root on "
+              "first use explicitly")
 
 
 def parse_time(value: Any, what: str) -> datetime:
@@ -92,6 +103,7 @@ class Trust:
     sequence: int | None = None
     root_kid: str | None = None
     notes: list[str] = field(default_factory=list)
+    pinned_on_first_use: bool = False  # the root key was the bundle's own, taken because the caller said so
 
     def list_for(self, purpose: str) -> StatusList | None:
         """The issuer's own list for ``purpose`` (what a badge's index refers to)."""
@@ -123,15 +135,20 @@ class Trust:
 
 
 def load_trust(bundle: str | bytes, *, root: dict[str, Any] | None = None, cache_dir: str | Path | None = None,
-               at: datetime | None = None) -> Trust:
-    """Check and read a trust bundle (the compact JWS that ``regledger trust export`` writes)."""
+               trust_on_first_use: bool = False, at: datetime | None = None) -> Trust:
+    """Check and read a trust bundle (the compact JWS that ``regledger trust export`` writes) against the root key:
+    ``root`` (the register's ``root.json``), else the one pinned in ``cache_dir``, else -- only with
+    ``trust_on_first_use=True`` -- the root key the bundle carries, which is then pinned in ``cache_dir`` (if given).
+    Raises ``TrustError`` (``RootNotPinned`` when there is no root to check against)."""
     try:
-        return _load(bundle, root, Path(cache_dir) if cache_dir else None, at or datetime.now(UTC))
+        return _load(bundle, root, Path(cache_dir) if cache_dir else None, trust_on_first_use,
+                     at or datetime.now(UTC))
     except Malformed as error:
         raise TrustError(f"the trust bundle is not usable: {error}") from None
 
 
-def _load(bundle: str | bytes, root: dict[str, Any] | None, cache: Path | None, at: datetime) -> Trust:
+def _load(bundle: str | bytes, root: dict[str, Any] | None, cache: Path | None, trust_on_first_use: bool,
+          at: datetime) -> Trust:
     if isinstance(bundle, bytes):
         if len(bundle) > MAX_BUNDLE_BYTES:
             raise TrustError("the trust bundle is too large to be genuine")
@@ -147,12 +164,16 @@ def _load(bundle: str | bytes, root: dict[str, Any] | None, cache: Path | None, 
         raise TrustError(f"the trust bundle is signed with {header.get('alg')!r}, which is not accepted")
     notes: list[str] = []
     pinned = _pinned_root(root, cache)
-    if pinned is None:
+    first_use = pinned is None
+    if first_use:
+        if not trust_on_first_use:
+            raise RootNotPinned(NOT_PINNED)
         carried = header.get("jwk")
         if not isinstance(carried, dict) or thumbprint(carried) != header.get("kid"):
             raise TrustError("no root key is pinned and the bundle does not carry its own root key")
         pinned = carried
-        notes.append(f"root key {header['kid']} pinned on first use")
+        notes.append(f"root key {header['kid']} pinned on first use in {cache / 'root.json'}" if cache is not None
+                     else f"root key {header['kid']} trusted on first use, and not pinned (no cache directory)")
     root_alg, root_key = public_key(pinned)
     root_kid = thumbprint(pinned)
     if header.get("kid") != root_kid:
@@ -178,7 +199,7 @@ def _load(bundle: str | bytes, root: dict[str, Any] | None, cache: Path | None, 
     lists = _status_lists(payload.get("status_lists"), keys, issuer)
     if at > refresh_after:
         notes.append(f"the trust bundle was made {made_at:%Y-%m-%d %H:%M} UTC; a newer one should be fetched")
-    trust = Trust(issuer, keys, lists, made_at, refresh_after, sequence, root_kid, notes)
+    trust = Trust(issuer, keys, lists, made_at, refresh_after, sequence, root_kid, notes, first_use)
     if cache is not None:
         _remember(cache, pinned, sequence)
     return trust

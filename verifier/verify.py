@@ -1,6 +1,20 @@
 """``verify(token, trust, at=None)``: a fixed pipeline of named checks over a full credential (a ``vc+jwt``), a
 compact badge credential, or the badge's URL. Each check passes, fails, or is not checked, with a reason in plain
-words; a credential is valid when none fails and the checks that prove it genuine and current all passed."""
+words; a credential is valid when none fails and the checks that prove it genuine and current all passed.
+
+What is a credential: only a credential about a person. A token whose type names a status list
+(BitstringStatusListCredential, StatusList2021Credential) fails the format check ("this is a status list, not a
+credential about a person"). Anything else the register signed is the register's word (its VC API issues
+through the ledger: recorded, logged, revocable).
+
+How current the status must be: a credential's revocation and suspension are read from the status lists in the
+trust bundle, and those say how things stood when they were made, not now. The status is current only if every
+status list used was made within ``max_status_age`` of the verification time: 24 hours by default
+(``DEFAULT_MAX_STATUS_AGE``), so that an old bundle, made before a removal or suspension, cannot vouch for the
+person for longer than that. Older, the "status freshness" check fails ("could not confirm current status: the
+status is as of 05 January 2027 09:00 UTC, more than 24 hours ago; fetch a newer trust bundle") and the credential
+is not valid. The verifier's user may accept older status: ``verify(..., max_status_age=timedelta(days=7))``,
+``regverify --max-status-age 168`` (hours), or the web verifier's "Accept status up to" choice."""
 
 from __future__ import annotations
 
@@ -11,7 +25,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from verifier.jose import ALGORITHMS, JWS, Malformed, b64url_decode, signature_valid, split
-from verifier.trust import StatusList, TrustedKey, Trust, numeric_date, parse_time
+from verifier.trust import StatusList, Trust, TrustedKey, numeric_date, parse_time
 
 CHECKS = ("format", "header", "key known", "key valid", "signature", "issuer", "validity", "revocation",
           "suspension", "status freshness")
@@ -20,7 +34,8 @@ PASS, FAIL, NOT_CHECKED = "pass", "fail", "not checked"
 FULL_TYPES = ("vc+jwt", "JWT")
 BADGE_TYP = "rl-badge+jwt"
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-DEFAULT_MAX_STATUS_AGE = timedelta(days=7)
+DEFAULT_MAX_STATUS_AGE = timedelta(hours=24)
+STATUS_LIST_TYPES = ("BitstringStatusListCredential", "StatusList2021Credential")
 _PURPOSE_CLAIMS = {"revocation": "r", "suspension": "s"}
 
 
@@ -188,8 +203,9 @@ def verify(token: Any, trust: Trust, at: datetime | None = None, *,
     if status_as_of is None:
         record("status freshness", NOT_CHECKED, "no status list was consulted")
     elif at - status_as_of > max_status_age:
-        record("status freshness", FAIL, f"status as of {_when(status_as_of)} is older than "
-                                         f"{_duration(max_status_age)}: fetch a newer trust bundle")
+        record("status freshness", FAIL, f"could not confirm current status: the status is as of "
+                                         f"{_when(status_as_of)}, more than {_duration(max_status_age)} ago; "
+                                         "fetch a newer trust bundle")
     else:
         record("status freshness", PASS, f"status as of {_when(status_as_of)}")
     return _result(checks, credential, status_as_of)
@@ -221,7 +237,11 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 def _duration(age: timedelta) -> str:
-    return f"{age.days} days" if age.days and not age.seconds else f"{age.total_seconds() / 3600:g} hours"
+    """``24 hours``, ``7 days``, ``1.5 hours``: whole days from two days up, hours below."""
+    if age.days >= 2 and not age.seconds and not age.microseconds:
+        return f"{age.days} days"
+    hours = age.total_seconds() / 3600
+    return f"{hours:g} hour" + ("" if hours == 1 else "s")
 
 
 # -- reading a token
@@ -267,6 +287,8 @@ def _read_full(jws: JWS, origin: str | None) -> _Credential:
     types = payload.get("type")
     if not isinstance(types, list) or "VerifiableCredential" not in types:
         raise _Failed("the token is not a Verifiable Credential (its type)")
+    if any(t in STATUS_LIST_TYPES for t in types):
+        raise _Failed("this is a status list, not a credential about a person")
     issuer = payload.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if not isinstance(issuer_id, str):
@@ -391,9 +413,9 @@ def _key_problem(key: TrustedKey, issued_at: datetime | None) -> str | None:
     if issued_at is None:
         return "the credential does not say when it was issued"
     when = f"{_when(issued_at)}"
-    if key.compromised_since and issued_at >= key.compromised_since:
-        return (f"signed on {when}, after the key was reported compromised "
-                f"({_when(key.compromised_since)})")
+    if key.compromised_since:  # a signer chooses its own dates: nothing a stolen key signed can be told apart
+        return (f"the key that signed it was reported compromised ({_when(key.compromised_since)}), so no "
+                "credential it signed can be trusted: ask the holder for their re-issued credential")
     if key.valid_from and issued_at < key.valid_from:
         return f"signed on {when}, before the key came into service"
     if key.valid_until and issued_at >= key.valid_until:

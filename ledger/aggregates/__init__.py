@@ -12,6 +12,7 @@ from ledger.aggregates.number_claim import RegistrationNumberClaim
 from ledger.aggregates.ppd_audit import PpdAudit
 from ledger.aggregates.registrant import Registrant
 from ledger.aggregates.registration import Registration
+from ledger.aggregates.requested_credential import RequestedCredential
 
 __all__ = ["Application", "Assessor", "CommandReceipt", "Credential", "Day", "IssuerKey", "Mail", "PpdAudit",
-           "Registrant", "Registration", "RegistrationNumberClaim", "StatusIndexClaim"]
+           "Registrant", "Registration", "RegistrationNumberClaim", "RequestedCredential", "StatusIndexClaim"]

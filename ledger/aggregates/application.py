@@ -103,6 +103,15 @@ class Application(Aggregate):
                                "the assessor must declare any conflict of interest, or that there is none")
         self._assessor_assigned(assessor_id=assessor_id, declaration=declaration, occurred_at=occurred_at)
 
+    def release_assessor(self, assessor_id: UUID, occurred_at: datetime) -> bool:
+        """The assessor stood down: their assignment ends, unless they already assessed or the case is closed.
+        Returns whether it ended."""
+        if self.status not in (SUBMITTED, INFORMATION_REQUESTED) or assessor_id not in self.assessors \
+                or assessor_id in self.assessments:
+            return False
+        self._assessor_released(assessor_id=assessor_id, occurred_at=occurred_at)
+        return True
+
     def confirm_referee(self, confirmed: bool, occurred_at: datetime) -> None:
         if self.route != EQUIVALENCY:
             raise RuleBroken("only equivalency applications have a referee")
@@ -147,7 +156,8 @@ class Application(Aggregate):
             raise RuleBroken(f"more information can be asked of a submitted application; this one is {self.status}")
         self._information_requested(request=request, by=by, occurred_at=occurred_at)
 
-    def decide(self, outcome: str, reasons: str, by: str, today: date, rules: Any, occurred_at: datetime) -> None:
+    def decide(self, outcome: str, reasons: Sealed | None, by: str, today: date, rules: Any,
+               occurred_at: datetime) -> None:
         if self.status != SUBMITTED:
             raise RuleBroken(f"only a submitted application can be decided; this one is {self.status}")
         if outcome not in rules.outcomes:
@@ -155,7 +165,7 @@ class Application(Aggregate):
         if len(self.assessments) < rules.assessors_per_application:
             raise RuleBroken(f"a decision needs {rules.assessors_per_application} assessments; "
                              f"{len(self.assessments)} recorded")
-        if outcome != AWARD and not reasons.strip():
+        if outcome != AWARD and not reasons:
             raise InvalidInput("reasons", "a deferral or rejection must give reasons")
         if outcome == AWARD:
             self._check_can_award()
@@ -182,11 +192,11 @@ class Application(Aggregate):
             raise RuleBroken(f"the appeal window of {rules.appeal_window_days} days closed on {deadline}")
         self._appealed(grounds=grounds, occurred_at=occurred_at)
 
-    def decide_appeal(self, upheld: bool, remedy: str | None, reasons: str, by: str, today: date,
+    def decide_appeal(self, upheld: bool, remedy: str | None, reasons: Sealed | None, by: str, today: date,
                       occurred_at: datetime) -> None:
         if self.status != APPEALED:
             raise RuleBroken(f"there is no appeal to decide; this application is {self.status}")
-        if not reasons.strip():
+        if not reasons:
             raise InvalidInput("reasons", "an appeal decision must give reasons")
         if upheld and remedy not in REMEDIES:
             raise InvalidInput("remedy", "an upheld appeal needs a remedy: award or reassess")
@@ -210,6 +220,10 @@ class Application(Aggregate):
     def _assessor_assigned(self, assessor_id: UUID, declaration: str, occurred_at: datetime) -> None:
         self.assessors.append(assessor_id)
 
+    @event("AssessorReleased")
+    def _assessor_released(self, assessor_id: UUID, occurred_at: datetime) -> None:
+        self.assessors.remove(assessor_id)
+
     @event("RefereeResponded")
     def _referee_responded(self, confirmed: bool, occurred_at: datetime) -> None:
         self.referee_confirmed = confirmed
@@ -230,7 +244,8 @@ class Application(Aggregate):
         self.status = INFORMATION_REQUESTED
 
     @event("Decided")
-    def _decided(self, outcome: str, reasons: str, by: str, decided_on: date, occurred_at: datetime) -> None:
+    def _decided(self, outcome: str, reasons: Sealed | str | None, by: str, decided_on: date,
+                 occurred_at: datetime) -> None:
         self.status, self.outcome, self.decided_on = DECIDED, outcome, decided_on
 
     @event("Appealed")
@@ -238,7 +253,7 @@ class Application(Aggregate):
         self.status, self.appealed = APPEALED, True
 
     @event("AppealDecided")
-    def _appeal_decided(self, upheld: bool, remedy: str | None, reasons: str, by: str, decided_on: date,
+    def _appeal_decided(self, upheld: bool, remedy: str | None, reasons: Sealed | str | None, by: str, decided_on: date,
                         occurred_at: datetime) -> None:
         if upheld and remedy == AWARD:
             self.status, self.outcome, self.decided_on = DECIDED, AWARD, decided_on

@@ -20,7 +20,7 @@ from ledger.sealed import Sealed
 
 CREDENTIAL_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/credential")
 INDEX_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/status-index")
-TRIGGERS = ("award", "renewal", "reinstatement")
+TRIGGERS = ("award", "renewal", "reinstatement", "reissue")
 
 
 class Credential(Aggregate):

@@ -169,7 +169,8 @@ class PpdAudit(Aggregate):
         self._judged(assessor_id=assessor_id, judgements=dict(judgements), feedback=feedback,
                      occurred_at=occurred_at)
 
-    def decide(self, outcome: str, reasons: str, by: str, today: date, rules: Any, occurred_at: datetime) -> None:
+    def decide(self, outcome: str, reasons: Sealed | None, by: str, today: date, rules: Any,
+               occurred_at: datetime) -> None:
         self._require_undecided("deciding again")
         if outcome not in OUTCOMES:
             raise InvalidInput("outcome", "expected one of " + ", ".join(OUTCOMES))
@@ -189,7 +190,7 @@ class PpdAudit(Aggregate):
             if not overdue and (self.judgements is None or NOT_MET not in self.judgements.values()):
                 raise RuleBroken("'not renewed' needs a standard judged not met, or no profile by its due date "
                                  f"({self.profile_due})")
-        if outcome != ACCEPTED and not reasons.strip():
+        if outcome != ACCEPTED and not reasons:
             raise InvalidInput("reasons", "give the reasons for deferring or not renewing")
         self._decided(
             outcome=outcome, reasons=reasons, by=by, decided_on=today,
@@ -208,10 +209,10 @@ class PpdAudit(Aggregate):
             raise RuleBroken(f"the appeal window closed on {self.appeal_by}")
         self._appealed(grounds=grounds, on=today, occurred_at=occurred_at)
 
-    def decide_appeal(self, upheld: bool, reasons: str, by: str, today: date, occurred_at: datetime) -> None:
+    def decide_appeal(self, upheld: bool, reasons: Sealed | None, by: str, today: date, occurred_at: datetime) -> None:
         if self.appeal != "pending":
             raise RuleBroken("there is no appeal to decide on this audit")
-        if not reasons.strip():
+        if not reasons:
             raise InvalidInput("reasons", "an appeal decision must give reasons")
         self._appeal_decided(upheld=bool(upheld), reasons=reasons, by=by, decided_on=today, occurred_at=occurred_at)
 
@@ -240,7 +241,7 @@ class PpdAudit(Aggregate):
         self.judgements, self.feedback = judgements, feedback
 
     @event("Decided")
-    def _decided(self, outcome: str, reasons: str, by: str, decided_on: date, profile_due: date | None,
+    def _decided(self, outcome: str, reasons: Sealed | str | None, by: str, decided_on: date, profile_due: date | None,
                  appeal_by: date | None, occurred_at: datetime) -> None:
         self.outcome, self.decided_on = outcome, decided_on
         if outcome == DEFERRED:  # a new profile is due, and is judged afresh
@@ -254,7 +255,7 @@ class PpdAudit(Aggregate):
         self.appeal = "pending"
 
     @event("AppealDecided")
-    def _appeal_decided(self, upheld: bool, reasons: str, by: str, decided_on: date, occurred_at: datetime) -> None:
+    def _appeal_decided(self, upheld: bool, reasons: Sealed | str | None, by: str, decided_on: date, occurred_at: datetime) -> None:
         self.appeal = "upheld" if upheld else "dismissed"
         if upheld:
             self.outcome = ACCEPTED

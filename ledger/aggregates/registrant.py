@@ -64,6 +64,20 @@ class Registrant(Aggregate):
             raise RuleBroken("nothing to change: give at least one of name, email, disciplines, listing")
         self._details_changed(changes=changes, occurred_at=occurred_at)
 
+    def request_name_change(self, name: Sealed, evidence: Sealed, occurred_at: datetime) -> None:
+        """A registered person's name changes only when the registrar approves a request, with evidence."""
+        self._must_not_be_erased()
+        if getattr(self, "name_request", None) is not None:
+            raise RuleBroken("a name change is already waiting for the registrar; withdraw it or wait for the "
+                             "decision")
+        self._name_change_requested(name=name, evidence=evidence, occurred_at=occurred_at)
+
+    def decide_name_change(self, approved: bool, reason: Sealed | None, by: str, occurred_at: datetime) -> None:
+        self._must_not_be_erased()
+        if getattr(self, "name_request", None) is None:
+            raise RuleBroken("there is no name change waiting for a decision")
+        self._name_change_decided(approved=approved, reason=reason, by=by, occurred_at=occurred_at)
+
     def answer_background(self, background: Sealed | None, occurred_at: datetime) -> None:
         self._must_not_be_erased()
         self._background_answered(background=background, occurred_at=occurred_at)
@@ -88,6 +102,16 @@ class Registrant(Aggregate):
     def _details_changed(self, changes: dict[str, Any], occurred_at: datetime) -> None:
         for field, value in changes.items():
             setattr(self, field, value)
+
+    @event("NameChangeRequested")
+    def _name_change_requested(self, name: Sealed, evidence: Sealed, occurred_at: datetime) -> None:
+        self.name_request = name
+
+    @event("NameChangeDecided")
+    def _name_change_decided(self, approved: bool, reason: Sealed | None, by: str, occurred_at: datetime) -> None:
+        if approved:
+            self.name = self.name_request
+        self.name_request = None
 
     @event("BackgroundAnswered")
     def _background_answered(self, background: Sealed | None, occurred_at: datetime) -> None:

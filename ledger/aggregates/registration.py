@@ -165,7 +165,7 @@ class Registration(Aggregate):
             raise RuleBroken("a renewal is waiting for a decision; decide it before lapsing the registration")
         self._lapsed(on=today, framework_version=framework_version, occurred_at=occurred_at)
 
-    def suspend(self, reason: str, until: date | None, today: date, by: str, occurred_at: datetime) -> None:
+    def suspend(self, reason: Sealed | None, until: date | None, today: date, by: str, occurred_at: datetime) -> None:
         if self.status != REGISTERED:
             raise RuleBroken(f"only a registered person can be suspended; this registration is {self.status}")
         if until is not None and until <= today:
@@ -177,11 +177,24 @@ class Registration(Aggregate):
             raise RuleBroken(f"there is no suspension to lift; this registration is {self.status}")
         self._suspension_lifted(on=today, by=by, occurred_at=occurred_at)
 
-    def remove(self, reason: str, today: date, by: str, occurred_at: datetime) -> None:
+    def remove(self, reason: Sealed | None, today: date, by: str, occurred_at: datetime) -> None:
         if self.status in (None, REMOVED):
             raise RuleBroken("there is no registration to remove" if self.status is None
                              else "this registration was already removed")
         self._removed(reason=reason, on=today, by=by, occurred_at=occurred_at)
+
+    def reissue(self, reason: str, kid: str, occurred_at: datetime) -> None:
+        """Call for a fresh credential for the current registration, because the key that signed the last one can
+        no longer be trusted (``kid``). Registered and suspended registrations are current; the new credential's
+        status bits follow the registration as always."""
+        if self.status not in (REGISTERED, SUSPENDED):
+            raise RuleBroken(f"only a current registration gets a re-issued credential; this one is {self.status}")
+        if self.reissued_for(kid):
+            raise RuleBroken(f"a credential was already re-issued because of key {kid}")
+        self._reissued(reason=reason, kid=kid, occurred_at=occurred_at)
+
+    def reissued_for(self, kid: str) -> bool:
+        return kid in getattr(self, "reissued_because_of", ())
 
     def resign(self, today: date, occurred_at: datetime) -> None:
         if self.status == SUSPENDED:
@@ -278,13 +291,18 @@ class Registration(Aggregate):
         self.valid_until = valid_until
         self.renewal_pending = None
 
+    @event("CredentialReissued")
+    def _reissued(self, reason: str, kid: str, occurred_at: datetime) -> None:
+        # nothing of the registration changes: the issuer signs a fresh credential for this event
+        self.reissued_because_of = (*getattr(self, "reissued_because_of", ()), kid)
+
     @event("Lapsed")
     def _lapsed(self, on: date, framework_version: str, occurred_at: datetime) -> None:
         self.status, self.status_since = LAPSED, on
         self.renewal_pending = None  # a declaration not approved in time lapses with the registration
 
     @event("Suspended")
-    def _suspended(self, reason: str, until: date | None, on: date, by: str, occurred_at: datetime) -> None:
+    def _suspended(self, reason: Sealed | str | None, until: date | None, on: date, by: str, occurred_at: datetime) -> None:
         self.status, self.status_since, self.suspended_until = SUSPENDED, on, until
 
     @event("SuspensionLifted")
@@ -292,7 +310,7 @@ class Registration(Aggregate):
         self.status, self.status_since, self.suspended_until = REGISTERED, on, None
 
     @event("Removed")
-    def _removed(self, reason: str, on: date, by: str, occurred_at: datetime) -> None:
+    def _removed(self, reason: Sealed | str | None, on: date, by: str, occurred_at: datetime) -> None:
         self.status, self.status_since = REMOVED, on
         self.renewal_pending = None
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from ledger.api import problems
@@ -38,9 +39,19 @@ DOCS_CSP = ("default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.c
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """More body bytes arrived than the limit allows (an HTTP exception, so that body parsers pass it on and the
+    app answers 413 with a problem document)."""
+
+    def __init__(self) -> None:
+        super().__init__(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KB")
+
+
 class Guard:
-    """Plain ASGI middleware (cheaper than a BaseHTTPMiddleware): refuses bodies over the limit by their declared
-    length, and adds the security headers to every response (HSTS behind TLS)."""
+    """Plain ASGI middleware (cheaper than a BaseHTTPMiddleware): refuses bodies over the limit, by their declared
+    length and by the bytes actually read (a chunked body declares none), and adds the security headers to every
+    response (HSTS behind TLS: the scheme is the server's, or a trusted proxy's ``X-Forwarded-Proto``, which
+    ``ProxyHeaders`` has already applied to the scope)."""
 
     def __init__(self, app: Any, https: bool) -> None:
         self.app, self.https = app, https
@@ -51,16 +62,29 @@ class Guard:
             return
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
+        too_large = problems.problem(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KB")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            response = problems.problem(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KB")
-            await response(scope, receive, send)
+            await too_large(scope, receive, send)
             return
-        secure = self.https or headers.get(b"x-forwarded-proto") == b"https"
+        secure = self.https or scope.get("scheme") == "https"
         docs = scope.get("path", "").startswith(("/docs", "/redoc"))
         csp = (b"content-security-policy", (DOCS_CSP if docs else CSP).encode())
+        started = False
+        read = 0
+
+        async def receive_within_limit() -> Any:
+            nonlocal read
+            message = await receive()
+            if message["type"] == "http.request":
+                read += len(message.get("body", b""))
+                if read > MAX_BODY_BYTES:
+                    raise BodyTooLarge
+            return message
 
         async def send_with_headers(message: Any) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [h for h in (csp, *SECURITY_HEADERS) if h[0] not in present]
                 if secure and HSTS[0] not in present:
@@ -68,7 +92,11 @@ class Guard:
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive_within_limit, send_with_headers)
+        except BodyTooLarge:
+            if not started:
+                await too_large(scope, receive, send_with_headers)
 
 
 IN_PROCESS = ("all", "followers", "none")
@@ -111,6 +139,10 @@ def create_app(ledger: Ledger | None = None, *, worker: str = "all") -> FastAPI:
     problems.install(app)
 
     app.add_middleware(Guard, https=https)
+    if ledger.settings.trusted_proxies:  # the client's address and scheme, from these proxies' headers only
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=ledger.settings.trusted_proxies)
 
     from ledger.api import pages, routes_analytics, routes_api, routes_public, routes_skills
 

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -22,18 +23,18 @@ from ledger.api.problems import Problem
 from ledger.api.routes_public import post_nominals
 from ledger.api.service import request_digest
 from ledger.api.security import (
-    SESSION_ACCOUNT,
     check_csrf,
     csrf_token,
     current_account,
     limited,
     reachable_application,
     reachable_audit,
+    start_session,
 )
 from ledger.errors import LedgerError
 from ledger.projections.audits import audit_queue
 from ledger.projections.casework import casework_counts, casework_queue
-from ledger.projections.register import search_register
+from ledger.projections.register import confusable_groups, name_change_requests, search_register
 from ledger.views import application_view, audit_view, registrant_view
 
 router = APIRouter(include_in_schema=False)
@@ -104,7 +105,8 @@ def write(request: Request, account: Account, action: Any) -> Any:
         return _service(request).write(account, None, body, action)
     # the form's key and what was filled in: the same form sent again with other contents (after going back in
     # the browser, say) is a new request, not a reuse of the key
-    return _service(request).write(account, f"form:{key}:{request_digest(body)[:32]}", body, action)
+    digest = request_digest(_service(request).ledger.receipt_secret, body)
+    return _service(request).write(account, f"form:{key}:{digest[:32]}", body, action)
 
 
 def signed_in(request: Request, *roles: str) -> Account:
@@ -261,14 +263,14 @@ def login_page(request: Request, next: str = "/me") -> HTMLResponse:  # noqa: A0
 @router.post("/login", dependencies=[Depends(limited("login", "rate_login_per_minute"))])
 async def login(request: Request) -> Response:
     form = await form_of(request)
-    account = _service(request).accounts.authenticate(form.get("email"), form.get("password"))
+    account = await run_in_threadpool(_service(request).accounts.authenticate, form.get("email"),
+                                      form.get("password"))  # Argon2 is slow on purpose: not in the event loop
     target = form.get("next") or "/me"
     if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
         target = "/me"
     if account is None:
         return render(request, "login.html", status_code=401, next=target, error="The email or password is wrong.")
-    request.session.clear()
-    request.session[SESSION_ACCOUNT] = account.id
+    start_session(request, account)
     home_of = {"registrant": "/me", "assessor": "/assess", "registrar": "/casework", "auditor": "/casework",
                "admin": "/casework"}
     return back(target if target != "/me" else home_of[account.role], request=request)
@@ -277,6 +279,9 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await form_of(request)
+    account = current_account(request)
+    if account is not None:  # every session of the account ends, including copies of this cookie
+        await run_in_threadpool(_service(request).accounts.end_sessions, account.id)
     request.session.clear()
     return back("/", "You are signed out.", request=request)
 
@@ -536,8 +541,10 @@ def casework_page(request: Request, status: str = "") -> Response:
     with service.ledger.engine.connect() as conn:
         counts = casework_counts(conn)
         rows = casework_queue(conn, status=status[:24] or None, limit=200)
+        names = {"requests": name_change_requests(conn), "look_alike": confusable_groups(conn)}
     return render(request, "casework.html", counts=counts, status=status,
-                  rows=[{**r, "id": str(UUID(r["id"]))} for r in rows], background=_background_work(service))
+                  rows=[{**r, "id": str(UUID(r["id"]))} for r in rows], background=_background_work(service),
+                  names=names)
 
 
 def _background_work(service: Any) -> dict[str, Any]:
@@ -620,6 +627,21 @@ def casework_application(request: Request, application_id: str) -> Response:
                              .order_by(assessors_table.c.name))]
     return render(request, "casework_application.html", app=view, pool=pool, can_write=account.role == "registrar",
                   areas=ledger.framework.required_areas(view["level"]), judgements=dict(JUDGEMENTS))
+
+
+@router.post("/casework/name-change/{registrant_id}")
+async def casework_name_change(request: Request, registrant_id: str) -> Response:
+    account = signed_in(request, "registrar")
+    form = await form_of(request)
+    ledger = _service(request).ledger
+    try:
+        found = UUID(registrant_id)
+    except ValueError:
+        raise Problem(404, f"no registrant {registrant_id}") from None
+    approved = form.get("decision") == "approve"
+    return attempt(request, account, lambda: ledger.decide_name_change(found, approved, str(form.get("reason") or ""),
+                                                                       account.email),
+                   "/casework", "Name change approved." if approved else "Name change refused.", "/casework")
 
 
 @router.post("/casework/{application_id}/assign")

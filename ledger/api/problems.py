@@ -60,6 +60,10 @@ def problem(status: int, detail: str, request: Request | None = None, headers: d
 
 
 def ledger_status(error: LedgerError) -> int:
+    from ledger.accounts import Busy
+
+    if isinstance(error, Busy):
+        return 503
     if isinstance(error, InvalidInput):
         return 422
     if isinstance(error, NotFound):

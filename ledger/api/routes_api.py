@@ -235,6 +235,38 @@ def change_details(request: Request, body: Details, account: Account = Depends(r
         account.registrant_id, **body.model_dump(exclude_none=True)), {"status": "saved"})[1])  # type: ignore[arg-type]
 
 
+class NameChange(BaseModel):
+    name: str = Field(..., max_length=200, description="The name as it should appear on the register.")
+    evidence: str = Field(..., max_length=2000, description="What shows the change: a deed poll, marriage "
+                          "certificate or passport, and how the registrar can see it.")
+
+
+@router.post("/me/name-change", tags=["registrant"])
+def request_name_change(request: Request, body: NameChange, account: Account = Depends(registrant_only),
+                        key: str | None = IdempotencyKey) -> dict[str, Any]:
+    """Ask for your registered name to change; the registrar decides (your name stays as it is until then)."""
+    ledger = _service(request).ledger
+    return _write(request, account, key, body.model_dump(), lambda: (ledger.request_name_change(
+        account.registrant_id, body.name, body.evidence), {"status": "requested"})[1])  # type: ignore[arg-type]
+
+
+class NameDecision(BaseModel):
+    approved: bool
+    reason: str = Field("", max_length=2000)
+
+
+@router.post("/registrants/{registrant_id}/name-change", tags=["casework"])
+def decide_name_change(request: Request, registrant_id: str, body: NameDecision,
+                       account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
+                       ) -> dict[str, Any]:
+    """Approve or refuse a registrant's request to change their name."""
+    found = _uuid(registrant_id, "registrant")
+    ledger = _service(request).ledger
+    return _write(request, account, key, {"registrant": registrant_id, **body.model_dump()}, lambda: (
+        ledger.decide_name_change(found, body.approved, body.reason, account.email),
+        {"status": "approved" if body.approved else "refused"})[1])
+
+
 class CareerBreak(BaseModel):
     start: date
     end: date
@@ -671,7 +703,36 @@ def add_account(request: Request, body: NewAccount, account: Account = Depends(a
 
 @router.get("/accounts", tags=["admin"])
 def list_accounts(request: Request, account: Account = Depends(admin_only)) -> list[dict[str, Any]]:
-    return [{"id": a.id, "email": a.email, "role": a.role} for a in _service(request).accounts.all()]
+    accounts = _service(request).accounts
+    return [{"id": a.id, "email": a.email, "role": a.role, "disabled": accounts.is_disabled(a.email)}
+            for a in accounts.all()]
+
+
+@router.post("/accounts/{email}/disable", tags=["admin"])
+def disable_account(request: Request, email: str = Path(..., max_length=254),
+                    account: Account = Depends(admin_only)) -> dict[str, Any]:
+    """The account can no longer sign in or act; every session and token it holds ends now."""
+    if email.strip().lower() == account.email:
+        raise Problem(409, "you cannot disable your own account (another admin can)")
+    found = _service(request).accounts.disable(email)
+    return {"email": found.email, "disabled": True}
+
+
+@router.post("/accounts/{email}/enable", tags=["admin"])
+def enable_account(request: Request, email: str = Path(..., max_length=254),
+                   account: Account = Depends(admin_only)) -> dict[str, Any]:
+    found = _service(request).accounts.enable(email)
+    return {"email": found.email, "disabled": False}
+
+
+@router.post("/requested-credentials/{credential_id}/revoke", tags=["admin"])
+def revoke_requested_credential(request: Request, credential_id: str = Path(..., max_length=64),
+                                account: Account = Depends(admin_only),
+                                key: str | None = IdempotencyKey) -> dict[str, Any]:
+    """Revoke a credential that was signed through the VC API (``POST /credentials/issue``)."""
+    found = _uuid(credential_id, "credential")
+    return _write(request, account, key, {"revoke": credential_id}, lambda: (
+        _service(request).ledger.revoke_requested_credential(found, account.email), {"revoked": True})[1])
 
 
 @router.get("/keys", tags=["admin"])

@@ -14,6 +14,7 @@ from ledger import regnumber
 from ledger.accounts import Account
 from ledger.api.app import WEB_VERIFIER
 from ledger.api.problems import Problem
+from ledger.errors import LedgerError
 from ledger.api.security import limited, require
 from ledger.projections.register import search_register
 
@@ -231,22 +232,32 @@ def verify_credential(request: Request, body: dict[str, Any] = Body(...)) -> dic
 @router.post("/credentials/issue", tags=["vc-api"])
 def issue_credential(request: Request, body: dict[str, Any] = Body(...),
                      account: Account = Depends(require("admin"))) -> dict[str, Any]:
-    """Sign a given credential as a vc+jwt with the active issuer key (admin only). The credential must be a
-    Verifiable Credential 2.0 whose issuer is this register."""
-    from credentials.achievement import sign_credential_jwt
+    """Sign a given credential as a vc+jwt with the active issuer key (admin only), through the ledger: it is
+    recorded (who asked, its SHA-256, its status indexes), it appears in the transparency log, it carries a
+    revocation and a suspension entry, and it can be revoked (``POST /api/requested-credentials/{id}/revoke``). The
+    credential must be a Verifiable Credential 2.0 whose issuer is this register; register credentials (a level's
+    Open Badge, a licence number) are refused: only the register's decisions make them."""
+    from ledger.issuance import issue_on_request
 
     service = _service(request)
     credential = body.get("credential")
     problem = _vc2_problem(credential, service.publisher.issuer.id)
     if problem:
         raise Problem(422, f"credential: {problem}", errors=[{"field": "credential", "detail": problem}])
-    key = service.publisher.keyring.active()
-    try:
-        token = sign_credential_jwt(credential, key.signing_key, issued_at=service.ledger.clock.now())
-    except ValueError as error:
-        raise Problem(422, f"credential: {error}") from None
-    return {"verifiableCredential": {"@context": [VC_V2_CONTEXT], "id": VC_JWT_PREFIX + token,
-                                     "type": "EnvelopedVerifiableCredential"}}
+
+    def sign() -> dict[str, Any]:
+        try:
+            credential_id, token = issue_on_request(service.ledger, service.keyring, credential, account.email)
+        except ValueError as error:
+            if isinstance(error, LedgerError):
+                raise
+            raise Problem(422, f"credential: {error}") from None
+        return {"id": str(credential_id), "token": token}
+
+    signed = service.write(account, request.headers.get("idempotency-key"), {"issue": credential}, sign)
+    return {"verifiableCredential": {"@context": [VC_V2_CONTEXT], "id": VC_JWT_PREFIX + signed["token"],
+                                     "type": "EnvelopedVerifiableCredential"},
+            "recordId": signed["id"]}
 
 
 def _vc2_problem(credential: Any, issuer_id: str) -> str | None:

@@ -22,24 +22,37 @@ TOKEN_LIFETIME = timedelta(minutes=15)
 TOKEN_AUDIENCE = "regledger-api"
 SESSION_ACCOUNT = "account"
 SESSION_CSRF = "csrf"
+SESSION_SINCE = "since"
 READERS = ("registrar", "auditor", "admin")
 API_PATHS = ("/api/", "/credentials/")
 
 
 def issue_token(secret: bytes, account: Account, now: datetime | None = None) -> tuple[str, int]:
     now = now or datetime.now(UTC)
-    token = jwt.encode({"sub": account.id, "role": account.role, "aud": TOKEN_AUDIENCE, "iat": now,
+    token = jwt.encode({"sub": account.id, "role": account.role, "aud": TOKEN_AUDIENCE,
+                        "iat": now.timestamp(),  # to the microsecond: a sign-out ends tokens issued before it
                         "exp": now + TOKEN_LIFETIME}, secret, algorithm="HS256")
     return token, int(TOKEN_LIFETIME.total_seconds())
 
 
-def account_from_token(secret: bytes, token: str) -> str | None:
+def account_from_token(secret: bytes, token: str) -> tuple[str, datetime] | None:
+    """The account id a valid token names, and when it was issued."""
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], audience=TOKEN_AUDIENCE,
-                            options={"require": ["sub", "exp", "aud"]})
+                            options={"require": ["sub", "exp", "aud", "iat"]})
     except jwt.PyJWTError:
         return None
-    return claims["sub"] if isinstance(claims.get("sub"), str) else None
+    if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("iat"), int | float):
+        return None
+    return claims["sub"], datetime.fromtimestamp(claims["iat"], UTC)
+
+
+def start_session(request: Request, account: Account) -> None:
+    """Sign ``account`` in on this browser: a fresh session, stamped with when it began (signing out anywhere ends
+    sessions begun before)."""
+    request.session.clear()
+    request.session[SESSION_ACCOUNT] = account.id
+    request.session[SESSION_SINCE] = datetime.now(UTC).isoformat()
 
 
 def current_account(request: Request) -> Account | None:
@@ -52,20 +65,26 @@ def current_account(request: Request) -> Account | None:
         if scheme.lower() != "bearer" or not token:
             raise Problem(401, "use 'Authorization: Bearer <token>' (POST /api/token gives one)",
                           headers={"WWW-Authenticate": "Bearer"})
-        account_id = account_from_token(service.ledger.session_secret, token.strip())
-        if account_id is None:
+        found = account_from_token(service.ledger.session_secret, token.strip())
+        if found is None:
             raise Problem(401, "the bearer token is not valid or has expired", headers={"WWW-Authenticate": "Bearer"})
+        account_id, issued_at = found
     else:
         # The JSON API takes bearer tokens only: a browser sends cookies by itself, even from another site's form,
         # and the API's writes carry no CSRF token. Pages use the session (and check CSRF on every form).
         if request.url.path.startswith(API_PATHS) or "session" not in request.scope:
             return None
         account_id = request.session.get(SESSION_ACCOUNT)
-        if account_id is None:
+        if not isinstance(account_id, str):
             return None
-    account = service.accounts.get(account_id)
+        try:
+            issued_at = datetime.fromisoformat(str(request.session.get(SESSION_SINCE)))
+        except ValueError:
+            return None
+    account = service.accounts.acting(account_id, issued_at)
     if account is None and header:
-        raise Problem(401, "the account behind this token no longer exists", headers={"WWW-Authenticate": "Bearer"})
+        raise Problem(401, "this token no longer works: its account was disabled or signed out, or is gone",
+                      headers={"WWW-Authenticate": "Bearer"})
     return account
 
 

@@ -13,6 +13,7 @@ position), so a change made by any process (another web worker, a worker, the CL
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import threading
 import time
@@ -36,9 +37,11 @@ GENERATION_SECONDS = 0.5  # how long a process trusts the generation it last rea
 PUBLISHED_SECONDS = 1.0  # and the published documents it last read
 
 
-def request_digest(body: Any) -> str:
-    """What a request asked for, as a SHA-256 hex digest: the same body always gives the same digest."""
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+def request_digest(secret: bytes, body: Any) -> str:
+    """What a request asked for, as an HMAC-SHA-256 hex digest under a key derived from the master key: the same
+    body always gives the same digest, and a digest kept in a receipt cannot be tested against guessed names or
+    emails by anyone without the key."""
+    return hmac.new(secret, json.dumps(body, sort_keys=True, default=str).encode(), hashlib.sha256).hexdigest()
 
 
 class Behind(Problem):
@@ -79,8 +82,8 @@ class Service:
         else:
             if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY or not idempotency_key.isprintable():
                 raise Problem(422, f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters")
-            result, acted = self.ledger.once(f"{account.id}:{idempotency_key}", request_digest(request_body),
-                                             action)
+            digest = request_digest(self.ledger.receipt_secret, request_body)
+            result, acted = self.ledger.once(f"{account.id}:{idempotency_key}", digest, action)
         position = self.ledger.thread_position() or (
             0 if idempotency_key is None else self.ledger.recorder.max_notification_id() or 0)
         self.await_position(position)

@@ -52,10 +52,10 @@ def status_topics() -> list[str]:
     from eventsourcing.domain import DomainEvent
     from eventsourcing.utils import get_topic
 
-    from ledger.aggregates import Credential, Registration
+    from ledger.aggregates import Credential, Registration, RequestedCredential
     from ledger.aggregates.issuer_key import IssuerKey
 
-    return [get_topic(value) for cls in (Registration, Credential, IssuerKey) for value in vars(cls).values()
+    return [get_topic(value) for cls in (Registration, Credential, RequestedCredential, IssuerKey) for value in vars(cls).values()
             if isinstance(value, type) and issubclass(value, DomainEvent)]
 
 

@@ -54,6 +54,7 @@ class CaseworkProjection(Projection):
         Application.Submitted: "submitted",
         Application.Withdrawn: "withdrawn",
         Application.AssessorAssigned: "assessor_assigned",
+        Application.AssessorReleased: "assessor_released",
         Application.RefereeResponded: "referee_responded",
         Application.ProfessionalDiscussionHeld: "discussion_held",
         Application.Assessed: "assessed",
@@ -99,6 +100,10 @@ class CaseworkProjection(Projection):
     def assessor_assigned(self, e: Any) -> None:
         row = self._set(e)
         row["assessors"] += key(e.assessor_id) + ","
+
+    def assessor_released(self, e: Any) -> None:
+        row = self._set(e)
+        row["assessors"] = row["assessors"].replace("," + key(e.assessor_id) + ",", ",")
 
     def referee_responded(self, e: Any) -> None:
         self._set(e, referee_confirmed=e.confirmed)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Date, DateTime, Integer, String, Table, select
 
-from ledger.aggregates import Credential, Registration
+from ledger.aggregates import Credential, Registration, RequestedCredential
 from ledger.db import metadata
 from ledger.projections.base import Projection, key
 
@@ -44,6 +44,19 @@ credential_standing = Table(
     Column("removed_version", Integer, nullable=True),  # the registration's version at its latest removal
 )
 
+requested_credentials = Table(
+    "requested_credentials",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("requested_by", String(64), nullable=False),
+    Column("kid", String(64), nullable=False),
+    Column("revocation_index", Integer, nullable=False, unique=True),
+    Column("suspension_index", Integer, nullable=False, unique=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+"""Credentials signed through the VC API at someone's request (``RequestedCredential``): revocable like the rest."""
+
 SUSPENDING = ("suspended", "lapsed", "resigned")
 STATUS_AFTER = {
     Registration.LevelAwarded: "registered",
@@ -59,8 +72,9 @@ STATUS_AFTER = {
 
 class CredentialsProjection(Projection):
     name = "credentials"
-    tables = (credentials, credential_standing)
-    handlers = {Credential.Issued: "issued", **{cls: "standing" for cls in STATUS_AFTER}}
+    tables = (credentials, credential_standing, requested_credentials)
+    handlers = {Credential.Issued: "issued", **{cls: "standing" for cls in STATUS_AFTER},
+                RequestedCredential.Issued: "requested", RequestedCredential.Revoked: "requested_revoked"}
 
     def prefetch(self, events: list[Any]) -> None:
         self.rows["credential_standing"].want(key(e.originator_id) for e in events if type(e) in STATUS_AFTER)
@@ -73,6 +87,15 @@ class CredentialsProjection(Projection):
             "suspension_index": e.suspension_index, "valid_from": e.valid_from, "valid_until": e.valid_until,
             "issued_at": e.occurred_at,
         })
+
+    def requested(self, e: Any) -> None:
+        self.put("requested_credentials", {
+            "id": key(e.originator_id), "requested_by": e.requested_by, "kid": e.kid,
+            "revocation_index": e.revocation_index, "suspension_index": e.suspension_index,
+            "issued_at": e.occurred_at, "revoked_at": None})
+
+    def requested_revoked(self, e: Any) -> None:
+        self.update("requested_credentials", key(e.originator_id), revoked_at=e.occurred_at)
 
     def standing(self, e: Any) -> None:
         registration = key(e.originator_id)
@@ -97,6 +120,8 @@ def status_bits(conn: Connection) -> tuple[list[int], list[int]]:
             revoked.append(row.revocation_index)
         elif row.status in SUSPENDING:
             suspended.append(row.suspension_index)
+    revoked += conn.execute(select(requested_credentials.c.revocation_index)
+                            .where(requested_credentials.c.revoked_at.is_not(None))).scalars()
     return revoked, suspended
 
 

@@ -26,6 +26,24 @@ registrants = Table(
     Column("enrolled_at", DateTime(timezone=True), nullable=False),
 )
 
+name_skeletons = Table(
+    "name_skeletons",
+    metadata,
+    Column("id", String(32), primary_key=True),  # the registrant
+    Column("skeleton", String(200), nullable=False, index=True),  # ledger.names.skeleton of the name
+)
+"""What each name looks like, so that names confusable with another registrant's are found (a table of its own:
+``regledger rebuild`` fills it for a register made before it existed)."""
+
+name_requests = Table(
+    "name_requests",
+    metadata,
+    Column("id", String(32), primary_key=True),  # the registrant
+    Column("name", String(200), nullable=False),  # the name asked for
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+)
+"""Name changes waiting for the registrar."""
+
 registrations = Table(
     "registrations",
     metadata,
@@ -48,10 +66,12 @@ def name_key(name: str | None) -> str | None:
 
 class RegisterProjection(Projection):
     name = "register"
-    tables = (registrants, registrations)
+    tables = (registrants, registrations, name_skeletons, name_requests)
     handlers = {
         Registrant.Enrolled: "enrolled",
         Registrant.DetailsChanged: "details_changed",
+        Registrant.NameChangeRequested: "name_change_requested",
+        Registrant.NameChangeDecided: "name_change_decided",
         Registrant.Erased: "erased",
         Registration.Opened: "opened",
         Registration.LevelAwarded: "level_awarded",
@@ -66,7 +86,10 @@ class RegisterProjection(Projection):
 
     def prefetch(self, events: list[Any]) -> None:
         self.rows["registrants"].want(
-            key(e.originator_id) for e in events if isinstance(e, (Registrant.DetailsChanged, Registrant.Erased)))
+            key(e.originator_id) for e in events if isinstance(e, (Registrant.DetailsChanged, Registrant.Erased,
+                                                                   Registrant.NameChangeDecided)))
+        self.rows["name_requests"].want(
+            key(e.originator_id) for e in events if isinstance(e, (Registrant.NameChangeDecided, Registrant.Erased)))
         self.rows["registrations"].want(
             key(e.originator_id) for e in events
             if isinstance(e, Registration.Event) and not isinstance(e, Registration.Opened))
@@ -79,6 +102,28 @@ class RegisterProjection(Projection):
             "disciplines": "," + ",".join(e.disciplines) + ",", "listing": e.listing, "erased": False,
             "enrolled_at": e.occurred_at,
         })
+        self._skeleton(e.originator_id, name)
+
+    def _skeleton(self, registrant_id: Any, name: str | None) -> None:
+        from ledger.names import skeleton
+
+        if name:
+            self.put("name_skeletons", {"id": key(registrant_id), "skeleton": skeleton(name)[:200]})
+        else:
+            self.rows["name_skeletons"].delete(key(registrant_id))
+
+    def name_change_requested(self, e: Any) -> None:
+        name = self.vault.open(e.name)
+        if name is not None:
+            self.put("name_requests", {"id": key(e.originator_id), "name": name, "requested_at": e.occurred_at})
+
+    def name_change_decided(self, e: Any) -> None:
+        request = self.get("name_requests", key(e.originator_id))
+        self.rows["name_requests"].delete(key(e.originator_id))
+        row = self.get("registrants", key(e.originator_id))
+        if e.approved and request is not None and row is not None and not row["erased"]:
+            self.update("registrants", key(e.originator_id), name=request["name"], name_key=name_key(request["name"]))
+            self._skeleton(e.originator_id, request["name"])
 
     def details_changed(self, e: Registrant.DetailsChanged) -> None:
         values: dict[str, Any] = {}
@@ -92,9 +137,13 @@ class RegisterProjection(Projection):
         row = self.get("registrants", key(e.originator_id))
         if row is not None and not row["erased"]:
             self.update("registrants", key(e.originator_id), **values)
+            if "name" in values:
+                self._skeleton(e.originator_id, values["name"])
 
     def erased(self, e: Registrant.Erased) -> None:
         self.update("registrants", key(e.originator_id), name=None, name_key=None, erased=True)
+        self.rows["name_skeletons"].delete(key(e.originator_id))
+        self.rows["name_requests"].delete(key(e.originator_id))
 
     def opened(self, e: Registration.Opened) -> None:
         self.put("registrations", {
@@ -174,3 +223,52 @@ def search_register(conn: Any, *, query: str | None = None, level: str | None = 
     if limit is not None:
         statement = statement.limit(limit)
     return [_entry(row, post_nominals or {}) for row in conn.execute(statement)]
+
+
+def look_alikes(conn: Any, name: str, *, excluding: str | None = None, limit: int = 10) -> list[dict[str, Any]]:
+    """Registrants (with their numbers, where they hold one) whose names look like ``name``: the same skeleton."""
+    from sqlalchemy import select
+
+    from ledger.names import skeleton
+
+    statement = (select(registrants.c.id, registrants.c.name, registrations.c.number)
+                 .join(name_skeletons, name_skeletons.c.id == registrants.c.id)
+                 .join(registrations, registrations.c.registrant_id == registrants.c.id, isouter=True)
+                 .where(name_skeletons.c.skeleton == skeleton(name)[:200], registrants.c.erased.is_(False))
+                 .limit(limit))
+    if excluding is not None:
+        statement = statement.where(registrants.c.id != excluding)
+    return [dict(row) for row in conn.execute(statement).mappings()]
+
+
+def confusable_groups(conn: Any, limit: int = 50) -> list[list[dict[str, Any]]]:
+    """Listed registrants whose names look alike but are written differently (a Cyrillic letter among Latin
+    ones, say): each group for the registrar to check."""
+    from sqlalchemy import func, select
+
+    shared = (select(name_skeletons.c.skeleton).join(registrants, registrants.c.id == name_skeletons.c.id)
+              .where(registrants.c.erased.is_(False)).group_by(name_skeletons.c.skeleton)
+              .having(func.count(func.distinct(registrants.c.name)) > 1).limit(limit))
+    rows = conn.execute(select(name_skeletons.c.skeleton, registrants.c.id, registrants.c.name,
+                               registrations.c.number)
+                        .join(registrants, registrants.c.id == name_skeletons.c.id)
+                        .join(registrations, registrations.c.registrant_id == registrants.c.id, isouter=True)
+                        .where(name_skeletons.c.skeleton.in_(shared), registrants.c.erased.is_(False))
+                        .order_by(name_skeletons.c.skeleton, registrants.c.name)).mappings()
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row["skeleton"], []).append({"id": row["id"], "name": row["name"], "number": row["number"]})
+    return list(groups.values())
+
+
+def name_change_requests(conn: Any) -> list[dict[str, Any]]:
+    """Name changes waiting for the registrar: who asks (their current name and number), the name asked for, and
+    the registrants whose names it looks like."""
+    from sqlalchemy import select
+
+    rows = conn.execute(select(name_requests.c.id, name_requests.c.name.label("requested"),
+                               name_requests.c.requested_at, registrants.c.name, registrations.c.number)
+                        .join(registrants, registrants.c.id == name_requests.c.id)
+                        .join(registrations, registrations.c.registrant_id == registrants.c.id, isouter=True)
+                        .order_by(name_requests.c.requested_at)).mappings()
+    return [{**row, "looks_like": look_alikes(conn, row["requested"], excluding=row["id"])} for row in rows]

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, select
 
+from ledger.aggregates import Registrant
 from ledger.commands import Ledger
 from ledger.processes import parking
 from ledger.processes.leases import lock_key
@@ -30,6 +31,7 @@ Progress = Callable[[int, int], None]  # (events done, events in all)
 
 DEFAULT_BATCH = 2000
 BATCH_LOCK = lock_key("projection-batch")
+ERASED = Registrant.Erased  # type: ignore[attr-defined]
 
 
 class Poison(Exception):
@@ -38,6 +40,13 @@ class Poison(Exception):
     def __init__(self, projection: str, notification: Any, error: BaseException) -> None:
         super().__init__(f"{projection} could not apply event {notification.id}: {parking.describe(error)}")
         self.projection, self.notification, self.error = projection, notification, error
+
+
+def forget_old_pages(engine: Any) -> None:
+    """After an erasure reaches the read models (names set to NULL, with ``secure_delete`` on), copy the write-ahead
+    log into the database and empty it, so no older copy of an erased row stays in the WAL file."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def follower_name(projection: str) -> str:
@@ -159,6 +168,8 @@ class ProjectionRunner:
                 for projection in self.projections:
                     projection.discard()
                 raise
+        if conn.dialect.name == "sqlite" and any(type(e) is ERASED for e in events):
+            forget_old_pages(self.engine)
 
     # -- parked events
     def retry_parked(self) -> tuple[int, int]:

@@ -2,7 +2,9 @@
  * pasted text or a scanned QR code, checks it with regverify (verify.js) against trust.jwt and the pinned root.json
  * beside this page, and shows the verdict. A service worker (sw.js) keeps all of it for use offline.
  *
- * Test hook: ?at=<RFC 3339 time> checks as of that time instead of now (tests and demonstrations only).
+ * Credentials are always checked as of now (this device's clock): nothing in the address changes that.
+ * Status (revocation, suspension) counts as current when the bundle's status lists are at most 24 hours old; the
+ * person using the page may accept older status ("Accept status up to", kept in localStorage).
  * For benchmarks and tests the verdict element carries data-state (valid, invalid, error), data-valid and data-ms
  * (milliseconds from the start of page load to the verdict); window.regverifyResult holds the last result in the
  * form of Python's Verification.to_json().
@@ -12,8 +14,16 @@
 
   const rv = window.regverify;
   const $ = (id) => document.getElementById(id);
-  let at; // undefined: now
   let trustLoading = null;
+
+  // How old the status lists may be: the choices offered, by the value kept in localStorage.
+  const MAX_STATUS_AGE_KEY = "regverify.maxStatusAge";
+  const STATUS_AGES = [
+    { value: "24h", label: "24 hours (recommended)", age: 24n * rv.HOUR_US },
+    { value: "7d", label: "7 days", age: 7n * rv.DAY_US },
+    { value: "30d", label: "30 days", age: 30n * rv.DAY_US },
+  ];
+  let maxStatusAge = STATUS_AGES[0];
 
   function localStore() {
     try {
@@ -40,7 +50,10 @@
     }
     const rootJwk = rv.parseRootJwk(rootText);
     if (rootJwk === undefined) throw new rv.TrustError("cannot read the trust bundle or root key: root.json is not JSON");
-    const trust = await rv.loadTrust(bundle, rootJwk, { at, storage: localStore() });
+    // The root key is this site's root.json, the page's pinned root: it comes from where the page itself comes
+    // from. Never trust on first use here: a bundle's own root key is not taken, so a root.json that names no key
+    // ("null") is refused, not replaced by the key the bundle carries.
+    const trust = await rv.loadTrust(bundle, rootJwk, { storage: localStore(), trustOnFirstUse: false });
     for (const list of trust.statusLists.values()) list.bits().catch(() => {}); // decode ahead of the first check
     showTrust(trust);
     return trust;
@@ -120,9 +133,43 @@
     stamp(verdict);
   }
 
+  // -- how old the status may be
+  function storedStatusAge() {
+    const storage = localStore();
+    let kept = null;
+    try { kept = storage ? storage.getItem(MAX_STATUS_AGE_KEY) : null; } catch (error) { /* refused: the default */ }
+    return STATUS_AGES.find((choice) => choice.value === kept) || STATUS_AGES[0];
+  }
+  function setUpStatusAge() {
+    maxStatusAge = storedStatusAge();
+    const field = document.createElement("p");
+    field.className = "status-age";
+    const label = document.createElement("label");
+    label.htmlFor = "max-status-age";
+    label.textContent = "Accept status up to:";
+    const select = document.createElement("select");
+    select.id = "max-status-age";
+    select.setAttribute("aria-describedby", "max-status-age-help");
+    for (const choice of STATUS_AGES) select.append(new Option(choice.label, choice.value, false, choice === maxStatusAge));
+    const help = document.createElement("span");
+    help.id = "max-status-age-help";
+    help.textContent = "Status older than this cannot show a removal or suspension made since: the credential " +
+      "is then not shown as valid.";
+    field.append(label, select, " ", help);
+    $("trust-notes").after(field);
+    select.addEventListener("change", () => {
+      maxStatusAge = STATUS_AGES.find((choice) => choice.value === select.value) || STATUS_AGES[0];
+      const storage = localStore();
+      try { if (storage) storage.setItem(MAX_STATUS_AGE_KEY, maxStatusAge.value); } catch (error) { /* not kept */ }
+      if (lastChecked !== null) check(lastChecked); // the verdict again, by the new rule
+    });
+  }
+
   let latest = 0; // checks may overlap (a pasted text, a new address): only the newest is shown
+  let lastChecked = null;
   async function check(text) {
     const mine = ++latest;
+    lastChecked = text;
     let trust;
     try {
       trust = await trustLoading;
@@ -130,7 +177,7 @@
       if (mine === latest) renderCannotRun(error instanceof rv.TrustError ? error.message : "the trust bundle cannot be used");
       return;
     }
-    const result = await rv.verifySafely(text, trust, at);
+    const result = await rv.verifySafely(text, trust, undefined, { maxStatusAge: maxStatusAge.age });
     if (mine === latest) render(result);
   }
 
@@ -215,16 +262,8 @@
   }
 
   function start() {
-    const given = new URLSearchParams(location.search).get("at");
-    if (given !== null) {
-      try {
-        at = rv.parseTime(given, "the test time 'at'");
-      } catch (error) {
-        trustLoading = Promise.reject(new rv.TrustError(error.message));
-        trustLoading.catch(() => {});
-      }
-    }
-    if (trustLoading === null) trustLoading = loadTrust();
+    setUpStatusAge();
+    trustLoading = loadTrust();
     trustLoading.catch((error) => {
       $("trust-status").textContent = `The trust bundle cannot be used: ${error.message}`;
     });

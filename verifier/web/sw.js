@@ -8,7 +8,7 @@
  */
 "use strict";
 
-const VERSION = "regverify-1";
+const VERSION = "regverify-2";
 const FILES = ["verify.js", "app.js", "style.css", "trust.jwt", "root.json"];
 const NETWORK_FIRST = new Set(["trust.jwt", "root.json"]);
 const NETWORK_TIMEOUT_MS = 4000;

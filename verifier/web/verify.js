@@ -6,8 +6,13 @@
  * token gets the same verdict here as from `regverify`.
  *
  * API (global `regverify`, or module.exports under Node):
- *   await regverify.loadTrust(bundleText, rootJwk, {at, storage})  -> trust    (throws regverify.TrustError)
+ *   await regverify.loadTrust(bundleText, rootJwk, {at, storage, trustOnFirstUse})
+ *                                                                   -> trust    (throws regverify.TrustError)
+ *     rootJwk: the register's root key; null or undefined refuses ("no root key is pinned") unless
+ *     trustOnFirstUse is true, when the root key the bundle carries is taken (and noted; nothing is pinned).
  *   await regverify.verify(token, trust, at, {maxStatusAge})        -> result   (never throws for bad input)
+ *     maxStatusAge: BigInt microseconds (default DEFAULT_MAX_STATUS_AGE, 24 hours): older status lists fail the
+ *     "status freshness" check and the credential is not valid.
  *   regverify.parseTime(text, what)                                 -> microseconds since 1970 (BigInt)
  *   regverify.parseRootJwk(text)                                    -> the root key as json.loads reads it
  * Times are BigInt microseconds since 1970-01-01T00:00:00Z; `at` may also be a Date or omitted (now).
@@ -38,7 +43,11 @@
   const MAX_LINK = 20000;
   const US = 1000000n;
   const DAY_US = 86400n * US;
-  const DEFAULT_MAX_STATUS_AGE = 7n * DAY_US;
+  const HOUR_US = 3600n * US;
+  const DEFAULT_MAX_STATUS_AGE = 24n * HOUR_US;
+  const STATUS_LIST_TYPES = ["BitstringStatusListCredential", "StatusList2021Credential"];
+  const NOT_PINNED = "no root key is pinned: give the register's root key (root.json), or trust this bundle's own " +
+    "root on first use explicitly";
   const SEQUENCE_KEY = "regverify.sequence";
   // How deep JSON may nest before CPython's json module gives up with RecursionError (a recursion limit of 1000,
   // less the frames below the parser when the regverify command runs): in a token, in the trust bundle, in its
@@ -129,7 +138,9 @@
   const isAscii = (s) => /^[\x00-\x7f]*$/.test(s);
   const thousands = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 
-  // -- base64url, exactly as jose.b64url_decode
+  // -- base64url, exactly as jose.b64url_decode: one spelling only. Python re-encodes the bytes and compares; with
+  //    the alphabet and length checked, that differs exactly when the last character leaves bits unused that are not
+  //    zero ('R' where the bytes give 'Q'), which is what is checked here.
   const B64 = new Int16Array(128).fill(-1);
   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("").forEach((c, i) => {
     B64[c.charCodeAt(0)] = i;
@@ -148,6 +159,9 @@
         out[o++] = (value >> bits) & 0xff;
         value &= (1 << bits) - 1;
       }
+    }
+    if (value !== 0) {
+      throw new Malformed(`the ${what} is not canonical base64url text (its last character was altered)`);
     }
     return out;
   }
@@ -871,14 +885,15 @@
    * parseRootJwk). `storage` (localStorage) remembers the newest bundle number accepted and refuses older ones. */
   async function loadTrust(bundle, rootJwk, options = {}) {
     try {
-      return await load(bundle, rootJwk, options.storage || null, toMicros(options.at));
+      return await load(bundle, rootJwk, options.storage || null, options.trustOnFirstUse === true,
+        toMicros(options.at));
     } catch (error) {
       if (error instanceof Malformed) throw new TrustError(`the trust bundle is not usable: ${error.message}`);
       throw error;
     }
   }
 
-  async function load(bundle, rootJwk, storage, at) {
+  async function load(bundle, rootJwk, storage, trustOnFirstUse, at) {
     if (!isStr(bundle)) throw new TrustError("the trust bundle is not usable: it is not text");
     const token = pyStrip(bundle);
     if (pyLen(token) > MAX_BUNDLE_BYTES) throw new TrustError("the trust bundle is too large to be genuine");
@@ -892,13 +907,16 @@
     }
     const notes = [];
     let pinned = rootJwk === undefined ? null : rootJwk;
-    if (pinned === null) {
+    const firstUse = pinned === null;
+    if (firstUse) {
+      // Trust on first use only when asked: anyone can make a bundle that carries their own root key.
+      if (!trustOnFirstUse) throw new TrustError(NOT_PINNED);
       const carried = get(header, "jwk");
       if (!isDict(carried) || (await thumbprint(carried)) !== get(header, "kid")) {
         throw new TrustError("no root key is pinned and the bundle does not carry its own root key");
       }
       pinned = carried;
-      notes.push(`root key ${pyStr(header.get("kid"))} pinned on first use`);
+      notes.push(`root key ${pyStr(header.get("kid"))} trusted on first use, and not pinned (no cache directory)`);
     }
     const rootKey = await publicKey(pinned);
     const rootKid = await thumbprint(pinned);
@@ -929,6 +947,7 @@
     }
     storageRemember(storage, BigInt(sequence));
     return { issuer, keys, statusLists: lists, madeAt, refreshAfter, sequence, rootKid, notes,
+      pinnedOnFirstUse: firstUse,
       listFor(purpose) { for (const s of lists.values()) if (s.purpose === purpose) return s; return null; } };
   }
 
@@ -1066,6 +1085,9 @@
     if (!Array.isArray(types) || !types.includes("VerifiableCredential")) {
       throw new Failed("the token is not a Verifiable Credential (its type)");
     }
+    if (types.some((t) => STATUS_LIST_TYPES.includes(t))) {
+      throw new Failed("this is a status list, not a credential about a person");
+    }
     const issuer = get(payload, "issuer");
     const issuerId = isDict(issuer) ? get(issuer, "id") : issuer;
     if (!isStr(issuerId)) throw new Failed("the credential names no issuer");
@@ -1189,8 +1211,9 @@
   function keyProblem(key, issuedAt) {
     if (issuedAt === null) return "the credential does not say when it was issued";
     const when = `${fmtMinute(issuedAt)} UTC`;
-    if (key.compromisedSince !== null && issuedAt >= key.compromisedSince) {
-      return `signed on ${when}, after the key was reported compromised (${fmtMinute(key.compromisedSince)} UTC)`;
+    if (key.compromisedSince !== null) { // a signer chooses its own dates: nothing a stolen key signed can be told apart
+      return `the key that signed it was reported compromised (${fmtMinute(key.compromisedSince)} UTC), so no ` +
+        "credential it signed can be trusted: ask the holder for their re-issued credential";
     }
     if (key.validFrom !== null && issuedAt < key.validFrom) return `signed on ${when}, before the key came into service`;
     if (key.validUntil !== null && issuedAt >= key.validUntil) return `signed on ${when}, after the key was retired`;
@@ -1243,11 +1266,11 @@
     }
     return strip(x.toFixed(5 - exp));
   }
-  function duration(age) { // verify._duration of a timedelta
+  function duration(age) { // verify._duration of a timedelta (microseconds)
     const days = floorDiv(age, DAY_US);
-    const seconds = (age - days * DAY_US) / US;
-    if (days !== 0n && seconds === 0n) return `${days} days`;
-    return `${gFormat(Number(age) / 1e6 / 3600)} hours`;
+    if (days >= 2n && age - days * DAY_US === 0n) return `${days} days`;
+    const hours = Number(age) / 1e6 / 3600;
+    return `${gFormat(hours)} hour` + (hours === 1 ? "" : "s");
   }
 
   class Verification {
@@ -1397,8 +1420,8 @@
     if (statusAsOf === null) {
       record("status freshness", NOT_CHECKED, "no status list was consulted");
     } else if (at - statusAsOf > maxStatusAge) {
-      record("status freshness", FAIL, `status as of ${fmtMinute(statusAsOf)} UTC is older than ` +
-        `${duration(maxStatusAge)}: fetch a newer trust bundle`);
+      record("status freshness", FAIL, `could not confirm current status: the status is as of ` +
+        `${fmtMinute(statusAsOf)} UTC, more than ${duration(maxStatusAge)} ago; fetch a newer trust bundle`);
     } else {
       record("status freshness", PASS, `status as of ${fmtMinute(statusAsOf)} UTC`);
     }
@@ -1430,7 +1453,7 @@
   }
 
   const api = { CHECKS, REQUIRED, Malformed, TrustError, loadTrust, verify, verifySafely, parseTime, parseRootJwk, linkOrigin,
-    formatMinute: fmtMinute, formatDay: fmtDay, isoformat, SEQUENCE_KEY,
+    formatMinute: fmtMinute, formatDay: fmtDay, isoformat, SEQUENCE_KEY, DEFAULT_MAX_STATUS_AGE, HOUR_US, DAY_US,
     _internals: { parseJSON, pyRepr, fromIsoformat, numericDate, timestampInt, b64urlDecode, urlsplit, gFormat,
       decodeBitstring, floatRepr, split } };
   root.regverify = api;

@@ -1,0 +1,112 @@
+"""Attacks on the credentials the register signs (issue 15, RELIABILITY.md): a credential signed outside the ledger
+through the VC API, unrecorded, unlogged and unrevocable."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+from sqlalchemy import select
+
+from tests.test_api import Actors
+
+
+@pytest.fixture
+def actors(ledger):
+    made = Actors(ledger)
+    yield made
+    made.close()
+
+
+def credential_for(actors, **extra):
+    return {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+            "issuer": actors.ledger.settings.issuer_url.rstrip("/"),
+            "credentialSubject": {"id": "did:example:visitor", "note": "attended the open day"}, **extra}
+
+
+def test_a_credential_signed_through_the_vc_api_is_recorded_logged_and_revocable(actors):
+    from ledger.aggregates import RequestedCredential
+    from ledger.audit import log_leaves
+    from ledger.processes.worker import Worker
+
+    issued = actors.ok("admin", "POST", "/credentials/issue", {"credential": credential_for(actors)})
+    token = issued["verifiableCredential"]["id"].removeprefix("data:application/vc+jwt,")
+    payload = jwt.decode(token, options={"verify_signature": False})
+    record = actors.ledger.repository.get(__import__("uuid").UUID(issued["recordId"]))
+    assert isinstance(record, RequestedCredential) and record.requested_by == "admin@example.org"
+    statuses = {s["statusPurpose"]: int(s["statusListIndex"]) for s in payload["credentialStatus"]}
+    assert statuses == {"revocation": record.revocation_index, "suspension": record.suspension_index}
+    # in the transparency log
+    Worker(actors.ledger).run_once()
+    notification = actors.ledger.recorder.select_notifications(
+        start=1, limit=10**6, topics=["ledger.aggregates.requested_credential:RequestedCredential.Issued"])
+    with actors.ledger.engine.connect() as conn:
+        logged = set(conn.execute(select(log_leaves.c.notification_id)).scalars())
+    assert [n.id for n in notification if n.originator_id == record.id][0] in logged
+    assert actors.ok(None, "POST", "/credentials/verify", {"verifiableCredential": token})["verified"]
+    # revoked: the published revocation list says so, and the credential no longer verifies
+    actors.ok("admin", "POST", f"/api/requested-credentials/{issued['recordId']}/revoke")
+    verdict = actors.call(None, "POST", "/credentials/verify", {"verifiableCredential": token}).json()
+    assert verdict["verified"] is False
+    assert "revocation" in [p["title"] for p in verdict["problemDetails"]]
+
+
+@pytest.mark.parametrize("disguise", ["type", "licenseNumber", "achievement", "credentialStatus"])
+def test_nothing_that_passes_for_a_register_credential_is_signed_on_request(actors, disguise):
+    number = "RG-1234567-89"
+    forged = {
+        "type": credential_for(actors, type=["VerifiableCredential", "OpenBadgeCredential"]),
+        "licenseNumber": credential_for(actors, credentialSubject={"id": "did:example:x", "name": "Mallory",
+                                                                    "licenseNumber": number}),
+        "achievement": credential_for(actors, credentialSubject={"id": "did:example:x",
+                                                                  "achievement": {"name": "RCT"}}),
+        "credentialStatus": credential_for(actors, credentialStatus={"type": "BitstringStatusListEntry",
+                                                                     "statusPurpose": "revocation"}),
+    }[disguise]
+    before = actors.ledger.recorder.max_notification_id()
+    answer = actors.call("admin", "POST", "/credentials/issue", {"credential": forged})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "credential"
+    assert actors.ledger.recorder.max_notification_id() == before  # nothing signed, nothing recorded
+
+
+def test_a_compromised_key_is_destroyed_and_every_current_credential_is_reissued_with_a_letter(ledger):
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from ledger.keyring import Keyring, issuer_private_keys
+    from ledger.processes.worker import Worker
+    from ledger.projections.credentials import credentials
+    from ledger.projections.outbox import outbox
+    from tests.helpers import awarded
+
+    current, current_number = awarded(ledger, "Cora Current")
+    suspended, suspended_number = awarded(ledger, "Sam Suspended")
+    removed, removed_number = awarded(ledger, "Rex Removed")
+    ledger.suspend(suspended, "Under investigation.", "registrar")
+    ledger.remove(removed, "Struck off.", "registrar")
+    Worker(ledger).run_once()
+    keyring = Keyring(ledger)
+    stolen = keyring.active().kid
+
+    record, replacement = keyring.mark_compromised(stolen, ledger.clock.now() - timedelta(days=30))
+    assert replacement is not None and replacement.kid != stolen
+    with ledger.engine.connect() as conn:  # the stolen key's private half is gone
+        assert conn.execute(select(func.count()).select_from(issuer_private_keys)
+                            .where(issuer_private_keys.c.kid == stolen)).scalar() == 0
+    Worker(ledger).run_once()
+    with ledger.engine.connect() as conn:
+        newest = {n: conn.execute(select(credentials.c.kid).where(credentials.c.number == n)
+                                  .order_by(credentials.c.trigger_version.desc()).limit(1)).scalar()
+                  for n in (current_number, suspended_number, removed_number)}
+        letters = conn.execute(select(outbox.c.kind, outbox.c.registrant_id)
+                               .where(outbox.c.kind == "reissue")).all()
+    assert newest == {current_number: replacement.kid, suspended_number: replacement.kid, removed_number: stolen}
+    assert sorted(r.registrant_id for r in letters) == sorted(r.hex for r in (current, suspended))
+    assert ledger.reissue_after_compromise(stolen) == 0  # once only
+    # a retired key's private half is destroyed too
+    ledger.clock.advance(timedelta(minutes=1))
+    newer, retired = keyring.rotate()
+    with ledger.engine.connect() as conn:
+        kept = set(conn.execute(select(issuer_private_keys.c.kid)).scalars())
+    assert replacement.kid not in kept and newer.kid in kept and [k.kid for k in retired] == [replacement.kid]
