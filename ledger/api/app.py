@@ -122,9 +122,11 @@ def create_app(ledger: Ledger | None = None, *, worker: str = "all") -> FastAPI:
         if in_process is not None:
             in_process.run_once()  # the register is up to date (and published, checkpointed) before any request
             in_process.start()
+        service.start()
         try:
             yield
         finally:
+            service.stop()
             if in_process is not None:
                 in_process.stop()
 

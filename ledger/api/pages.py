@@ -173,13 +173,21 @@ def _public_entry(request: Request, number: str) -> dict[str, Any]:
 @router.get("/r/{number}", response_class=HTMLResponse, dependencies=[public_rate])
 def registrant_page(request: Request, number: str) -> HTMLResponse:
     service = _service(request)
+    anonymous = "authorization" not in request.headers and not request.session
+    if anonymous:  # what nearly everyone sees: the same bytes for everyone until the register changes
+        page = service.recall(("page-html", number))
+        if page is not None:
+            return HTMLResponse(page)
     key = ("page", number)
+    generation = service.generation()
     found = service.recall(key)
     if found is None:
-        generation = service.generation()
         found = service.remember(key, generation, _registrant_page_facts(request, number))
     entry, shared = found
-    return render(request, "registrant.html", entry=entry, shared=shared)
+    response = render(request, "registrant.html", entry=entry, shared=shared)
+    if anonymous and not request.session:  # rendering made no session (no form, no flash): safe to share
+        service.remember(("page-html", number), generation, bytes(response.body))
+    return response
 
 
 def _registrant_page_facts(request: Request, number: str) -> tuple[dict[str, Any], dict[str, str] | None]:

@@ -69,6 +69,8 @@ class Service:
         self._trust: tuple[str, Any] | None = None  # the bundle and the verifier's reading of it
         self._answers: OrderedDict[Any, tuple[int, Any]] = OrderedDict()
         self._answers_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._generation_thread: threading.Thread | None = None
 
     # -- writes
     def write(self, account: Account, idempotency_key: str | None, request_body: Any,
@@ -124,18 +126,43 @@ class Service:
 
     # -- what pages remember
     def generation(self) -> int:
-        """The read models' generation (their position, read from the database at most every half second): what
-        was read from them at an older generation is stale."""
+        """The read models' generation (their position, read from the database at most every half second; by a
+        thread of its own while the service runs, so that no request waits for it): what was read from them at an
+        older generation is stale."""
         read_at, value = self._generation
-        now = time.monotonic()
-        if now - read_at >= GENERATION_SECONDS:
-            from ledger.projections.runner import read_positions
-            from ledger.projections import ALL_PROJECTIONS
-
-            with self.ledger.engine.connect() as conn:
-                value = min(read_positions(conn, (p.name for p in ALL_PROJECTIONS)).values())
-            self._generation = (now, value)
+        if time.monotonic() - read_at >= GENERATION_SECONDS:
+            value = self._read_generation()
         return value
+
+    def _read_generation(self) -> int:
+        from ledger.projections import ALL_PROJECTIONS
+        from ledger.projections.runner import read_positions
+
+        now = time.monotonic()
+        with self.ledger.engine.connect() as conn:
+            value = min(read_positions(conn, (p.name for p in ALL_PROJECTIONS)).values())
+        self._generation = (now, value)
+        return value
+
+    def start(self) -> None:
+        """While the service runs, a thread reads the generation a few times a second."""
+        self._stopping.clear()
+
+        def follow() -> None:
+            while not self._stopping.wait(GENERATION_SECONDS / 2):
+                try:
+                    self._read_generation()
+                except Exception:  # noqa: BLE001 - the database is away: requests read it themselves meanwhile
+                    continue
+
+        self._generation_thread = threading.Thread(target=follow, name="read-model generation", daemon=True)
+        self._generation_thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._generation_thread is not None:
+            self._generation_thread.join(5)
+            self._generation_thread = None
 
     def recall(self, key: Any) -> Any:
         """A remembered read of the read models, if they have not changed since; else None."""
