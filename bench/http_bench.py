@@ -331,7 +331,7 @@ def _run_postgres(args: argparse.Namespace, db: Path, counts: list[int]) -> tupl
             made = _regledger_json(["backup", str(backup)], _env(f"sqlite:///{db}"))
             figures["backup_seconds"] = round(time.perf_counter() - started, 1)
             started = time.perf_counter()
-            restored = _regledger_json(["restore", str(backup)], _env(database_url))
+            restored = _regledger_json(["restore", str(backup), "--erasures", "none"], _env(database_url))
             figures["restore_seconds"] = round(time.perf_counter() - started, 1)
         figures["events"] = made["events"]
         figures["restore_rebuild_seconds"] = restored.get("phases", {}).get("rebuild")

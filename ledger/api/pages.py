@@ -171,13 +171,18 @@ def _public_entry(request: Request, number: str) -> dict[str, Any]:
 
 
 @router.get("/r/{number}", response_class=HTMLResponse, dependencies=[public_rate])
-def registrant_page(request: Request, number: str) -> HTMLResponse:
+async def registrant_page(request: Request, number: str) -> HTMLResponse:
     service = _service(request)
     anonymous = "authorization" not in request.headers and not request.session
-    if anonymous:  # what nearly everyone sees: the same bytes for everyone until the register changes
+    if anonymous:  # what nearly everyone sees: the same bytes for everyone until the register changes (no thread)
         page = service.recall(("page-html", number))
         if page is not None:
             return HTMLResponse(page)
+    return await run_in_threadpool(_registrant_page, request, number, anonymous)
+
+
+def _registrant_page(request: Request, number: str, anonymous: bool) -> HTMLResponse:
+    service = _service(request)
     key = ("page", number)
     generation = service.generation()
     found = service.recall(key)
