@@ -60,3 +60,39 @@ def test_the_registrar_sees_a_parked_event_and_a_missing_worker(site):
             screenshot(page, f"casework-parked-{name}")
             assert serious_accessibility_violations(page) == []
             page.context.close()
+
+
+def test_an_admin_disables_and_enables_an_account_from_a_page(tmp_path):
+    from ledger.api.app import create_app
+    from ledger.commands import Ledger
+    from ledger.settings import Settings
+    from tests.conftest import MASTER_KEY
+    from tests.helpers import enrol
+
+    port = free_port()
+    ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY,
+                             issuer_url=f"http://127.0.0.1:{port}"))
+    accounts = Accounts(ledger.engine)
+    accounts.add("admin@example.org", PASSWORD, "admin")
+    accounts.add("rita@example.org", PASSWORD, "registrant", registrant_id=enrol(ledger, "Rita Registrant"))
+    try:
+        with serving(create_app(ledger, worker="followers"), port) as url, chromium() as browser:
+            for name, viewport in (("desktop", {"width": 1280, "height": 900}),
+                                   ("phone", {"width": 390, "height": 844})):
+                page = browser.new_context(viewport=viewport).new_page()
+                page.goto(f"{url}/login")
+                page.fill("#email", "admin@example.org")
+                page.fill("#password", PASSWORD)
+                page.click("button[type=submit]")
+                page.click("text=Accounts")
+                assert page.url.endswith("/admin/accounts")
+                page.click("button[aria-label='Disable rita@example.org']")
+                assert "rita@example.org disabled" in page.inner_text("main")
+                assert accounts.is_disabled("rita@example.org")
+                screenshot(page, f"accounts-{name}")
+                assert serious_accessibility_violations(page) == []
+                page.click("button[aria-label='Enable rita@example.org']")
+                assert not accounts.is_disabled("rita@example.org")
+                page.context.close()
+    finally:
+        ledger.close()

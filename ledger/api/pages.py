@@ -642,6 +642,33 @@ def casework_application(request: Request, application_id: str) -> Response:
                   areas=ledger.framework.required_areas(view["level"]), judgements=dict(JUDGEMENTS))
 
 
+@router.get("/admin/accounts", response_class=HTMLResponse)
+def accounts_page(request: Request) -> Response:
+    account = signed_in(request, "admin")
+    accounts = _service(request).accounts
+    rows = [{"email": a.email, "role": a.role, "disabled": accounts.is_disabled(a.email)} for a in accounts.all()]
+    return render(request, "accounts.html", accounts=rows, account=account)
+
+
+@router.post("/admin/accounts/{action}")
+async def account_action(request: Request, action: str) -> Response:
+    account = signed_in(request, "admin")
+    form = await form_of(request)
+    email = str(form.get("email") or "")
+    accounts = _service(request).accounts
+    if action not in ("disable", "enable"):
+        raise Problem(404, "the account actions are disable and enable")
+    if email.strip().lower() == account.email:
+        return back("/admin/accounts", "You cannot disable your own account (another admin can).", request=request,
+                    error=True)
+    try:
+        found = await run_in_threadpool(accounts.disable if action == "disable" else accounts.enable, email)
+    except LedgerError as error:
+        return back("/admin/accounts", str(error), request=request, error=True)
+    said = "disabled: its sessions and tokens have ended" if action == "disable" else "enabled"
+    return back("/admin/accounts", f"{found.email} {said}.", request=request)
+
+
 @router.post("/casework/name-change/{registrant_id}")
 async def casework_name_change(request: Request, registrant_id: str) -> Response:
     account = signed_in(request, "registrar")
