@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import enrol
 from tests.test_api import Actors
 
 PUBLIC = "public"
@@ -67,6 +68,11 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/registrants/{registrant_id}/erase"): ("registrar",),
     ("POST", "/api/accounts"): ("admin",),
     ("GET", "/api/accounts"): ("admin",),
+    ("POST", "/api/accounts/{email}/disable"): ("admin",),
+    ("POST", "/api/accounts/{email}/enable"): ("admin",),
+    ("POST", "/api/requested-credentials/{credential_id}/revoke"): ("admin",),
+    ("POST", "/api/me/name-change"): ("registrant", "other"),
+    ("POST", "/api/registrants/{registrant_id}/name-change"): ("registrar",),
     ("GET", "/api/keys"): ("admin", "auditor"),
     ("POST", "/api/keys/rotate"): ("admin",),
     ("GET", "/api/audits"): ("registrant", "other", "assessor", "unassigned", *READERS),
@@ -108,6 +114,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/casework/audits": READERS, "/casework/audits/{number}/{year}": READERS,
     "/analytics": ("registrar", "auditor"), "/analytics.csv": ("registrar", "auditor"),
     "/analytics?from=2025-01-01&to=2025-12-31": ("registrar", "auditor"), "/skills": (PUBLIC,),
+    "/admin/accounts": ("admin",),
 }
 
 
@@ -126,8 +133,11 @@ def world(tmp_path_factory):
     actors = Actors(ledger)
     application, number = actors.awarded_application()
     actors.accepted_audit(2026)
-    values = {"application_id": application, "number": number, "registrant_id": str(actors.other_registrant),
-              "purpose": "suspension", "assessor_id": str(actors.unassigned_assessor), "year": "2026"}
+    values = {"application_id": application, "number": number, "registrant_id": str(enrol(ledger, "Spare Person")),  # erased by the registrar's call
+              "purpose": "suspension", "assessor_id": str(ledger.appoint_assessor("Dee Spare")),  # stood down by the registrar's call
+ "year": "2026",
+              "email": "nobody@example.org",  # no such account: an allowed call answers 404 and changes nothing
+              "credential_id": "00000000-0000-4000-8000-000000000000"}
     yield actors, values
     actors.close()
     ledger.close()
