@@ -331,7 +331,7 @@ class Ledger(EventSourcedApplication[UUID]):
         registrant = self._get(Registrant, registrant_id, "registrant")
         changes: dict[str, Any] = {}
         if name is not None:
-            if self._registration_of(registrant_id) is not None:
+            if not registrant.erased and self._registration_of(registrant_id) is not None:
                 raise RuleBroken("a registered person's name changes by request: send the new name with evidence "
                                  "(a deed poll, marriage certificate or passport) and the registrar decides")
             changes["name"] = self._seal(registrant_id, "name", _name("name", name))

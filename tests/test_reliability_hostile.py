@@ -343,14 +343,15 @@ def test_every_form_post_needs_its_csrf_token(world):
     """Every POST page route (the API takes bearer tokens and no cookies) refuses a signed-in session's post
     without the form's token, for a role that may use it, before it acts."""
     actors = world
-    values = {"application_id": actors.application, "number": actors.number, "year": "2026", "action": "suspend"}
+    values = {"application_id": actors.application, "number": actors.number, "year": "2026", "action": "suspend",
+              "registrant_id": str(actors.registrant)}
     from ledger.api import pages
 
     forms = sorted({route.path for route in pages.router.routes if "POST" in (getattr(route, "methods", None) or ())})
     assert len(forms) >= 15, forms
     sessions = {}
     for who, email in (("registrant", "ada@example.org"), ("assessor", "asha@example.org"),
-                       ("registrar", "registrar@example.org")):
+                       ("registrar", "registrar@example.org"), ("admin", "admin@example.org")):
         from fastapi.testclient import TestClient
 
         sessions[who] = TestClient(actors.app)

@@ -235,7 +235,7 @@ def look_alikes(conn: Any, name: str, *, excluding: str | None = None, limit: in
                  .join(name_skeletons, name_skeletons.c.id == registrants.c.id)
                  .join(registrations, registrations.c.registrant_id == registrants.c.id, isouter=True)
                  .where(name_skeletons.c.skeleton == skeleton(name)[:200], registrants.c.erased.is_(False))
-                 .limit(limit))
+                 .order_by(registrations.c.number.is_(None), registrants.c.name).limit(limit))
     if excluding is not None:
         statement = statement.where(registrants.c.id != excluding)
     return [dict(row) for row in conn.execute(statement).mappings()]
