@@ -62,13 +62,15 @@ class Keyring:
 
     # -- reading
     def records(self, role: str | None = None) -> list[IssuerKey]:
-        """Every key ever generated (of ``role``, if given), oldest first: from the events (a retired or compromised
-        key's private half is destroyed, its record stays)."""
-        from eventsourcing.utils import get_topic
-
-        topic = get_topic(IssuerKey.Generated)  # type: ignore[attr-defined]
-        found = [self.ledger.repository.get(n.originator_id)
-                 for n in self.ledger.recorder.select_notifications(start=1, limit=100_000, topics=[topic])]
+        """Every key ever generated (of ``role``, if given), oldest first (a destroyed key's row stays, empty)."""
+        with self.ledger.engine.connect() as conn:
+            kids = conn.execute(select(issuer_private_keys.c.kid)).scalars().all()
+        found = []
+        for kid in kids:
+            try:
+                found.append(self.record(kid))
+            except NotFound:
+                continue  # the private half was stored but the process stopped before the event: never used
         return sorted((k for k in found if role in (None, k.role)), key=lambda k: k.generated_at)
 
     def record(self, kid: str) -> IssuerKey:
@@ -87,6 +89,8 @@ class Keyring:
                                           .where(issuer_private_keys.c.kid == kid)).scalar()
                 if sealed is None:
                     raise NotFound(f"the private half of key {kid} is not in this key store")
+                if not sealed:
+                    raise RuleBroken(f"key {kid} was retired or compromised: its private half was destroyed")
                 self._opened[kid] = open_private_key(sealed, self.ledger.key_secret)
             return self._opened[kid]
 
@@ -165,12 +169,13 @@ class Keyring:
         return record, replacement
 
     def destroy_private_key(self, *kids: str) -> None:
-        """Retired and compromised keys sign nothing again: their private halves are deleted (SQLite overwrites the
-        freed bytes: ``secure_delete``)."""
+        """Retired and compromised keys sign nothing again: their private halves are overwritten with nothing (the
+        row stays, naming the key; SQLite overwrites the freed bytes: ``secure_delete``)."""
         if not kids:
             return
         with self.ledger.engine.begin() as conn:
-            conn.execute(issuer_private_keys.delete().where(issuer_private_keys.c.kid.in_(list(kids))))
+            conn.execute(issuer_private_keys.update().where(issuer_private_keys.c.kid.in_(list(kids)))
+                         .values(sealed=b""))
         with self._lock:
             for kid in kids:
                 self._opened.pop(kid, None)
