@@ -50,12 +50,12 @@ class Publisher:
             signed[purpose] = sign_credential_jwt(document, key.signing_key, issued_at=at)
         return signed
 
-    def trust_bundle(self, at: datetime | None = None) -> str:
+    def trust_bundle(self, at: datetime | None = None, lists: dict[str, str] | None = None) -> str:
         """The trust bundle, signed by the root key. Its sequence is the ledger's position, so a later bundle
         always has a sequence at least as high."""
         at = at or self.ledger.clock.now()
         root = self.keyring.active("root")  # first: making it adds events, which the sequence must count
-        lists = self.status_list_credentials(at)
+        lists = lists if lists is not None else self.status_list_credentials(at)
         bundle = build_trust_bundle(
             issuer_id=self.issuer.id, keys=self.keyring.trusted_keys(), status_lists=lists, made_at=at,
             refresh_after=at + TRUST_REFRESH, sequence=self.ledger.recorder.max_notification_id() or 0)
@@ -68,8 +68,9 @@ class Publisher:
         from ledger.projections.base import upsert
 
         now = self.ledger.clock.now()
-        bundle = self.trust_bundle(now)
+        self.keyring.active("root")  # before the lists: making it adds events, which the bundle's sequence counts
         lists = self.status_list_credentials(now)
+        bundle = self.trust_bundle(now, lists)
         until = now + STATUS_LIST_LIFETIME
         rows = [{"name": TRUST_BUNDLE, "body": bundle, "made_at": now, "valid_until": until}]
         rows += [{"name": f"status/{purpose}", "body": token, "made_at": now, "valid_until": until}

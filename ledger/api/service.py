@@ -104,7 +104,7 @@ class Service:
             self.worker.wake.set()
         names = [p.name for p in ALL_PROJECTIONS]
         deadline = time.monotonic() + self.settings.write_wait_seconds
-        pause = 0.005
+        pause = 0.002
         target, stage = position, 1
         while True:
             found = positions(self.ledger, [ISSUER, PUBLISHER, *names])
@@ -122,7 +122,7 @@ class Service:
             if self.worker is not None:
                 self.worker.wake.set()
             time.sleep(pause)
-            pause = min(pause * 2, 0.05)
+            pause = min(pause * 2, 0.02)
 
     # -- what pages remember
     def generation(self) -> int:

@@ -50,6 +50,7 @@ TICK_FIRST_SECONDS = 2.0
 MAIL_SECONDS = 60.0  # at most this long between deliveries (REGLEDGER_MAIL_EVERY_SECONDS may make it shorter)
 PARKED_SECONDS = 300.0
 BEAT_SECONDS = 2.0
+IDLE_TURN_SECONDS = 5.0  # how often an idle worker's followers still look (the publisher renews documents by age)
 
 Announce = Callable[[str], None]
 
@@ -105,6 +106,8 @@ class Worker:
         self._led_since: dict[str, float] = {}
         self._status_topics = status_topics()
         self._last_checkpoint = float("-inf")
+        self._quiet_head = -1  # the head a complete turn found nothing beyond
+        self._quiet_since = 0.0
         from eventsourcing.utils import get_topic
 
         from ledger.aggregates import Credential
@@ -142,8 +145,16 @@ class Worker:
 
     # -- one turn of the followers
     def follow_once(self) -> TurnResult:
-        """Bring every follower this worker leads up to the head of the event store."""
+        """Bring every follower this worker leads up to the head of the event store. A turn that finds nothing new
+        (the head where the last complete turn left it, every follower's lease held, no error) does nothing but
+        that one look, except every few seconds (the publisher renews documents by age)."""
         result = TurnResult()
+        head = self.ledger.recorder.max_notification_id() or 0
+        quiet = (head == self._quiet_head and not self.errors
+                 and all(self.leases.holds(name) for name in FOLLOWERS if name in self.duties)
+                 and time.monotonic() - self._quiet_since < IDLE_TURN_SECONDS)
+        if quiet:
+            return result
         if self._lead("projections", result):
             self._run("projections", result, self.runner.catch_up)
         if self._lead("issuer", result):
@@ -154,6 +165,14 @@ class Worker:
             self._run("log", result, self.log.catch_up)
         if self._lead(PUBLISHER, result):
             self._run(PUBLISHER, result, self._publish)
+        if not result.errors and not result.skipped and self.ledger.recorder.max_notification_id() == head:
+            if head != self._quiet_head:
+                self._quiet_since = time.monotonic()
+            self._quiet_head = head
+        else:
+            self._quiet_head = -1
+        if time.monotonic() - self._quiet_since >= IDLE_TURN_SECONDS:
+            self._quiet_since = time.monotonic()
         return result
 
     def _publish(self) -> bool:

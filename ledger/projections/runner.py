@@ -91,7 +91,8 @@ class ProjectionRunner:
         would."""
         done = 0
         self._applied = 0
-        self._blocked = {p.name: parking.blocked(self.engine, follower_name(p.name)) for p in self.projections}
+        blocked = parking.blocked_by_follower(self.engine, (follower_name(p.name) for p in self.projections))
+        self._blocked = {p.name: blocked[follower_name(p.name)] for p in self.projections}
         start = self.position()
         total = max(self.head() - start, 0)
         while True:
