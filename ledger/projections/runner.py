@@ -2,10 +2,9 @@
 applies an event twice or skips one. ``regledger worker`` runs it as a follower (``ledger.processes.worker``); CLI
 commands run it once to catch up.
 
-Several runners may catch up at once (a worker and a CLI command, or two workers during a hand-over): each batch
-reads the positions inside its own transaction, after taking a transaction-level advisory lock on PostgreSQL
-(SQLite's snapshot refuses the write of a transaction that read before another's commit), so nothing is applied
-twice.
+Several runners may catch up at once (a worker and a CLI command, the tick, or two workers during a hand-over):
+each batch reads the positions inside its own transaction, after taking a transaction-level advisory lock on
+PostgreSQL or a lock file on SQLite, so nothing is applied twice.
 
 An event a projection cannot apply (it raises, for a reason other than a database fault) is parked for that
 projection with every later event of its aggregate (``ledger.processes.parking``), and the batch runs again
@@ -14,7 +13,10 @@ without it: one bad record never stops the read models.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -132,6 +134,28 @@ class ProjectionRunner:
 
     def _apply_batch(self, notifications: list[Any], *, fail_after: int | None) -> None:
         events = self._decode(notifications)
+        with self._one_batch_at_a_time():
+            self._apply_locked(notifications, events, fail_after=fail_after)
+
+    @contextlib.contextmanager
+    def _one_batch_at_a_time(self) -> Iterator[None]:
+        """On SQLite, a lock file beside the database held for the batch: pysqlite starts a transaction only at the
+        first write, so the positions a batch reads are not protected by SQLite itself, and a second runner (the
+        tick's, another worker's) could apply the same events. On PostgreSQL the batch takes an advisory lock in
+        its own transaction instead."""
+        if not self.ledger.settings.is_sqlite:
+            yield
+            return
+        path = f"{self.ledger.settings.sqlite_path}.projection-batch.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def _apply_locked(self, notifications: list[Any], events: list[Any], *, fail_after: int | None) -> None:
         last = notifications[-1].id
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":  # one batch at a time across every process
@@ -185,7 +209,7 @@ class ProjectionRunner:
                 by_aggregate.setdefault(item.originator_id, []).append(item)
             for group in by_aggregate.values():
                 try:
-                    with self.engine.begin() as conn:
+                    with self._one_batch_at_a_time(), self.engine.begin() as conn:
                         if conn.dialect.name == "postgresql":
                             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({BATCH_LOCK})")
                         events = [self.ledger.mapper.to_domain_event(self._notification(item.notification_id))
