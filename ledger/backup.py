@@ -720,21 +720,10 @@ def verify_restored(ledger: Ledger, manifest: dict[str, Any], progress: Progress
 # -- erasures made after a backup
 def erasures_recorded(ledger: Ledger) -> list[tuple[str, str]]:
     """Every erasure in the event store: (registrant id, when it was recorded), oldest first."""
-    from eventsourcing.utils import get_topic
-
     from ledger.aggregates import Registrant
 
-    topic = get_topic(Registrant.Erased)  # type: ignore[attr-defined]
-    found, start = [], 0
-    while True:
-        batch = ledger.recorder.select_notifications(start=start, limit=5000, topics=[topic],
-                                                     inclusive_of_start=False)
-        if not batch:
-            return found
-        for notification in batch:
-            event = ledger.mapper.to_domain_event(notification)
-            found.append((str(notification.originator_id), event.occurred_at.isoformat()))  # type: ignore[attr-defined]
-        start = batch[-1].id
+    return [(str(event.originator_id), event.occurred_at.isoformat())
+            for event in ledger.events_of(Registrant.Erased)]  # type: ignore[attr-defined]
 
 
 def read_erasures(path: Path) -> list[str]:

@@ -393,24 +393,13 @@ class Ledger(EventSourcedApplication[UUID]):
         """Every current registration whose newest credential was signed with ``kid`` (now compromised) gets a fresh
         credential (the issuer signs it with the active key) and a letter telling the holder to fetch it. Safe to
         run again: a registration already re-issued for this key is skipped. Returns how many were re-issued."""
-        from eventsourcing.utils import get_topic
-
         from ledger.aggregates import Credential
 
         newest: dict[UUID, tuple[int, str]] = {}
-        start = 0
-        topic = get_topic(Credential.Issued)  # type: ignore[attr-defined]
-        while True:  # from the events, not a read model that may lag behind the newest credential
-            batch = self.recorder.select_notifications(start=start, limit=5000, topics=[topic],
-                                                       inclusive_of_start=False)
-            if not batch:
-                break
-            for notification in batch:
-                event = self.mapper.to_domain_event(notification)
-                registration_id = event.registration_id  # type: ignore[attr-defined]
-                if event.trigger_version >= newest.get(registration_id, (-1, ""))[0]:  # type: ignore[attr-defined]
-                    newest[registration_id] = (event.trigger_version, event.kid)  # type: ignore[attr-defined]
-            start = batch[-1].id
+        # from the events, not a read model that may lag behind the newest credential
+        for event in self.events_of(Credential.Issued):  # type: ignore[attr-defined]
+            if event.trigger_version >= newest.get(event.registration_id, (-1, ""))[0]:
+                newest[event.registration_id] = (event.trigger_version, event.kid)
         reissued = 0
         for registration_id, (_, signed_with) in newest.items():
             if signed_with == kid and self._reissue(registration_id, kid):
@@ -480,19 +469,24 @@ class Ledger(EventSourcedApplication[UUID]):
     def _assigned_to(self, assessor_id: UUID) -> list[UUID]:
         """The open applications an assessor is assigned to, from the events (every AssessorAssigned naming them):
         not from a read model, which may not have seen the latest assignment yet."""
+        found: list[UUID] = []
+        for event in self.events_of(Application.AssessorAssigned):  # type: ignore[attr-defined]
+            if event.assessor_id == assessor_id and event.originator_id not in found:
+                found.append(event.originator_id)
+        return found
+
+    def events_of(self, kind: type) -> Iterator[Any]:
+        """Every stored event of one kind, oldest first, read from the store in pages."""
         from eventsourcing.utils import get_topic
 
-        topic = get_topic(Application.AssessorAssigned)  # type: ignore[attr-defined]
-        found, start = [], 0
+        topic, start = get_topic(kind), 0
         while True:
             batch = self.recorder.select_notifications(start=start, limit=5000, topics=[topic],
                                                        inclusive_of_start=False)
             if not batch:
-                return found
+                return
             for notification in batch:
-                event = self.mapper.to_domain_event(notification)
-                if event.assessor_id == assessor_id and event.originator_id not in found:  # type: ignore[attr-defined]
-                    found.append(event.originator_id)
+                yield self.mapper.to_domain_event(notification)
             start = batch[-1].id
 
     # -- applications
