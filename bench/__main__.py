@@ -12,8 +12,14 @@ import sys
 from datetime import date
 from typing import Any
 
-BENCHMARKS = {"ledger": "bench.ledger_bench", "credentials": "bench.credentials_bench", "verify": "bench.verify_bench",
-              "http": "bench.http_bench", "audit": "bench.audit_bench", "tick": "bench.tick_bench"}
+BENCHMARKS = {
+    "ledger": "bench.ledger_bench",
+    "credentials": "bench.credentials_bench",
+    "verify": "bench.verify_bench",
+    "http": "bench.http_bench",
+    "audit": "bench.audit_bench",
+    "tick": "bench.tick_bench",
+}
 
 
 def machine() -> str:
@@ -55,9 +61,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_all(argv[1:])
     if not argv or argv[0] not in BENCHMARKS:
-        print(f"usage: python -m bench {{{','.join(BENCHMARKS)}}} [--json] [flags]; "
-              "python -m bench NAME --help for its flags; python -m bench all [--full] runs every one and "
-              "refreshes BENCHMARKS.md", file=sys.stderr)
+        print(
+            f"usage: python -m bench {{{','.join(BENCHMARKS)}}} [--json] [flags]; "
+            "python -m bench NAME --help for its flags; python -m bench all [--full] runs every one and "
+            "refreshes BENCHMARKS.md",
+            file=sys.stderr,
+        )
         return 2
     figures = run_one(argv[0], argv[1:])
     if parse(argv[0], argv[1:]).json:

@@ -31,16 +31,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(1)
     figures: dict[str, Any] = {"events": args.events}
     with tempfile.TemporaryDirectory() as tmp:
-        ledger = Ledger(Settings(database_url=f"sqlite:///{Path(tmp) / 'r.db'}",
-                                 master_key="a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U="))
+        ledger = Ledger(
+            Settings(
+                database_url=f"sqlite:///{Path(tmp) / 'r.db'}",
+                master_key="a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=",
+            )
+        )
         started = time.perf_counter()
         for start in range(0, args.events, 10_000):
             batch = []
             for _ in range(min(10_000, args.events - start)):
-                state = (b'{"occurred_at":{"_type_":"datetime_iso","_data_":"2026-03-02T09:00:00+00:00"},'
-                         b'"note":"' + os.urandom(160).hex().encode() + b'"}')
-                batch.append(StoredEvent(originator_id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                                         originator_version=1, topic="bench.audit_bench:Synthetic", state=state))
+                state = (
+                    b'{"occurred_at":{"_type_":"datetime_iso","_data_":"2026-03-02T09:00:00+00:00"},'
+                    b'"note":"' + os.urandom(160).hex().encode() + b'"}'
+                )
+                batch.append(
+                    StoredEvent(
+                        originator_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                        originator_version=1,
+                        topic="bench.audit_bench:Synthetic",
+                        state=state,
+                    )
+                )
             ledger.recorder.insert_events(batch)
         figures["store_fill_seconds"] = round(time.perf_counter() - started, 1)
         log = TransparencyLog(ledger)
@@ -50,8 +62,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         log.catch_up()
         figures["a_log_leaves_per_s"] = round(args.events / (time.perf_counter() - started))
         # beside: SHA-256 alone over the same leaf lines
-        sample = [leaf_line(i, n) for i, n in enumerate(ledger.recorder.select_notifications(start=None,
-                                                                                          limit=50_000))]
+        sample = [leaf_line(i, n) for i, n in enumerate(ledger.recorder.select_notifications(start=None, limit=50_000))]
         started = time.perf_counter()
         for line in sample:
             leaf_hash(line)

@@ -12,17 +12,25 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 ISSUER_URL = "https://register.creativetechnicians.org.uk"
-NAMES = {10: "Ada Okafor", 40: "Siobhan Featherstonehaugh-Montgomery Jnr",
-         70: "Alexandra Catherine Montgomery-Featherstonehaugh Ekwueme-Okafor Junior"}
+NAMES = {
+    10: "Ada Okafor",
+    40: "Siobhan Featherstonehaugh-Montgomery Jnr",
+    70: "Alexandra Catherine Montgomery-Featherstonehaugh Ekwueme-Okafor Junior",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--credentials", type=int, default=2000,
-                        help="credentials of each kind to issue (default 2000)")
+    parser.add_argument(
+        "--credentials", type=int, default=2000, help="credentials of each kind to issue (default 2000)"
+    )
     parser.add_argument("--draws", type=int, default=50, help="QR PNGs to draw for the timing (default 50)")
     parser.add_argument("--alg", choices=["ES256", "EdDSA"], default="ES256", help="signing algorithm (default ES256)")
-    parser.add_argument("--level", choices=["RCT", "RCP", "ACP"], default="RCT",
-                        help="the framework level the credentials award (default RCT, the smallest)")
+    parser.add_argument(
+        "--level",
+        choices=["RCT", "RCP", "ACP"],
+        default="RCT",
+        help="the framework level the credentials award (default RCT, the smallest)",
+    )
 
 
 def _rate(count: int, seconds: float) -> float:
@@ -54,46 +62,75 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     level = describe_level(FRAMEWORK, args.level, ISSUER_URL)
     valid_from = datetime(2026, 1, 5, 9, tzinfo=UTC)
     valid_until = valid_from + timedelta(days=365)
-    status = [StatusEntry("revocation", status_list_url(ISSUER_URL, "revocation"), 94_567),
-              StatusEntry("suspension", status_list_url(ISSUER_URL, "suspension"), 1_234)]
+    status = [
+        StatusEntry("revocation", status_list_url(ISSUER_URL, "revocation"), 94_567),
+        StatusEntry("suspension", status_list_url(ISSUER_URL, "suspension"), 1_234),
+    ]
     ids = [f"urn:uuid:{uuid.uuid4()}" for _ in range(args.credentials)]
     subjects = {credential_id: f"urn:uuid:{uuid.uuid4()}" for credential_id in ids}
 
     def full(credential_id: str) -> str:
         document = build_achievement_credential(
-            credential_id=credential_id, issuer=issuer, subject_id=subjects[credential_id], name=NAMES[40],
-            registration_number="RG-0012345-67", level=level, valid_from=valid_from, valid_until=valid_until,
-            status=status, achievement_id=f"{ISSUER_URL}/framework/{level.code}")
+            credential_id=credential_id,
+            issuer=issuer,
+            subject_id=subjects[credential_id],
+            name=NAMES[40],
+            registration_number="RG-0012345-67",
+            level=level,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            status=status,
+            achievement_id=f"{ISSUER_URL}/framework/{level.code}",
+        )
         return sign_credential_jwt(document, key, issued_at=valid_from)
 
     def compact(credential_id: str, name: str = NAMES[40]) -> str:
-        claims = build_compact_claims(credential_id=credential_id, issuer_id=ISSUER_URL, name=name,
-                                      registration_number="RG-0012345-67", level_code=level.code,
-                                      valid_from=valid_from, valid_until=valid_until, status=status)
+        claims = build_compact_claims(
+            credential_id=credential_id,
+            issuer_id=ISSUER_URL,
+            name=name,
+            registration_number="RG-0012345-67",
+            level_code=level.code,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            status=status,
+        )
         return sign_compact(claims, key)
 
     def raw_rate(token: str) -> float:
         signing_input = token.rsplit(".", 1)[0].encode("ascii")
         if args.alg == "ES256":
+
             def sign() -> bytes:
                 return key.private_key.sign(signing_input, ec.ECDSA(hashes.SHA256()))
         else:
+
             def sign() -> bytes:
                 return key.private_key.sign(signing_input)
+
         started = time.perf_counter()
         for _ in range(args.credentials):
             sign()
         return _rate(args.credentials, time.perf_counter() - started)
 
-    template = CredentialTemplate(issuer=issuer, level=level, achievement_id=f"{ISSUER_URL}/framework/{level.code}",
-                                  key=key)
+    template = CredentialTemplate(
+        issuer=issuer, level=level, achievement_id=f"{ISSUER_URL}/framework/{level.code}", key=key
+    )
 
     sign = template.sign
     started = time.perf_counter()
     for credential_id in ids:  # each token is made and dropped, as the raw loop's signatures are
-        token = sign(credential_id=credential_id, subject_id=subjects[credential_id], name=NAMES[40],
-                     registration_number="RG-0012345-67", valid_from=valid_from, valid_until=valid_until,
-                     revocation_index=94_567, suspension_index=1_234, issued_at=valid_from)
+        token = sign(
+            credential_id=credential_id,
+            subject_id=subjects[credential_id],
+            name=NAMES[40],
+            registration_number="RG-0012345-67",
+            valid_from=valid_from,
+            valid_until=valid_until,
+            revocation_index=94_567,
+            suspension_index=1_234,
+            issued_at=valid_from,
+        )
     full_rate = _rate(args.credentials, time.perf_counter() - started)
     full_tokens = [token]
     started = time.perf_counter()
@@ -108,7 +145,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     raw_full, raw_compact = raw_rate(full_tokens[0]), raw_rate(compact_tokens[0])
 
     figures: dict[str, Any] = {
-        "alg": args.alg, "credentials": args.credentials,
+        "alg": args.alg,
+        "credentials": args.credentials,
         "a_full_credentials_per_s": round(full_rate),
         "c_raw_sign_full_input_per_s": round(raw_full),
         "ratio_a_over_c": round(full_rate / raw_full, 3),

@@ -40,17 +40,28 @@ SIZES: dict[str, tuple[str, str, Any, Any]] = {
 
 def add_arguments(parser: argparse.ArgumentParser, names: list[str]) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object keyed by benchmark")
-    parser.add_argument("--full", action="store_true",
-                        help="the sizes of the records in BENCHMARKS.md (100,000 registrants, 1,000,000 audit "
-                        "events, ...): hours, not minutes")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="the sizes of the records in BENCHMARKS.md (100,000 registrants, 1,000,000 audit "
+        "events, ...): hours, not minutes",
+    )
     for flag, (name, own, modest, full) in SIZES.items():
-        parser.add_argument(f"--{flag.replace('_', '-')}", type=type(modest), default=None,
-                            help=f"python -m bench {name} {own} (default {modest:,}; --full {full:,})")
+        parser.add_argument(
+            f"--{flag.replace('_', '-')}",
+            type=type(modest),
+            default=None,
+            help=f"python -m bench {name} {own} (default {modest:,}; --full {full:,})",
+        )
     parser.add_argument("--only", default=None, help=f"a comma-separated subset of {','.join(names)}")
     parser.add_argument("--skip", default="", help="benchmarks to leave out, comma-separated")
     parser.add_argument("--no-browser", action="store_true", help="verify: skip the web verifier's timing")
-    parser.add_argument("--markdown", type=Path, default=DEFAULT_MARKDOWN,
-                        help="the file whose generated section is refreshed (default BENCHMARKS.md)")
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        default=DEFAULT_MARKDOWN,
+        help="the file whose generated section is refreshed (default BENCHMARKS.md)",
+    )
     parser.add_argument("--no-markdown", action="store_true", help="leave BENCHMARKS.md as it is")
 
 
@@ -83,16 +94,24 @@ def machine_description() -> dict[str, Any]:
         memory = round(int(found.group(1)) / 1024 / 1024, 1) if found else None
     except OSError:
         pass
-    return {"cpu": cpu, "cpus": cpus, "memory_gb": memory, "arch": platform.machine(),
-            "system": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cpu": cpu,
+        "cpus": cpus,
+        "memory_gb": memory,
+        "arch": platform.machine(),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def main(argv: list[str]) -> int:
     from bench.__main__ import BENCHMARKS, run_one, show
 
-    parser = argparse.ArgumentParser(prog="python -m bench all", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench all", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     add_arguments(parser, list(BENCHMARKS))
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.only.split(",")] if args.only else list(BENCHMARKS)
@@ -125,8 +144,11 @@ def main(argv: list[str]) -> int:
     if args.json:
         print(json.dumps({**results, "all": run}))
     else:
-        print(f"All {len(names)} benchmarks in {run['wall_seconds']:.0f} s"
-              + (f"; failed: {', '.join(failed)}" if failed else ""), file=sys.stderr)
+        print(
+            f"All {len(names)} benchmarks in {run['wall_seconds']:.0f} s"
+            + (f"; failed: {', '.join(failed)}" if failed else ""),
+            file=sys.stderr,
+        )
     if not args.no_markdown:
         refresh_markdown(args.markdown, run, results)
         print(f"Refreshed the generated section of {args.markdown}", file=sys.stderr)
@@ -149,17 +171,32 @@ def _value(value: Any) -> str:
 
 def section(run: dict[str, Any], results: dict[str, Any]) -> str:
     m = run["machine"]
-    lines = [BEGIN, "", "## The latest `python -m bench all` run (generated)", "",
-             f"Date: **{run['date']}**. Machine: **{m['cpu']}, {m['cpus']} CPUs ({m['arch']}), "
-             f"{m['memory_gb']} GB RAM, {m['system']}, Python {m['python']}, SQLite {m['sqlite']}** (load average "
-             f"{', '.join(map(str, m['load_average_at_start']))} when the run began; the machine is shared).",
-             "", f"Command: `{run['command']}` ({run['wall_seconds']:,.0f} s in all"
-             + (f"; **failed: {', '.join(run['failed'])}**" if run["failed"] else "") + ").", "",
-             "These are the modest sizes of `python -m bench all` unless the command says `--full`: they show that "
-             "every benchmark runs and how the ratios stand, not the full-size figures of the records above.", ""]
+    lines = [
+        BEGIN,
+        "",
+        "## The latest `python -m bench all` run (generated)",
+        "",
+        f"Date: **{run['date']}**. Machine: **{m['cpu']}, {m['cpus']} CPUs ({m['arch']}), "
+        f"{m['memory_gb']} GB RAM, {m['system']}, Python {m['python']}, SQLite {m['sqlite']}** (load average "
+        f"{', '.join(map(str, m['load_average_at_start']))} when the run began; the machine is shared).",
+        "",
+        f"Command: `{run['command']}` ({run['wall_seconds']:,.0f} s in all"
+        + (f"; **failed: {', '.join(run['failed'])}**" if run["failed"] else "")
+        + ").",
+        "",
+        "These are the modest sizes of `python -m bench all` unless the command says `--full`: they show that "
+        "every benchmark runs and how the ratios stand, not the full-size figures of the records above.",
+        "",
+    ]
     for name, figures in results.items():
-        lines += [f"### {name}", "", f"`{figures['command']}` ({figures['wall_seconds']:,.1f} s)", "",
-                  "| figure | value |", "|---|---|"]
+        lines += [
+            f"### {name}",
+            "",
+            f"`{figures['command']}` ({figures['wall_seconds']:,.1f} s)",
+            "",
+            "| figure | value |",
+            "|---|---|",
+        ]
         for key, value in figures.items():
             if key in ("benchmark", "date", "machine", "command", "wall_seconds"):
                 continue

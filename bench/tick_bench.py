@@ -19,9 +19,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--registrants", type=int, default=2000, help="registrants to build (default 2000)")
     parser.add_argument("--db", type=Path, default=None, help="an existing register (SQLite file) to tick")
     parser.add_argument("--days", type=int, default=1, help="days to close, one after another (default 1)")
-    parser.add_argument("--until", type=date.fromisoformat, default=None,
-                        help="close every day up to this one (YYYY-MM-DD) instead of --days: e.g. the next 1 "
-                        "January, the day the PPD audit sample is drawn")
+    parser.add_argument(
+        "--until",
+        type=date.fromisoformat,
+        default=None,
+        help="close every day up to this one (YYYY-MM-DD) instead of --days: e.g. the next 1 "
+        "January, the day the PPD audit sample is drawn",
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -38,8 +42,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             from ledger.projections.runner import ProjectionRunner
 
             clock = SettableClock(date.today())
-            builder = Ledger(Settings(database_url=f"sqlite:///{db}", master_key=MASTER_KEY), clock=clock,
-                             rng=random.Random(1), single_writer_cache=300_000)
+            builder = Ledger(
+                Settings(database_url=f"sqlite:///{db}", master_key=MASTER_KEY),
+                clock=clock,
+                rng=random.Random(1),
+                single_writer_cache=300_000,
+            )
             run_demo(builder, clock, registrants=args.registrants, years=3, seed=1, tick=False)
             ProjectionRunner(builder).catch_up()
             builder.close()
@@ -52,8 +60,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from sqlalchemy import func, select
 
         with ledger.engine.connect() as conn:
-            registered = conn.execute(select(func.count()).select_from(registrations)
-                                      .where(registrations.c.status == "registered")).scalar()
+            registered = conn.execute(
+                select(func.count()).select_from(registrations).where(registrations.c.status == "registered")
+            ).scalar()
         timings, results = [], []
         days = (args.until - first).days + 1 if args.until else args.days
         for i in range(days):
@@ -62,14 +71,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             timings.append(time.perf_counter() - started)
         ledger.close()
     return {
-        "registered": registered, "days": days, "first_day": first.isoformat(),
+        "registered": registered,
+        "days": days,
+        "first_day": first.isoformat(),
         "seconds_per_day_max": round(max(timings), 2),
         "slowest_day": (first + timedelta(days=timings.index(max(timings)))).isoformat(),
         "seconds_per_day_mean": round(sum(timings) / len(timings), 2),
-        "reminders": sum(r.reminders for r in results), "overdue": sum(r.overdue for r in results),
-        "lapsed": sum(r.lapsed for r in results), "suspensions_ended": sum(r.suspensions_ended for r in results),
-        "renewed": sum(r.renewed for r in results), "lapsed_after_audit": sum(r.ended_after_audit for r in results),
+        "reminders": sum(r.reminders for r in results),
+        "overdue": sum(r.overdue for r in results),
+        "lapsed": sum(r.lapsed for r in results),
+        "suspensions_ended": sum(r.suspensions_ended for r in results),
+        "renewed": sum(r.renewed for r in results),
+        "lapsed_after_audit": sum(r.ended_after_audit for r in results),
         "audit_selected": sum(len(r.audit_selected) for r in results),
-        "audit_day_seconds": next((round(t, 2) for r, t in zip(results, timings, strict=True) if r.audit_seed),
-                                  None),
+        "audit_day_seconds": next((round(t, 2) for r, t in zip(results, timings, strict=True) if r.audit_seed), None),
     }

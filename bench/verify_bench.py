@@ -26,6 +26,7 @@ def _rate(count: int, fn: Any) -> float:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import random
+    import socket
     from datetime import UTC, datetime
 
     import jwt
@@ -43,17 +44,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from verifier import load_trust, verify
     from verifier.jose import b64url_decode
 
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with tempfile.TemporaryDirectory() as tmp:
         clock = SettableClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
-        ledger = Ledger(Settings(database_url=f"sqlite:///{Path(tmp) / 'r.db'}",
-                                 master_key="a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=",
-                                 issuer_url=f"http://127.0.0.1:{port}"),
-                        clock=clock, rng=random.Random(1))
+        ledger = Ledger(
+            Settings(
+                database_url=f"sqlite:///{Path(tmp) / 'r.db'}",
+                master_key="a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=",
+                issuer_url=f"http://127.0.0.1:{port}",
+            ),
+            clock=clock,
+            rng=random.Random(1),
+        )
         from tests.helpers import awarded  # the same journey the tests use
 
         _, number = awarded(ledger, "Siobhan Featherstonehaugh-Montgomery Jnr", level=args.level)
@@ -64,8 +68,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         bundle, root = publisher.trust_bundle(), publisher.root_jwk()
         at = clock.now()
         trust = load_trust(bundle, root=root, at=at)
-        figures: dict[str, Any] = {"verifications": args.verifications, "level": args.level,
-                                   "full_jwt_bytes": len(shared.full), "badge_token_bytes": len(shared.compact)}
+        figures: dict[str, Any] = {
+            "verifications": args.verifications,
+            "level": args.level,
+            "full_jwt_bytes": len(shared.full),
+            "badge_token_bytes": len(shared.compact),
+        }
         kid = jwt.get_unverified_header(shared.full)["kid"]
         public = trust.keys[kid].key
         for kind, token in (("full", shared.full), ("compact", shared.compact)):
@@ -73,20 +81,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             signing_input, _, signature_part = token.rpartition(".")
             data = signing_input.encode("ascii")
             raw_signature = b64url_decode(signature_part, "signature")
-            der = encode_dss_signature(int.from_bytes(raw_signature[:32], "big"),
-                                       int.from_bytes(raw_signature[32:], "big"))
+            der = encode_dss_signature(
+                int.from_bytes(raw_signature[:32], "big"), int.from_bytes(raw_signature[32:], "big")
+            )
             algorithm = ec.ECDSA(hashes.SHA256())
             n = args.verifications
             ours = _rate(n, lambda token=token: verify(token, trust, at=at))
             raw = _rate(n, lambda data=data, der=der, algorithm=algorithm: public.verify(der, data, algorithm))
             options = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
-            pyjwt = _rate(n, lambda token=token, options=options: jwt.decode(token, public, algorithms=["ES256"],
-                                                                             options=options))
-            figures.update({
-                f"{kind}_verify_per_s": round(ours), f"{kind}_raw_signature_verify_per_s": round(raw),
-                f"{kind}_pyjwt_decode_per_s": round(pyjwt),
-                f"{kind}_ratio_to_raw": round(ours / raw, 3), f"{kind}_ratio_to_pyjwt": round(ours / pyjwt, 3),
-            })
+            pyjwt = _rate(
+                n, lambda token=token, options=options: jwt.decode(token, public, algorithms=["ES256"], options=options)
+            )
+            figures.update(
+                {
+                    f"{kind}_verify_per_s": round(ours),
+                    f"{kind}_raw_signature_verify_per_s": round(raw),
+                    f"{kind}_pyjwt_decode_per_s": round(pyjwt),
+                    f"{kind}_ratio_to_raw": round(ours / raw, 3),
+                    f"{kind}_ratio_to_pyjwt": round(ours / pyjwt, 3),
+                }
+            )
         if not args.no_browser:
             figures.update(_browser_timing(ledger, shared.badge_url, port))
         ledger.close()
@@ -108,8 +122,9 @@ def _browser_timing(ledger: Any, badge_url: str, port: int) -> dict[str, Any]:
         return {"web_load_to_verdict_ms_first_load": None}
     from ledger.api.app import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(ledger, worker="followers"), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(ledger, worker="followers"), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -118,8 +133,10 @@ def _browser_timing(ledger: Any, badge_url: str, port: int) -> dict[str, Any]:
     timings, verdicts = [], set()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             page = browser.new_page()
             from datetime import UTC, datetime
 
@@ -135,6 +152,8 @@ def _browser_timing(ledger: Any, badge_url: str, port: int) -> dict[str, Any]:
         thread.join(10)
     first = timings[0]
     timings.sort()
-    return {"web_verdicts_valid": sorted(v or "" for v in verdicts),
-            "web_load_to_verdict_ms_first_load": round(first, 1),
-            "web_load_to_verdict_ms_median": round(timings[len(timings) // 2], 1)}
+    return {
+        "web_verdicts_valid": sorted(v or "" for v in verdicts),
+        "web_load_to_verdict_ms_first_load": round(first, 1),
+        "web_load_to_verdict_ms_median": round(timings[len(timings) // 2], 1),
+    }

@@ -27,8 +27,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from json.encoder import encode_basestring as quoted  # JSON string, UTF-8 kept
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as quoted  # JSON string, UTF-8 kept
 from typing import Any, Literal
 
 from credentials.jwt_sign import b64url, dumps, encoded_header, sign_jws, signature
@@ -130,25 +130,61 @@ def build_achievement(level: Level, issuer: Issuer, achievement_id: str) -> dict
     }
 
 
-def build_achievement_credential(*, credential_id: str, issuer: Issuer, subject_id: str, name: str,
-                                 registration_number: str, level: Level, valid_from: datetime,
-                                 valid_until: datetime, status: list[StatusEntry],
-                                 achievement_id: str) -> dict[str, Any]:
+def build_achievement_credential(
+    *,
+    credential_id: str,
+    issuer: Issuer,
+    subject_id: str,
+    name: str,
+    registration_number: str,
+    level: Level,
+    valid_from: datetime,
+    valid_until: datetime,
+    status: list[StatusEntry],
+    achievement_id: str,
+) -> dict[str, Any]:
     """The unsigned credential (a JSON object) saying that ``name`` holds ``level`` from ``valid_from`` to
     ``valid_until`` under ``registration_number``."""
-    return _credential(credential_id=credential_id, issuer=issuer, subject_id=subject_id, name=name,
-                       registration_number=registration_number, level=level, valid_from=valid_from,
-                       valid_until=valid_until, status=status, achievement_id=achievement_id,
-                       issuer_json=issuer.to_json(), achievement=build_achievement(level, issuer, achievement_id))
+    return _credential(
+        credential_id=credential_id,
+        issuer=issuer,
+        subject_id=subject_id,
+        name=name,
+        registration_number=registration_number,
+        level=level,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        status=status,
+        achievement_id=achievement_id,
+        issuer_json=issuer.to_json(),
+        achievement=build_achievement(level, issuer, achievement_id),
+    )
 
 
-def _credential(*, credential_id: str, issuer: Issuer, subject_id: str, name: str, registration_number: str,
-                level: Level, valid_from: datetime, valid_until: datetime, status: list[StatusEntry],
-                achievement_id: str, issuer_json: Any, achievement: Any) -> dict[str, Any]:
+def _credential(
+    *,
+    credential_id: str,
+    issuer: Issuer,
+    subject_id: str,
+    name: str,
+    registration_number: str,
+    level: Level,
+    valid_from: datetime,
+    valid_until: datetime,
+    status: list[StatusEntry],
+    achievement_id: str,
+    issuer_json: Any,
+    achievement: Any,
+) -> dict[str, Any]:
     if utc(valid_until) <= utc(valid_from):
         raise ValueError("validUntil must come after validFrom")
-    for label, text in (("credential_id", credential_id), ("subject_id", subject_id), ("name", name),
-                        ("registration_number", registration_number), ("achievement_id", achievement_id)):
+    for label, text in (
+        ("credential_id", credential_id),
+        ("subject_id", subject_id),
+        ("name", name),
+        ("registration_number", registration_number),
+        ("achievement_id", achievement_id),
+    ):
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"{label} must be a non-empty string")
     purposes = [entry.purpose for entry in status]
@@ -159,16 +195,17 @@ def _credential(*, credential_id: str, issuer: Issuer, subject_id: str, name: st
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"{level.name} ({level.post_nominal})",
-        "description": (f"{name} is registered with {issuer.name} as {level.name} ({level.post_nominal}), "
-                        f"registration number {registration_number}, until {day_month_year(utc(valid_until))}."),
+        "description": (
+            f"{name} is registered with {issuer.name} as {level.name} ({level.post_nominal}), "
+            f"registration number {registration_number}, until {day_month_year(utc(valid_until))}."
+        ),
         "issuer": issuer_json,
         "validFrom": rfc3339(valid_from),
         "validUntil": rfc3339(valid_until),
         "credentialSubject": {
             "id": subject_id,
             "type": ["AchievementSubject"],
-            "identifier": [{"type": "IdentityObject", "identityType": "name", "hashed": False,
-                            "identityHash": name}],
+            "identifier": [{"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": name}],
             "licenseNumber": registration_number,
             "achievement": achievement,
         },
@@ -216,15 +253,41 @@ def sign_credential_jwt(credential: dict[str, Any], key: SigningKey, *, issued_a
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_FIELDS = ("credential_id", "description", "valid_from", "valid_until", "subject_id", "name", "number",
-           "revocation_id", "revocation_index", "suspension_id", "suspension_index", "iat", "nbf", "exp")
+_FIELDS = (
+    "credential_id",
+    "description",
+    "valid_from",
+    "valid_until",
+    "subject_id",
+    "name",
+    "number",
+    "revocation_id",
+    "revocation_index",
+    "suspension_id",
+    "suspension_index",
+    "iat",
+    "nbf",
+    "exp",
+)
 _NUMBERS = ("iat", "nbf", "exp")
 _ACHIEVEMENT = "achievement"
 _STATIC_MEMBERS = ("@context", "type", "name", "issuer", "credentialSchema")
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def day_month_year(moment: datetime) -> str:
@@ -244,8 +307,13 @@ class _Dates:
 @functools.lru_cache(maxsize=4096)
 def _dates(starts: datetime, ends: datetime) -> _Dates:
     """A credential's dates as the template writes them (credentials issued on one day share them)."""
-    return _Dates(f'"{rfc3339(starts)}"', f'"{rfc3339(ends)}"', day_month_year(ends), str(epoch_seconds(starts)),
-                  str(epoch_seconds(ends)))
+    return _Dates(
+        f'"{rfc3339(starts)}"',
+        f'"{rfc3339(ends)}"',
+        day_month_year(ends),
+        str(epoch_seconds(starts)),
+        str(epoch_seconds(ends)),
+    )
 
 
 def _slot(field: str) -> str:
@@ -272,15 +340,33 @@ class CredentialTemplate:
 
         self._lists = {purpose: status_list_url(issuer.id, purpose) for purpose in ("revocation", "suspension")}
         skeleton = _credential(
-            credential_id=_slot("credential_id"), issuer=issuer, subject_id=_slot("subject_id"), name=_slot("name"),
-            registration_number=_slot("number"), level=level, valid_from=datetime(2000, 1, 1, tzinfo=UTC),
+            credential_id=_slot("credential_id"),
+            issuer=issuer,
+            subject_id=_slot("subject_id"),
+            name=_slot("name"),
+            registration_number=_slot("number"),
+            level=level,
+            valid_from=datetime(2000, 1, 1, tzinfo=UTC),
             valid_until=datetime(2000, 1, 2, tzinfo=UTC),
-            status=[StatusEntry("revocation", self._lists["revocation"], 0),
-                    StatusEntry("suspension", self._lists["suspension"], 0)],
-            achievement_id=achievement_id, issuer_json=issuer.to_json(), achievement=_slot(_ACHIEVEMENT))
-        skeleton.update(description=_slot("description"), validFrom=_slot("valid_from"),
-                        validUntil=_slot("valid_until"), iss=issuer.id, iat=_slot("iat"), jti=_slot("credential_id"),
-                        sub=_slot("subject_id"), nbf=_slot("nbf"), exp=_slot("exp"))
+            status=[
+                StatusEntry("revocation", self._lists["revocation"], 0),
+                StatusEntry("suspension", self._lists["suspension"], 0),
+            ],
+            achievement_id=achievement_id,
+            issuer_json=issuer.to_json(),
+            achievement=_slot(_ACHIEVEMENT),
+        )
+        skeleton.update(
+            description=_slot("description"),
+            validFrom=_slot("valid_from"),
+            validUntil=_slot("valid_until"),
+            iss=issuer.id,
+            iat=_slot("iat"),
+            jti=_slot("credential_id"),
+            sub=_slot("subject_id"),
+            nbf=_slot("nbf"),
+            exp=_slot("exp"),
+        )
         for entry, purpose in zip(skeleton["credentialStatus"], ("revocation", "suspension"), strict=True):
             entry.update(id=_slot(f"{purpose}_id"), statusListIndex=_slot(f"{purpose}_index"))
         # what every credential of the level shares comes first, then the fields that differ, then the
@@ -302,40 +388,76 @@ class CredentialTemplate:
         """The text as a ``str.format`` pattern: braces doubled, each slot a ``{field}``."""
         pattern = "|".join(re.escape(dumps(_slot(field))) for field in _FIELDS)
         parts = re.split(f"({pattern})", text)
-        return "".join(part.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else "{" + part[7:-7] + "}"
-                       for i, part in enumerate(parts))  # a slot is '"\u0000' field '\u0000"'
+        return "".join(
+            part.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else "{" + part[7:-7] + "}"
+            for i, part in enumerate(parts)
+        )  # a slot is '"\u0000' field '\u0000"'
 
-    def sign(self, *, credential_id: str, subject_id: str, name: str, registration_number: str,
-             valid_from: datetime, valid_until: datetime, revocation_index: int, suspension_index: int,
-             issued_at: datetime) -> str:
-        if (credential_id.__class__ is not str or subject_id.__class__ is not str or name.__class__ is not str
-                or registration_number.__class__ is not str or not name.strip() or not registration_number.strip()
-                or not credential_id or not subject_id
-                or _CONTROL.search(f"{credential_id}{subject_id}{name}{registration_number}")):
-            raise ValueError("credential_id, subject_id, name and registration_number must be non-empty text "
-                             "without control characters")
-        if (revocation_index.__class__ is not int or suspension_index.__class__ is not int
-                or revocation_index < 0 or suspension_index < 0):
-            raise ValueError(f"status indexes must be non-negative integers, not {revocation_index!r} and "
-                             f"{suspension_index!r}")
+    def sign(
+        self,
+        *,
+        credential_id: str,
+        subject_id: str,
+        name: str,
+        registration_number: str,
+        valid_from: datetime,
+        valid_until: datetime,
+        revocation_index: int,
+        suspension_index: int,
+        issued_at: datetime,
+    ) -> str:
+        if (
+            credential_id.__class__ is not str
+            or subject_id.__class__ is not str
+            or name.__class__ is not str
+            or registration_number.__class__ is not str
+            or not name.strip()
+            or not registration_number.strip()
+            or not credential_id
+            or not subject_id
+            or _CONTROL.search(f"{credential_id}{subject_id}{name}{registration_number}")
+        ):
+            raise ValueError(
+                "credential_id, subject_id, name and registration_number must be non-empty text "
+                "without control characters"
+            )
+        if (
+            revocation_index.__class__ is not int
+            or suspension_index.__class__ is not int
+            or revocation_index < 0
+            or suspension_index < 0
+        ):
+            raise ValueError(
+                f"status indexes must be non-negative integers, not {revocation_index!r} and {suspension_index!r}"
+            )
         starts, ends = utc(valid_from), utc(valid_until)
         if ends <= starts:
             raise ValueError("validUntil must come after validFrom")
         dates = _dates(starts, ends)
         level = self.level
         values = {
-            "credential_id": quoted(credential_id), "subject_id": quoted(subject_id), "name": quoted(name),
+            "credential_id": quoted(credential_id),
+            "subject_id": quoted(subject_id),
+            "name": quoted(name),
             "number": quoted(registration_number),
-            "description": quoted(f"{name} is registered with {self.issuer.name} as {level.name} "
-                                 f"({level.post_nominal}), registration number {registration_number}, until "
-                                 f"{dates.until}."),
-            "valid_from": dates.valid_from, "valid_until": dates.valid_until,
-            "revocation_id": quoted(f"{credential_id}#revocation"), "revocation_index": f'"{revocation_index}"',
-            "suspension_id": quoted(f"{credential_id}#suspension"), "suspension_index": f'"{suspension_index}"',
-            "iat": str(epoch_seconds(issued_at)), "nbf": dates.nbf, "exp": dates.exp,
+            "description": quoted(
+                f"{name} is registered with {self.issuer.name} as {level.name} "
+                f"({level.post_nominal}), registration number {registration_number}, until "
+                f"{dates.until}."
+            ),
+            "valid_from": dates.valid_from,
+            "valid_until": dates.valid_until,
+            "revocation_id": quoted(f"{credential_id}#revocation"),
+            "revocation_index": f'"{revocation_index}"',
+            "suspension_id": quoted(f"{credential_id}#suspension"),
+            "suspension_index": f'"{suspension_index}"',
+            "iat": str(epoch_seconds(issued_at)),
+            "nbf": dates.nbf,
+            "exp": dates.exp,
         }
         middle = self._middle.format_map(values).encode("utf-8")
         middle += b" " * (-len(middle) % 3)
-        signing_input = b"".join((self._header, b".", self._head_b64, b64url(middle), self._achievement_b64,
-                                  self._tail_b64))
+        signing_input = b"".join(
+            (self._header, b".", self._head_b64, b64url(middle), self._achievement_b64, self._tail_b64)
+        )
         return b"".join((signing_input, b".", b64url(signature(signing_input, self.key)))).decode("ascii")

@@ -57,7 +57,7 @@ def short_id(credential_id: str) -> str:
     if not isinstance(credential_id, str) or not credential_id.startswith(URN_UUID):
         raise ValueError(f"a compact credential carries a urn:uuid credential id, not {credential_id!r}")
     try:
-        value = UUID(credential_id[len(URN_UUID):])
+        value = UUID(credential_id[len(URN_UUID) :])
     except ValueError:
         raise ValueError(f"{credential_id!r} is not a urn:uuid") from None
     return base64.urlsafe_b64encode(value.bytes).rstrip(b"=").decode("ascii")
@@ -73,12 +73,24 @@ def long_id(short: str) -> str:
         raise ValueError("a compact credential id is 22 base64url characters") from None
 
 
-def build_compact_claims(*, credential_id: str, issuer_id: str, name: str, registration_number: str,
-                         level_code: str, valid_from: datetime, valid_until: datetime,
-                         status: list[StatusEntry]) -> dict[str, Any]:
+def build_compact_claims(
+    *,
+    credential_id: str,
+    issuer_id: str,
+    name: str,
+    registration_number: str,
+    level_code: str,
+    valid_from: datetime,
+    valid_until: datetime,
+    status: list[StatusEntry],
+) -> dict[str, Any]:
     """The compact claims (see the module's table)."""
-    for label, text in (("credential_id", credential_id), ("name", name),
-                        ("registration_number", registration_number), ("level_code", level_code)):
+    for label, text in (
+        ("credential_id", credential_id),
+        ("name", name),
+        ("registration_number", registration_number),
+        ("level_code", level_code),
+    ):
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"{label} must be a non-empty string")
     if utc(valid_until) <= utc(valid_from):
@@ -97,8 +109,10 @@ def build_compact_claims(*, credential_id: str, issuer_id: str, name: str, regis
             raise ValueError(f"two {entry.purpose} entries: a compact credential names one list per purpose")
         expected = status_list_url(issuer_id, entry.purpose)
         if entry.list_url != expected:
-            raise ValueError(f"the {entry.purpose} entry points at {entry.list_url!r}, but a compact credential can "
-                             f"only name the issuer's own list {expected!r}")
+            raise ValueError(
+                f"the {entry.purpose} entry points at {entry.list_url!r}, but a compact credential can "
+                f"only name the issuer's own list {expected!r}"
+            )
         claims[claim] = entry.index
     return claims
 
@@ -106,8 +120,9 @@ def build_compact_claims(*, credential_id: str, issuer_id: str, name: str, regis
 def sign_compact(claims: dict[str, Any], key: SigningKey) -> str:
     """The compact JWS: header ``alg`` and ``typ: rl-badge+jwt`` only."""
     if key.alg not in COMPACT_ALGORITHMS:
-        raise ValueError(f"a QR badge is signed with {' or '.join(COMPACT_ALGORITHMS)} (64-byte signatures), "
-                         f"not {key.alg}")
+        raise ValueError(
+            f"a QR badge is signed with {' or '.join(COMPACT_ALGORITHMS)} (64-byte signatures), not {key.alg}"
+        )
     return encode_jws(claims, key, {"typ": BADGE_TYP})
 
 

@@ -32,7 +32,7 @@ def did_web_base_url(did: str) -> str:
     """The https URL a did:web DID names (without ``/.well-known/did.json`` or ``/did.json``)."""
     if not did.startswith(PREFIX) or len(did) == len(PREFIX):
         raise ValueError(f"not a did:web DID: {did!r}")
-    host, *segments = did[len(PREFIX):].split(":")
+    host, *segments = did[len(PREFIX) :].split(":")
     host = unquote(host)
     path = "".join("/" + quote(unquote(segment), safe="") for segment in segments)
     return f"https://{host}{path}"

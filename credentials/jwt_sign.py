@@ -80,7 +80,6 @@ def encode_jws(payload: dict[str, Any], key: SigningKey, headers: dict[str, Any]
     return sign_serialised(dumps(payload), key, encoded_header(key, headers))
 
 
-def sign_jws(payload: dict[str, Any], key: SigningKey, *, typ: str, extra_headers: dict[str, Any] | None = None
-             ) -> str:
+def sign_jws(payload: dict[str, Any], key: SigningKey, *, typ: str, extra_headers: dict[str, Any] | None = None) -> str:
     """A compact JWS whose protected header has ``alg``, ``kid`` (the key's RFC 7638 thumbprint) and ``typ``."""
     return encode_jws(payload, key, {"kid": key.kid, **(extra_headers or {}), "typ": typ})

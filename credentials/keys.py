@@ -27,8 +27,12 @@ INTEROP_ALGORITHMS = ALGORITHMS + ("ES384", "ES512")
 RSA_BITS = 3072
 _CURVE_OF = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 _ALG_OF_CURVE = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
-_THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n"), "OKP": ("crv", "kty", "x"),
-                       "oct": ("k", "kty")}
+_THUMBPRINT_MEMBERS = {
+    "EC": ("crv", "kty", "x", "y"),
+    "RSA": ("e", "kty", "n"),
+    "OKP": ("crv", "kty", "x"),
+    "oct": ("k", "kty"),
+}
 PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _SEALED_FORMAT = "regledger-sealed-key/1"
 

@@ -15,10 +15,18 @@ from urllib.parse import quote, urlencode
 ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
 
 
-def add_to_profile_url(*, name: str, organization_name: str | None = None, organization_id: int | str | None = None,
-                       issue_year: int, issue_month: int, expiration_year: int | None = None,
-                       expiration_month: int | None = None, cert_url: str | None = None,
-                       cert_id: str | None = None) -> str:
+def add_to_profile_url(
+    *,
+    name: str,
+    organization_name: str | None = None,
+    organization_id: int | str | None = None,
+    issue_year: int,
+    issue_month: int,
+    expiration_year: int | None = None,
+    expiration_month: int | None = None,
+    cert_url: str | None = None,
+    cert_id: str | None = None,
+) -> str:
     """The link; empty fields are left out and every value is percent-encoded (spaces as ``%20``)."""
     if not isinstance(name, str) or not name.strip():
         raise ValueError("the certification needs a name")

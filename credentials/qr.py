@@ -34,8 +34,10 @@ def qr_version(url: str) -> int:
 def _badge_code(url: str, box_size: int = 8) -> qrcode.QRCode:
     code = _fitted(url, box_size=box_size)
     if code.version > MAX_VERSION:
-        raise ValueError(f"this badge URL ({len(url.encode('utf-8'))} bytes) needs QR version {code.version}; "
-                         f"a badge may use version {MAX_VERSION} at most (412 bytes at error correction M)")
+        raise ValueError(
+            f"this badge URL ({len(url.encode('utf-8'))} bytes) needs QR version {code.version}; "
+            f"a badge may use version {MAX_VERSION} at most (412 bytes at error correction M)"
+        )
     return code
 
 

@@ -74,8 +74,13 @@ class StatusList:
 
     def set_indexes(self) -> list[int]:
         """Every index whose bit is set, in order."""
-        return [byte * 8 + bit for byte, value in enumerate(self._bits) if value
-                for bit in range(8) if value & (0x80 >> bit)]
+        return [
+            byte * 8 + bit
+            for byte, value in enumerate(self._bits)
+            if value
+            for bit in range(8)
+            if value & (0x80 >> bit)
+        ]
 
     def encode(self) -> str:
         """``u`` + base64url(GZIP(bitstring)), no padding. Deterministic: the GZIP header carries no time."""
@@ -92,8 +97,9 @@ class StatusList:
             raise StatusListError("an encoded status list starts with the multibase prefix 'u' (base64url)")
         body = encoded[1:]
         if len(body) > 2 * max_bytes:
-            raise StatusListError(f"encoded status list is {len(body):,} characters, longer than any list of "
-                                  f"at most {max_bytes:,} bytes")
+            raise StatusListError(
+                f"encoded status list is {len(body):,} characters, longer than any list of at most {max_bytes:,} bytes"
+            )
         if not _BASE64URL.fullmatch(body):
             raise StatusListError("encoded status list is not base64url (characters outside A-Z a-z 0-9 - _)")
         try:
@@ -149,17 +155,16 @@ def status_list_url(issuer_id: str, purpose: str) -> str:
     return f"{issuer_base_url(issuer_id)}/status/{purpose}"
 
 
-def build_status_list_credential(*, list_id: str, issuer: str | Issuer, purpose: str, encoded_list: str,
-                                 valid_from: datetime, valid_until: datetime) -> dict[str, Any]:
+def build_status_list_credential(
+    *, list_id: str, issuer: str | Issuer, purpose: str, encoded_list: str, valid_from: datetime, valid_until: datetime
+) -> dict[str, Any]:
     """A ``BitstringStatusListCredential`` publishing ``encoded_list`` (checked to decode) for ``purpose``; sign it
     with ``credentials.achievement.sign_credential_jwt``."""
     _check_purpose(purpose)
     StatusList.decode(encoded_list)
     if utc(valid_until) <= utc(valid_from):
         raise ValueError("a status list credential's validUntil must come after its validFrom")
-    issuer_json: str | dict[str, str] = (
-        {"id": issuer.id, "name": issuer.name} if isinstance(issuer, Issuer) else issuer
-    )
+    issuer_json: str | dict[str, str] = {"id": issuer.id, "name": issuer.name} if isinstance(issuer, Issuer) else issuer
     return {
         "@context": [VC_V2_CONTEXT],
         "id": list_id,

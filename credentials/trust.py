@@ -59,15 +59,24 @@ def public_jwk(jwk: dict[str, Any]) -> dict[str, Any]:
         raise TypeError("a JWK is a dict")
     private = sorted(PRIVATE_JWK_MEMBERS & jwk.keys())
     if private or jwk.get("kty") not in ("EC", "OKP", "RSA"):
-        raise ValueError(f"refusing to publish key {jwk.get('kid')!r}: it carries private or symmetric key "
-                         f"material ({', '.join(private) or jwk.get('kty')})")
+        raise ValueError(
+            f"refusing to publish key {jwk.get('kid')!r}: it carries private or symmetric key "
+            f"material ({', '.join(private) or jwk.get('kty')})"
+        )
     if jwk.get("kid") != thumbprint(jwk):
         raise ValueError(f"key {jwk.get('kid')!r}: kid is not the key's RFC 7638 thumbprint ({thumbprint(jwk)})")
     return dict(jwk)
 
 
-def build_trust_bundle(*, issuer_id: str, keys: list[TrustedKey], status_lists: dict[str, str], made_at: datetime,
-                       refresh_after: datetime, sequence: int) -> dict[str, Any]:
+def build_trust_bundle(
+    *,
+    issuer_id: str,
+    keys: list[TrustedKey],
+    status_lists: dict[str, str],
+    made_at: datetime,
+    refresh_after: datetime,
+    sequence: int,
+) -> dict[str, Any]:
     """The trust bundle's payload (see the module docstring); sign it with ``sign_trust_bundle``."""
     if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
         raise ValueError(f"sequence must be a non-negative integer, not {sequence!r}")
@@ -113,8 +122,10 @@ def did_web_document(issuer_url: str, keys: list[dict[str, Any]]) -> dict[str, A
     """The did:web DID document for ``issuer_url``: one ``JsonWebKey`` verification method per public key
     (``<did>#<kid>``), each listed under ``assertionMethod`` (the relationship for issuing credentials)."""
     did = did_web_id(issuer_url)
-    methods = [{"id": f"{did}#{jwk['kid']}", "type": "JsonWebKey", "controller": did, "publicKeyJwk": jwk}
-               for jwk in (public_jwk(key) for key in keys)]
+    methods = [
+        {"id": f"{did}#{jwk['kid']}", "type": "JsonWebKey", "controller": did, "publicKeyJwk": jwk}
+        for jwk in (public_jwk(key) for key in keys)
+    ]
     return {
         "@context": list(DID_CONTEXTS),
         "id": did,

@@ -18,10 +18,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Column, DateTime, Engine, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ledger.clock import utc
 from ledger.commands import EMAIL
 from ledger.db import metadata
-from ledger.clock import utc
 from ledger.errors import Conflict, InvalidInput, LedgerError, NotFound
+
 
 class Busy(LedgerError):
     """Too much work of one kind at once: try again shortly."""
@@ -72,9 +73,13 @@ class Account:
 
 
 def _account(row: object) -> Account:
-    return Account(row.id, row.email, row.role,  # type: ignore[attr-defined]
-                   UUID(row.registrant_id) if row.registrant_id else None,  # type: ignore[attr-defined]
-                   UUID(row.assessor_id) if row.assessor_id else None)  # type: ignore[attr-defined]
+    return Account(
+        row.id,
+        row.email,
+        row.role,  # type: ignore[attr-defined]
+        UUID(row.registrant_id) if row.registrant_id else None,  # type: ignore[attr-defined]
+        UUID(row.assessor_id) if row.assessor_id else None,
+    )  # type: ignore[attr-defined]
 
 
 def check_password(password: object) -> str:
@@ -87,8 +92,15 @@ class Accounts:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def add(self, email: str, password: str, role: str, *, registrant_id: UUID | None = None,
-            assessor_id: UUID | None = None) -> Account:
+    def add(
+        self,
+        email: str,
+        password: str,
+        role: str,
+        *,
+        registrant_id: UUID | None = None,
+        assessor_id: UUID | None = None,
+    ) -> Account:
         if not isinstance(email, str) or not EMAIL.match(email.strip()) or len(email) > 254:
             raise InvalidInput("email", "is not an email address")
         if role not in ROLES:
@@ -98,16 +110,26 @@ class Accounts:
         if role == "assessor" and assessor_id is None:
             raise InvalidInput("assessor", "an assessor account names the assessor it belongs to")
         check_password(password)
-        account = Account(secrets.token_hex(16), email.strip().lower(), role,
-                          registrant_id if role == "registrant" else None,
-                          assessor_id if role == "assessor" else None)
+        account = Account(
+            secrets.token_hex(16),
+            email.strip().lower(),
+            role,
+            registrant_id if role == "registrant" else None,
+            assessor_id if role == "assessor" else None,
+        )
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(accounts).values(
-                    id=account.id, email=account.email, password_hash=_HASHER.hash(password), role=role,
-                    registrant_id=account.registrant_id.hex if account.registrant_id else None,
-                    assessor_id=account.assessor_id.hex if account.assessor_id else None,
-                    created_at=datetime.now(UTC)))
+                conn.execute(
+                    insert(accounts).values(
+                        id=account.id,
+                        email=account.email,
+                        password_hash=_HASHER.hash(password),
+                        role=role,
+                        registrant_id=account.registrant_id.hex if account.registrant_id else None,
+                        assessor_id=account.assessor_id.hex if account.assessor_id else None,
+                        created_at=datetime.now(UTC),
+                    )
+                )
         except IntegrityError:
             raise Conflict("an account with that email (or for that registrant or assessor) exists already") from None
         return account
@@ -131,8 +153,9 @@ class Accounts:
             return None
         if _HASHER.check_needs_rehash(row.password_hash):
             with self.engine.begin() as conn:
-                conn.execute(update(accounts).where(accounts.c.id == row.id)
-                             .values(password_hash=_HASHER.hash(password)))
+                conn.execute(
+                    update(accounts).where(accounts.c.id == row.id).values(password_hash=_HASHER.hash(password))
+                )
         return _account(row)
 
     def get(self, account_id: str) -> Account | None:
@@ -144,9 +167,11 @@ class Accounts:
         """The account behind a session or token issued at ``issued_at``, if it may still act: it exists, is not
         disabled, and that session was not ended (by signing out, or by disabling the account)."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(accounts, account_access.c.disabled_at, account_access.c.sessions_from)
-                               .join(account_access, account_access.c.account_id == accounts.c.id, isouter=True)
-                               .where(accounts.c.id == account_id)).first()
+            row = conn.execute(
+                select(accounts, account_access.c.disabled_at, account_access.c.sessions_from)
+                .join(account_access, account_access.c.account_id == accounts.c.id, isouter=True)
+                .where(accounts.c.id == account_id)
+            ).first()
         if row is None or row.disabled_at is not None:
             return None
         if row.sessions_from is not None and (issued_at is None or utc(issued_at) < utc(row.sessions_from)):
@@ -155,8 +180,12 @@ class Accounts:
 
     def _disabled(self, account_id: str) -> bool:
         with self.engine.connect() as conn:
-            return conn.execute(select(account_access.c.disabled_at)
-                                .where(account_access.c.account_id == account_id)).scalar() is not None
+            return (
+                conn.execute(
+                    select(account_access.c.disabled_at).where(account_access.c.account_id == account_id)
+                ).scalar()
+                is not None
+            )
 
     def end_sessions(self, account_id: str) -> None:
         """End every session and token of the account issued until now (signing out does)."""
@@ -185,8 +214,9 @@ class Accounts:
     def delete_registrant(self, registrant_id: UUID) -> int:
         """An erased registrant's account goes (its email is personal data); returns how many were deleted."""
         with self.engine.begin() as conn:
-            ids = list(conn.execute(select(accounts.c.id)
-                                    .where(accounts.c.registrant_id == registrant_id.hex)).scalars())
+            ids = list(
+                conn.execute(select(accounts.c.id).where(accounts.c.registrant_id == registrant_id.hex)).scalars()
+            )
             if ids:
                 conn.execute(account_access.delete().where(account_access.c.account_id.in_(ids)))
                 conn.execute(accounts.delete().where(accounts.c.id.in_(ids)))
@@ -197,8 +227,12 @@ class Accounts:
 
         with self.engine.begin() as conn:
             found = conn.execute(select(account_access).where(account_access.c.account_id == account_id)).first()
-            row = {"account_id": account_id, "disabled_at": found.disabled_at if found else None,
-                   "sessions_from": found.sessions_from if found else None, **values}
+            row = {
+                "account_id": account_id,
+                "disabled_at": found.disabled_at if found else None,
+                "sessions_from": found.sessions_from if found else None,
+                **values,
+            }
             conn.execute(upsert(conn, account_access), [row])
 
     def is_disabled(self, email: str) -> bool:

@@ -52,10 +52,18 @@ Progress = Callable[[int, int], None]
 
 def leaf_line(index: int, notification: Any) -> bytes:
     """The leaf's data: one canonical JSON line."""
-    return json.dumps({"idx": index, "n": notification.id, "id": str(notification.originator_id),
-                       "v": notification.originator_version, "topic": notification.topic,
-                       "state": base64.b64encode(bytes(notification.state)).decode("ascii")},
-                      separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return json.dumps(
+        {
+            "idx": index,
+            "n": notification.id,
+            "id": str(notification.originator_id),
+            "v": notification.originator_version,
+            "topic": notification.topic,
+            "state": base64.b64encode(bytes(notification.state)).decode("ascii"),
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode("utf-8")
 
 
 class TransparencyLog:
@@ -87,14 +95,18 @@ class TransparencyLog:
         head = self.ledger.recorder.max_notification_id() or 0
         added = 0
         while True:
-            notifications = self.ledger.recorder.select_notifications(start=last, limit=BATCH,
-                                                                      inclusive_of_start=False)
+            notifications = self.ledger.recorder.select_notifications(start=last, limit=BATCH, inclusive_of_start=False)
             if not notifications:
                 break
             rows = []
             for notification in notifications:
-                rows.append({"idx": index, "notification_id": notification.id,
-                             "hash": leaf_hash(leaf_line(index, notification))})
+                rows.append(
+                    {
+                        "idx": index,
+                        "notification_id": notification.id,
+                        "hash": leaf_hash(leaf_line(index, notification)),
+                    }
+                )
                 index += 1
             with self.ledger.engine.begin() as conn:
                 conn.execute(insert(log_leaves), rows)
@@ -127,15 +139,22 @@ class TransparencyLog:
         from verifier.checkpoint import key_id
 
         signature = key.signing_key.private_key.sign(text.encode("utf-8"))  # type: ignore[call-arg]
-        note = text + "\n" + f"\u2014 {self.key_name} " + base64.b64encode(
-            key_id(self.key_name, raw) + signature).decode() + "\n"
+        note = (
+            text
+            + "\n"
+            + f"\u2014 {self.key_name} "
+            + base64.b64encode(key_id(self.key_name, raw) + signature).decode()
+            + "\n"
+        )
         from sqlalchemy.dialects import postgresql, sqlite
 
         with self.ledger.engine.begin() as conn:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            conn.execute(dialect.insert(log_checkpoints).values(size=tree.size, note=note,
-                                                                made_at=datetime.now(UTC))
-                         .on_conflict_do_nothing(index_elements=["size"]))
+            conn.execute(
+                dialect.insert(log_checkpoints)
+                .values(size=tree.size, note=note, made_at=datetime.now(UTC))
+                .on_conflict_do_nothing(index_elements=["size"])
+            )
         return note
 
     def checkpoints(self) -> list[str]:
@@ -147,11 +166,15 @@ class TransparencyLog:
         """The notification id under which an aggregate's event was stored."""
         table = self.ledger.recorder.events_table_name
         if self.ledger.settings.is_sqlite:
-            sql, value = f"SELECT rowid FROM {table} WHERE originator_id = :o AND originator_version = :v", \
-                originator_id.hex
+            sql, value = (
+                f"SELECT rowid FROM {table} WHERE originator_id = :o AND originator_version = :v",
+                originator_id.hex,
+            )
         else:
-            sql, value = (f"SELECT notification_id FROM {table} WHERE originator_id = :o AND "
-                          "originator_version = :v"), originator_id
+            sql, value = (
+                (f"SELECT notification_id FROM {table} WHERE originator_id = :o AND originator_version = :v"),
+                originator_id,
+            )
         with self.ledger.engine.connect() as conn:
             return conn.execute(text(sql), {"o": value, "v": version}).scalar()
 
@@ -163,22 +186,32 @@ class TransparencyLog:
             return None
         with self.ledger.engine.connect() as conn:
             row = conn.execute(select(log_leaves).where(log_leaves.c.notification_id == notification)).first()
-            note = conn.execute(select(log_checkpoints.c.note, log_checkpoints.c.size)
-                                .order_by(log_checkpoints.c.size.desc()).limit(1)).first()
+            note = conn.execute(
+                select(log_checkpoints.c.note, log_checkpoints.c.size).order_by(log_checkpoints.c.size.desc()).limit(1)
+            ).first()
         if row is None or note is None or row.idx >= note.size:
             return None
         tree = self._tree_of(note.size)
-        return {"log_index": row.idx, "notification_id": notification, "leaf_hash": bytes(row.hash).hex(),
-                "tree_size": note.size, "checkpoint": note.note,
-                "inclusion_proof": [p.hex() for p in tree.inclusion_proof(row.idx, note.size)],
-                "log_key": self.public_key()}
+        return {
+            "log_index": row.idx,
+            "notification_id": notification,
+            "leaf_hash": bytes(row.hash).hex(),
+            "tree_size": note.size,
+            "checkpoint": note.note,
+            "inclusion_proof": [p.hex() for p in tree.inclusion_proof(row.idx, note.size)],
+            "log_key": self.public_key(),
+        }
 
     def _tree_of(self, size: int) -> Tree:
         cached = _TREES.get(self.ledger.settings.database_url)
         if cached is None or cached.size != size:
             with self.ledger.engine.connect() as conn:
-                hashes = [bytes(h) for h in conn.execute(
-                    select(log_leaves.c.hash).where(log_leaves.c.idx < size).order_by(log_leaves.c.idx)).scalars()]
+                hashes = [
+                    bytes(h)
+                    for h in conn.execute(
+                        select(log_leaves.c.hash).where(log_leaves.c.idx < size).order_by(log_leaves.c.idx)
+                    ).scalars()
+                ]
             cached = Tree(hashes)
             _TREES[self.ledger.settings.database_url] = cached
         return cached
@@ -189,8 +222,9 @@ class TransparencyLog:
         including notification ``until``, if given)."""
         index, last = 0, 0
         while True:
-            notifications = self.ledger.recorder.select_notifications(start=last, limit=BATCH, stop=until,
-                                                                      inclusive_of_start=False)
+            notifications = self.ledger.recorder.select_notifications(
+                start=last, limit=BATCH, stop=until, inclusive_of_start=False
+            )
             if not notifications:
                 return
             for notification in notifications:

@@ -23,8 +23,13 @@ class Question:
 def _load() -> tuple[dict[str, Any], dict[str, Question]]:
     data = json.loads(resources.files("ledger").joinpath("background_questions.json").read_text("utf-8"))
     questions = {
-        q["id"]: Question(q["id"], q["text"], q.get("help"), {a["id"]: a["text"] for a in q["answers"]},
-                          {a["id"]: a.get("band") for a in q["answers"]})
+        q["id"]: Question(
+            q["id"],
+            q["text"],
+            q.get("help"),
+            {a["id"]: a["text"] for a in q["answers"]},
+            {a["id"]: a.get("band") for a in q["answers"]},
+        )
         for q in data["questions"]
     }
     return data, questions
@@ -44,11 +49,14 @@ def check_answers(answers: dict[str, str] | None) -> dict[str, str] | None:
     for question_id, answer_id in answers.items():
         question = QUESTIONS.get(question_id)
         if question is None:
-            raise InvalidInput("background", f"unknown question {question_id!r}; expected one of "
-                               + ", ".join(QUESTIONS))
+            raise InvalidInput(
+                "background", f"unknown question {question_id!r}; expected one of " + ", ".join(QUESTIONS)
+            )
         if not isinstance(answer_id, str) or answer_id not in question.answers:
-            raise InvalidInput(f"background.{question_id}", f"unknown answer {answer_id!r}; expected one of "
-                               + ", ".join(question.answers))
+            raise InvalidInput(
+                f"background.{question_id}",
+                f"unknown answer {answer_id!r}; expected one of " + ", ".join(question.answers),
+            )
     return dict(answers)
 
 

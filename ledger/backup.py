@@ -42,9 +42,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata as package_metadata
 from pathlib import Path
-from uuid import UUID
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -53,11 +53,11 @@ from sqlalchemy import Column, DateTime, LargeBinary, Table, delete, func, inser
 from ledger.accounts import account_access, accounts
 from ledger.audit import TransparencyLog, log_checkpoints, log_leaves
 from ledger.commands import Ledger
+from ledger.errors import LedgerError
+from ledger.keyring import issuer_private_keys
 from ledger.processes.parking import parked_events
 from ledger.processes.published import published_documents
 from ledger.processes.workers import workers
-from ledger.errors import LedgerError
-from ledger.keyring import issuer_private_keys
 from ledger.projections import ALL_PROJECTIONS
 from ledger.projections.base import projection_positions, upsert
 from ledger.projections.runner import ProjectionRunner
@@ -215,8 +215,10 @@ def backup(ledger: Ledger, path: Path, progress: Progress = _quiet, *, overwrite
     log.catch_up()  # it now covers every event up to ``head`` (and perhaps later ones, not backed up)
     expected = _expected_count(ledger, head)
     if log.size() < expected:
-        raise BackupError(f"the transparency log has recorded {log.size()} of the {expected} events (another "
-                          "process is appending to it?); try again")
+        raise BackupError(
+            f"the transparency log has recorded {log.size()} of the {expected} events (another "
+            "process is appending to it?); try again"
+        )
 
     partial = path.with_name(path.name + f".partial-{os.getpid()}")
     content = hashlib.sha256()
@@ -225,20 +227,21 @@ def backup(ledger: Ledger, path: Path, progress: Progress = _quiet, *, overwrite
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # private from the first byte
         os.chmod(partial, 0o600)
         with gzip.open(partial, "wb", compresslevel=1) as out:  # sealed bytes hardly compress: speed first
+
             def write(line: bytes) -> None:
                 content.update(line)
                 out.write(line)
 
-            write(_canonical({"format": FORMAT, "version": VERSION, "note": NOT_IN_FILE, "events": expected})
-                  + b"\n")
+            write(_canonical({"format": FORMAT, "version": VERSION, "note": NOT_IN_FILE, "events": expected}) + b"\n")
             checkpoint_sizes: dict[int, bytes] = {}
             for table in STATE_TABLES:
                 statement = select(table).order_by(*table.primary_key.columns)
                 if table is log_checkpoints:
                     statement = statement.where(log_checkpoints.c.size <= expected)
                 columns = list(table.columns)
-                write(_canonical({"section": "table", "table": table.name,
-                                  "columns": [c.name for c in columns]}) + b"\n")
+                write(
+                    _canonical({"section": "table", "table": table.name, "columns": [c.name for c in columns]}) + b"\n"
+                )
                 count = 0
                 with ledger.engine.connect() as conn:
                     for row in conn.execute(statement):
@@ -258,26 +261,36 @@ def backup(ledger: Ledger, path: Path, progress: Progress = _quiet, *, overwrite
                     raise BackupError(
                         f"the event at log index {index} no longer matches the leaf the transparency log recorded "
                         "when it arrived: the store was changed. Nothing was backed up; see what changed with "
-                        "'regledger audit export' and 'regverify audit'")
+                        "'regledger audit export' and 'regverify audit'"
+                    )
                 running.add(hashed)
                 if running.size in checkpoint_sizes and checkpoint_sizes[running.size] != running.root():
-                    raise BackupError(f"the signed checkpoint of size {running.size} does not match the events: the "
-                                      "log was changed. Nothing was backed up")
+                    raise BackupError(
+                        f"the signed checkpoint of size {running.size} does not match the events: the "
+                        "log was changed. Nothing was backed up"
+                    )
                 write(line + b"\n")
                 if running.size % BATCH == 0:
                     progress("Writing events", running.size, expected)
             progress("Writing events", running.size, expected)
             if running.size != expected:
-                raise BackupError(f"the store held {running.size} events up to notification {head}, not the "
-                                  f"{expected} counted a moment before; try again")
+                raise BackupError(
+                    f"the store held {running.size} events up to notification {head}, not the "
+                    f"{expected} counted a moment before; try again"
+                )
             master_key = ledger.master_key
             positions = _follower_positions(ledger, head)
             manifest: dict[str, Any] = {
-                "section": "manifest", "format": FORMAT, "version": VERSION,
-                "created_at": datetime.now(UTC).isoformat(), **_versions(),
+                "section": "manifest",
+                "format": FORMAT,
+                "version": VERSION,
+                "created_at": datetime.now(UTC).isoformat(),
+                **_versions(),
                 "source": "postgresql" if not ledger.settings.is_sqlite else "sqlite",
-                "events": running.size, "last_notification_id": head,
-                "tables": counts, "positions": positions,
+                "events": running.size,
+                "last_notification_id": head,
+                "tables": counts,
+                "positions": positions,
                 "log": {"size": running.size, "root": running.root().hex()},
                 "register": {"digest": digest, "registrations": registrations},
                 "master_key_id": master_key_id(master_key),
@@ -289,9 +302,16 @@ def backup(ledger: Ledger, path: Path, progress: Progress = _quiet, *, overwrite
     finally:
         if partial.exists():
             partial.unlink()
-    return {"file": str(path), "bytes": path.stat().st_size, "seconds": round(time.perf_counter() - started, 3),
-            "events": manifest["events"], "tables": counts, "log_root": manifest["log"]["root"],
-            "register_digest": digest, "registrations": registrations}
+    return {
+        "file": str(path),
+        "bytes": path.stat().st_size,
+        "seconds": round(time.perf_counter() - started, 3),
+        "events": manifest["events"],
+        "tables": counts,
+        "log_root": manifest["log"]["root"],
+        "register_digest": digest,
+        "registrations": registrations,
+    }
 
 
 def _expected_count(ledger: Ledger, head: int) -> int:
@@ -306,8 +326,12 @@ def _recorded_leaves(ledger: Ledger) -> Iterator[bytes]:
     start = 0
     while True:
         with ledger.engine.connect() as conn:
-            rows = conn.execute(select(log_leaves.c.idx, log_leaves.c.hash).where(log_leaves.c.idx >= start)
-                                .order_by(log_leaves.c.idx).limit(BATCH)).all()
+            rows = conn.execute(
+                select(log_leaves.c.idx, log_leaves.c.hash)
+                .where(log_leaves.c.idx >= start)
+                .order_by(log_leaves.c.idx)
+                .limit(BATCH)
+            ).all()
         if not rows:
             return
         for idx, hashed in rows:
@@ -349,8 +373,9 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
     except FileNotFoundError:
         raise BackupError(f"{path}: no such file") from None
     except EOFError:
-        raise BackupError(f"{path} is truncated: its compressed stream ends early (an interrupted copy?). "
-                          "Nothing was restored") from None
+        raise BackupError(
+            f"{path} is truncated: its compressed stream ends early (an interrupted copy?). Nothing was restored"
+        ) from None
     except (gzip.BadGzipFile, zlib.error, OSError) as error:
         raise BackupError(f"{path} is corrupted or not a regledger backup ({error}). Nothing was restored") from None
 
@@ -362,9 +387,15 @@ def _parse(path: Path, number: int, line: bytes) -> Any:
         raise BackupError(f"{path} is corrupted: line {number} is not JSON. Nothing was restored") from None
 
 
-def _read(path: Path, master_key: bytes, *, on_row: Callable[[Table, dict[str, Any]], None] | None = None,
-          on_events: Callable[[list[tuple[int, bytes, dict[str, Any]]]], None] | None = None,
-          progress: Progress = _quiet, what: str = "Checking the backup") -> _Contents:
+def _read(
+    path: Path,
+    master_key: bytes,
+    *,
+    on_row: Callable[[Table, dict[str, Any]], None] | None = None,
+    on_events: Callable[[list[tuple[int, bytes, dict[str, Any]]]], None] | None = None,
+    progress: Progress = _quiet,
+    what: str = "Checking the backup",
+) -> _Contents:
     """Read the whole backup, checking every part; hand rows and batches of events to the callbacks as they come.
     Raises BackupError at the first fault."""
     found = _Contents()
@@ -379,15 +410,18 @@ def _read(path: Path, master_key: bytes, *, on_row: Callable[[Table, dict[str, A
     total = 0
     for number, line in _lines(path):
         if found.manifest:
-            raise BackupError(f"{path} has lines after its manifest (line {number}): it was altered. "
-                              "Nothing was restored")
+            raise BackupError(
+                f"{path} has lines after its manifest (line {number}): it was altered. Nothing was restored"
+            )
         record = _parse(path, number, line)
         if number == 1:
             if not isinstance(record, dict) or record.get("format") != FORMAT:
                 raise BackupError(f"{path} is not a regledger backup. Nothing was restored")
             if record.get("version") != VERSION:
-                raise BackupError(f"{path} is a backup of format version {record.get('version')}; this regledger "
-                                  f"reads version {VERSION}. Nothing was restored")
+                raise BackupError(
+                    f"{path} is a backup of format version {record.get('version')}; this regledger "
+                    f"reads version {VERSION}. Nothing was restored"
+                )
             found.header = record
             content.update(line)
             continue
@@ -403,12 +437,16 @@ def _read(path: Path, master_key: bytes, *, on_row: Callable[[Table, dict[str, A
             if section == "table":
                 table = known.get(record.get("table"))  # type: ignore[arg-type]
                 if table is None or record["table"] in found.tables:
-                    raise BackupError(f"{path} line {number}: an unknown or repeated table "
-                                      f"{record.get('table')!r}. Nothing was restored")
+                    raise BackupError(
+                        f"{path} line {number}: an unknown or repeated table "
+                        f"{record.get('table')!r}. Nothing was restored"
+                    )
                 names = {c.name for c in table.columns}
                 if not set(record.get("columns", [])) <= names:
-                    raise BackupError(f"{path}: table {table.name} has columns this regledger does not know: "
-                                      f"{sorted(set(record['columns']) - names)}. Nothing was restored")
+                    raise BackupError(
+                        f"{path}: table {table.name} has columns this regledger does not know: "
+                        f"{sorted(set(record['columns']) - names)}. Nothing was restored"
+                    )
                 columns = [table.c[name] for name in record["columns"]]
                 found.tables[table.name] = 0
             elif section == "events":
@@ -419,13 +457,15 @@ def _read(path: Path, master_key: bytes, *, on_row: Callable[[Table, dict[str, A
         content.update(line)
         if section == "table" and table is not None:
             if not isinstance(record, list) or len(record) != len(columns):
-                raise BackupError(f"{path} line {number}: a row of {table.name} of the wrong shape. "
-                                  "Nothing was restored")
+                raise BackupError(
+                    f"{path} line {number}: a row of {table.name} of the wrong shape. Nothing was restored"
+                )
             try:
                 row = {c.name: _decode(c, v) for c, v in zip(columns, record, strict=True)}
             except (ValueError, TypeError, binascii.Error):
-                raise BackupError(f"{path} line {number}: a value in a row of {table.name} cannot be read. "
-                                  "Nothing was restored") from None
+                raise BackupError(
+                    f"{path} line {number}: a value in a row of {table.name} cannot be read. Nothing was restored"
+                ) from None
             found.tables[table.name] += 1
             if table is log_checkpoints:
                 size, root = _note_head(row["note"])
@@ -437,15 +477,18 @@ def _read(path: Path, master_key: bytes, *, on_row: Callable[[Table, dict[str, A
             if not isinstance(record, dict) or set(record) != EVENT_KEYS or _canonical(record) != event_line:
                 raise BackupError(f"{path} line {number}: not an event as the log records it. Nothing was restored")
             if record["idx"] != running.size or not isinstance(record["n"], int) or record["n"] <= last_n:
-                raise BackupError(f"{path} line {number}: event {record.get('idx')} (notification "
-                                  f"{record.get('n')}) is out of order or missing its predecessor: events were "
-                                  "removed, inserted or swapped. Nothing was restored")
+                raise BackupError(
+                    f"{path} line {number}: event {record.get('idx')} (notification "
+                    f"{record.get('n')}) is out of order or missing its predecessor: events were "
+                    "removed, inserted or swapped. Nothing was restored"
+                )
             try:
                 uuid.UUID(record["id"])
                 base64.b64decode(record["state"], validate=True)
             except (ValueError, TypeError, AttributeError, binascii.Error):
-                raise BackupError(f"{path} line {number}: event {record['idx']} cannot be read. "
-                                  "Nothing was restored") from None
+                raise BackupError(
+                    f"{path} line {number}: event {record['idx']} cannot be read. Nothing was restored"
+                ) from None
             last_n = record["n"]
             running.add(leaf_hash(event_line))
             if running.size in found.checkpoint_roots:
@@ -474,15 +517,21 @@ def _check_manifest(path: Path, found: _Contents, content_sha256: str, master_ke
     if not manifest:
         raise BackupError(f"{path} is truncated: it ends before its manifest. Nothing was restored")
     if manifest.get("content_sha256") != content_sha256:
-        raise BackupError(f"{path} is corrupted or was altered: its contents do not match the checksum in its "
-                          "manifest. Nothing was restored")
+        raise BackupError(
+            f"{path} is corrupted or was altered: its contents do not match the checksum in its "
+            "manifest. Nothing was restored"
+        )
     if manifest.get("master_key_id") != master_key_id(master_key):
-        raise BackupError(f"{path} was made under another master key (id {manifest.get('master_key_id')}; this "
-                          f"one is {master_key_id(master_key)}): restore needs the master key the register had "
-                          "when the backup was made. Nothing was restored")
+        raise BackupError(
+            f"{path} was made under another master key (id {manifest.get('master_key_id')}; this "
+            f"one is {master_key_id(master_key)}): restore needs the master key the register had "
+            "when the backup was made. Nothing was restored"
+        )
     if not hmac.compare_digest(str(manifest.get("mac", "")), _mac(master_key, content_sha256, manifest)):
-        raise BackupError(f"{path} was altered: its manifest does not carry the authentication code of this "
-                          "master key. Nothing was restored")
+        raise BackupError(
+            f"{path} was altered: its manifest does not carry the authentication code of this "
+            "master key. Nothing was restored"
+        )
     problems = []
     if manifest.get("events") != found.events:
         problems.append(f"{found.events} events, the manifest says {manifest.get('events')}")
@@ -496,8 +545,7 @@ def _check_manifest(path: Path, found: _Contents, content_sha256: str, master_ke
         if found.event_roots.get(size) != root:
             problems.append(f"the signed checkpoint of size {size} does not match the events")
     if problems:
-        raise BackupError(f"{path} does not hold what its manifest says: {'; '.join(problems)}. "
-                          "Nothing was restored")
+        raise BackupError(f"{path} does not hold what its manifest says: {'; '.join(problems)}. Nothing was restored")
 
 
 def check(path: Path, settings: Settings, progress: Progress = _quiet) -> dict[str, Any]:
@@ -563,19 +611,26 @@ class _EventWriter:
     def _write_run(self, run: list[tuple[int, bytes, dict[str, Any]]]) -> None:
         first = run[0][2]["n"]
         # PostgreSQL: the first run too, since an emptied table's sequence may have moved on
-        placeholder = self._skip_to(first) if first != self.last + 1 or (
-            self.last == 0 and not self.ledger.settings.is_sqlite) else None
+        placeholder = (
+            self._skip_to(first)
+            if first != self.last + 1 or (self.last == 0 and not self.ledger.settings.is_sqlite)
+            else None
+        )
         try:
             ids = self.recorder.insert_events([stored_event(record) for _, _, record in run])
         finally:
             if placeholder is not None:
                 with self.ledger.engine.begin() as conn:
-                    conn.execute(text(f"DELETE FROM {self.recorder.events_table_name} WHERE originator_id = :o"),
-                                 {"o": placeholder})
+                    conn.execute(
+                        text(f"DELETE FROM {self.recorder.events_table_name} WHERE originator_id = :o"),
+                        {"o": placeholder},
+                    )
         wanted = [record["n"] for _, _, record in run]
         if ids is not None and list(ids) != wanted:
-            raise BackupError(f"the event store gave notification ids {ids[0]}..{ids[-1]} where the backup has "
-                              f"{wanted[0]}..{wanted[-1]}: is another process writing to the register?")
+            raise BackupError(
+                f"the event store gave notification ids {ids[0]}..{ids[-1]} where the backup has "
+                f"{wanted[0]}..{wanted[-1]}: is another process writing to the register?"
+            )
         rows = [{"idx": idx, "notification_id": record["n"], "hash": leaf_hash(line)} for idx, line, record in run]
         with self.ledger.engine.begin() as conn:
             conn.execute(insert(log_leaves), rows)
@@ -588,18 +643,30 @@ class _EventWriter:
         with self.ledger.engine.begin() as conn:
             if self.ledger.settings.is_sqlite:
                 placeholder = uuid.uuid4().hex
-                conn.execute(text(f"INSERT INTO {table} (rowid, originator_id, originator_version, topic, state) "
-                                  "VALUES (:r, :o, 0, :t, x'')"), {"r": first - 1, "o": placeholder,
-                                                                   "t": self.GAP_TOPIC})
+                conn.execute(
+                    text(
+                        f"INSERT INTO {table} (rowid, originator_id, originator_version, topic, state) "
+                        "VALUES (:r, :o, 0, :t, x'')"
+                    ),
+                    {"r": first - 1, "o": placeholder, "t": self.GAP_TOPIC},
+                )
                 return placeholder
             schema = self.recorder.datastore.schema  # type: ignore[attr-defined]
-            conn.execute(text("SELECT setval(pg_get_serial_sequence(:t, 'notification_id'), :v, false)"),
-                         {"t": f'"{schema}"."{table}"', "v": first})  # not yet called: the next value is ``first``
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence(:t, 'notification_id'), :v, false)"),
+                {"t": f'"{schema}"."{table}"', "v": first},
+            )  # not yet called: the next value is ``first``
             return None
 
 
-def restore(settings: Settings, path: Path, progress: Progress = _quiet, *, replace_existing: bool = False,
-            master_key: bytes | None = None) -> dict[str, Any]:
+def restore(
+    settings: Settings,
+    path: Path,
+    progress: Progress = _quiet,
+    *,
+    replace_existing: bool = False,
+    master_key: bytes | None = None,
+) -> dict[str, Any]:
     """Restore the backup at ``path`` into the register named by ``settings``. The file is checked completely
     before anything is written; the target must hold nothing (or, with ``replace_existing``, is emptied first).
     After writing, the restored store's log root and register digest are checked against the manifest."""
@@ -614,21 +681,27 @@ def restore(settings: Settings, path: Path, progress: Progress = _quiet, *, repl
         held = holdings(ledger)
         if held and not replace_existing:
             what = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in held.items())
-            raise BackupError(f"the register at {_public_url(settings.database_url)} is not empty ({what}): "
-                              "restore only into an empty register, or replace what it holds on purpose "
-                              "(--replace). Nothing was restored")
+            raise BackupError(
+                f"the register at {_public_url(settings.database_url)} is not empty ({what}): "
+                "restore only into an empty register, or replace what it holds on purpose "
+                "(--replace). Nothing was restored"
+            )
         if held:
             progress("Emptying the register", 0, 0)
             _empty(ledger)
         try:
             _write(ledger, path, master_key, contents, progress)
         except BackupError as error:  # the file changed since the first reading
-            raise BackupError(str(error).replace(" Nothing was restored", "") + " (found on the second reading: "
-                              "the file changed during the restore); the register holds a partial restore: restore "
-                              "again with --replace") from error
+            raise BackupError(
+                str(error).replace(" Nothing was restored", "") + " (found on the second reading: "
+                "the file changed during the restore); the register holds a partial restore: restore "
+                "again with --replace"
+            ) from error
         except Exception as error:  # noqa: BLE001 - the database refused part-way: say what state it is in
-            raise BackupError(f"the restore failed part-way ({type(error).__name__}: {error}); the register holds "
-                              "a partial restore: once the cause is put right, restore again with --replace") from error
+            raise BackupError(
+                f"the restore failed part-way ({type(error).__name__}: {error}); the register holds "
+                "a partial restore: once the cause is put right, restore again with --replace"
+            ) from error
         wrote = time.perf_counter() - started - checked
 
         runner = ProjectionRunner(ledger)
@@ -642,12 +715,23 @@ def restore(settings: Settings, path: Path, progress: Progress = _quiet, *, repl
         keyring.destroy_private_key(*(k.kid for k in keyring.records() if k.state in ("retired", "compromised")))
     finally:
         ledger.close()
-    return {"file": str(path), "database": _public_url(settings.database_url), "events": contents.events,
-            "tables": contents.tables, "replaced": bool(held), "log_root": figures["log_root"],
-            "register_digest": figures["register_digest"], "registrations": figures["registrations"],
-            "seconds": round(time.perf_counter() - started, 3),
-            "phases": {"check": round(checked, 3), "write": round(wrote, 3), "rebuild": round(rebuilt, 3),
-                       "verify": figures["seconds"]}}
+    return {
+        "file": str(path),
+        "database": _public_url(settings.database_url),
+        "events": contents.events,
+        "tables": contents.tables,
+        "replaced": bool(held),
+        "log_root": figures["log_root"],
+        "register_digest": figures["register_digest"],
+        "registrations": figures["registrations"],
+        "seconds": round(time.perf_counter() - started, 3),
+        "phases": {
+            "check": round(checked, 3),
+            "write": round(wrote, 3),
+            "rebuild": round(rebuilt, 3),
+            "verify": figures["seconds"],
+        },
+    }
 
 
 def _write(ledger: Ledger, path: Path, master_key: bytes, contents: _Contents, progress: Progress) -> None:
@@ -665,18 +749,21 @@ def _write(ledger: Ledger, path: Path, master_key: bytes, contents: _Contents, p
             _insert_rows(ledger, next(t for t in STATE_TABLES if t.name == name), rows.pop(name))
         writer.write(batch)
 
-    second = _read(path, master_key, on_row=on_row, on_events=on_events, progress=progress,
-                   what="Restoring events")
+    second = _read(path, master_key, on_row=on_row, on_events=on_events, progress=progress, what="Restoring events")
     for name in list(rows):
         _insert_rows(ledger, next(t for t in STATE_TABLES if t.name == name), rows.pop(name))
     if second.root != contents.root or second.events != contents.events:
-        raise BackupError(f"{path} changed while it was being restored; the register now holds a partial "
-                          "restore: restore again with --replace")
+        raise BackupError(
+            f"{path} changed while it was being restored; the register now holds a partial "
+            "restore: restore again with --replace"
+        )
     positions = contents.manifest.get("positions", {})
     if positions:
         with ledger.engine.begin() as conn:
-            conn.execute(upsert(conn, projection_positions),
-                         [{"name": name, "position": position} for name, position in positions.items()])
+            conn.execute(
+                upsert(conn, projection_positions),
+                [{"name": name, "position": position} for name, position in positions.items()],
+            )
 
 
 def _insert_rows(ledger: Ledger, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -704,17 +791,25 @@ def verify_restored(ledger: Ledger, manifest: dict[str, Any], progress: Progress
     wanted = manifest["log"]["root"]
     problems = []
     if from_store.root().hex() != wanted or from_store.size != manifest["events"]:
-        problems.append(f"the restored events give log root {from_store.root().hex()} ({from_store.size} events), "
-                        f"the backup's is {wanted} ({manifest['events']})")
+        problems.append(
+            f"the restored events give log root {from_store.root().hex()} ({from_store.size} events), "
+            f"the backup's is {wanted} ({manifest['events']})"
+        )
     if from_leaves.root().hex() != wanted or appended:
         problems.append("the restored log's recorded leaves differ from the backup's")
     if digest != manifest["register"]["digest"] or registrations != manifest["register"]["registrations"]:
-        problems.append(f"the rebuilt register's digest is {digest} ({registrations} registrations), the backup's "
-                        f"is {manifest['register']['digest']} ({manifest['register']['registrations']})")
+        problems.append(
+            f"the rebuilt register's digest is {digest} ({registrations} registrations), the backup's "
+            f"is {manifest['register']['digest']} ({manifest['register']['registrations']})"
+        )
     if problems:
         raise BackupError("the restore was written but does not match the backup: " + "; ".join(problems))
-    return {"log_root": wanted, "register_digest": digest, "registrations": registrations,
-            "seconds": round(time.perf_counter() - started, 3)}
+    return {
+        "log_root": wanted,
+        "register_digest": digest,
+        "registrations": registrations,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
 
 
 # -- erasures made after a backup
@@ -722,8 +817,7 @@ def erasures_recorded(ledger: Ledger) -> list[tuple[str, str]]:
     """Every erasure in the event store: (registrant id, when it was recorded), oldest first."""
     from ledger.aggregates import Registrant
 
-    return [(str(event.originator_id), event.occurred_at.isoformat())
-            for event in ledger.events_of(Registrant.Erased)]  # type: ignore[attr-defined]
+    return [(str(event.originator_id), event.occurred_at.isoformat()) for event in ledger.events_of(Registrant.Erased)]  # type: ignore[attr-defined]
 
 
 def read_erasures(path: Path) -> list[str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
-from collections.abc import Iterator
 
 import typer
 from rich.console import Console
@@ -18,8 +18,11 @@ from rich.table import Table
 from ledger.errors import LedgerError
 from ledger.settings import Settings
 
-app = typer.Typer(help="regledger: the event-sourced register of creative-industries technicians.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="regledger: the event-sourced register of creative-industries technicians.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -35,8 +38,15 @@ def _progress(description: str, quiet: bool = False) -> Iterator[Any]:
     if quiet or not err.is_terminal and not sys.stderr.isatty():
         yield lambda done, total: None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=err, transient=False) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
         task = progress.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:
@@ -63,8 +73,10 @@ def framework(as_json: bool = typer.Option(False, "--json", help="Print the whol
         return
     console.print(f"[bold]{FRAMEWORK.title}[/bold], version {FRAMEWORK.version}")
     for level in FRAMEWORK.levels:
-        table = Table(title=f"{level.name} ({level.post_nominal}), about qualification level "
-                            f"{level.qualification_level}", show_lines=True)
+        table = Table(
+            title=f"{level.name} ({level.post_nominal}), about qualification level {level.qualification_level}",
+            show_lines=True,
+        )
         table.add_column("Area")
         table.add_column("Descriptor")
         for area in FRAMEWORK.required_areas(level.code):
@@ -79,8 +91,9 @@ def demo(
     seed: int = typer.Option(1, help="Random seed: the same seed gives the same history."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
-    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing (and say so) if the register already holds "
-                                  "events, instead of refusing."),
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="Do nothing (and say so) if the register already holds events, instead of refusing."
+    ),
 ) -> None:
     """Simulate a realistic body: applications by both routes at all levels, decisions, appeals, upgrades,
     renewals, lapses, suspensions, removals, resignations and an erasure; then build the register."""
@@ -95,8 +108,12 @@ def demo(
             err.print(f"The register at {ledger.settings.database_url} already holds events: no demo data added.")
             ledger.close()
             return
-        _fail(LedgerError(f"the database at {ledger.settings.database_url} already holds events; the demo only "
-                          "fills an empty register (set REGLEDGER_DATABASE_URL to a new file)"))
+        _fail(
+            LedgerError(
+                f"the database at {ledger.settings.database_url} already holds events; the demo only "
+                "fills an empty register (set REGLEDGER_DATABASE_URL to a new file)"
+            )
+        )
     import random as _random
 
     ledger.rng = _random.Random(seed)
@@ -107,18 +124,30 @@ def demo(
     with _progress("Building read models", quiet or as_json) as progress:
         runner.catch_up(progress)
     built = time.perf_counter() - started
-    figures = {"registrants": registrants, "years": years, "seed": seed, "from": result.started.isoformat(),
-               "to": result.ended.isoformat(), "commands": result.commands, "events": result.events,
-               "refused": result.refused, "credentials": result.credentials, "seconds": round(result.seconds, 2),
-               "events_per_second": round(result.events / result.seconds) if result.seconds else None,
-               "projection_seconds": round(built, 2), "events_by_kind": result.kinds}
+    figures = {
+        "registrants": registrants,
+        "years": years,
+        "seed": seed,
+        "from": result.started.isoformat(),
+        "to": result.ended.isoformat(),
+        "commands": result.commands,
+        "events": result.events,
+        "refused": result.refused,
+        "credentials": result.credentials,
+        "seconds": round(result.seconds, 2),
+        "events_per_second": round(result.events / result.seconds) if result.seconds else None,
+        "projection_seconds": round(built, 2),
+        "events_by_kind": result.kinds,
+    }
     if as_json:
         print(json.dumps(figures))
     else:
-        console.print(f"Simulated {years} years ({result.started} to {result.ended}) for {registrants} people: "
-                      f"{result.events} events from {result.commands} commands in {result.seconds:.1f} s "
-                      f"({figures['events_per_second']} events/s), {result.credentials} credentials issued; "
-                      f"read models built in {built:.1f} s.")
+        console.print(
+            f"Simulated {years} years ({result.started} to {result.ended}) for {registrants} people: "
+            f"{result.events} events from {result.commands} commands in {result.seconds:.1f} s "
+            f"({figures['events_per_second']} events/s), {result.credentials} credentials issued; "
+            f"read models built in {built:.1f} s."
+        )
         table = Table(title="Events by kind")
         table.add_column("event")
         table.add_column("count", justify="right")
@@ -136,20 +165,29 @@ def demo(
 def register(
     query: str | None = typer.Option(None, "--query", help="Part of a name, or an exact registration number."),
     level: str | None = typer.Option(None, "--level", help="Level code: RCT, RCP or ACP."),
-    status: str | None = typer.Option(None, "--status",
-                                         help="registered, suspended, lapsed, removed or resigned."),
+    status: str | None = typer.Option(None, "--status", help="registered, suspended, lapsed, removed or resigned."),
     discipline: str | None = typer.Option(None, "--discipline", help="A discipline code."),
     limit: int = typer.Option(50, min=1, help="At most this many entries."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
-    as_of: datetime | None = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="The register as it stood "
-                                          "at the end of this day by business time (YYYY-MM-DD), rebuilt from the "
-                                          "events."),
-    recorded_as_of: datetime | None = typer.Option(None, "--recorded-as-of", formats=["%Y-%m-%d"],
-                                                   help="The register as the system had recorded it by the end of "
-                                                   "this day (YYYY-MM-DD)."),
-    digest: bool = typer.Option(False, "--digest", help="Print only the register's digest (what 'regledger audit "
-                                "replay' prints for a bundle): number, level, status, dates and listing of every "
-                                "registration, hashed."),
+    as_of: datetime | None = typer.Option(
+        None,
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="The register as it stood at the end of this day by business time (YYYY-MM-DD), rebuilt from the events.",
+    ),
+    recorded_as_of: datetime | None = typer.Option(
+        None,
+        "--recorded-as-of",
+        formats=["%Y-%m-%d"],
+        help="The register as the system had recorded it by the end of this day (YYYY-MM-DD).",
+    ),
+    digest: bool = typer.Option(
+        False,
+        "--digest",
+        help="Print only the register's digest (what 'regledger audit "
+        "replay' prints for a bundle): number, level, status, dates and listing of every "
+        "registration, hashed.",
+    ),
 ) -> None:
     """Search the public register. Verify-only registrants appear only for their exact registration number."""
     if digest:
@@ -176,8 +214,14 @@ def register(
     ledger = _ledger()
     ProjectionRunner(ledger).catch_up()
     post_nominals = {lv.code: lv.post_nominal for lv in FRAMEWORK.levels}
-    criteria = {"query": query, "level": level, "status": status, "discipline": discipline,
-                "post_nominals": post_nominals, "limit": limit}
+    criteria = {
+        "query": query,
+        "level": level,
+        "status": status,
+        "discipline": discipline,
+        "post_nominals": post_nominals,
+        "limit": limit,
+    }
     title = "The register"
     try:
         if as_of or recorded_as_of:
@@ -199,14 +243,23 @@ def register(
     for column in ("Number", "Name", "Level", "Status", "Disciplines", "Since", "Valid until"):
         table.add_column(column)
     for e in entries:
-        table.add_row(e["registration_number"], e["name"], e["post_nominal"] or "", e["status"],
-                      ", ".join(e["disciplines"]), e["registered_since"] or "", e["valid_until"] or "")
+        table.add_row(
+            e["registration_number"],
+            e["name"],
+            e["post_nominal"] or "",
+            e["status"],
+            ", ".join(e["disciplines"]),
+            e["registered_since"] or "",
+            e["valid_until"] or "",
+        )
     console.print(table)
 
 
 @app.command()
-def rebuild(as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
-            quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+def rebuild(
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
     """Drop every read model and rebuild it from the events."""
     from ledger.projections.runner import ProjectionRunner
 
@@ -217,20 +270,28 @@ def rebuild(as_json: bool = typer.Option(False, "--json", help="Print the figure
         events = runner.rebuild(progress)
     seconds = time.perf_counter() - started
     ledger.close()
-    figures = {"events": events, "seconds": round(seconds, 3),
-               "events_per_second": round(events / seconds) if seconds else None}
+    figures = {
+        "events": events,
+        "seconds": round(seconds, 3),
+        "events_per_second": round(events / seconds) if seconds else None,
+    }
     if as_json:
         print(json.dumps(figures))
     else:
-        console.print(f"Rebuilt the read models from {events} events in {seconds:.2f} s "
-                      f"({figures['events_per_second']} events/s).")
+        console.print(
+            f"Rebuilt the read models from {events} events in {seconds:.2f} s "
+            f"({figures['events_per_second']} events/s)."
+        )
 
 
 @app.command()
-def erase(registrant: str = typer.Argument(..., metavar="REGISTRATION_NUMBER_OR_ID",
-                                           help="A registration number (RG-1234567-89) or a registrant id."),
-          by: str = typer.Option("registrar", help="Who asked for the erasure (recorded in the event)."),
-          yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation.")) -> None:
+def erase(
+    registrant: str = typer.Argument(
+        ..., metavar="REGISTRATION_NUMBER_OR_ID", help="A registration number (RG-1234567-89) or a registrant id."
+    ),
+    by: str = typer.Option("registrar", help="Who asked for the erasure (recorded in the event)."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
     """Erase a registrant's personal data (crypto-shredding): their data key is destroyed, the events stay, and
     the register shows the record as erased. This cannot be undone."""
     from ledger.projections.runner import ProjectionRunner
@@ -238,8 +299,9 @@ def erase(registrant: str = typer.Argument(..., metavar="REGISTRATION_NUMBER_OR_
     ledger = _ledger()
     try:
         registrant_id = ledger.resolve_registrant(registrant)
-        if not yes and not typer.confirm(f"Erase the personal data of registrant {registrant_id}? This cannot be "
-                                         "undone"):
+        if not yes and not typer.confirm(
+            f"Erase the personal data of registrant {registrant_id}? This cannot be undone"
+        ):
             raise typer.Exit(1)
         ledger.erase(registrant_id, by)
     except LedgerError as error:

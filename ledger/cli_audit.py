@@ -7,13 +7,21 @@ from pathlib import Path
 
 import typer
 
-audit_app = typer.Typer(help="The transparency log: signed checkpoints and audit bundles an auditor checks offline "
-                        "with 'regverify audit'.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The transparency log: signed checkpoints and audit bundles an auditor checks offline with 'regverify audit'.",
+    no_args_is_help=True,
+)
 
 
 @audit_app.command("checkpoint")
-def checkpoint(out: Path = typer.Option(None, "--out", help="Also write the signed note to this file (keep it: "
-                                        "'regverify audit --kept' proves later bundles extend it).")) -> None:
+def checkpoint(
+    out: Path = typer.Option(
+        None,
+        "--out",
+        help="Also write the signed note to this file (keep it: "
+        "'regverify audit --kept' proves later bundles extend it).",
+    ),
+) -> None:
     """Bring the log up to date with the event store and sign a checkpoint of it."""
     from ledger import cli
     from ledger.audit import TransparencyLog
@@ -29,9 +37,11 @@ def checkpoint(out: Path = typer.Option(None, "--out", help="Also write the sign
 
 
 @audit_app.command("export")
-def export(out: Path = typer.Option(..., "--out", help="The directory to write the bundle into."),
-           as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
-           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+def export(
+    out: Path = typer.Option(..., "--out", help="The directory to write the bundle into."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
     """Write an audit bundle: every stored event (events.jsonl), the leaves the log recorded, the signed checkpoints
     and the log's public key. Check it with: regverify audit DIR --key log.pub"""
     from ledger import cli
@@ -46,16 +56,21 @@ def export(out: Path = typer.Option(..., "--out", help="The directory to write t
     if as_json:
         print(json.dumps(figures))
     else:
-        cli.console.print(f"Wrote {figures['events']} events and {figures['checkpoints']} checkpoint(s) to {out}. "
-                          f"Check it with: regverify audit {out} --key {out / 'log.pub'}")
+        cli.console.print(
+            f"Wrote {figures['events']} events and {figures['checkpoints']} checkpoint(s) to {out}. "
+            f"Check it with: regverify audit {out} --key {out / 'log.pub'}"
+        )
 
 
 @audit_app.command("replay")
-def replay(bundle: Path = typer.Argument(..., help="The directory 'regledger audit export' wrote."),
-           into: Path = typer.Option(None, "--into", help="The new SQLite file to build (default: a temporary "
-                                     "file, removed afterwards)."),
-           as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
-           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+def replay(
+    bundle: Path = typer.Argument(..., help="The directory 'regledger audit export' wrote."),
+    into: Path = typer.Option(
+        None, "--into", help="The new SQLite file to build (default: a temporary file, removed afterwards)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
     """Rebuild every read model from the bundle's events in a fresh database and print the register's digest;
     compare it with 'regledger register --digest' on the live register. (Check the bundle first with regverify
     audit.)"""
@@ -76,5 +91,7 @@ def replay(bundle: Path = typer.Argument(..., help="The directory 'regledger aud
     if as_json:
         print(json.dumps(figures))
     else:
-        cli.console.print(f"Replayed {figures['events']} events: {figures['registrations']} registrations, "
-                          f"register digest {figures['digest']}")
+        cli.console.print(
+            f"Replayed {figures['events']} events: {figures['registrations']} registrations, "
+            f"register digest {figures['digest']}"
+        )

@@ -11,41 +11,59 @@ from typing import Any
 
 import typer
 
-MASTER_KEY_NOTE = ("The master key is not in the backup: restoring needs the same master key "
-                   "(REGLEDGER_MASTER_KEY or REGLEDGER_MASTER_KEY_FILE), and without it the sealed personal data "
-                   "and issuer keys in the backup stay unreadable. Keep the key safe, apart from the backups.")
+MASTER_KEY_NOTE = (
+    "The master key is not in the backup: restoring needs the same master key "
+    "(REGLEDGER_MASTER_KEY or REGLEDGER_MASTER_KEY_FILE), and without it the sealed personal data "
+    "and issuer keys in the backup stay unreadable. Keep the key safe, apart from the backups."
+)
 
 
 @contextmanager
 def _phases(quiet: bool) -> Iterator[Any]:
     """A progress callback ``(what, done, total)`` that shows one rich progress bar per phase, on stderr."""
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from ledger import cli
 
     if quiet or not cli.err.is_terminal and not sys.stderr.isatty():
         yield lambda what, done, total: None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=cli.err, transient=False) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=cli.err,
+        transient=False,
+    ) as progress:
         tasks: dict[str, Any] = {}
 
         def update(what: str, done: int, total: int) -> None:
             if what not in tasks:
                 for task in tasks.values():  # the previous phase is over
-                    progress.update(task, total=progress.tasks[task].completed or 1,
-                                    completed=progress.tasks[task].completed or 1)
+                    progress.update(
+                        task, total=progress.tasks[task].completed or 1, completed=progress.tasks[task].completed or 1
+                    )
                 tasks[what] = progress.add_task(what, total=None)
             progress.update(tasks[what], completed=done, total=total or None)
 
         yield update
 
 
-def backup(file: Path = typer.Argument(..., help="The backup file to write (gzip'd JSON lines; .rlbackup.gz, say)."),
-           overwrite: bool = typer.Option(False, "--overwrite", help="Replace FILE if it exists."),
-           as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
-           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+def backup(
+    file: Path = typer.Argument(..., help="The backup file to write (gzip'd JSON lines; .rlbackup.gz, say)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace FILE if it exists."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
     """Write a backup of the register (REGLEDGER_DATABASE_URL) to FILE: every stored event exactly as stored, in
     order, with the vault's sealed data keys, the sealed issuer keys, accounts, and the signed log
     checkpoints; read models are not in it (restore rebuilds them). A manifest carries the counts, the
@@ -70,25 +88,43 @@ def backup(file: Path = typer.Argument(..., help="The backup file to write (gzip
     if as_json:
         print(json.dumps(figures))
         return
-    cli.console.print(f"Backed up {figures['events']:,} events, {_rows(figures['tables'])} to {file} "
-                      f"({figures['bytes']:,} bytes, {figures['seconds']:.1f} s).")
-    cli.console.print(f"Transparency-log root {figures['log_root']}; register digest {figures['register_digest']} "
-                      f"({figures['registrations']:,} registrations).")
+    cli.console.print(
+        f"Backed up {figures['events']:,} events, {_rows(figures['tables'])} to {file} "
+        f"({figures['bytes']:,} bytes, {figures['seconds']:.1f} s)."
+    )
+    cli.console.print(
+        f"Transparency-log root {figures['log_root']}; register digest {figures['register_digest']} "
+        f"({figures['registrations']:,} registrations)."
+    )
     cli.err.print(f"[yellow]{MASTER_KEY_NOTE}[/yellow]")
 
 
-def restore(file: Path = typer.Argument(..., help="A file written by 'regledger backup'."),
-            replace: bool = typer.Option(False, "--replace", help="Empty the target register first (its events, "
-                                         "keys, accounts, log and read models are deleted) instead of refusing "
-                                         "a register that holds anything."),
-            check_only: bool = typer.Option(False, "--check", help="Only check the file (every event, the log "
-                                            "root, the checksum and authentication code); write nothing."),
-            erasures: str = typer.Option(None, "--erasures", metavar="FILE|none", help="The erasures recorded since "
-                                         "the backup was made ('regledger erasures --out FILE' on the live "
-                                         "register), re-applied after the restore; 'none' if there were none. "
-                                         "Required: a restore must not bring back anyone erased since."),
-            as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
-            quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+def restore(
+    file: Path = typer.Argument(..., help="A file written by 'regledger backup'."),
+    replace: bool = typer.Option(
+        False,
+        "--replace",
+        help="Empty the target register first (its events, "
+        "keys, accounts, log and read models are deleted) instead of refusing "
+        "a register that holds anything.",
+    ),
+    check_only: bool = typer.Option(
+        False,
+        "--check",
+        help="Only check the file (every event, the log root, the checksum and authentication code); write nothing.",
+    ),
+    erasures: str = typer.Option(
+        None,
+        "--erasures",
+        metavar="FILE|none",
+        help="The erasures recorded since "
+        "the backup was made ('regledger erasures --out FILE' on the live "
+        "register), re-applied after the restore; 'none' if there were none. "
+        "Required: a restore must not bring back anyone erased since.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
     """Restore a backup into the register named by REGLEDGER_DATABASE_URL (SQLite or PostgreSQL, whichever the
     backup came from), which must be empty unless --replace is given. The whole file is checked first: a
     truncated, corrupted or altered file, or one made under another master key, is refused and nothing is written.
@@ -108,9 +144,13 @@ def restore(file: Path = typer.Argument(..., help="A file written by 'regledger 
     erased: list[str] = []
     if not check_only:
         if erasures is None:
-            cli._fail(BackupError("a backup holds everyone erased after it was made: give --erasures FILE, the list "
-                                  "'regledger erasures --out FILE' writes on the live register (or your copy of it), "
-                                  "to erase them again after the restore; or --erasures none if there were none"))
+            cli._fail(
+                BackupError(
+                    "a backup holds everyone erased after it was made: give --erasures FILE, the list "
+                    "'regledger erasures --out FILE' writes on the live register (or your copy of it), "
+                    "to erase them again after the restore; or --erasures none if there were none"
+                )
+            )
         if erasures != "none":
             try:
                 erased = read_erasures(Path(erasures))
@@ -129,24 +169,34 @@ def restore(file: Path = typer.Argument(..., help="A file written by 'regledger 
         if as_json:
             print(json.dumps(manifest))
         else:
-            cli.console.print(f"{file} is a complete backup made {manifest['created_at']}: {manifest['events']:,} "
-                              f"events, {_rows(manifest['tables'])}; log root {manifest['log']['root']}; register "
-                              f"digest {manifest['register']['digest']}.")
+            cli.console.print(
+                f"{file} is a complete backup made {manifest['created_at']}: {manifest['events']:,} "
+                f"events, {_rows(manifest['tables'])}; log root {manifest['log']['root']}; register "
+                f"digest {manifest['register']['digest']}."
+            )
         return
     if as_json:
         print(json.dumps(figures))
         return
-    cli.console.print(f"Restored {figures['events']:,} events and {_rows(figures['tables'])} into "
-                      f"{figures['database']} in {figures['seconds']:.1f} s; read models rebuilt.")
-    cli.console.print(f"Transparency-log root {figures['log_root']} and register digest {figures['register_digest']} "
-                      f"({figures['registrations']:,} registrations): both as in the backup.")
-    cli.console.print(f"Erasures made since the backup, erased again: {figures['erasures_reapplied']} of "
-                      f"{len(erased)} listed.")
+    cli.console.print(
+        f"Restored {figures['events']:,} events and {_rows(figures['tables'])} into "
+        f"{figures['database']} in {figures['seconds']:.1f} s; read models rebuilt."
+    )
+    cli.console.print(
+        f"Transparency-log root {figures['log_root']} and register digest {figures['register_digest']} "
+        f"({figures['registrations']:,} registrations): both as in the backup."
+    )
+    cli.console.print(
+        f"Erasures made since the backup, erased again: {figures['erasures_reapplied']} of {len(erased)} listed."
+    )
 
 
-def erasures(out: Path = typer.Option(None, "--out", help="Write the list to this file (keep it with your "
-                                      "backups: a restore needs it)."),
-             as_json: bool = typer.Option(False, "--json", help="Print the list as JSON.")) -> None:
+def erasures(
+    out: Path = typer.Option(
+        None, "--out", help="Write the list to this file (keep it with your backups: a restore needs it)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the list as JSON."),
+) -> None:
     """Every erasure recorded in the register: registrant id and when. 'regledger restore --erasures FILE' erases
     them again in a register restored from a backup made before them."""
     from ledger import cli

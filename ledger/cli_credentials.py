@@ -1,5 +1,5 @@
-"""The credential commands of the ``regledger`` CLI: ``issue``, ``keys ...``, ``trust export``, ``credential export``.
-"""
+"""The credential commands of the ``regledger`` CLI: ``issue``, ``keys ...``, ``trust export``,
+``credential export``."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from rich.table import Table
 from ledger.errors import LedgerError
 
 keys_app = typer.Typer(help="The issuer's signing keys: list, rotate, retire, mark compromised.", no_args_is_help=True)
-trust_app = typer.Typer(help="What verifiers trust: the signed trust bundle, the JWK Set, the did:web document.",
-                        no_args_is_help=True)
+trust_app = typer.Typer(
+    help="What verifiers trust: the signed trust bundle, the JWK Set, the did:web document.", no_args_is_help=True
+)
 credential_app = typer.Typer(help="A registrant's credential in the forms they share.", no_args_is_help=True)
 
 PUBLISHED = ("bundle", "jwks", "did", "root")
@@ -40,8 +41,10 @@ def _issue_all(ledger: Any, quiet: bool = True) -> Any:
     return result
 
 
-def issue(quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-          as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")) -> None:
+def issue(
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
     """Issue every credential the register owes: one for each award, upgrade, renewal and reinstatement not yet
     issued. Safe to run again at any time, also after a crash: nothing is issued twice."""
     cli = _cli()
@@ -50,13 +53,19 @@ def issue(quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress b
         result = _issue_all(ledger, quiet or as_json)
     finally:
         ledger.close()
-    figures = {"events_read": result.events, "issued": result.issued, "already_issued": result.already_issued,
-               "erased_skipped": result.erased}
+    figures = {
+        "events_read": result.events,
+        "issued": result.issued,
+        "already_issued": result.already_issued,
+        "erased_skipped": result.erased,
+    }
     if as_json:
         print(json.dumps(figures))
     else:
-        cli.console.print(f"Issued {result.issued} credential(s); {result.already_issued} were already issued; "
-                          f"{result.erased} skipped because the holder's personal data was erased.")
+        cli.console.print(
+            f"Issued {result.issued} credential(s); {result.already_issued} were already issued; "
+            f"{result.erased} skipped because the holder's personal data was erased."
+        )
 
 
 @keys_app.command("list")
@@ -69,17 +78,25 @@ def keys_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON l
     ledger = cli._ledger()
     records = Keyring(ledger).records()
     ledger.close()
-    rows = [{"kid": k.kid, "role": k.role, "alg": k.alg, "state": k.state,
-             "activated_at": k.activated_at.isoformat() if k.activated_at else None,
-             "retired_at": k.retired_at.isoformat() if k.retired_at else None,
-             "compromised_since": k.compromised_since.isoformat() if k.compromised_since else None}
-            for k in records]
+    rows = [
+        {
+            "kid": k.kid,
+            "role": k.role,
+            "alg": k.alg,
+            "state": k.state,
+            "activated_at": k.activated_at.isoformat() if k.activated_at else None,
+            "retired_at": k.retired_at.isoformat() if k.retired_at else None,
+            "compromised_since": k.compromised_since.isoformat() if k.compromised_since else None,
+        }
+        for k in records
+    ]
     if as_json:
         print(json.dumps(rows, indent=2))
         return
     if not rows:
-        cli.console.print("No keys yet: the first credential or trust bundle creates them (or run "
-                          "'regledger keys rotate').")
+        cli.console.print(
+            "No keys yet: the first credential or trust bundle creates them (or run 'regledger keys rotate')."
+        )
         return
     table = Table(title="Issuer keys")
     for column in ("kid", "role", "alg", "state", "activated_at", "retired_at", "compromised_since"):
@@ -90,9 +107,14 @@ def keys_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON l
 
 
 @keys_app.command("rotate")
-def keys_rotate(alg: str = typer.Option("ES256", help="ES256 (default) or EdDSA; RS256 only with --root."),
-                root: bool = typer.Option(False, "--root", help="Rotate the root key that signs trust bundles "
-                                          "(verifiers pin it: they must be told the new one).")) -> None:
+def keys_rotate(
+    alg: str = typer.Option("ES256", help="ES256 (default) or EdDSA; RS256 only with --root."),
+    root: bool = typer.Option(
+        False,
+        "--root",
+        help="Rotate the root key that signs trust bundles (verifiers pin it: they must be told the new one).",
+    ),
+) -> None:
     """Make a new key and start signing with it; the key it replaces is retired and still verifies what it
     signed."""
     from ledger.keyring import Keyring
@@ -105,8 +127,9 @@ def keys_rotate(alg: str = typer.Option("ES256", help="ES256 (default) or EdDSA;
         cli._fail(error)
     finally:
         ledger.close()
-    cli.console.print(f"Key {new.kid} ({new.alg}, {new.role}) is now active."
-                      + "".join(f"\nKey {k.kid} is retired." for k in retired))
+    cli.console.print(
+        f"Key {new.kid} ({new.alg}, {new.role}) is now active." + "".join(f"\nKey {k.kid} is retired." for k in retired)
+    )
 
 
 @keys_app.command("retire")
@@ -126,12 +149,16 @@ def keys_retire(kid: str = typer.Argument(..., help="The key id (see 'regledger 
 
 
 @keys_app.command("compromised")
-def keys_compromised(kid: str = typer.Argument(..., help="The key id (see 'regledger keys list')."),
-                     since: datetime = typer.Option(..., "--since", help="From when the key may have been in "
-                                                    "other hands (ISO 8601; UTC unless an offset is given).",
-                                                    formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S",
-                                                             "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"]),
-                     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation.")) -> None:
+def keys_compromised(
+    kid: str = typer.Argument(..., help="The key id (see 'regledger keys list')."),
+    since: datetime = typer.Option(
+        ...,
+        "--since",
+        help="From when the key may have been in other hands (ISO 8601; UTC unless an offset is given).",
+        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"],
+    ),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
     """Mark a key compromised since a time: nothing it signed at or after that time verifies any more. If it
     was the active key, a new one takes over at once. Re-run 'regledger issue' is not needed for new awards;
     credentials signed after the time must be re-issued by the registrar."""
@@ -153,9 +180,15 @@ def keys_compromised(kid: str = typer.Argument(..., help="The key id (see 'regle
 
 
 @trust_app.command("export")
-def trust_export(out: Path = typer.Option(..., "--out", help="The file to write ('-' for standard output)."),
-                 what: str = typer.Option("bundle", "--what", help="bundle (the signed trust bundle, a JWS), jwks, "
-                                          "did (the did:web document) or root (the public root key to pin).")) -> None:
+def trust_export(
+    out: Path = typer.Option(..., "--out", help="The file to write ('-' for standard output)."),
+    what: str = typer.Option(
+        "bundle",
+        "--what",
+        help="bundle (the signed trust bundle, a JWS), jwks, "
+        "did (the did:web document) or root (the public root key to pin).",
+    ),
+) -> None:
     """Write what verifiers need. The trust bundle holds the issuer keys with their validity windows and
     compromise times and both status lists, signed by the root key; it is valid as of now."""
     from ledger.publication import Publisher
@@ -184,11 +217,16 @@ def trust_export(out: Path = typer.Option(..., "--out", help="The file to write 
 @credential_app.command("export")
 def credential_export(
     number: str = typer.Argument(..., metavar="REGISTRATION_NUMBER", help="For example RG-1234567-89."),
-    fmt: str = typer.Option("jwt", "--format", help="jwt (the signed credential file), json (what it says), compact "
-                            "(the badge token), url (the badge link), qr-png, qr-svg, or linkedin (the 'Add to "
-                            "profile' link)."),
-    out: Path = typer.Option(Path("-"), "--out", help="The file to write; standard output by default (not for "
-                             "qr-png)."),
+    fmt: str = typer.Option(
+        "jwt",
+        "--format",
+        help="jwt (the signed credential file), json (what it says), compact "
+        "(the badge token), url (the badge link), qr-png, qr-svg, or linkedin (the 'Add to "
+        "profile' link).",
+    ),
+    out: Path = typer.Option(
+        Path("-"), "--out", help="The file to write; standard output by default (not for qr-png)."
+    ),
 ) -> None:
     """The newest credential issued under a registration number, in the form asked for."""
     from ledger.sharing import FORMATS, current_credential

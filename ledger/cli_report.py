@@ -15,17 +15,29 @@ FORMATS = ("table", "csv", "json", "html")
 
 @report_app.command("progression")
 def progression(
-    asked_from: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"],
-                                               help="Start of the period (YYYY-MM-DD); snaps back to the start of "
-                                               "its block of whole quarters."),
-    asked_to: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"],
-                                             help="End of the period (YYYY-MM-DD); snaps forward to the end of its "
-                                             "block (at most the last reported quarter)."),
+    asked_from: datetime | None = typer.Option(
+        None,
+        "--from",
+        formats=["%Y-%m-%d"],
+        help="Start of the period (YYYY-MM-DD); snaps back to the start of its block of whole quarters.",
+    ),
+    asked_to: datetime | None = typer.Option(
+        None,
+        "--to",
+        formats=["%Y-%m-%d"],
+        help="End of the period (YYYY-MM-DD); snaps forward to the end of its "
+        "block (at most the last reported quarter).",
+    ),
     fmt: str = typer.Option("table", "--format", help="table (the terminal), csv, json or html."),
     out: Path | None = typer.Option(None, "--out", help="Write to this file instead of the terminal."),
-    margin: float = typer.Option(5.0, "--parity-margin", min=0, max=100,
-                                 help="Flag the equivalency route when its award rate trails the standard route's "
-                                 "by more than this many percentage points."),
+    margin: float = typer.Option(
+        5.0,
+        "--parity-margin",
+        min=0,
+        max=100,
+        help="Flag the equivalency route when its award rate trails the standard route's "
+        "by more than this many percentage points.",
+    ),
 ) -> None:
     """Progression and fairness: representation by background at each level against the benchmarks, response to
     the background questions, application outcomes and award rates by route and background with the pass-rate
@@ -41,8 +53,14 @@ def progression(
     try:
         ProjectionRunner(ledger).catch_up()
         with ledger.engine.connect() as conn:
-            report = progression_report(conn, ledger.clock.today(), asked_from.date() if asked_from else None,
-                                        asked_to.date() if asked_to else None, margin, ledger.framework)
+            report = progression_report(
+                conn,
+                ledger.clock.today(),
+                asked_from.date() if asked_from else None,
+                asked_to.date() if asked_to else None,
+                margin,
+                ledger.framework,
+            )
     finally:
         ledger.close()
     if fmt == "table":
@@ -56,8 +74,9 @@ def progression(
         return
     from ledger import progression_output
 
-    text = {"csv": progression_output.to_csv, "json": progression_output.to_json,
-            "html": progression_output.to_html}[fmt](report)
+    text = {"csv": progression_output.to_csv, "json": progression_output.to_json, "html": progression_output.to_html}[
+        fmt
+    ](report)
     if out:
         out.write_text(text)
         cli.err.print(f"Wrote the {fmt} report to {out}")
@@ -74,8 +93,12 @@ def print_tables(report, console) -> None:  # type: ignore[no-untyped-def]
     for rule in [*report.rules, *report.legend]:
         console.print(f"  - {rule}")
     for table in report.tables:
-        rich = RichTable(title=f"{table.title}\n[dim]{table.period_words}[/dim]", title_justify="left",
-                         caption="\n".join(table.notes), caption_justify="left")
+        rich = RichTable(
+            title=f"{table.title}\n[dim]{table.period_words}[/dim]",
+            title_justify="left",
+            caption="\n".join(table.notes),
+            caption_justify="left",
+        )
         rich.add_column("")
         for column in table.columns:
             rich.add_column(column, justify="right", overflow="fold")

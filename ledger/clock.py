@@ -6,7 +6,7 @@ years of simulated time and replays never depend on when they run.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, UTC
+from datetime import UTC, date, datetime, time, timedelta
 
 
 def utc(dt: datetime) -> datetime:

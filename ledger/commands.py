@@ -20,18 +20,17 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.application import Application as EventSourcedApplication
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.utils import Environment
 from sqlalchemy import Engine
 
 from ledger import background, regnumber
-from ledger.aggregates import (Application, Assessor, CommandReceipt, Registrant, Registration,
-                               RegistrationNumberClaim)
+from ledger.aggregates import Application, Assessor, CommandReceipt, Registrant, Registration, RegistrationNumberClaim
 from ledger.aggregates.mail import Mail
 from ledger.aggregates.ppd_audit import ACCEPTED, DEFERRED, NOT_RENEWED, OUTCOME_NAMES, PpdAudit
 from ledger.aggregates.registrant import LISTINGS
@@ -130,8 +129,11 @@ class Ledger(EventSourcedApplication[UUID]):
         self.saved_kinds: Counter[str] = Counter()  # events saved by this instance, by kind
         env = event_store_env(self.settings.database_url, self.settings.db_pool_size)
         if single_writer_cache:
-            env.update(AGGREGATE_CACHE_MAXSIZE=str(single_writer_cache), AGGREGATE_CACHE_FASTFORWARD="n",
-                       DEEPCOPY_FROM_AGGREGATE_CACHE="n")
+            env.update(
+                AGGREGATE_CACHE_MAXSIZE=str(single_writer_cache),
+                AGGREGATE_CACHE_FASTFORWARD="n",
+                DEEPCOPY_FROM_AGGREGATE_CACHE="n",
+            )
         with schema_lock(self.engine):  # the library's recorder makes its tables and functions as it starts
             super().__init__(env=env)
 
@@ -195,8 +197,14 @@ class Ledger(EventSourcedApplication[UUID]):
             try:
                 with self.batch():
                     answer = json.loads(json.dumps(action(), default=str))
-                    self._commit(CommandReceipt(key_digest=key_digest, request_hash=request_hash,
-                                                answer=json.dumps(answer), occurred_at=self._now()))
+                    self._commit(
+                        CommandReceipt(
+                            key_digest=key_digest,
+                            request_hash=request_hash,
+                            answer=json.dumps(answer),
+                            occurred_at=self._now(),
+                        )
+                    )
                 return answer, True
             except IntegrityError:
                 continue  # the same key acted meanwhile (its receipt is read next), or the record changed: again
@@ -325,15 +333,22 @@ class Ledger(EventSourcedApplication[UUID]):
 
     @command
     def change_details(
-        self, registrant_id: UUID, *, name: str | None = None, email: str | None = None,
-        disciplines: list[str] | None = None, listing: str | None = None,
+        self,
+        registrant_id: UUID,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        disciplines: list[str] | None = None,
+        listing: str | None = None,
     ) -> None:
         registrant = self._get(Registrant, registrant_id, "registrant")
         changes: dict[str, Any] = {}
         if name is not None:
             if not registrant.erased and self._registration_of(registrant_id) is not None:
-                raise RuleBroken("a registered person's name changes by request: send the new name with evidence "
-                                 "(a deed poll, marriage certificate or passport) and the registrar decides")
+                raise RuleBroken(
+                    "a registered person's name changes by request: send the new name with evidence "
+                    "(a deed poll, marriage certificate or passport) and the registrar decides"
+                )
             changes["name"] = self._seal(registrant_id, "name", _name("name", name))
         if email is not None:
             changes["email"] = self._seal(registrant_id, "email", self._check_email(email))
@@ -353,24 +368,26 @@ class Ledger(EventSourcedApplication[UUID]):
         new_name = _name("name", name)
         if self.vault.open(registrant.name) == new_name:
             raise InvalidInput("name", "is the name already on the register")
-        registrant.request_name_change(self._seal(registrant_id, "name", new_name),
-                                       self._seal(registrant_id, "evidence", _text("evidence", evidence, max_length=2000)),
-                                       occurred_at=self._now())
+        registrant.request_name_change(
+            self._seal(registrant_id, "name", new_name),
+            self._seal(registrant_id, "evidence", _text("evidence", evidence, max_length=2000)),
+            occurred_at=self._now(),
+        )
         self._commit(registrant)
 
     @command
     def decide_name_change(self, registrant_id: UUID, approved: bool, reason: str, by: str) -> None:
         registrant = self._get(Registrant, registrant_id, "registrant")
         sealed = self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000, required=False) or None)
-        registrant.decide_name_change(bool(approved), sealed, by,
-                                      occurred_at=self._now())
+        registrant.decide_name_change(bool(approved), sealed, by, occurred_at=self._now())
         self._commit(registrant)
 
     @command
     def answer_background(self, registrant_id: UUID, answers: dict[str, str] | None) -> None:
         registrant = self._get(Registrant, registrant_id, "registrant")
-        sealed = self.vault.seal_json(registrant_id, background.check_answers(answers)) if not registrant.erased \
-            else None
+        sealed = (
+            self.vault.seal_json(registrant_id, background.check_answers(answers)) if not registrant.erased else None
+        )
         registrant.answer_background(sealed, occurred_at=self._now())
         self._commit(registrant)
 
@@ -411,16 +428,21 @@ class Ledger(EventSourcedApplication[UUID]):
         registration = self._get(Registration, registration_id, "registration")
         if registration.status not in ("registered", "suspended") or registration.reissued_for(kid):
             return False
-        registration.reissue("the key that signed the credential was reported compromised", kid,
-                             occurred_at=self._now())
+        registration.reissue(
+            "the key that signed the credential was reported compromised", kid, occurred_at=self._now()
+        )
         url = f"{self.settings.issuer_url.rstrip('/')}/r/{registration.number}"
-        letter = self._letter(registration.registrant_id, "reissue", registration,
-                              "Your credential has been re-issued: please fetch the new one",
-                              "The key the register used to sign your credential can no longer be trusted, so we "
-                              "have signed a new credential for you. Your registration itself has not changed.\n\n"
-                              f"Download the new credential and QR badge from {url} and replace every copy you "
-                              "have shared (profiles, email signatures, printed badges): the old one now shows as "
-                              "not valid.")
+        letter = self._letter(
+            registration.registrant_id,
+            "reissue",
+            registration,
+            "Your credential has been re-issued: please fetch the new one",
+            "The key the register used to sign your credential can no longer be trusted, so we "
+            "have signed a new credential for you. Your registration itself has not changed.\n\n"
+            f"Download the new credential and QR badge from {url} and replace every copy you "
+            "have shared (profiles, email signatures, printed badges): the old one now shows as "
+            "not valid.",
+        )
         self._commit(registration, *([letter] if letter is not None else []))
         return True
 
@@ -441,8 +463,12 @@ class Ledger(EventSourcedApplication[UUID]):
             self._get(Registrant, registrant_id, "registrant")
         assessor_id = self._new_id()
         self.vault.create_key(assessor_id)
-        assessor = Assessor(id=assessor_id, name=self.vault.seal(assessor_id, name), registrant_id=registrant_id,
-                            occurred_at=self._now())
+        assessor = Assessor(
+            id=assessor_id,
+            name=self.vault.seal(assessor_id, name),
+            registrant_id=registrant_id,
+            occurred_at=self._now(),
+        )
         self._commit(assessor)
         return assessor.id
 
@@ -481,8 +507,9 @@ class Ledger(EventSourcedApplication[UUID]):
 
         topic, start = get_topic(kind), 0
         while True:
-            batch = self.recorder.select_notifications(start=start, limit=5000, topics=[topic],
-                                                       inclusive_of_start=False)
+            batch = self.recorder.select_notifications(
+                start=start, limit=5000, topics=[topic], inclusive_of_start=False
+            )
             if not batch:
                 return
             for notification in batch:
@@ -498,7 +525,12 @@ class Ledger(EventSourcedApplication[UUID]):
 
     @command
     def start_application(
-        self, registrant_id: UUID, level: str, route: str, *, qualification: dict[str, Any] | None = None,
+        self,
+        registrant_id: UUID,
+        level: str,
+        route: str,
+        *,
+        qualification: dict[str, Any] | None = None,
         experience: dict[str, Any] | None = None,
     ) -> UUID:
         """Start an application for a level by a route. One open application per person at a time."""
@@ -513,8 +545,10 @@ class Ledger(EventSourcedApplication[UUID]):
             self.framework.route(route)
         except FrameworkError as error:
             raise InvalidInput("route", str(error)) from None
-        if registrant.latest_application is not None and \
-                self._get(Application, registrant.latest_application, "application").is_open:
+        if (
+            registrant.latest_application is not None
+            and self._get(Application, registrant.latest_application, "application").is_open
+        ):
             raise RuleBroken("this registrant already has an open application; finish or withdraw it first")
         registration = self._registration_of(registrant_id)
         if registration is not None and registration.status in ("registered", "suspended") and registration.level:
@@ -523,42 +557,57 @@ class Ledger(EventSourcedApplication[UUID]):
                 raise RuleBroken("a suspended registrant cannot apply until the suspension is lifted")
             if wanted.rank <= held.rank:
                 raise RuleBroken(f"already registered as {held.name}: apply for a higher level to upgrade")
-        qualification, experience = self._check_route_evidence(registrant_id, wanted, route, qualification,
-                                                               experience)
+        qualification, experience = self._check_route_evidence(registrant_id, wanted, route, qualification, experience)
         application = Application(
-            id=self._new_id(), registrant_id=registrant_id, level=level, route=route, qualification=qualification,
-            experience=experience, framework_version=self.framework.version, occurred_at=self._now(),
+            id=self._new_id(),
+            registrant_id=registrant_id,
+            level=level,
+            route=route,
+            qualification=qualification,
+            experience=experience,
+            framework_version=self.framework.version,
+            occurred_at=self._now(),
         )
         registrant.record_application(application.id, occurred_at=self._now())
         self._commit(application, registrant)
         return application.id
 
-    def _check_route_evidence(self, registrant_id: UUID, level: Any, route: str, qualification: Any,
-                              experience: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    def _check_route_evidence(
+        self, registrant_id: UUID, level: Any, route: str, qualification: Any, experience: Any
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         if route == "standard":
             if not isinstance(qualification, dict):
-                raise InvalidInput("qualification", "the standard route needs a qualification: title, awarding "
-                                   "body and level")
+                raise InvalidInput(
+                    "qualification", "the standard route needs a qualification: title, awarding body and level"
+                )
             q_level = qualification.get("level")
             if not isinstance(q_level, int) or isinstance(q_level, bool) or not 1 <= q_level <= 8:
                 raise InvalidInput("qualification.level", "give the qualification's level as a number from 1 to 8")
             needed = level.min_qualification_level
             if q_level < needed:
-                raise RuleBroken(f"{level.name} needs a qualification at level {needed} or above; this one is "
-                                 f"level {q_level}: apply by the equivalency route or for a lower level")
-            return {"title": _text("qualification.title", qualification.get("title"), max_length=300),
-                    "awarding_body": _text("qualification.awarding_body", qualification.get("awarding_body"),
-                                           max_length=300),
-                    "level": q_level}, None
+                raise RuleBroken(
+                    f"{level.name} needs a qualification at level {needed} or above; this one is "
+                    f"level {q_level}: apply by the equivalency route or for a lower level"
+                )
+            return {
+                "title": _text("qualification.title", qualification.get("title"), max_length=300),
+                "awarding_body": _text(
+                    "qualification.awarding_body", qualification.get("awarding_body"), max_length=300
+                ),
+                "level": q_level,
+            }, None
         if not isinstance(experience, dict):
-            raise InvalidInput("experience", "the equivalency route needs experience: years of practice, a "
-                               "portfolio and a referee")
+            raise InvalidInput(
+                "experience", "the equivalency route needs experience: years of practice, a portfolio and a referee"
+            )
         years = experience.get("years")
         if not isinstance(years, (int, float)) or isinstance(years, bool) or not 0 <= years <= 70:
             raise InvalidInput("experience.years", "give the years of practice as a number")
         if years < level.min_years_experience_equivalency:
-            raise RuleBroken(f"{level.name} by the equivalency route needs at least "
-                             f"{level.min_years_experience_equivalency} years of practice; {years} given")
+            raise RuleBroken(
+                f"{level.name} by the equivalency route needs at least "
+                f"{level.min_years_experience_equivalency} years of practice; {years} given"
+            )
         portfolio = _text("experience.portfolio", experience.get("portfolio"), max_length=2000)
         referee = _text("experience.referee_name", experience.get("referee_name"), max_length=MAX_NAME)
         referee_email = self._check_email(experience.get("referee_email"))
@@ -577,8 +626,13 @@ class Ledger(EventSourcedApplication[UUID]):
         application = self._get(Application, application_id, "application")
         text = _text("text", text)
         evidence_id = self._new_id()
-        application.add_evidence(evidence_id, area, self._seal(application.registrant_id, "text", text),
-                                 self._required(application), occurred_at=self._now())
+        application.add_evidence(
+            evidence_id,
+            area,
+            self._seal(application.registrant_id, "text", text),
+            self._required(application),
+            occurred_at=self._now(),
+        )
         self._commit(application)
         return evidence_id
 
@@ -608,10 +662,16 @@ class Ledger(EventSourcedApplication[UUID]):
                 raise RuleBroken("an assessor who is a registrant must be currently registered")
             held, wanted = self.framework.level(registration.level), self.framework.level(application.level)
             if held.rank < wanted.rank:
-                raise RuleBroken(f"an assessor registered as {held.code} cannot assess an application for "
-                                 f"{wanted.code}: they must be registered at or above the level they assess")
-        application.assign_assessor(assessor_id, _text("declaration", declaration, max_length=2000),
-                                    self.framework.rules, occurred_at=self._now())
+                raise RuleBroken(
+                    f"an assessor registered as {held.code} cannot assess an application for "
+                    f"{wanted.code}: they must be registered at or above the level they assess"
+                )
+        application.assign_assessor(
+            assessor_id,
+            _text("declaration", declaration, max_length=2000),
+            self.framework.rules,
+            occurred_at=self._now(),
+        )
         self._commit(application)
 
     @command
@@ -626,22 +686,35 @@ class Ledger(EventSourcedApplication[UUID]):
         if held_on > self._today():
             raise InvalidInput("held_on", "the professional discussion cannot be dated in the future")
         sealed = self._seal(application.registrant_id, "notes", _text("notes", notes, required=False) or None)
-        application.record_discussion(held_on, list(application.assessors), sealed, self.framework.rules,
-                                      occurred_at=self._now())
+        application.record_discussion(
+            held_on, list(application.assessors), sealed, self.framework.rules, occurred_at=self._now()
+        )
         self._commit(application)
 
     @command
-    def record_assessment(self, application_id: UUID, assessor_id: UUID, judgements: dict[str, str],
-                          recommendation: str, feedback: str | None = None) -> None:
+    def record_assessment(
+        self,
+        application_id: UUID,
+        assessor_id: UUID,
+        judgements: dict[str, str],
+        recommendation: str,
+        feedback: str | None = None,
+    ) -> None:
         application = self._get(Application, application_id, "application")
         if not self._get(Assessor, assessor_id, "assessor").active:
             raise RuleBroken("this assessor has stood down: their assignments ended")
         if not isinstance(judgements, dict):
             raise InvalidInput("judgements", "give a judgement for each competency area")
-        sealed = self._seal(application.registrant_id, "feedback",
-                            _text("feedback", feedback, required=False) or None)
-        application.record_assessment(assessor_id, judgements, recommendation, sealed, self._required(application),
-                                      self.framework.rules, occurred_at=self._now())
+        sealed = self._seal(application.registrant_id, "feedback", _text("feedback", feedback, required=False) or None)
+        application.record_assessment(
+            assessor_id,
+            judgements,
+            recommendation,
+            sealed,
+            self._required(application),
+            self.framework.rules,
+            occurred_at=self._now(),
+        )
         self._commit(application)
 
     @command
@@ -659,8 +732,14 @@ class Ledger(EventSourcedApplication[UUID]):
         reasons = _text("reasons", reasons, required=False)
         if outcome == "award":
             self._check_can_award(application)
-        application.decide(outcome, self._seal(application.registrant_id, "reasons", reasons or None), by,
-                           self._today(), self.framework.rules, occurred_at=self._now())
+        application.decide(
+            outcome,
+            self._seal(application.registrant_id, "reasons", reasons or None),
+            by,
+            self._today(),
+            self.framework.rules,
+            occurred_at=self._now(),
+        )
         if outcome != "award":
             self._commit(application, *filter(None, [self._decision_letter(application, outcome, reasons, None)]))
             return None
@@ -674,14 +753,20 @@ class Ledger(EventSourcedApplication[UUID]):
         self._commit(application)
 
     @command
-    def decide_appeal(self, application_id: UUID, upheld: bool, reasons: str, by: str,
-                      remedy: str | None = None) -> str | None:
+    def decide_appeal(
+        self, application_id: UUID, upheld: bool, reasons: str, by: str, remedy: str | None = None
+    ) -> str | None:
         application = self._get(Application, application_id, "application")
         if upheld and remedy == "award":
             self._check_can_award(application)
-        application.decide_appeal(bool(upheld), remedy, self._seal(application.registrant_id, "reasons", _text(
-            "reasons", reasons, required=False) or None), by,
-                                  self._today(), occurred_at=self._now())
+        application.decide_appeal(
+            bool(upheld),
+            remedy,
+            self._seal(application.registrant_id, "reasons", _text("reasons", reasons, required=False) or None),
+            by,
+            self._today(),
+            occurred_at=self._now(),
+        )
         if upheld and remedy == "award":
             return self._award(application)
         self._commit(application)
@@ -707,11 +792,18 @@ class Ledger(EventSourcedApplication[UUID]):
         if registration is None:
             number, claim_id = self._free_number()
             registration = Registration(registrant_id=application.registrant_id, number=number, occurred_at=now)
-            to_save.append(RegistrationNumberClaim(number=number, registration_id=registration.id,
-                                                   occurred_at=now))
+            to_save.append(RegistrationNumberClaim(number=number, registration_id=registration.id, occurred_at=now))
         current = self.framework.level(registration.level).rank if registration.level else None
-        registration.award_level(level.code, level.rank, current, application.id, today, self.framework.rules,
-                                 self.framework.version, occurred_at=now)
+        registration.award_level(
+            level.code,
+            level.rank,
+            current,
+            application.id,
+            today,
+            self.framework.rules,
+            self.framework.version,
+            occurred_at=now,
+        )
         to_save.append(registration)
         letter = self._decision_letter(application, "award", reasons, registration.number)
         self._commit(*to_save, *([letter] if letter else []))
@@ -732,8 +824,9 @@ class Ledger(EventSourcedApplication[UUID]):
         return registration
 
     @command
-    def record_ppd(self, registrant_id: UUID, on: date, category: str, hours: float, areas: list[str],
-                   learned: str, impact: str) -> UUID:
+    def record_ppd(
+        self, registrant_id: UUID, on: date, category: str, hours: float, areas: list[str], learned: str, impact: str
+    ) -> UUID:
         registration = self._live_registration(registrant_id)
         if not isinstance(hours, (int, float)) or isinstance(hours, bool):
             raise InvalidInput("hours", "give the hours as a number")
@@ -741,29 +834,44 @@ class Ledger(EventSourcedApplication[UUID]):
             raise InvalidInput("areas", "give a list of competency area codes")
         activity_id = self._new_id()
         registration.record_ppd(
-            activity_id, on, category, hours, areas,
+            activity_id,
+            on,
+            category,
+            hours,
+            areas,
             self._seal(registrant_id, "learned", _text("learned", learned)),
             self._seal(registrant_id, "impact", _text("impact", impact)),
-            self._today(), self.framework.rules, {a.code for a in self.framework.areas}, self.framework.version,
+            self._today(),
+            self.framework.rules,
+            {a.code for a in self.framework.areas},
+            self.framework.version,
             occurred_at=self._now(),
         )
         self._commit(registration)
         return activity_id
 
     @command
-    def submit_renewal(self, registrant_id: UUID, declaration: str = "I declare that my PPD record is true and "
-                       "complete and that I continue to practise to the standard of my level.") -> None:
+    def submit_renewal(
+        self,
+        registrant_id: UUID,
+        declaration: str = "I declare that my PPD record is true and "
+        "complete and that I continue to practise to the standard of my level.",
+    ) -> None:
         registration = self._live_registration(registrant_id)
-        registration.submit_renewal(_text("declaration", declaration, max_length=2000), self._today(),
-                                    self.framework.rules, self.framework.version, occurred_at=self._now())
+        registration.submit_renewal(
+            _text("declaration", declaration, max_length=2000),
+            self._today(),
+            self.framework.rules,
+            self.framework.version,
+            occurred_at=self._now(),
+        )
         self._commit(registration)
 
     @command
     def renew(self, registrant_id: UUID, by: str) -> date:
         registration = self._live_registration(registrant_id)
         self._check_no_audit_blocks_renewal(registration)
-        registration.renew(by, self._today(), self.framework.rules, self.framework.version,
-                           occurred_at=self._now())
+        registration.renew(by, self._today(), self.framework.rules, self.framework.version, occurred_at=self._now())
         self._commit(registration)
         assert registration.valid_until is not None
         return registration.valid_until
@@ -777,9 +885,13 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def suspend(self, registrant_id: UUID, reason: str, by: str, until: date | None = None) -> None:
         registration = self._live_registration(registrant_id)
-        registration.suspend(self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000)), until,
-                             self._today(), by,
-                             occurred_at=self._now())
+        registration.suspend(
+            self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000)),
+            until,
+            self._today(),
+            by,
+            occurred_at=self._now(),
+        )
         self._commit(registration)
 
     @command
@@ -791,8 +903,12 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def remove(self, registrant_id: UUID, reason: str, by: str) -> None:
         registration = self._live_registration(registrant_id)
-        registration.remove(self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000)),
-                            self._today(), by, occurred_at=self._now())
+        registration.remove(
+            self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000)),
+            self._today(),
+            by,
+            occurred_at=self._now(),
+        )
         self._commit(registration)
 
     @command
@@ -804,8 +920,7 @@ class Ledger(EventSourcedApplication[UUID]):
     @command
     def reinstate(self, registrant_id: UUID, by: str) -> date:
         registration = self._live_registration(registrant_id)
-        registration.reinstate(self._today(), by, self.framework.rules, self.framework.version,
-                               occurred_at=self._now())
+        registration.reinstate(self._today(), by, self.framework.rules, self.framework.version, occurred_at=self._now())
         self._commit(registration)
         assert registration.valid_until is not None
         return registration.valid_until
@@ -840,10 +955,15 @@ class Ledger(EventSourcedApplication[UUID]):
         number of days, are saved together."""
         registration = self._live_registration(registrant_id)
         registration.select_for_audit(year, seed, occurred_at=self._now())
-        audit = PpdAudit(registration_id=registration.id, registrant_id=registrant_id, number=registration.number,
-                         year=year, seed=seed,
-                         profile_due=self._today() + timedelta(days=self.framework.rules.audit_profile_days),
-                         occurred_at=self._now())
+        audit = PpdAudit(
+            registration_id=registration.id,
+            registrant_id=registrant_id,
+            number=registration.number,
+            year=year,
+            seed=seed,
+            profile_due=self._today() + timedelta(days=self.framework.rules.audit_profile_days),
+            occurred_at=self._now(),
+        )
         self._commit(registration, audit)
         return audit.id
 
@@ -862,8 +982,15 @@ class Ledger(EventSourcedApplication[UUID]):
         return registration, audit
 
     @command
-    def submit_audit_profile(self, registrant_id: UUID, year: int, summary: str, statement: str,
-                             activities: list[Any], evidence: str | None = None) -> None:
+    def submit_audit_profile(
+        self,
+        registrant_id: UUID,
+        year: int,
+        summary: str,
+        statement: str,
+        activities: list[Any],
+        evidence: str | None = None,
+    ) -> None:
         """The selected registrant's PPD profile: a summary of their practice, the recorded PPD activities it draws
         on, a statement of how they meet the audit standards, and evidence (links or descriptions)."""
         registration, audit = self._live_audit(registrant_id, year)
@@ -878,7 +1005,10 @@ class Ledger(EventSourcedApplication[UUID]):
             self._seal(registrant_id, "summary", _text("summary", summary)),
             self._seal(registrant_id, "statement", _text("statement", statement)),
             self._seal(registrant_id, "evidence", evidence) if evidence else None,
-            ids, {a["id"] for a in registration.ppd}, self._today(), occurred_at=self._now(),
+            ids,
+            {a["id"] for a in registration.ppd},
+            self._today(),
+            occurred_at=self._now(),
         )
         self._commit(audit)
 
@@ -894,36 +1024,52 @@ class Ledger(EventSourcedApplication[UUID]):
         self._commit(audit)
 
     @command
-    def judge_audit(self, registrant_id: UUID, year: int, assessor_id: UUID, judgements: dict[str, str],
-                    feedback: str | None = None) -> None:
+    def judge_audit(
+        self, registrant_id: UUID, year: int, assessor_id: UUID, judgements: dict[str, str], feedback: str | None = None
+    ) -> None:
         _, audit = self._live_audit(registrant_id, year)
         feedback = _text("feedback", feedback, required=False)
-        audit.judge(assessor_id, judgements, self._seal(registrant_id, "feedback", feedback) if feedback else None,
-                    self.framework.rules, occurred_at=self._now())
+        audit.judge(
+            assessor_id,
+            judgements,
+            self._seal(registrant_id, "feedback", feedback) if feedback else None,
+            self.framework.rules,
+            occurred_at=self._now(),
+        )
         self._commit(audit)
 
     @command
     def decide_audit(self, registrant_id: UUID, year: int, outcome: str, reasons: str, by: str) -> None:
         _, audit = self._live_audit(registrant_id, year)
-        audit.decide(outcome, self._seal(registrant_id, "reasons", _text("reasons", reasons, max_length=2000,
-                                                                       required=False) or None), by, self._today(),
-                     self.framework.rules, occurred_at=self._now())
+        audit.decide(
+            outcome,
+            self._seal(registrant_id, "reasons", _text("reasons", reasons, max_length=2000, required=False) or None),
+            by,
+            self._today(),
+            self.framework.rules,
+            occurred_at=self._now(),
+        )
         self._commit(audit, *filter(None, [self._audit_letter(audit, reasons)]))
 
     @command
     def appeal_audit(self, registrant_id: UUID, year: int, grounds: str) -> None:
         _, audit = self._live_audit(registrant_id, year)
-        audit.lodge_appeal(self._seal(registrant_id, "grounds", _text("grounds", grounds)), self._today(),
-                           occurred_at=self._now())
+        audit.lodge_appeal(
+            self._seal(registrant_id, "grounds", _text("grounds", grounds)), self._today(), occurred_at=self._now()
+        )
         self._commit(audit)
 
     @command
     def decide_audit_appeal(self, registrant_id: UUID, year: int, upheld: bool, reasons: str, by: str) -> None:
         """An upheld appeal accepts the audit; a dismissed one lets 'not renewed' take effect at once."""
         registration, audit = self._live_audit(registrant_id, year)
-        audit.decide_appeal(bool(upheld), self._seal(registrant_id, "reasons", _text(
-            "reasons", reasons, max_length=2000, required=False) or None), by,
-                            self._today(), occurred_at=self._now())
+        audit.decide_appeal(
+            bool(upheld),
+            self._seal(registrant_id, "reasons", _text("reasons", reasons, max_length=2000, required=False) or None),
+            by,
+            self._today(),
+            occurred_at=self._now(),
+        )
         to_save: list[Aggregate] = [audit]
         if not upheld:
             audit.end(self._today(), occurred_at=self._now())
@@ -943,9 +1089,14 @@ class Ledger(EventSourcedApplication[UUID]):
         for selection in registration.audits:
             audit = self._get(PpdAudit, PpdAudit.id_for(registration.id, selection["year"]), "PPD audit")
             if audit.blocks_renewal:
-                raise RuleBroken(f"the {audit.year} PPD audit was decided 'not renewed'"
-                                 + (": the appeal is being heard" if audit.appeal == "pending" else
-                                    f"; it takes effect after {audit.appeal_by} unless appealed"))
+                raise RuleBroken(
+                    f"the {audit.year} PPD audit was decided 'not renewed'"
+                    + (
+                        ": the appeal is being heard"
+                        if audit.appeal == "pending"
+                        else f"; it takes effect after {audit.appeal_by} unless appealed"
+                    )
+                )
 
     def _audit_letter(self, audit: PpdAudit, reasons: str, about: str = "decision") -> Mail | None:
         """What the registrant is told at each turn of an audit (``about``: decision, appeal, ended): the decision
@@ -954,29 +1105,43 @@ class Ledger(EventSourcedApplication[UUID]):
         outcome = OUTCOME_NAMES[audit.outcome or ACCEPTED].lower()
         if about == "ended":
             subject = "Your registration has lapsed after its PPD audit"
-            lines = [f"The 'not renewed' outcome of the {audit.year} audit of your PPD record has taken effect: "
-                     f"registration {audit.number} has lapsed. You can be reinstated within 12 months with the PPD "
-                     "you missed."]
+            lines = [
+                f"The 'not renewed' outcome of the {audit.year} audit of your PPD record has taken effect: "
+                f"registration {audit.number} has lapsed. You can be reinstated within 12 months with the PPD "
+                "you missed."
+            ]
         elif about == "appeal":
             subject = f"Your appeal about the {audit.year} PPD audit: {audit.appeal}"
-            lines = [f"Your appeal was {audit.appeal}. " + (
-                "Your audit is accepted." if audit.appeal == "upheld" else
-                f"The audit outcome stands: registration {audit.number} has lapsed. You can be reinstated within "
-                "12 months with the PPD you missed.")]
+            lines = [
+                f"Your appeal was {audit.appeal}. "
+                + (
+                    "Your audit is accepted."
+                    if audit.appeal == "upheld"
+                    else f"The audit outcome stands: registration {audit.number} has lapsed. "
+                    "You can be reinstated within 12 months with the PPD you missed."
+                )
+            ]
         else:
             subject = f"Your {audit.year} PPD audit: {outcome}"
             lines = [f"The audit of your PPD record for registration {audit.number} has been decided: {outcome}."]
             if audit.outcome == DEFERRED:
                 lines.append(f"Please send an improved PPD profile by {audit.profile_due}.")
             if audit.outcome == NOT_RENEWED:
-                lines.append(f"You may appeal until {audit.appeal_by}. Your registration stays as it is until then "
-                             "and while an appeal is heard; otherwise it lapses.")
+                lines.append(
+                    f"You may appeal until {audit.appeal_by}. Your registration stays as it is until then "
+                    "and while an appeal is heard; otherwise it lapses."
+                )
         if reasons:
             lines.append(f"Reasons: {reasons}")
         if audit.judgements and audit.ended_on is None:
-            lines.append("The assessor's judgement: " + "; ".join(
-                f"{rules.audit_standard_names.get(s, s)}: {rules.judgement_names.get(j, j)}"
-                for s, j in audit.judgements.items()) + ".")
+            lines.append(
+                "The assessor's judgement: "
+                + "; ".join(
+                    f"{rules.audit_standard_names.get(s, s)}: {rules.judgement_names.get(j, j)}"
+                    for s, j in audit.judgements.items()
+                )
+                + "."
+            )
             lines.append(self.vault.open(audit.feedback) or "No written feedback.")
         return self._letter(audit.registrant_id, "audit letter", audit, subject, "\n\n".join(lines))
 
@@ -1002,32 +1167,47 @@ class Ledger(EventSourcedApplication[UUID]):
             body = self.vault.seal(registrant_id, f"Dear {name},\n\n{text}\n\n{self.settings.issuer_name}\n")
         except Shredded:
             return None
-        return Mail(id=mail_id, registrant_id=registrant_id, kind=kind, to=to, subject=subject, body=body,
-                    occurred_at=self._now())
+        return Mail(
+            id=mail_id,
+            registrant_id=registrant_id,
+            kind=kind,
+            to=to,
+            subject=subject,
+            body=body,
+            occurred_at=self._now(),
+        )
 
-    def _decision_letter(self, application: Application, outcome: str, reasons: str, number: str | None
-                         ) -> Mail | None:
+    def _decision_letter(self, application: Application, outcome: str, reasons: str, number: str | None) -> Mail | None:
         """The decision, with the assessors' feedback area by area; for an award, the registration number and
         where the credential is."""
         level = self.framework.level(application.level)
         words = {"award": "awarded", "defer": "deferred: you may resubmit", "reject": "not successful"}
-        lines = [f"Your application for {level.name} ({level.post_nominal}) has been decided: "
-                 f"{words.get(outcome, outcome)}."]
+        lines = [
+            f"Your application for {level.name} ({level.post_nominal}) has been decided: {words.get(outcome, outcome)}."
+        ]
         if reasons:
             lines.append(f"Reasons: {reasons}")
         if number:
             url = self.settings.issuer_url.rstrip("/")
-            lines.append(f"Your registration number is {number}. Your credential, its QR badge and the link to "
-                         f"share it are at {url}/r/{number} (and in your account); anyone can check it at {url}/v.")
+            lines.append(
+                f"Your registration number is {number}. Your credential, its QR badge and the link to "
+                f"share it are at {url}/r/{number} (and in your account); anyone can check it at {url}/v."
+            )
         for i, assessment in enumerate(application.assessments.values(), 1):
-            judged = ", ".join(f"{area} {self.framework.rules.judgement_names.get(j, j)}"
-                               for area, j in sorted(assessment["judgements"].items()))
+            judged = ", ".join(
+                f"{area} {self.framework.rules.judgement_names.get(j, j)}"
+                for area, j in sorted(assessment["judgements"].items())
+            )
             feedback = self.vault.open(assessment.get("feedback")) or "no written feedback"
             lines.append(f"Assessor {i} ({assessment['recommendation']}): {judged}. {feedback}")
         kind = "award letter" if number else "decision letter"
-        return self._letter(application.registrant_id, kind, application,
-                            f"Your application for {level.post_nominal}: {words.get(outcome, outcome).split(':')[0]}",
-                            "\n\n".join(lines))
+        return self._letter(
+            application.registrant_id,
+            kind,
+            application,
+            f"Your application for {level.post_nominal}: {words.get(outcome, outcome).split(':')[0]}",
+            "\n\n".join(lines),
+        )
 
     # -- aggregate queries
     def registrant(self, registrant_id: UUID) -> Registrant:

@@ -43,9 +43,9 @@ def event_store_env(database_url: str, pool_size: int = 5) -> dict[str, str]:
 
 def sqlalchemy_url(database_url: str) -> str:
     if database_url.startswith("postgres://"):
-        return "postgresql+psycopg://" + database_url[len("postgres://"):]
+        return "postgresql+psycopg://" + database_url[len("postgres://") :]
     if database_url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        return "postgresql+psycopg://" + database_url[len("postgresql://") :]
     return database_url
 
 
@@ -66,8 +66,16 @@ def make_engine(database_url: str, pool_size: int = 5) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=2 * pool_size)
 
 
-TABLE_MODULES = ("ledger.vault", "ledger.projections", "ledger.keyring", "ledger.accounts", "ledger.audit",
-                 "ledger.processes.parking", "ledger.processes.published", "ledger.processes.workers")
+TABLE_MODULES = (
+    "ledger.vault",
+    "ledger.projections",
+    "ledger.keyring",
+    "ledger.accounts",
+    "ledger.audit",
+    "ledger.processes.parking",
+    "ledger.processes.published",
+    "ledger.processes.workers",
+)
 """Every module that defines tables: imported before the tables are made, so none is missed."""
 
 

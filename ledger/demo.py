@@ -19,7 +19,7 @@ import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, UTC
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -29,15 +29,86 @@ from ledger.errors import LedgerError
 from ledger.issuance import CredentialIssuer
 from ledger.tick import DayResult, Ticker
 
-FIRST = ["Aisha", "Ben", "Chloe", "Dev", "Ella", "Femi", "Grace", "Harun", "Isla", "Jamal", "Kasia", "Liam", "Maya",
-         "Niamh", "Owen", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Vik", "Wren", "Xander", "Yasmin", "Zac",
-         "Alfie", "Bea", "Callum", "Dina", "Eilidh", "Finn", "Gwen", "Hamza", "Ife", "Jess", "Kofi", "Lowri"]
-LAST = ["Adeyemi", "Brown", "Chen", "Davies", "Evans", "Fraser", "Ghosh", "Hughes", "Iqbal", "Jones", "Khan",
-        "Lewis", "MacLeod", "Nowak", "O'Brien", "Patel", "Quigley", "Roberts", "Singh", "Thomas", "Usman",
-        "Vaughan", "Williams", "Xu", "Young", "Zielinski", "Okafor", "Campbell", "Murphy", "Kaur", "Wilson"]
-QUALIFICATIONS = {3: "Level 3 Extended Diploma in Creative Media Production", 4: "Higher National Certificate in "
-                  "Technical Theatre", 5: "Foundation Degree in Production Arts", 6: "BA (Hons) Technical Arts "
-                  "and Special Effects", 7: "MA Sound Design"}
+FIRST = [
+    "Aisha",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ella",
+    "Femi",
+    "Grace",
+    "Harun",
+    "Isla",
+    "Jamal",
+    "Kasia",
+    "Liam",
+    "Maya",
+    "Niamh",
+    "Owen",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Uma",
+    "Vik",
+    "Wren",
+    "Xander",
+    "Yasmin",
+    "Zac",
+    "Alfie",
+    "Bea",
+    "Callum",
+    "Dina",
+    "Eilidh",
+    "Finn",
+    "Gwen",
+    "Hamza",
+    "Ife",
+    "Jess",
+    "Kofi",
+    "Lowri",
+]
+LAST = [
+    "Adeyemi",
+    "Brown",
+    "Chen",
+    "Davies",
+    "Evans",
+    "Fraser",
+    "Ghosh",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "MacLeod",
+    "Nowak",
+    "O'Brien",
+    "Patel",
+    "Quigley",
+    "Roberts",
+    "Singh",
+    "Thomas",
+    "Usman",
+    "Vaughan",
+    "Williams",
+    "Xu",
+    "Young",
+    "Zielinski",
+    "Okafor",
+    "Campbell",
+    "Murphy",
+    "Kaur",
+    "Wilson",
+]
+QUALIFICATIONS = {
+    3: "Level 3 Extended Diploma in Creative Media Production",
+    4: "Higher National Certificate in Technical Theatre",
+    5: "Foundation Degree in Production Arts",
+    6: "BA (Hons) Technical Arts and Special Effects",
+    7: "MA Sound Design",
+}
 BODIES = ["Pearson", "UAL Awarding Body", "NCFE", "a UK university", "City & Guilds"]
 EVIDENCE = "Portfolio item and reflective account showing how I meet this standard on recent productions."
 
@@ -71,8 +142,9 @@ class Person:
 
 
 class Demo:
-    def __init__(self, ledger: Ledger, clock: SettableClock, registrants: int, years: int, seed: int,
-                 end: date) -> None:
+    def __init__(
+        self, ledger: Ledger, clock: SettableClock, registrants: int, years: int, seed: int, end: date
+    ) -> None:
         self.ledger, self.clock = ledger, clock
         self.rng = random.Random(seed)
         self.framework = ledger.framework
@@ -98,8 +170,13 @@ class Demo:
     def later(self, low: int, high: int) -> date:
         return self.clock.today() + timedelta(days=self.rng.randint(low, high))
 
-    def run(self, progress: Callable[[int, int], None] | None = None, batch_size: int = 2000,
-            issue_credentials: bool = True, tick: bool = True) -> DemoResult:
+    def run(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        batch_size: int = 2000,
+        issue_credentials: bool = True,
+        tick: bool = True,
+    ) -> DemoResult:
         self.clock.set(self.start)
         self.ticking = tick
         for i in range(max(4, self.result.registrants // 40)):
@@ -177,14 +254,32 @@ class Demo:
         band_weight = 0.0
         if rng.random() < 0.72:
             occupation = rng.choices(
-                ["professional", "manager", "clerical", "small_business", "technical_craft", "routine",
-                 "unemployed", "other", "prefer_not_to_say"], [26, 16, 9, 8, 12, 14, 3, 6, 6])[0]
-            band_weight = {"professional": 0.03, "manager": 0.03, "routine": -0.04, "unemployed": -0.05,
-                           "technical_craft": -0.02}.get(occupation, 0.0)
-            answers = {"parental_occupation_14": occupation,
-                       "school_type": rng.choice(["state", "state", "state", "independent", "prefer_not_to_say"]),
-                       "free_school_meals": rng.choice(["no", "no", "yes", "dont_know"]),
-                       "parental_degree": rng.choice(["no", "yes", "dont_know"])}
+                [
+                    "professional",
+                    "manager",
+                    "clerical",
+                    "small_business",
+                    "technical_craft",
+                    "routine",
+                    "unemployed",
+                    "other",
+                    "prefer_not_to_say",
+                ],
+                [26, 16, 9, 8, 12, 14, 3, 6, 6],
+            )[0]
+            band_weight = {
+                "professional": 0.03,
+                "manager": 0.03,
+                "routine": -0.04,
+                "unemployed": -0.05,
+                "technical_craft": -0.02,
+            }.get(occupation, 0.0)
+            answers = {
+                "parental_occupation_14": occupation,
+                "school_type": rng.choice(["state", "state", "state", "independent", "prefer_not_to_say"]),
+                "free_school_meals": rng.choice(["no", "no", "yes", "dont_know"]),
+                "parental_degree": rng.choice(["no", "yes", "dont_know"]),
+            }
         registrant_id = self.ledger.enrol(
             name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             email=f"person{rng.randrange(10**9)}@example.org",
@@ -207,13 +302,22 @@ class Demo:
         if route == "standard":
             needed = spec.min_qualification_level
             q_level = min(7, needed + rng.choice([0, 0, 1]))
-            kwargs: dict[str, Any] = {"qualification": {"title": QUALIFICATIONS[q_level], "level": q_level,
-                                                        "awarding_body": rng.choice(BODIES)}}
+            kwargs: dict[str, Any] = {
+                "qualification": {
+                    "title": QUALIFICATIONS[q_level],
+                    "level": q_level,
+                    "awarding_body": rng.choice(BODIES),
+                }
+            }
         else:
-            kwargs = {"experience": {"years": spec.min_years_experience_equivalency + rng.randint(0, 8),
-                                     "portfolio": "https://portfolio.example.org/" + str(rng.randrange(10**6)),
-                                     "referee_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                                     "referee_email": f"referee{rng.randrange(10**6)}@example.org"}}
+            kwargs = {
+                "experience": {
+                    "years": spec.min_years_experience_equivalency + rng.randint(0, 8),
+                    "portfolio": "https://portfolio.example.org/" + str(rng.randrange(10**6)),
+                    "referee_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                    "referee_email": f"referee{rng.randrange(10**6)}@example.org",
+                }
+            }
         person.application = self.ledger.start_application(person.registrant_id, level, route, **kwargs)
         person.level = level
         for area in self.framework.required_areas(level):
@@ -236,8 +340,9 @@ class Demo:
         assert person.application
         person.assessors = self.rng.sample(self.assessors, 2)
         for assessor in person.assessors:
-            self.ledger.assign_assessor(person.application, assessor, "I have no conflict of interest with this "
-                                        "applicant.")
+            self.ledger.assign_assessor(
+                person.application, assessor, "I have no conflict of interest with this applicant."
+            )
         application = self.ledger.application(person.application)
         if application.route == "equivalency":
             self.at(self.later(5, 15), self.referee, person)
@@ -273,8 +378,9 @@ class Demo:
         assert person.application
         application = self.ledger.application(person.application)
         award_rate = (0.78 if application.route == "standard" else 0.72) + person.band_weight
-        if application.route == "equivalency" and (not application.discussion_held or
-                                                   application.referee_confirmed is None):
+        if application.route == "equivalency" and (
+            not application.discussion_held or application.referee_confirmed is None
+        ):
             self.at(self.later(3, 10), self.assess, person)  # wait for the discussion and the referee
             return
         if application.route == "equivalency" and not application.referee_confirmed:
@@ -286,9 +392,15 @@ class Demo:
             judgements = {a: ("met" if plan == "award" or self.rng.random() < 0.6 else "partly_met") for a in areas}
             if plan != "award":
                 judgements[self.rng.choice(areas)] = "not_met" if plan == "reject" else "partly_met"
-            self.ledger.record_assessment(person.application, assessor, judgements, plan,
-                                          "Clear evidence for most areas." if plan == "award" else
-                                          "Evidence is thin in places; see the areas marked.")
+            self.ledger.record_assessment(
+                person.application,
+                assessor,
+                judgements,
+                plan,
+                "Clear evidence for most areas."
+                if plan == "award"
+                else "Evidence is thin in places; see the areas marked.",
+            )
         self.at(self.later(3, 14), self.decide, person, plan)
 
     def decide(self, person: Person, plan: str) -> None:
@@ -317,12 +429,14 @@ class Demo:
         assert person.application
         roll = self.rng.random()
         if roll < 0.2:
-            self.ledger.decide_appeal(person.application, True, "The evidence was not fully considered.",
-                                      "appeals panel", remedy="award")
+            self.ledger.decide_appeal(
+                person.application, True, "The evidence was not fully considered.", "appeals panel", remedy="award"
+            )
             self.awarded(person)
         elif roll < 0.4:
-            self.ledger.decide_appeal(person.application, True, "A fresh assessment is needed.", "appeals panel",
-                                      remedy="reassess")
+            self.ledger.decide_appeal(
+                person.application, True, "A fresh assessment is needed.", "appeals panel", remedy="reassess"
+            )
             self.at(self.later(3, 10), self.assign, person)
         else:
             self.ledger.decide_appeal(person.application, False, "The decision was reasonable.", "appeals panel")
@@ -358,9 +472,15 @@ class Demo:
         if registration.status in ("removed", "resigned"):
             return
         areas = self.rng.sample([a.code for a in self.framework.areas], 2)
-        self.ledger.record_ppd(person.registrant_id, self.clock.today(), category,
-                               self.rng.choice([2, 3.5, 6, 7, 12, 21]), areas,
-                               "Learned a new console workflow.", "Cut changeover time on our shows.")
+        self.ledger.record_ppd(
+            person.registrant_id,
+            self.clock.today(),
+            category,
+            self.rng.choice([2, 3.5, 6, 7, 12, 21]),
+            areas,
+            "Learned a new console workflow.",
+            "Cut changeover time on our shows.",
+        )
 
     def submit_renewal(self, person: Person, due: date) -> None:
         registration = self.ledger.registration(person.registrant_id)
@@ -374,8 +494,9 @@ class Demo:
         registration = self.ledger.registration(person.registrant_id)
         if registration.status != "registered" or registration.renewal_pending is None:
             return
-        if any(self.ledger.ppd_audit(person.registrant_id, a["year"]).blocks_renewal for a in registration.audits) \
-                or registration.renewal_has_expired(self.clock.today(), self.rules):
+        if any(
+            self.ledger.ppd_audit(person.registrant_id, a["year"]).blocks_renewal for a in registration.audits
+        ) or registration.renewal_has_expired(self.clock.today(), self.rules):
             return  # the audit decides, or the tick lapses it
         self.ledger.renew(person.registrant_id, "registrar")
         if not self.ticking:
@@ -386,10 +507,15 @@ class Demo:
         or lapsed, and some come back."""
         registration = self.ledger.registration(person.registrant_id)
         if registration.status == "registered" and registration.valid_until == add_months(
-                due, self.rules.renewal_period_months):
+            due, self.rules.renewal_period_months
+        ):
             self.schedule_year(person)
-        elif registration.status == "lapsed" and registration.status_since and \
-                registration.status_since >= due and self.chance(0.35):
+        elif (
+            registration.status == "lapsed"
+            and registration.status_since
+            and registration.status_since >= due
+            and self.chance(0.35)
+        ):
             self.plan_reinstatement(person)
 
     def lapse(self, person: Person) -> None:
@@ -397,7 +523,8 @@ class Demo:
         if registration.status != "registered" or registration.renewal_pending is not None:
             return
         if registration.valid_until and self.clock.today() <= registration.valid_until + timedelta(
-                days=self.rules.grace_days):
+            days=self.rules.grace_days
+        ):
             return
         self.ledger.lapse(person.registrant_id)
         if self.chance(0.35):
@@ -443,10 +570,14 @@ class Demo:
             self.ppd(person, self.rng.choice(self.rules.ppd_categories))
             recent = [self.ledger.registration(person.registrant_id).ppd[-1]["id"]]
         self.ledger.submit_audit_profile(
-            person.registrant_id, year, "Freelance technician on touring and broadcast work over the year.",
+            person.registrant_id,
+            year,
+            "Freelance technician on touring and broadcast work over the year.",
             "My record is kept as I go; the activities mix courses, mentoring and self-directed learning, and "
-            "each changed how I work on productions.", [str(a) for a in self.rng.sample(recent, min(4, len(recent)))],
-            "Certificates and production notes available on request.")
+            "each changed how I work on productions.",
+            [str(a) for a in self.rng.sample(recent, min(4, len(recent)))],
+            "Certificates and production notes available on request.",
+        )
         self.at(self.later(3, 10), self.audit_assign, person, year, plan)
 
     def audit_assign(self, person: Person, year: int, plan: str) -> None:
@@ -454,8 +585,7 @@ class Demo:
             return
         audit = self.ledger.ppd_audit(person.registrant_id, year)
         if audit.assessor_id is None:
-            self.ledger.assign_audit_assessor(person.registrant_id, year, self.rng.choice(self.assessors),
-                                              "registrar")
+            self.ledger.assign_audit_assessor(person.registrant_id, year, self.rng.choice(self.assessors), "registrar")
         self.at(self.later(5, 20), self.audit_judge, person, year, plan)
 
     def audit_judge(self, person: Person, year: int, plan: str) -> None:
@@ -470,9 +600,15 @@ class Demo:
             for standard in self.rng.sample(standards, 2):
                 judgements[standard] = "not_met"
         assert audit.assessor_id is not None
-        self.ledger.judge_audit(person.registrant_id, year, audit.assessor_id, judgements,
-                                "Clear and well evidenced." if "not_met" not in judgements.values() else
-                                "The profile does not yet show every standard; see those marked not met.")
+        self.ledger.judge_audit(
+            person.registrant_id,
+            year,
+            audit.assessor_id,
+            judgements,
+            "Clear and well evidenced."
+            if "not_met" not in judgements.values()
+            else "The profile does not yet show every standard; see those marked not met.",
+        )
         self.at(self.later(2, 7), self.audit_decide, person, year, plan)
 
     def audit_decide(self, person: Person, year: int, plan: str) -> None:
@@ -482,12 +618,14 @@ class Demo:
         if "not_met" not in audit.judgements.values():
             self.ledger.decide_audit(person.registrant_id, year, "accepted", "", "registrar")
         elif plan == "deferred" and not audit.deferred:
-            self.ledger.decide_audit(person.registrant_id, year, "deferred", "Show a mix of learning activities.",
-                                     "registrar")
+            self.ledger.decide_audit(
+                person.registrant_id, year, "deferred", "Show a mix of learning activities.", "registrar"
+            )
             self.at(self.later(20, 60), self.audit_profile, person, year, plan)
         else:
-            self.ledger.decide_audit(person.registrant_id, year, "not_renewed",
-                                     "Two standards are not met.", "registrar")
+            self.ledger.decide_audit(
+                person.registrant_id, year, "not_renewed", "Two standards are not met.", "registrar"
+            )
             if self.chance(0.5):
                 self.at(self.later(5, 20), self.audit_appeal, person, year)
 
@@ -506,17 +644,25 @@ class Demo:
         if self._audit_at(person, year, "appealed") is None:
             return
         upheld = self.chance(0.5)
-        self.ledger.decide_audit_appeal(person.registrant_id, year, upheld,
-                                        "The statement shows the standards are met." if upheld else
-                                        "The assessor's judgement was sound.", "appeals panel")
+        self.ledger.decide_audit_appeal(
+            person.registrant_id,
+            year,
+            upheld,
+            "The statement shows the standards are met." if upheld else "The assessor's judgement was sound.",
+            "appeals panel",
+        )
 
     def suspend(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)
         if registration.status != "registered":
             return
         until = self.later(30, 90)
-        self.ledger.suspend(person.registrant_id, "Complaint under investigation.", "registrar",
-                            until=until if self.chance(0.5) else None)
+        self.ledger.suspend(
+            person.registrant_id,
+            "Complaint under investigation.",
+            "registrar",
+            until=until if self.chance(0.5) else None,
+        )
         if self.removed_one and self.chance(0.75):
             self.at(until, self.lift, person)
         else:  # the first suspension ends in removal, so every demo tells that story too
@@ -557,9 +703,19 @@ class Demo:
         self.erased_one = True
 
 
-def run_demo(ledger: Ledger, clock: SettableClock, *, registrants: int = 300, years: int = 3, seed: int = 1,
-             end: date | None = None, progress: Callable[[int, int], None] | None = None,
-             batch_size: int = 2000, issue_credentials: bool = True, tick: bool = True) -> DemoResult:
+def run_demo(
+    ledger: Ledger,
+    clock: SettableClock,
+    *,
+    registrants: int = 300,
+    years: int = 3,
+    seed: int = 1,
+    end: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = 2000,
+    issue_credentials: bool = True,
+    tick: bool = True,
+) -> DemoResult:
     import time as _time
 
     started = _time.perf_counter()

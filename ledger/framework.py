@@ -110,8 +110,12 @@ class Rules:
     explanations: Mapping[str, str]
 
     def to_dict(self) -> dict[str, Any]:
-        named = {"judgements": self.judgement_names, "outcomes": self.outcome_names,
-                 "ppd_categories": self.ppd_category_names, "audit_standards": self.audit_standard_names}
+        named = {
+            "judgements": self.judgement_names,
+            "outcomes": self.outcome_names,
+            "ppd_categories": self.ppd_category_names,
+            "audit_standards": self.audit_standard_names,
+        }
         data: dict[str, Any] = {}
         for name in _RULE_TYPES:
             value = getattr(self, name)
@@ -169,19 +173,32 @@ class Framework:
             "published": self.published.isoformat(),
             "description": self.description,
             "levels": [
-                {**{name: getattr(level, name) for name in _LEVEL_TYPES},
-                 "competencies": [{"area": area.code, "title": area.title, "descriptor": area.descriptor(level.code)}
-                                  for area in self.required_areas(level.code)]}
+                {
+                    **{name: getattr(level, name) for name in _LEVEL_TYPES},
+                    "competencies": [
+                        {"area": area.code, "title": area.title, "descriptor": area.descriptor(level.code)}
+                        for area in self.required_areas(level.code)
+                    ],
+                }
                 for level in self.levels
             ],
             "areas": [
-                {"code": area.code, "title": area.title, "summary": area.summary,
-                 "descriptors": dict(area.descriptors), "examples": list(area.examples)}
+                {
+                    "code": area.code,
+                    "title": area.title,
+                    "summary": area.summary,
+                    "descriptors": dict(area.descriptors),
+                    "examples": list(area.examples),
+                }
                 for area in self.areas
             ],
             "routes": [
-                {"code": route.code, "name": route.name, "description": route.description,
-                 "requirements": list(route.requirements)}
+                {
+                    "code": route.code,
+                    "name": route.name,
+                    "description": route.description,
+                    "requirements": list(route.requirements),
+                }
                 for route in self.routes
             ],
             "rules": self.rules.to_dict(),
@@ -199,16 +216,34 @@ def _find(items: tuple[Any, ...], code: str, what: str) -> Any:
 # -- loading and checking -------------------------------------------------------------------------------------------
 
 _LEVEL_TYPES: dict[str, type] = {
-    "code": str, "name": str, "post_nominal": str, "rank": int, "qualification_level": str, "summary": str,
-    "description": str, "min_years_experience_equivalency": int,
+    "code": str,
+    "name": str,
+    "post_nominal": str,
+    "rank": int,
+    "qualification_level": str,
+    "summary": str,
+    "description": str,
+    "min_years_experience_equivalency": int,
 }
 # The rules in the order of the data file; the whole numbers among them must each be at least 1.
 _RULE_TYPES: dict[str, type] = {
-    "assessors_per_application": int, "judgements": list, "outcomes": list, "appeal_window_days": int,
-    "renewal_period_months": int, "renewal_window_days": int, "grace_days": int, "ppd_categories": list,
-    "ppd_min_categories": int, "audit_sample_rate": float, "audit_min_years_registered": int,
-    "audit_standards": list, "audit_profile_days": int, "audit_deferral_days": int, "career_break_max_years": int,
-    "reinstatement_window_months": int, "reapply_after_lapsed_years": int,
+    "assessors_per_application": int,
+    "judgements": list,
+    "outcomes": list,
+    "appeal_window_days": int,
+    "renewal_period_months": int,
+    "renewal_window_days": int,
+    "grace_days": int,
+    "ppd_categories": list,
+    "ppd_min_categories": int,
+    "audit_sample_rate": float,
+    "audit_min_years_registered": int,
+    "audit_standards": list,
+    "audit_profile_days": int,
+    "audit_deferral_days": int,
+    "career_break_max_years": int,
+    "reinstatement_window_months": int,
+    "reapply_after_lapsed_years": int,
     "reminder_days_before_due": list,
 }
 _COUNT_RULES = tuple(name for name, kind in _RULE_TYPES.items() if kind is int)
@@ -244,8 +279,10 @@ def _unique(codes: list[str], what: str) -> None:
 def _coded(items: list[Any], where: str, what: str) -> list[tuple[str, str]]:
     """A list of ``{"code", "name"}`` objects as (code, name) pairs, codes unique."""
     _check(bool(items), f"{where} must not be empty")
-    pairs = [(_get(item, "code", str, f"{where}[{i}]"), _get(item, "name", str, f"{where}[{i}]"))
-             for i, item in enumerate(items)]
+    pairs = [
+        (_get(item, "code", str, f"{where}[{i}]"), _get(item, "name", str, f"{where}[{i}]"))
+        for i, item in enumerate(items)
+    ]
     _unique([code for code, _ in pairs], what)
     return pairs
 
@@ -253,21 +290,31 @@ def _coded(items: list[Any], where: str, what: str) -> list[tuple[str, str]]:
 def _load_levels(data: dict[str, Any]) -> tuple[Level, ...]:
     raw = _get(data, "levels", list, "the framework")
     _check(bool(raw), "the framework has no levels")
-    levels = [Level(**{key: _get(item, key, kind, f"levels[{i}]") for key, kind in _LEVEL_TYPES.items()})
-              for i, item in enumerate(raw)]
+    levels = [
+        Level(**{key: _get(item, key, kind, f"levels[{i}]") for key, kind in _LEVEL_TYPES.items()})
+        for i, item in enumerate(raw)
+    ]
     _unique([level.code for level in levels], "level")
     levels.sort(key=lambda level: level.rank)
     ranks = [level.rank for level in levels]
-    _check(ranks == list(range(1, len(levels) + 1)),
-           f"level ranks must be 1 to {len(levels)}, each used once; found {sorted(ranks)}")
+    _check(
+        ranks == list(range(1, len(levels) + 1)),
+        f"level ranks must be 1 to {len(levels)}, each used once; found {sorted(ranks)}",
+    )
     for level in levels:
-        _check(level.qualification_level[0].isdigit(),
-               f"level {level.code}: qualification_level must start with a number, not {level.qualification_level!r}")
-        _check(level.min_years_experience_equivalency >= 0,
-               f"level {level.code}: min_years_experience_equivalency must not be negative")
+        _check(
+            level.qualification_level[0].isdigit(),
+            f"level {level.code}: qualification_level must start with a number, not {level.qualification_level!r}",
+        )
+        _check(
+            level.min_years_experience_equivalency >= 0,
+            f"level {level.code}: min_years_experience_equivalency must not be negative",
+        )
     for lower, higher in zip(levels, levels[1:], strict=False):
-        _check(higher.min_years_experience_equivalency >= lower.min_years_experience_equivalency,
-               f"level {higher.code} asks for fewer years of practice than {lower.code}")
+        _check(
+            higher.min_years_experience_equivalency >= lower.min_years_experience_equivalency,
+            f"level {higher.code} asks for fewer years of practice than {lower.code}",
+        )
     return tuple(levels)
 
 
@@ -281,23 +328,40 @@ def _load_areas(data: dict[str, Any], levels: tuple[Level, ...]) -> tuple[Area, 
         where = f"area {code}"
         descriptors = _get(item, "descriptors", dict, where)
         missing = [c for c in level_codes if c not in descriptors]
-        _check(not missing, f"{where} has no descriptor for level(s) {', '.join(missing)} "
-                            f"(give null where the area is not required)")
+        _check(
+            not missing,
+            f"{where} has no descriptor for level(s) {', '.join(missing)} (give null where the area is not required)",
+        )
         extra = [c for c in descriptors if c not in level_codes]
-        _check(not extra, f"{where} has descriptors for unknown level(s) {', '.join(extra)}: "
-                          f"expected {', '.join(level_codes)}")
+        _check(
+            not extra,
+            f"{where} has descriptors for unknown level(s) {', '.join(extra)}: expected {', '.join(level_codes)}",
+        )
         for c in level_codes:
             text = descriptors[c]
-            _check(text is None or (isinstance(text, str) and bool(text.strip())),
-                   f"{where}: the descriptor for {c} must be text, or null where not required; not {text!r}")
+            _check(
+                text is None or (isinstance(text, str) and bool(text.strip())),
+                f"{where}: the descriptor for {c} must be text, or null where not required; not {text!r}",
+            )
         required = [descriptors[c] is not None for c in level_codes]
-        _check(required == sorted(required),
-               f"{where} is required at a level but not at a level above it: an area once required stays required")
+        _check(
+            required == sorted(required),
+            f"{where} is required at a level but not at a level above it: an area once required stays required",
+        )
         examples = item.get("examples", [])
-        _check(isinstance(examples, list) and all(isinstance(e, str) and e.strip() for e in examples),
-               f"{where}: examples must be a list of text")
-        areas.append(Area(code, _get(item, "title", str, where), _get(item, "summary", str, where),
-                          MappingProxyType({c: descriptors[c] for c in level_codes}), tuple(examples)))
+        _check(
+            isinstance(examples, list) and all(isinstance(e, str) and e.strip() for e in examples),
+            f"{where}: examples must be a list of text",
+        )
+        areas.append(
+            Area(
+                code,
+                _get(item, "title", str, where),
+                _get(item, "summary", str, where),
+                MappingProxyType({c: descriptors[c] for c in level_codes}),
+                tuple(examples),
+            )
+        )
     _unique([area.code for area in areas], "area")
     for level in levels:
         _check(any(area.required_at(level.code) for area in areas), f"no competency area is required at {level.code}")
@@ -310,10 +374,18 @@ def _load_routes(data: dict[str, Any]) -> tuple[Route, ...]:
     for i, item in enumerate(raw):
         code = _get(item, "code", str, f"routes[{i}]")
         requirements = _get(item, "requirements", list, f"route {code}")
-        _check(bool(requirements) and all(isinstance(r, str) and r.strip() for r in requirements),
-               f"route {code}: requirements must be a non-empty list of text")
-        routes.append(Route(code, _get(item, "name", str, f"route {code}"),
-                            _get(item, "description", str, f"route {code}"), tuple(requirements)))
+        _check(
+            bool(requirements) and all(isinstance(r, str) and r.strip() for r in requirements),
+            f"route {code}: requirements must be a non-empty list of text",
+        )
+        routes.append(
+            Route(
+                code,
+                _get(item, "name", str, f"route {code}"),
+                _get(item, "description", str, f"route {code}"),
+                tuple(requirements),
+            )
+        )
     codes = [route.code for route in routes]
     _unique(codes, "route")
     missing = [c for c in REQUIRED_ROUTES if c not in codes]
@@ -332,18 +404,26 @@ def _load_rules(data: dict[str, Any]) -> Rules:
         _check(values[name] >= 1, f"rules: {name} must be at least 1, not {values[name]}")
     missing = [c for c in REQUIRED_OUTCOMES if c not in dict(outcomes)]
     _check(not missing, f"rules: outcomes must include {', '.join(missing)}")
-    _check(values["ppd_min_categories"] <= len(categories),
-           f"rules: ppd_min_categories is {values['ppd_min_categories']} but there are only "
-           f"{len(categories)} PPD categories")
-    _check(0 < values["audit_sample_rate"] <= 1,
-           f"rules: audit_sample_rate must be a fraction above 0 and at most 1, not {values['audit_sample_rate']}")
+    _check(
+        values["ppd_min_categories"] <= len(categories),
+        f"rules: ppd_min_categories is {values['ppd_min_categories']} but there are only "
+        f"{len(categories)} PPD categories",
+    )
+    _check(
+        0 < values["audit_sample_rate"] <= 1,
+        f"rules: audit_sample_rate must be a fraction above 0 and at most 1, not {values['audit_sample_rate']}",
+    )
     reminders = values["reminder_days_before_due"]
-    _check(all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in reminders)
-           and reminders == sorted(set(reminders), reverse=True),
-           f"rules: reminder_days_before_due must be positive whole numbers, largest first, not {reminders}")
+    _check(
+        all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in reminders)
+        and reminders == sorted(set(reminders), reverse=True),
+        f"rules: reminder_days_before_due must be positive whole numbers, largest first, not {reminders}",
+    )
     explanations = raw.get("explanations", {})
-    _check(isinstance(explanations, dict) and all(isinstance(t, str) for t in explanations.values()),
-           "rules: explanations must map rule names to text")
+    _check(
+        isinstance(explanations, dict) and all(isinstance(t, str) for t in explanations.values()),
+        "rules: explanations must map rule names to text",
+    )
     unknown = [name for name in explanations if name not in _RULE_TYPES]
     _check(not unknown, f"rules: explanations for unknown rule(s) {', '.join(unknown)}")
     return Rules(

@@ -23,10 +23,10 @@ from sqlalchemy import select
 
 from credentials.achievement import (
     Alignment,
+    CredentialTemplate,
     Issuer,
     Level,
     StatusEntry,
-    CredentialTemplate,
 )
 from credentials.compact import build_compact_claims, sign_compact
 from credentials.status_list import StatusListFull, allocate_index, status_list_url
@@ -91,14 +91,26 @@ def describe_level(framework: Framework, code: str, issuer_url: str) -> Level:
     every competency area it requires, and one alignment per area."""
     level = framework.level(code)
     areas = framework.required_areas(code)
-    criteria = (f"Assessed by two assessors against every competency area of the {framework.title} "
-                f"(version {framework.version}) at this level: "
-                + " ".join(f"{a.code}. {a.title}: {a.descriptor(code)}" for a in areas))
+    criteria = (
+        f"Assessed by two assessors against every competency area of the {framework.title} "
+        f"(version {framework.version}) at this level: "
+        + " ".join(f"{a.code}. {a.title}: {a.descriptor(code)}" for a in areas)
+    )
     return Level(
-        code=level.code, name=level.name, post_nominal=level.post_nominal, description=level.description,
+        code=level.code,
+        name=level.name,
+        post_nominal=level.post_nominal,
+        description=level.description,
         criteria=criteria,
-        alignments=tuple(Alignment(code=a.code, title=a.title, descriptor=a.descriptor(code) or "",
-                                   url=f"{issuer_url}/framework/{code}#area-{a.code}") for a in areas),
+        alignments=tuple(
+            Alignment(
+                code=a.code,
+                title=a.title,
+                descriptor=a.descriptor(code) or "",
+                url=f"{issuer_url}/framework/{code}#area-{a.code}",
+            )
+            for a in areas
+        ),
     )
 
 
@@ -125,15 +137,20 @@ class CredentialIssuer:
     # -- position
     def position(self) -> int:
         with self.ledger.engine.connect() as conn:
-            found = conn.execute(select(projection_positions.c.position)
-                                 .where(projection_positions.c.name == POSITION)).scalar()
+            found = conn.execute(
+                select(projection_positions.c.position).where(projection_positions.c.name == POSITION)
+            ).scalar()
         return found or 0
 
     def _save_position(self, position: int) -> None:
         """Move the position forward (never back: two issuers may overlap during a hand-over)."""
         with self.ledger.engine.begin() as conn:
-            current = conn.execute(select(projection_positions.c.position)
-                                   .where(projection_positions.c.name == POSITION)).scalar() or 0
+            current = (
+                conn.execute(
+                    select(projection_positions.c.position).where(projection_positions.c.name == POSITION)
+                ).scalar()
+                or 0
+            )
             if position > current:
                 conn.execute(upsert(conn, projection_positions), [{"name": POSITION, "position": position}])
 
@@ -154,15 +171,20 @@ class CredentialIssuer:
         key: ActiveKey | None = None
         while start < head:
             notifications = self.ledger.recorder.select_notifications(
-                start=start, limit=self.batch_size, stop=head, topics=TOPICS, inclusive_of_start=False)
+                start=start, limit=self.batch_size, stop=head, topics=TOPICS, inclusive_of_start=False
+            )
             if not notifications:
                 break
             key = key or self.keyring.active()
             for notification in notifications:
                 result.events += 1
                 if notification.originator_id in blocked:
-                    parking.park(self.ledger.engine, POSITION, notification,
-                                 "waits for an earlier parked event of the same registration")
+                    parking.park(
+                        self.ledger.engine,
+                        POSITION,
+                        notification,
+                        "waits for an earlier parked event of the same registration",
+                    )
                     result.parked += 1
                     continue
                 try:
@@ -223,9 +245,12 @@ class CredentialIssuer:
         if name is None:  # erased: there is no one to issue to
             result.erased += 1
             return
-        valid_from = {"award": lambda: event.awarded_on, "reinstatement": lambda: event.on,
-                      "renewal": lambda: event.occurred_at.date(),
-                      "reissue": lambda: event.occurred_at.date()}[TRIGGERS[type(event)]]()
+        valid_from = {
+            "award": lambda: event.awarded_on,
+            "reinstatement": lambda: event.on,
+            "renewal": lambda: event.occurred_at.date(),
+            "reissue": lambda: event.occurred_at.date(),
+        }[TRIGGERS[type(event)]]()
         assert registration.level is not None and registration.valid_until is not None
         for _ in range(INDEX_ATTEMPTS):
             signed = self._sign(credential_id, registration, name, key, valid_from, registration.valid_until)
@@ -234,19 +259,30 @@ class CredentialIssuer:
             owner = registration.registrant_id
             now = self.ledger.clock.now()
             credential = Credential(
-                registration_id=registration_id, registrant_id=owner, trigger=TRIGGERS[type(event)],
-                trigger_version=version, number=registration.number, level=registration.level, kid=key.kid,
-                revocation_index=signed.revocation_index, suspension_index=signed.suspension_index,
-                valid_from=valid_from, valid_until=registration.valid_until,
+                registration_id=registration_id,
+                registrant_id=owner,
+                trigger=TRIGGERS[type(event)],
+                trigger_version=version,
+                number=registration.number,
+                level=registration.level,
+                kid=key.kid,
+                revocation_index=signed.revocation_index,
+                suspension_index=signed.suspension_index,
+                valid_from=valid_from,
+                valid_until=registration.valid_until,
                 full=self.ledger.vault.seal_bytes(owner, pack_token(signed.full)),
                 compact=self.ledger.vault.seal_bytes(owner, pack_token(signed.compact)),
                 sha256=hashlib.sha256(f"{signed.full}\n{signed.compact}".encode("ascii")).hexdigest(),
                 occurred_at=now,
             )
-            claims = [StatusIndexClaim(purpose="revocation", index=signed.revocation_index,
-                                       credential_id=credential_id, occurred_at=now),
-                      StatusIndexClaim(purpose="suspension", index=signed.suspension_index,
-                                       credential_id=credential_id, occurred_at=now)]
+            claims = [
+                StatusIndexClaim(
+                    purpose="revocation", index=signed.revocation_index, credential_id=credential_id, occurred_at=now
+                ),
+                StatusIndexClaim(
+                    purpose="suspension", index=signed.suspension_index, credential_id=credential_id, occurred_at=now
+                ),
+            ]
             try:
                 self.ledger._commit(credential, *claims)
             except IntegrityError:
@@ -257,8 +293,9 @@ class CredentialIssuer:
             result.issued += 1
             result.credentials.append(credential_id)
             return
-        raise StatusListFull(f"could not find free status indexes for credential {credential_id} "
-                             f"after {INDEX_ATTEMPTS} attempts")
+        raise StatusListFull(
+            f"could not find free status indexes for credential {credential_id} after {INDEX_ATTEMPTS} attempts"
+        )
 
     def _free_index(self, purpose: str) -> int:
         class Taken:
@@ -267,29 +304,54 @@ class CredentialIssuer:
 
         return allocate_index(self.ledger.rng, Taken(), STATUS_LIST_LENGTH)
 
-    def _sign(self, credential_id: UUID, registration: Registration, name: str, key: ActiveKey,
-              valid_from: date, valid_until: date) -> Signed:
+    def _sign(
+        self,
+        credential_id: UUID,
+        registration: Registration,
+        name: str,
+        key: ActiveKey,
+        valid_from: date,
+        valid_until: date,
+    ) -> Signed:
         issuer_url = self.issuer.id
         level = _level(self.ledger.framework, registration.level, issuer_url)  # type: ignore[arg-type]
         revocation, suspension = self._free_index("revocation"), self._free_index("suspension")
-        status = [StatusEntry("revocation", status_list_url(issuer_url, "revocation"), revocation),
-                  StatusEntry("suspension", status_list_url(issuer_url, "suspension"), suspension)]
+        status = [
+            StatusEntry("revocation", status_list_url(issuer_url, "revocation"), revocation),
+            StatusEntry("suspension", status_list_url(issuer_url, "suspension"), suspension),
+        ]
         starts, ends = start_of_day(valid_from), end_of_day(valid_until)
         now = self.ledger.clock.now()
         template = self._templates.get((level.code, key.kid))
         if template is None:
             template = self._templates[(level.code, key.kid)] = CredentialTemplate(
-                issuer=self.issuer, level=level, achievement_id=f"{issuer_url}/framework/{level.code}",
-                key=key.signing_key)
+                issuer=self.issuer,
+                level=level,
+                achievement_id=f"{issuer_url}/framework/{level.code}",
+                key=key.signing_key,
+            )
         full = template.sign(
-            credential_id=f"urn:uuid:{credential_id}", subject_id=f"urn:uuid:{registration.registrant_id}",
-            name=name, registration_number=registration.number, valid_from=starts, valid_until=ends,
-            revocation_index=revocation, suspension_index=suspension, issued_at=now)
+            credential_id=f"urn:uuid:{credential_id}",
+            subject_id=f"urn:uuid:{registration.registrant_id}",
+            name=name,
+            registration_number=registration.number,
+            valid_from=starts,
+            valid_until=ends,
+            revocation_index=revocation,
+            suspension_index=suspension,
+            issued_at=now,
+        )
         # the badge is valid from the moment it is signed (a verifier checks its key was in service then)
         claims = build_compact_claims(
-            credential_id=f"urn:uuid:{credential_id}", issuer_id=issuer_url, name=name,
-            registration_number=registration.number, level_code=level.code,
-            valid_from=now if now < ends else starts, valid_until=ends, status=status)
+            credential_id=f"urn:uuid:{credential_id}",
+            issuer_id=issuer_url,
+            name=name,
+            registration_number=registration.number,
+            level_code=level.code,
+            valid_from=now if now < ends else starts,
+            valid_until=ends,
+            status=status,
+        )
         return Signed(full, sign_compact(claims, key.signing_key), revocation, suspension)
 
 
@@ -297,8 +359,9 @@ REGISTER_TYPES = ("OpenBadgeCredential", "AchievementCredential")
 REGISTER_CLAIMS = ('"licenseNumber"', '"achievement"')
 
 
-def issue_on_request(ledger: Ledger, keyring: Keyring, credential: dict[str, Any], requested_by: str
-                     ) -> tuple[UUID, str]:
+def issue_on_request(
+    ledger: Ledger, keyring: Keyring, credential: dict[str, Any], requested_by: str
+) -> tuple[UUID, str]:
     """Sign ``credential`` (a checked VC 2.0 document) at ``requested_by``'s request, through the ledger: it gets an
     id and both status entries, and a ``RequestedCredential`` event records who asked, what was signed (its SHA-256)
     and its indexes, in one save with the index claims; so it is in the transparency log and can be revoked. A
@@ -314,12 +377,18 @@ def issue_on_request(ledger: Ledger, keyring: Keyring, credential: dict[str, Any
     types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
     claims = json.dumps(credential.get("credentialSubject"), default=str)
     if any(t in REGISTER_TYPES for t in types) or any(c in claims for c in REGISTER_CLAIMS):
-        raise InvalidInput("credential", "register credentials (a level's Open Badge, a licence number, an "
-                                         "achievement) are issued only by the register's own decisions, not on "
-                                         "request")
+        raise InvalidInput(
+            "credential",
+            "register credentials (a level's Open Badge, a licence number, an "
+            "achievement) are issued only by the register's own decisions, not on "
+            "request",
+        )
     if "credentialStatus" in credential:
-        raise InvalidInput("credential", "leave credentialStatus out: the register gives every credential it signs "
-                                         "its own revocation and suspension entries")
+        raise InvalidInput(
+            "credential",
+            "leave credentialStatus out: the register gives every credential it signs "
+            "its own revocation and suspension entries",
+        )
     issuer = CredentialIssuer(ledger, keyring)
     key = keyring.active()
     for _ in range(INDEX_ATTEMPTS):
@@ -327,16 +396,29 @@ def issue_on_request(ledger: Ledger, keyring: Keyring, credential: dict[str, Any
         now = ledger.clock.now()
         revocation, suspension = issuer._free_index("revocation"), issuer._free_index("suspension")
         url = issuer.issuer.id
-        status = [StatusEntry("revocation", status_list_url(url, "revocation"), revocation),
-                  StatusEntry("suspension", status_list_url(url, "suspension"), suspension)]
-        document = {**credential, "id": credential.get("id") or f"urn:uuid:{credential_id}",
-                    "credentialStatus": [entry.to_json(f"{entry.list_url}#{entry.index}") for entry in status]}
+        status = [
+            StatusEntry("revocation", status_list_url(url, "revocation"), revocation),
+            StatusEntry("suspension", status_list_url(url, "suspension"), suspension),
+        ]
+        document = {
+            **credential,
+            "id": credential.get("id") or f"urn:uuid:{credential_id}",
+            "credentialStatus": [entry.to_json(f"{entry.list_url}#{entry.index}") for entry in status],
+        }
         token = sign_credential_jwt(document, key.signing_key, issued_at=now)
-        record = RequestedCredential(id=credential_id, requested_by=requested_by, sha256=hashlib.sha256(token.encode()).hexdigest(),
-                                     kid=key.kid, revocation_index=revocation, suspension_index=suspension,
-                                     occurred_at=now)
-        claims_made = [StatusIndexClaim(purpose=purpose, index=index, credential_id=record.id, occurred_at=now)
-                       for purpose, index in (("revocation", revocation), ("suspension", suspension))]
+        record = RequestedCredential(
+            id=credential_id,
+            requested_by=requested_by,
+            sha256=hashlib.sha256(token.encode()).hexdigest(),
+            kid=key.kid,
+            revocation_index=revocation,
+            suspension_index=suspension,
+            occurred_at=now,
+        )
+        claims_made = [
+            StatusIndexClaim(purpose=purpose, index=index, credential_id=record.id, occurred_at=now)
+            for purpose, index in (("revocation", revocation), ("suspension", suspension))
+        ]
         try:
             ledger._commit(record, *claims_made)
         except IntegrityError:

@@ -85,8 +85,9 @@ class Keyring:
         with self._lock:
             if kid not in self._opened:
                 with self.ledger.engine.connect() as conn:
-                    sealed = conn.execute(select(issuer_private_keys.c.sealed)
-                                          .where(issuer_private_keys.c.kid == kid)).scalar()
+                    sealed = conn.execute(
+                        select(issuer_private_keys.c.sealed).where(issuer_private_keys.c.kid == kid)
+                    ).scalar()
                 if sealed is None:
                     raise NotFound(f"the private half of key {kid} is not in this key store")
                 if not sealed:
@@ -110,9 +111,14 @@ class Keyring:
     def trusted_keys(self) -> list[TrustedKey]:
         """The issuer keys a verifier should know, with their validity windows and compromise times."""
         return [
-            TrustedKey(jwk=k.public_jwk, valid_from=k.activated_at.replace(microsecond=0),
-                       valid_until=_next_second(k.retired_at), compromised_since=k.compromised_since)
-            for k in self.records("issuer") if k.activated_at is not None
+            TrustedKey(
+                jwk=k.public_jwk,
+                valid_from=k.activated_at.replace(microsecond=0),
+                valid_until=_next_second(k.retired_at),
+                compromised_since=k.compromised_since,
+            )
+            for k in self.records("issuer")
+            if k.activated_at is not None
         ]
 
     # -- lifecycle
@@ -127,13 +133,19 @@ class Keyring:
             alg = "EdDSA"  # checkpoints are signed notes: Ed25519
         if role == "issuer" and alg not in COMPACT_ALGORITHMS:
             fits = " or ".join(COMPACT_ALGORITHMS)
-            raise InvalidInput("alg", f"an issuer key also signs QR badges, which only {fits} signatures fit; "
-                               f"{alg} is available for the root key (--root)")
+            raise InvalidInput(
+                "alg",
+                f"an issuer key also signs QR badges, which only {fits} signatures fit; "
+                f"{alg} is available for the root key (--root)",
+            )
         now = self.ledger.clock.now()
         key = generate_key(alg)
         with self.ledger.engine.begin() as conn:  # the private half first: an event never names a missing key
-            conn.execute(insert(issuer_private_keys).values(
-                kid=key.kid, role=role, sealed=seal_private_key(key, self.ledger.key_secret), created_at=now))
+            conn.execute(
+                insert(issuer_private_keys).values(
+                    kid=key.kid, role=role, sealed=seal_private_key(key, self.ledger.key_secret), created_at=now
+                )
+            )
         record = IssuerKey(kid=key.kid, alg=alg, public_jwk=key.public_jwk, role=role, occurred_at=now)
         record.activate(occurred_at=now)
         retired = [k for k in self.records(role) if k.state == "active"]
@@ -174,8 +186,9 @@ class Keyring:
         if not kids:
             return
         with self.ledger.engine.begin() as conn:
-            conn.execute(issuer_private_keys.update().where(issuer_private_keys.c.kid.in_(list(kids)))
-                         .values(sealed=b""))
+            conn.execute(
+                issuer_private_keys.update().where(issuer_private_keys.c.kid.in_(list(kids))).values(sealed=b"")
+            )
         with self._lock:
             for kid in kids:
                 self._opened.pop(kid, None)

@@ -44,10 +44,11 @@ class Mailer:
         self.runner.catch_up()
         result = SendResult()
         with self.ledger.engine.connect() as conn:
-            rows = conn.execute(select(outbox.c.id, outbox.c.status, outbox.c.message_id)
-                                .where(outbox.c.status.in_(("queued", "failed", "sending")),
-                                       outbox.c.attempts < MAX_ATTEMPTS)
-                                .order_by(outbox.c.queued_at)).all()
+            rows = conn.execute(
+                select(outbox.c.id, outbox.c.status, outbox.c.message_id)
+                .where(outbox.c.status.in_(("queued", "failed", "sending")), outbox.c.attempts < MAX_ATTEMPTS)
+                .order_by(outbox.c.queued_at)
+            ).all()
         for row in rows:
             if row.status == "sending":
                 result.stuck.append(row.message_id or row.id)

@@ -8,17 +8,59 @@ from __future__ import annotations
 import unicodedata
 
 # Letters of other scripts that look like Latin ones (the commonest of UTS #39's confusables in names).
-LOOKALIKES = str.maketrans({
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t",
-    "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ԛ": "q", "ԝ": "w", "ү": "y",
-    "ɡ": "g", "ӏ": "l",
-    # Greek
-    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
-    "χ": "x", "ω": "w", "ϲ": "c",
-    # Latin look-alikes and digits
-    "ı": "i", "ł": "l", "ø": "o", "ð": "d", "0": "o", "1": "l", "5": "s", "ℓ": "l",
-})
+LOOKALIKES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a",
+        "в": "b",
+        "е": "e",
+        "ё": "e",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ї": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "һ": "h",
+        "ԛ": "q",
+        "ԝ": "w",
+        "ү": "y",
+        "ɡ": "g",
+        "ӏ": "l",
+        # Greek
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "η": "n",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "ω": "w",
+        "ϲ": "c",
+        # Latin look-alikes and digits
+        "ı": "i",
+        "ł": "l",
+        "ø": "o",
+        "ð": "d",
+        "0": "o",
+        "1": "l",
+        "5": "s",
+        "ℓ": "l",
+    }
+)
 
 
 def skeleton(name: str) -> str:

@@ -18,8 +18,15 @@ from matplotlib.figure import Figure as PlotFigure  # noqa: E402 - after choosin
 from ledger.progression import BENCHMARKS, RESPONSE_TARGETS, Report, Table, band_name  # noqa: E402
 from ledger.suppression import Figure  # noqa: E402
 
-matplotlib.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "regledger", "font.size": 9,
-                            "axes.spines.top": False, "axes.spines.right": False})
+matplotlib.rcParams.update(
+    {
+        "svg.fonttype": "none",
+        "svg.hashsalt": "regledger",
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
 COLOURS = ["#1d4f91", "#00703c", "#d4351c", "#6f72af", "#505a5f"]
 BAND_LABELS = [band_name(b) for b in ("professional", "intermediate", "lower", None)]
 
@@ -47,8 +54,14 @@ def _svg(figure: PlotFigure) -> str:
     return out.getvalue()
 
 
-def _bars(title: str, groups: list[str], series: list[tuple[str, list[Figure]]], ylabel: str,
-          lines: list[tuple[float, str]] = (), percent: bool = True) -> tuple[str, list[str]]:  # type: ignore[assignment]
+def _bars(
+    title: str,
+    groups: list[str],
+    series: list[tuple[str, list[Figure]]],
+    ylabel: str,
+    lines: list[tuple[float, str]] = (),
+    percent: bool = True,
+) -> tuple[str, list[str]]:  # type: ignore[assignment]
     """Grouped bars; a suppressed figure gets no bar and the word 'suppressed' in its place."""
     figure = PlotFigure(figsize=(7.5, 3.6))
     axes = figure.add_subplot()
@@ -65,12 +78,18 @@ def _bars(title: str, groups: list[str], series: list[tuple[str, list[Figure]]],
         for g, f in enumerate(figures):
             x = g - 0.4 + width * (s + 0.5)
             if f.suppressed or f.value is None:
-                axes.text(x, top * 0.02, "suppressed", rotation=90, ha="center", va="bottom", fontsize=7,
-                          color="#505a5f")
+                axes.text(
+                    x, top * 0.02, "suppressed", rotation=90, ha="center", va="bottom", fontsize=7, color="#505a5f"
+                )
                 suppressed.append(f"{groups[g]}, {name}")
                 continue
-            axes.bar(x, float(f.value), width * 0.92, color=COLOURS[s % len(COLOURS)],  # type: ignore[arg-type]
-                     label=name if g == next(i for i, h in enumerate(figures) if not h.suppressed) else None)
+            axes.bar(
+                x,
+                float(f.value),
+                width * 0.92,
+                color=COLOURS[s % len(COLOURS)],  # type: ignore[arg-type]
+                label=name if g == next(i for i, h in enumerate(figures) if not h.suppressed) else None,
+            )
     for y, label in lines:
         axes.axhline(y, color="#1b1b1b", linestyle="--", linewidth=0.8)
         axes.text(0.99, y, label, va="bottom", ha="right", fontsize=7, transform=axes.get_yaxis_transform())
@@ -92,8 +111,11 @@ def _column(table: Table, group: str, labels: list[str], column: str) -> list[Fi
 
 
 def _caption(about: str, table: Table, suppressed: list[str]) -> str:
-    where = ("Suppressed (too few people to show): " + "; ".join(suppressed) + ".") if suppressed else \
-        "No figure in this chart was suppressed."
+    where = (
+        ("Suppressed (too few people to show): " + "; ".join(suppressed) + ".")
+        if suppressed
+        else "No figure in this chart was suppressed."
+    )
     return f"{about} Period: {table.period_words}. {where}"
 
 
@@ -102,13 +124,17 @@ def representation_chart(report: Report) -> Chart | None:
     if table.period is None:
         return None
     groups = [r.label for r in table.rows]
-    series = [(band_name(b), [r.cells[f"{band_name(b)} %"] for r in table.rows])
-              for b in ("professional", "intermediate", "lower")]
+    series = [
+        (band_name(b), [r.cells[f"{band_name(b)} %"] for r in table.rows])
+        for b in ("professional", "intermediate", "lower")
+    ]
     lines = [(pct, f"{name.replace('_', ' ')}, professional {pct}%") for name, pct in BENCHMARKS.items()]
     title = "Background of registered people at each level"
     svg, suppressed = _bars(title, groups, series, "% of those with a known band", lines)
-    about = ("Share of people registered at each level from professional, intermediate and lower socio-economic "
-             "backgrounds (of those whose band is known); dashed lines: the professional-background benchmarks.")
+    about = (
+        "Share of people registered at each level from professional, intermediate and lower socio-economic "
+        "backgrounds (of those whose band is known); dashed lines: the professional-background benchmarks."
+    )
     return Chart("representation", title, _caption(about, table, suppressed), svg, suppressed)
 
 
@@ -127,16 +153,25 @@ def response_chart(report: Report) -> Chart | None:
             axes.text(i, 3, "suppressed", rotation=90, ha="center", va="bottom", fontsize=7, color="#505a5f")
     for i, target in enumerate(RESPONSE_TARGETS):  # the first target's label under its line, the next's above
         axes.axhline(target, color="#1b1b1b", linestyle="--", linewidth=0.8)
-        axes.text(0.99, target, f"target {target}%", va="top" if i == 0 else "bottom", ha="right", fontsize=7,
-                  transform=axes.get_yaxis_transform())
+        axes.text(
+            0.99,
+            target,
+            f"target {target}%",
+            va="top" if i == 0 else "bottom",
+            ha="right",
+            fontsize=7,
+            transform=axes.get_yaxis_transform(),
+        )
     axes.set_xticks(range(len(shown)), [label for label, _ in shown], rotation=45, ha="right")
     axes.set_xlim(-0.5, len(shown) - 0.5)
     axes.set_ylim(0, 105)
     axes.set_ylabel("% of everyone enrolled")
     title = "Response rate to the background questions"
     axes.set_title(title, loc="left", fontsize=10)
-    about = (f"Share of everyone enrolled who answered the background questions, at the end of each block of "
-             f"quarters; dashed lines: the targets of {RESPONSE_TARGETS[0]}% and {RESPONSE_TARGETS[1]}%.")
+    about = (
+        f"Share of everyone enrolled who answered the background questions, at the end of each block of "
+        f"quarters; dashed lines: the targets of {RESPONSE_TARGETS[0]}% and {RESPONSE_TARGETS[1]}%."
+    )
     return Chart("response", title, _caption(about, table, suppressed), _svg(figure), suppressed)
 
 
@@ -144,8 +179,10 @@ def outcomes_chart(report: Report) -> Chart | None:
     table = report.table("outcomes")
     if table.period is None:
         return None
-    series = [(name, _column(table, f"{name}, by background", BAND_LABELS, "Award rate"))
-              for name in ("Standard", "Equivalency")]
+    series = [
+        (name, _column(table, f"{name}, by background", BAND_LABELS, "Award rate"))
+        for name in ("Standard", "Equivalency")
+    ]
     title = "Award rate by route and background"
     svg, suppressed = _bars(title, BAND_LABELS, series, "% of decided applications awarded")
     about = "Share of decided applications awarded at first decision, by route and socio-economic band."
@@ -156,12 +193,16 @@ def progression_chart(report: Report) -> Chart | None:
     table = report.table("progression")
     if table.period is None:
         return None
-    series = [(name, _column(table, f"{name}, by background", BAND_LABELS, "Average (months)"))
-              for name in ("Standard", "Equivalency")]
+    series = [
+        (name, _column(table, f"{name}, by background", BAND_LABELS, "Average (months)"))
+        for name in ("Standard", "Equivalency")
+    ]
     title = "Time from one level to the next"
     svg, suppressed = _bars(title, BAND_LABELS, series, "average months between awards", percent=False)
-    about = ("Average months between being awarded one level and the next, by the route of the higher award and "
-             "by socio-economic band.")
+    about = (
+        "Average months between being awarded one level and the next, by the route of the higher award and "
+        "by socio-economic band."
+    )
     return Chart("progression", title, _caption(about, table, suppressed), svg, suppressed)
 
 
@@ -191,6 +232,15 @@ def audits_chart(report: Report) -> Chart | None:
 
 def charts(report: Report) -> list[Chart]:
     """Every chart the report's periods allow (a table not yet reported has no chart)."""
-    made = [draw(report) for draw in (representation_chart, response_chart, outcomes_chart, progression_chart,
-                                      renewals_chart, audits_chart)]
+    made = [
+        draw(report)
+        for draw in (
+            representation_chart,
+            response_chart,
+            outcomes_chart,
+            progression_chart,
+            renewals_chart,
+            audits_chart,
+        )
+    ]
     return [c for c in made if c is not None]

@@ -13,8 +13,20 @@ from ledger.progression import Report, figures
 
 TEMPLATES = Path(__file__).resolve().parent / "api" / "templates"
 STYLESHEETS = [Path(__file__).resolve().parent / "api" / "static" / name for name in ("site.css", "analytics.css")]
-CSV_COLUMNS = ["table", "title", "period_from", "period_to", "snapshot", "group", "row", "column", "value", "shown",
-               "suppressed", "reason"]
+CSV_COLUMNS = [
+    "table",
+    "title",
+    "period_from",
+    "period_to",
+    "snapshot",
+    "group",
+    "row",
+    "column",
+    "value",
+    "shown",
+    "suppressed",
+    "reason",
+]
 
 
 def to_csv(report: Report) -> str:
@@ -25,14 +37,40 @@ def to_csv(report: Report) -> str:
     writer.writerow(CSV_COLUMNS)
     for table, row, column, figure in figures(report):
         assert table.period is not None
-        writer.writerow([table.key, table.title, table.period.start.isoformat(), table.period.end.isoformat(),
-                         "yes" if table.snapshot else "no", row.group, row.label, column,
-                         "" if figure.suppressed or figure.value is None else figure.value, figure.shown,
-                         "yes" if figure.suppressed else "no", figure.reason or ""])
+        writer.writerow(
+            [
+                table.key,
+                table.title,
+                table.period.start.isoformat(),
+                table.period.end.isoformat(),
+                "yes" if table.snapshot else "no",
+                row.group,
+                row.label,
+                column,
+                "" if figure.suppressed or figure.value is None else figure.value,
+                figure.shown,
+                "yes" if figure.suppressed else "no",
+                figure.reason or "",
+            ]
+        )
     for table in report.tables:
         if table.period is None:
-            writer.writerow([table.key, table.title, "", "", "yes" if table.snapshot else "no", "", "", "", "",
-                             "not yet reported", "yes", " ".join(table.notes)])
+            writer.writerow(
+                [
+                    table.key,
+                    table.title,
+                    "",
+                    "",
+                    "yes" if table.snapshot else "no",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "not yet reported",
+                    "yes",
+                    " ".join(table.notes),
+                ]
+            )
     return out.getvalue()
 
 
@@ -51,5 +89,9 @@ def to_html(report: Report, *, with_charts: bool = True, title: str = "Progressi
     from ledger.progression_charts import charts
 
     template = template_environment().get_template("progression_report.html")
-    return template.render(report=report, charts=charts(report) if with_charts else [], title=title,
-                           css="\n".join(path.read_text("utf-8") for path in STYLESHEETS))
+    return template.render(
+        report=report,
+        charts=charts(report) if with_charts else [],
+        title=title,
+        css="\n".join(path.read_text("utf-8") for path in STYLESHEETS),
+    )

@@ -45,8 +45,13 @@ class Publisher:
         signed = {}
         for purpose, bits in self.status_lists().items():
             document = build_status_list_credential(
-                list_id=status_list_url(self.issuer.id, purpose), issuer=self.issuer, purpose=purpose,
-                encoded_list=bits.encode(), valid_from=at, valid_until=at + STATUS_LIST_LIFETIME)
+                list_id=status_list_url(self.issuer.id, purpose),
+                issuer=self.issuer,
+                purpose=purpose,
+                encoded_list=bits.encode(),
+                valid_from=at,
+                valid_until=at + STATUS_LIST_LIFETIME,
+            )
             signed[purpose] = sign_credential_jwt(document, key.signing_key, issued_at=at)
         return signed
 
@@ -57,8 +62,13 @@ class Publisher:
         root = self.keyring.active("root")  # first: making it adds events, which the sequence must count
         lists = lists if lists is not None else self.status_list_credentials(at)
         bundle = build_trust_bundle(
-            issuer_id=self.issuer.id, keys=self.keyring.trusted_keys(), status_lists=lists, made_at=at,
-            refresh_after=at + TRUST_REFRESH, sequence=self.ledger.recorder.max_notification_id() or 0)
+            issuer_id=self.issuer.id,
+            keys=self.keyring.trusted_keys(),
+            status_lists=lists,
+            made_at=at,
+            refresh_after=at + TRUST_REFRESH,
+            sequence=self.ledger.recorder.max_notification_id() or 0,
+        )
         return sign_trust_bundle(bundle, root.signing_key)
 
     def publish(self) -> None:
@@ -73,8 +83,10 @@ class Publisher:
         bundle = self.trust_bundle(now, lists)
         until = now + STATUS_LIST_LIFETIME
         rows = [{"name": TRUST_BUNDLE, "body": bundle, "made_at": now, "valid_until": until}]
-        rows += [{"name": f"status/{purpose}", "body": token, "made_at": now, "valid_until": until}
-                 for purpose, token in lists.items()]
+        rows += [
+            {"name": f"status/{purpose}", "body": token, "made_at": now, "valid_until": until}
+            for purpose, token in lists.items()
+        ]
         with self.ledger.engine.begin() as conn:
             conn.execute(upsert(conn, published_documents), rows)
 
@@ -84,10 +96,13 @@ class Publisher:
     def did_document(self) -> dict[str, Any]:
         """The did:web document; did:web is defined for https addresses only."""
         if not self.issuer.url.startswith("https://"):
-            raise RuleBroken(f"did:web needs an https issuer address, and this register is at {self.issuer.url}: "
-                             "set REGLEDGER_ISSUER_URL to the public https address")
-        return did_web_document(self.issuer.url, [k.public_jwk for k in self.keyring.records("issuer")
-                                                  if k.activated_at is not None])
+            raise RuleBroken(
+                f"did:web needs an https issuer address, and this register is at {self.issuer.url}: "
+                "set REGLEDGER_ISSUER_URL to the public https address"
+            )
+        return did_web_document(
+            self.issuer.url, [k.public_jwk for k in self.keyring.records("issuer") if k.activated_at is not None]
+        )
 
     def root_jwk(self) -> dict[str, Any]:
         """The public root key that verifiers pin."""

@@ -32,8 +32,7 @@ def parse_number(text: str) -> str:
     match = _SHAPE.match(text or "")
     if not match:
         raise InvalidRegistrationNumber(
-            f"{text!r} is not a registration number: expected RG, seven digits and two check digits, "
-            "like RG-0012345-67"
+            f"{text!r} is not a registration number: expected RG, seven digits and two check digits, like RG-0012345-67"
         )
     digits, check = match.groups()
     if int(digits + check) % 97 != 1:

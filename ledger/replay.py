@@ -31,15 +31,31 @@ Progress = Callable[[int, int], None]
 def register_digest(conn: Connection) -> tuple[str, int]:
     """(the digest, how many registrations it covers)."""
     joined = registrations.join(registrants, registrations.c.registrant_id == registrants.c.id)
-    statement = (select(registrations.c.number, registrations.c.level, registrations.c.status,
-                        registrations.c.registered_since, registrations.c.valid_until, registrants.c.listing,
-                        registrants.c.erased)
-                 .select_from(joined).order_by(registrations.c.number))
+    statement = (
+        select(
+            registrations.c.number,
+            registrations.c.level,
+            registrations.c.status,
+            registrations.c.registered_since,
+            registrations.c.valid_until,
+            registrants.c.listing,
+            registrants.c.erased,
+        )
+        .select_from(joined)
+        .order_by(registrations.c.number)
+    )
     digest = hashlib.sha256()
     count = 0
     for row in conn.execute(statement):
-        line = [row.number, row.level, row.status, row.registered_since.isoformat() if row.registered_since else None,
-                row.valid_until.isoformat() if row.valid_until else None, row.listing, bool(row.erased)]
+        line = [
+            row.number,
+            row.level,
+            row.status,
+            row.registered_since.isoformat() if row.registered_since else None,
+            row.valid_until.isoformat() if row.valid_until else None,
+            row.listing,
+            bool(row.erased),
+        ]
         digest.update(json.dumps(line, separators=(",", ":")).encode("utf-8") + b"\n")
         count += 1
     return digest.hexdigest(), count
@@ -47,16 +63,21 @@ def register_digest(conn: Connection) -> tuple[str, int]:
 
 def stored_event(record: dict[str, Any]) -> StoredEvent:
     """The stored event a leaf line (``ledger.audit.leaf_line``) describes, as the library's recorders take it."""
-    return StoredEvent(originator_id=UUID(record["id"]), originator_version=record["v"], topic=record["topic"],
-                       state=base64.b64decode(record["state"]))
+    return StoredEvent(
+        originator_id=UUID(record["id"]),
+        originator_version=record["v"],
+        topic=record["topic"],
+        state=base64.b64decode(record["state"]),
+    )
 
 
 def replay_bundle(folder: Path, database: Path, progress: Progress | None = None) -> dict[str, Any]:
     """Load the bundle's events into a new SQLite database at ``database`` and build every read model there."""
     if database.exists():
         raise FileExistsError(f"{database} exists: replay builds a new database")
-    settings = Settings(database_url=f"sqlite:///{database}",
-                        master_key=base64.b64encode(secrets.token_bytes(32)).decode())  # no personal data
+    settings = Settings(
+        database_url=f"sqlite:///{database}", master_key=base64.b64encode(secrets.token_bytes(32)).decode()
+    )  # no personal data
     ledger = Ledger(settings)
     try:
         batch: list[StoredEvent] = []

@@ -64,8 +64,18 @@ class Settings:
             return value if value not in (None, "") else None
 
         values: dict[str, object] = {}
-        for name in ("DATABASE_URL", "ISSUER_URL", "ISSUER_NAME", "MASTER_KEY", "MASTER_KEY_FILE", "SMTP_HOST",
-                     "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_FROM", "TRUSTED_PROXIES"):
+        for name in (
+            "DATABASE_URL",
+            "ISSUER_URL",
+            "ISSUER_NAME",
+            "MASTER_KEY",
+            "MASTER_KEY_FILE",
+            "SMTP_HOST",
+            "SMTP_USERNAME",
+            "SMTP_PASSWORD",
+            "MAIL_FROM",
+            "TRUSTED_PROXIES",
+        ):
             if (value := get(name)) is not None:
                 values[name.lower()] = value
         if (port := get("SMTP_PORT")) is not None:
@@ -73,8 +83,14 @@ class Settings:
                 raise ValueError(f"{PREFIX}SMTP_PORT must be a port number, not {port!r}")
             values["smtp_port"] = int(port)
         values["send_mail"] = get("SMTP_HOST") is not None
-        for name in ("RATE_LOGIN_PER_MINUTE", "RATE_PUBLIC_PER_MINUTE", "CHECKPOINT_MINUTES", "DB_POOL_SIZE",
-                     "WRITE_WAIT_SECONDS", "MAIL_EVERY_SECONDS"):
+        for name in (
+            "RATE_LOGIN_PER_MINUTE",
+            "RATE_PUBLIC_PER_MINUTE",
+            "CHECKPOINT_MINUTES",
+            "DB_POOL_SIZE",
+            "WRITE_WAIT_SECONDS",
+            "MAIL_EVERY_SECONDS",
+        ):
             if (rate := get(name)) is not None:
                 if not rate.isdigit() or int(rate) < 1:
                     raise ValueError(f"{PREFIX}{name} must be a whole number above 0, not {rate!r}")

@@ -43,8 +43,8 @@ def unpack_token(data: bytes) -> str:
         return data.decode("ascii")  # kept as plain text
     header_length, payload_length = struct.unpack(">II", data[4:12])
     whole = zlib.decompress(data[12:])
-    header, payload = whole[:header_length], whole[header_length:header_length + payload_length]
-    return ".".join(_b64(p) for p in (header, payload, whole[header_length + payload_length:]))
+    header, payload = whole[:header_length], whole[header_length : header_length + payload_length]
+    return ".".join(_b64(p) for p in (header, payload, whole[header_length + payload_length :]))
 
 
 def _b64(data: bytes) -> str:
@@ -99,10 +99,15 @@ class SharedCredential:
     def linkedin(self, organisation: str) -> str:
         level = self._ledger.framework.level(self.level)
         return add_to_profile_url(
-            name=f"{level.name} ({level.post_nominal})", organization_name=organisation,
-            issue_year=self.valid_from.year, issue_month=self.valid_from.month,
-            expiration_year=self.valid_until.year, expiration_month=self.valid_until.month,
-            cert_url=self.badge_url, cert_id=self.number)
+            name=f"{level.name} ({level.post_nominal})",
+            organization_name=organisation,
+            issue_year=self.valid_from.year,
+            issue_month=self.valid_from.month,
+            expiration_year=self.valid_until.year,
+            expiration_month=self.valid_until.month,
+            cert_url=self.badge_url,
+            cert_id=self.number,
+        )
 
 
 def current_credential(ledger: Ledger, number: str) -> SharedCredential:

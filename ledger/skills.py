@@ -19,27 +19,52 @@ def skills_list(framework: Framework = FRAMEWORK, issuer_url: str | None = None)
         skills = []
         for area in framework.required_areas(level.code):
             asked = area.descriptor(level.code)
-            skills.append({"area": area.code, "skill": area.title, "summary": area.summary,
-                           "at_this_level": asked, "new_at_this_level": bool(out) and below.get(area.code) is None,
-                           "evidence_examples": list(area.examples)})
+            skills.append(
+                {
+                    "area": area.code,
+                    "skill": area.title,
+                    "summary": area.summary,
+                    "at_this_level": asked,
+                    "new_at_this_level": bool(out) and below.get(area.code) is None,
+                    "evidence_examples": list(area.examples),
+                }
+            )
         next_level = framework.next_level(level.code)
-        out.append({
-            "step": level.rank, "code": level.code, "name": level.name, "post_nominal": level.post_nominal,
-            "summary": level.summary, "description": level.description,
-            "qualification_level": level.qualification_level,
-            "experience_years_equivalency": level.min_years_experience_equivalency,
-            "previous_step": out[-1]["code"] if out else None, "next_step": next_level.code if next_level else None,
-            "skills": skills,
-        })
+        out.append(
+            {
+                "step": level.rank,
+                "code": level.code,
+                "name": level.name,
+                "post_nominal": level.post_nominal,
+                "summary": level.summary,
+                "description": level.description,
+                "qualification_level": level.qualification_level,
+                "experience_years_equivalency": level.min_years_experience_equivalency,
+                "previous_step": out[-1]["code"] if out else None,
+                "next_step": next_level.code if next_level else None,
+                "skills": skills,
+            }
+        )
         below = {area.code: area.descriptor(level.code) for area in framework.areas}
     return {
         "title": f"{framework.title}: the skills for each level",
         "about": "The defined list of skills for each step of progression. Employers may reuse it as the criteria "
-                 "for promotion or pay steps; please cite the framework and its version.",
-        "framework": {"title": framework.title, "version": framework.version,
-                      "published": framework.published.isoformat(), "description": framework.description},
+        "for promotion or pay steps; please cite the framework and its version.",
+        "framework": {
+            "title": framework.title,
+            "version": framework.version,
+            "published": framework.published.isoformat(),
+            "description": framework.description,
+        },
         "source": (issuer_url.rstrip("/") + "/skills.json") if issuer_url else None,
-        "routes": [{"code": route.code, "name": route.name, "description": route.description,
-                    "requirements": list(route.requirements)} for route in framework.routes],
+        "routes": [
+            {
+                "code": route.code,
+                "name": route.name,
+                "description": route.description,
+                "requirements": list(route.requirements),
+            }
+            for route in framework.routes
+        ],
         "levels": out,
     }

@@ -101,8 +101,14 @@ class Figure:
         return str(self.value)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "value": None if self.suppressed else self.value, "shown": self.shown,
-                "suppressed": self.suppressed, "reason": self.reason, "unit": self.unit or None}
+        return {
+            "kind": self.kind,
+            "value": None if self.suppressed else self.value,
+            "shown": self.shown,
+            "suppressed": self.suppressed,
+            "reason": self.reason,
+            "unit": self.unit or None,
+        }
 
 
 def round_count(n: int | float) -> int:

@@ -14,9 +14,15 @@ from typing import Any
 
 from ledger.errors import InvalidInput
 
-INVISIBLE = {"Cc": "a control character", "Cf": "an invisible formatting character (bidi or zero-width)",
-             "Zl": "a line separator", "Zp": "a paragraph separator", "Co": "a private-use character",
-             "Cs": "a lone surrogate", "Cn": "an unassigned character"}
+INVISIBLE = {
+    "Cc": "a control character",
+    "Cf": "an invisible formatting character (bidi or zero-width)",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+    "Co": "a private-use character",
+    "Cs": "a lone surrogate",
+    "Cn": "an unassigned character",
+}
 JOINERS = {"\u200c", "\u200d"}  # zero-width non-joiner and joiner: allowed between letters only
 LINE_BREAKS = {"\n", "\t"}
 
@@ -37,13 +43,15 @@ def clean_text(field: str, value: Any, *, max_length: int, required: bool = True
     for index, character in enumerate(text):
         if multiline and character in LINE_BREAKS:
             continue
-        if character in JOINERS and 0 < index < len(text) - 1 and _letter(text[index - 1]) \
-                and _letter(text[index + 1]):
+        if character in JOINERS and 0 < index < len(text) - 1 and _letter(text[index - 1]) and _letter(text[index + 1]):
             continue
         kind = INVISIBLE.get(unicodedata.category(character))
         if kind is not None:
-            raise InvalidInput(field, f"contains {kind} (U+{ord(character):04X}) at position {index + 1}: give the "
-                                      "text as it should be read, without hidden characters")
+            raise InvalidInput(
+                field,
+                f"contains {kind} (U+{ord(character):04X}) at position {index + 1}: give the "
+                "text as it should be read, without hidden characters",
+            )
     return text
 
 

@@ -72,8 +72,9 @@ class Ticker:
         with self.ledger.engine.connect() as conn:
             return last_closed_day(conn, before)
 
-    def run_until(self, until: date, progress: Callable[[int, int], None] | None = None,
-                  start: date | None = None) -> list[DayResult]:
+    def run_until(
+        self, until: date, progress: Callable[[int, int], None] | None = None, start: date | None = None
+    ) -> list[DayResult]:
         """Close every day from the day after the last closed one (or ``start``, or ``until`` itself when none was
         ever closed) to ``until``, in order."""
         last = self.last_closed(until + timedelta(days=1))
@@ -94,8 +95,10 @@ class Ticker:
         """Queue a letter caused by the registration's latest event (in the day's transaction)."""
         ledger = self.ledger
         registration = ledger.registration(registrant)
-        body = text.format(number=registration.number, due=registration.valid_until) + \
-            f"\n\n{ledger.settings.issuer_url.rstrip('/')}/r/{registration.number}"
+        body = (
+            text.format(number=registration.number, due=registration.valid_until)
+            + f"\n\n{ledger.settings.issuer_url.rstrip('/')}/r/{registration.number}"
+        )
         ledger.queue_letter(registrant, kind, registration, subject, body)
 
     def run_day(self, day: date) -> DayResult:
@@ -112,60 +115,115 @@ class Ticker:
             registered = renewals.c.status == "registered"
             year_ago = add_months(day, -rules.renewal_period_months)  # a due date this old: its next year is over
             # registrants whose PPD audit decided 'not renewed' (appealed or not yet in effect): the audit settles them
-            blocked = select(ppd_audits.c.registrant_id).where(ppd_audits.c.outcome == "not_renewed",
-                                                               ppd_audits.c.ended_on.is_(None))
-            reminders = [(r.registrant_id, (r.valid_until - day).days) for r in conn.execute(
-                select(renewals.c.registrant_id, renewals.c.valid_until).where(
-                    registered, waiting,
-                    renewals.c.valid_until.in_([day + timedelta(days=n) for n in rules.reminder_days_before_due])))]
-            overdue = list(conn.execute(select(renewals.c.registrant_id).where(
-                registered, waiting, renewals.c.valid_until == day - timedelta(days=1))).scalars())
-            lapsing = list(conn.execute(select(renewals.c.registrant_id).where(
-                registered, renewals.c.valid_until < day - timedelta(days=rules.grace_days),
-                or_(waiting, renewals.c.valid_until <= year_ago),
-                renewals.c.registrant_id.not_in(blocked))).scalars())
-            ending = list(conn.execute(select(register_rows.c.registrant_id).where(
-                register_rows.c.status == "suspended", register_rows.c.suspended_until.is_not(None),
-                register_rows.c.suspended_until <= day)).scalars())
+            blocked = select(ppd_audits.c.registrant_id).where(
+                ppd_audits.c.outcome == "not_renewed", ppd_audits.c.ended_on.is_(None)
+            )
+            reminders = [
+                (r.registrant_id, (r.valid_until - day).days)
+                for r in conn.execute(
+                    select(renewals.c.registrant_id, renewals.c.valid_until).where(
+                        registered,
+                        waiting,
+                        renewals.c.valid_until.in_([day + timedelta(days=n) for n in rules.reminder_days_before_due]),
+                    )
+                )
+            ]
+            overdue = list(
+                conn.execute(
+                    select(renewals.c.registrant_id).where(
+                        registered, waiting, renewals.c.valid_until == day - timedelta(days=1)
+                    )
+                ).scalars()
+            )
+            lapsing = list(
+                conn.execute(
+                    select(renewals.c.registrant_id).where(
+                        registered,
+                        renewals.c.valid_until < day - timedelta(days=rules.grace_days),
+                        or_(waiting, renewals.c.valid_until <= year_ago),
+                        renewals.c.registrant_id.not_in(blocked),
+                    )
+                ).scalars()
+            )
+            ending = list(
+                conn.execute(
+                    select(register_rows.c.registrant_id).where(
+                        register_rows.c.status == "suspended",
+                        register_rows.c.suspended_until.is_not(None),
+                        register_rows.c.suspended_until <= day,
+                    )
+                ).scalars()
+            )
             audits_ending = audits_taking_effect(conn, day)
             declared = renewals.c.renewal_submitted_on.is_not(None)
-            renewing = list(conn.execute(select(renewals.c.registrant_id).where(
-                registered, declared, renewals.c.valid_until <= day, renewals.c.valid_until > year_ago,
-                renewals.c.registrant_id.not_in(blocked))).scalars())
+            renewing = list(
+                conn.execute(
+                    select(renewals.c.registrant_id).where(
+                        registered,
+                        declared,
+                        renewals.c.valid_until <= day,
+                        renewals.c.valid_until > year_ago,
+                        renewals.c.registrant_id.not_in(blocked),
+                    )
+                ).scalars()
+            )
             eligible: list[Any] = []
             if (day.month, day.day) == AUDIT_DAY:
                 since = add_months(day, -12 * rules.audit_min_years_registered)
-                eligible = list(conn.execute(select(register_rows.c.number, register_rows.c.registrant_id).where(
-                    and_(register_rows.c.status == "registered", register_rows.c.registered_since <= since))))
+                eligible = list(
+                    conn.execute(
+                        select(register_rows.c.number, register_rows.c.registrant_id).where(
+                            and_(register_rows.c.status == "registered", register_rows.c.registered_since <= since)
+                        )
+                    )
+                )
         with ledger.batch():  # the day's effects, their letters and the day's closing, in one transaction
             for registrant, days_before in reminders:
                 ledger.send_reminder(UUID(registrant), days_before)
-                self._letter(UUID(registrant), "renewal reminder", "Your registration is due for renewal",
-                             "your registration {number} is due for renewal on {due}. Renew with your PPD "
-                             "record before then.")
+                self._letter(
+                    UUID(registrant),
+                    "renewal reminder",
+                    "Your registration is due for renewal",
+                    "your registration {number} is due for renewal on {due}. Renew with your PPD record before then.",
+                )
                 result.reminders += 1
             for registrant in renewing:
                 ledger.renew(UUID(registrant), "the daily tick")
-                self._letter(UUID(registrant), "renewal confirmation", "Your registration is renewed",
-                             "your registration {number} is renewed until {due}. Your renewed credential is on "
-                             "your page.")
+                self._letter(
+                    UUID(registrant),
+                    "renewal confirmation",
+                    "Your registration is renewed",
+                    "your registration {number} is renewed until {due}. Your renewed credential is on your page.",
+                )
                 result.renewed += 1
             for registrant in overdue:
                 ledger.mark_overdue(UUID(registrant))
-                self._letter(UUID(registrant), "overdue notice", "Your registration is overdue",
-                             "your registration {number} was due for renewal on {due}. It lapses if it is not "
-                             f"renewed within {rules.grace_days} days of that date.")
+                self._letter(
+                    UUID(registrant),
+                    "overdue notice",
+                    "Your registration is overdue",
+                    "your registration {number} was due for renewal on {due}. It lapses if it is not "
+                    f"renewed within {rules.grace_days} days of that date.",
+                )
                 result.overdue += 1
             for registrant in lapsing:
                 ledger.lapse(UUID(registrant))
-                self._letter(UUID(registrant), "lapse notice", "Your registration has lapsed",
-                             "your registration {number} has lapsed: it was not renewed in time. You can be "
-                             "reinstated within 12 months with the PPD you missed.")
+                self._letter(
+                    UUID(registrant),
+                    "lapse notice",
+                    "Your registration has lapsed",
+                    "your registration {number} has lapsed: it was not renewed in time. You can be "
+                    "reinstated within 12 months with the PPD you missed.",
+                )
                 result.lapsed += 1
             for registrant in ending:
                 ledger.lift_suspension(UUID(registrant), "the suspension's end date")
-                self._letter(UUID(registrant), "suspension ended", "Your suspension has ended",
-                             "the suspension of your registration {number} has ended.")
+                self._letter(
+                    UUID(registrant),
+                    "suspension ended",
+                    "Your suspension has ended",
+                    "the suspension of your registration {number} has ended.",
+                )
                 result.suspensions_ended += 1
             for registrant, year in audits_ending:
                 ledger.end_after_audit(UUID(registrant), year)
@@ -177,13 +235,27 @@ class Ticker:
                 for number in result.audit_selected:
                     ledger.select_for_audit(UUID(registrant_of[number]), day.year, result.audit_seed)
                     due = day + timedelta(days=rules.audit_profile_days)
-                    self._letter(UUID(registrant_of[number]), "audit request", "Your PPD record will be audited",
-                                 "your registration {number} has been selected at random for this year's audit "
-                                 f"of PPD records. Please send your PPD profile by {due}: a summary of your "
-                                 "practice, the PPD activities from your record it draws on, a statement of how "
-                                 "they meet the audit standards, and any evidence. Sign in to send it.")
-            ledger._commit(Day(day=day, reminders=result.reminders, overdue=result.overdue, lapsed=result.lapsed,
-                               suspensions_ended=result.suspensions_ended, renewed=result.renewed,
-                               ended_after_audit=result.ended_after_audit, audit_seed=result.audit_seed,
-                               audit_selected=len(result.audit_selected), occurred_at=ledger._now()))
+                    self._letter(
+                        UUID(registrant_of[number]),
+                        "audit request",
+                        "Your PPD record will be audited",
+                        "your registration {number} has been selected at random for this year's audit "
+                        f"of PPD records. Please send your PPD profile by {due}: a summary of your "
+                        "practice, the PPD activities from your record it draws on, a statement of how "
+                        "they meet the audit standards, and any evidence. Sign in to send it.",
+                    )
+            ledger._commit(
+                Day(
+                    day=day,
+                    reminders=result.reminders,
+                    overdue=result.overdue,
+                    lapsed=result.lapsed,
+                    suspensions_ended=result.suspensions_ended,
+                    renewed=result.renewed,
+                    ended_after_audit=result.ended_after_audit,
+                    audit_seed=result.audit_seed,
+                    audit_selected=len(result.audit_selected),
+                    occurred_at=ledger._now(),
+                )
+            )
         return result

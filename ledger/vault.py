@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -81,16 +81,18 @@ def _decode_key(text: str, where: str) -> bytes:
 
 
 class Vault:
-    def __init__(self, engine: Engine, master_key: bytes, *, cache_size: int = 50_000,
-                 cache_seconds: float = 30.0) -> None:
+    def __init__(
+        self, engine: Engine, master_key: bytes, *, cache_size: int = 50_000, cache_seconds: float = 30.0
+    ) -> None:
         """Opened data keys are kept for ``cache_seconds``, so an erasure made by another process is honoured
         here within that time (at once in the process that erases)."""
         self._engine = engine
         self._master = AESGCM(master_key)
         # the statistics read model keys its rows by HMACs under this key (see ledger.projections.statistics), so
         # they cannot be joined back to a registrant without the master key
-        self.pseudonym_key = HKDF(hashes.SHA256(), 32, salt=None,
-                                  info=b"regledger statistics pseudonyms").derive(master_key)
+        self.pseudonym_key = HKDF(hashes.SHA256(), 32, salt=None, info=b"regledger statistics pseudonyms").derive(
+            master_key
+        )
         self._cache: OrderedDict[UUID, tuple[AESGCM | None, float]] = OrderedDict()  # None: shredded
         self._cache_size = cache_size
         self._cache_seconds = cache_seconds
@@ -155,8 +157,7 @@ class Vault:
     def _key(self, owner: UUID) -> AESGCM | None:
         with self._lock:
             cached = self._cache.get(owner)
-            if cached is not None and (owner in self._pending or
-                                       time.monotonic() - cached[1] < self._cache_seconds):
+            if cached is not None and (owner in self._pending or time.monotonic() - cached[1] < self._cache_seconds):
                 self._cache.move_to_end(owner)
                 return cached[0]
             with self._engine.connect() as conn:
@@ -174,16 +175,16 @@ class Vault:
         """Fetch many owners' keys in one query (projections call this per batch)."""
         now = time.monotonic()
         with self._lock:
-            missing = [o for o in set(owners)
-                       if o not in self._cache or now - self._cache[o][1] >= self._cache_seconds]
+            missing = [o for o in set(owners) if o not in self._cache or now - self._cache[o][1] >= self._cache_seconds]
         if not missing:
             return
         rows: list[Any] = []
         with self._engine.connect() as conn:
             for start in range(0, len(missing), 500):
-                chunk = [o.hex for o in missing[start:start + 500]]
-                rows += conn.execute(select(vault_keys.c.owner, vault_keys.c.wrapped)
-                                     .where(vault_keys.c.owner.in_(chunk))).all()
+                chunk = [o.hex for o in missing[start : start + 500]]
+                rows += conn.execute(
+                    select(vault_keys.c.owner, vault_keys.c.wrapped).where(vault_keys.c.owner.in_(chunk))
+                ).all()
         with self._lock:
             for owner_hex, wrapped in rows:
                 owner = UUID(owner_hex)

@@ -26,14 +26,24 @@ def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
     application: Application = ledger.application(application_id)
     vault = ledger.vault
     view: dict[str, Any] = {
-        "id": str(application.id), "registrant_id": str(application.registrant_id), "level": application.level,
-        "route": application.route, "status": application.status, "outcome": application.outcome,
+        "id": str(application.id),
+        "registrant_id": str(application.registrant_id),
+        "level": application.level,
+        "route": application.route,
+        "status": application.status,
+        "outcome": application.outcome,
         "decided_on": application.decided_on.isoformat() if application.decided_on else None,
-        "appealed": application.appealed, "assessors": [str(a) for a in application.assessors],
-        "referee_confirmed": application.referee_confirmed, "discussion_held": application.discussion_held,
+        "appealed": application.appealed,
+        "assessors": [str(a) for a in application.assessors],
+        "referee_confirmed": application.referee_confirmed,
+        "discussion_held": application.discussion_held,
         "framework_version": application.framework_version,
         "qualification": application.qualification,
-        "evidence": [], "assessments": [], "information_requests": [], "decisions": [], "appeal": None,
+        "evidence": [],
+        "assessments": [],
+        "information_requests": [],
+        "decisions": [],
+        "appeal": None,
         "registration_number": None,
     }
     try:
@@ -45,19 +55,32 @@ def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
         if kind == "EvidenceAdded":
             view["evidence"].append({"area": event.area, "text": vault.open(event.text)})
         elif kind == "Assessed":
-            view["assessments"].append({"assessor_id": str(event.assessor_id), "judgements": event.judgements,
-                                        "recommendation": event.recommendation,
-                                        "feedback": vault.open(event.feedback)})
+            view["assessments"].append(
+                {
+                    "assessor_id": str(event.assessor_id),
+                    "judgements": event.judgements,
+                    "recommendation": event.recommendation,
+                    "feedback": vault.open(event.feedback),
+                }
+            )
         elif kind == "InformationRequested":
             view["information_requests"].append(vault.open(event.request))
         elif kind == "Decided":
-            view["decisions"].append({"outcome": event.outcome, "reasons": _reasons(vault, event.reasons),
-                                      "decided_on": event.decided_on.isoformat()})
+            view["decisions"].append(
+                {
+                    "outcome": event.outcome,
+                    "reasons": _reasons(vault, event.reasons),
+                    "decided_on": event.decided_on.isoformat(),
+                }
+            )
         elif kind == "Appealed":
             view["appeal"] = {"grounds": vault.open(event.grounds), "decision": None}
         elif kind == "AppealDecided" and view["appeal"] is not None:
-            view["appeal"]["decision"] = {"upheld": event.upheld, "remedy": event.remedy,
-                                          "reasons": _reasons(vault, event.reasons)}
+            view["appeal"]["decision"] = {
+                "upheld": event.upheld,
+                "remedy": event.remedy,
+                "reasons": _reasons(vault, event.reasons),
+            }
     return view
 
 
@@ -66,8 +89,12 @@ def registrant_view(ledger: Ledger, registrant_id: UUID, *, personal: bool) -> d
     registrant: Registrant = ledger.registrant(registrant_id)
     vault = ledger.vault
     view: dict[str, Any] = {
-        "id": str(registrant.id), "name": vault.open(registrant.name), "email": vault.open(registrant.email),
-        "disciplines": registrant.disciplines, "listing": registrant.listing, "erased": registrant.erased,
+        "id": str(registrant.id),
+        "name": vault.open(registrant.name),
+        "email": vault.open(registrant.email),
+        "disciplines": registrant.disciplines,
+        "listing": registrant.listing,
+        "erased": registrant.erased,
         "registration": None,
     }
     if personal:
@@ -75,23 +102,49 @@ def registrant_view(ledger: Ledger, registrant_id: UUID, *, personal: bool) -> d
     try:
         registration: Registration = ledger.registration(registrant_id)
         view["registration"] = {
-            "number": registration.number, "level": registration.level, "status": registration.status,
+            "number": registration.number,
+            "level": registration.level,
+            "status": registration.status,
             "registered_since": registration.registered_since.isoformat() if registration.registered_since else None,
             "valid_until": registration.valid_until.isoformat() if registration.valid_until else None,
             "renewal_pending": registration.renewal_pending is not None,
-            "ppd": [{"id": str(a["id"]), "on": a["on"].isoformat(), "category": a["category"],
-                     "hours": a["hours"], "areas": a["areas"]} for a in registration.ppd],
-            "career_breaks": [{"start": start.isoformat(), "end": end.isoformat()}
-                              for start, end in registration.career_breaks],
+            "ppd": [
+                {
+                    "id": str(a["id"]),
+                    "on": a["on"].isoformat(),
+                    "category": a["category"],
+                    "hours": a["hours"],
+                    "areas": a["areas"],
+                }
+                for a in registration.ppd
+            ],
+            "career_breaks": [
+                {"start": start.isoformat(), "end": end.isoformat()} for start, end in registration.career_breaks
+            ],
             "audits": [a["year"] for a in registration.audits],
         }
     except NotFound:
         pass
     with ledger.engine.connect() as conn:
-        rows = conn.execute(select(applications).where(applications.c.registrant_id == key(registrant_id))
-                            .order_by(applications.c.started_at)).mappings().all()
-    view["applications"] = [{"id": str(UUID(r["id"])), "level": r["level"], "route": r["route"],
-                             "status": r["status"], "outcome": r["outcome"]} for r in rows]
+        rows = (
+            conn.execute(
+                select(applications)
+                .where(applications.c.registrant_id == key(registrant_id))
+                .order_by(applications.c.started_at)
+            )
+            .mappings()
+            .all()
+        )
+    view["applications"] = [
+        {
+            "id": str(UUID(r["id"])),
+            "level": r["level"],
+            "route": r["route"],
+            "status": r["status"],
+            "outcome": r["outcome"],
+        }
+        for r in rows
+    ]
     return view
 
 
@@ -106,25 +159,42 @@ def audit_view(ledger: Ledger, registrant_id: UUID, year: int) -> dict[str, Any]
     audit: PpdAudit = ledger.ppd_audit(registrant_id, year)
     vault, rules = ledger.vault, ledger.framework.rules
     view: dict[str, Any] = {
-        "number": audit.number, "year": audit.year, "stage": audit.stage, "profile_due": _iso(audit.profile_due),
-        "assessor_id": str(audit.assessor_id) if audit.assessor_id else None, "outcome": audit.outcome,
-        "deferred": audit.deferred, "appeal_by": _iso(audit.appeal_by), "appeal": None,
+        "number": audit.number,
+        "year": audit.year,
+        "stage": audit.stage,
+        "profile_due": _iso(audit.profile_due),
+        "assessor_id": str(audit.assessor_id) if audit.assessor_id else None,
+        "outcome": audit.outcome,
+        "deferred": audit.deferred,
+        "appeal_by": _iso(audit.appeal_by),
+        "appeal": None,
         "ended_on": _iso(audit.ended_on),
         "standards": [{"code": code, "name": rules.audit_standard_names[code]} for code in rules.audit_standards],
-        "profile": None, "judgement": None, "decisions": [],
+        "profile": None,
+        "judgement": None,
+        "decisions": [],
     }
     for event in _events(ledger, audit.id):
         kind = type(event).__name__
         if kind == "ProfileSubmitted":
-            view["profile"] = {"submitted_on": _iso(event.submitted_on), "summary": vault.open(event.summary),
-                               "statement": vault.open(event.statement), "evidence": vault.open(event.evidence),
-                               "activity_ids": [str(a) for a in event.activity_ids]}
+            view["profile"] = {
+                "submitted_on": _iso(event.submitted_on),
+                "summary": vault.open(event.summary),
+                "statement": vault.open(event.statement),
+                "evidence": vault.open(event.evidence),
+                "activity_ids": [str(a) for a in event.activity_ids],
+            }
             view["judgement"] = None
         elif kind == "Judged":
             view["judgement"] = {"judgements": event.judgements, "feedback": vault.open(event.feedback)}
         elif kind == "Decided":
-            view["decisions"].append({"outcome": event.outcome, "reasons": _reasons(vault, event.reasons),
-                                      "decided_on": _iso(event.decided_on)})
+            view["decisions"].append(
+                {
+                    "outcome": event.outcome,
+                    "reasons": _reasons(vault, event.reasons),
+                    "decided_on": _iso(event.decided_on),
+                }
+            )
             if event.outcome == "deferred":
                 view["profile"], view["judgement"] = None, None
         elif kind == "Appealed":
@@ -137,9 +207,17 @@ def audit_view(ledger: Ledger, registrant_id: UUID, year: int) -> dict[str, Any]
         activities = []
         for event in _events(ledger, Registration.id_for(registrant_id)):
             if type(event).__name__ == "PpdRecorded" and str(event.activity_id) in wanted:
-                activities.append({"id": str(event.activity_id), "on": _iso(event.on), "category": event.category,
-                                   "hours": event.hours, "areas": event.areas, "learned": vault.open(event.learned),
-                                   "impact": vault.open(event.impact)})
+                activities.append(
+                    {
+                        "id": str(event.activity_id),
+                        "on": _iso(event.on),
+                        "category": event.category,
+                        "hours": event.hours,
+                        "areas": event.areas,
+                        "learned": vault.open(event.learned),
+                        "impact": vault.open(event.impact),
+                    }
+                )
         view["profile"]["activities"] = activities
     return view
 

@@ -44,8 +44,7 @@ def serving(app: Any, port: int) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1:port, in a thread, for the duration."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           proxy_headers=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -72,5 +71,8 @@ def serious_accessibility_violations(page: Any) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} places)" for v in results.response["violations"]
-            if v.get("impact") in ("serious", "critical")]
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} places)"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]

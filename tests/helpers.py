@@ -6,13 +6,18 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-QUALIFICATION = {3: {"title": "Extended Diploma in Creative Media Production", "awarding_body": "Pearson",
-                     "level": 3},
-                 5: {"title": "Foundation Degree in Production Arts", "awarding_body": "A University", "level": 5},
-                 6: {"title": "BA (Hons) Technical Arts", "awarding_body": "A University", "level": 6}}
+QUALIFICATION = {
+    3: {"title": "Extended Diploma in Creative Media Production", "awarding_body": "Pearson", "level": 3},
+    5: {"title": "Foundation Degree in Production Arts", "awarding_body": "A University", "level": 5},
+    6: {"title": "BA (Hons) Technical Arts", "awarding_body": "A University", "level": 6},
+}
 LEVEL_QUALIFICATION = {"RCT": 3, "RCP": 5, "ACP": 6}
-EXPERIENCE = {"years": 9, "portfolio": "https://portfolio.example.org/jo", "referee_name": "Pat Referee",
-              "referee_email": "pat@example.org"}
+EXPERIENCE = {
+    "years": 9,
+    "portfolio": "https://portfolio.example.org/jo",
+    "referee_name": "Pat Referee",
+    "referee_email": "pat@example.org",
+}
 
 
 def enrol(ledger: Any, name: str = "Jo Bloggs", **kwargs: Any) -> UUID:
@@ -27,8 +32,9 @@ def assessors(ledger: Any, count: int = 2) -> list[UUID]:
 
 def start(ledger: Any, registrant: UUID, level: str = "RCT", route: str = "standard") -> UUID:
     if route == "standard":
-        return ledger.start_application(registrant, level, route,
-                                        qualification=QUALIFICATION[LEVEL_QUALIFICATION[level]])
+        return ledger.start_application(
+            registrant, level, route, qualification=QUALIFICATION[LEVEL_QUALIFICATION[level]]
+        )
     return ledger.start_application(registrant, level, route, experience=EXPERIENCE)
 
 
@@ -44,8 +50,9 @@ def judgements(ledger: Any, level: str, value: str = "met") -> dict[str, str]:
     return {area.code: value for area in ledger.framework.required_areas(level)}
 
 
-def assessed(ledger: Any, application: UUID, pair: list[UUID], recommendation: str = "award",
-             value: str = "met") -> None:
+def assessed(
+    ledger: Any, application: UUID, pair: list[UUID], recommendation: str = "award", value: str = "met"
+) -> None:
     app = ledger.application(application)
     for assessor in pair:
         ledger.assign_assessor(application, assessor, "No conflict of interest.")
@@ -53,12 +60,19 @@ def assessed(ledger: Any, application: UUID, pair: list[UUID], recommendation: s
         ledger.confirm_referee(application, True)
         ledger.record_discussion(application, ledger.clock.today(), "Talked through the portfolio.")
     for assessor in pair:
-        ledger.record_assessment(application, assessor, judgements(ledger, app.level, value), recommendation,
-                                 "Feedback.")
+        ledger.record_assessment(
+            application, assessor, judgements(ledger, app.level, value), recommendation, "Feedback."
+        )
 
 
-def awarded(ledger: Any, name: str = "Jo Bloggs", level: str = "RCT", route: str = "standard",
-            pair: list[UUID] | None = None, **kwargs: Any) -> tuple[UUID, str]:
+def awarded(
+    ledger: Any,
+    name: str = "Jo Bloggs",
+    level: str = "RCT",
+    route: str = "standard",
+    pair: list[UUID] | None = None,
+    **kwargs: Any,
+) -> tuple[UUID, str]:
     registrant = enrol(ledger, name, **kwargs)
     application = submitted(ledger, registrant, level, route)
     assessed(ledger, application, pair or assessors(ledger))

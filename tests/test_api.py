@@ -68,38 +68,76 @@ class Actors:
 
     def awarded_application(self) -> tuple[str, str]:
         """The registrant applies, two assessors assess, the registrar awards: (application id, number)."""
-        application = self.ok("registrant", "POST", "/api/applications",
-                              {"level": "RCT", "route": "standard", "qualification": QUALIFICATION[3]})["id"]
+        application = self.ok(
+            "registrant",
+            "POST",
+            "/api/applications",
+            {"level": "RCT", "route": "standard", "qualification": QUALIFICATION[3]},
+        )["id"]
         for area in ("A", "B", "C", "D", "E"):
-            self.ok("registrant", "POST", f"/api/applications/{application}/evidence",
-                    {"area": area, "text": f"My work for {area}."})
+            self.ok(
+                "registrant",
+                "POST",
+                f"/api/applications/{application}/evidence",
+                {"area": area, "text": f"My work for {area}."},
+            )
         self.ok("registrant", "POST", f"/api/applications/{application}/submit")
         for assessor in self.assessors:
-            self.ok("registrar", "POST", f"/api/applications/{application}/assign",
-                    {"assessor_id": str(assessor), "declaration": "No conflict."})
+            self.ok(
+                "registrar",
+                "POST",
+                f"/api/applications/{application}/assign",
+                {"assessor_id": str(assessor), "declaration": "No conflict."},
+            )
         for who in ("assessor", "assessor2"):
-            self.ok(who, "POST", f"/api/applications/{application}/assessment",
-                    {"judgements": judgements(self.ledger, "RCT"), "recommendation": "award",
-                     "feedback": "Clear evidence."})
-        decision = self.ok("registrar", "POST", f"/api/applications/{application}/decision",
-                           {"outcome": "award", "reasons": ""})
+            self.ok(
+                who,
+                "POST",
+                f"/api/applications/{application}/assessment",
+                {
+                    "judgements": judgements(self.ledger, "RCT"),
+                    "recommendation": "award",
+                    "feedback": "Clear evidence.",
+                },
+            )
+        decision = self.ok(
+            "registrar", "POST", f"/api/applications/{application}/decision", {"outcome": "award", "reasons": ""}
+        )
         return application, decision["registration_number"]
 
     def accepted_audit(self, year: int) -> str:
         """The awarded registrant is selected for the year's PPD audit and sends a profile through the API; the
         first assessor judges every standard met; the registrar accepts. Returns the registration number."""
         self.ledger.select_for_audit(self.registrant, year, "seed")
-        activity = self.ok("registrant", "POST", "/api/ppd", {
-            "on": self.ledger.clock.today().isoformat(), "category": "work_based", "hours": 4, "areas": ["A"],
-            "learned": "A new console.", "impact": "Faster plotting."})["id"]
+        activity = self.ok(
+            "registrant",
+            "POST",
+            "/api/ppd",
+            {
+                "on": self.ledger.clock.today().isoformat(),
+                "category": "work_based",
+                "hours": 4,
+                "areas": ["A"],
+                "learned": "A new console.",
+                "impact": "Faster plotting.",
+            },
+        )["id"]
         (audit,) = self.ok("registrant", "GET", "/api/audits")
         path = f"/api/audits/{audit['number']}/{year}"
-        self.ok("registrant", "POST", f"{path}/profile", {"summary": "Touring lighting.", "statement": "All four.",
-                                                          "activities": [activity]})
+        self.ok(
+            "registrant",
+            "POST",
+            f"{path}/profile",
+            {"summary": "Touring lighting.", "statement": "All four.", "activities": [activity]},
+        )
         self.ok("registrar", "POST", f"{path}/assign", {"assessor_id": str(self.assessors[0])})
         standards = self.ledger.framework.rules.audit_standards
-        self.ok("assessor", "POST", f"{path}/judgement", {"judgements": {s: "met" for s in standards},
-                                                          "feedback": "Well evidenced."})
+        self.ok(
+            "assessor",
+            "POST",
+            f"{path}/judgement",
+            {"judgements": {s: "met" for s in standards}, "feedback": "Well evidenced."},
+        )
         self.ok("registrar", "POST", f"{path}/decision", {"outcome": "accepted", "reasons": ""})
         return audit["number"]
 
@@ -131,12 +169,14 @@ def test_idempotency_keys_make_retries_safe(actors):
     again = actors.call("registrant", "POST", "/api/applications", body, **{"Idempotency-Key": "apply-1"})
     assert first.status_code == again.status_code == 200 and first.json() == again.json()
     assert len(actors.ok("registrant", "GET", "/api/applications")) == 1
-    changed = actors.call("registrant", "POST", "/api/applications", {**body, "level": "RCP"},
-                          **{"Idempotency-Key": "apply-1"})
+    changed = actors.call(
+        "registrant", "POST", "/api/applications", {**body, "level": "RCP"}, **{"Idempotency-Key": "apply-1"}
+    )
     assert changed.status_code == 422 and "different request" in changed.json()["detail"]
     # a refused command leaves its key free for the corrected request
-    refused = actors.call("registrant", "POST", "/api/applications", {**body, "level": "XXX"},
-                          **{"Idempotency-Key": "apply-2"})
+    refused = actors.call(
+        "registrant", "POST", "/api/applications", {**body, "level": "XXX"}, **{"Idempotency-Key": "apply-2"}
+    )
     assert refused.status_code == 422
 
 
@@ -151,8 +191,14 @@ def test_a_form_sent_twice_acts_once(actors):
     assert len(keys) > 1 and len(set(keys)) == len(keys)  # every form its own key
     form = page.split('action="/me/applications"')[1].split("</form>")[0]
     fields = {name: form.split(f'name="{name}" value="')[1].split('"')[0] for name in ("csrf", "form_key")}
-    data = {**fields, "level": "RCT", "route": "standard", "qualification_title": QUALIFICATION[3]["title"],
-            "qualification_body": QUALIFICATION[3]["awarding_body"], "qualification_level": "3"}
+    data = {
+        **fields,
+        "level": "RCT",
+        "route": "standard",
+        "qualification_title": QUALIFICATION[3]["title"],
+        "qualification_body": QUALIFICATION[3]["awarding_body"],
+        "qualification_level": "3",
+    }
     first = client.post("/me/applications", data=data, follow_redirects=False)
     again = client.post("/me/applications", data=data, follow_redirects=False)
     assert first.status_code == again.status_code == 303
@@ -165,17 +211,29 @@ def test_a_form_sent_twice_acts_once(actors):
 
 
 def test_errors_are_problem_details_that_say_which_field(actors):
-    answer = actors.call("registrant", "POST", "/api/applications", {"level": "ZZZ", "route": "standard",
-                                                                      "qualification": QUALIFICATION[3]})
+    answer = actors.call(
+        "registrant",
+        "POST",
+        "/api/applications",
+        {"level": "ZZZ", "route": "standard", "qualification": QUALIFICATION[3]},
+    )
     assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
     problem = answer.json()
     assert problem["status"] == 422 and problem["errors"][0]["field"] == "level"
     missing = actors.call("registrant", "POST", "/api/applications", {"route": "standard"})
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "level"
-    actors.ok("registrant", "POST", "/api/applications", {"level": "RCT", "route": "standard",
-                                                          "qualification": QUALIFICATION[3]})
-    twice = actors.call("registrant", "POST", "/api/applications", {"level": "RCT", "route": "standard",
-                                                                     "qualification": QUALIFICATION[3]})
+    actors.ok(
+        "registrant",
+        "POST",
+        "/api/applications",
+        {"level": "RCT", "route": "standard", "qualification": QUALIFICATION[3]},
+    )
+    twice = actors.call(
+        "registrant",
+        "POST",
+        "/api/applications",
+        {"level": "RCT", "route": "standard", "qualification": QUALIFICATION[3]},
+    )
     assert twice.status_code == 409 and twice.json()["title"] == "Conflict"
     assert actors.call(None, "GET", "/api/me").status_code == 401
     assert actors.call("registrant", "GET", "/api/casework").status_code == 403
@@ -187,51 +245,72 @@ def test_errors_are_problem_details_that_say_which_field(actors):
 def test_nobody_reaches_what_is_not_theirs(actors):
     application, number = actors.awarded_application()
     assert actors.call("other", "GET", f"/api/applications/{application}").status_code == 404
-    assert actors.call("other", "POST", f"/api/applications/{application}/evidence",
-                       {"area": "A", "text": "x"}).status_code == 404
+    assert (
+        actors.call(
+            "other", "POST", f"/api/applications/{application}/evidence", {"area": "A", "text": "x"}
+        ).status_code
+        == 404
+    )
     assert actors.call("unassigned", "GET", f"/api/applications/{application}").status_code == 404
-    assert actors.call("unassigned", "POST", f"/api/applications/{application}/assessment",
-                       {"judgements": {}, "recommendation": "award"}).status_code == 404
+    assert (
+        actors.call(
+            "unassigned",
+            "POST",
+            f"/api/applications/{application}/assessment",
+            {"judgements": {}, "recommendation": "award"},
+        ).status_code
+        == 404
+    )
     assert actors.call("assessor", "GET", f"/api/registrants/{actors.registrant}").status_code == 403
     actors.ok("registrant", "PUT", "/api/background", {"answers": {"parental_occupation_14": "professional"}})
     assert actors.ok("registrant", "GET", "/api/me")["registrant"]["background"] == {
-        "parental_occupation_14": "professional"}
+        "parental_occupation_14": "professional"
+    }
     for reader in ("registrar", "auditor", "admin"):
         record = actors.ok(reader, "GET", f"/api/registrants/{actors.registrant}")
         assert "background" not in record and record["registration"]["number"] == number
-    assert actors.call("auditor", "POST", f"/api/registrations/{number}/suspend",
-                       {"reason": "x"}).status_code == 403
+    assert actors.call("auditor", "POST", f"/api/registrations/{number}/suspend", {"reason": "x"}).status_code == 403
     assert actors.call("registrant", "GET", "/api/applications/not-a-uuid").status_code == 404
 
 
 def test_the_vc_api_verifies_and_issues(actors):
     _, number = actors.awarded_application()
     token = actors.ok("registrant", "GET", "/api/credentials")["jwt"]
-    enveloped = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": "EnvelopedVerifiableCredential",
-                 "id": f"data:application/vc+jwt,{token}"}
+    enveloped = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": "EnvelopedVerifiableCredential",
+        "id": f"data:application/vc+jwt,{token}",
+    }
     assert actors.ok(None, "POST", "/credentials/verify", {"verifiableCredential": enveloped})["verified"]
     head, body, signature = token.split(".")
     i = next(i for i in range(5, len(signature) - 2) if signature[i] != signature[i + 1])
-    swapped = signature[:i] + signature[i + 1] + signature[i] + signature[i + 2:]  # still canonical base64url
-    tampered = actors.ok(None, "POST", "/credentials/verify",
-                         {"verifiableCredential": f"{head}.{body}.{swapped}"})
+    swapped = signature[:i] + signature[i + 1] + signature[i] + signature[i + 2 :]  # still canonical base64url
+    tampered = actors.ok(None, "POST", "/credentials/verify", {"verifiableCredential": f"{head}.{body}.{swapped}"})
     assert tampered["verified"] is False and tampered["problemDetails"][0]["title"] == "signature"
-    later = actors.ok(None, "POST", "/credentials/verify",
-                      {"verifiableCredential": token, "options": {"at": "2040-01-01T00:00:00Z"}})
+    later = actors.ok(
+        None, "POST", "/credentials/verify", {"verifiableCredential": token, "options": {"at": "2040-01-01T00:00:00Z"}}
+    )
     assert not later["verified"] and "validity" in [p["title"] for p in later["problemDetails"]]
     assert actors.call(None, "POST", "/credentials/verify", {"verifiableCredential": 42}).status_code == 422
     assert actors.call(None, "POST", "/credentials/verify", {"nothing": 1}).status_code == 422
-    credential = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
-                  "issuer": actors.ledger.settings.issuer_url.rstrip("/"),
-                  "credentialSubject": {"id": "did:example:1", "note": "attended the open day"}}
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": actors.ledger.settings.issuer_url.rstrip("/"),
+        "credentialSubject": {"id": "did:example:1", "note": "attended the open day"},
+    }
     issued = actors.ok("admin", "POST", "/credentials/issue", {"credential": credential})
     signed = issued["verifiableCredential"]["id"].removeprefix("data:application/vc+jwt,")
     assert jwt.get_unverified_header(signed)["typ"] == "vc+jwt"
     assert actors.ok(None, "POST", "/credentials/verify", {"verifiableCredential": signed})["verified"]
     assert actors.call("registrar", "POST", "/credentials/issue", {"credential": credential}).status_code == 403
-    for bad in ({**credential, "@context": ["https://www.w3.org/2018/credentials/v1"]},
-                {**credential, "issuer": "https://someone.else"}, {**credential, "credentialSubject": {}},
-                {**credential, "validFrom": "yesterday"}, "text"):
+    for bad in (
+        {**credential, "@context": ["https://www.w3.org/2018/credentials/v1"]},
+        {**credential, "issuer": "https://someone.else"},
+        {**credential, "credentialSubject": {}},
+        {**credential, "validFrom": "yesterday"},
+        "text",
+    ):
         answer = actors.call("admin", "POST", "/credentials/issue", {"credential": bad})
         assert answer.status_code == 422, bad
 
@@ -246,8 +325,9 @@ def test_what_verifiers_fetch(actors):
         document = jwt.decode(answer.text, options={"verify_signature": False})
         from datetime import datetime
 
-        lifetime = (datetime.fromisoformat(document["validUntil"].replace("Z", "+00:00"))
-                    - datetime.fromisoformat(document["validFrom"].replace("Z", "+00:00")))
+        lifetime = datetime.fromisoformat(document["validUntil"].replace("Z", "+00:00")) - datetime.fromisoformat(
+            document["validFrom"].replace("Z", "+00:00")
+        )
         assert 0 <= max_age <= lifetime.total_seconds() == 300
     assert client.get("/status/other").status_code == 404
     from verifier import load_trust
@@ -267,20 +347,23 @@ def test_protections(actors, clock):
     assert "strict-transport-security" not in page.headers
     # X-Forwarded-Proto from a client that is not a trusted proxy changes nothing
     assert "strict-transport-security" not in client.get("/", headers={"X-Forwarded-Proto": "https"}).headers
-    too_big = client.post("/credentials/verify", content=b"{" + b" " * 300_000 + b"}",
-                          headers={"Content-Type": "application/json"})
+    too_big = client.post(
+        "/credentials/verify", content=b"{" + b" " * 300_000 + b"}", headers={"Content-Type": "application/json"}
+    )
     assert too_big.status_code == 413
     login = client.get("/login")
     csrf = login.text.split('name="csrf" value="')[1].split('"')[0]
     no_token = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD})
     assert no_token.status_code == 403
-    signed_in = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD, "csrf": csrf},
-                            follow_redirects=False)
+    signed_in = client.post(
+        "/login", data={"email": "ada@example.org", "password": PASSWORD, "csrf": csrf}, follow_redirects=False
+    )
     assert signed_in.status_code == 303
     cookie = signed_in.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
-    answers = [client.post("/api/token", data={"email": "ada@example.org", "password": "wrong password!"})
-               for _ in range(12)]
+    answers = [
+        client.post("/api/token", data={"email": "ada@example.org", "password": "wrong password!"}) for _ in range(12)
+    ]
     assert answers[0].status_code == 401 and answers[-1].status_code == 429
     assert int(answers[-1].headers["retry-after"]) >= 1
     assert json.loads(answers[-1].text)["status"] == 429
@@ -305,8 +388,7 @@ def test_the_register_as_of_a_date_through_the_api(actors, clock):
     _, number = actors.awarded_application()
     today = clock.today()
     assert actors.ok("auditor", "GET", f"/api/register?as_of={today - timedelta(days=1)}") == []
-    assert [e["registration_number"]
-            for e in actors.ok("registrar", "GET", f"/api/register?as_of={today}")] == [number]
+    assert [e["registration_number"] for e in actors.ok("registrar", "GET", f"/api/register?as_of={today}")] == [number]
     assert actors.call("auditor", "GET", "/api/register?as_of=yesterday").status_code == 422
     assert actors.call(None, "GET", f"/api/register?as_of={today}").status_code == 401
     assert actors.call("registrant", "GET", f"/api/register?as_of={today}").status_code == 403
@@ -324,8 +406,9 @@ def test_a_page_session_does_not_sign_in_to_the_api(actors):
     client = actors.client
     login = client.get("/login")
     csrf = login.text.split('name="csrf" value="')[1].split('"')[0]
-    signed_in = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD, "csrf": csrf},
-                            follow_redirects=False)
+    signed_in = client.post(
+        "/login", data={"email": "ada@example.org", "password": PASSWORD, "csrf": csrf}, follow_redirects=False
+    )
     assert signed_in.status_code == 303
     assert client.get("/me").status_code == 200  # the page knows her
     assert client.post("/api/resign").status_code == 401  # the API does not, without a token

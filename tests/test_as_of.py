@@ -15,8 +15,10 @@ def test_business_time_shows_who_was_registered_then(ledger, clock):
     later, later_number = awarded(ledger, "Later Lou")
     clock.advance(timedelta(days=10))
     ledger.suspend(someone, "Under review.", "registrar")
-    on = {day: {e["registration_number"]: e["status"] for e in register_as_of(ledger, day)(limit=None)}
-          for day in (first - timedelta(days=1), first, first + timedelta(days=45), clock.today())}
+    on = {
+        day: {e["registration_number"]: e["status"] for e in register_as_of(ledger, day)(limit=None)}
+        for day in (first - timedelta(days=1), first, first + timedelta(days=45), clock.today())
+    }
     assert on[first - timedelta(days=1)] == {}
     assert on[first] == {number: "registered"}
     assert on[first + timedelta(days=45)] == {number: "registered", later_number: "registered"}

@@ -81,10 +81,13 @@ def test_two_swapped_events_are_named(logged, tmp_path):
     ledger, log = logged
     table, column = stored(ledger)
     with ledger.engine.connect() as conn:
-        a, b = (bytes(conn.execute(text(f"SELECT state FROM {table} WHERE {column} = :n"), {"n": n}).scalar())
-                for n in (3, 4))
-        topics = [conn.execute(text(f"SELECT topic FROM {table} WHERE {column} = :n"), {"n": n}).scalar()
-                  for n in (3, 4)]
+        a, b = (
+            bytes(conn.execute(text(f"SELECT state FROM {table} WHERE {column} = :n"), {"n": n}).scalar())
+            for n in (3, 4)
+        )
+        topics = [
+            conn.execute(text(f"SELECT topic FROM {table} WHERE {column} = :n"), {"n": n}).scalar() for n in (3, 4)
+        ]
     assert a != b
     _tamper(ledger, f"UPDATE {table} SET state = :s, topic = :t WHERE {column} = 3", s=b, t=topics[1])
     _tamper(ledger, f"UPDATE {table} SET state = :s, topic = :t WHERE {column} = 4", s=a, t=topics[0])
@@ -135,8 +138,9 @@ def test_a_bundle_signed_by_another_log_key_is_refused(logged, tmp_path):
 
     other = verifier_key("someone-else", bytes(32))
     report = verify_bundle(folder, key=other)
-    assert not report.valid and all("no signature by someone-else" in p or "no checkpoint" in p
-                                    for p in report.problems)
+    assert not report.valid and all(
+        "no signature by someone-else" in p or "no checkpoint" in p for p in report.problems
+    )
 
 
 def test_erasure_keeps_the_bundle_consistent(logged, tmp_path):
@@ -180,7 +184,8 @@ def test_replay_of_the_bundle_equals_the_live_register(ledger, clock, tmp_path):
     assert verify_bundle(folder).valid
     replayed = replay_bundle(folder, tmp_path / "replay.db")
     assert (replayed["digest"], replayed["registrations"]) == (live, registrations)
-    from verifier.register import derive_register, register_digest as derived_digest
+    from verifier.register import derive_register
+    from verifier.register import register_digest as derived_digest
 
     derived = derive_register(folder)  # the verifier package alone, from the events
     assert (derived_digest(derived), len(derived)) == (live, registrations)
@@ -218,8 +223,13 @@ def test_a_credentials_provenance_proves_its_award_is_in_the_log(ledger, tmp_pat
         facts = client.get(f"/r/{number}/provenance.json").json()
     checkpoint = open_checkpoint(facts["checkpoint"], facts["log_key"])
     assert facts["event"]["kind"] == "award" and checkpoint.size == facts["tree_size"] > facts["log_index"]
-    verify_inclusion(bytes.fromhex(facts["leaf_hash"]), facts["log_index"], checkpoint.size,
-                     [bytes.fromhex(p) for p in facts["inclusion_proof"]], checkpoint.root)
+    verify_inclusion(
+        bytes.fromhex(facts["leaf_hash"]),
+        facts["log_index"],
+        checkpoint.size,
+        [bytes.fromhex(p) for p in facts["inclusion_proof"]],
+        checkpoint.root,
+    )
     # and the leaf is the award event as stored
     log = TransparencyLog(ledger)
     line = next(line for index, line in log.events() if index == facts["log_index"])

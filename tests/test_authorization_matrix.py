@@ -104,40 +104,58 @@ BODIES = {
 }
 
 PAGES: dict[str, tuple[str, ...]] = {
-    "/": (PUBLIC,), "/register?query=a": (PUBLIC,), "/r/{number}": (PUBLIC,), "/r/{number}/badge.svg": (PUBLIC,),
+    "/": (PUBLIC,),
+    "/register?query=a": (PUBLIC,),
+    "/r/{number}": (PUBLIC,),
+    "/r/{number}/badge.svg": (PUBLIC,),
     "/r/{number}/credential.jwt": (PUBLIC,),
-    "/r/{number}/provenance.json": (PUBLIC,), "/login": (PUBLIC,), "/me": ("registrant", "other"),
-    "/me/applications/{application_id}": ("registrant",), "/assess": ("assessor", "unassigned"),
-    "/assess/{application_id}": ("assessor",), "/casework": READERS, "/casework/{application_id}": READERS,
+    "/r/{number}/provenance.json": (PUBLIC,),
+    "/login": (PUBLIC,),
+    "/me": ("registrant", "other"),
+    "/me/applications/{application_id}": ("registrant",),
+    "/assess": ("assessor", "unassigned"),
+    "/assess/{application_id}": ("assessor",),
+    "/casework": READERS,
+    "/casework/{application_id}": READERS,
     "/casework/registrations/{number}": READERS,
-    "/me/audits/{number}/{year}": ("registrant",), "/assess/audits/{number}/{year}": ("assessor",),
-    "/casework/audits": READERS, "/casework/audits/{number}/{year}": READERS,
-    "/analytics": ("registrar", "auditor"), "/analytics.csv": ("registrar", "auditor"),
-    "/analytics?from=2025-01-01&to=2025-12-31": ("registrar", "auditor"), "/skills": (PUBLIC,),
+    "/me/audits/{number}/{year}": ("registrant",),
+    "/assess/audits/{number}/{year}": ("assessor",),
+    "/casework/audits": READERS,
+    "/casework/audits/{number}/{year}": READERS,
+    "/analytics": ("registrar", "auditor"),
+    "/analytics.csv": ("registrar", "auditor"),
+    "/analytics?from=2025-01-01&to=2025-12-31": ("registrar", "auditor"),
+    "/skills": (PUBLIC,),
     "/admin/accounts": ("admin",),
 }
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
+    from datetime import date
+
     from ledger.clock import SettableClock
     from ledger.commands import Ledger
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
 
-    from datetime import date
-
     path = tmp_path_factory.mktemp("matrix") / "r.db"
-    ledger = Ledger(Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY),
-                    clock=SettableClock(date(2026, 1, 5)))
+    ledger = Ledger(
+        Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY), clock=SettableClock(date(2026, 1, 5))
+    )
     actors = Actors(ledger)
     application, number = actors.awarded_application()
     actors.accepted_audit(2026)
-    values = {"application_id": application, "number": number, "registrant_id": str(enrol(ledger, "Spare Person")),  # erased by the registrar's call
-              "purpose": "suspension", "assessor_id": str(ledger.appoint_assessor("Dee Spare")),  # stood down by the registrar's call
- "year": "2026",
-              "email": "nobody@example.org",  # no such account: an allowed call answers 404 and changes nothing
-              "credential_id": "00000000-0000-4000-8000-000000000000"}
+    values = {
+        "application_id": application,
+        "number": number,
+        "registrant_id": str(enrol(ledger, "Spare Person")),  # erased by the registrar's call
+        "purpose": "suspension",
+        "assessor_id": str(ledger.appoint_assessor("Dee Spare")),  # stood down by the registrar's call
+        "year": "2026",
+        "email": "nobody@example.org",  # no such account: an allowed call answers 404 and changes nothing
+        "credential_id": "00000000-0000-4000-8000-000000000000",
+    }
     yield actors, values
     actors.close()
     ledger.close()
@@ -149,8 +167,9 @@ def _path(template: str, values: dict[str, str]) -> str:
 
 def test_the_policy_covers_every_endpoint(world):
     actors, _ = world
-    listed = {(method.upper(), path) for path, operations in actors.app.openapi()["paths"].items()
-              for method in operations}
+    listed = {
+        (method.upper(), path) for path, operations in actors.app.openapi()["paths"].items() for method in operations
+    }
     assert listed == set(POLICY), listed ^ set(POLICY)
 
 

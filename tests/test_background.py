@@ -22,7 +22,8 @@ def test_questions_bands_and_benchmarks_match_the_source():
         assert "prefer_not_to_say" in ours.answers
     assert background.DATA["benchmarks_professional_pct"] == {
         "creative_workforce": source["bands"]["benchmark_creative_workforce_professional_pct"],
-        "working_population": source["bands"]["benchmark_working_population_professional_pct"]}
+        "working_population": source["bands"]["benchmark_working_population_professional_pct"],
+    }
 
 
 def test_bands_and_checks():

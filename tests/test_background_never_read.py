@@ -19,8 +19,12 @@ from ledger.vault import Vault
 from tests.helpers import judgements
 
 STATISTICS = "ledger.projections.statistics"
-ANSWERS = {"parental_occupation_14": "routine", "school_type": "state", "free_school_meals": "yes",
-           "parental_degree": "no"}
+ANSWERS = {
+    "parental_occupation_14": "routine",
+    "school_type": "state",
+    "free_school_meals": "yes",
+    "parental_degree": "no",
+}
 WALKERS = ("assessor", "unassigned", "registrar", "auditor")
 """An assigned assessor, an unassigned one, and those who decide (the registrar) or review decisions (the auditor)."""
 
@@ -76,34 +80,51 @@ def world(tmp_path_factory):
     from tests.test_api import Actors
 
     path = tmp_path_factory.mktemp("never-read") / "r.db"
-    ledger = Ledger(Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY),
-                    clock=SettableClock(date(2026, 1, 5)))
+    ledger = Ledger(
+        Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY), clock=SettableClock(date(2026, 1, 5))
+    )
     actors = Actors(ledger)
     for who in ("registrant", "other"):
         actors.ok(who, "PUT", "/api/background", {"answers": ANSWERS})
     awarded, number = actors.awarded_application()
     actors.accepted_audit(2026)
-    pending = actors.ok("other", "POST", "/api/applications", {"level": "RCT", "route": "standard",
-                                                               "qualification": {"title": "Extended Diploma",
-                                                                                 "awarding_body": "Pearson",
-                                                                                 "level": 3}})["id"]
+    pending = actors.ok(
+        "other",
+        "POST",
+        "/api/applications",
+        {
+            "level": "RCT",
+            "route": "standard",
+            "qualification": {"title": "Extended Diploma", "awarding_body": "Pearson", "level": 3},
+        },
+    )["id"]
     for area in ("A", "B", "C", "D", "E"):
         actors.ok("other", "POST", f"/api/applications/{pending}/evidence", {"area": area, "text": "My work."})
     actors.ok("other", "POST", f"/api/applications/{pending}/submit")
     for assessor in actors.assessors:
-        actors.ok("registrar", "POST", f"/api/applications/{pending}/assign",
-                  {"assessor_id": str(assessor), "declaration": "No conflict."})
-    values = {"application_id": [awarded, pending], "number": [number], "year": ["2026"],
-              "registrant_id": [str(actors.registrant), str(actors.other_registrant)],
-              "assessor_id": [str(actors.assessors[0])], "purpose": ["suspension", "revocation"],
-              "fmt": ["svg", "png", "jwt", "json"]}
+        actors.ok(
+            "registrar",
+            "POST",
+            f"/api/applications/{pending}/assign",
+            {"assessor_id": str(assessor), "declaration": "No conflict."},
+        )
+    values = {
+        "application_id": [awarded, pending],
+        "number": [number],
+        "year": ["2026"],
+        "registrant_id": [str(actors.registrant), str(actors.other_registrant)],
+        "assessor_id": [str(actors.assessors[0])],
+        "purpose": ["suspension", "revocation"],
+        "fmt": ["svg", "png", "jwt", "json"],
+    }
     yield actors, values, pending
     actors.close()
     ledger.close()
 
 
-def _background_opened_outside_statistics(opened: list[tuple[bytes, frozenset[str]]], blobs: set[bytes]
-                                          ) -> list[frozenset[str]]:
+def _background_opened_outside_statistics(
+    opened: list[tuple[bytes, frozenset[str]]], blobs: set[bytes]
+) -> list[frozenset[str]]:
     return [callers for blob, callers in opened if blob in blobs and STATISTICS not in callers]
 
 
@@ -125,8 +146,12 @@ def test_no_assessor_view_and_no_decision_reads_background_data(world, monkeypat
                 walked += answer.status_code == 200
     # an assessment by each assessor and the registrar's decision, through the API and the pages' handlers alike
     for who in ("assessor", "assessor2"):
-        actors.ok(who, "POST", f"/api/applications/{pending}/assessment",
-                  {"judgements": judgements(actors.ledger, "RCT"), "recommendation": "award", "feedback": "Good."})
+        actors.ok(
+            who,
+            "POST",
+            f"/api/applications/{pending}/assessment",
+            {"judgements": judgements(actors.ledger, "RCT"), "recommendation": "award", "feedback": "Good."},
+        )
     actors.ok("registrar", "POST", f"/api/applications/{pending}/decision", {"outcome": "award", "reasons": ""})
     for who in WALKERS:
         actors.call(who, "GET", f"/casework/{pending}")

@@ -28,8 +28,9 @@ PASSWORD = "a long enough password"
 
 
 def run(args: list[str], database_url: str, master_key: str = MASTER_KEY) -> Any:
-    return CliRunner().invoke(app, args, env={"REGLEDGER_DATABASE_URL": database_url,
-                                              "REGLEDGER_MASTER_KEY": master_key})
+    return CliRunner().invoke(
+        app, args, env={"REGLEDGER_DATABASE_URL": database_url, "REGLEDGER_MASTER_KEY": master_key}
+    )
 
 
 def _ledger(url: str) -> Any:
@@ -55,18 +56,25 @@ def snapshot(url: str) -> dict[str, Any]:
         events = [line for _, line in log.events()]
         with ledger.engine.connect() as conn:
             digest = register_digest(conn)
-            keys = {row.owner: (bytes(row.wrapped) if row.wrapped else None)
-                    for row in conn.execute(select(vault_keys))}
+            keys = {
+                row.owner: (bytes(row.wrapped) if row.wrapped else None) for row in conn.execute(select(vault_keys))
+            }
             emails = sorted(conn.execute(select(accounts.c.email)).scalars())
         keyring = Keyring(ledger)
         issuer = keyring.active("issuer")
         signed_in = Accounts(ledger.engine).authenticate("registrar@example.org", PASSWORD)
-        return {"events": events, "root": log.tree().root().hex(), "digest": digest,
-                "checkpoints": log.checkpoints(), "vault_keys": keys, "accounts": emails,
-                "signed_in": signed_in.role if signed_in else None,
-                "issuer_kid": issuer.kid,  # its private half opened under the master key, and it is the same key
-                "issuer_key_opens": issuer.signing_key.kid == issuer.kid,
-                "max_notification_id": ledger.recorder.max_notification_id()}
+        return {
+            "events": events,
+            "root": log.tree().root().hex(),
+            "digest": digest,
+            "checkpoints": log.checkpoints(),
+            "vault_keys": keys,
+            "accounts": emails,
+            "signed_in": signed_in.role if signed_in else None,
+            "issuer_kid": issuer.kid,  # its private half opened under the master key, and it is the same key
+            "issuer_key_opens": issuer.signing_key.kid == issuer.kid,
+            "max_notification_id": ledger.recorder.max_notification_id(),
+        }
     finally:
         ledger.close()
 
@@ -88,8 +96,14 @@ def build_source(url: str, *, gap: bool) -> dict[str, Any]:
             [first] = ledger.recorder.select_notifications(start=1, limit=1)
             from ledger.replay import stored_event
 
-            duplicate = stored_event({"id": str(first.originator_id), "v": first.originator_version,
-                                      "topic": first.topic, "state": base64.b64encode(first.state).decode()})
+            duplicate = stored_event(
+                {
+                    "id": str(first.originator_id),
+                    "v": first.originator_version,
+                    "topic": first.topic,
+                    "state": base64.b64encode(first.state).decode(),
+                }
+            )
             for _ in range(2):
                 with pytest.raises(IntegrityError):
                     ledger.recorder.insert_events([duplicate])
@@ -124,8 +138,9 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {}  # built on first use, one per kind of database
 
 
-def source(kind: str, sources: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
-           request: pytest.FixtureRequest) -> tuple[dict[str, Any], Path, dict[str, Any]]:
+def source(
+    kind: str, sources: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> tuple[dict[str, Any], Path, dict[str, Any]]:
     """(the source's snapshot, its backup file, the backup's figures), built once per kind; the source's URL is
     kept as ``sources["url-KIND"]``."""
     if kind not in sources:
@@ -150,14 +165,18 @@ def target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     return url
 
 
-ROUTES = [("sqlite", "sqlite"), pytest.param("postgres", "postgres", marks=pytest.mark.postgres),
-          pytest.param("sqlite", "postgres", marks=pytest.mark.postgres),
-          pytest.param("postgres", "sqlite", marks=pytest.mark.postgres)]
+ROUTES = [
+    ("sqlite", "sqlite"),
+    pytest.param("postgres", "postgres", marks=pytest.mark.postgres),
+    pytest.param("sqlite", "postgres", marks=pytest.mark.postgres),
+    pytest.param("postgres", "sqlite", marks=pytest.mark.postgres),
+]
 
 
 @pytest.mark.parametrize(("from_kind", "to_kind"), ROUTES)
-def test_round_trip_gives_the_same_log_root_and_register_digest(from_kind, to_kind, sources, tmp_path_factory,
-                                                                 tmp_path, request):
+def test_round_trip_gives_the_same_log_root_and_register_digest(
+    from_kind, to_kind, sources, tmp_path_factory, tmp_path, request
+):
     before, file, figures = source(from_kind, sources, tmp_path_factory, request)
     assert figures["events"] == len(before["events"]) and figures["log_root"] == before["root"]
     assert figures["register_digest"] == before["digest"][0]
@@ -268,8 +287,9 @@ TAMPERING = {
 
 
 @pytest.mark.parametrize("kind", list(TAMPERING))
-def test_a_damaged_or_altered_backup_is_refused_and_nothing_is_written(kind, sources, tmp_path_factory, tmp_path,
-                                                                       request):
+def test_a_damaged_or_altered_backup_is_refused_and_nothing_is_written(
+    kind, sources, tmp_path_factory, tmp_path, request
+):
     _, original, _ = source("sqlite", sources, tmp_path_factory, request)
     file = tmp_path / "damaged.backup.gz"
     file.write_bytes(original.read_bytes())
@@ -285,14 +305,14 @@ def test_a_damaged_or_altered_backup_is_refused_and_nothing_is_written(kind, sou
 
 def test_another_master_key_is_refused(sources, tmp_path_factory, tmp_path, request):
     _, file, _ = source("sqlite", sources, tmp_path_factory, request)
-    result = run(["restore", str(file), "--erasures", "none"], f"sqlite:///{tmp_path / 'r.db'}",
-                 master_key=OTHER_KEY)
+    result = run(["restore", str(file), "--erasures", "none"], f"sqlite:///{tmp_path / 'r.db'}", master_key=OTHER_KEY)
     assert result.exit_code == 1 and "made under another master key" in result.output
     assert not (tmp_path / "r.db").exists()
 
 
-def test_restore_into_a_register_that_holds_something_is_refused_unless_replaced(database_url, sources,
-                                                                                 tmp_path_factory, request):
+def test_restore_into_a_register_that_holds_something_is_refused_unless_replaced(
+    database_url, sources, tmp_path_factory, request
+):
     before, file, _ = source("sqlite", sources, tmp_path_factory, request)
     assert run(["demo", "--registrants", "5", "--years", "1", "--seed", "2", "--quiet"], database_url).exit_code == 0
     held = snapshot(database_url)
@@ -374,8 +394,11 @@ def test_every_table_is_either_kept_by_a_backup_or_rebuilt_on_restore():
     for module in TABLE_MODULES:
         importlib.import_module(module)
     rebuilt = {table.name for projection in ALL_PROJECTIONS for table in projection.tables}
-    derived = {log_leaves.name, projection_positions.name,  # from the events; followers' positions are kept
-               *(table.name for table in WORKER_TABLES)}  # found again, published again, or transient
+    derived = {
+        log_leaves.name,
+        projection_positions.name,  # from the events; followers' positions are kept
+        *(table.name for table in WORKER_TABLES),
+    }  # found again, published again, or transient
     kept = {table.name for table in STATE_TABLES}
     assert not kept & rebuilt
     assert set(metadata.tables) - kept - rebuilt - derived == set()

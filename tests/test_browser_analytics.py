@@ -26,11 +26,18 @@ def site(tmp_path):
     from tests.conftest import MASTER_KEY
 
     path = tmp_path / "r.db"
-    world(path, [PROFESSIONAL] * 25 + [LOWER] * 20 + ["clerical"] * 6 + [None] * 6, LOWER,
-          target_decided=date(2025, 2, 20), target_route="equivalency").close()
+    world(
+        path,
+        [PROFESSIONAL] * 25 + [LOWER] * 20 + ["clerical"] * 6 + [None] * 6,
+        LOWER,
+        target_decided=date(2025, 2, 20),
+        target_route="equivalency",
+    ).close()
     port = free_port()
-    ledger = Ledger(Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY,
-                             issuer_url=f"http://127.0.0.1:{port}"), clock=SettableClock(TODAY))
+    ledger = Ledger(
+        Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY, issuer_url=f"http://127.0.0.1:{port}"),
+        clock=SettableClock(TODAY),
+    )
     Accounts(ledger.engine).add("auditor@example.org", PASSWORD, "auditor")
     Accounts(ledger.engine).add("admin@example.org", PASSWORD, "admin")
     with serving(create_app(ledger, worker="followers"), port) as url:
@@ -62,12 +69,15 @@ def test_the_auditor_reads_the_progression_and_fairness_page(site):
         assert page.locator("script").count() == 0
         figures = page.locator("figure.chart")
         assert figures.count() >= 3
-        sizes = page.evaluate("Array.from(document.querySelectorAll('figure.chart img'))"
-                              ".map(i => [i.complete, i.naturalWidth, i.naturalHeight, i.alt.length])")
+        sizes = page.evaluate(
+            "Array.from(document.querySelectorAll('figure.chart img'))"
+            ".map(i => [i.complete, i.naturalWidth, i.naturalHeight, i.alt.length])"
+        )
         assert all(done and width > 300 and height > 150 and alt > 40 for done, width, height, alt in sizes), sizes
         captions = page.locator("figure.chart figcaption").all_inner_texts()
-        assert all("Period:" in c and ("Suppressed" in c or "No figure in this chart was suppressed" in c)
-                   for c in captions), captions
+        assert all(
+            "Period:" in c and ("Suppressed" in c or "No figure in this chart was suppressed" in c) for c in captions
+        ), captions
         outcomes = page.locator("#chart-outcomes figcaption").inner_text()
         assert "Suppressed (too few people to show): " in outcomes and "Equivalency" in outcomes
         page.locator("#chart-outcomes").screenshot(path=str(_artifact("analytics-02-outcomes-chart.png")))

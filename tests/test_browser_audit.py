@@ -26,8 +26,15 @@ def test_profile_judgement_decision_appeal_through_the_pages(site):  # noqa: F81
     number = ledger.decide(application, "award", "", "registrar")
     categories = ledger.framework.rules.ppd_categories
     for i in range(3):
-        ledger.record_ppd(registrant, ledger.clock.today() - timedelta(days=3 + i), categories[i], 5, ["A"],
-                          f"Learned thing {i}.", f"Changed practice {i}.")
+        ledger.record_ppd(
+            registrant,
+            ledger.clock.today() - timedelta(days=3 + i),
+            categories[i],
+            5,
+            ["A"],
+            f"Learned thing {i}.",
+            f"Changed practice {i}.",
+        )
     ledger.select_for_audit(registrant, YEAR, "seed")
     asha = next(a.assessor_id for a in accounts.all() if a.email == "asha@example.org")
     here = f"{url}/me/audits/{number}/{YEAR}"

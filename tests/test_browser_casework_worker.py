@@ -1,7 +1,7 @@
 """The registrar's casework page tells, in plain words, what the worker could not handle (a parked event, the
 registration it concerns, why, and what to do), that no worker is running when none is, which name changes wait
-for a decision (warning when the name asked for looks like another registrant's), and which names look alike. In real headless
-Chromium, on a desktop and a 390-pixel phone, with axe-core."""
+for a decision (warning when the name asked for looks like another registrant's), and which names look alike. In real
+headless Chromium, on a desktop and a 390-pixel phone, with axe-core."""
 
 from __future__ import annotations
 
@@ -23,8 +23,11 @@ def site(tmp_path):
     from tests.conftest import MASTER_KEY
 
     port = free_port()
-    ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY,
-                             issuer_url=f"http://127.0.0.1:{port}"))
+    ledger = Ledger(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY, issuer_url=f"http://127.0.0.1:{port}"
+        )
+    )
     number = award(ledger, poison_registrant(ledger))
     from tests.helpers import awarded, enrol
 
@@ -70,15 +73,20 @@ def test_an_admin_disables_and_enables_an_account_from_a_page(tmp_path):
     from tests.helpers import enrol
 
     port = free_port()
-    ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY,
-                             issuer_url=f"http://127.0.0.1:{port}"))
+    ledger = Ledger(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY, issuer_url=f"http://127.0.0.1:{port}"
+        )
+    )
     accounts = Accounts(ledger.engine)
     accounts.add("admin@example.org", PASSWORD, "admin")
     accounts.add("rita@example.org", PASSWORD, "registrant", registrant_id=enrol(ledger, "Rita Registrant"))
     try:
         with serving(create_app(ledger, worker="followers"), port) as url, chromium() as browser:
-            for name, viewport in (("desktop", {"width": 1280, "height": 900}),
-                                   ("phone", {"width": 390, "height": 844})):
+            for name, viewport in (
+                ("desktop", {"width": 1280, "height": 900}),
+                ("phone", {"width": 390, "height": 844}),
+            ):
                 page = browser.new_context(viewport=viewport).new_page()
                 page.goto(f"{url}/login")
                 page.fill("#email", "admin@example.org")

@@ -23,8 +23,11 @@ def site(tmp_path):
     from tests.conftest import MASTER_KEY
 
     port = free_port()
-    ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY,
-                             issuer_url=f"http://127.0.0.1:{port}"))
+    ledger = Ledger(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY, issuer_url=f"http://127.0.0.1:{port}"
+        )
+    )
     accounts = Accounts(ledger.engine)
     registrant = enrol(ledger, "Rhiannon Ellis-Okafor")
     accounts.add("rhiannon@example.org", PASSWORD, "registrant", registrant_id=registrant)
@@ -79,7 +82,7 @@ def test_apply_assess_award_share_and_verify_on_a_phone(site):
         registrar.goto(f"{url}/casework/{application_id}")
         for name in ("Asha Assessor", "Ben Assessor"):
             registrar.select_option("#assessor_id", label=name)
-            registrar.click("button:text-is(\"Assign\")")
+            registrar.click('button:text-is("Assign")')
             registrar.wait_for_load_state()
         screenshot(registrar, "04-assigned")
 

@@ -11,8 +11,9 @@ from tests.conftest import MASTER_KEY
 
 
 def run(args, database_url, input=None):
-    result = CliRunner().invoke(app, args, env={"REGLEDGER_DATABASE_URL": database_url,
-                                                "REGLEDGER_MASTER_KEY": MASTER_KEY}, input=input)
+    result = CliRunner().invoke(
+        app, args, env={"REGLEDGER_DATABASE_URL": database_url, "REGLEDGER_MASTER_KEY": MASTER_KEY}, input=input
+    )
     return result
 
 
@@ -28,8 +29,15 @@ def test_demo_register_rebuild_and_erase(database_url):
     assert run(["demo", "--if-empty"], database_url).exit_code == 0
 
     listing = json.loads(run(["register", "--json", "--limit", "1000"], database_url).stdout)
-    assert listing and {"registration_number", "name", "level", "status", "disciplines", "registered_since",
-                        "valid_until"} <= set(listing[0])
+    assert listing and {
+        "registration_number",
+        "name",
+        "level",
+        "status",
+        "disciplines",
+        "registered_since",
+        "valid_until",
+    } <= set(listing[0])
     assert {e["level"] for e in listing} == {"RCT", "RCP", "ACP"}
     assert {"registered", "lapsed"} <= {e["status"] for e in listing}
 

@@ -46,8 +46,9 @@ def test_racing_commands_one_wins_the_others_are_told(make_ledger):
     for t in threads:
         t.join()
     assert outcomes.count("won") == 1, outcomes
-    assert all("only a registered person can be suspended" in o or "kept changing" in o
-               for o in outcomes if o != "won"), outcomes
+    assert all(
+        "only a registered person can be suspended" in o or "kept changing" in o for o in outcomes if o != "won"
+    ), outcomes
     registration = setup.registration(registrant)
     assert registration.status == "suspended"
     assert registration.version == version_before + 1  # exactly one event: none lost, none duplicated

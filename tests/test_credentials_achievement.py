@@ -24,18 +24,31 @@ from credentials.keys import generate_key, key_from_jwk
 from credentials.status_list import status_list_url
 from tests.conftest import shared_file
 
-ISSUER = Issuer(id="https://register.creativetechnicians.org.uk",
-                name="Register of Creative Technicians", url="https://register.creativetechnicians.org.uk")
+ISSUER = Issuer(
+    id="https://register.creativetechnicians.org.uk",
+    name="Register of Creative Technicians",
+    url="https://register.creativetechnicians.org.uk",
+)
 LEVEL = Level(
-    code="RCT", name="Registered Creative Technician", post_nominal="RCT",
+    code="RCT",
+    name="Registered Creative Technician",
+    post_nominal="RCT",
     description="Applies proven techniques and procedures to well-defined technical tasks in production, rehearsal, "
-                "build, installation or post-production.",
+    "build, installation or post-production.",
     criteria="Assessed against every competency area by the standard or the equivalency route.",
     alignments=(
-        Alignment("A", "Technical practice", "Works safely and competently to a brief.",
-                  "https://register.creativetechnicians.org.uk/framework/areas/A"),
-        Alignment("B", "Professional conduct", "Acts within the code of conduct.",
-                  "https://register.creativetechnicians.org.uk/framework/areas/B"),
+        Alignment(
+            "A",
+            "Technical practice",
+            "Works safely and competently to a brief.",
+            "https://register.creativetechnicians.org.uk/framework/areas/A",
+        ),
+        Alignment(
+            "B",
+            "Professional conduct",
+            "Acts within the code of conduct.",
+            "https://register.creativetechnicians.org.uk/framework/areas/B",
+        ),
     ),
 )
 VALID_FROM = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
@@ -45,11 +58,18 @@ SUSPENSION = StatusEntry("suspension", status_list_url(ISSUER.id, "suspension"),
 
 
 def credential(status=(REVOCATION,), **changes):
-    arguments = {"credential_id": "urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5", "issuer": ISSUER,
-                 "subject_id": "urn:uuid:0d2e1b5c-4c7e-4a47-9a8a-6a1c9a6f4e11", "name": "Siân Okafor",
-                 "registration_number": "RG-0012345-67", "level": LEVEL, "valid_from": VALID_FROM,
-                 "valid_until": VALID_UNTIL, "status": list(status),
-                 "achievement_id": "https://register.creativetechnicians.org.uk/levels/RCT"}
+    arguments = {
+        "credential_id": "urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5",
+        "issuer": ISSUER,
+        "subject_id": "urn:uuid:0d2e1b5c-4c7e-4a47-9a8a-6a1c9a6f4e11",
+        "name": "Siân Okafor",
+        "registration_number": "RG-0012345-67",
+        "level": LEVEL,
+        "valid_from": VALID_FROM,
+        "valid_until": VALID_UNTIL,
+        "status": list(status),
+        "achievement_id": "https://register.creativetechnicians.org.uk/levels/RCT",
+    }
     return build_achievement_credential(**{**arguments, **changes})
 
 
@@ -73,8 +93,10 @@ def vcdm():
 
 
 def errors(schema_validator, document):
-    return sorted(f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
-                  for error in schema_validator.iter_errors(document))
+    return sorted(
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in schema_validator.iter_errors(document)
+    )
 
 
 def test_the_shared_examples_pass_so_the_validators_are_the_right_ones(open_badges, vcdm):
@@ -98,8 +120,9 @@ def test_the_credential_reads_as_a_registration(open_badges):
     assert document["issuer"] == {"id": ISSUER.id, "type": ["Profile"], "name": ISSUER.name, "url": ISSUER.url}
     subject = document["credentialSubject"]
     assert subject["licenseNumber"] == "RG-0012345-67"
-    assert subject["identifier"] == [{"type": "IdentityObject", "identityType": "name", "hashed": False,
-                                      "identityHash": "Siân Okafor"}]
+    assert subject["identifier"] == [
+        {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": "Siân Okafor"}
+    ]
     achievement = subject["achievement"]
     assert achievement["achievementType"] == "Certification"
     assert achievement["name"] == LEVEL.name and achievement["criteria"] == {"narrative": LEVEL.criteria}
@@ -107,8 +130,10 @@ def test_the_credential_reads_as_a_registration(open_badges):
     assert achievement["alignment"][0]["targetUrl"].endswith("/areas/A")
     assert "Siân Okafor" in document["description"] and "RG-0012345-67" in document["description"]
     assert document["credentialStatus"] == {
-        "id": "urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5#revocation", "type": "BitstringStatusListEntry",
-        "statusPurpose": "revocation", "statusListIndex": "94567",
+        "id": "urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5#revocation",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "94567",
         "statusListCredential": "https://register.creativetechnicians.org.uk/status/revocation",
     }
 
@@ -165,9 +190,14 @@ def test_signed_credential_is_a_vc_jwt_whose_claims_mirror_the_credential():
     payload = jwt.decode(token, key.public_key, algorithms=["ES256"], options={"verify_exp": False})
     claims = {name: payload.pop(name) for name in ("iss", "jti", "sub", "nbf", "exp", "iat")}
     assert payload == document
-    assert claims == {"iss": ISSUER.id, "jti": document["id"], "sub": document["credentialSubject"]["id"],
-                      "nbf": int(VALID_FROM.timestamp()), "exp": int(VALID_UNTIL.timestamp()),
-                      "iat": int(datetime(2026, 1, 5, 9, 0, 7, tzinfo=UTC).timestamp())}
+    assert claims == {
+        "iss": ISSUER.id,
+        "jti": document["id"],
+        "sub": document["credentialSubject"]["id"],
+        "nbf": int(VALID_FROM.timestamp()),
+        "exp": int(VALID_UNTIL.timestamp()),
+        "iat": int(datetime(2026, 1, 5, 9, 0, 7, tzinfo=UTC).timestamp()),
+    }
     assert "vc" not in payload
 
 
@@ -219,8 +249,9 @@ def test_w3c_vc_jose_cose_issuance_cases(number):
     assert payload["nbf"] == int(datetime.fromisoformat(document["validFrom"]).timestamp())
     if "validUntil" in document:
         assert payload["exp"] == int(datetime.fromisoformat(document["validUntil"]).timestamp())
-    assert {name: value for name, value in payload.items()
-            if name not in ("iss", "jti", "sub", "nbf", "exp", "iat")} == document
+    assert {
+        name: value for name, value in payload.items() if name not in ("iss", "jti", "sub", "nbf", "exp", "iat")
+    } == document
 
 
 def test_a_jwt_signed_with_one_vector_key_does_not_verify_with_another():
@@ -240,37 +271,60 @@ def test_status_entry_checks_its_fields():
     assert StatusEntry("suspension", "https://x.example/s", 5).to_json("urn:x#s")["statusListIndex"] == "5"
 
 
-
 @pytest.mark.parametrize("name", ["Siân Okafor", 'Jo "JJ" O\'Brien \\ Ng'])
 def test_the_template_signs_what_the_plain_path_signs(name):
     from credentials.achievement import CredentialTemplate
 
     key = generate_key("EdDSA")  # deterministic signatures: whole tokens can be compared
-    template = CredentialTemplate(issuer=ISSUER, level=LEVEL, achievement_id="https://register.example/levels/RCT",
-                                  key=key)
-    fields = {"credential_id": "urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5",
-              "subject_id": "urn:uuid:0d2e1b5c-4c7e-4a47-9a8a-6a1c9a6f4e11", "name": name,
-              "registration_number": "RG-0012345-67", "valid_from": VALID_FROM, "valid_until": VALID_UNTIL,
-              "status": [REVOCATION, SUSPENSION]}
-    plain = sign_credential_jwt(credential(**fields, achievement_id="https://register.example/levels/RCT"), key,
-                                issued_at=VALID_FROM)
-    fast = template.sign(**{k: v for k, v in fields.items() if k != "status"}, issued_at=VALID_FROM,
-                         revocation_index=REVOCATION.index, suspension_index=SUSPENSION.index)
+    template = CredentialTemplate(
+        issuer=ISSUER, level=LEVEL, achievement_id="https://register.example/levels/RCT", key=key
+    )
+    fields = {
+        "credential_id": "urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5",
+        "subject_id": "urn:uuid:0d2e1b5c-4c7e-4a47-9a8a-6a1c9a6f4e11",
+        "name": name,
+        "registration_number": "RG-0012345-67",
+        "valid_from": VALID_FROM,
+        "valid_until": VALID_UNTIL,
+        "status": [REVOCATION, SUSPENSION],
+    }
+    plain = sign_credential_jwt(
+        credential(**fields, achievement_id="https://register.example/levels/RCT"), key, issued_at=VALID_FROM
+    )
+    fast = template.sign(
+        **{k: v for k, v in fields.items() if k != "status"},
+        issued_at=VALID_FROM,
+        revocation_index=REVOCATION.index,
+        suspension_index=SUSPENSION.index,
+    )
     assert fast.split(".")[0] == plain.split(".")[0]
     payload = jwt.utils.base64url_decode(fast.split(".")[1])
     assert json.loads(payload) == json.loads(jwt.utils.base64url_decode(plain.split(".")[1]))
     assert 0 <= len(payload) - len(jwt.utils.base64url_decode(plain.split(".")[1])) <= 6  # padding whitespace only
     assert jwt.decode(fast, key.public_key, algorithms=["EdDSA"], options={"verify_exp": False})
-    assert jwt.decode(plain, key.public_key, algorithms=["EdDSA"], options={"verify_exp": False})["credentialSubject"][
-        "identifier"][0]["identityHash"] == name
+    assert (
+        jwt.decode(plain, key.public_key, algorithms=["EdDSA"], options={"verify_exp": False})["credentialSubject"][
+            "identifier"
+        ][0]["identityHash"]
+        == name
+    )
 
 
 def test_the_template_refuses_control_characters():
     from credentials.achievement import CredentialTemplate
 
-    template = CredentialTemplate(issuer=ISSUER, level=LEVEL, achievement_id="https://register.example/l",
-                                  key=generate_key())
+    template = CredentialTemplate(
+        issuer=ISSUER, level=LEVEL, achievement_id="https://register.example/l", key=generate_key()
+    )
     with pytest.raises(ValueError, match="control characters"):
-        template.sign(credential_id="urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5", subject_id="urn:uuid:x",
-                      name="\x00achievement\x00", registration_number="RG-0012345-67", valid_from=VALID_FROM,
-                      valid_until=VALID_UNTIL, revocation_index=1, suspension_index=2, issued_at=VALID_FROM)
+        template.sign(
+            credential_id="urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5",
+            subject_id="urn:uuid:x",
+            name="\x00achievement\x00",
+            registration_number="RG-0012345-67",
+            valid_from=VALID_FROM,
+            valid_until=VALID_UNTIL,
+            revocation_index=1,
+            suspension_index=2,
+            issued_at=VALID_FROM,
+        )

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from credentials.achievement import StatusEntry
-from credentials.compact import long_id, short_id, BADGE_TYP, badge_url, build_compact_claims, sign_compact
+from credentials.compact import BADGE_TYP, badge_url, build_compact_claims, long_id, short_id, sign_compact
 from credentials.keys import generate_key
 from credentials.qr import MAX_VERSION, qr_png, qr_svg, qr_version
 from credentials.status_list import status_list_url
@@ -31,17 +31,26 @@ NAME_10 = "Ada Okafor"
 
 
 def status(revocation=1_048_575, suspension=1_000_000):
-    return [StatusEntry("revocation", status_list_url(ISSUER_URL, "revocation"), revocation),
-            StatusEntry("suspension", status_list_url(ISSUER_URL, "suspension"), suspension)]
+    return [
+        StatusEntry("revocation", status_list_url(ISSUER_URL, "revocation"), revocation),
+        StatusEntry("suspension", status_list_url(ISSUER_URL, "suspension"), suspension),
+    ]
 
 
 CREDENTIAL_ID = f"urn:uuid:{uuid.uuid4()}"
 
 
 def claims(name=NAME_40, **changes):
-    arguments = {"credential_id": CREDENTIAL_ID, "issuer_id": ISSUER_URL, "name": name,
-                 "registration_number": "RG-1234567-89", "level_code": "RCT", "valid_from": VALID_FROM,
-                 "valid_until": VALID_UNTIL, "status": status()}
+    arguments = {
+        "credential_id": CREDENTIAL_ID,
+        "issuer_id": ISSUER_URL,
+        "name": name,
+        "registration_number": "RG-1234567-89",
+        "level_code": "RCT",
+        "valid_from": VALID_FROM,
+        "valid_until": VALID_UNTIL,
+        "status": status(),
+    }
     return build_compact_claims(**{**arguments, **changes})
 
 
@@ -59,9 +68,16 @@ def test_the_names_are_the_lengths_the_story_is_about():
 
 
 def test_compact_claims_are_short_and_complete():
-    assert claims() == {"i": short_id(CREDENTIAL_ID), "nbf": int(VALID_FROM.timestamp()),
-                        "exp": int(VALID_UNTIL.timestamp()), "n": NAME_40,
-                        "rn": "RG-1234567-89", "lv": "RCT", "r": 1_048_575, "s": 1_000_000}
+    assert claims() == {
+        "i": short_id(CREDENTIAL_ID),
+        "nbf": int(VALID_FROM.timestamp()),
+        "exp": int(VALID_UNTIL.timestamp()),
+        "n": NAME_40,
+        "rn": "RG-1234567-89",
+        "lv": "RCT",
+        "r": 1_048_575,
+        "s": 1_000_000,
+    }
     assert "s" not in claims(status=status()[:1])
 
 

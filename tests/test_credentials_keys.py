@@ -70,8 +70,11 @@ def test_generated_keys_sign_and_publish_their_public_half(alg):
     assert jwk["kid"] == key.kid == thumbprint(jwk)
     assert jwk["alg"] == alg and jwk["use"] == "sig"
     assert not {"d", "p", "q", "dp", "dq", "qi"} & jwk.keys()
-    expected = {"ES256": {"kty": "EC", "crv": "P-256"}, "EdDSA": {"kty": "OKP", "crv": "Ed25519"},
-                "RS256": {"kty": "RSA"}}[alg]
+    expected = {
+        "ES256": {"kty": "EC", "crv": "P-256"},
+        "EdDSA": {"kty": "OKP", "crv": "Ed25519"},
+        "RS256": {"kty": "RSA"},
+    }[alg]
     assert expected.items() <= jwk.items()
     if alg == "RS256":
         assert key.private_key.key_size == 3072

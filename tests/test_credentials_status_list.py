@@ -31,8 +31,11 @@ from credentials.status_list import (
 )
 from tests.conftest import shared_file
 
-ISSUER = Issuer("https://register.creativetechnicians.org.uk", "Register of Creative Technicians",
-                "https://register.creativetechnicians.org.uk")
+ISSUER = Issuer(
+    "https://register.creativetechnicians.org.uk",
+    "Register of Creative Technicians",
+    "https://register.creativetechnicians.org.uk",
+)
 
 
 def encoded(raw: bytes) -> str:
@@ -104,16 +107,21 @@ def test_lists_shorter_than_the_minimum_cannot_be_made():
         StatusList(MIN_LENGTH + 1)
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("zH4sIAAAAAAAAA", "multibase prefix 'u'"),
-    ("uH4sI+AAA/AAA", "not base64url"),
-    ("uH4sIA", "wrong length"),
-    ("u" + base64.urlsafe_b64encode(b"not gzip at all").decode().rstrip("="), "not valid GZIP"),
-    (encoded(bytes(1000)), "fewer than the minimum 131,072"),
-    (encoded(bytes(MIN_LENGTH // 8))[:-12], "truncated|not valid GZIP"),
-    ("u" + base64.urlsafe_b64encode(gzip.compress(bytes(MIN_LENGTH // 8)) + b"extra").decode().rstrip("="),
-     "after the end of its GZIP stream"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("zH4sIAAAAAAAAA", "multibase prefix 'u'"),
+        ("uH4sI+AAA/AAA", "not base64url"),
+        ("uH4sIA", "wrong length"),
+        ("u" + base64.urlsafe_b64encode(b"not gzip at all").decode().rstrip("="), "not valid GZIP"),
+        (encoded(bytes(1000)), "fewer than the minimum 131,072"),
+        (encoded(bytes(MIN_LENGTH // 8))[:-12], "truncated|not valid GZIP"),
+        (
+            "u" + base64.urlsafe_b64encode(gzip.compress(bytes(MIN_LENGTH // 8)) + b"extra").decode().rstrip("="),
+            "after the end of its GZIP stream",
+        ),
+    ],
+)
 def test_bad_encodings_are_refused_with_reasons(text, reason):
     with pytest.raises(StatusListError, match=reason):
         StatusList.decode(text)
@@ -187,14 +195,24 @@ def test_status_list_credential_validates_and_signs():
     list_id = status_list_url(ISSUER.id, "revocation")
     assert list_id == "https://register.creativetechnicians.org.uk/status/revocation"
     document = build_status_list_credential(
-        list_id=list_id, issuer=ISSUER, purpose="revocation", encoded_list=status_list.encode(),
-        valid_from=datetime(2026, 1, 5, tzinfo=UTC), valid_until=datetime(2026, 1, 6, tzinfo=UTC))
+        list_id=list_id,
+        issuer=ISSUER,
+        purpose="revocation",
+        encoded_list=status_list.encode(),
+        valid_from=datetime(2026, 1, 5, tzinfo=UTC),
+        valid_until=datetime(2026, 1, 6, tzinfo=UTC),
+    )
     assert document["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
-    assert document["credentialSubject"] == {"id": f"{list_id}#list", "type": "BitstringStatusList",
-                                             "statusPurpose": "revocation", "encodedList": status_list.encode()}
+    assert document["credentialSubject"] == {
+        "id": f"{list_id}#list",
+        "type": "BitstringStatusList",
+        "statusPurpose": "revocation",
+        "encodedList": status_list.encode(),
+    }
     schema = json.loads(shared_file("standards/vcdm/verifiable-credential-schema.json").read_text())
-    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-                                    ).validate(document)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(
+        document
+    )
 
     key = generate_key()
     token = sign_credential_jwt(document, key, issued_at=datetime(2026, 1, 5, tzinfo=UTC))
@@ -204,9 +222,14 @@ def test_status_list_credential_validates_and_signs():
 
 
 def test_status_list_credential_refuses_bad_input():
-    good = {"list_id": "https://x.example/status/suspension", "issuer": "https://x.example",
-            "purpose": "suspension", "encoded_list": StatusList().encode(), "valid_from": datetime(2026, 1, 5),
-            "valid_until": datetime(2026, 1, 6)}
+    good = {
+        "list_id": "https://x.example/status/suspension",
+        "issuer": "https://x.example",
+        "purpose": "suspension",
+        "encoded_list": StatusList().encode(),
+        "valid_from": datetime(2026, 1, 5),
+        "valid_until": datetime(2026, 1, 6),
+    }
     assert build_status_list_credential(**good)["issuer"] == "https://x.example"
     with pytest.raises(ValueError, match="purpose"):
         build_status_list_credential(**{**good, "purpose": "refresh"})
@@ -217,7 +240,9 @@ def test_status_list_credential_refuses_bad_input():
 
 
 def test_list_urls_come_from_the_issuer_url_or_its_did_web():
-    assert status_list_url("did:web:register.example:body", "suspension") == \
-        "https://register.example/body/status/suspension"
+    assert (
+        status_list_url("did:web:register.example:body", "suspension")
+        == "https://register.example/body/status/suspension"
+    )
     with pytest.raises(ValueError, match="https URL or a did:web"):
         status_list_url("urn:uuid:1234", "revocation")

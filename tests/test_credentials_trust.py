@@ -35,13 +35,22 @@ def story():
     lists = {}
     for purpose in ("revocation", "suspension"):
         document = build_status_list_credential(
-            list_id=status_list_url(ISSUER_URL, purpose), issuer=ISSUER_URL, purpose=purpose,
-            encoded_list=StatusList().encode(), valid_from=MADE_AT, valid_until=MADE_AT + timedelta(days=1))
+            list_id=status_list_url(ISSUER_URL, purpose),
+            issuer=ISSUER_URL,
+            purpose=purpose,
+            encoded_list=StatusList().encode(),
+            valid_from=MADE_AT,
+            valid_until=MADE_AT + timedelta(days=1),
+        )
         lists[purpose] = sign_credential_jwt(document, current, issued_at=MADE_AT)
     keys = [
         TrustedKey(retired.public_jwk, datetime(2024, 1, 1), datetime(2025, 1, 1)),
-        TrustedKey(compromised.public_jwk, datetime(2025, 1, 1), datetime(2025, 6, 1),
-                   compromised_since=datetime(2025, 5, 20, 8, 30)),
+        TrustedKey(
+            compromised.public_jwk,
+            datetime(2025, 1, 1),
+            datetime(2025, 6, 1),
+            compromised_since=datetime(2025, 5, 20, 8, 30),
+        ),
         TrustedKey(current.public_jwk, datetime(2025, 6, 1)),
     ]
     return root, [retired, compromised, current], keys, lists
@@ -49,24 +58,37 @@ def story():
 
 def bundle_from(story, **changes):
     _, _, keys, lists = story
-    arguments = {"issuer_id": ISSUER_URL, "keys": keys, "status_lists": lists, "made_at": MADE_AT,
-                 "refresh_after": MADE_AT + timedelta(hours=6), "sequence": 42}
+    arguments = {
+        "issuer_id": ISSUER_URL,
+        "keys": keys,
+        "status_lists": lists,
+        "made_at": MADE_AT,
+        "refresh_after": MADE_AT + timedelta(hours=6),
+        "sequence": 42,
+    }
     return build_trust_bundle(**{**arguments, **changes})
 
 
 def test_trust_bundle_is_signed_by_the_pinned_root_key(story):
     root, signers, _, lists = story
     token = sign_trust_bundle(bundle_from(story), root)
-    assert jwt.get_unverified_header(token) == {"alg": "ES256", "kid": root.kid, "typ": TRUST_TYP,
-                                                "jwk": root.public_jwk}
+    assert jwt.get_unverified_header(token) == {
+        "alg": "ES256",
+        "kid": root.kid,
+        "typ": TRUST_TYP,
+        "jwk": root.public_jwk,
+    }
     payload = jwt.decode(token, root.public_key, algorithms=["ES256"])
     assert payload["iss"] == ISSUER_URL and payload["sequence"] == 42
     assert payload["made_at"] == "2026-03-01T12:00:00Z" and payload["refresh_after"] == "2026-03-01T18:00:00Z"
     assert payload["iat"] == int(MADE_AT.timestamp())
     assert [entry["jwk"]["kid"] for entry in payload["keys"]] == [key.kid for key in signers]
     retired, compromised, current = payload["keys"]
-    assert retired == {"jwk": signers[0].public_jwk, "valid_from": "2024-01-01T00:00:00Z",
-                       "valid_until": "2025-01-01T00:00:00Z"}
+    assert retired == {
+        "jwk": signers[0].public_jwk,
+        "valid_from": "2024-01-01T00:00:00Z",
+        "valid_until": "2025-01-01T00:00:00Z",
+    }
     assert compromised["compromised_since"] == "2025-05-20T08:30:00Z"
     assert "valid_until" not in current and "compromised_since" not in current
     assert payload["status_lists"] == lists
@@ -76,8 +98,9 @@ def test_trust_bundle_is_signed_by_the_pinned_root_key(story):
 
 def test_the_status_lists_inside_verify_with_the_current_key(story):
     _, signers, _, lists = story
-    payload = jwt.decode(lists["suspension"], signers[2].public_key, algorithms=["ES256"],
-                         options={"verify_exp": False})
+    payload = jwt.decode(
+        lists["suspension"], signers[2].public_key, algorithms=["ES256"], options={"verify_exp": False}
+    )
     assert payload["credentialSubject"]["statusPurpose"] == "suspension"
 
 
@@ -95,14 +118,17 @@ def test_kids_must_be_thumbprints(story):
         bundle_from(story, keys=[renamed])
 
 
-@pytest.mark.parametrize(("changes", "reason"), [
-    ({"sequence": -1}, "non-negative"),
-    ({"sequence": True}, "non-negative"),
-    ({"refresh_after": MADE_AT}, "refresh_after must come after"),
-    ({"keys": []}, "at least one key"),
-    ({"status_lists": {"revocation": "not a jws"}}, "compact JWS"),
-    ({"status_lists": {"refresh": "a.b.c"}}, "purpose"),
-])
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"sequence": -1}, "non-negative"),
+        ({"sequence": True}, "non-negative"),
+        ({"refresh_after": MADE_AT}, "refresh_after must come after"),
+        ({"keys": []}, "at least one key"),
+        ({"status_lists": {"revocation": "not a jws"}}, "compact JWS"),
+        ({"status_lists": {"refresh": "a.b.c"}}, "purpose"),
+    ],
+)
 def test_inconsistent_bundles_are_refused(story, changes, reason):
     with pytest.raises(ValueError, match=reason):
         bundle_from(story, **changes)
@@ -128,16 +154,35 @@ def test_jwks_lists_the_public_keys(story):
     assert jwks([key.public_jwk for key in signers]) == {"keys": [key.public_jwk for key in signers]}
 
 
-@pytest.mark.parametrize(("url", "did", "base", "document_url"), [
-    ("https://register.creativetechnicians.org.uk", "did:web:register.creativetechnicians.org.uk",
-     "https://register.creativetechnicians.org.uk", "https://register.creativetechnicians.org.uk/.well-known/did.json"),
-    ("https://Register.Example.org/", "did:web:register.example.org",
-     "https://register.example.org", "https://register.example.org/.well-known/did.json"),
-    ("https://example.com:8443/bodies/ctr", "did:web:example.com%3A8443:bodies:ctr",
-     "https://example.com:8443/bodies/ctr", "https://example.com:8443/bodies/ctr/did.json"),
-    ("https://w3c-ccg.github.io/user/alice", "did:web:w3c-ccg.github.io:user:alice",
-     "https://w3c-ccg.github.io/user/alice", "https://w3c-ccg.github.io/user/alice/did.json"),
-])
+@pytest.mark.parametrize(
+    ("url", "did", "base", "document_url"),
+    [
+        (
+            "https://register.creativetechnicians.org.uk",
+            "did:web:register.creativetechnicians.org.uk",
+            "https://register.creativetechnicians.org.uk",
+            "https://register.creativetechnicians.org.uk/.well-known/did.json",
+        ),
+        (
+            "https://Register.Example.org/",
+            "did:web:register.example.org",
+            "https://register.example.org",
+            "https://register.example.org/.well-known/did.json",
+        ),
+        (
+            "https://example.com:8443/bodies/ctr",
+            "did:web:example.com%3A8443:bodies:ctr",
+            "https://example.com:8443/bodies/ctr",
+            "https://example.com:8443/bodies/ctr/did.json",
+        ),
+        (
+            "https://w3c-ccg.github.io/user/alice",
+            "did:web:w3c-ccg.github.io:user:alice",
+            "https://w3c-ccg.github.io/user/alice",
+            "https://w3c-ccg.github.io/user/alice/did.json",
+        ),
+    ],
+)
 def test_did_web_follows_the_method_spec(url, did, base, document_url):
     assert did_web_id(url) == did
     assert did_web_base_url(did) == base
@@ -156,7 +201,11 @@ def test_did_web_document(story):
     did = "did:web:example.com%3A8443:ctr"
     assert document["id"] == did
     assert document["@context"][0] == "https://www.w3.org/ns/did/v1.1"
-    assert document["verificationMethod"][2] == {"id": f"{did}#{signers[2].kid}", "type": "JsonWebKey",
-                                                 "controller": did, "publicKeyJwk": signers[2].public_jwk}
+    assert document["verificationMethod"][2] == {
+        "id": f"{did}#{signers[2].kid}",
+        "type": "JsonWebKey",
+        "controller": did,
+        "publicKeyJwk": signers[2].public_jwk,
+    }
     assert document["assertionMethod"] == [f"{did}#{key.kid}" for key in signers]
     assert all("d" not in method["publicKeyJwk"] for method in document["verificationMethod"])

@@ -5,21 +5,42 @@ from __future__ import annotations
 import random
 from datetime import date
 
+from sqlalchemy import select
+
 from ledger.clock import SettableClock
 from ledger.demo import run_demo
 from ledger.projections.casework import applications
 from ledger.projections.runner import ProjectionRunner
-from sqlalchemy import select
 
 EVERY_KIND = {
-    "Registrant.Enrolled", "Registrant.Erased", "Registrant.ApplicationStarted", "Assessor.Appointed",
-    "Application.Started", "Application.EvidenceAdded", "Application.Submitted", "Application.Withdrawn",
-    "Application.AssessorAssigned", "Application.RefereeResponded", "Application.ProfessionalDiscussionHeld",
-    "Application.Assessed", "Application.InformationRequested", "Application.Decided", "Application.Appealed",
-    "Application.AppealDecided", "Registration.Opened", "RegistrationNumberClaim.Claimed",
-    "Registration.LevelAwarded", "Registration.PpdRecorded", "Registration.RenewalSubmitted", "Registration.Renewed",
-    "Registration.Lapsed", "Registration.Suspended", "Registration.SuspensionLifted", "Registration.Removed",
-    "Registration.Resigned", "Registration.Reinstated",
+    "Registrant.Enrolled",
+    "Registrant.Erased",
+    "Registrant.ApplicationStarted",
+    "Assessor.Appointed",
+    "Application.Started",
+    "Application.EvidenceAdded",
+    "Application.Submitted",
+    "Application.Withdrawn",
+    "Application.AssessorAssigned",
+    "Application.RefereeResponded",
+    "Application.ProfessionalDiscussionHeld",
+    "Application.Assessed",
+    "Application.InformationRequested",
+    "Application.Decided",
+    "Application.Appealed",
+    "Application.AppealDecided",
+    "Registration.Opened",
+    "RegistrationNumberClaim.Claimed",
+    "Registration.LevelAwarded",
+    "Registration.PpdRecorded",
+    "Registration.RenewalSubmitted",
+    "Registration.Renewed",
+    "Registration.Lapsed",
+    "Registration.Suspended",
+    "Registration.SuspensionLifted",
+    "Registration.Removed",
+    "Registration.Resigned",
+    "Registration.Reinstated",
 }
 
 
@@ -31,17 +52,29 @@ def test_a_three_year_demo_has_every_kind_of_event_and_breaks_no_rule(make_ledge
     assert EVERY_KIND <= set(result.kinds), EVERY_KIND - set(result.kinds)
     ProjectionRunner(ledger).catch_up()
     with ledger.engine.connect() as conn:
-        awarded = conn.execute(select(applications.c.level, applications.c.route, applications.c.outcome)
-                               .distinct()).all()
+        awarded = conn.execute(
+            select(applications.c.level, applications.c.route, applications.c.outcome).distinct()
+        ).all()
     assert {(level, route) for level, route, outcome in awarded if outcome == "award"} == {
-        (level, route) for level in ("RCT", "RCP", "ACP") for route in ("standard", "equivalency")}
+        (level, route) for level in ("RCT", "RCP", "ACP") for route in ("standard", "equivalency")
+    }
     assert {outcome for _, _, outcome in awarded} == {"award", "defer", "reject", None}
 
 
-TICK_KINDS = {"Day.Closed", "Registration.ReminderSent", "Registration.MarkedOverdue", "Registration.Lapsed",
-              "Registration.Renewed", "Registration.SelectedForAudit", "PpdAudit.Requested",
-              "PpdAudit.ProfileSubmitted", "PpdAudit.AssessorAssigned", "PpdAudit.Judged", "PpdAudit.Decided",
-              "Mail.Queued"}
+TICK_KINDS = {
+    "Day.Closed",
+    "Registration.ReminderSent",
+    "Registration.MarkedOverdue",
+    "Registration.Lapsed",
+    "Registration.Renewed",
+    "Registration.SelectedForAudit",
+    "PpdAudit.Requested",
+    "PpdAudit.ProfileSubmitted",
+    "PpdAudit.AssessorAssigned",
+    "PpdAudit.Judged",
+    "PpdAudit.Decided",
+    "Mail.Queued",
+}
 
 
 def test_a_demo_under_the_daily_tick_closes_every_day_and_audits_the_sample(tmp_path):
@@ -54,8 +87,12 @@ def test_a_demo_under_the_daily_tick_closes_every_day_and_audits_the_sample(tmp_
     from tests.conftest import MASTER_KEY
 
     clock = SettableClock(date(2026, 11, 1))
-    ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'ticked.db'}", master_key=MASTER_KEY),
-                    clock=clock, rng=random.Random(2), single_writer_cache=10_000)
+    ledger = Ledger(
+        Settings(database_url=f"sqlite:///{tmp_path / 'ticked.db'}", master_key=MASTER_KEY),
+        clock=clock,
+        rng=random.Random(2),
+        single_writer_cache=10_000,
+    )
     result = run_demo(ledger, clock, registrants=100, years=4, seed=2)
     assert result.refused == 0, result.refusals
     assert TICK_KINDS <= set(result.kinds), TICK_KINDS - set(result.kinds)

@@ -22,8 +22,9 @@ def imported_packages(package: str) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize(("package", "forbidden"), [("verifier", {"ledger", "credentials"}),
-                                                    ("credentials", {"ledger"})])
+@pytest.mark.parametrize(
+    ("package", "forbidden"), [("verifier", {"ledger", "credentials"}), ("credentials", {"ledger"})]
+)
 def test_dependency_rule(package, forbidden):
     assert (ROOT / package / "__init__.py").exists()
     assert not imported_packages(package) & forbidden

@@ -19,8 +19,10 @@ def test_the_compose_file_runs_two_web_and_two_worker_containers_behind_a_proxy_
     assert services["db"]["image"].startswith("postgres:")
     for name in web + workers:
         settings = services[name]["environment"]
-        assert settings["REGLEDGER_DATABASE_URL"].startswith("postgresql://") and "@db:5432/" in settings[
-            "REGLEDGER_DATABASE_URL"]
+        assert (
+            settings["REGLEDGER_DATABASE_URL"].startswith("postgresql://")
+            and "@db:5432/" in settings["REGLEDGER_DATABASE_URL"]
+        )
         assert settings["REGLEDGER_MASTER_KEY_FILE"] == "/run/secrets/master_key"
         assert "REGLEDGER_ISSUER_URL" in settings
         assert services[name]["depends_on"]["db"]["condition"] == "service_healthy"

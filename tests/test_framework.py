@@ -28,6 +28,7 @@ def write(tmp_path: Path, data: dict) -> Path:
 
 # -- the published framework ----------------------------------------------------------------------------------------
 
+
 def test_the_published_version():
     assert FRAMEWORK.version == "2026.1"
     assert FRAMEWORK.published == date(2026, 9, 1)
@@ -37,7 +38,10 @@ def test_the_published_version():
 def test_three_levels_in_order_of_seniority():
     assert [lv.code for lv in FRAMEWORK.levels] == ["RCT", "RCP", "ACP"]
     assert [lv.name for lv in FRAMEWORK.levels] == [
-        "Registered Creative Technician", "Registered Creative Practitioner", "Advanced Creative Practitioner"]
+        "Registered Creative Technician",
+        "Registered Creative Practitioner",
+        "Advanced Creative Practitioner",
+    ]
     assert [lv.post_nominal for lv in FRAMEWORK.levels] == ["RCT", "RCP", "ACP"]
     assert [lv.rank for lv in FRAMEWORK.levels] == [1, 2, 3]
     assert [lv.min_years_experience_equivalency for lv in FRAMEWORK.levels] == [2, 4, 7]
@@ -80,8 +84,7 @@ def test_two_routes():
 
 def test_disciplines():
     codes = [d.code for d in FRAMEWORK.disciplines]
-    assert codes == ["media_production", "performing_arts", "digital", "textiles", "design", "heritage",
-                     "music_audio"]
+    assert codes == ["media_production", "performing_arts", "digital", "textiles", "design", "heritage", "music_audio"]
     assert all(re.fullmatch(r"[a-z][a-z_]*", code) for code in codes)
     assert "costume" in FRAMEWORK.discipline("textiles").name.lower()
 
@@ -99,8 +102,12 @@ def test_rules_as_published():
     assert rules.grace_days == 30
     assert rules.ppd_categories == ("work_based", "professional", "formal", "self_directed", "other")
     assert rules.ppd_category_names == {
-        "work_based": "Work-based learning", "professional": "Professional activity", "formal": "Formal education",
-        "self_directed": "Self-directed learning", "other": "Other"}
+        "work_based": "Work-based learning",
+        "professional": "Professional activity",
+        "formal": "Formal education",
+        "self_directed": "Self-directed learning",
+        "other": "Other",
+    }
     assert rules.ppd_min_categories == 3
     assert rules.audit_sample_rate == 0.025
     assert rules.audit_min_years_registered == 2
@@ -113,6 +120,7 @@ def test_rules_as_published():
 
 # -- asking the framework -------------------------------------------------------------------------------------------
 
+
 def test_seniority_and_progression():
     assert FRAMEWORK.is_at_or_above("ACP", "RCP")
     assert FRAMEWORK.is_at_or_above("RCP", "RCP")
@@ -122,17 +130,20 @@ def test_seniority_and_progression():
     assert FRAMEWORK.next_level("ACP") is None
 
 
-@pytest.mark.parametrize("ask, message", [
-    (lambda: FRAMEWORK.level("RCX"), "Unknown level 'RCX': expected one of RCT, RCP, ACP"),
-    (lambda: FRAMEWORK.area("G"), "Unknown competency area 'G': expected one of A, B, C, D, E, F"),
-    (lambda: FRAMEWORK.route("fast"), "Unknown route 'fast': expected one of standard, equivalency"),
-    (lambda: FRAMEWORK.discipline("sculpture"), "Unknown discipline 'sculpture': expected one of media_production"),
-    (lambda: FRAMEWORK.required_areas("rct"), "Unknown level 'rct': expected one of RCT, RCP, ACP"),
-    (lambda: FRAMEWORK.is_at_or_above("RCP", "MSc"), "Unknown level 'MSc'"),
-    (lambda: FRAMEWORK.next_level(""), "Unknown level '': expected one of RCT, RCP, ACP"),
-    (lambda: FRAMEWORK.area("A").descriptor("CEng"), "Unknown level 'CEng': expected one of RCT, RCP, ACP"),
-    (lambda: FRAMEWORK.area("F").required_at("CEng"), "Unknown level 'CEng'"),
-])
+@pytest.mark.parametrize(
+    "ask, message",
+    [
+        (lambda: FRAMEWORK.level("RCX"), "Unknown level 'RCX': expected one of RCT, RCP, ACP"),
+        (lambda: FRAMEWORK.area("G"), "Unknown competency area 'G': expected one of A, B, C, D, E, F"),
+        (lambda: FRAMEWORK.route("fast"), "Unknown route 'fast': expected one of standard, equivalency"),
+        (lambda: FRAMEWORK.discipline("sculpture"), "Unknown discipline 'sculpture': expected one of media_production"),
+        (lambda: FRAMEWORK.required_areas("rct"), "Unknown level 'rct': expected one of RCT, RCP, ACP"),
+        (lambda: FRAMEWORK.is_at_or_above("RCP", "MSc"), "Unknown level 'MSc'"),
+        (lambda: FRAMEWORK.next_level(""), "Unknown level '': expected one of RCT, RCP, ACP"),
+        (lambda: FRAMEWORK.area("A").descriptor("CEng"), "Unknown level 'CEng': expected one of RCT, RCP, ACP"),
+        (lambda: FRAMEWORK.area("F").required_at("CEng"), "Unknown level 'CEng'"),
+    ],
+)
 def test_unknown_codes_are_named_with_the_valid_ones(ask, message):
     with pytest.raises(FrameworkError) as caught:
         ask()
@@ -146,8 +157,11 @@ def test_to_dict_is_json_and_spells_out_each_levels_skills():
     rct, rcp, _ = data["levels"]
     assert [c["area"] for c in rct["competencies"]] == ["A", "B", "C", "D", "E"]
     assert [c["area"] for c in rcp["competencies"]] == ["A", "B", "C", "D", "E", "F"]
-    assert rcp["competencies"][5] == {"area": "F", "title": "Leadership and project delivery",
-                                      "descriptor": FRAMEWORK.area("F").descriptor("RCP")}
+    assert rcp["competencies"][5] == {
+        "area": "F",
+        "title": "Leadership and project delivery",
+        "descriptor": FRAMEWORK.area("F").descriptor("RCP"),
+    }
     assert data["areas"][5]["descriptors"]["RCT"] is None
     assert data["rules"]["outcomes"][1] == {"code": "defer", "name": "Defer (resubmit)"}
     assert data["rules"]["reminder_days_before_due"] == [90, 60, 30, 7]
@@ -175,6 +189,7 @@ def test_a_changed_file_gives_a_different_framework(tmp_path, data):
 
 
 # -- refusing a bad file --------------------------------------------------------------------------------------------
+
 
 def _level(data, code):
     return next(lv for lv in data["levels"] if lv["code"] == code)
@@ -257,27 +272,30 @@ def _bad_date(data):
     data["published"] = "1 September 2026"
 
 
-@pytest.mark.parametrize("breaks, message", [
-    (_duplicate_level, "duplicate level code 'RCP'"),
-    (_missing_descriptor, "area C has no descriptor for level\\(s\\) RCP"),
-    (_rank_gap, r"level ranks must be 1 to 3, each used once; found \[1, 2, 4\]"),
-    (_rank_twice, r"level ranks must be 1 to 3, each used once; found \[1, 2, 2\]"),
-    (_rank_not_a_number, "levels\\[1\\]: 'rank' must be a whole number, not '2'"),
-    (_descriptor_for_unknown_level, "area A has descriptors for unknown level\\(s\\) MCP"),
-    (_empty_descriptor, "area B: the descriptor for ACP must be text"),
-    (_required_then_dropped, "area F is required at a level but not at a level above it"),
-    (_duplicate_area, "duplicate area code 'A'"),
-    (_duplicate_discipline, "duplicate discipline code 'digital'"),
-    (_missing_route, "must define the route\\(s\\) equivalency"),
-    (_too_many_ppd_categories_needed, "ppd_min_categories is 6 but there are only 5 PPD categories"),
-    (_sample_rate_above_one, "audit_sample_rate must be a fraction above 0 and at most 1, not 2.5"),
-    (_negative_window, "appeal_window_days must be at least 1, not -28"),
-    (_missing_rule, "rules has no 'grace_days'"),
-    (_no_award_outcome, "outcomes must include award"),
-    (_reminders_out_of_order, "reminder_days_before_due must be positive whole numbers, largest first"),
-    (_explanation_for_unknown_rule, "explanations for unknown rule\\(s\\) coffee_breaks"),
-    (_bad_date, "'published' must be a date as YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    "breaks, message",
+    [
+        (_duplicate_level, "duplicate level code 'RCP'"),
+        (_missing_descriptor, "area C has no descriptor for level\\(s\\) RCP"),
+        (_rank_gap, r"level ranks must be 1 to 3, each used once; found \[1, 2, 4\]"),
+        (_rank_twice, r"level ranks must be 1 to 3, each used once; found \[1, 2, 2\]"),
+        (_rank_not_a_number, "levels\\[1\\]: 'rank' must be a whole number, not '2'"),
+        (_descriptor_for_unknown_level, "area A has descriptors for unknown level\\(s\\) MCP"),
+        (_empty_descriptor, "area B: the descriptor for ACP must be text"),
+        (_required_then_dropped, "area F is required at a level but not at a level above it"),
+        (_duplicate_area, "duplicate area code 'A'"),
+        (_duplicate_discipline, "duplicate discipline code 'digital'"),
+        (_missing_route, "must define the route\\(s\\) equivalency"),
+        (_too_many_ppd_categories_needed, "ppd_min_categories is 6 but there are only 5 PPD categories"),
+        (_sample_rate_above_one, "audit_sample_rate must be a fraction above 0 and at most 1, not 2.5"),
+        (_negative_window, "appeal_window_days must be at least 1, not -28"),
+        (_missing_rule, "rules has no 'grace_days'"),
+        (_no_award_outcome, "outcomes must include award"),
+        (_reminders_out_of_order, "reminder_days_before_due must be positive whole numbers, largest first"),
+        (_explanation_for_unknown_rule, "explanations for unknown rule\\(s\\) coffee_breaks"),
+        (_bad_date, "'published' must be a date as YYYY-MM-DD"),
+    ],
+)
 def test_a_broken_file_is_refused_with_a_clear_message(tmp_path, data, breaks, message):
     breaks(data)
     path = write(tmp_path, data)

@@ -17,8 +17,11 @@ DIGEST = "a" * 64
 
 
 def enrolments(ledger: Any) -> list[str]:
-    return [n.topic for n in ledger.recorder.select_notifications(start=1, limit=100_000)
-            if n.topic.endswith("Registrant.Enrolled")]
+    return [
+        n.topic
+        for n in ledger.recorder.select_notifications(start=1, limit=100_000)
+        if n.topic.endswith("Registrant.Enrolled")
+    ]
 
 
 def enrol(ledger: Any, name: str = "Rosa Diaz") -> Any:
@@ -45,8 +48,11 @@ def test_a_key_reused_for_another_request_is_refused_and_changes_nothing(ledger)
 
 def test_a_refused_command_leaves_the_key_free_for_the_corrected_request(ledger):
     with pytest.raises(InvalidInput, match="listing"):
-        ledger.once("account-1:k1", DIGEST, lambda: ledger.enrol("Rosa", "rosa@example.org", ["performing_arts"],
-                                                                 None, "nowhere"))
+        ledger.once(
+            "account-1:k1",
+            DIGEST,
+            lambda: ledger.enrol("Rosa", "rosa@example.org", ["performing_arts"], None, "nowhere"),
+        )
     assert ledger.recorder.max_notification_id() in (None, 0)
     answer, acted = ledger.once("account-1:k1", DIGEST, enrol(ledger))
     assert acted and len(enrolments(ledger)) == 1

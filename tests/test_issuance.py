@@ -53,8 +53,12 @@ def credential_rows(ledger) -> list[dict]:
 def verify_full(token: str, ledger) -> dict:
     header = jwt.get_unverified_header(token)
     public = Keyring(ledger).signing_key(header["kid"]).public_key
-    return jwt.decode(token, public, algorithms=[header["alg"]], options={"verify_exp": False, "verify_nbf": False,
-                                                                          "verify_iat": False})
+    return jwt.decode(
+        token,
+        public,
+        algorithms=[header["alg"]],
+        options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
+    )
 
 
 def published_bits(ledger) -> dict[str, StatusList]:
@@ -76,9 +80,16 @@ def demo_ledger(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("demo") / "r.db"
     clock = SettableClock(date(2026, 11, 1))
-    ledger = Ledger(Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY,
-                             issuer_url="https://register.creativetechnicians.org.uk"),
-                    clock=clock, rng=random.Random(3), single_writer_cache=10_000)
+    ledger = Ledger(
+        Settings(
+            database_url=f"sqlite:///{path}",
+            master_key=MASTER_KEY,
+            issuer_url="https://register.creativetechnicians.org.uk",
+        ),
+        clock=clock,
+        rng=random.Random(3),
+        single_writer_cache=10_000,
+    )
     result = run_demo(ledger, clock, registrants=250, years=3, seed=3, tick=False)
     assert result.refused == 0 and result.credentials > 0
     yield ledger
@@ -104,8 +115,9 @@ def test_every_award_renewal_and_reinstatement_in_the_demo_has_one_credential(de
 def test_every_full_credential_validates_and_every_badge_fits_version_15(demo_ledger):
     open_badges = validator("standards/openbadges/ob_v3p0_achievementcredential_schema.json")
     vcdm = validator("standards/vcdm/verifiable-credential-schema.json")
-    status_schema = json.loads(shared_file("standards/openbadges/ob_v3p0_achievementcredential_schema.json")
-                               .read_text())["$defs"]["CredentialStatus"]
+    status_schema = json.loads(
+        shared_file("standards/openbadges/ob_v3p0_achievementcredential_schema.json").read_text()
+    )["$defs"]["CredentialStatus"]
     import jsonschema
 
     for row in credential_rows(demo_ledger):
@@ -124,8 +136,12 @@ def test_every_full_credential_validates_and_every_badge_fits_version_15(demo_le
         assert [e["statusPurpose"] for e in document["credentialStatus"]] == ["revocation", "suspension"]
         assert document["credentialSubject"]["licenseNumber"] == row["number"]
         assert document["validUntil"].startswith(row["valid_until"].isoformat())
-        claims = jwt.decode(compact, Keyring(demo_ledger).signing_key(row["kid"]).public_key, algorithms=["ES256"],
-                            options={"verify_exp": False, "verify_nbf": False})
+        claims = jwt.decode(
+            compact,
+            Keyring(demo_ledger).signing_key(row["kid"]).public_key,
+            algorithms=["ES256"],
+            options={"verify_exp": False, "verify_nbf": False},
+        )
         assert long_id(claims["i"]) == document["id"] == f"urn:uuid:{credential.id}"
         assert (claims["r"], claims["s"]) == (row["revocation_index"], row["suspension_index"])
         url = f"https://register.creativetechnicians.org.uk/v#{compact}"
@@ -294,8 +310,8 @@ def test_issuance_events_carry_what_the_issue_names(ledger):
 
 
 def test_tokens_are_kept_packed_and_come_back_byte_for_byte():
-    from credentials.keys import generate_key
     from credentials.jwt_sign import sign_jws
+    from credentials.keys import generate_key
 
     for alg in ("ES256", "EdDSA", "RS256"):
         token = sign_jws({"name": "Siân", "n": list(range(50))}, generate_key(alg), typ="vc+jwt")

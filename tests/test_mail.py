@@ -46,8 +46,11 @@ def mail_ledger(make_ledger, settings, smtp):
     from dataclasses import replace
 
     controller, _ = smtp
-    return make_ledger(settings=replace(settings, smtp_host="127.0.0.1", smtp_port=controller.port,
-                                        mail_from="registrar@register.example"))
+    return make_ledger(
+        settings=replace(
+            settings, smtp_host="127.0.0.1", smtp_port=controller.port, mail_from="registrar@register.example"
+        )
+    )
 
 
 def reminders_due(ledger, clock) -> str:
@@ -65,8 +68,9 @@ def test_reminders_arrive_once_each(mail_ledger, clock, smtp):
     reminders = [m for m in inbox.messages if m["Subject"] == "Your registration is due for renewal"]
     assert len(reminders) == 2
     message = reminders[0]
-    assert message["To"] == mail_ledger.vault.open(mail_ledger.registrant(
-        mail_ledger.registrant_by_number(number)).email)
+    assert message["To"] == mail_ledger.vault.open(
+        mail_ledger.registrant(mail_ledger.registrant_by_number(number)).email
+    )
     assert message["Subject"] == "Your registration is due for renewal"
     assert number in message.get_payload() and "Dear Mo Mailer" in message.get_payload()
     again = Mailer(mail_ledger).send_pending()

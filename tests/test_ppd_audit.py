@@ -22,9 +22,18 @@ YEAR = 2026
 
 def ppd(ledger, person, count=3):
     categories = ledger.framework.rules.ppd_categories
-    return [ledger.record_ppd(person, ledger.clock.today() - timedelta(days=5 + i), categories[i % len(categories)],
-                              5, ["A"], "Learned about cue stacks.", "Programmed the show faster.")
-            for i in range(count)]
+    return [
+        ledger.record_ppd(
+            person,
+            ledger.clock.today() - timedelta(days=5 + i),
+            categories[i % len(categories)],
+            5,
+            ["A"],
+            "Learned about cue stacks.",
+            "Programmed the show faster.",
+        )
+        for i in range(count)
+    ]
 
 
 @pytest.fixture
@@ -42,9 +51,14 @@ def all_standards(ledger, value="met"):
 
 
 def profile(ledger, person, activities):
-    ledger.submit_audit_profile(person, YEAR, "Lighting programmer on touring shows.",
-                                "My PPD kept my console skills current.", [str(a) for a in activities],
-                                "https://portfolio.example.org/ppd")
+    ledger.submit_audit_profile(
+        person,
+        YEAR,
+        "Lighting programmer on touring shows.",
+        "My PPD kept my console skills current.",
+        [str(a) for a in activities],
+        "https://portfolio.example.org/ppd",
+    )
 
 
 def stored(ledger, person):
@@ -61,8 +75,9 @@ def standing(ledger, person):
     registration = ledger.registration(person)
     ProjectionRunner(ledger).catch_up()
     with ledger.engine.connect() as conn:
-        return conn.execute(select(credential_standing.c.status).where(
-            credential_standing.c.id == registration.id.hex)).scalar_one()
+        return conn.execute(
+            select(credential_standing.c.status).where(credential_standing.c.id == registration.id.hex)
+        ).scalar_one()
 
 
 def test_profile_judged_met_is_accepted_with_the_feedback_in_a_letter(ledger, selected):
@@ -73,8 +88,13 @@ def test_profile_judged_met_is_accepted_with_the_feedback_in_a_letter(ledger, se
     profile(ledger, person, activities)
     ledger.assign_audit_assessor(person, YEAR, assessor, "registrar")
     assert ledger.ppd_audit(person, YEAR).stage == "with assessor"
-    ledger.judge_audit(person, YEAR, assessor, all_standards(ledger) | {"benefit": "partly_met"},
-                       "A thoughtful profile; say more about who benefited.")
+    ledger.judge_audit(
+        person,
+        YEAR,
+        assessor,
+        all_standards(ledger) | {"benefit": "partly_met"},
+        "A thoughtful profile; say more about who benefited.",
+    )
     ledger.decide_audit(person, YEAR, "accepted", "", "registrar")
     audit = ledger.ppd_audit(person, YEAR)
     assert audit.stage == "accepted" and not audit.is_open and not audit.blocks_renewal
@@ -91,8 +111,12 @@ def _mail_ids(ledger, person):
     from uuid import UUID
 
     with ledger.engine.connect() as conn:
-        return [UUID(r.id) for r in conn.execute(select(outbox.c.id).where(
-            outbox.c.registrant_id == person.hex, outbox.c.kind == "audit letter"))]
+        return [
+            UUID(r.id)
+            for r in conn.execute(
+                select(outbox.c.id).where(outbox.c.registrant_id == person.hex, outbox.c.kind == "audit letter")
+            )
+        ]
 
 
 def test_each_wrong_step_is_refused_and_writes_nothing(ledger, selected):
@@ -101,8 +125,10 @@ def test_each_wrong_step_is_refused_and_writes_nothing(ledger, selected):
     refused = [
         (InvalidInput, lambda: ledger.submit_audit_profile(person, YEAR, "s", "t", [])),
         (InvalidInput, lambda: ledger.submit_audit_profile(person, YEAR, "s", "t", ["not-an-id"])),
-        (InvalidInput, lambda: ledger.submit_audit_profile(
-            person, YEAR, "s", "t", ["00000000-0000-4000-8000-000000000000"])),
+        (
+            InvalidInput,
+            lambda: ledger.submit_audit_profile(person, YEAR, "s", "t", ["00000000-0000-4000-8000-000000000000"]),
+        ),
         (RuleBroken, lambda: ledger.assign_audit_assessor(person, YEAR, assessor, "registrar")),  # no profile yet
         (RuleBroken, lambda: ledger.decide_audit(person, YEAR, "not_renewed", "Nothing sent.", "registrar")),
         (RuleBroken, lambda: ledger.decide_audit(person, YEAR, "accepted", "", "registrar")),

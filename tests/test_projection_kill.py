@@ -37,8 +37,12 @@ def test_sigkill_at_random_points_then_resume(make_ledger, settings):
     chance = random.Random(11)
     killed_part_way = 0
     for _ in range(4):
-        process = subprocess.Popen([sys.executable, "-c", RUNNER, settings.database_url, MASTER_KEY],
-                                   stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+        process = subprocess.Popen(
+            [sys.executable, "-c", RUNNER, settings.database_url, MASTER_KEY],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=os.getcwd(),
+        )
         assert process.stdout.readline().strip() == "started"
         time.sleep(chance.uniform(0.05, 0.4))
         process.send_signal(signal.SIGKILL)

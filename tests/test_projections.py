@@ -63,5 +63,3 @@ def test_catch_up_is_incremental_and_applies_nothing_twice(demo_ledger):
     assert runner.catch_up() == 1
     assert len(dump(ledger, runner)["registrants"]) == len(state["registrants"]) + 1
     assert registrant
-
-

@@ -20,7 +20,7 @@ def test_every_single_digit_typo_is_caught(serial):
     for i, wrong in itertools.product(range(len(digits)), "0123456789"):
         if digits[i] == wrong:
             continue
-        typo = digits[:i] + wrong + digits[i + 1:]
+        typo = digits[:i] + wrong + digits[i + 1 :]
         with pytest.raises(InvalidRegistrationNumber, match="check digits"):
             parse_number("RG" + typo)
 
@@ -31,7 +31,7 @@ def test_every_adjacent_swap_is_caught(serial):
     for i in range(len(digits) - 1):
         if digits[i] == digits[i + 1]:
             continue
-        swapped = digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]
+        swapped = digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :]
         with pytest.raises(InvalidRegistrationNumber):
             parse_number("RG" + swapped)
 

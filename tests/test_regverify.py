@@ -26,8 +26,11 @@ def exported(tmp_path_factory):
     from tests.conftest import MASTER_KEY
 
     base = tmp_path_factory.mktemp("exported")
-    env = {"REGLEDGER_DATABASE_URL": f"sqlite:///{base / 'r.db'}", "REGLEDGER_MASTER_KEY": MASTER_KEY,
-           "REGLEDGER_ISSUER_URL": "https://register.creativetechnicians.org.uk"}
+    env = {
+        "REGLEDGER_DATABASE_URL": f"sqlite:///{base / 'r.db'}",
+        "REGLEDGER_MASTER_KEY": MASTER_KEY,
+        "REGLEDGER_ISSUER_URL": "https://register.creativetechnicians.org.uk",
+    }
     from ledger.cli import app
 
     runner = CliRunner()
@@ -57,17 +60,33 @@ def regverify(*args, capsys):
 
 def test_exit_status_and_words(exported, tmp_path, capsys):
     cache = tmp_path / "cache"
-    code, out, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--cache", cache,
-                               "--trust-on-first-use", capsys=capsys)
+    code, out, err = regverify(
+        exported / "credential.jwt",
+        "--trust",
+        exported / "trust.jwt",
+        "--cache",
+        cache,
+        "--trust-on-first-use",
+        capsys=capsys,
+    )
     assert code == 0 and out.startswith("Valid: ") and "pinned the root key" in err
     badge = (exported / "badge.txt").read_text().strip()
     code, out, _ = regverify(badge, "--trust", exported / "trust.jwt", "--cache", cache, capsys=capsys)
     assert code == 0 and out.startswith("Valid: ")
-    code, out, _ = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--cache", cache,
-                             "--at", "2040-01-01T00:00:00Z", capsys=capsys)
+    code, out, _ = regverify(
+        exported / "credential.jwt",
+        "--trust",
+        exported / "trust.jwt",
+        "--cache",
+        cache,
+        "--at",
+        "2040-01-01T00:00:00Z",
+        capsys=capsys,
+    )
     assert code == 1 and out.startswith("Not valid: expired on") and "  validity: expired on" in out
-    code, out, _ = regverify("not-a-credential", "--trust", exported / "trust.jwt", "--cache", cache, "--json",
-                             capsys=capsys)
+    code, out, _ = regverify(
+        "not-a-credential", "--trust", exported / "trust.jwt", "--cache", cache, "--json", capsys=capsys
+    )
     result = json.loads(out)
     assert code == 1 and result["valid"] is False and [c["outcome"] for c in result["checks"]][0] == "fail"
     assert len(result["checks"]) == 10 and result["trust"]["issuer"].startswith("https://")
@@ -75,20 +94,39 @@ def test_exit_status_and_words(exported, tmp_path, capsys):
 
 def test_could_not_run_is_exit_2(exported, tmp_path, capsys):
     cache = tmp_path / "cache"
-    code, _, err = regverify(exported / "credential.jwt", "--trust", tmp_path / "missing.jwt", "--cache", cache,
-                             capsys=capsys)
+    code, _, err = regverify(
+        exported / "credential.jwt", "--trust", tmp_path / "missing.jwt", "--cache", cache, capsys=capsys
+    )
     assert code == 2 and "cannot read the trust bundle" in err
     (tmp_path / "junk.jwt").write_text("junk")
-    code, _, err = regverify(exported / "credential.jwt", "--trust", tmp_path / "junk.jwt", "--cache", cache,
-                             capsys=capsys)
+    code, _, err = regverify(
+        exported / "credential.jwt", "--trust", tmp_path / "junk.jwt", "--cache", cache, capsys=capsys
+    )
     assert code == 2 and "trust bundle is not usable" in err
-    code, _, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--at", "yesterday",
-                             "--cache", cache, capsys=capsys)
+    code, _, err = regverify(
+        exported / "credential.jwt",
+        "--trust",
+        exported / "trust.jwt",
+        "--at",
+        "yesterday",
+        "--cache",
+        cache,
+        capsys=capsys,
+    )
     assert code == 2 and "RFC 3339" in err
-    (tmp_path / "other-root.json").write_text(json.dumps({"kty": "OKP", "crv": "Ed25519",
-                                                           "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}))
-    code, _, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--root",
-                             tmp_path / "other-root.json", "--cache", cache, capsys=capsys)
+    (tmp_path / "other-root.json").write_text(
+        json.dumps({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})
+    )
+    code, _, err = regverify(
+        exported / "credential.jwt",
+        "--trust",
+        exported / "trust.jwt",
+        "--root",
+        tmp_path / "other-root.json",
+        "--cache",
+        cache,
+        capsys=capsys,
+    )
     assert code == 2 and "not the pinned root key" in err
 
 
@@ -110,29 +148,49 @@ def test_no_root_no_trust_unless_asked_and_then_said(exported, tmp_path, capsys)
     for bundle in (forged, exported / "trust.jwt"):
         code, out, err = regverify(exported / "credential.jwt", "--trust", bundle, "--cache", cache, capsys=capsys)
         assert code == 2 and out == ""
-        assert err.startswith("regverify: no root key is pinned (none given with --root, none in "
-                              f"{cache / 'root.json'}).")
+        assert err.startswith(
+            f"regverify: no root key is pinned (none given with --root, none in {cache / 'root.json'})."
+        )
         assert "--root" in err and "--trust-on-first-use" in err
     assert not cache.exists()
 
-    code, out, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--cache", cache,
-                               "--trust-on-first-use", capsys=capsys)
+    code, out, err = regverify(
+        exported / "credential.jwt",
+        "--trust",
+        exported / "trust.jwt",
+        "--cache",
+        cache,
+        "--trust-on-first-use",
+        capsys=capsys,
+    )
     where = cache / "root.json"
     assert code == 0 and out.startswith("Valid: ")
-    assert err.startswith(f"regverify: trusted on first use: pinned the root key {root['kid']} (its RFC 7638 "
-                          f"thumbprint), which this bundle carries, in {where}.")
+    assert err.startswith(
+        f"regverify: trusted on first use: pinned the root key {root['kid']} (its RFC 7638 "
+        f"thumbprint), which this bundle carries, in {where}."
+    )
     assert f"To change it, delete {where}, or pass --root" in err
     assert err.count(root["kid"]) == 1  # said once, not again as a note
     assert json.loads(where.read_text()) == root
     for flags in ((), ("--trust-on-first-use",)):
-        code, _, err = regverify(exported / "credential.jwt", "--trust", forged, "--cache", cache, *flags,
-                                 capsys=capsys)
+        code, _, err = regverify(
+            exported / "credential.jwt", "--trust", forged, "--cache", cache, *flags, capsys=capsys
+        )
         assert code == 2 and "not the pinned root key" in err
-    code, out, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--cache", cache,
-                               capsys=capsys)
+    code, out, err = regverify(
+        exported / "credential.jwt", "--trust", exported / "trust.jwt", "--cache", cache, capsys=capsys
+    )
     assert code == 0 and "pinned" not in err  # pinned before: nothing to say
-    code, out, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", "--root",
-                               exported / "root.json", "--cache", tmp_path / "other", capsys=capsys)
+    code, out, err = regverify(
+        exported / "credential.jwt",
+        "--trust",
+        exported / "trust.jwt",
+        "--root",
+        exported / "root.json",
+        "--cache",
+        tmp_path / "other",
+        capsys=capsys,
+    )
     assert code == 0 and "pinned" not in err
 
 
@@ -154,20 +212,40 @@ def test_status_older_than_24_hours_is_not_current_unless_the_user_says(exported
     for given in (exported / "credential.jwt", (exported / "badge.txt").read_text().strip()):
         code, out, _ = regverify(given, "--trust", exported / "trust.jwt", *root, "--at", at, capsys=capsys)
         assert code == 1
-        assert out.startswith(f"Not valid: could not confirm current status: the status is as of {as_of.day:02d} "
-                              f"{as_of:%B %Y %H:%M} UTC, more than 24 hours ago; fetch a newer trust bundle.")
+        assert out.startswith(
+            f"Not valid: could not confirm current status: the status is as of {as_of.day:02d} "
+            f"{as_of:%B %Y %H:%M} UTC, more than 24 hours ago; fetch a newer trust bundle."
+        )
         assert "  status freshness: could not confirm current status: " in out
-        code, out, _ = regverify(given, "--trust", exported / "trust.jwt", *root, "--at", at, "--max-status-age",
-                                 "48", capsys=capsys)
+        code, out, _ = regverify(
+            given, "--trust", exported / "trust.jwt", *root, "--at", at, "--max-status-age", "48", capsys=capsys
+        )
         assert code == 0 and out.startswith("Valid: ")
-    code, out, _ = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", *root, "--at", at,
-                             "--max-status-age", "12", "--json", capsys=capsys)
+    code, out, _ = regverify(
+        exported / "credential.jwt",
+        "--trust",
+        exported / "trust.jwt",
+        *root,
+        "--at",
+        at,
+        "--max-status-age",
+        "12",
+        "--json",
+        capsys=capsys,
+    )
     checks = {c["name"]: c for c in json.loads(out)["checks"]}
     assert code == 1 and checks["status freshness"]["outcome"] == "fail"
     assert "more than 12 hours ago" in checks["status freshness"]["reason"]
     for bad in ("0", "-3", "nan"):
-        code, _, err = regverify(exported / "credential.jwt", "--trust", exported / "trust.jwt", *root,
-                                 "--max-status-age", bad, capsys=capsys)
+        code, _, err = regverify(
+            exported / "credential.jwt",
+            "--trust",
+            exported / "trust.jwt",
+            *root,
+            "--max-status-age",
+            bad,
+            capsys=capsys,
+        )
         assert code == 2 and "number of hours" in err
     with pytest.raises(SystemExit):
         main(["--help"])
@@ -190,19 +268,52 @@ def test_the_verifier_installed_alone_works_offline(exported, tmp_path):
     python = venv / "bin" / "python"
     wheels, source = tmp_path / "wheels", tmp_path / "source"
     shutil.copytree(ROOT / "verifier", source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                            "--no-index", str(source), "-w", str(wheels)], capture_output=True, text=True)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            str(source),
+            "-w",
+            str(wheels),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stderr
-    installed = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-index", "--no-deps",
-                                *map(str, wheels.glob("regverify-*.whl"))], capture_output=True, text=True)
+    installed = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-index",
+            "--no-deps",
+            *map(str, wheels.glob("regverify-*.whl")),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert installed.returncode == 0, installed.stderr
     # only what the verifier depends on, taken from this environment
     allowed = tmp_path / "allowed"
     allowed.mkdir()
     source = _site_packages()
     for entry in source.iterdir():
-        if entry.name.split("-")[0].split(".")[0] in ("jwt", "cryptography", "cffi", "_cffi_backend", "pycparser",
-                                                      "PyJWT"):
+        if entry.name.split("-")[0].split(".")[0] in (
+            "jwt",
+            "cryptography",
+            "cffi",
+            "_cffi_backend",
+            "pycparser",
+            "PyJWT",
+        ):
             (allowed / entry.name).symlink_to(entry)
     target = next((venv / "lib").glob("python3*/site-packages"))
     (target / "allowed.pth").write_text(str(allowed) + "\n")
@@ -210,21 +321,45 @@ def test_the_verifier_installed_alone_works_offline(exported, tmp_path):
         "import socket\n"
         "def _refuse(*args, **kwargs):\n"
         "    raise OSError('network unplugged for this test')\n"
-        "socket.socket = _refuse\nsocket.create_connection = _refuse\nsocket.getaddrinfo = _refuse\n")
+        "socket.socket = _refuse\nsocket.create_connection = _refuse\nsocket.getaddrinfo = _refuse\n"
+    )
     isolated = subprocess.run([str(python), "-c", "import ledger"], capture_output=True, text=True, cwd=tmp_path)
     assert isolated.returncode != 0  # nothing of regledger but the verifier
-    result = subprocess.run([str(venv / "bin" / "regverify"), str(exported / "credential.jwt"), "--trust",
-                             str(exported / "trust.jwt"), "--root", str(exported / "root.json"), "--cache",
-                             str(tmp_path / "cache"), "--json"],
-                            capture_output=True, text=True, cwd=tmp_path,
-                            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    result = subprocess.run(
+        [
+            str(venv / "bin" / "regverify"),
+            str(exported / "credential.jwt"),
+            "--trust",
+            str(exported / "trust.jwt"),
+            "--root",
+            str(exported / "root.json"),
+            "--cache",
+            str(tmp_path / "cache"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert json.loads(result.stdout)["valid"] is True
     # and an auditor proves, offline, that the register shown is the one the history produces
-    audit = subprocess.run([str(venv / "bin" / "regverify"), "audit", str(exported / "bundle"), "--key",
-                            str(exported / "bundle" / "log.pub"), "--digest", "--json"],
-                           capture_output=True, text=True, cwd=tmp_path,
-                           env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    audit = subprocess.run(
+        [
+            str(venv / "bin" / "regverify"),
+            "audit",
+            str(exported / "bundle"),
+            "--key",
+            str(exported / "bundle" / "log.pub"),
+            "--digest",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+    )
     assert audit.returncode == 0, audit.stderr + audit.stdout
     report = json.loads(audit.stdout)
     assert report["valid"] and report["register"]["digest"] == (exported / "digest.txt").read_text()

@@ -94,15 +94,28 @@ def perform(ledger: Ledger, op: dict[str, Any]) -> Any:
     raise AssertionError(kind)
 
 
-def run_worker(url: str, worker: int, rounds: list[dict | None], barrier: Any, numbers: int, indexes: int,
-               out: list[dict]) -> None:
+def run_worker(
+    url: str, worker: int, rounds: list[dict | None], barrier: Any, numbers: int, indexes: int, out: list[dict]
+) -> None:
     try:
         # one thread uses each Ledger: small pools, so 16 of them fit the server's 100 connections
-        ledger = Ledger(Settings(database_url=url, master_key=MASTER_KEY, db_pool_size=1), clock=SettableClock(LATER),
-                        rng=Narrow(1000 + worker, numbers, indexes))
+        ledger = Ledger(
+            Settings(database_url=url, master_key=MASTER_KEY, db_pool_size=1),
+            clock=SettableClock(LATER),
+            rng=Narrow(1000 + worker, numbers, indexes),
+        )
     except Exception as error:  # noqa: BLE001 - reported, and the others are released from the barrier
-        out.append({"round": -1, "worker": worker, "kind": "open", "target": "", "outcome": "crash",
-                    "message": repr(error), "trace": traceback.format_exc()})
+        out.append(
+            {
+                "round": -1,
+                "worker": worker,
+                "kind": "open",
+                "target": "",
+                "outcome": "crash",
+                "message": repr(error),
+                "trace": traceback.format_exc(),
+            }
+        )
         barrier.abort()
         return
     lost = [0]
@@ -128,20 +141,28 @@ def run_worker(url: str, worker: int, rounds: list[dict | None], barrier: Any, n
             except (Conflict, RuleBroken) as error:
                 record.update(outcome=type(error).__name__, message=str(error))
             except Exception as error:  # noqa: BLE001 - a crash is a finding: recorded, then asserted against
-                record.update(outcome="crash", message=f"{type(error).__name__}: {error}",
-                              trace=traceback.format_exc())
+                record.update(outcome="crash", message=f"{type(error).__name__}: {error}", trace=traceback.format_exc())
             record["lost_saves"] = lost[0]
             out.append(record)
     finally:
         ledger.close()
 
 
-def run_process(url: str, workers: list[int], plans: list[list[dict | None]], barrier: Any, numbers: int,
-                indexes: int, result_file: str) -> None:
+def run_process(
+    url: str,
+    workers: list[int],
+    plans: list[list[dict | None]],
+    barrier: Any,
+    numbers: int,
+    indexes: int,
+    result_file: str,
+) -> None:
     """A process's threads, one Ledger each; their records written to ``result_file``."""
     out: list[dict] = []
-    threads = [threading.Thread(target=run_worker, args=(url, w, plan, barrier, numbers, indexes, out))
-               for w, plan in zip(workers, plans, strict=True)]
+    threads = [
+        threading.Thread(target=run_worker, args=(url, w, plan, barrier, numbers, indexes, out))
+        for w, plan in zip(workers, plans, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -193,22 +214,53 @@ def plan_rounds(scene: Scene, workers: int, chance: random.Random) -> list[list[
     """Each target's racing commands go to different workers in the same round."""
     groups: list[list[dict]] = []
     for application in scene.applications:
-        groups.append([{"kind": "decide", "target": str(application), "decision": chance.choice(["award", "reject"]),
-                        "reasons": f"Decision {k}.", "by": f"registrar {k}"} for k in range(chance.choice([2, 3]))])
+        groups.append(
+            [
+                {
+                    "kind": "decide",
+                    "target": str(application),
+                    "decision": chance.choice(["award", "reject"]),
+                    "reasons": f"Decision {k}.",
+                    "by": f"registrar {k}",
+                }
+                for k in range(chance.choice([2, 3]))
+            ]
+        )
     for person in scene.renewing:
-        groups.append([{"kind": "renew", "target": str(person), "by": "registrar A"},
-                       {"kind": "suspend", "target": str(person), "reasons": "Complaint.", "by": "registrar B"},
-                       {"kind": chance.choice(["renew", "suspend"]), "target": str(person), "reasons": "Again.",
-                        "by": "registrar C"}])
+        groups.append(
+            [
+                {"kind": "renew", "target": str(person), "by": "registrar A"},
+                {"kind": "suspend", "target": str(person), "reasons": "Complaint.", "by": "registrar B"},
+                {
+                    "kind": chance.choice(["renew", "suspend"]),
+                    "target": str(person),
+                    "reasons": "Again.",
+                    "by": "registrar C",
+                },
+            ]
+        )
     for person in scene.judged:
-        groups.append([{"kind": "decide_audit", "target": str(person), "reasons": f"Not met ({k}).",
-                        "by": f"registrar {k}"} for k in range(2)]
-                      + [{"kind": "appeal_audit", "target": str(person), "reasons": "Please look again."}])
+        groups.append(
+            [
+                {"kind": "decide_audit", "target": str(person), "reasons": f"Not met ({k}).", "by": f"registrar {k}"}
+                for k in range(2)
+            ]
+            + [{"kind": "appeal_audit", "target": str(person), "reasons": "Please look again."}]
+        )
     for person in scene.not_renewed:
-        groups.append([{"kind": "appeal_audit", "target": str(person), "reasons": "My statement was missed."},
-                       {"kind": "appeal_audit", "target": str(person), "reasons": "And again."},
-                       {"kind": "decide_audit_appeal", "target": str(person), "upheld": chance.random() < 0.5,
-                        "reasons": "Considered.", "by": "registrar"}])
+        groups.append(
+            [
+                {"kind": "appeal_audit", "target": str(person), "reasons": "My statement was missed."},
+                {"kind": "appeal_audit", "target": str(person), "reasons": "And again."},
+                {
+                    "kind": "decide_audit_appeal",
+                    "target": str(person),
+                    "upheld": chance.random() < 0.5,
+                    "reasons": "Considered.",
+                    "by": "registrar",
+                },
+            ]
+        )
     chance.shuffle(groups)
     plans: list[list[dict | None]] = [[] for _ in range(workers)]
     while groups:  # fill a round with as many groups as there are workers for
@@ -227,8 +279,10 @@ def plan_rounds(scene: Scene, workers: int, chance: random.Random) -> list[list[
 
 # -- the checks -------------------------------------------------------------------------------------------------------
 def events_since(ledger: Ledger, start: int) -> list[Any]:
-    return [ledger.mapper.to_domain_event(n)
-            for n in ledger.recorder.select_notifications(start=start, limit=10**9, inclusive_of_start=False)]
+    return [
+        ledger.mapper.to_domain_event(n)
+        for n in ledger.recorder.select_notifications(start=start, limit=10**9, inclusive_of_start=False)
+    ]
 
 
 def check(ledger: Ledger, scene: Scene, records: list[dict], before: int) -> dict[str, Any]:
@@ -298,9 +352,10 @@ def check(ledger: Ledger, scene: Scene, records: list[dict], before: int) -> dic
     credentials = [e for e in everything if type(e).__qualname__ == "Credential.Issued"]
     triggers = ledger.recorder.select_notifications(start=0, limit=10**9, topics=TRIGGER_TOPICS)
     assert len({(c.originator_id) for c in credentials}) == len(credentials) == len(triggers)
-    assert {(ledger.repository.get(c.originator_id).registration_id,
-             ledger.repository.get(c.originator_id).trigger_version) for c in credentials} == {
-        (n.originator_id, n.originator_version) for n in triggers}, "a trigger without its one credential"
+    assert {
+        (ledger.repository.get(c.originator_id).registration_id, ledger.repository.get(c.originator_id).trigger_version)
+        for c in credentials
+    } == {(n.originator_id, n.originator_version) for n in triggers}, "a trigger without its one credential"
     issued = sum(r["value"]["issued"] for r in records if r["kind"] == "issue")
     assert issued == len(credentials)  # the scene issued none: every credential is one an issuer here said it issued
     indexes = Counter(("revocation", ledger.repository.get(c.originator_id).revocation_index) for c in credentials)
@@ -332,31 +387,42 @@ def race(postgres_server: str, *, processes: int, threads: int, size: int, seed:
         children = []
         for p in range(processes):
             mine = list(range(p * threads, (p + 1) * threads))
-            child = context.Process(target=run_process, args=(url, mine, [plans[w] for w in mine], barrier, numbers,
-                                                              indexes, str(tmp_path / f"process-{p}.json")))
+            child = context.Process(
+                target=run_process,
+                args=(
+                    url,
+                    mine,
+                    [plans[w] for w in mine],
+                    barrier,
+                    numbers,
+                    indexes,
+                    str(tmp_path / f"process-{p}.json"),
+                ),
+            )
             child.start()
             children.append(child)
         for child in children:
             child.join(600)
             assert child.exitcode == 0, f"a worker process failed (exit code {child.exitcode})"
         raced = time.perf_counter() - began
-        records = [r for p in range(processes)
-                   for r in json.loads((tmp_path / f"process-{p}.json").read_text())]
+        records = [r for p in range(processes) for r in json.loads((tmp_path / f"process-{p}.json").read_text())]
         figures = check(setup, scene, records, before)
     finally:
         setup.close()
     outcomes = Counter((r["kind"], r["outcome"]) for r in records)
     told = Counter(r["message"].split(";")[0].split(":")[0][:70] for r in records if r["outcome"] != "ok")
     rounds = len(plans[0])
-    print(f"\n[concurrency] {processes} processes x {threads} threads, {rounds} rounds, {len(records)} commands "
-          f"tried; {sum(figures['ok'].values())} succeeded, {sum(1 for r in records if r['outcome'] != 'ok')} told "
-          f"no ({outcomes_total(outcomes, 'Conflict')} Conflict, {outcomes_total(outcomes, 'RuleBroken')} "
-          f"RuleBroken), 0 crashes; {figures['events']} events written; {figures['issued']} credentials issued by "
-          f"{sum(1 for r in records if r['kind'] == 'issue')} racing issuer runs; "
-          f"{sum(r['lost_saves'] for r in records)} saves lost a race and were retried "
-          f"({sum(r['lost_saves'] for r in records if r['kind'] == 'decide')} by decisions, "
-          f"{sum(r['lost_saves'] for r in records if r['kind'] == 'issue')} by issuers); "
-          f"{figures['numbers']} registrations, numbers unique; setup {built:.1f} s, races {raced:.1f} s")
+    print(
+        f"\n[concurrency] {processes} processes x {threads} threads, {rounds} rounds, {len(records)} commands "
+        f"tried; {sum(figures['ok'].values())} succeeded, {sum(1 for r in records if r['outcome'] != 'ok')} told "
+        f"no ({outcomes_total(outcomes, 'Conflict')} Conflict, {outcomes_total(outcomes, 'RuleBroken')} "
+        f"RuleBroken), 0 crashes; {figures['events']} events written; {figures['issued']} credentials issued by "
+        f"{sum(1 for r in records if r['kind'] == 'issue')} racing issuer runs; "
+        f"{sum(r['lost_saves'] for r in records)} saves lost a race and were retried "
+        f"({sum(r['lost_saves'] for r in records if r['kind'] == 'decide')} by decisions, "
+        f"{sum(r['lost_saves'] for r in records if r['kind'] == 'issue')} by issuers); "
+        f"{figures['numbers']} registrations, numbers unique; setup {built:.1f} s, races {raced:.1f} s"
+    )
     for (kind, outcome), n in sorted(outcomes.items()):
         print(f"  {kind:20} {outcome:10} {n}")
     for message, n in told.most_common():

@@ -60,8 +60,13 @@ RANDOM_COLUMNS = {"credentials": {"revocation_index", "suspension_index"}, "outb
 # -- the child process ------------------------------------------------------------------------------------------------
 def work(component: str, url: str, smtp_port: int, now: str, conn: Any) -> None:
     """One component's catch-up, in a child: says 'started' once its Ledger is open, 'done' at the end."""
-    settings = Settings(database_url=url, master_key=MASTER_KEY, smtp_host="127.0.0.1", smtp_port=smtp_port,
-                        mail_from="registrar@register.example")
+    settings = Settings(
+        database_url=url,
+        master_key=MASTER_KEY,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        mail_from="registrar@register.example",
+    )
     ledger = Ledger(settings, clock=SettableClock(datetime.fromisoformat(now)))
     conn.send("started")
     run_component(ledger, component)
@@ -79,8 +84,15 @@ def run_component(ledger: Ledger, component: str) -> Any:
 
 def _context() -> Any:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["ledger.commands", "ledger.issuance", "ledger.mailer",
-                                    "ledger.projections.runner", "tests.test_reliability_crash"])
+    context.set_forkserver_preload(
+        [
+            "ledger.commands",
+            "ledger.issuance",
+            "ledger.mailer",
+            "ledger.projections.runner",
+            "tests.test_reliability_crash",
+        ]
+    )
     return context
 
 
@@ -127,8 +139,10 @@ def copy_of(database_url, tmp_path):
 
         name = url.rsplit("/", 1)[1]
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
             admin.execute(f'DROP DATABASE IF EXISTS "{name}_copy"')
             admin.execute(f'CREATE DATABASE "{name}_copy" TEMPLATE "{name}"')
         made.append(f"{name}_copy")
@@ -149,8 +163,9 @@ def forget_read_models(ledger: Ledger) -> None:
         for projection in runner.projections:
             for table in reversed(projection.tables):
                 conn.execute(table.delete())
-        conn.execute(projection_positions.delete().where(
-            projection_positions.c.name.in_([p.name for p in runner.projections])))
+        conn.execute(
+            projection_positions.delete().where(projection_positions.c.name.in_([p.name for p in runner.projections]))
+        )
 
 
 # -- what is compared --------------------------------------------------------------------------------------------------
@@ -164,8 +179,9 @@ def read_models(ledger: Ledger) -> dict[str, list[tuple]]:
                     continue
                 skip = RANDOM_COLUMNS.get(table.name, set())
                 rows = conn.execute(select(table)).mappings().all()
-                tables[table.name] = sorted((tuple(sorted((k, v) for k, v in r.items() if k not in skip))
-                                             for r in rows), key=repr)
+                tables[table.name] = sorted(
+                    (tuple(sorted((k, v) for k, v in r.items() if k not in skip)) for r in rows), key=repr
+                )
     return tables
 
 
@@ -177,8 +193,9 @@ def outbox_rows(ledger: Ledger) -> dict[str, Any]:
 def message_ids_of(ledger: Ledger) -> dict[str, str]:
     """Every Message-ID the sender ever recorded (``Mail.Sending``), to the letter's id."""
     owners: dict[str, str] = {}
-    for notification in ledger.recorder.select_notifications(start=0, limit=10**9,
-                                                              topics=["ledger.aggregates.mail:Mail.Sending"]):
+    for notification in ledger.recorder.select_notifications(
+        start=0, limit=10**9, topics=["ledger.aggregates.mail:Mail.Sending"]
+    ):
         event = ledger.mapper.to_domain_event(notification)
         assert event.message_id not in owners, "a Message-ID was used twice"
         owners[event.message_id] = event.originator_id.hex
@@ -188,10 +205,22 @@ def message_ids_of(ledger: Ledger) -> dict[str, str]:
 def credential_facts(ledger: Ledger) -> tuple[list[tuple], Counter]:
     with ledger.engine.connect() as conn:
         rows = conn.execute(select(credentials_table)).mappings().all()
-    facts = sorted((r["registration_id"], r["trigger_version"], r["trigger"], r["level"], r["number"],
-                    r["valid_from"], r["valid_until"], r["kid"]) for r in rows)
-    indexes = Counter([("revocation", r["revocation_index"]) for r in rows]
-                      + [("suspension", r["suspension_index"]) for r in rows])
+    facts = sorted(
+        (
+            r["registration_id"],
+            r["trigger_version"],
+            r["trigger"],
+            r["level"],
+            r["number"],
+            r["valid_from"],
+            r["valid_until"],
+            r["kid"],
+        )
+        for r in rows
+    )
+    indexes = Counter(
+        [("revocation", r["revocation_index"]) for r in rows] + [("suspension", r["suspension_index"]) for r in rows]
+    )
     return facts, indexes
 
 
@@ -213,8 +242,16 @@ def said_done(parent: Any) -> bool:
     return False
 
 
-def kill_repeatedly(url: str, smtp_port: int, now: str, component: str, kills: int, clean_seconds: float,
-                    chance: random.Random, figures: Figures) -> None:
+def kill_repeatedly(
+    url: str,
+    smtp_port: int,
+    now: str,
+    component: str,
+    kills: int,
+    clean_seconds: float,
+    chance: random.Random,
+    figures: Figures,
+) -> None:
     """Start the component in a child and SIGKILL it after a random part of the clean run's time, ``kills``
     times (fewer if it finishes first: then there is nothing left to interrupt), then once more to the end."""
     context = _context()
@@ -251,8 +288,7 @@ def crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, *, regis
     started = time.perf_counter()
     clock = SettableClock(date(2026, 6, 1))
     ledger = make_ledger(clock=clock, rng=random.Random(seed))
-    demo = run_demo(ledger, clock, registrants=registrants, years=years, seed=seed, tick=tick,
-                    issue_credentials=False)
+    demo = run_demo(ledger, clock, registrants=registrants, years=years, seed=seed, tick=tick, issue_credentials=False)
     assert demo.refused == 0, demo.refusals
     Keyring(ledger).active()  # the one issuer key, made before the copy so that both registers sign with it
     forget_read_models(ledger)  # the demo's tick kept them up to date: make the runner catch up on everything
@@ -264,10 +300,13 @@ def crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, *, regis
     figures = Figures()
     clean_port, clean_inbox = smtp_servers()
     crash_port, crash_inbox = smtp_servers()
-    base = Settings(database_url=database_url, master_key=MASTER_KEY, smtp_host="127.0.0.1",
-                    mail_from="registrar@register.example")
-    clean = make_ledger(settings=replace(base, database_url=copy_url, smtp_port=clean_port),
-                        clock=SettableClock(datetime.fromisoformat(now)))
+    base = Settings(
+        database_url=database_url, master_key=MASTER_KEY, smtp_host="127.0.0.1", mail_from="registrar@register.example"
+    )
+    clean = make_ledger(
+        settings=replace(base, database_url=copy_url, smtp_port=clean_port),
+        clock=SettableClock(datetime.fromisoformat(now)),
+    )
     results = {}
     for component in COMPONENTS:
         began = time.perf_counter()
@@ -278,11 +317,13 @@ def crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, *, regis
     chance = random.Random(seed * 7919)
     began = time.perf_counter()
     for component in COMPONENTS:
-        kill_repeatedly(database_url, crash_port, now, component, kills, figures.clean_seconds[component], chance,
-                        figures)
+        kill_repeatedly(
+            database_url, crash_port, now, component, kills, figures.clean_seconds[component], chance, figures
+        )
     crashing_seconds = time.perf_counter() - began
-    crashed = make_ledger(settings=replace(base, smtp_port=crash_port),
-                          clock=SettableClock(datetime.fromisoformat(now)))
+    crashed = make_ledger(
+        settings=replace(base, smtp_port=crash_port), clock=SettableClock(datetime.fromisoformat(now))
+    )
 
     # every read model at the head, and equal to the copy's
     head = crashed.recorder.max_notification_id()
@@ -299,8 +340,11 @@ def crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, *, regis
     assert facts == clean_facts
     assert len({(f[0], f[1]) for f in facts}) == len(facts), "two credentials for one trigger"
     assert all(n == 1 for n in indexes.values()), "a status index was given twice"
-    issued_events = len(crashed.recorder.select_notifications(
-        start=0, limit=10**9, topics=["ledger.aggregates.credential:Credential.Issued"]))
+    issued_events = len(
+        crashed.recorder.select_notifications(
+            start=0, limit=10**9, topics=["ledger.aggregates.credential:Credential.Issued"]
+        )
+    )
     assert issued_events == len(facts)
     erased = triggers - len(facts)  # triggers whose registrant was erased get no credential, in both runs
     assert erased == results["issuer"].erased
@@ -324,35 +368,48 @@ def crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, *, regis
             else:
                 stuck_lost += 1
             continue
-        assert (row.kind, row.subject, row.status, row.queued_at) == (twin.kind, twin.subject, twin.status,
-                                                                      twin.queued_at)
+        assert (row.kind, row.subject, row.status, row.queued_at) == (
+            twin.kind,
+            twin.subject,
+            twin.status,
+            twin.queued_at,
+        )
         if row.status == "sent":
             assert arrivals[letter_id] == 1 and owners.get(row.message_id) == letter_id
             assert row.attempts == twin.attempts == 1
     assert len(clean_inbox.message_ids) == sum(1 for r in clean_letters.values() if r.status == "sent")
     sent = sum(1 for r in letters.values() if r.status == "sent")
 
-    print(f"\n[crash {database_url.split(':')[0]}] {registrants} registrants, {years} years, tick={tick}: "
-          f"{head} events, {len(facts)} credentials ({erased} triggers of erased registrants), "
-          f"{len(letters)} letters; register built and copied in {built:.1f} s")
+    print(
+        f"\n[crash {database_url.split(':')[0]}] {registrants} registrants, {years} years, tick={tick}: "
+        f"{head} events, {len(facts)} credentials ({erased} triggers of erased registrants), "
+        f"{len(letters)} letters; register built and copied in {built:.1f} s"
+    )
     for component in COMPONENTS:
-        print(f"  {component}: clean run {figures.clean_seconds[component]:.2f} s; {figures.runs[component]} child "
-              f"runs, {figures.killed[component]} killed part-way, {figures.finished[component]} finished before "
-              "the kill, then one to the end")
-    print(f"  letters: {sent} sent once each, {stuck_received} stuck after arriving, {stuck_lost} stuck without "
-          f"arriving, 0 sent twice; {len(crash_inbox.message_ids)} messages received "
-          f"(the copy: {len(clean_inbox.message_ids)}); crash phase {crashing_seconds:.1f} s, "
-          f"total {time.perf_counter() - started:.1f} s")
+        print(
+            f"  {component}: clean run {figures.clean_seconds[component]:.2f} s; {figures.runs[component]} child "
+            f"runs, {figures.killed[component]} killed part-way, {figures.finished[component]} finished before "
+            "the kill, then one to the end"
+        )
+    print(
+        f"  letters: {sent} sent once each, {stuck_received} stuck after arriving, {stuck_lost} stuck without "
+        f"arriving, 0 sent twice; {len(crash_inbox.message_ids)} messages received "
+        f"(the copy: {len(clean_inbox.message_ids)}); crash phase {crashing_seconds:.1f} s, "
+        f"total {time.perf_counter() - started:.1f} s"
+    )
     assert sum(figures.killed.values()) >= len(COMPONENTS), figures
 
 
-def test_sigkill_at_random_points_ends_where_an_uninterrupted_run_ends(database_url, make_ledger, smtp_servers,
-                                                                       copy_of):
-    crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, registrants=50, years=2, tick=False,
-                      kills=2, seed=3)
+def test_sigkill_at_random_points_ends_where_an_uninterrupted_run_ends(
+    database_url, make_ledger, smtp_servers, copy_of
+):
+    crash_and_compare(
+        database_url, make_ledger, smtp_servers, copy_of, registrants=50, years=2, tick=False, kills=2, seed=3
+    )
 
 
 @pytest.mark.slow
 def test_sigkill_many_times_over_a_large_catch_up_with_the_tick(database_url, make_ledger, smtp_servers, copy_of):
-    crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, registrants=400, years=3, tick=True,
-                      kills=25, seed=9)
+    crash_and_compare(
+        database_url, make_ledger, smtp_servers, copy_of, registrants=400, years=3, tick=True, kills=25, seed=9
+    )

@@ -59,8 +59,13 @@ class Server:
         self.start()
 
     def _run(self, tool: str, *args: str, timeout: float = 120) -> None:
-        subprocess.run([*self.as_postgres, str(PG_BIN / tool), *args], check=True, capture_output=True,
-                       timeout=timeout, cwd=self.root)
+        subprocess.run(
+            [*self.as_postgres, str(PG_BIN / tool), *args],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+            cwd=self.root,
+        )
 
     def start(self) -> None:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c max_connections=100"
@@ -109,8 +114,11 @@ def writer(base: str, token: str, stop: threading.Event, tally: Tally, number: i
         while not stop.is_set():
             sequence += 1
             key = f"w{number}-{sequence}"
-            body = {"name": f"Fault Tester {number}-{sequence}", "email": f"f{number}.{sequence}@example.org",
-                    "disciplines": [DISCIPLINE]}
+            body = {
+                "name": f"Fault Tester {number}-{sequence}",
+                "email": f"f{number}.{sequence}@example.org",
+                "disciplines": [DISCIPLINE],
+            }
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 with tally.lock:
@@ -155,11 +163,13 @@ def run_with_restarts(server: Server, restarts: int, seconds_between: float) -> 
     recoveries: list[float] = []
     try:
         with serving(app, free_port()) as base:
-            token = httpx.post(f"{base}/api/token", data={"email": "registrar@example.org",
-                                                          "password": PASSWORD}).json()["access_token"]
+            token = httpx.post(
+                f"{base}/api/token", data={"email": "registrar@example.org", "password": PASSWORD}
+            ).json()["access_token"]
             stop = threading.Event()
-            threads = [threading.Thread(target=writer, args=(base, token, stop, tally, n), daemon=True)
-                       for n in range(WRITERS)]
+            threads = [
+                threading.Thread(target=writer, args=(base, token, stop, tally, n), daemon=True) for n in range(WRITERS)
+            ]
             for thread in threads:
                 thread.start()
             for _ in range(restarts):
@@ -171,10 +181,12 @@ def run_with_restarts(server: Server, restarts: int, seconds_between: float) -> 
                 probe_started = time.monotonic()
                 probe = httpx.get(f"{base}/api/register/RG-0000000-00", timeout=REQUEST_TIMEOUT)
                 assert probe.status_code in (503, 422, 404), probe.text  # 422/404: a read that needs no database
-                write_probe = httpx.post(f"{base}/api/enrolments", timeout=REQUEST_TIMEOUT,
-                                         json={"name": "Probe", "email": "probe@example.org",
-                                               "disciplines": [DISCIPLINE]},
-                                         headers={"Authorization": f"Bearer {token}"})
+                write_probe = httpx.post(
+                    f"{base}/api/enrolments",
+                    timeout=REQUEST_TIMEOUT,
+                    json={"name": "Probe", "email": "probe@example.org", "disciplines": [DISCIPLINE]},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 assert write_probe.status_code == 503, write_probe.text
                 assert int(write_probe.headers["retry-after"]) >= 1
                 assert write_probe.json()["status"] == 503
@@ -225,9 +237,15 @@ def run_with_restarts(server: Server, restarts: int, seconds_between: float) -> 
     assert tally.hangs == 0
     # the writers felt the outage: answered 503, or held (the event store's own retries) and then acknowledged
     assert tally.unavailable > 0 or tally.longest_ack > 1.0, tally
-    figures.update(sent=tally.sent, acknowledged=len(tally.acknowledged), unavailable=tally.unavailable,
-                   longest_ack=tally.longest_ack, restarts=restarts, recovery_max=max(recoveries),
-                   recovery_mean=sum(recoveries) / len(recoveries))
+    figures.update(
+        sent=tally.sent,
+        acknowledged=len(tally.acknowledged),
+        unavailable=tally.unavailable,
+        longest_ack=tally.longest_ack,
+        restarts=restarts,
+        recovery_max=max(recoveries),
+        recovery_mean=sum(recoveries) / len(recoveries),
+    )
     print("\nfaults:", {k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items()})
     return figures
 
@@ -236,8 +254,9 @@ def enrolled_names(ledger) -> list[tuple[str, uuid.UUID]]:
     names = []
     for notification in ledger.recorder.select_notifications(start=1, limit=1_000_000):
         if notification.topic.endswith("Registrant.Enrolled"):
-            names.append((ledger.vault.open(ledger.registrant(notification.originator_id).name),
-                          notification.originator_id))
+            names.append(
+                (ledger.vault.open(ledger.registrant(notification.originator_id).name), notification.originator_id)
+            )
     return names
 
 

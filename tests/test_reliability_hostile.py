@@ -43,9 +43,15 @@ def world(tmp_path_factory):
     from tests.conftest import MASTER_KEY
 
     path = tmp_path_factory.mktemp("hostile") / "r.db"
-    ledger = Ledger(Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY,
-                             rate_login_per_minute=100_000, rate_public_per_minute=100_000),
-                    clock=SettableClock(date(2026, 1, 5)))
+    ledger = Ledger(
+        Settings(
+            database_url=f"sqlite:///{path}",
+            master_key=MASTER_KEY,
+            rate_login_per_minute=100_000,
+            rate_public_per_minute=100_000,
+        ),
+        clock=SettableClock(date(2026, 1, 5)),
+    )
     actors = Actors(ledger)
     actors.application, actors.number = actors.awarded_application()
     actors.accepted_audit(2026)
@@ -57,8 +63,9 @@ def world(tmp_path_factory):
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     """A service that schemathesis has not been at (its fuzzed key rotations change what is published)."""
-    actors = _service_at(tmp_path_factory.mktemp("fresh"), "http://127.0.0.1:8000",
-                         trusted_proxies="testclient")  # as if behind a TLS-terminating proxy
+    actors = _service_at(
+        tmp_path_factory.mktemp("fresh"), "http://127.0.0.1:8000", trusted_proxies="testclient"
+    )  # as if behind a TLS-terminating proxy
     actors.awarded_application()
     yield actors
     actors.close()
@@ -119,8 +126,6 @@ def test_the_api_against_its_own_openapi_document_at_length(world):
     print(f"\nschemathesis: {sum(tried.values())} requests over {len(tried)} operations")
 
 
-
-
 def _st():
     from hypothesis import strategies
 
@@ -129,8 +134,12 @@ def _st():
 
 # -- every parser that reads what a stranger (or a damaged file) gives it: a clean refusal, never a crash
 PARSER_EXAMPLES = int(os.environ.get("REGLEDGER_PARSER_EXAMPLES", "300"))
-parser_settings = settings(max_examples=PARSER_EXAMPLES, deadline=None, database=None,
-                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+parser_settings = settings(
+    max_examples=PARSER_EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 def _number_like():
@@ -140,7 +149,8 @@ def _number_like():
 
     genuine = st.integers(1, 9_999_999).map(format_number)
     mangled = st.tuples(genuine, st.integers(0, 14), st.characters()).map(
-        lambda t: t[0][:t[1]] + t[2] + t[0][t[1] + 1:])
+        lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + 1 :]
+    )
     return st.one_of(genuine, mangled, st.text(max_size=40), genuine.map(str.lower), genuine.map(lambda n: f" {n} "))
 
 
@@ -175,8 +185,14 @@ def test_share_tokens_pack_back_exactly_and_garbage_is_refused(data, token):
 
 
 @parser_settings
-@given_(short=_st().one_of(_st().text(max_size=30), _st().uuids().map(lambda u: __import__("credentials.compact",
-        fromlist=["short_id"]).short_id(f"urn:uuid:{u}")), _st().integers(), _st().none()))
+@given_(
+    short=_st().one_of(
+        _st().text(max_size=30),
+        _st().uuids().map(lambda u: __import__("credentials.compact", fromlist=["short_id"]).short_id(f"urn:uuid:{u}")),
+        _st().integers(),
+        _st().none(),
+    )
+)
 def test_compact_credential_ids_read_back_or_are_refused(short):
     from credentials.compact import long_id, short_id
 
@@ -188,14 +204,26 @@ def test_compact_credential_ids_read_back_or_are_refused(short):
 
 
 @parser_settings
-@given_(answers=_st().one_of(
-    _st().none(), _st().integers(), _st().text(max_size=5), _st().lists(_st().text(max_size=5), max_size=3),
-    _st().dictionaries(_st().one_of(_st().sampled_from(["parental_occupation_14", "school_type", "x"]),
-                                    _st().text(max_size=8)),
-                       _st().one_of(_st().text(max_size=12), _st().sampled_from(["professional", "prefer_not_to_say"]),
-                                    _st().integers(), _st().none(), _st().lists(_st().integers(), max_size=2),
-                                    _st().dictionaries(_st().text(max_size=3), _st().integers(), max_size=2)),
-                       max_size=4)))
+@given_(
+    answers=_st().one_of(
+        _st().none(),
+        _st().integers(),
+        _st().text(max_size=5),
+        _st().lists(_st().text(max_size=5), max_size=3),
+        _st().dictionaries(
+            _st().one_of(_st().sampled_from(["parental_occupation_14", "school_type", "x"]), _st().text(max_size=8)),
+            _st().one_of(
+                _st().text(max_size=12),
+                _st().sampled_from(["professional", "prefer_not_to_say"]),
+                _st().integers(),
+                _st().none(),
+                _st().lists(_st().integers(), max_size=2),
+                _st().dictionaries(_st().text(max_size=3), _st().integers(), max_size=2),
+            ),
+            max_size=4,
+        ),
+    )
+)
 def test_background_answers_are_checked_never_crash(answers):
     from ledger.background import check_answers
     from ledger.errors import InvalidInput
@@ -250,21 +278,29 @@ def _mutate_json(node, data):
         index = data.draw(st.integers(0, len(node) - 1))
         action = data.draw(st.sampled_from(["descend", "drop", "duplicate", "replace"]))
         if action == "drop":
-            return node[:index] + node[index + 1:]
+            return node[:index] + node[index + 1 :]
         if action == "duplicate":
             return node + [node[index]]
         if action == "replace":
-            return node[:index] + [data.draw(_json_values())] + node[index + 1:]
-        return node[:index] + [_mutate_json(node[index], data)] + node[index + 1:]
+            return node[:index] + [data.draw(_json_values())] + node[index + 1 :]
+        return node[:index] + [_mutate_json(node[index], data)] + node[index + 1 :]
     return data.draw(_json_values())
 
 
 def _json_values():
     from hypothesis import strategies as st
 
-    return st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=False),
-                     st.text(max_size=10), st.lists(st.integers(), max_size=3), st.just({}), st.just([]),
-                     st.dictionaries(st.text(max_size=4), st.text(max_size=4), max_size=2))
+    return st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-5, 10**6),
+        st.floats(allow_nan=False),
+        st.text(max_size=10),
+        st.lists(st.integers(), max_size=3),
+        st.just({}),
+        st.just([]),
+        st.dictionaries(st.text(max_size=4), st.text(max_size=4), max_size=2),
+    )
 
 
 @parser_settings
@@ -293,9 +329,15 @@ def _service_at(tmp_path, issuer_url: str, trusted_proxies: str = ""):
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
 
-    ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY,
-                             issuer_url=issuer_url, trusted_proxies=trusted_proxies),
-                    clock=SettableClock(date(2026, 1, 5)))
+    ledger = Ledger(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'r.db'}",
+            master_key=MASTER_KEY,
+            issuer_url=issuer_url,
+            trusted_proxies=trusted_proxies,
+        ),
+        clock=SettableClock(date(2026, 1, 5)),
+    )
     return Actors(ledger)
 
 
@@ -303,8 +345,7 @@ def _sign_in(client, email: str) -> str:
     from tests.test_api import PASSWORD
 
     csrf = client.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf": csrf},
-                         follow_redirects=False)
+    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf": csrf}, follow_redirects=False)
     assert answer.status_code == 303, answer.text[:300]
     return answer.headers["set-cookie"]
 
@@ -313,8 +354,16 @@ def test_security_headers_on_every_kind_of_answer(fresh):
     """A page, a JSON answer, a problem, a static file, a credential file, an unknown path: each carries CSP,
     nosniff, frame options and referrer policy; HSTS only behind TLS."""
     client = fresh.client
-    for path in ("/", "/api/framework", "/api/me", "/static/style.css", "/trust.jwt", "/no/such/page", "/login",
-                 "/.well-known/jwks.json"):
+    for path in (
+        "/",
+        "/api/framework",
+        "/api/me",
+        "/static/style.css",
+        "/trust.jwt",
+        "/no/such/page",
+        "/login",
+        "/.well-known/jwks.json",
+    ):
         answer = client.get(path)
         headers = answer.headers
         assert "frame-ancestors 'none'" in headers["content-security-policy"], path
@@ -343,15 +392,24 @@ def test_every_form_post_needs_its_csrf_token(world):
     """Every POST page route (the API takes bearer tokens and no cookies) refuses a signed-in session's post
     without the form's token, for a role that may use it, before it acts."""
     actors = world
-    values = {"application_id": actors.application, "number": actors.number, "year": "2026", "action": "suspend",
-              "registrant_id": str(actors.registrant)}
+    values = {
+        "application_id": actors.application,
+        "number": actors.number,
+        "year": "2026",
+        "action": "suspend",
+        "registrant_id": str(actors.registrant),
+    }
     from ledger.api import pages
 
     forms = sorted({route.path for route in pages.router.routes if "POST" in (getattr(route, "methods", None) or ())})
     assert len(forms) >= 15, forms
     sessions = {}
-    for who, email in (("registrant", "ada@example.org"), ("assessor", "asha@example.org"),
-                       ("registrar", "registrar@example.org"), ("admin", "admin@example.org")):
+    for who, email in (
+        ("registrant", "ada@example.org"),
+        ("assessor", "asha@example.org"),
+        ("registrar", "registrar@example.org"),
+        ("admin", "admin@example.org"),
+    ):
         from fastapi.testclient import TestClient
 
         sessions[who] = TestClient(actors.app)
@@ -376,8 +434,12 @@ def test_sign_in_is_throttled_on_the_page_and_the_api(tmp_path):
     try:
         client = actors.client
         csrf = client.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
-        pages = [client.post("/login", data={"email": "ada@example.org", "password": "wrong!", "csrf": csrf},
-                             follow_redirects=False).status_code for _ in range(12)]
+        pages = [
+            client.post(
+                "/login", data={"email": "ada@example.org", "password": "wrong!", "csrf": csrf}, follow_redirects=False
+            ).status_code
+            for _ in range(12)
+        ]
         assert 429 in pages and pages[0] != 429, pages
         # the page and the API share the budget: guessing cannot go on through the other door
         assert client.post("/api/token", data={"email": "ada@example.org", "password": "x"}).status_code == 429
@@ -408,12 +470,19 @@ def test_no_secrets_or_personal_data_in_the_logs(tmp_path, caplog):
         actors.call("other", "GET", f"/api/registrants/{actors.registrant}")
         cookie = _sign_in(client, "ada@example.org")
         client.get("/me")
-        secrets = {"password": PASSWORD, "wrong password": "a wrong password", "master key": MASTER_KEY,
-                   "master key bytes (hex)": base64.b64decode(MASTER_KEY).hex(),
-                   "session secret": actors.ledger.session_secret.hex(), "credential": credential["jwt"],
-                   "session cookie": cookie.split(";")[0].split("=", 1)[1],
-                   **{f"token of {who}": token for who, token in actors._tokens.items()},
-                   "name": "Ada Applicant", "other's name": "Otto Other", "assessor's name": "Asha Assessor"}
+        secrets = {
+            "password": PASSWORD,
+            "wrong password": "a wrong password",
+            "master key": MASTER_KEY,
+            "master key bytes (hex)": base64.b64decode(MASTER_KEY).hex(),
+            "session secret": actors.ledger.session_secret.hex(),
+            "credential": credential["jwt"],
+            "session cookie": cookie.split(";")[0].split("=", 1)[1],
+            **{f"token of {who}": token for who, token in actors._tokens.items()},
+            "name": "Ada Applicant",
+            "other's name": "Otto Other",
+            "assessor's name": "Asha Assessor",
+        }
         secrets.update({f"email {who}": email for who, (email, _) in actors.emails.items()})
         text = "\n".join(f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
         found = [what for what, secret in secrets.items() if secret and secret in text]

@@ -17,7 +17,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import date, timedelta
@@ -59,8 +58,13 @@ def dump(ledger) -> dict[str, list]:
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen([*REGLEDGER, "worker", "--quiet"], env=env, stdout=open(log, "ab"),  # noqa: SIM115
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [*REGLEDGER, "worker", "--quiet"],
+        env=env,
+        stdout=open(log, "ab"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def kill(process: subprocess.Popen) -> None:
@@ -87,8 +91,9 @@ def run_with_kills(database_url: str, tmp_path: Path, kills: int) -> None:
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     today = date.today()
-    settings = Settings(database_url=database_url, master_key=MASTER_KEY, smtp_host="127.0.0.1",
-                        smtp_port=smtp.port, send_mail=True)
+    settings = Settings(
+        database_url=database_url, master_key=MASTER_KEY, smtp_host="127.0.0.1", smtp_port=smtp.port, send_mail=True
+    )
     # a year ago: awards now due, so the days the workers close send reminders and overdue letters
     past = Ledger(settings, clock=SettableClock(today - timedelta(days=380)))
     for n in range(6):
@@ -97,9 +102,14 @@ def run_with_kills(database_url: str, tmp_path: Path, kills: int) -> None:
     Ticker(past).run_until(today - timedelta(days=25))
     past.close()
 
-    env = {**os.environ, "REGLEDGER_DATABASE_URL": database_url, "REGLEDGER_MASTER_KEY": MASTER_KEY,
-           "REGLEDGER_SMTP_HOST": "127.0.0.1", "REGLEDGER_SMTP_PORT": str(smtp.port),
-           "REGLEDGER_MAIL_EVERY_SECONDS": "1"}
+    env = {
+        **os.environ,
+        "REGLEDGER_DATABASE_URL": database_url,
+        "REGLEDGER_MASTER_KEY": MASTER_KEY,
+        "REGLEDGER_SMTP_HOST": "127.0.0.1",
+        "REGLEDGER_SMTP_PORT": str(smtp.port),
+        "REGLEDGER_MAIL_EVERY_SECONDS": "1",
+    }
     log = tmp_path / "workers.log"
     workers = [start_worker(env, log), start_worker(env, log)]
     ledger = Ledger(settings, clock=Clock())
@@ -127,6 +137,7 @@ def run_with_kills(database_url: str, tmp_path: Path, kills: int) -> None:
         def settled() -> bool:
             facts = progress(ledger)
             return all(f["lag_events"] == 0 for f in facts["followers"]) and Day.id_for(today) in ledger.repository
+
         eventually("the workers catching up after the kills", settled, 90, 0.5)
     finally:
         stop.set()
@@ -145,14 +156,17 @@ def run_with_kills(database_url: str, tmp_path: Path, kills: int) -> None:
         # one credential for every award, renewal and reinstatement, and none twice
         triggers = [n for n in ledger.recorder.select_notifications(start=1, limit=10**6, topics=TRIGGER_TOPICS)]
         for notification in triggers:
-            assert Credential.id_for(notification.originator_id, notification.originator_version) in \
-                ledger.repository, notification.id
+            assert (
+                Credential.id_for(notification.originator_id, notification.originator_version) in ledger.repository
+            ), notification.id
         # the log: every event once, in order, with the hash of its stored bytes
         with ledger.engine.connect() as conn:
             leaves = conn.execute(select(log_leaves).order_by(log_leaves.c.idx)).all()
         notifications = ledger.recorder.select_notifications(start=1, limit=10**6)
         assert [leaf.notification_id for leaf in leaves] == [n.id for n in notifications]
-        assert all(bytes(leaf.hash) == leaf_hash(leaf_line(leaf.idx, n)) for leaf, n in zip(leaves, notifications))
+        assert all(
+            bytes(leaf.hash) == leaf_hash(leaf_line(leaf.idx, n)) for leaf, n in zip(leaves, notifications, strict=True)
+        )
         # every day closed, and no letter sent twice
         for days_ago in range(25):
             assert Day.id_for(today - timedelta(days=days_ago)) in ledger.repository
@@ -175,8 +189,7 @@ def test_workers_killed_at_random_forty_times(database_url, tmp_path):
 
 
 @pytest.mark.postgres
-def test_a_web_process_killed_while_its_write_waits_answers_the_retry_with_the_first_answer(postgres_server,
-                                                                                         tmp_path):
+def test_a_web_process_killed_while_its_write_waits_answers_the_retry_with_the_first_answer(postgres_server, tmp_path):
     from ledger.accounts import Accounts
     from ledger.commands import Ledger
     from ledger.projections.register import registrants
@@ -185,8 +198,13 @@ def test_a_web_process_killed_while_its_write_waits_answers_the_retry_with_the_f
 
     _reset_postgres(postgres_server)
     port = free_port()
-    env = {**os.environ, "REGLEDGER_DATABASE_URL": postgres_server, "REGLEDGER_MASTER_KEY": MASTER_KEY,
-           "REGLEDGER_ISSUER_URL": f"http://127.0.0.1:{port}", "REGLEDGER_WRITE_WAIT_SECONDS": "60"}
+    env = {
+        **os.environ,
+        "REGLEDGER_DATABASE_URL": postgres_server,
+        "REGLEDGER_MASTER_KEY": MASTER_KEY,
+        "REGLEDGER_ISSUER_URL": f"http://127.0.0.1:{port}",
+        "REGLEDGER_WRITE_WAIT_SECONDS": "60",
+    }
     ledger = Ledger(Settings(database_url=postgres_server, master_key=MASTER_KEY))
     Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
     subprocess.run([*REGLEDGER, "worker", "--once"], env=env, check=True, capture_output=True, timeout=120)
@@ -194,26 +212,37 @@ def test_a_web_process_killed_while_its_write_waits_answers_the_retry_with_the_f
     log = tmp_path / "serve.log"
 
     def serve() -> subprocess.Popen:
-        process = subprocess.Popen([*REGLEDGER, "serve", "--port", str(port), "--quiet"], env=env,
-                                   stdout=open(log, "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [*REGLEDGER, "serve", "--port", str(port), "--quiet"],
+            env=env,
+            stdout=open(log, "ab"),
+            stderr=subprocess.STDOUT,  # noqa: SIM115
+            start_new_session=True,
+        )
 
         def up() -> bool:
             try:
                 return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
                 return False
+
         eventually("serve answering", up, 60, 0.2)
         return process
 
     web = serve()
     worker = None
     try:
-        token = httpx.post(f"{base}/api/token", data={"email": "registrar@example.org", "password": PASSWORD}
-                           ).json()["access_token"]
-        request = {"headers": {"Authorization": f"Bearer {token}", "Idempotency-Key": "enrol-kim"},
-                   "json": {"name": "Kim Killed-Midway", "email": "kim@example.org",
-                            "disciplines": [ledger.framework.disciplines[0].code]}}
+        token = httpx.post(f"{base}/api/token", data={"email": "registrar@example.org", "password": PASSWORD}).json()[
+            "access_token"
+        ]
+        request = {
+            "headers": {"Authorization": f"Bearer {token}", "Idempotency-Key": "enrol-kim"},
+            "json": {
+                "name": "Kim Killed-Midway",
+                "email": "kim@example.org",
+                "disciplines": [ledger.framework.disciplines[0].code],
+            },
+        }
         head = ledger.recorder.max_notification_id()
         outcome: dict[str, object] = {}
 

@@ -17,18 +17,28 @@ from tests.test_statistics import LOWER, PROFESSIONAL, world
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "r.db"
-    world(path, [PROFESSIONAL] * 25 + [LOWER] * 20 + ["clerical"] * 6 + [None] * 6, LOWER,
-          target_decided=date(2025, 2, 20), target_route="equivalency").close()
+    world(
+        path,
+        [PROFESSIONAL] * 25 + [LOWER] * 20 + ["clerical"] * 6 + [None] * 6,
+        LOWER,
+        target_decided=date(2025, 2, 20),
+        target_route="equivalency",
+    ).close()
     return f"sqlite:///{path}"
 
 
 def test_the_report_in_the_terminal(database_url):
     result = run(["report", "progression"], database_url)
     assert result.exit_code == 0, result.output
-    for title in ("Representation by background at each level", "Response to the background questions",
-                  "Application outcomes and award rates", "Pass-rate parity between the routes",
-                  "Time from one level to the next", "Renewals and lapses by background",
-                  "PPD audit outcomes by background"):
+    for title in (
+        "Representation by background at each level",
+        "Response to the background questions",
+        "Application outcomes and award rates",
+        "Pass-rate parity between the routes",
+        "Time from one level to the next",
+        "Renewals and lapses by background",
+        "PPD audit outcomes by background",
+    ):
         assert title in result.stdout
     assert "suppressed" in result.stdout and "figure(s) suppressed in this table" in result.stdout
     assert "not yet reported" in result.stdout  # nobody has moved up a level yet
@@ -42,8 +52,23 @@ def test_the_report_as_csv_json_and_html(database_url, tmp_path):
     counts = [r for r in rows if r["column"] in ("Awarded", "Decided", "Total") and r["value"]]
     assert counts and all(int(r["value"]) % 5 == 0 for r in counts)
 
-    report = json.loads(run(["report", "progression", "--format", "json", "--from", "2025-02-10", "--to",
-                             "2025-02-11", "--parity-margin", "3"], database_url).stdout)
+    report = json.loads(
+        run(
+            [
+                "report",
+                "progression",
+                "--format",
+                "json",
+                "--from",
+                "2025-02-10",
+                "--to",
+                "2025-02-11",
+                "--parity-margin",
+                "3",
+            ],
+            database_url,
+        ).stdout
+    )
     outcomes = next(t for t in report["tables"] if t["key"] == "outcomes")
     assert outcomes["period"]["from"] == "2025-01-01" and outcomes["period"]["to"] == "2025-03-31"
     assert report["asked"] == {"from": "2025-02-10", "to": "2025-02-11"} and report["parity_margin_points"] == 3

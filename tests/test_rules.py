@@ -7,8 +7,7 @@ from datetime import timedelta
 import pytest
 
 from ledger.errors import InvalidInput, NotFound, RuleBroken
-from tests.helpers import (QUALIFICATION, assessed, assessors, awarded, enrol, judgements, log_ppd, start,
-                           submitted)
+from tests.helpers import QUALIFICATION, assessed, assessors, awarded, enrol, judgements, log_ppd, start, submitted
 
 
 def refused(ledger, error, call, *args, match=None, **kwargs):
@@ -21,29 +20,69 @@ def refused(ledger, error, call, *args, match=None, **kwargs):
 
 def test_enrolment_input_is_checked(ledger):
     refused(ledger, InvalidInput, ledger.enrol, "", "a@example.org", ["x"], match="name")
-    refused(ledger, InvalidInput, ledger.enrol, "Jo", "not-an-email", [ledger.framework.disciplines[0].code],
-            match="email")
+    refused(
+        ledger, InvalidInput, ledger.enrol, "Jo", "not-an-email", [ledger.framework.disciplines[0].code], match="email"
+    )
     refused(ledger, InvalidInput, ledger.enrol, "Jo", "jo@example.org", ["juggling"], match="disciplines")
-    refused(ledger, InvalidInput, ledger.enrol, "Jo", "jo@example.org", [ledger.framework.disciplines[0].code],
-            background_answers={"parental_occupation_14": "astronaut"}, match="astronaut")
-    refused(ledger, InvalidInput, ledger.enrol, "J" * 5000, "jo@example.org",
-            [ledger.framework.disciplines[0].code], match="too long")
+    refused(
+        ledger,
+        InvalidInput,
+        ledger.enrol,
+        "Jo",
+        "jo@example.org",
+        [ledger.framework.disciplines[0].code],
+        background_answers={"parental_occupation_14": "astronaut"},
+        match="astronaut",
+    )
+    refused(
+        ledger,
+        InvalidInput,
+        ledger.enrol,
+        "J" * 5000,
+        "jo@example.org",
+        [ledger.framework.disciplines[0].code],
+        match="too long",
+    )
 
 
 def test_standard_route_needs_a_qualification_at_the_level(ledger):
     registrant = enrol(ledger)
     refused(ledger, InvalidInput, ledger.start_application, registrant, "RCT", "standard", match="qualification")
-    refused(ledger, RuleBroken, ledger.start_application, registrant, "ACP", "standard",
-            qualification=QUALIFICATION[3], match="level 6")
-    refused(ledger, InvalidInput, ledger.start_application, registrant, "XYZ", "standard",
-            qualification=QUALIFICATION[3], match="XYZ")
+    refused(
+        ledger,
+        RuleBroken,
+        ledger.start_application,
+        registrant,
+        "ACP",
+        "standard",
+        qualification=QUALIFICATION[3],
+        match="level 6",
+    )
+    refused(
+        ledger,
+        InvalidInput,
+        ledger.start_application,
+        registrant,
+        "XYZ",
+        "standard",
+        qualification=QUALIFICATION[3],
+        match="XYZ",
+    )
 
 
 def test_equivalency_route_needs_enough_years(ledger):
     registrant = enrol(ledger)
     experience = {"years": 1, "portfolio": "p", "referee_name": "R", "referee_email": "r@example.org"}
-    refused(ledger, RuleBroken, ledger.start_application, registrant, "ACP", "equivalency", experience=experience,
-            match="years of practice")
+    refused(
+        ledger,
+        RuleBroken,
+        ledger.start_application,
+        registrant,
+        "ACP",
+        "equivalency",
+        experience=experience,
+        match="years of practice",
+    )
 
 
 def test_submission_needs_evidence_for_every_required_area(ledger):
@@ -80,8 +119,9 @@ def test_registrant_assessors_must_hold_the_level_they_assess(ledger):
     junior, _ = awarded(ledger, "Jo Junior", level="RCT")
     junior_assessor = ledger.appoint_assessor("Jo Junior", registrant_id=junior)
     application = submitted(ledger, enrol(ledger, "Pat Applicant"), "RCP")
-    refused(ledger, RuleBroken, ledger.assign_assessor, application, junior_assessor, "None",
-            match="at or above the level")
+    refused(
+        ledger, RuleBroken, ledger.assign_assessor, application, junior_assessor, "None", match="at or above the level"
+    )
     entry = submitted(ledger, enrol(ledger, "Lee Entry"), "RCT")
     ledger.assign_assessor(entry, junior_assessor, "None")  # at the level they hold: allowed
 
@@ -93,13 +133,28 @@ def test_assessment_covers_every_area_with_known_judgements(ledger):
         ledger.assign_assessor(application, a, "None")
     partial = judgements(ledger, "RCT")
     partial.pop("A")
-    refused(ledger, InvalidInput, ledger.record_assessment, application, pair[0], partial, "award",
-            match="judgements")
-    refused(ledger, InvalidInput, ledger.record_assessment, application, pair[0],
-            judgements(ledger, "RCT", "excellent"), "award", match="excellent")
+    refused(ledger, InvalidInput, ledger.record_assessment, application, pair[0], partial, "award", match="judgements")
+    refused(
+        ledger,
+        InvalidInput,
+        ledger.record_assessment,
+        application,
+        pair[0],
+        judgements(ledger, "RCT", "excellent"),
+        "award",
+        match="excellent",
+    )
     stranger = ledger.appoint_assessor("Not Assigned")
-    refused(ledger, RuleBroken, ledger.record_assessment, application, stranger, judgements(ledger, "RCT"),
-            "award", match="assigned")
+    refused(
+        ledger,
+        RuleBroken,
+        ledger.record_assessment,
+        application,
+        stranger,
+        judgements(ledger, "RCT"),
+        "award",
+        match="assigned",
+    )
 
 
 def test_a_decision_needs_two_assessments_and_reasons(ledger):
@@ -147,8 +202,16 @@ def test_appeals_only_against_deferral_or_rejection_within_28_days(ledger, clock
 
 def test_upgrades_must_be_to_a_higher_level(ledger):
     registrant, _ = awarded(ledger, level="RCP")
-    refused(ledger, RuleBroken, ledger.start_application, registrant, "RCT", "standard",
-            qualification=QUALIFICATION[3], match="higher level")
+    refused(
+        ledger,
+        RuleBroken,
+        ledger.start_application,
+        registrant,
+        "RCT",
+        "standard",
+        qualification=QUALIFICATION[3],
+        match="higher level",
+    )
 
 
 def test_renewal_needs_ppd_in_three_categories_inside_the_window(ledger, clock):
@@ -165,11 +228,21 @@ def test_renewal_needs_ppd_in_three_categories_inside_the_window(ledger, clock):
 def test_ppd_input_is_checked(ledger):
     registrant, _ = awarded(ledger)
     today = ledger.clock.today()
-    refused(ledger, InvalidInput, ledger.record_ppd, registrant, today, "napping", 1, ["A"], "x", "y",
-            match="category")
+    refused(ledger, InvalidInput, ledger.record_ppd, registrant, today, "napping", 1, ["A"], "x", "y", match="category")
     refused(ledger, InvalidInput, ledger.record_ppd, registrant, today, "formal", -3, ["A"], "x", "y", match="hours")
-    refused(ledger, InvalidInput, ledger.record_ppd, registrant, today + timedelta(days=3), "formal", 3, ["A"], "x",
-            "y", match="future")
+    refused(
+        ledger,
+        InvalidInput,
+        ledger.record_ppd,
+        registrant,
+        today + timedelta(days=3),
+        "formal",
+        3,
+        ["A"],
+        "x",
+        "y",
+        match="future",
+    )
 
 
 def test_lapse_only_after_the_grace_period(ledger, clock):

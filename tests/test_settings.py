@@ -9,17 +9,26 @@ from tests.conftest import MASTER_KEY
 
 
 def test_settings_are_read_from_the_environment():
-    settings = Settings.from_env({"REGLEDGER_DATABASE_URL": "sqlite:////tmp/x.db", "REGLEDGER_SMTP_HOST": "mail",
-                                  "REGLEDGER_SMTP_PORT": "2525", "REGLEDGER_DB_POOL_SIZE": "2",
-                                  "REGLEDGER_SMTP_STARTTLS": "yes", "DATABASE_URL": "postgresql://ignored"})
+    settings = Settings.from_env(
+        {
+            "REGLEDGER_DATABASE_URL": "sqlite:////tmp/x.db",
+            "REGLEDGER_SMTP_HOST": "mail",
+            "REGLEDGER_SMTP_PORT": "2525",
+            "REGLEDGER_DB_POOL_SIZE": "2",
+            "REGLEDGER_SMTP_STARTTLS": "yes",
+            "DATABASE_URL": "postgresql://ignored",
+        }
+    )
     assert settings.database_url == "sqlite:////tmp/x.db" and settings.smtp_host == "mail"
     assert settings.smtp_port == 2525 and settings.db_pool_size == 2 and settings.smtp_starttls
     assert settings.send_mail
     assert Settings.from_env({}) == Settings()
 
 
-@pytest.mark.parametrize(("name", "value"), [("DB_POOL_SIZE", "0"), ("DB_POOL_SIZE", "two"),
-                                             ("CHECKPOINT_MINUTES", "-1"), ("SMTP_PORT", "25a")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DB_POOL_SIZE", "0"), ("DB_POOL_SIZE", "two"), ("CHECKPOINT_MINUTES", "-1"), ("SMTP_PORT", "25a")],
+)
 def test_a_bad_setting_is_refused_naming_the_variable(name, value):
     with pytest.raises(ValueError, match=f"REGLEDGER_{name}"):
         Settings.from_env({f"REGLEDGER_{name}": value})

@@ -20,6 +20,9 @@ def test_the_skills_list_follows_the_framework():
     assert (rct["previous_step"], rct["next_step"], acp["next_step"]) == (None, "RCP", None)
     new = {level["code"]: [s["area"] for s in level["skills"] if s["new_at_this_level"]] for level in skills["levels"]}
     below = {a.code for a in FRAMEWORK.required_areas("RCT")}
-    assert new == {"RCT": [], "RCP": [a.code for a in FRAMEWORK.required_areas("RCP") if a.code not in below],
-                   "ACP": []}
+    assert new == {
+        "RCT": [],
+        "RCP": [a.code for a in FRAMEWORK.required_areas("RCP") if a.code not in below],
+        "ACP": [],
+    }
     assert {route["code"] for route in skills["routes"]} == {"standard", "equivalency"}

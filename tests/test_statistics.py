@@ -40,30 +40,47 @@ def month_end(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-ASKED = [(None, None)] + [(a, None) for a in MONTHS] + [(None, month_end(b)) for b in MONTHS] + \
-    [(a, month_end(b)) for a in MONTHS for b in MONTHS if a <= b]
+ASKED = (
+    [(None, None)]
+    + [(a, None) for a in MONTHS]
+    + [(None, month_end(b)) for b in MONTHS]
+    + [(a, month_end(b)) for a in MONTHS for b in MONTHS if a <= b]
+)
 
 
 # -- worlds made through the Ledger's own commands
-def world(path: Any, people: list[str | None], target: str, *, target_decided: date = date(2025, 5, 12),
-          target_outcome: str = "defer", target_route: str = "standard") -> Ledger:
+def world(
+    path: Any,
+    people: list[str | None],
+    target: str,
+    *,
+    target_decided: date = date(2025, 5, 12),
+    target_outcome: str = "defer",
+    target_route: str = "standard",
+) -> Ledger:
     """Everyone in ``people`` (an occupation answer, or None for no answer) applies and is awarded in 2025 Q1; then
     one more person, the target, answers ``target`` and is decided alone on ``target_decided``."""
     clock = SettableClock(date(2025, 1, 6))
-    ledger = Ledger(Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY), clock=clock,
-                    rng=random.Random(7))
+    ledger = Ledger(
+        Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY), clock=clock, rng=random.Random(7)
+    )
     pair = assessors(ledger)
     with ledger.batch():  # one transaction
         for i, answer in enumerate(people):
             clock.set(date(2025, 1, 6) + timedelta(days=i % 70))
-            registrant = enrol(ledger, f"Person {i}", email=f"person{i}@example.org",
-                               background_answers={"parental_occupation_14": answer} if answer else None)
+            registrant = enrol(
+                ledger,
+                f"Person {i}",
+                email=f"person{i}@example.org",
+                background_answers={"parental_occupation_14": answer} if answer else None,
+            )
             application = submitted(ledger, registrant)
             assessed(ledger, application, pair)
             ledger.decide(application, "award", "", "registrar")
     clock.set(target_decided)
-    registrant = enrol(ledger, "Tess Target", email="tess@example.org",
-                       background_answers={"parental_occupation_14": target})
+    registrant = enrol(
+        ledger, "Tess Target", email="tess@example.org", background_answers={"parental_occupation_14": target}
+    )
     application = submitted(ledger, registrant, "RCT", target_route)
     assessed(ledger, application, pair, "award" if target_outcome == "award" else "defer", "partly_met")
     ledger.decide(application, target_outcome, "" if target_outcome == "award" else "Not yet.", "registrar")
@@ -103,8 +120,11 @@ def test_differencing_two_date_ranges_cannot_tell_the_targets_background(two_wor
     lower, professional = (rows_of(two_worlds[band]) for band in (LOWER, PROFESSIONAL))
     # the attack works on a report that only rounds: January to April against January to May shows who was added
     before = naive_counts(lower, date(2025, 1, 1), date(2025, 4, 30))
-    assert before == naive_counts(professional, date(2025, 1, 1), date(2025, 4, 30)) == \
-        {"professional": 20, "lower": 20, None: 5}
+    assert (
+        before
+        == naive_counts(professional, date(2025, 1, 1), date(2025, 4, 30))
+        == {"professional": 20, "lower": 20, None: 5}
+    )
     assert naive_counts(lower, date(2025, 1, 1), date(2025, 5, 31))["lower"] == 25  # 23: the target is lower
     assert naive_counts(professional, date(2025, 1, 1), date(2025, 5, 31))["professional"] == 25
     # the report: every date range asked for, every figure, the same in both worlds
@@ -132,8 +152,12 @@ def test_the_report_on_its_own(two_worlds):
     assert representation.period.end == date(2026, 9, 30) and representation.snapshot
     assert report.table("response").period.end == date(2025, 3, 31)  # the target's enrolment waits
     rct = representation.row("", "RCT").cells
-    assert (rct["Professional"].value, rct["Lower"].value, rct["Not known"].value, rct["Total"].value) == \
-        (20, 20, 5, 45)
+    assert (rct["Professional"].value, rct["Lower"].value, rct["Not known"].value, rct["Total"].value) == (
+        20,
+        20,
+        5,
+        45,
+    )
     assert rct["Professional %"].value == 50 and rct["vs creative workforce (52%)"].value == -2
     everyone = report.table("response").row("By standing", "Everyone enrolled").cells
     assert everyone["Response rate"].value == 90  # 45 of 50, as shown
@@ -149,15 +173,19 @@ def test_percentages_are_made_from_rounded_counts_so_they_cannot_tell_either(tmp
     """Within one block: 30 professional, 11 intermediate and the target, lower or intermediate. The counts shown
     are the same either way (10 and 0); a percentage of the raw counts would not be (11 of 42 against 12 of 42)."""
     people = [PROFESSIONAL] * 30 + [INTERMEDIATE] * 11
-    worlds = {band: world(tmp_path / f"{band}.db", people, band, target_decided=date(2025, 2, 20),
-                          target_outcome="award") for band in (LOWER, INTERMEDIATE)}
+    worlds = {
+        band: world(tmp_path / f"{band}.db", people, band, target_decided=date(2025, 2, 20), target_outcome="award")
+        for band in (LOWER, INTERMEDIATE)
+    }
     try:
         rows = {band: rows_of(ledger) for band, ledger in worlds.items()}
         assert report_from_rows(rows[LOWER], TODAY).to_dict() == report_from_rows(rows[INTERMEDIATE], TODAY).to_dict()
         shown = report_from_rows(rows[LOWER], TODAY).table("representation").row("", "RCT").cells
         assert (shown["Intermediate"].value, shown["Lower"].value, shown["Intermediate %"].value) == (10, 0, 25)
-        raw_percentages = {band: round(100 * sum(1 for a in r["answers"] if a["band"] == "intermediate") / 42, 1)
-                           for band, r in rows.items()}
+        raw_percentages = {
+            band: round(100 * sum(1 for a in r["answers"] if a["band"] == "intermediate") / 42, 1)
+            for band, r in rows.items()
+        }
         assert raw_percentages[LOWER] != raw_percentages[INTERMEDIATE]  # what the rounding of counts alone leaks
     finally:
         for ledger in worlds.values():
@@ -169,15 +197,22 @@ def test_two_breakdowns_set_against_each_other_cannot_tell(tmp_path):
     each row on its own gives it away: 'lower, all routes' minus 'lower, standard route' is 25 - 20 in one world and
     20 - 20 in the other. Rows made of rounded atoms do not."""
     people = [PROFESSIONAL] * 22 + [LOWER] * 22 + [None] * 4
-    worlds = {band: world(tmp_path / f"{band}.db", people, band, target_decided=date(2025, 2, 20),
-                          target_route="equivalency") for band in (LOWER, PROFESSIONAL)}
+    worlds = {
+        band: world(tmp_path / f"{band}.db", people, band, target_decided=date(2025, 2, 20), target_route="equivalency")
+        for band in (LOWER, PROFESSIONAL)
+    }
     try:
         rows = {band: rows_of(ledger) for band, ledger in worlds.items()}
 
         def naive(r: dict[str, list[dict[str, Any]]], band: str, route: str | None) -> int:
             bands = {a["person"]: a["band"] for a in r["answers"]}
-            return suppression.round_count(sum(1 for a in r["applications"] if bands.get(a["person"]) == band
-                                               and (route is None or a["route"] == route)))
+            return suppression.round_count(
+                sum(
+                    1
+                    for a in r["applications"]
+                    if bands.get(a["person"]) == band and (route is None or a["route"] == route)
+                )
+            )
 
         leaks = {world_band: naive(r, "lower", None) - naive(r, "lower", "standard") for world_band, r in rows.items()}
         assert leaks == {LOWER: 5, PROFESSIONAL: 0}  # the attack works on independently rounded rows
@@ -197,8 +232,12 @@ def test_two_breakdowns_set_against_each_other_cannot_tell(tmp_path):
 def test_the_statistics_hold_no_ids_names_or_answers(two_worlds):
     ledger = two_worlds[LOWER]
     with ledger.engine.connect() as conn:
-        every_value = {str(v) for table in (statistics_people, *PERSONAL_TABLES)
-                       for row in conn.execute(select(table)).all() for v in row}
+        every_value = {
+            str(v)
+            for table in (statistics_people, *PERSONAL_TABLES)
+            for row in conn.execute(select(table)).all()
+            for v in row
+        }
         registrants = list(conn.execute(select(register.registrants.c.id)).scalars())
     assert len(registrants) == 49
     stored = ledger.recorder.select_notifications(start=0, limit=100_000)
@@ -308,23 +347,62 @@ def registers(draw: Any) -> dict[str, list[dict[str, Any]]]:
         enrolled = draw(DAY)
         rows["people"].append({"person": person, "enrolled_on": enrolled, "erased": False})
         band = draw(BANDS)
-        rows["answers"].append({"id": f"a{i}", "person": person, "on": enrolled, "seq": 1,
-                                "responded": band is not None or draw(st.booleans()), "band": band})
+        rows["answers"].append(
+            {
+                "id": f"a{i}",
+                "person": person,
+                "on": enrolled,
+                "seq": 1,
+                "responded": band is not None or draw(st.booleans()),
+                "band": band,
+            }
+        )
         closed = enrolled + timedelta(days=draw(st.integers(min_value=20, max_value=400)))
         outcome = draw(st.sampled_from(["award", "award", "defer", "reject", "withdrawn"]))
         level = draw(st.sampled_from(["RCT", "RCP", "ACP"]))
-        rows["applications"].append({"id": f"x{i}", "person": person, "level": level,
-                                     "route": draw(st.sampled_from(["standard", "equivalency"])),
-                                     "closed_on": closed, "first_outcome": outcome})
+        rows["applications"].append(
+            {
+                "id": f"x{i}",
+                "person": person,
+                "level": level,
+                "route": draw(st.sampled_from(["standard", "equivalency"])),
+                "closed_on": closed,
+                "first_outcome": outcome,
+            }
+        )
         if outcome == "award":
-            rows["events"].append({"id": f"e{i}", "person": person, "kind": "awarded", "on": closed, "seq": 2,
-                                   "level": level, "previous_level": None, "previous_on": None,
-                                   "route": "standard", "year": None, "outcome": None})
+            rows["events"].append(
+                {
+                    "id": f"e{i}",
+                    "person": person,
+                    "kind": "awarded",
+                    "on": closed,
+                    "seq": 2,
+                    "level": level,
+                    "previous_level": None,
+                    "previous_on": None,
+                    "route": "standard",
+                    "year": None,
+                    "outcome": None,
+                }
+            )
             later = closed + timedelta(days=365)
             kind = draw(st.sampled_from(["renewed", "lapsed", "lapsed_after_audit"]))
-            rows["events"].append({"id": f"r{i}", "person": person, "kind": kind, "on": later, "seq": 3,
-                                   "level": level, "previous_level": None, "previous_on": None, "route": None,
-                                   "year": None, "outcome": None})
+            rows["events"].append(
+                {
+                    "id": f"r{i}",
+                    "person": person,
+                    "kind": kind,
+                    "on": later,
+                    "seq": 3,
+                    "level": level,
+                    "previous_level": None,
+                    "previous_on": None,
+                    "route": None,
+                    "year": None,
+                    "outcome": None,
+                }
+            )
     return rows
 
 

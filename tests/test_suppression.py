@@ -29,8 +29,19 @@ def test_counts_round_to_the_nearest_five_and_small_ones_to_zero(n):
 
 
 def test_the_hesa_examples():
-    assert [suppression.round_count(n) for n in (0, 1, 2, 3, 7, 8, 12, 13, 22, 23, 1002)] == \
-        [0, 0, 0, 5, 5, 10, 10, 15, 20, 25, 1000]
+    assert [suppression.round_count(n) for n in (0, 1, 2, 3, 7, 8, 12, 13, 22, 23, 1002)] == [
+        0,
+        0,
+        0,
+        5,
+        5,
+        10,
+        10,
+        15,
+        20,
+        25,
+        1000,
+    ]
 
 
 @given(st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=6), st.data())
@@ -118,8 +129,8 @@ def test_a_later_release_keeps_every_earlier_block_and_adds_whole_ones(dates, da
     earlier_day = TODAY - timedelta(days=days_later)
     known_then = [d for d in dates if d <= earlier_day]  # records carry the day they were recorded, or earlier
     earlier, later = grid(known_then, earlier_day), grid(dates, TODAY)
-    assert later.blocks[:len(earlier.blocks)] == earlier.blocks
-    for block in later.blocks[len(earlier.blocks):]:
+    assert later.blocks[: len(earlier.blocks)] == earlier.blocks
+    for block in later.blocks[len(earlier.blocks) :]:
         assert block.records == 0 or block.records >= MIN_BLOCK
 
 

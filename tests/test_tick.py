@@ -37,8 +37,9 @@ def test_a_gap_is_caught_up_day_by_day(ledger, clock):
     ticker.run_until(clock.today())  # the first day ever closed
     later = clock.today() + timedelta(days=100)
     results = ticker.run_until(later)
-    assert [r.day for r in results] == [date.fromordinal(d) for d in range(results[0].day.toordinal(),
-                                                                         later.toordinal() + 1)]
+    assert [r.day for r in results] == [
+        date.fromordinal(d) for d in range(results[0].day.toordinal(), later.toordinal() + 1)
+    ]
     assert results[0].day == results[-1].day - timedelta(days=99)
     assert all(ledger._exists(Day.id_for(r.day)) for r in results)
 
@@ -96,8 +97,10 @@ def test_rebuild_reproduces_the_read_models_after_ticking(ledger, clock):
 
     def snapshot():
         with ledger.engine.connect() as conn:
-            return (sorted(map(tuple, conn.execute(select(registrations)))),
-                    sorted(map(tuple, conn.execute(select(renewals)))))
+            return (
+                sorted(map(tuple, conn.execute(select(registrations)))),
+                sorted(map(tuple, conn.execute(select(renewals)))),
+            )
 
     before = snapshot()
     runner.rebuild()

@@ -43,8 +43,9 @@ class Processes:
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen([*REGLEDGER, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [*REGLEDGER, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.running[name] = process
         return process
 
@@ -84,9 +85,14 @@ def eventually(what: str, check, seconds: float, pause: float = 0.05):
 def topology(postgres_server: str, tmp_path: Path) -> Iterator[tuple[Processes, dict[str, str], list[str]]]:
     _reset_postgres(postgres_server)
     ports = [free_port(), free_port()]
-    env = {**os.environ, "REGLEDGER_DATABASE_URL": postgres_server, "REGLEDGER_MASTER_KEY": MASTER_KEY,
-           "REGLEDGER_ISSUER_URL": f"http://127.0.0.1:{ports[0]}", "REGLEDGER_RATE_PUBLIC_PER_MINUTE": "100000",
-           "REGLEDGER_RATE_LOGIN_PER_MINUTE": "1000"}
+    env = {
+        **os.environ,
+        "REGLEDGER_DATABASE_URL": postgres_server,
+        "REGLEDGER_MASTER_KEY": MASTER_KEY,
+        "REGLEDGER_ISSUER_URL": f"http://127.0.0.1:{ports[0]}",
+        "REGLEDGER_RATE_PUBLIC_PER_MINUTE": "100000",
+        "REGLEDGER_RATE_LOGIN_PER_MINUTE": "1000",
+    }
     env.pop("REGLEDGER_SMTP_HOST", None)
     processes = Processes(env, tmp_path)
     try:
@@ -114,11 +120,13 @@ def test_two_web_and_two_worker_processes_on_one_postgresql(topology, postgres_s
         processes.start("serve-a", "serve", "--port", web_a.rsplit(":", 1)[1], "--workers", "2", "--quiet")
         processes.start("serve-b", "serve", "--port", web_b.rsplit(":", 1)[1], "--quiet")
         for base, name in ((web_a, "serve-a"), (web_b, "serve-b")):
+
             def up(base=base) -> bool:
                 try:
                     return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
                 except httpx.HTTPError:
                     return False
+
             try:
                 eventually(f"{name} answering", up, 60, 0.2)
             except BaseException:
@@ -126,30 +134,45 @@ def test_two_web_and_two_worker_processes_on_one_postgresql(topology, postgres_s
                 raise
         # the workers bring the register up: both web processes show the awards
         for base in (web_a, web_b):
-            eventually("the awards on the public pages",
-                       lambda base=base: httpx.get(f"{base}/r/{tess_number}").status_code == 200, 60, 0.2)
+            eventually(
+                "the awards on the public pages",
+                lambda base=base: httpx.get(f"{base}/r/{tess_number}").status_code == 200,
+                60,
+                0.2,
+            )
 
         # a write through one web process is read through the other
-        token = httpx.post(f"{web_a}/api/token", data={"email": "registrar@example.org", "password": PASSWORD}
-                           ).json()["access_token"]
-        suspended = httpx.post(f"{web_a}/api/registrations/{tess_number}/suspend", timeout=30,
-                               headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "suspend-tess"},
-                               json={"reason": "Complaint under investigation."})
+        token = httpx.post(f"{web_a}/api/token", data={"email": "registrar@example.org", "password": PASSWORD}).json()[
+            "access_token"
+        ]
+        suspended = httpx.post(
+            f"{web_a}/api/registrations/{tess_number}/suspend",
+            timeout=30,
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "suspend-tess"},
+            json={"reason": "Complaint under investigation."},
+        )
         assert suspended.status_code == 200, suspended.text
         assert httpx.get(f"{web_a}/api/register/{tess_number}").json()["status"] == "suspended"  # its own write
-        eventually("the suspension seen through the other web process",
-                   lambda: httpx.get(f"{web_b}/api/register/{tess_number}").json()["status"] == "suspended", 2)
+        eventually(
+            "the suspension seen through the other web process",
+            lambda: httpx.get(f"{web_b}/api/register/{tess_number}").json()["status"] == "suspended",
+            2,
+        )
 
         # an erasure made from the command line leaves both web processes within 2 seconds
         for base in (web_a, web_b):
             assert "Erin Erasable" in httpx.get(f"{base}/r/{erin_number}").text  # remembered by each
-        erased = subprocess.run([*REGLEDGER, "erase", erin_number, "--yes"], env=env, capture_output=True, text=True,
-                                timeout=60)
+        erased = subprocess.run(
+            [*REGLEDGER, "erase", erin_number, "--yes"], env=env, capture_output=True, text=True, timeout=60
+        )
         assert erased.returncode == 0, erased.stdout + erased.stderr
         erased_at = time.monotonic()
         for base in (web_a, web_b):
-            eventually("the erased name gone", lambda base=base: httpx.get(f"{base}/r/{erin_number}").status_code
-                       == 404, max(0.1, 2.0 - (time.monotonic() - erased_at)))
+            eventually(
+                "the erased name gone",
+                lambda base=base: httpx.get(f"{base}/r/{erin_number}").status_code == 404,
+                max(0.1, 2.0 - (time.monotonic() - erased_at)),
+            )
             assert "Erin" not in httpx.get(f"{base}/api/register", params={"query": "Erin"}).text
 
         # killing the leading worker hands its duties to the other within 10 seconds
@@ -180,10 +203,18 @@ def test_two_web_and_two_worker_processes_on_one_postgresql(topology, postgres_s
         # a poison record is parked while later awards of other people are issued (by the survivor)
         bad_number = award(ledger, poison_registrant(ledger))
         _, good_number = awarded(ledger, "Gail Good")
-        eventually("the later award issued", lambda: httpx.get(f"{web_b}/r/{good_number}/credential.jwt"
-                                                               ).status_code == 200, 20, 0.2)
-        facts = eventually("the poison parked", lambda: [p for p in status(env)["parked"]
-                                                         if p["follower"] == "credential-issuer"], 20, 0.3)
+        eventually(
+            "the later award issued",
+            lambda: httpx.get(f"{web_b}/r/{good_number}/credential.jwt").status_code == 200,
+            20,
+            0.2,
+        )
+        facts = eventually(
+            "the poison parked",
+            lambda: [p for p in status(env)["parked"] if p["follower"] == "credential-issuer"],
+            20,
+            0.3,
+        )
         assert len(facts) == 1 and "control characters" in facts[0]["reason"]
         assert httpx.get(f"{web_a}/r/{bad_number}/credential.jwt").status_code == 404
         for path in ("/trust.jwt", "/status/suspension", "/status/revocation"):

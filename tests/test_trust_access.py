@@ -17,8 +17,14 @@ from ledger.errors import InvalidInput, RuleBroken
 from tests.helpers import QUALIFICATION, assessors, awarded, enrol, judgements, submitted
 
 PASSWORD = "correct horse battery staple"
-HIDDEN = {"bidi override": "Ann\u202eEvil", "zero-width space": "Zero\u200bWidth", "control": "Bell\u0007",
-          "byte-order mark": "\ufeffLeading", "line separator": "One\u2028Two", "private use": "Pri\ue000vate"}
+HIDDEN = {
+    "bidi override": "Ann\u202eEvil",
+    "zero-width space": "Zero\u200bWidth",
+    "control": "Bell\u0007",
+    "byte-order mark": "\ufeffLeading",
+    "line separator": "One\u2028Two",
+    "private use": "Pri\ue000vate",
+}
 
 
 @pytest.mark.parametrize("kind", sorted(HIDDEN))
@@ -37,9 +43,12 @@ def test_hidden_characters_are_refused_in_names_and_free_text(ledger, kind):
     application = ledger.start_application(registrant, "RCT", "standard", qualification=QUALIFICATION[3])
     refused_and_nothing_written(lambda: ledger.add_evidence(application, "A", f"My work {value} here."), "text")
     other = enrol(ledger, "Other Name")
-    refused_and_nothing_written(lambda: ledger.start_application(
-        other, "RCP", "standard", qualification={**QUALIFICATION[5], "title": f"Diploma {value}"}),
-        "qualification.title")
+    refused_and_nothing_written(
+        lambda: ledger.start_application(
+            other, "RCP", "standard", qualification={**QUALIFICATION[5], "title": f"Diploma {value}"}
+        ),
+        "qualification.title",
+    )
     refused_and_nothing_written(lambda: ledger.change_details(registrant, name=value), "name")
 
 
@@ -57,11 +66,18 @@ def test_free_text_keeps_its_lines_and_joiners_where_writing_needs_them(ledger):
 def test_the_api_answers_422_naming_the_field_for_a_hidden_character(ledger):
     Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
     with TestClient(create_app(ledger, worker="followers")) as client:
-        token = client.post("/api/token", data={"email": "registrar@example.org", "password": PASSWORD}
-                            ).json()["access_token"]
-        answer = client.post("/api/enrolments", headers={"Authorization": f"Bearer {token}"},
-                             json={"name": "Ann\u202eEvil", "email": "ann@example.org",
-                                   "disciplines": [ledger.framework.disciplines[0].code]})
+        token = client.post("/api/token", data={"email": "registrar@example.org", "password": PASSWORD}).json()[
+            "access_token"
+        ]
+        answer = client.post(
+            "/api/enrolments",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "name": "Ann\u202eEvil",
+                "email": "ann@example.org",
+                "disciplines": [ledger.framework.disciplines[0].code],
+            },
+        )
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "name"
 
@@ -104,8 +120,9 @@ def test_a_disabled_account_and_a_copied_session_cookie_stop_working(ledger):
     with TestClient(create_app(ledger, worker="followers")) as client:
         # a session cookie copied before signing out no longer works afterwards
         csrf = client.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
-        signed = client.post("/login", data={"email": "rita@example.org", "password": PASSWORD, "csrf": csrf},
-                             follow_redirects=False)
+        signed = client.post(
+            "/login", data={"email": "rita@example.org", "password": PASSWORD, "csrf": csrf}, follow_redirects=False
+        )
         assert signed.status_code == 303
         copied = dict(client.cookies)
         assert client.get("/me", follow_redirects=False).status_code == 200
@@ -189,14 +206,15 @@ def test_a_registered_name_changes_only_by_a_request_the_registrar_approves(ledg
         answer = client.patch("/api/me", headers=mine, json={"name": "Priya Shah"})
         assert answer.status_code == 409 and "by request" in answer.json()["detail"]
         # asked for, it waits for the registrar; the register still shows the old name
-        asked = client.post("/api/me/name-change", headers=mine,
-                            json={"name": "Priya Sh\u0430h", "evidence": "A deed poll."})  # a Cyrillic 'а'
+        asked = client.post(
+            "/api/me/name-change", headers=mine, json={"name": "Priya Sh\u0430h", "evidence": "A deed poll."}
+        )  # a Cyrillic 'а'
         assert asked.status_code == 200, asked.text
     with ledger.engine.connect() as conn:
         assert search_register(conn, query=mallory_number)[0]["name"] == "Mallory Mayhem"
         waiting = name_change_requests(conn)
     assert [w["requested"] for w in waiting] == ["Priya Sh\u0430h"]
-    assert [l["number"] for l in waiting[0]["looks_like"]] == [priya_number]  # the registrar is warned
+    assert [like["number"] for like in waiting[0]["looks_like"]] == [priya_number]  # the registrar is warned
     ledger.decide_name_change(mallory, False, "The name imitates another registrant's.", "registrar")
     Worker(ledger).run_once()
     with ledger.engine.connect() as conn:
@@ -225,8 +243,9 @@ def test_a_restore_cannot_bring_back_someone_erased_after_the_backup(database_ur
     from tests.conftest import MASTER_KEY
 
     def run(*args):
-        return CliRunner().invoke(app, list(args), env={"REGLEDGER_DATABASE_URL": database_url,
-                                                        "REGLEDGER_MASTER_KEY": MASTER_KEY})
+        return CliRunner().invoke(
+            app, list(args), env={"REGLEDGER_DATABASE_URL": database_url, "REGLEDGER_MASTER_KEY": MASTER_KEY}
+        )
 
     settings = Settings(database_url=database_url, master_key=MASTER_KEY)
     ledger = Ledger(settings)
@@ -283,7 +302,10 @@ def test_reasons_are_sealed_and_receipts_keep_no_plain_hash_of_what_was_sent(led
     plain = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     assert digest != plain
     answer, _ = ledger.once("account:key-1", digest, lambda: {"ok": True})
-    receipts = [n for n in ledger.recorder.select_notifications(start=1, limit=10**6)
-                if n.topic.endswith("CommandReceipt.Recorded") or "CommandReceipt" in n.topic]
+    receipts = [
+        n
+        for n in ledger.recorder.select_notifications(start=1, limit=10**6)
+        if n.topic.endswith("CommandReceipt.Recorded") or "CommandReceipt" in n.topic
+    ]
     assert receipts and all(plain.encode() not in bytes(n.state) for n in receipts)
     assert CommandReceipt

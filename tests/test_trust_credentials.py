@@ -18,9 +18,13 @@ def actors(ledger):
 
 
 def credential_for(actors, **extra):
-    return {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
-            "issuer": actors.ledger.settings.issuer_url.rstrip("/"),
-            "credentialSubject": {"id": "did:example:visitor", "note": "attended the open day"}, **extra}
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": actors.ledger.settings.issuer_url.rstrip("/"),
+        "credentialSubject": {"id": "did:example:visitor", "note": "attended the open day"},
+        **extra,
+    }
 
 
 def test_a_credential_signed_through_the_vc_api_is_recorded_logged_and_revocable(actors):
@@ -38,7 +42,8 @@ def test_a_credential_signed_through_the_vc_api_is_recorded_logged_and_revocable
     # in the transparency log
     Worker(actors.ledger).run_once()
     notification = actors.ledger.recorder.select_notifications(
-        start=1, limit=10**6, topics=["ledger.aggregates.requested_credential:RequestedCredential.Issued"])
+        start=1, limit=10**6, topics=["ledger.aggregates.requested_credential:RequestedCredential.Issued"]
+    )
     with actors.ledger.engine.connect() as conn:
         logged = set(conn.execute(select(log_leaves.c.notification_id)).scalars())
     assert [n.id for n in notification if n.originator_id == record.id][0] in logged
@@ -55,12 +60,15 @@ def test_nothing_that_passes_for_a_register_credential_is_signed_on_request(acto
     number = "RG-1234567-89"
     forged = {
         "type": credential_for(actors, type=["VerifiableCredential", "OpenBadgeCredential"]),
-        "licenseNumber": credential_for(actors, credentialSubject={"id": "did:example:x", "name": "Mallory",
-                                                                    "licenseNumber": number}),
-        "achievement": credential_for(actors, credentialSubject={"id": "did:example:x",
-                                                                  "achievement": {"name": "RCT"}}),
-        "credentialStatus": credential_for(actors, credentialStatus={"type": "BitstringStatusListEntry",
-                                                                     "statusPurpose": "revocation"}),
+        "licenseNumber": credential_for(
+            actors, credentialSubject={"id": "did:example:x", "name": "Mallory", "licenseNumber": number}
+        ),
+        "achievement": credential_for(
+            actors, credentialSubject={"id": "did:example:x", "achievement": {"name": "RCT"}}
+        ),
+        "credentialStatus": credential_for(
+            actors, credentialStatus={"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}
+        ),
     }[disguise]
     before = actors.ledger.recorder.max_notification_id()
     answer = actors.call("admin", "POST", "/credentials/issue", {"credential": forged})
@@ -90,15 +98,22 @@ def test_a_compromised_key_is_destroyed_and_every_current_credential_is_reissued
     record, replacement = keyring.mark_compromised(stolen, ledger.clock.now() - timedelta(days=30))
     assert replacement is not None and replacement.kid != stolen
     with ledger.engine.connect() as conn:  # the stolen key's private half is gone
-        assert conn.execute(select(issuer_private_keys.c.sealed)
-                            .where(issuer_private_keys.c.kid == stolen)).scalar() == b""
+        assert (
+            conn.execute(select(issuer_private_keys.c.sealed).where(issuer_private_keys.c.kid == stolen)).scalar()
+            == b""
+        )
     Worker(ledger).run_once()
     with ledger.engine.connect() as conn:
-        newest = {n: conn.execute(select(credentials.c.kid).where(credentials.c.number == n)
-                                  .order_by(credentials.c.trigger_version.desc()).limit(1)).scalar()
-                  for n in (current_number, suspended_number, removed_number)}
-        letters = conn.execute(select(outbox.c.kind, outbox.c.registrant_id)
-                               .where(outbox.c.kind == "reissue")).all()
+        newest = {
+            n: conn.execute(
+                select(credentials.c.kid)
+                .where(credentials.c.number == n)
+                .order_by(credentials.c.trigger_version.desc())
+                .limit(1)
+            ).scalar()
+            for n in (current_number, suspended_number, removed_number)
+        }
+        letters = conn.execute(select(outbox.c.kind, outbox.c.registrant_id).where(outbox.c.kind == "reissue")).all()
     assert newest == {current_number: replacement.kid, suspended_number: replacement.kid, removed_number: stolen}
     assert sorted(r.registrant_id for r in letters) == sorted(r.hex for r in (current, suspended))
     assert ledger.reissue_after_compromise(stolen) == 0  # once only

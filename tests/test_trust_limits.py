@@ -34,8 +34,10 @@ def test_a_chunked_body_over_the_limit_is_refused_after_the_limit_not_read_to_th
     try:
         with serving(app, port):
             sock = socket.create_connection(("127.0.0.1", port))
-            sock.sendall(b"POST /credentials/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         b"Transfer-Encoding: chunked\r\n\r\n")
+            sock.sendall(
+                b"POST /credentials/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
             chunk = b"{" + b" " * 65_534 + b"\n"
             sent = 0
             sock.settimeout(0.5)
@@ -73,8 +75,14 @@ def test_rotating_x_forwarded_for_does_not_dodge_the_sign_in_throttle(tmp_path):
     port = free_port()
     try:
         with serving(app, port) as url:
-            codes = [httpx.post(f"{url}/api/token", data={"email": "nobody@example.org", "password": "x" * 12},
-                                headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code for i in range(12)]
+            codes = [
+                httpx.post(
+                    f"{url}/api/token",
+                    data={"email": "nobody@example.org", "password": "x" * 12},
+                    headers={"X-Forwarded-For": f"10.0.0.{i}"},
+                ).status_code
+                for i in range(12)
+            ]
         assert codes.count(429) >= 6, codes
     finally:
         ledger.close()
@@ -85,8 +93,14 @@ def test_a_trusted_proxy_s_forwarded_address_is_what_the_throttle_counts(tmp_pat
     port = free_port()
     try:
         with serving(app, port) as url:
-            codes = [httpx.post(f"{url}/api/token", data={"email": "nobody@example.org", "password": "x" * 12},
-                                headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code for i in range(12)]
+            codes = [
+                httpx.post(
+                    f"{url}/api/token",
+                    data={"email": "nobody@example.org", "password": "x" * 12},
+                    headers={"X-Forwarded-For": f"10.0.0.{i}"},
+                ).status_code
+                for i in range(12)
+            ]
         assert 429 not in codes, codes  # twelve clients behind the proxy, each within its own limit
     finally:
         ledger.close()
@@ -94,10 +108,18 @@ def test_a_trusted_proxy_s_forwarded_address_is_what_the_throttle_counts(tmp_pat
 
 def test_a_burst_of_sign_ins_cannot_exhaust_memory(tmp_path):
     port = free_port()
-    env = {**os.environ, "REGLEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
-           "REGLEDGER_MASTER_KEY": MASTER_KEY, "REGLEDGER_RATE_LOGIN_PER_MINUTE": "100000"}
-    server = subprocess.Popen([sys.executable, "-m", "ledger.cli", "serve", "--port", str(port), "--quiet"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "REGLEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
+        "REGLEDGER_MASTER_KEY": MASTER_KEY,
+        "REGLEDGER_RATE_LOGIN_PER_MINUTE": "100000",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ledger.cli", "serve", "--port", str(port), "--quiet"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -120,8 +142,11 @@ def test_a_burst_of_sign_ins_cannot_exhaust_memory(tmp_path):
         codes: list[int] = []
 
         def sign_in(n: int) -> None:
-            codes.append(httpx.post(f"{base}/api/token", timeout=120,
-                                    data={"email": f"attacker{n}@example.org", "password": "y" * 20}).status_code)
+            codes.append(
+                httpx.post(
+                    f"{base}/api/token", timeout=120, data={"email": f"attacker{n}@example.org", "password": "y" * 20}
+                ).status_code
+            )
 
         threads = [threading.Thread(target=sign_in, args=(n,)) for n in range(32)]
         for thread in threads:
@@ -144,8 +169,11 @@ def test_a_client_that_sends_its_headers_slowly_is_cut_off(tmp_path, monkeypatch
     monkeypatch.setattr(protocol, "HEADER_SECONDS", 1.0)
     ledger, app = make_app(tmp_path)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           http=protocol.BoundedHeaders, proxy_headers=False))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", http=protocol.BoundedHeaders, proxy_headers=False
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
@@ -23,12 +23,22 @@ def test_a_version_1_enrolment_is_upcast_on_read(ledger):
     state = {  # exactly what version 1 stored: no class_version, no listing
         "timestamp": {"_type_": "datetime_iso", "_data_": "2024-01-02T09:00:00+00:00"},
         "originator_topic": get_topic(Registrant),
-        "name": json.loads(sealed_name), "email": json.loads(sealed_email), "disciplines": ["digital"],
-        "background": None, "occurred_at": {"_type_": "datetime_iso", "_data_": "2024-01-02T09:00:00+00:00"},
+        "name": json.loads(sealed_name),
+        "email": json.loads(sealed_email),
+        "disciplines": ["digital"],
+        "background": None,
+        "occurred_at": {"_type_": "datetime_iso", "_data_": "2024-01-02T09:00:00+00:00"},
     }
-    ledger.recorder.insert_events([StoredEvent(
-        originator_id=registrant_id, originator_version=1, topic=get_topic(Registrant.Enrolled),
-        state=json.dumps(state).encode())])
+    ledger.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=registrant_id,
+                originator_version=1,
+                topic=get_topic(Registrant.Enrolled),
+                state=json.dumps(state).encode(),
+            )
+        ]
+    )
 
     registrant = ledger.registrant(registrant_id)
     assert registrant.listing == "listed"

@@ -44,8 +44,11 @@ class Register:
         from tests.conftest import MASTER_KEY
 
         self.clock = SettableClock(START)
-        self.ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY,
-                                      issuer_url=ISSUER), clock=self.clock, rng=random.Random(5))
+        self.ledger = Ledger(
+            Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY, issuer_url=ISSUER),
+            clock=self.clock,
+            rng=random.Random(5),
+        )
         self.people = {name: awarded(self.ledger, name) for name in ("Valid Val", "Sus Pended", "Rem Oved")}
 
     def credential(self, name):
@@ -78,8 +81,13 @@ def failed(result):
 def test_a_valid_credential_passes_every_check_in_each_form(register):
     shared = register.credential("Valid Val")
     trust = register.trust()
-    for token in (shared.full, shared.compact, shared.badge_url, f"data:application/vc+jwt,{shared.full}",
-                  shared.full.encode()):
+    for token in (
+        shared.full,
+        shared.compact,
+        shared.badge_url,
+        f"data:application/vc+jwt,{shared.full}",
+        shared.full.encode(),
+    ):
         result = verify(token, trust, at=register.clock.now())
         assert result.valid, result.to_json()
         assert [c.name for c in result.checks] == list(CHECKS)
@@ -115,8 +123,10 @@ def test_tampered_expired_and_not_yet_valid(register):
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     assert failed(verify(f"{head}.{forged}.{signature}", trust, at=register.clock.now())) == ["signature"]
     badge_head, badge_body, badge_signature = shared.compact.split(".")
-    assert failed(verify(f"{badge_head}.{badge_body[:-2]}AA.{badge_signature}", trust,
-                         at=register.clock.now())) in (["key known", "signature"], ["format"])
+    assert failed(verify(f"{badge_head}.{badge_body[:-2]}AA.{badge_signature}", trust, at=register.clock.now())) in (
+        ["key known", "signature"],
+        ["format"],
+    )
     later = register.clock.now() + timedelta(days=400)
     expired = verify(shared.full, trust, at=later)
     assert "validity" in failed(expired) and expired.summary.startswith("Not valid: expired on")
@@ -129,8 +139,11 @@ def test_an_unknown_key_is_named(register):
     trust = register.trust()
     stranger = generate_key()
     claims = jwt.decode(shared.full, options={"verify_signature": False})
-    forged = sign_credential_jwt({k: v for k, v in claims.items() if k not in ("iss", "iat", "jti", "sub", "nbf",
-                                                                              "exp")}, stranger, issued_at=START)
+    forged = sign_credential_jwt(
+        {k: v for k, v in claims.items() if k not in ("iss", "iat", "jti", "sub", "nbf", "exp")},
+        stranger,
+        issued_at=START,
+    )
     result = verify(forged, trust, at=register.clock.now())
     assert failed(result) == ["key known"] and stranger.kid in result.summary
     badge = jwt.decode(shared.compact, options={"verify_signature": False})
@@ -152,9 +165,11 @@ def test_retired_keys_still_verify_and_compromised_ones_never_do(register):
     keyring.mark_compromised(old_kid, START + timedelta(days=5))  # said to be after the genuine one was signed
     trust = register.trust()
     claims = jwt.decode(shared.full, options={"verify_signature": False})
-    backdated = sign_credential_jwt({k: v for k, v in claims.items() if k not in ("iss", "iat", "jti", "sub", "nbf",
-                                                                                 "exp")},
-                                    stolen, issued_at=START - timedelta(days=1))
+    backdated = sign_credential_jwt(
+        {k: v for k, v in claims.items() if k not in ("iss", "iat", "jti", "sub", "nbf", "exp")},
+        stolen,
+        issued_at=START - timedelta(days=1),
+    )
     badge = jwt.decode(shared.compact, options={"verify_signature": False})
     backdated_badge = sign_compact({**badge, "nbf": int((START - timedelta(days=1)).timestamp())}, stolen)
     for token in (shared.full, shared.compact, backdated, backdated_badge):
@@ -168,8 +183,12 @@ def test_algorithm_confusion_and_none_are_refused(register):
     claims = jwt.decode(shared.full, options={"verify_signature": False})
     kid = jwt.get_unverified_header(shared.full)["kid"]
     unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": kid, "typ": "vc+jwt"})
-    hmac = jwt.encode(claims, b"the public key's bytes used as an HMAC secret", algorithm="HS256",
-                      headers={"kid": kid, "typ": "vc+jwt"})
+    hmac = jwt.encode(
+        claims,
+        b"the public key's bytes used as an HMAC secret",
+        algorithm="HS256",
+        headers={"kid": kid, "typ": "vc+jwt"},
+    )
     for token in (unsigned, hmac):
         result = verify(token, trust, at=register.clock.now())
         assert failed(result) in (["header"], ["format"]) and not result.valid
@@ -195,8 +214,10 @@ def test_status_freshness_has_a_configurable_maximum_age(register):
         stale = verify(token, trust, at=later)
         assert failed(stale) == ["status freshness"] and not stale.valid and stale.subject is None
         reason = stale.checks[CHECKS.index("status freshness")].reason
-        assert reason == (f"could not confirm current status: the status is as of {as_of.day:02d} "
-                          f"{as_of:%B %Y %H:%M} UTC, more than 24 hours ago; fetch a newer trust bundle")
+        assert reason == (
+            f"could not confirm current status: the status is as of {as_of.day:02d} "
+            f"{as_of:%B %Y %H:%M} UTC, more than 24 hours ago; fetch a newer trust bundle"
+        )
         assert stale.summary == f"Not valid: {reason}."
     assert verify(shared.full, trust, at=later, max_status_age=timedelta(days=7)).valid  # the user's choice
     week = verify(shared.full, trust, at=as_of + timedelta(days=8), max_status_age=timedelta(days=7))
@@ -238,8 +259,10 @@ def test_a_bundle_carrying_its_own_root_is_not_trusted_unless_asked(register, tm
     attacker = generate_key()
     forged = sign_trust_bundle(jwt.decode(genuine, options={"verify_signature": False}), attacker)
     assert jwt.get_unverified_header(forged)["jwk"] == attacker.public_jwk
-    words = ("no root key is pinned: give the register's root key (root.json), or trust this bundle's own root on "
-             "first use explicitly")
+    words = (
+        "no root key is pinned: give the register's root key (root.json), or trust this bundle's own root on "
+        "first use explicitly"
+    )
     for cache in (None, tmp_path / "empty"):
         for bundle in (forged, genuine):
             with pytest.raises(RootNotPinned) as refused:
@@ -299,8 +322,14 @@ def _bomb_bundle(register, encoded_list):
         document.pop(claim, None)
     document["credentialSubject"]["encodedList"] = encoded_list
     lists["suspension"] = sign_credential_jwt(document, key, issued_at=now)
-    bundle = build_trust_bundle(issuer_id=ISSUER, keys=keyring.trusted_keys(), status_lists=lists, made_at=now,
-                                refresh_after=now + timedelta(days=1), sequence=99)
+    bundle = build_trust_bundle(
+        issuer_id=ISSUER,
+        keys=keyring.trusted_keys(),
+        status_lists=lists,
+        made_at=now,
+        refresh_after=now + timedelta(days=1),
+        sequence=99,
+    )
     root = keyring.active("root")
     return load_trust(sign_trust_bundle(bundle, root.signing_key), root=root.record.public_jwk, at=now)
 
@@ -313,8 +342,13 @@ def test_a_gzip_bomb_in_a_status_list_is_a_failed_check_in_bounded_time(register
     result = verify(shared.full, trust, at=register.clock.now())
     assert time.perf_counter() - started < 2
     assert failed(result) == ["suspension"] and "compression bomb" in result.summary
-    for bad in ("zzz", "u!!!", "u" + base64.urlsafe_b64encode(b"not gzip").decode(), 12,
-                "u" + base64.urlsafe_b64encode(gzip.compress(bytes(100))).decode().rstrip("=")):
+    for bad in (
+        "zzz",
+        "u!!!",
+        "u" + base64.urlsafe_b64encode(b"not gzip").decode(),
+        12,
+        "u" + base64.urlsafe_b64encode(gzip.compress(bytes(100))).decode().rstrip("="),
+    ):
         result = verify(shared.full, _bomb_bundle(register, bad), at=register.clock.now())
         assert failed(result) == ["suspension"], bad
 
@@ -328,23 +362,26 @@ def _b64(value) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-@pytest.mark.parametrize(("token", "words"), [
-    ("", "three parts"),
-    ("a.b", "three parts"),
-    ("x" * 17_000, "at most"),
-    ("é.é.é", "not base64url"),
-    ("@@@.@@@.@@@", "not base64url"),
-    (f"{_b64({'alg': 'ES256'})}.{_b64([1, 2])}.AAAA", "not an object"),
-    (_b64(DUPLICATE_ALG) + "." + _b64({}) + ".AAAA", "names 'alg' twice"),
-    (_b64({"alg": "ES256"}) + "." + _b64(NAN) + ".AAAA", "not a JSON number"),
-    (f"{_b64({'alg': 'ES256'})}.{_b64(b'[' * 5000 + b']' * 5000)}.AAAA", "not valid JSON"),
-    (f"{_b64({'alg': 'ES256', 'typ': 'rl-badge+jwt'})}.{_b64({'i': 5})}.AAAA", "wrong type"),
-    (f"{_b64({'alg': 'ES256', 'typ': 'vc+jwt'})}.{_b64({'vc': {}})}.AAAA", "'vc' claim"),
-    (_b64({"alg": "ES256"}) + "." + _b64(bytes([255, 254])) + ".AAAA", "not UTF-8"),
-    (None, "not text"),
-    (12345, "not text"),
-    ("https://register.creativetechnicians.org.uk/v", "nothing after '#'"),
-])
+@pytest.mark.parametrize(
+    ("token", "words"),
+    [
+        ("", "three parts"),
+        ("a.b", "three parts"),
+        ("x" * 17_000, "at most"),
+        ("é.é.é", "not base64url"),
+        ("@@@.@@@.@@@", "not base64url"),
+        (f"{_b64({'alg': 'ES256'})}.{_b64([1, 2])}.AAAA", "not an object"),
+        (_b64(DUPLICATE_ALG) + "." + _b64({}) + ".AAAA", "names 'alg' twice"),
+        (_b64({"alg": "ES256"}) + "." + _b64(NAN) + ".AAAA", "not a JSON number"),
+        (f"{_b64({'alg': 'ES256'})}.{_b64(b'[' * 5000 + b']' * 5000)}.AAAA", "not valid JSON"),
+        (f"{_b64({'alg': 'ES256', 'typ': 'rl-badge+jwt'})}.{_b64({'i': 5})}.AAAA", "wrong type"),
+        (f"{_b64({'alg': 'ES256', 'typ': 'vc+jwt'})}.{_b64({'vc': {}})}.AAAA", "'vc' claim"),
+        (_b64({"alg": "ES256"}) + "." + _b64(bytes([255, 254])) + ".AAAA", "not UTF-8"),
+        (None, "not text"),
+        (12345, "not text"),
+        ("https://register.creativetechnicians.org.uk/v", "nothing after '#'"),
+    ],
+)
 def test_bad_input_is_a_failed_format_check_with_a_reason(register, token, words):
     result = verify(token, register.trust(), at=register.clock.now())
     assert failed(result) == ["format"] and words in result.summary, result.summary
@@ -359,8 +396,9 @@ def test_a_status_list_is_not_a_credential(register):
     trust = load_trust(bundle, root=root, at=register.clock.now())
     lists = jwt.decode(bundle, options={"verify_signature": False})["status_lists"]
     published = Publisher(register.ledger).status_list_credentials(register.clock.now())
-    keys = Trust.from_keys([e["jwk"] for e in jwt.decode(bundle, options={"verify_signature": False})["keys"]],
-                           issuer=ISSUER)  # the register's keys trusted directly
+    keys = Trust.from_keys(
+        [e["jwk"] for e in jwt.decode(bundle, options={"verify_signature": False})["keys"]], issuer=ISSUER
+    )  # the register's keys trusted directly
     for token in (lists["revocation"], lists["suspension"], published["revocation"]):
         assert "BitstringStatusListCredential" in jwt.decode(token, options={"verify_signature": False})["type"]
         for against in (trust, keys):
@@ -369,9 +407,13 @@ def test_a_status_list_is_not_a_credential(register):
             assert result.summary == "Not valid: this is a status list, not a credential about a person."
             assert all(c.outcome == "not checked" for c in result.checks[1:])
     key = Keyring(register.ledger).active().signing_key
-    old_style = {"@context": ["https://www.w3.org/ns/credentials/v2"], "issuer": ISSUER,
-                 "type": ["VerifiableCredential", "StatusList2021Credential"], "validFrom": "2026-01-01T00:00:00Z",
-                 "credentialSubject": {"type": "StatusList2021", "statusPurpose": "revocation", "encodedList": "uAA"}}
+    old_style = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "issuer": ISSUER,
+        "type": ["VerifiableCredential", "StatusList2021Credential"],
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"type": "StatusList2021", "statusPurpose": "revocation", "encodedList": "uAA"},
+    }
     result = verify(sign_credential_jwt(old_style, key, issued_at=START), keys, at=register.clock.now())
     assert failed(result) == ["format"] and "this is a status list" in result.summary
 
@@ -381,8 +423,13 @@ def test_anything_else_the_register_signed_through_the_ledger_verifies(register)
     logged, with status entries) is the register's word too: it verifies against the bundle as against its keys."""
     trust = register.trust()
     key = Keyring(register.ledger).active()
-    other = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
-             "issuer": ISSUER, "validFrom": "2026-01-01T00:00:00Z", "credentialSubject": {"id": "did:example:1"}}
+    other = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": ISSUER,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:1"},
+    }
     token = sign_credential_jwt(other, key.signing_key, issued_at=START)
     assert verify(token, trust, at=register.clock.now()).valid
     assert verify(token, Trust.from_keys([key.record.public_jwk], issuer=ISSUER), at=register.clock.now()).valid
@@ -407,8 +454,9 @@ def test_a_token_spelt_otherwise_does_not_verify(register):
         for tampered in (f"{head}.{body}.{altered}", f"{shared.badge_url.split('#')[0]}#{head}.{body}.{altered}"):
             result = verify(tampered, trust, at=register.clock.now())
             assert not result.valid and failed(result) == ["format"]
-            assert result.summary == ("Not valid: the token signature is not canonical base64url text (its last "
-                                      "character was altered).")
+            assert result.summary == (
+                "Not valid: the token signature is not canonical base64url text (its last character was altered)."
+            )
         if len(body) % 4:
             result = verify(f"{head}.{_altered_last_character(body)}.{signature}", trust, at=register.clock.now())
             assert failed(result) == ["format"] and "token payload is not canonical" in result.summary
@@ -429,8 +477,11 @@ def test_the_verifier_imports_only_the_standard_library_pyjwt_and_cryptography()
 
 # -- the W3C VC-JOSE-COSE verification vectors
 def _cases():
-    return [c for c in json.loads(shared_file("standards/vc-jose-cose/cases.json").read_text())["cases"]
-            if c["fn"] == "verify"]
+    return [
+        c
+        for c in json.loads(shared_file("standards/vc-jose-cose/cases.json").read_text())["cases"]
+        if c["fn"] == "verify"
+    ]
 
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda c: f"case-{c['number']}")
@@ -447,13 +498,17 @@ def test_w3c_vc_jose_cose_verification_cases(case, monkeypatch):
     import importlib
 
     module = importlib.import_module("verifier.verify")
-    monkeypatch.setattr(module, "_issued_at", lambda value: module.parse_time(value, "iat")
-                        if isinstance(value, str) else module.numeric_date(value, "iat"))
+    monkeypatch.setattr(
+        module,
+        "_issued_at",
+        lambda value: module.parse_time(value, "iat") if isinstance(value, str) else module.numeric_date(value, "iat"),
+    )
     relaxed = verify_module(token, trust, at=at)
     assert relaxed.valid == (case["expected"] == "success"), (case, relaxed.to_json())
     if case["expected"] == "success":
-        assert [c.reason for c in strict.checks if c.outcome == "fail"] == ["the token's iat is text, not a "
-                                                                            "NumericDate"]
+        assert [c.reason for c in strict.checks if c.outcome == "fail"] == [
+            "the token's iat is text, not a NumericDate"
+        ]
 
 
 def test_verification_cases_fail_for_the_reason_they_are_about(monkeypatch):
@@ -484,9 +539,15 @@ def test_a_key_from_a_vector_file_becomes_trust(register):
 def test_badges_signed_with_eddsa_verify_too(register):
     key = generate_key("EdDSA")
     claims = build_compact_claims(
-        credential_id="urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5", issuer_id=ISSUER, name="Ed Dsa",
-        registration_number="RG-1234567-89", level_code="RCT", valid_from=START, valid_until=START +
-        timedelta(days=365), status=[])
+        credential_id="urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5",
+        issuer_id=ISSUER,
+        name="Ed Dsa",
+        registration_number="RG-1234567-89",
+        level_code="RCT",
+        valid_from=START,
+        valid_until=START + timedelta(days=365),
+        status=[],
+    )
     token = sign_compact(claims, key)
     trust = Trust.from_keys([key.public_jwk], issuer=ISSUER)
     result = verify(token, trust, at=START + timedelta(days=1))
@@ -496,24 +557,53 @@ def test_badges_signed_with_eddsa_verify_too(register):
 
 
 def _full_token(**changes) -> str:
-    payload = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
-               "issuer": ISSUER, "validFrom": "2026-01-01T00:00:00Z", **changes}
+    payload = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": ISSUER,
+        "validFrom": "2026-01-01T00:00:00Z",
+        **changes,
+    }
     return _b64({"alg": "ES256", "typ": "vc+jwt", "kid": "k"}) + "." + _b64(payload) + "." + "A" * 86
 
 
-@pytest.mark.parametrize("token", [
-    "http://[x#a.b.c",
-    "http://\u2100.example#a.b.c",
-    _full_token(credentialStatus={"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
-                                  "statusListCredential": "https://x/status/revocation", "statusListIndex": "\u00b2"}),
-    _full_token(credentialStatus={"type": "BitstringStatusListEntry", "statusPurpose": ["revocation"],
-                                  "statusListCredential": "https://x/status/revocation", "statusListIndex": "1"}),
-    _full_token(credentialSubject={"identifier": 1}),
-    _full_token(credentialSubject={"identifier": True}),
-    _full_token(validFrom="0001-01-01T00:00:00+01:00"),
-    _full_token(validFrom="9999-12-31T23:30:00-01:00"),
-], ids=["ipv6-link", "nfkc-link", "superscript-index", "list-purpose", "number-identifier", "true-identifier",
-        "year-0", "year-10000"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "http://[x#a.b.c",
+        "http://\u2100.example#a.b.c",
+        _full_token(
+            credentialStatus={
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation",
+                "statusListCredential": "https://x/status/revocation",
+                "statusListIndex": "\u00b2",
+            }
+        ),
+        _full_token(
+            credentialStatus={
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": ["revocation"],
+                "statusListCredential": "https://x/status/revocation",
+                "statusListIndex": "1",
+            }
+        ),
+        _full_token(credentialSubject={"identifier": 1}),
+        _full_token(credentialSubject={"identifier": True}),
+        _full_token(validFrom="0001-01-01T00:00:00+01:00"),
+        _full_token(validFrom="9999-12-31T23:30:00-01:00"),
+    ],
+    ids=[
+        "ipv6-link",
+        "nfkc-link",
+        "superscript-index",
+        "list-purpose",
+        "number-identifier",
+        "true-identifier",
+        "year-0",
+        "year-10000",
+    ],
+)
 def test_inputs_that_once_crashed_the_verifier_fail_a_check_instead(token):
     """Found by the web verifier's comparison harness: each raised from verify() before it was fixed."""
     from verifier import Trust
@@ -524,9 +614,17 @@ def test_inputs_that_once_crashed_the_verifier_fail_a_check_instead(token):
 
 def test_a_genuine_credential_that_names_no_registrant_says_so():
     key = generate_key()
-    token = sign_credential_jwt({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
-                                 "issuer": ISSUER, "validFrom": "2026-01-01T00:00:00Z",
-                                 "credentialSubject": {"id": "did:example:1"}}, key, issued_at=START)
+    token = sign_credential_jwt(
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": ISSUER,
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": {"id": "did:example:1"},
+        },
+        key,
+        issued_at=START,
+    )
     result = verify(token, Trust.from_keys([key.public_jwk], issuer=ISSUER), at=START)
     assert result.valid and result.subject is None
     assert result.summary == "Valid: the credential verifies, but it does not name a registrant in the register's form."

@@ -30,12 +30,13 @@ def mutate(token: str, data: st.DataObject) -> str:
         prefix, fragment = token.split("#", 1)
         if data.draw(st.booleans()):
             return prefix + "#" + mutate(fragment, data)
-    kind = data.draw(st.sampled_from(["replace", "insert", "delete", "truncate", "swap parts", "splice json",
-                                      "duplicate", "random"]))
+    kind = data.draw(
+        st.sampled_from(["replace", "insert", "delete", "truncate", "swap parts", "splice json", "duplicate", "random"])
+    )
     if kind == "random":
         return data.draw(st.text(max_size=300))
     if kind == "truncate":
-        return token[:data.draw(st.integers(0, len(token) - 1))]
+        return token[: data.draw(st.integers(0, len(token) - 1))]
     if kind in ("swap parts", "splice json") and token.count(".") != 2:
         kind = "duplicate"
     if kind == "swap parts":
@@ -49,22 +50,31 @@ def mutate(token: str, data: st.DataObject) -> str:
         head, body, signature = token.split(".")
         payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         key = data.draw(st.sampled_from(sorted(payload)))
-        payload[key] = data.draw(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                                           st.text(max_size=20), st.lists(st.integers(), max_size=3),
-                                           st.dictionaries(st.text(max_size=5), st.integers(), max_size=3)))
+        payload[key] = data.draw(
+            st.one_of(
+                st.none(),
+                st.booleans(),
+                st.integers(),
+                st.floats(allow_nan=False),
+                st.text(max_size=20),
+                st.lists(st.integers(), max_size=3),
+                st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+            )
+        )
         body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
         return f"{head}.{body}.{signature}"
     position = data.draw(st.integers(0, len(token) - 1))
     if kind == "delete":
-        return token[:position] + token[position + 1:]
+        return token[:position] + token[position + 1 :]
     character = data.draw(st.characters(codec="utf-8"))
     if kind == "insert":
         return token[:position] + character + token[position:]
-    return token[:position] + character + token[position + 1:]
+    return token[:position] + character + token[position + 1 :]
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(
+    max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data(), form=st.sampled_from(["full", "compact", "url"]))
 def test_mangled_tokens_fail_cleanly(genuine, data, form):
     shared, trust, now = genuine
@@ -82,8 +92,15 @@ def test_mangled_tokens_fail_cleanly(genuine, data, form):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.one_of(st.binary(max_size=500), st.text(max_size=500), st.integers(), st.none(),
-                 st.lists(st.text(max_size=5), max_size=5)))
+@given(
+    st.one_of(
+        st.binary(max_size=500),
+        st.text(max_size=500),
+        st.integers(),
+        st.none(),
+        st.lists(st.text(max_size=5), max_size=5),
+    )
+)
 def test_arbitrary_values_are_a_failed_format_check(value):
     from datetime import UTC, datetime
 

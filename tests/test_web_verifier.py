@@ -59,8 +59,9 @@ class Site:
         self.origin = f"http://127.0.0.1:{self.port}"
 
     def _serve(self, port: int) -> http.server.ThreadingHTTPServer:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port),
-                                                 functools.partial(_Handler, directory=str(self.directory)))
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", port), functools.partial(_Handler, directory=str(self.directory))
+        )
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server
@@ -143,8 +144,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     now = datetime.now(UTC).replace(microsecond=0)
     clock = SettableClock(now - timedelta(hours=3))
     database = tmp_path_factory.mktemp("ledger") / "regledger.db"
-    ledger = Ledger(Settings(database_url=f"sqlite:///{database}", master_key=MASTER_KEY, issuer_url=server.origin),
-                    clock=clock)
+    ledger = Ledger(
+        Settings(database_url=f"sqlite:///{database}", master_key=MASTER_KEY, issuer_url=server.origin), clock=clock
+    )
     try:
         people = {name: awarded(ledger, name) for name in ("Vera Valid", "Sam Suspended", "Rex Removed")}
         CredentialIssuer(ledger).catch_up()
@@ -171,15 +173,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "unknown key": f"{server.origin}/v#{_signed_by_another_key(vera.compact)}",
         }
         payload = jwt.decode(bundle, options={"verify_signature": False})
-        generic = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
-                   "issuer": server.origin, "validFrom": "2026-01-01T00:00:00Z",
-                   "credentialSubject": {"id": "did:example:1"}}
-        yield {"server": server, "bundle": bundle, "older_bundle": older_bundle, "root": root, "badges": badges,
-               "times": {"expired": later}, "later": later, "vera": vera, "full": vera.full,
-               "bomb_bundle": _with_bombed_revocation_list(ledger, bundle),
-               "forged_bundle": sign_trust_bundle(payload, generate_key()),
-               "status_list": payload["status_lists"]["revocation"],
-               "generic": sign_credential_jwt(generic, Keyring(ledger).active().signing_key, issued_at=now)}
+        generic = {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": server.origin,
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": {"id": "did:example:1"},
+        }
+        yield {
+            "server": server,
+            "bundle": bundle,
+            "older_bundle": older_bundle,
+            "root": root,
+            "badges": badges,
+            "times": {"expired": later},
+            "later": later,
+            "vera": vera,
+            "full": vera.full,
+            "bomb_bundle": _with_bombed_revocation_list(ledger, bundle),
+            "forged_bundle": sign_trust_bundle(payload, generate_key()),
+            "status_list": payload["status_lists"]["revocation"],
+            "generic": sign_credential_jwt(generic, Keyring(ledger).active().signing_key, issued_at=now),
+        }
     finally:
         server.stop()
         ledger.close()
@@ -195,8 +210,9 @@ def browser() -> Iterator[Any]:
     except ImportError:
         unavailable("chromium", "the playwright package is not installed (pip install playwright)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         yield browser
         browser.close()
 
@@ -210,17 +226,23 @@ class Problems:
 
     def watch(self, page: Any) -> None:
         page.on("pageerror", lambda error: self.seen.append(f"{page.url}: uncaught {error}"))
-        page.on("console", lambda message: self.seen.append(f"{page.url}: console {message.text}")
-                if message.type == "error" else None)
+        page.on(
+            "console",
+            lambda message: (
+                self.seen.append(f"{page.url}: console {message.text}") if message.type == "error" else None
+            ),
+        )
 
 
-def python_verdict(token: str, bundle: str, root: dict[str, Any], at: datetime | None,
-                   max_status_age: timedelta | None = None) -> dict[str, Any]:
+def python_verdict(
+    token: str, bundle: str, root: dict[str, Any], at: datetime | None, max_status_age: timedelta | None = None
+) -> dict[str, Any]:
     from verifier import DEFAULT_MAX_STATUS_AGE, load_trust, verify
 
     at = at or datetime.now(UTC)
-    return verify(token, load_trust(bundle, root=root, at=at), at=at,
-                  max_status_age=max_status_age or DEFAULT_MAX_STATUS_AGE).to_json()
+    return verify(
+        token, load_trust(bundle, root=root, at=at), at=at, max_status_age=max_status_age or DEFAULT_MAX_STATUS_AGE
+    ).to_json()
 
 
 def open_page(context: Any, url: str, at: datetime | None = None) -> tuple[dict[str, Any], int, Any]:
@@ -239,8 +261,14 @@ def failed(verdict: dict[str, Any]) -> list[str]:
     return [c["name"] for c in verdict["checks"] if c["outcome"] == "fail"]
 
 
-EXPECTED_FAILURES = {"valid": [], "tampered": ["key known", "signature"], "expired": ["validity", "status freshness"],
-                     "suspended": ["suspension"], "revoked": ["revocation"], "unknown key": ["key known", "signature"]}
+EXPECTED_FAILURES = {
+    "valid": [],
+    "tampered": ["key known", "signature"],
+    "expired": ["validity", "status freshness"],
+    "suspended": ["suspension"],
+    "revoked": ["revocation"],
+    "unknown key": ["key known", "signature"],
+}
 
 
 def check_badges(context: Any, site: dict[str, Any], timings: dict[str, int]) -> None:
@@ -260,15 +288,17 @@ def check_badges(context: Any, site: dict[str, Any], timings: dict[str, int]) ->
             assert page.inner_text("#subject-name") == "Vera Valid"
             assert page.inner_text("#status-as-of").startswith("Status as of ")
         else:
-            assert [li.get_attribute("data-check") for li in page.query_selector_all("#failed-list li")] == \
-                EXPECTED_FAILURES[case]
+            assert [
+                li.get_attribute("data-check") for li in page.query_selector_all("#failed-list li")
+            ] == EXPECTED_FAILURES[case]
         timings[case] = ms
         page.close()
 
 
 def test_badges_get_the_python_verdict_online_and_offline(browser: Any, site: dict[str, Any]) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     problems = Problems(context)
     server = site["server"]
     try:
@@ -336,8 +366,9 @@ def test_pasted_credentials_and_garbage(browser: Any, site: dict[str, Any]) -> N
     assert problems.seen == []  # bad input is a failed check, never an exception
 
 
-def test_an_older_trust_bundle_is_refused_with_the_python_words(browser: Any, site: dict[str, Any],
-                                                                  tmp_path: Path) -> None:
+def test_an_older_trust_bundle_is_refused_with_the_python_words(
+    browser: Any, site: dict[str, Any], tmp_path: Path
+) -> None:
     from verifier import TrustError, load_trust
 
     load_trust(site["bundle"], root=site["root"], cache_dir=tmp_path)
@@ -363,23 +394,30 @@ def test_an_older_trust_bundle_is_refused_with_the_python_words(browser: Any, si
     assert problems.seen == []
 
 
-def test_a_compression_bomb_in_a_status_list_costs_a_failed_check_not_the_tab(browser: Any,
-                                                                             site: dict[str, Any]) -> None:
+def test_a_compression_bomb_in_a_status_list_costs_a_failed_check_not_the_tab(
+    browser: Any, site: dict[str, Any]
+) -> None:
     context = browser.new_context()
     problems = Problems(context)
     try:
         verdict, _, page = open_page(context, site["badges"]["valid"])
         at = datetime.now(UTC).isoformat()
-        verdict = page.evaluate("""async ([bundle, root, token, at]) => {
+        verdict = page.evaluate(
+            """async ([bundle, root, token, at]) => {
             at = regverify.parseTime(at, "at");
             const trust = await regverify.loadTrust(bundle, regverify.parseRootJwk(root), { at });
             return (await regverify.verify(token, trust, at)).toJSON();
-        }""", [site["bomb_bundle"], json.dumps(site["root"]), site["badges"]["valid"], at])
-        assert verdict == python_verdict(site["badges"]["valid"], site["bomb_bundle"], site["root"],
-                                         datetime.fromisoformat(at))
+        }""",
+            [site["bomb_bundle"], json.dumps(site["root"]), site["badges"]["valid"], at],
+        )
+        assert verdict == python_verdict(
+            site["badges"]["valid"], site["bomb_bundle"], site["root"], datetime.fromisoformat(at)
+        )
         assert failed(verdict) == ["revocation"]
-        assert verdict["checks"][7]["reason"] == ("the revocation list cannot be read: the status list expands beyond "
-                                                  "2,097,152 bytes: refused as a compression bomb")
+        assert verdict["checks"][7]["reason"] == (
+            "the revocation list cannot be read: the status list expands beyond "
+            "2,097,152 bytes: refused as a compression bomb"
+        )
         assert page.evaluate("1 + 1") == 2  # the tab lives on
     finally:
         context.close()
@@ -426,9 +464,12 @@ def test_status_older_than_24_hours_is_not_current_in_the_browser(browser: Any, 
     person using the page may accept older status ("Accept status up to"), which the page remembers."""
     server = site["server"]
     older = site["older_bundle"]
-    as_of = datetime.fromisoformat(jwt.decode(jwt.decode(older, options={"verify_signature": False})
-                                              ["status_lists"]["revocation"],
-                                              options={"verify_signature": False})["validFrom"].replace("Z", "+00:00"))
+    as_of = datetime.fromisoformat(
+        jwt.decode(
+            jwt.decode(older, options={"verify_signature": False})["status_lists"]["revocation"],
+            options={"verify_signature": False},
+        )["validFrom"].replace("Z", "+00:00")
+    )
     at = as_of + timedelta(hours=25)
     context = browser.new_context()  # a fresh browser: no bundle number remembered
     problems = Problems(context)
@@ -440,11 +481,15 @@ def test_status_older_than_24_hours_is_not_current_in_the_browser(browser: Any, 
         assert verdict["valid"] is False and failed(verdict) == ["status freshness"]
         assert page.inner_text("#summary") == (
             f"Not valid: could not confirm current status: the status is as of {as_of.day:02d} "
-            f"{as_of:%B %Y %H:%M} UTC, more than 24 hours ago; fetch a newer trust bundle.")
+            f"{as_of:%B %Y %H:%M} UTC, more than 24 hours ago; fetch a newer trust bundle."
+        )
         assert page.inner_text("#trust-notes").endswith("a newer one should be fetched.")
         assert page.input_value("#max-status-age") == "24h"
         assert [o.inner_text() for o in page.query_selector_all("#max-status-age option")] == [
-            "24 hours (recommended)", "7 days", "30 days"]
+            "24 hours (recommended)",
+            "7 days",
+            "30 days",
+        ]
         assert page.inner_text("label[for=max-status-age]") == "Accept status up to:"
         page.close()
     finally:
@@ -473,7 +518,8 @@ def test_status_older_than_24_hours_is_not_current_in_the_browser(browser: Any, 
         page.reload()
         page.wait_for_selector("#verdict[data-ms]", timeout=VERDICT_TIMEOUT_MS)
         assert page.input_value("#max-status-age") == "24h" and failed(page.evaluate("window.regverifyResult")) == [
-            "status freshness"]
+            "status freshness"
+        ]
     finally:
         context.close()
     assert problems.seen == []
@@ -510,7 +556,8 @@ def test_the_page_never_takes_a_bundle_s_own_root(browser: Any, site: dict[str, 
         seen.append(Problems(context))
         verdict, _, page = open_page(context, site["badges"]["valid"])
         assert verdict["valid"] is True
-        answers = page.evaluate("""async ([bundle, forged]) => {
+        answers = page.evaluate(
+            """async ([bundle, forged]) => {
             const attempt = async (...args) => {
               try {
                 const trust = await regverify.loadTrust(...args);
@@ -521,7 +568,9 @@ def test_the_page_never_takes_a_bundle_s_own_root(browser: Any, site: dict[str, 
             };
             return [await attempt(bundle, null), await attempt(bundle, undefined, {}),
                     await attempt(forged, null), await attempt(bundle, null, { trustOnFirstUse: true })];
-        }""", [site["bundle"], site["forged_bundle"]])
+        }""",
+            [site["bundle"], site["forged_bundle"]],
+        )
         for refusal in answers[:3]:
             assert refusal == {"error": "TrustError", "message": str(not_pinned.value)}
         assert answers[3] == {"notes": tofu.notes, "pinnedOnFirstUse": True, "rootKid": site["root"]["kid"]}
@@ -532,8 +581,9 @@ def test_the_page_never_takes_a_bundle_s_own_root(browser: Any, site: dict[str, 
 
 
 def test_only_credentials_verify_as_credentials_in_the_browser(browser: Any, site: dict[str, Any]) -> None:
-    """The attacks: the register's own status list (signed by its key) pasted as a credential; a badge and a credential whose signature's last character is spelt otherwise (the
-    same bytes). Each verified; each is now a failed format check, in Python's words."""
+    """The attacks: the register's own status list (signed by its key) pasted as a credential; a badge and a
+    credential whose signature's last character is spelt otherwise (the same bytes). Each verified; each is now a
+    failed format check, in Python's words."""
     origin, vera = site["server"].origin, site["vera"]
     head, body, signature = vera.compact.split(".")
     context = browser.new_context()
@@ -544,12 +594,15 @@ def test_only_credentials_verify_as_credentials_in_the_browser(browser: Any, sit
         page.wait_for_selector("#trust-status:has-text('Trust bundle number')")
         pasted = {
             "status list": (site["status_list"], "this is a status list, not a credential about a person"),
-            "full, respelt": (_altered_last_character(vera.full), "the token signature is not canonical base64url "
-                                                                  "text (its last character was altered)"),
+            "full, respelt": (
+                _altered_last_character(vera.full),
+                "the token signature is not canonical base64url text (its last character was altered)",
+            ),
         }
         for case, (token, reason) in pasted.items():
-            verdict = _wait_for_new_verdict(page, lambda token=token: (page.fill("#token", token),
-                                                                       page.click("#check")))
+            verdict = _wait_for_new_verdict(
+                page, lambda token=token: (page.fill("#token", token), page.click("#check"))
+            )
             assert verdict == python_verdict(token, site["bundle"], site["root"], None), case
             assert verdict["valid"] is False and failed(verdict) == ["format"], case
             assert verdict["checks"][0]["reason"] == reason, case

@@ -28,11 +28,15 @@ def poison_registrant(ledger) -> UUID:
     command refuses such a name now, so the record is written as an older version would have."""
     registrant_id = ledger._new_id()
     ledger.vault.create_key(registrant_id)
-    registrant = Registrant(id=registrant_id, name=ledger.vault.seal(registrant_id, POISON),
-                            email=ledger.vault.seal(registrant_id, "dina@example.org"),
-                            disciplines=[ledger.framework.disciplines[0].code],
-                            background=ledger.vault.seal_json(registrant_id, None), listing="listed",
-                            occurred_at=ledger._now())
+    registrant = Registrant(
+        id=registrant_id,
+        name=ledger.vault.seal(registrant_id, POISON),
+        email=ledger.vault.seal(registrant_id, "dina@example.org"),
+        disciplines=[ledger.framework.disciplines[0].code],
+        background=ledger.vault.seal_json(registrant_id, None),
+        listing="listed",
+        occurred_at=ledger._now(),
+    )
     ledger._commit(registrant)
     return registrant_id
 
@@ -75,7 +79,9 @@ def test_a_record_the_issuer_refuses_is_parked_and_everyone_else_is_issued(ledge
     issued = credential_numbers(ledger)
     assert good_number in issued and later_number in issued and bad_number not in issued
     parked = parking.parked(ledger.engine, "credential-issuer")
-    assert len(parked) == 1 and "control characters" in parked[0].reason and parked[0].kind == "Registration.LevelAwarded"
+    assert (
+        len(parked) == 1 and "control characters" in parked[0].reason and parked[0].kind == "Registration.LevelAwarded"
+    )
     facts = progress(ledger)
     issuer = next(f for f in facts["followers"] if f["follower"] == "issuer")
     assert issuer["parked"] == 1 and issuer["lag_events"] == 0
@@ -105,8 +111,7 @@ def test_a_record_the_issuer_refuses_is_parked_and_everyone_else_is_issued(ledge
     assert parking.parked(ledger.engine) == []
 
 
-def test_a_projection_that_cannot_apply_an_event_parks_it_with_what_follows_and_applies_the_rest(ledger,
-                                                                                                  monkeypatch):
+def test_a_projection_that_cannot_apply_an_event_parks_it_with_what_follows_and_applies_the_rest(ledger, monkeypatch):
     from ledger.projections.register import RegisterProjection, registrants
     from ledger.projections.runner import ProjectionRunner
 
@@ -196,13 +201,19 @@ def test_a_write_answers_202_with_retry_after_when_no_worker_shows_it(settings, 
         Worker(ledger).run_once()  # published once; then no worker runs
         Accounts(ledger.engine).add("registrar@example.org", "correct horse battery", "registrar")
         with TestClient(create_app(ledger, worker="none")) as client:
-            token = client.post("/api/token", data={"email": "registrar@example.org",
-                                                    "password": "correct horse battery"}).json()["access_token"]
+            token = client.post(
+                "/api/token", data={"email": "registrar@example.org", "password": "correct horse battery"}
+            ).json()["access_token"]
             before = ledger.recorder.max_notification_id()
-            answer = client.post("/api/enrolments", headers={"Authorization": f"Bearer {token}",
-                                                             "Idempotency-Key": "one"},
-                                 json={"name": "Waiting Walter", "email": "ww@example.org",
-                                       "disciplines": [ledger.framework.disciplines[0].code]})
+            answer = client.post(
+                "/api/enrolments",
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "one"},
+                json={
+                    "name": "Waiting Walter",
+                    "email": "ww@example.org",
+                    "disciplines": [ledger.framework.disciplines[0].code],
+                },
+            )
             assert answer.status_code == 202, answer.text
             assert int(answer.headers["retry-after"]) >= 1 and "recorded" in answer.json()["detail"]
             assert ledger.recorder.max_notification_id() > before  # the write was made
@@ -210,10 +221,15 @@ def test_a_write_answers_202_with_retry_after_when_no_worker_shows_it(settings, 
             assert client.get("/trust.jwt").status_code == 200
             # once a worker catches up, the retry with the same key gets the first answer, acting once
             Worker(ledger).run_once()
-            again = client.post("/api/enrolments", headers={"Authorization": f"Bearer {token}",
-                                                            "Idempotency-Key": "one"},
-                                json={"name": "Waiting Walter", "email": "ww@example.org",
-                                      "disciplines": [ledger.framework.disciplines[0].code]})
+            again = client.post(
+                "/api/enrolments",
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "one"},
+                json={
+                    "name": "Waiting Walter",
+                    "email": "ww@example.org",
+                    "disciplines": [ledger.framework.disciplines[0].code],
+                },
+            )
             assert again.status_code == 200 and again.json()["id"] == answer.json().get("id", again.json()["id"])
             from ledger.projections.register import registrants
 

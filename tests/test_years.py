@@ -32,8 +32,7 @@ class Life:
         self.ticker = Ticker(ledger)
         self.rules = ledger.framework.rules
         self.pair = assessors(ledger)
-        self.people = {name: awarded(ledger, name, pair=self.pair) for name in ("Rhys", "Lena", "Dara", "Ari",
-                                                                                   "Noor")}
+        self.people = {name: awarded(ledger, name, pair=self.pair) for name in ("Rhys", "Lena", "Dara", "Ari", "Noor")}
         self.ticker.run_until(clock.today(), start=clock.today())
 
     def who(self, name):
@@ -46,8 +45,15 @@ class Life:
 
     def ppd(self, name, days_ago=(20, 40, 60)):
         for days, category in zip(days_ago, self.rules.ppd_categories, strict=False):
-            self.ledger.record_ppd(self.who(name), self.clock.today() - timedelta(days=days), category, 6, ["A"],
-                                   "Learned a thing.", "Changed a practice.")
+            self.ledger.record_ppd(
+                self.who(name),
+                self.clock.today() - timedelta(days=days),
+                category,
+                6,
+                ["A"],
+                "Learned a thing.",
+                "Changed a practice.",
+            )
 
     def renew(self, name) -> None:
         """PPD through the year, then the renewal declared 30 days before it is due; the tick renews it."""
@@ -75,8 +81,13 @@ class Life:
         ledger.submit_audit_profile(person, AUDIT_YEAR, "Touring work.", "How my PPD meets the standards.", recent)
         if ledger.ppd_audit(person, AUDIT_YEAR).assessor_id is None:
             ledger.assign_audit_assessor(person, AUDIT_YEAR, self.pair[0], "registrar")
-        ledger.judge_audit(person, AUDIT_YEAR, self.pair[0],
-                           {s: judgements.get(s, "met") for s in self.rules.audit_standards}, "Feedback.")
+        ledger.judge_audit(
+            person,
+            AUDIT_YEAR,
+            self.pair[0],
+            {s: judgements.get(s, "met") for s in self.rules.audit_standards},
+            "Feedback.",
+        )
         ledger.decide_audit(person, AUDIT_YEAR, outcome, reasons, "registrar")
 
 
@@ -101,7 +112,8 @@ def test_five_people_over_three_years(life):
     assert [c.name for c in lapsed.checks if c.outcome == "fail"] == ["validity", "suspension"]
     renewed, shared = life.verdict("Rhys")
     assert renewed.valid and shared.payload["validUntil"].startswith(
-        ledger.registration(life.who("Rhys")).valid_until.isoformat())
+        ledger.registration(life.who("Rhys")).valid_until.isoformat()
+    )
 
     # Lena comes back within 12 months with the PPD she missed: reinstated, a new credential, valid again
     life.until(life.clock.today() + timedelta(days=100))

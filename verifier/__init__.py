@@ -5,5 +5,16 @@ from verifier.jose import Malformed
 from verifier.trust import RootNotPinned, Trust, TrustError, load_trust
 from verifier.verify import CHECKS, DEFAULT_MAX_STATUS_AGE, Check, Subject, Verification, verify
 
-__all__ = ["CHECKS", "DEFAULT_MAX_STATUS_AGE", "Check", "Malformed", "RootNotPinned", "Subject", "Trust", "TrustError",
-           "Verification", "load_trust", "verify"]
+__all__ = [
+    "CHECKS",
+    "DEFAULT_MAX_STATUS_AGE",
+    "Check",
+    "Malformed",
+    "RootNotPinned",
+    "Subject",
+    "Trust",
+    "TrustError",
+    "Verification",
+    "load_trust",
+    "verify",
+]

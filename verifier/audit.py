@@ -38,10 +38,15 @@ class AuditReport:
 
     def to_json(self) -> dict[str, object]:
         latest = self.checkpoints[-1] if self.checkpoints else None
-        return {"valid": self.valid, "events": self.events, "leaves": self.leaves,
-                "checkpoints": [{"size": c.size, "root": c.root.hex()} for c in self.checkpoints],
-                "latest": {"size": latest.size, "root": latest.root.hex()} if latest else None,
-                "problems": self.problems, "notes": self.notes}
+        return {
+            "valid": self.valid,
+            "events": self.events,
+            "leaves": self.leaves,
+            "checkpoints": [{"size": c.size, "root": c.root.hex()} for c in self.checkpoints],
+            "latest": {"size": latest.size, "root": latest.root.hex()} if latest else None,
+            "problems": self.problems,
+            "notes": self.notes,
+        }
 
 
 def _canonical(record: dict[str, object]) -> bytes:
@@ -72,8 +77,10 @@ def verify_bundle(folder: str | Path, *, key: str | None = None, kept: str | Non
             report.problem(f"the checkpoint you kept: {error}")
         else:
             if checkpoint.size > tree.size or tree.root(checkpoint.size) != checkpoint.root:
-                report.problem(f"the log is not consistent with the checkpoint you kept (size {checkpoint.size}): "
-                               "history was rewritten")
+                report.problem(
+                    f"the log is not consistent with the checkpoint you kept (size {checkpoint.size}): "
+                    "history was rewritten"
+                )
     _check_events(folder / "events.jsonl", recorded, report)
     return report
 
@@ -107,11 +114,15 @@ def _check_checkpoints(folder: Path, key: str, tree: Tree, report: AuditReport) 
             report.problem(f"checkpoint {path.name}: {error}")
             continue
         if checkpoint.size > tree.size:
-            report.problem(f"checkpoint {path.name} (size {checkpoint.size}) is beyond the {tree.size} leaves "
-                           "recorded: leaves were removed")
+            report.problem(
+                f"checkpoint {path.name} (size {checkpoint.size}) is beyond the {tree.size} leaves "
+                "recorded: leaves were removed"
+            )
         elif tree.root(checkpoint.size) != checkpoint.root:
-            report.problem(f"checkpoint {path.name} (size {checkpoint.size}) does not match the recorded leaves: "
-                           "the log was altered")
+            report.problem(
+                f"checkpoint {path.name} (size {checkpoint.size}) does not match the recorded leaves: "
+                "the log was altered"
+            )
         report.checkpoints.append(checkpoint)
     report.checkpoints.sort(key=lambda c: c.size)
     if report.checkpoints and report.checkpoints[-1].size != tree.size:
@@ -157,8 +168,10 @@ def _check_events(path: Path, recorded: list[tuple[int, int, bytes]], report: Au
     swapped = _swapped(changed, recorded)
     for index, record in changed:
         if index in swapped:
-            report.problem(f"{_name(record)} holds what the log recorded for notification {swapped[index]}: "
-                           "two events were swapped")
+            report.problem(
+                f"{_name(record)} holds what the log recorded for notification {swapped[index]}: "
+                "two events were swapped"
+            )
         else:
             report.problem(f"{_name(record)} was changed after it was recorded (log index {index})")
     for index, notification, _ in recorded:
@@ -166,8 +179,7 @@ def _check_events(path: Path, recorded: list[tuple[int, int, bytes]], report: Au
             report.problem(f"notification {notification} (log index {index}) is missing: it was removed")
 
 
-def _swapped(changed: list[tuple[int, dict[str, object]]], recorded: list[tuple[int, int, bytes]]
-             ) -> dict[int, int]:
+def _swapped(changed: list[tuple[int, dict[str, object]]], recorded: list[tuple[int, int, bytes]]) -> dict[int, int]:
     """Changed events whose content is what the log recorded for another changed event."""
     found = {}
     for index, record in changed:
@@ -179,5 +191,7 @@ def _swapped(changed: list[tuple[int, dict[str, object]]], recorded: list[tuple[
 
 
 def _name(record: dict[str, object]) -> str:
-    return (f"event notification {record.get('n')} ({record.get('topic', '?')}, aggregate {record.get('id', '?')} "
-            f"version {record.get('v', '?')})")
+    return (
+        f"event notification {record.get('n')} ({record.get('topic', '?')}, aggregate {record.get('id', '?')} "
+        f"version {record.get('v', '?')})"
+    )

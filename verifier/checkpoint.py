@@ -84,7 +84,7 @@ def open_checkpoint(note: str, key: str) -> Checkpoint:
     for line in signatures.split("\n"):
         if not line.startswith(SIGNATURE_DASH):
             continue
-        signer, _, encoded = line[len(SIGNATURE_DASH):].rpartition(" ")
+        signer, _, encoded = line[len(SIGNATURE_DASH) :].rpartition(" ")
         if signer != name:
             continue
         try:

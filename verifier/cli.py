@@ -25,26 +25,52 @@ def default_cache() -> Path:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="regverify", description="Check a regledger credential offline: a credential file (.jwt), the text "
-        "of a token, or a QR badge link. Exit status 0 valid, 1 not valid, 2 could not run.")
-    parser.add_argument("credential", metavar="TOKEN|FILE|URL", help="the credential: a file, a token or a link "
-                        "('-' reads standard input)")
-    parser.add_argument("--trust", required=True, metavar="BUNDLE",
-                        help="the trust bundle file from the register ('regledger trust export')")
-    parser.add_argument("--root", metavar="FILE", help="the register's root key (root.json, a JWK file) that signs "
-                        "its trust bundles; without it, the root key pinned in the cache")
-    parser.add_argument("--trust-on-first-use", action="store_true",
-                        help="with no --root and no root key pinned in the cache yet: take the root key the bundle "
-                        "carries and pin it in the cache (anyone can make a bundle carrying their own key: prefer "
-                        "--root)")
-    parser.add_argument("--cache", metavar="DIR", default=None, help=f"where the pinned root key and the newest "
-                        f"bundle number are kept (default {default_cache()})")
-    parser.add_argument("--at", metavar="TIME", help="check as of this time (RFC 3339, e.g. 2026-05-01T12:00:00Z); "
-                        "default now")
-    parser.add_argument("--max-status-age", metavar="HOURS", type=float, default=_hours(DEFAULT_MAX_STATUS_AGE),
-                        help="how old, in hours, the status lists may be for a credential to count as current; older, "
-                        "the status freshness check fails and the credential is not valid (default "
-                        f"{_hours(DEFAULT_MAX_STATUS_AGE):g} hours; 168 is 7 days)")
+        prog="regverify",
+        description="Check a regledger credential offline: a credential file (.jwt), the text "
+        "of a token, or a QR badge link. Exit status 0 valid, 1 not valid, 2 could not run.",
+    )
+    parser.add_argument(
+        "credential",
+        metavar="TOKEN|FILE|URL",
+        help="the credential: a file, a token or a link ('-' reads standard input)",
+    )
+    parser.add_argument(
+        "--trust",
+        required=True,
+        metavar="BUNDLE",
+        help="the trust bundle file from the register ('regledger trust export')",
+    )
+    parser.add_argument(
+        "--root",
+        metavar="FILE",
+        help="the register's root key (root.json, a JWK file) that signs "
+        "its trust bundles; without it, the root key pinned in the cache",
+    )
+    parser.add_argument(
+        "--trust-on-first-use",
+        action="store_true",
+        help="with no --root and no root key pinned in the cache yet: take the root key the bundle "
+        "carries and pin it in the cache (anyone can make a bundle carrying their own key: prefer "
+        "--root)",
+    )
+    parser.add_argument(
+        "--cache",
+        metavar="DIR",
+        default=None,
+        help=f"where the pinned root key and the newest bundle number are kept (default {default_cache()})",
+    )
+    parser.add_argument(
+        "--at", metavar="TIME", help="check as of this time (RFC 3339, e.g. 2026-05-01T12:00:00Z); default now"
+    )
+    parser.add_argument(
+        "--max-status-age",
+        metavar="HOURS",
+        type=float,
+        default=_hours(DEFAULT_MAX_STATUS_AGE),
+        help="how old, in hours, the status lists may be for a credential to count as current; older, "
+        "the status freshness check fails and the credential is not valid (default "
+        f"{_hours(DEFAULT_MAX_STATUS_AGE):g} hours; 168 is 7 days)",
+    )
     parser.add_argument("--json", action="store_true", help="print every check as JSON")
     return parser
 
@@ -54,17 +80,21 @@ def _hours(age: timedelta) -> float:
 
 
 def _not_pinned(cache: Path) -> str:
-    return (f"regverify: no root key is pinned (none given with --root, none in {cache / 'root.json'}). Pass --root "
-            "root.json, the register's root key ('regledger trust export --what root', or /root.json on the "
-            "register's site, obtained in a way you trust); or pass --trust-on-first-use to take the root key this "
-            "bundle carries and pin it for later runs.")
+    return (
+        f"regverify: no root key is pinned (none given with --root, none in {cache / 'root.json'}). Pass --root "
+        "root.json, the register's root key ('regledger trust export --what root', or /root.json on the "
+        "register's site, obtained in a way you trust); or pass --trust-on-first-use to take the root key this "
+        "bundle carries and pin it for later runs."
+    )
 
 
 def _pinned_now(trust: Trust, cache: Path) -> str:
     where = cache / "root.json"
-    return (f"regverify: trusted on first use: pinned the root key {trust.root_kid} (its RFC 7638 thumbprint), "
-            f"which this bundle carries, in {where}. Bundles signed by any other root key will now be refused. To "
-            f"change it, delete {where}, or pass --root with the register's root key.")
+    return (
+        f"regverify: trusted on first use: pinned the root key {trust.root_kid} (its RFC 7638 thumbprint), "
+        f"which this bundle carries, in {where}. Bundles signed by any other root key will now be refused. To "
+        f"change it, delete {where}, or pass --root with the register's root key."
+    )
 
 
 def _read_text(path: str, what: str) -> str:
@@ -89,16 +119,24 @@ def audit_main(argv: list[str]) -> int:
     """``regverify audit DIR [--key FILE] [--kept FILE] [--json]``."""
     from verifier.audit import verify_bundle
 
-    parser = argparse.ArgumentParser(prog="regverify audit", description="Check a regledger audit bundle offline: "
-                                     "checkpoint signatures, every leaf, the tree heads, and every event. Exit "
-                                     "status 0 consistent, 1 not, 2 could not run.")
+    parser = argparse.ArgumentParser(
+        prog="regverify audit",
+        description="Check a regledger audit bundle offline: "
+        "checkpoint signatures, every leaf, the tree heads, and every event. Exit "
+        "status 0 consistent, 1 not, 2 could not run.",
+    )
     parser.add_argument("bundle", metavar="DIR", help="the directory 'regledger audit export' wrote")
-    parser.add_argument("--key", metavar="FILE", help="the log's verifier key you trust (default: the bundle's "
-                        "log.pub)")
+    parser.add_argument(
+        "--key", metavar="FILE", help="the log's verifier key you trust (default: the bundle's log.pub)"
+    )
     parser.add_argument("--kept", metavar="FILE", help="a checkpoint you kept earlier: the log must still hold it")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--digest", action="store_true", help="also derive the register from the events and print "
-                        "its digest, to compare with what the register shows ('regledger register --digest')")
+    parser.add_argument(
+        "--digest",
+        action="store_true",
+        help="also derive the register from the events and print "
+        "its digest, to compare with what the register shows ('regledger register --digest')",
+    )
     args = parser.parse_args(argv)
     if not Path(args.bundle).is_dir():
         print(f"regverify: {args.bundle} is not a directory", file=sys.stderr)
@@ -123,16 +161,19 @@ def audit_main(argv: list[str]) -> int:
             print(f"Note: {note}.", file=sys.stderr)
         if report.valid:
             latest = report.checkpoints[-1]
-            print(f"Consistent: {report.events} events match the {report.leaves} leaves of the log, and "
-                  f"{len(report.checkpoints)} signed checkpoint(s) hold (latest: size {latest.size}, root "
-                  f"{latest.root.hex()}).")
+            print(
+                f"Consistent: {report.events} events match the {report.leaves} leaves of the log, and "
+                f"{len(report.checkpoints)} signed checkpoint(s) hold (latest: size {latest.size}, root "
+                f"{latest.root.hex()})."
+            )
         else:
             print("Not consistent:")
             for problem in report.problems:
                 print(f"  {problem}")
         if digest:
-            print(f"The register these events produce: {digest['registrations']} registrations, digest "
-                  f"{digest['digest']}")
+            print(
+                f"The register these events produce: {digest['registrations']} registrations, digest {digest['digest']}"
+            )
     return EXIT_VALID if report.valid else EXIT_NOT_VALID
 
 
@@ -180,9 +221,20 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_CANNOT_RUN
     result = verify(token, trust, at, max_status_age=timedelta(hours=max_status_age))
     if args.json:
-        print(json.dumps({**result.to_json(), "trust": {"issuer": trust.issuer, "sequence": trust.sequence,
-                                                        "made_at": trust.made_at.isoformat() if trust.made_at
-                                                        else None, "notes": trust.notes}}, indent=2))
+        print(
+            json.dumps(
+                {
+                    **result.to_json(),
+                    "trust": {
+                        "issuer": trust.issuer,
+                        "sequence": trust.sequence,
+                        "made_at": trust.made_at.isoformat() if trust.made_at else None,
+                        "notes": trust.notes,
+                    },
+                },
+                indent=2,
+            )
+        )
     else:
         for note in trust.notes[1:] if trust.pinned_on_first_use else trust.notes:  # the first: said above
             print(f"Note: {note}.", file=sys.stderr)

@@ -106,8 +106,12 @@ def split(token: str, max_bytes: int = MAX_TOKEN_BYTES) -> JWS:
     header_part, payload_part, signature_part = parts
     header = parse_object(b64url_decode(header_part, "token header"), "token header")
     payload = parse_object(b64url_decode(payload_part, "token payload"), "token payload")
-    return JWS(header, payload, f"{header_part}.{payload_part}".encode("ascii"),
-               b64url_decode(signature_part, "token signature"))
+    return JWS(
+        header,
+        payload,
+        f"{header_part}.{payload_part}".encode("ascii"),
+        b64url_decode(signature_part, "token signature"),
+    )
 
 
 # -- keys

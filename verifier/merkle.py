@@ -127,8 +127,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
         raise ProofError("the inclusion proof leads to another root")
 
 
-def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
-                       ) -> None:
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
     """RFC 9162 2.1.4.2; raises ProofError unless the tree ``old_root`` of ``old_size`` leaves is a prefix of the
     tree ``new_root`` of ``new_size``."""
     if not 0 <= old_size <= new_size:

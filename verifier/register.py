@@ -11,9 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-_STATUS = {"Registration.Lapsed": "lapsed", "Registration.SuspensionLifted": "registered",
-           "Registration.Removed": "removed", "Registration.Resigned": "resigned",
-           "Registration.Suspended": "suspended"}
+_STATUS = {
+    "Registration.Lapsed": "lapsed",
+    "Registration.SuspensionLifted": "registered",
+    "Registration.Removed": "removed",
+    "Registration.Resigned": "resigned",
+    "Registration.Suspended": "suspended",
+}
 
 
 def _value(state: dict[str, Any], name: str) -> Any:
@@ -43,8 +47,14 @@ def derive_register(folder: str | Path) -> dict[str, dict[str, Any]]:
             elif kind == "Registrant.Erased" and owner in registrants:
                 registrants[owner]["erased"] = True
             elif kind == "Registration.Opened":
-                registrations[owner] = {"number": state["number"], "registrant": _value(state, "registrant_id"),
-                                        "level": None, "status": None, "since": None, "until": None}
+                registrations[owner] = {
+                    "number": state["number"],
+                    "registrant": _value(state, "registrant_id"),
+                    "level": None,
+                    "status": None,
+                    "since": None,
+                    "until": None,
+                }
             elif owner in registrations:
                 row = registrations[owner]
                 if kind == "Registration.LevelAwarded":

@@ -38,8 +38,9 @@ class Bitstring:
         except zlib.error:
             raise Malformed("the status list is not valid GZIP data") from None
         if len(data) > MAX_BITSTRING_BYTES or inflater.unconsumed_tail:
-            raise Malformed(f"the status list expands beyond {MAX_BITSTRING_BYTES:,} bytes: refused as a "
-                            "compression bomb")
+            raise Malformed(
+                f"the status list expands beyond {MAX_BITSTRING_BYTES:,} bytes: refused as a compression bomb"
+            )
         if not inflater.eof:
             raise Malformed("the status list's GZIP data is cut short")
         if len(data) * 8 < MIN_ENTRIES:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,10 @@ class RootNotPinned(TrustError):
     """No root key was given or pinned, and trust on first use was not asked for."""
 
 
-NOT_PINNED = ("no root key is pinned: give the register's root key (root.json), or trust this bundle's own root on "
-              "first use explicitly")
+NOT_PINNED = (
+    "no root key is pinned: give the register's root key (root.json), or trust this bundle's own root on "
+    "first use explicitly"
+)
 
 
 def parse_time(value: Any, what: str) -> datetime:
@@ -134,21 +136,27 @@ class Trust:
         return cls(issuer=issuer, keys=keys)
 
 
-def load_trust(bundle: str | bytes, *, root: dict[str, Any] | None = None, cache_dir: str | Path | None = None,
-               trust_on_first_use: bool = False, at: datetime | None = None) -> Trust:
+def load_trust(
+    bundle: str | bytes,
+    *,
+    root: dict[str, Any] | None = None,
+    cache_dir: str | Path | None = None,
+    trust_on_first_use: bool = False,
+    at: datetime | None = None,
+) -> Trust:
     """Check and read a trust bundle (the compact JWS that ``regledger trust export`` writes) against the root key:
     ``root`` (the register's ``root.json``), else the one pinned in ``cache_dir``, else -- only with
     ``trust_on_first_use=True`` -- the root key the bundle carries, which is then pinned in ``cache_dir`` (if given).
     Raises ``TrustError`` (``RootNotPinned`` when there is no root to check against)."""
     try:
-        return _load(bundle, root, Path(cache_dir) if cache_dir else None, trust_on_first_use,
-                     at or datetime.now(UTC))
+        return _load(bundle, root, Path(cache_dir) if cache_dir else None, trust_on_first_use, at or datetime.now(UTC))
     except Malformed as error:
         raise TrustError(f"the trust bundle is not usable: {error}") from None
 
 
-def _load(bundle: str | bytes, root: dict[str, Any] | None, cache: Path | None, trust_on_first_use: bool,
-          at: datetime) -> Trust:
+def _load(
+    bundle: str | bytes, root: dict[str, Any] | None, cache: Path | None, trust_on_first_use: bool, at: datetime
+) -> Trust:
     if isinstance(bundle, bytes):
         if len(bundle) > MAX_BUNDLE_BYTES:
             raise TrustError("the trust bundle is too large to be genuine")
@@ -172,16 +180,20 @@ def _load(bundle: str | bytes, root: dict[str, Any] | None, cache: Path | None, 
         if not isinstance(carried, dict) or thumbprint(carried) != header.get("kid"):
             raise TrustError("no root key is pinned and the bundle does not carry its own root key")
         pinned = carried
-        notes.append(f"root key {header['kid']} pinned on first use in {cache / 'root.json'}" if cache is not None
-                     else f"root key {header['kid']} trusted on first use, and not pinned (no cache directory)")
+        notes.append(
+            f"root key {header['kid']} pinned on first use in {cache / 'root.json'}"
+            if cache is not None
+            else f"root key {header['kid']} trusted on first use, and not pinned (no cache directory)"
+        )
     root_alg, root_key = public_key(pinned)
     root_kid = thumbprint(pinned)
     if header.get("kid") != root_kid:
-        raise TrustError(f"the trust bundle is signed by key {header.get('kid')!r}, not the pinned root key "
-                         f"{root_kid}")
+        raise TrustError(f"the trust bundle is signed by key {header.get('kid')!r}, not the pinned root key {root_kid}")
     if header["alg"] != root_alg or not signature_valid(root_alg, root_key, jws.signing_input, jws.signature):
-        raise TrustError("the trust bundle's signature does not verify with the pinned root key: it was altered "
-                         "or not made by the register")
+        raise TrustError(
+            "the trust bundle's signature does not verify with the pinned root key: it was altered "
+            "or not made by the register"
+        )
     payload = jws.payload
     sequence = payload.get("sequence")
     if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
@@ -193,8 +205,10 @@ def _load(bundle: str | bytes, root: dict[str, Any] | None, cache: Path | None, 
     refresh_after = parse_time(payload.get("refresh_after"), "the bundle's refresh_after")
     newest = _cached_sequence(cache)
     if newest is not None and sequence < newest:
-        raise TrustError(f"this trust bundle (number {sequence}) is older than one already accepted (number "
-                         f"{newest}): refusing to go back")
+        raise TrustError(
+            f"this trust bundle (number {sequence}) is older than one already accepted (number "
+            f"{newest}): refusing to go back"
+        )
     keys = _keys(payload.get("keys"))
     lists = _status_lists(payload.get("status_lists"), keys, issuer)
     if at > refresh_after:
@@ -222,10 +236,15 @@ def _keys(entries: Any) -> dict[str, TrustedKey]:
         if jwk.get("kid") != kid:
             raise TrustError(f"key {jwk.get('kid')!r} in the trust bundle is not named by its thumbprint")
         keys[kid] = TrustedKey(
-            kid, alg, key, parse_time(entry.get("valid_from"), f"key {kid}'s valid_from"),
+            kid,
+            alg,
+            key,
+            parse_time(entry.get("valid_from"), f"key {kid}'s valid_from"),
             parse_time(entry["valid_until"], f"key {kid}'s valid_until") if "valid_until" in entry else None,
             parse_time(entry["compromised_since"], f"key {kid}'s compromised_since")
-            if "compromised_since" in entry else None)
+            if "compromised_since" in entry
+            else None,
+        )
     return keys
 
 
@@ -248,8 +267,12 @@ def _status_lists(lists: Any, keys: dict[str, TrustedKey], issuer: str) -> dict[
         document = jws.payload
         subject = document.get("credentialSubject")
         types = document.get("type")
-        if (not isinstance(subject, dict) or subject.get("statusPurpose") != purpose
-                or not isinstance(types, list) or "BitstringStatusListCredential" not in types):
+        if (
+            not isinstance(subject, dict)
+            or subject.get("statusPurpose") != purpose
+            or not isinstance(types, list)
+            or "BitstringStatusListCredential" not in types
+        ):
             raise TrustError(f"the {purpose} status list is not a {purpose} BitstringStatusListCredential")
         list_issuer = document.get("issuer")
         list_issuer = list_issuer.get("id") if isinstance(list_issuer, dict) else list_issuer
@@ -257,8 +280,9 @@ def _status_lists(lists: Any, keys: dict[str, TrustedKey], issuer: str) -> dict[
         if list_issuer != issuer or not isinstance(url, str):
             raise TrustError(f"the {purpose} status list is not the issuer's own")
         valid_from = parse_time(document.get("validFrom"), f"the {purpose} list's validFrom")
-        valid_until = (parse_time(document["validUntil"], f"the {purpose} list's validUntil")
-                       if "validUntil" in document else None)
+        valid_until = (
+            parse_time(document["validUntil"], f"the {purpose} list's validUntil") if "validUntil" in document else None
+        )
         found[url] = StatusList(purpose, url, valid_from, valid_until, subject.get("encodedList"))
     return found
 

@@ -27,8 +27,18 @@ from urllib.parse import urlsplit
 from verifier.jose import ALGORITHMS, JWS, Malformed, b64url_decode, signature_valid, split
 from verifier.trust import StatusList, Trust, TrustedKey, numeric_date, parse_time
 
-CHECKS = ("format", "header", "key known", "key valid", "signature", "issuer", "validity", "revocation",
-          "suspension", "status freshness")
+CHECKS = (
+    "format",
+    "header",
+    "key known",
+    "key valid",
+    "signature",
+    "issuer",
+    "validity",
+    "revocation",
+    "suspension",
+    "status freshness",
+)
 REQUIRED = ("format", "header", "key known", "key valid", "signature", "issuer", "validity")
 PASS, FAIL, NOT_CHECKED = "pass", "fail", "not checked"
 FULL_TYPES = ("vc+jwt", "JWT")
@@ -67,8 +77,10 @@ class Verification:
         if self.valid and self.subject:
             s = self.subject
             status = f"; status as of {_when(self.status_as_of)}" if self.status_as_of else ""
-            return (f"Valid: {s.name} holds {s.level}, registration number {s.registration_number}, until "
-                    f"{s.valid_until}{status}.")
+            return (
+                f"Valid: {s.name} holds {s.level}, registration number {s.registration_number}, until "
+                f"{s.valid_until}{status}."
+            )
         if self.valid:
             return "Valid: the credential verifies, but it does not name a registrant in the register's form."
         failed = [c for c in self.checks if c.outcome == FAIL]
@@ -78,10 +90,14 @@ class Verification:
         return "Not valid: " + "; ".join(c.reason for c in missing) + "."
 
     def to_json(self) -> dict[str, Any]:
-        return {"valid": self.valid, "kind": self.kind, "summary": self.summary,
-                "checks": [c._asdict() for c in self.checks],
-                "subject": asdict(self.subject) if self.subject else None,
-                "status_as_of": self.status_as_of.isoformat() if self.status_as_of else None}
+        return {
+            "valid": self.valid,
+            "kind": self.kind,
+            "summary": self.summary,
+            "checks": [c._asdict() for c in self.checks],
+            "subject": asdict(self.subject) if self.subject else None,
+            "status_as_of": self.status_as_of.isoformat() if self.status_as_of else None,
+        }
 
 
 class _Failed(Exception):
@@ -106,8 +122,9 @@ class _Credential:
     subject: Subject | None = None
 
 
-def verify(token: Any, trust: Trust, at: datetime | None = None, *,
-           max_status_age: timedelta = DEFAULT_MAX_STATUS_AGE) -> Verification:
+def verify(
+    token: Any, trust: Trust, at: datetime | None = None, *, max_status_age: timedelta = DEFAULT_MAX_STATUS_AGE
+) -> Verification:
     """Verify a credential offline against ``trust`` at ``at`` (default now). Never raises for bad input."""
     at = (at or datetime.now(UTC)).astimezone(UTC)
     checks: dict[str, Check] = {}
@@ -143,8 +160,11 @@ def verify(token: Any, trust: Trust, at: datetime | None = None, *,
     if credential.kind == "full":
         key = trust.keys.get(credential.kid)  # type: ignore[arg-type]
         if key is None or key.alg != alg:
-            record("key known", FAIL, f"the credential was signed with key {credential.kid}, which the trust bundle "
-                                      "does not list")
+            record(
+                "key known",
+                FAIL,
+                f"the credential was signed with key {credential.kid}, which the trust bundle does not list",
+            )
             return skip_rest("the signing key is unknown")
         record("key known", PASS, f"key {key.kid} of {trust.issuer or 'the trusted issuer'}")
         signed = signature_valid(alg, key.key, credential.jws.signing_input, credential.jws.signature)
@@ -153,14 +173,24 @@ def verify(token: Any, trust: Trust, at: datetime | None = None, *,
         if not candidates:
             record("key known", FAIL, f"the trust bundle has no {alg} key to check this badge with")
             return skip_rest("the signing key is unknown")
-        key = next((k for k in candidates
-                    if signature_valid(alg, k.key, credential.jws.signing_input, credential.jws.signature)), None)
+        key = next(
+            (
+                k
+                for k in candidates
+                if signature_valid(alg, k.key, credential.jws.signing_input, credential.jws.signature)
+            ),
+            None,
+        )
         signed = key is not None
         if key is None:
             record("key known", FAIL, "no key in the trust bundle made this badge's signature")
             record("key valid", NOT_CHECKED, "the signing key is unknown")
-            record("signature", FAIL, "the signature does not verify: the badge was altered or not issued by "
-                                      f"{trust.issuer or 'the trusted issuer'}")
+            record(
+                "signature",
+                FAIL,
+                "the signature does not verify: the badge was altered or not issued by "
+                f"{trust.issuer or 'the trusted issuer'}",
+            )
             return skip_rest("the signature does not verify")
         record("key known", PASS, f"key {key.kid} of {trust.issuer or 'the trusted issuer'}")
 
@@ -172,8 +202,12 @@ def verify(token: Any, trust: Trust, at: datetime | None = None, *,
         record("key valid", PASS, "the key was in service when the credential was issued")
 
     if not signed:
-        record("signature", FAIL, "the signature does not verify: the credential was altered or not issued by "
-                                  f"{trust.issuer or 'the trusted issuer'}")
+        record(
+            "signature",
+            FAIL,
+            "the signature does not verify: the credential was altered or not issued by "
+            f"{trust.issuer or 'the trusted issuer'}",
+        )
         return skip_rest("the signature does not verify")
     record("signature", PASS, "the signature verifies")
     if key_problem:
@@ -203,21 +237,32 @@ def verify(token: Any, trust: Trust, at: datetime | None = None, *,
     if status_as_of is None:
         record("status freshness", NOT_CHECKED, "no status list was consulted")
     elif at - status_as_of > max_status_age:
-        record("status freshness", FAIL, f"could not confirm current status: the status is as of "
-                                         f"{_when(status_as_of)}, more than {_duration(max_status_age)} ago; "
-                                         "fetch a newer trust bundle")
+        record(
+            "status freshness",
+            FAIL,
+            f"could not confirm current status: the status is as of "
+            f"{_when(status_as_of)}, more than {_duration(max_status_age)} ago; "
+            "fetch a newer trust bundle",
+        )
     else:
         record("status freshness", PASS, f"status as of {_when(status_as_of)}")
     return _result(checks, credential, status_as_of)
 
 
-def _result(checks: dict[str, Check], credential: _Credential | None, status_as_of: datetime | None
-            ) -> Verification:
+def _result(checks: dict[str, Check], credential: _Credential | None, status_as_of: datetime | None) -> Verification:
     ordered = tuple(checks[name] for name in CHECKS)
-    valid = (credential is not None and all(c.outcome != FAIL for c in ordered)
-             and all(checks[name].outcome == PASS for name in REQUIRED))
-    return Verification(valid, credential.kind if credential else None, ordered,
-                        credential.subject if valid and credential else None, status_as_of)
+    valid = (
+        credential is not None
+        and all(c.outcome != FAIL for c in ordered)
+        and all(checks[name].outcome == PASS for name in REQUIRED)
+    )
+    return Verification(
+        valid,
+        credential.kind if credential else None,
+        ordered,
+        credential.subject if valid and credential else None,
+        status_as_of,
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -232,8 +277,20 @@ def _day(moment: datetime) -> str:
     return f"{moment.day:02d} {MONTHS[moment.month - 1]} {moment.year}"
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _duration(age: timedelta) -> str:
@@ -256,7 +313,7 @@ def _read(token: Any) -> _Credential:
     token = token.strip()
     origin = None
     if token.startswith("data:application/vc+jwt,"):
-        token = token[len("data:application/vc+jwt,"):]
+        token = token[len("data:application/vc+jwt,") :]
     elif token.startswith(("https://", "http://")):
         if len(token) > 20_000:
             raise _Failed("the link is too long to be a badge link")
@@ -332,8 +389,11 @@ def _full_statuses(status: Any) -> dict[str, tuple[str | None, int]]:
     for entry in entries:
         if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
             continue
-        purpose, url, index = entry.get("statusPurpose"), entry.get("statusListCredential"), \
-            entry.get("statusListIndex")
+        purpose, url, index = (
+            entry.get("statusPurpose"),
+            entry.get("statusListCredential"),
+            entry.get("statusListIndex"),
+        )
         if not isinstance(purpose, str) or purpose not in _PURPOSE_CLAIMS or not isinstance(url, str):
             continue
         if not isinstance(index, str) or not index.isascii() or not index.isdigit() or len(index) > 12:
@@ -351,16 +411,23 @@ def _full_subject(payload: dict[str, Any], valid_until: datetime | None) -> Subj
     identifiers = subject.get("identifier")
     if not isinstance(identifiers, list):
         return None
-    names = [i.get("identityHash") for i in identifiers if isinstance(i, dict)
-             and i.get("identityType") == "name" and i.get("hashed") is False]
+    names = [
+        i.get("identityHash")
+        for i in identifiers
+        if isinstance(i, dict) and i.get("identityType") == "name" and i.get("hashed") is False
+    ]
     achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
     level = achievement.get("name")
     code = achievement.get("humanCode")
     number = subject.get("licenseNumber")
     if not names or not isinstance(names[0], str) or not isinstance(level, str) or not isinstance(number, str):
         return None
-    return Subject(names[0], number, f"{level} ({code})" if isinstance(code, str) else level,
-                   f"{_day(valid_until)}" if valid_until else "no end date")
+    return Subject(
+        names[0],
+        number,
+        f"{level} ({code})" if isinstance(code, str) else level,
+        f"{_day(valid_until)}" if valid_until else "no end date",
+    )
 
 
 def _read_compact(jws: JWS, origin: str | None) -> _Credential:
@@ -383,9 +450,16 @@ def _read_compact(jws: JWS, origin: str | None) -> _Credential:
         raise _Failed("the badge's credential id is not valid") from None
     valid_from = numeric_date(claims["nbf"], "the badge's nbf")
     valid_until = numeric_date(claims["exp"], "the badge's exp")
-    return _Credential("compact", jws, origin, issued_at=valid_from, valid_from=valid_from, valid_until=valid_until,
-                       statuses=statuses, subject=Subject(claims["n"], claims["rn"], claims["lv"],
-                                                          _day(valid_until)))
+    return _Credential(
+        "compact",
+        jws,
+        origin,
+        issued_at=valid_from,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        statuses=statuses,
+        subject=Subject(claims["n"], claims["rn"], claims["lv"], _day(valid_until)),
+    )
 
 
 _BADGE_CLAIMS = (("i", str), ("nbf", int), ("exp", int), ("n", str), ("rn", str), ("lv", str))
@@ -414,8 +488,10 @@ def _key_problem(key: TrustedKey, issued_at: datetime | None) -> str | None:
         return "the credential does not say when it was issued"
     when = f"{_when(issued_at)}"
     if key.compromised_since:  # a signer chooses its own dates: nothing a stolen key signed can be told apart
-        return (f"the key that signed it was reported compromised ({_when(key.compromised_since)}), so no "
-                "credential it signed can be trusted: ask the holder for their re-issued credential")
+        return (
+            f"the key that signed it was reported compromised ({_when(key.compromised_since)}), so no "
+            "credential it signed can be trusted: ask the holder for their re-issued credential"
+        )
     if key.valid_from and issued_at < key.valid_from:
         return f"signed on {when}, before the key came into service"
     if key.valid_until and issued_at >= key.valid_until:

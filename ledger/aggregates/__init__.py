@@ -14,5 +14,18 @@ from ledger.aggregates.registrant import Registrant
 from ledger.aggregates.registration import Registration
 from ledger.aggregates.requested_credential import RequestedCredential
 
-__all__ = ["Application", "Assessor", "CommandReceipt", "Credential", "Day", "IssuerKey", "Mail", "PpdAudit",
-           "Registrant", "Registration", "RegistrationNumberClaim", "RequestedCredential", "StatusIndexClaim"]
+__all__ = [
+    "Application",
+    "Assessor",
+    "CommandReceipt",
+    "Credential",
+    "Day",
+    "IssuerKey",
+    "Mail",
+    "PpdAudit",
+    "Registrant",
+    "Registration",
+    "RegistrationNumberClaim",
+    "RequestedCredential",
+    "StatusIndexClaim",
+]

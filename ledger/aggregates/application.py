@@ -65,20 +65,27 @@ class Application(Aggregate):
         return self.status in OPEN_STATES
 
     # -- applicant
-    def add_evidence(self, evidence_id: UUID, area: str, text: Sealed, required_areas: list[str],
-                     occurred_at: datetime) -> None:
+    def add_evidence(
+        self, evidence_id: UUID, area: str, text: Sealed, required_areas: list[str], occurred_at: datetime
+    ) -> None:
         if self.status not in (DRAFT, INFORMATION_REQUESTED):
-            raise RuleBroken(f"evidence can be added to a draft or when more information was asked for; "
-                             f"this application is {self.status}")
+            raise RuleBroken(
+                f"evidence can be added to a draft or when more information was asked for; "
+                f"this application is {self.status}"
+            )
         if area not in required_areas:
-            raise InvalidInput("area", f"{area!r} is not a competency area assessed at {self.level}; expected one of "
-                               + ", ".join(required_areas))
+            raise InvalidInput(
+                "area",
+                f"{area!r} is not a competency area assessed at {self.level}; expected one of "
+                + ", ".join(required_areas),
+            )
         self._evidence_added(evidence_id=evidence_id, area=area, text=text, occurred_at=occurred_at)
 
     def submit(self, required_areas: list[str], occurred_at: datetime) -> None:
         if self.status not in (DRAFT, INFORMATION_REQUESTED):
-            raise RuleBroken(f"only a draft or an application awaiting information can be submitted; "
-                             f"this one is {self.status}")
+            raise RuleBroken(
+                f"only a draft or an application awaiting information can be submitted; this one is {self.status}"
+            )
         missing = [a for a in required_areas if not self.evidence.get(a)]
         if missing:
             raise RuleBroken("evidence is missing for competency area(s) " + ", ".join(missing))
@@ -96,18 +103,23 @@ class Application(Aggregate):
         if assessor_id in self.assessors:
             raise RuleBroken("this assessor is already assigned to the application")
         if len(self.assessors) >= rules.assessors_per_application:
-            raise RuleBroken(f"an application has exactly {rules.assessors_per_application} assessors; "
-                             "both are already assigned")
+            raise RuleBroken(
+                f"an application has exactly {rules.assessors_per_application} assessors; both are already assigned"
+            )
         if not declaration.strip():
-            raise InvalidInput("declaration",
-                               "the assessor must declare any conflict of interest, or that there is none")
+            raise InvalidInput(
+                "declaration", "the assessor must declare any conflict of interest, or that there is none"
+            )
         self._assessor_assigned(assessor_id=assessor_id, declaration=declaration, occurred_at=occurred_at)
 
     def release_assessor(self, assessor_id: UUID, occurred_at: datetime) -> bool:
         """The assessor stood down: their assignment ends, unless they already assessed or the case is closed.
         Returns whether it ended."""
-        if self.status not in (SUBMITTED, INFORMATION_REQUESTED) or assessor_id not in self.assessors \
-                or assessor_id in self.assessments:
+        if (
+            self.status not in (SUBMITTED, INFORMATION_REQUESTED)
+            or assessor_id not in self.assessors
+            or assessor_id in self.assessments
+        ):
             return False
         self._assessor_released(assessor_id=assessor_id, occurred_at=occurred_at)
         return True
@@ -119,20 +131,30 @@ class Application(Aggregate):
             raise RuleBroken(f"the referee is asked once the application is submitted; this one is {self.status}")
         self._referee_responded(confirmed=confirmed, occurred_at=occurred_at)
 
-    def record_discussion(self, held_on: date, assessor_ids: list[UUID], notes: Sealed | None,
-                          rules: Any, occurred_at: datetime) -> None:
+    def record_discussion(
+        self, held_on: date, assessor_ids: list[UUID], notes: Sealed | None, rules: Any, occurred_at: datetime
+    ) -> None:
         if self.route != EQUIVALENCY:
             raise RuleBroken("a professional discussion is part of the equivalency route only")
         if self.status != SUBMITTED:
-            raise RuleBroken(f"a professional discussion happens while the application is under assessment; "
-                             f"this one is {self.status}")
+            raise RuleBroken(
+                f"a professional discussion happens while the application is under assessment; "
+                f"this one is {self.status}"
+            )
         if len(self.assessors) < rules.assessors_per_application or set(assessor_ids) != set(self.assessors):
             raise RuleBroken("the professional discussion is held by both assigned assessors")
         self._discussion_held(held_on=held_on, assessor_ids=list(assessor_ids), notes=notes, occurred_at=occurred_at)
 
-    def record_assessment(self, assessor_id: UUID, judgements: dict[str, str], recommendation: str,
-                          feedback: Sealed | None, required_areas: list[str], rules: Any,
-                          occurred_at: datetime) -> None:
+    def record_assessment(
+        self,
+        assessor_id: UUID,
+        judgements: dict[str, str],
+        recommendation: str,
+        feedback: Sealed | None,
+        required_areas: list[str],
+        rules: Any,
+        occurred_at: datetime,
+    ) -> None:
         if self.status != SUBMITTED:
             raise RuleBroken(f"assessments are recorded on submitted applications; this one is {self.status}")
         if assessor_id not in self.assessors:
@@ -140,31 +162,38 @@ class Application(Aggregate):
         if assessor_id in self.assessments:
             raise RuleBroken("this assessor has already recorded an assessment")
         if sorted(judgements) != sorted(required_areas):
-            raise InvalidInput("judgements", "give one judgement for each of the areas "
-                               + ", ".join(required_areas))
+            raise InvalidInput("judgements", "give one judgement for each of the areas " + ", ".join(required_areas))
         bad = {a: j for a, j in judgements.items() if j not in rules.judgements}
         if bad:
-            raise InvalidInput("judgements",
-                               f"unknown judgement(s) {bad}; expected one of " + ", ".join(rules.judgements))
+            raise InvalidInput(
+                "judgements", f"unknown judgement(s) {bad}; expected one of " + ", ".join(rules.judgements)
+            )
         if recommendation not in rules.outcomes:
             raise InvalidInput("recommendation", "expected one of " + ", ".join(rules.outcomes))
-        self._assessed(assessor_id=assessor_id, judgements=dict(judgements), recommendation=recommendation,
-                       feedback=feedback, occurred_at=occurred_at)
+        self._assessed(
+            assessor_id=assessor_id,
+            judgements=dict(judgements),
+            recommendation=recommendation,
+            feedback=feedback,
+            occurred_at=occurred_at,
+        )
 
     def request_information(self, request: Sealed, by: str, occurred_at: datetime) -> None:
         if self.status != SUBMITTED:
             raise RuleBroken(f"more information can be asked of a submitted application; this one is {self.status}")
         self._information_requested(request=request, by=by, occurred_at=occurred_at)
 
-    def decide(self, outcome: str, reasons: Sealed | None, by: str, today: date, rules: Any,
-               occurred_at: datetime) -> None:
+    def decide(
+        self, outcome: str, reasons: Sealed | None, by: str, today: date, rules: Any, occurred_at: datetime
+    ) -> None:
         if self.status != SUBMITTED:
             raise RuleBroken(f"only a submitted application can be decided; this one is {self.status}")
         if outcome not in rules.outcomes:
             raise InvalidInput("outcome", "expected one of " + ", ".join(rules.outcomes))
         if len(self.assessments) < rules.assessors_per_application:
-            raise RuleBroken(f"a decision needs {rules.assessors_per_application} assessments; "
-                             f"{len(self.assessments)} recorded")
+            raise RuleBroken(
+                f"a decision needs {rules.assessors_per_application} assessments; {len(self.assessments)} recorded"
+            )
         if outcome != AWARD and not reasons:
             raise InvalidInput("reasons", "a deferral or rejection must give reasons")
         if outcome == AWARD:
@@ -192,16 +221,23 @@ class Application(Aggregate):
             raise RuleBroken(f"the appeal window of {rules.appeal_window_days} days closed on {deadline}")
         self._appealed(grounds=grounds, occurred_at=occurred_at)
 
-    def decide_appeal(self, upheld: bool, remedy: str | None, reasons: Sealed | None, by: str, today: date,
-                      occurred_at: datetime) -> None:
+    def decide_appeal(
+        self, upheld: bool, remedy: str | None, reasons: Sealed | None, by: str, today: date, occurred_at: datetime
+    ) -> None:
         if self.status != APPEALED:
             raise RuleBroken(f"there is no appeal to decide; this application is {self.status}")
         if not reasons:
             raise InvalidInput("reasons", "an appeal decision must give reasons")
         if upheld and remedy not in REMEDIES:
             raise InvalidInput("remedy", "an upheld appeal needs a remedy: award or reassess")
-        self._appeal_decided(upheld=upheld, remedy=remedy if upheld else None, reasons=reasons, by=by,
-                             decided_on=today, occurred_at=occurred_at)
+        self._appeal_decided(
+            upheld=upheld,
+            remedy=remedy if upheld else None,
+            reasons=reasons,
+            by=by,
+            decided_on=today,
+            occurred_at=occurred_at,
+        )
 
     # -- events: state only
     @event("EvidenceAdded")
@@ -229,23 +265,34 @@ class Application(Aggregate):
         self.referee_confirmed = confirmed
 
     @event("ProfessionalDiscussionHeld")
-    def _discussion_held(self, held_on: date, assessor_ids: list[UUID], notes: Sealed | None,
-                         occurred_at: datetime) -> None:
+    def _discussion_held(
+        self, held_on: date, assessor_ids: list[UUID], notes: Sealed | None, occurred_at: datetime
+    ) -> None:
         self.discussion_held = True
 
     @event("Assessed")
-    def _assessed(self, assessor_id: UUID, judgements: dict[str, str], recommendation: str,
-                  feedback: Sealed | None, occurred_at: datetime) -> None:
-        self.assessments[assessor_id] = {"judgements": judgements, "recommendation": recommendation,
-                                         "feedback": feedback}
+    def _assessed(
+        self,
+        assessor_id: UUID,
+        judgements: dict[str, str],
+        recommendation: str,
+        feedback: Sealed | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.assessments[assessor_id] = {
+            "judgements": judgements,
+            "recommendation": recommendation,
+            "feedback": feedback,
+        }
 
     @event("InformationRequested")
     def _information_requested(self, request: Sealed, by: str, occurred_at: datetime) -> None:
         self.status = INFORMATION_REQUESTED
 
     @event("Decided")
-    def _decided(self, outcome: str, reasons: Sealed | str | None, by: str, decided_on: date,
-                 occurred_at: datetime) -> None:
+    def _decided(
+        self, outcome: str, reasons: Sealed | str | None, by: str, decided_on: date, occurred_at: datetime
+    ) -> None:
         self.status, self.outcome, self.decided_on = DECIDED, outcome, decided_on
 
     @event("Appealed")
@@ -253,8 +300,15 @@ class Application(Aggregate):
         self.status, self.appealed = APPEALED, True
 
     @event("AppealDecided")
-    def _appeal_decided(self, upheld: bool, remedy: str | None, reasons: Sealed | str | None, by: str, decided_on: date,
-                        occurred_at: datetime) -> None:
+    def _appeal_decided(
+        self,
+        upheld: bool,
+        remedy: str | None,
+        reasons: Sealed | str | None,
+        by: str,
+        decided_on: date,
+        occurred_at: datetime,
+    ) -> None:
         if upheld and remedy == AWARD:
             self.status, self.outcome, self.decided_on = DECIDED, AWARD, decided_on
         elif upheld:  # reassess: fresh assessors, fresh assessments

@@ -31,10 +31,24 @@ class Credential(Aggregate):
     id_for = create_id
 
     @event("Issued")
-    def __init__(self, registration_id: UUID, registrant_id: UUID, trigger: str, trigger_version: int,
-                 number: str, level: str, kid: str, revocation_index: int, suspension_index: int,
-                 valid_from: date, valid_until: date, full: Sealed, compact: Sealed, sha256: str,
-                 occurred_at: datetime) -> None:
+    def __init__(
+        self,
+        registration_id: UUID,
+        registrant_id: UUID,
+        trigger: str,
+        trigger_version: int,
+        number: str,
+        level: str,
+        kid: str,
+        revocation_index: int,
+        suspension_index: int,
+        valid_from: date,
+        valid_until: date,
+        full: Sealed,
+        compact: Sealed,
+        sha256: str,
+        occurred_at: datetime,
+    ) -> None:
         self.registration_id = registration_id
         self.registrant_id = registrant_id
         self.trigger = trigger

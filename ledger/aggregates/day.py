@@ -40,8 +40,19 @@ class Day(Aggregate):
             state["renewed"] = state["ended_after_audit"] = 0
 
     @event(Closed)
-    def __init__(self, day: date, reminders: int, overdue: int, lapsed: int, suspensions_ended: int, renewed: int,
-                 ended_after_audit: int, audit_seed: str | None, audit_selected: int, occurred_at: datetime) -> None:
+    def __init__(
+        self,
+        day: date,
+        reminders: int,
+        overdue: int,
+        lapsed: int,
+        suspensions_ended: int,
+        renewed: int,
+        ended_after_audit: int,
+        audit_seed: str | None,
+        audit_selected: int,
+        occurred_at: datetime,
+    ) -> None:
         self.day = day
         self.reminders, self.overdue, self.lapsed = reminders, overdue, lapsed
         self.suspensions_ended, self.ended_after_audit = suspensions_ended, ended_after_audit

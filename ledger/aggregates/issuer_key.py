@@ -48,8 +48,11 @@ class IssuerKey(Aggregate):
         return "active" if self.activated_at is not None else "generated"
 
     def can_sign_at(self, moment: datetime) -> bool:
-        return (self.activated_at is not None and self.retired_at is None
-                and (self.compromised_since is None or moment < self.compromised_since))
+        return (
+            self.activated_at is not None
+            and self.retired_at is None
+            and (self.compromised_since is None or moment < self.compromised_since)
+        )
 
     def activate(self, occurred_at: datetime) -> None:
         if self.activated_at is not None:
@@ -64,8 +67,9 @@ class IssuerKey(Aggregate):
         if self.activated_at is None:
             raise RuleBroken(f"key {self.kid} was never activated, so there is nothing to retire")
         if occurred_at <= self.activated_at:  # an empty window of service would make the trust bundle unbuildable
-            raise RuleBroken(f"key {self.kid} was activated at this very moment; it cannot be retired in the same "
-                             "instant: try again")
+            raise RuleBroken(
+                f"key {self.kid} was activated at this very moment; it cannot be retired in the same instant: try again"
+            )
         self._retired(occurred_at=occurred_at)
 
     def mark_compromised(self, since: datetime, occurred_at: datetime) -> None:

@@ -25,8 +25,9 @@ class Mail(Aggregate):
         return uuid5(MAIL_NAMESPACE, f"{cause_id.hex}/{cause_version}/{kind}")
 
     @event("Queued")
-    def __init__(self, id: UUID, registrant_id: UUID, kind: str, to: Sealed, subject: str, body: Sealed,
-                 occurred_at: datetime) -> None:
+    def __init__(
+        self, id: UUID, registrant_id: UUID, kind: str, to: Sealed, subject: str, body: Sealed, occurred_at: datetime
+    ) -> None:
         self.registrant_id, self.kind, self.to, self.subject, self.body = registrant_id, kind, to, subject, body
         self.status = QUEUED
         self.attempts = 0

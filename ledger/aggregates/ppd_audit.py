@@ -37,8 +37,15 @@ APPEALED = "appealed"
 ENDED = "ended"
 
 
-def audit_stage(*, ended_on: date | None, appeal: str | None, outcome: str | None, profile_on: date | None,
-                judged: bool, assessor_id: Any) -> str:
+def audit_stage(
+    *,
+    ended_on: date | None,
+    appeal: str | None,
+    outcome: str | None,
+    profile_on: date | None,
+    judged: bool,
+    assessor_id: Any,
+) -> str:
     """Where an audit stands, in words (the aggregate and the audits read model both say it this way)."""
     if ended_on is not None:
         return ENDED
@@ -56,8 +63,11 @@ def audit_stage(*, ended_on: date | None, appeal: str | None, outcome: str | Non
 def shown_stage(stage: str, registration_status: str | None) -> str:
     """The stage as shown: an audit still open when its registration stopped being live (lapsed, resigned,
     removed) is closed, since nothing more can happen to it."""
-    if registration_status and registration_status not in ("registered", "suspended") and \
-            stage not in (ACCEPTED, ENDED):
+    if (
+        registration_status
+        and registration_status not in ("registered", "suspended")
+        and stage not in (ACCEPTED, ENDED)
+    ):
         return f"closed: registration {registration_status}"
     return stage
 
@@ -70,8 +80,16 @@ class PpdAudit(Aggregate):
     id_for = create_id
 
     @event("Requested")
-    def __init__(self, registration_id: UUID, registrant_id: UUID, number: str, year: int, seed: str,
-                 profile_due: date, occurred_at: datetime) -> None:
+    def __init__(
+        self,
+        registration_id: UUID,
+        registrant_id: UUID,
+        number: str,
+        year: int,
+        seed: str,
+        profile_due: date,
+        occurred_at: datetime,
+    ) -> None:
         self.registration_id = registration_id
         self.registrant_id = registrant_id
         self.number = number
@@ -92,9 +110,14 @@ class PpdAudit(Aggregate):
     # -- questions
     @property
     def stage(self) -> str:
-        return audit_stage(ended_on=self.ended_on, appeal=self.appeal, outcome=self.outcome,
-                           profile_on=self.profile_on, judged=self.judgements is not None,
-                           assessor_id=self.assessor_id)
+        return audit_stage(
+            ended_on=self.ended_on,
+            appeal=self.appeal,
+            outcome=self.outcome,
+            profile_on=self.profile_on,
+            judged=self.judgements is not None,
+            assessor_id=self.assessor_id,
+        )
 
     @property
     def is_open(self) -> bool:
@@ -115,12 +138,22 @@ class PpdAudit(Aggregate):
 
     def _require_undecided(self, doing: str) -> None:
         if self.ended_on is not None or self.outcome in (ACCEPTED, NOT_RENEWED):
-            raise RuleBroken(f"this audit was decided ({OUTCOME_NAMES[self.outcome or NOT_RENEWED].lower()}): "
-                             f"{doing} is no longer possible")
+            raise RuleBroken(
+                f"this audit was decided ({OUTCOME_NAMES[self.outcome or NOT_RENEWED].lower()}): "
+                f"{doing} is no longer possible"
+            )
 
     # -- commands
-    def submit_profile(self, summary: Sealed, statement: Sealed, evidence: Sealed | None, activity_ids: list[UUID],
-                       recorded: set[UUID], today: date, occurred_at: datetime) -> None:
+    def submit_profile(
+        self,
+        summary: Sealed,
+        statement: Sealed,
+        evidence: Sealed | None,
+        activity_ids: list[UUID],
+        recorded: set[UUID],
+        today: date,
+        occurred_at: datetime,
+    ) -> None:
         self._require_undecided("sending a profile")
         if self.judgements is not None:
             raise RuleBroken("the profile has been judged; wait for the registrar's decision")
@@ -133,9 +166,14 @@ class PpdAudit(Aggregate):
         unknown = [str(a) for a in activity_ids if a not in recorded]
         if unknown:
             raise InvalidInput("activities", f"not in your PPD record: {', '.join(unknown)}")
-        self._profile_submitted(summary=summary, statement=statement, evidence=evidence,
-                                activity_ids=sorted(set(activity_ids), key=str), submitted_on=today,
-                                occurred_at=occurred_at)
+        self._profile_submitted(
+            summary=summary,
+            statement=statement,
+            evidence=evidence,
+            activity_ids=sorted(set(activity_ids), key=str),
+            submitted_on=today,
+            occurred_at=occurred_at,
+        )
 
     def assign(self, assessor_id: UUID, by: str, occurred_at: datetime) -> None:
         self._require_undecided("assigning an assessor")
@@ -147,8 +185,9 @@ class PpdAudit(Aggregate):
             raise RuleBroken("this assessor is already assigned to the audit")
         self._assessor_assigned(assessor_id=assessor_id, by=by, occurred_at=occurred_at)
 
-    def judge(self, assessor_id: UUID, judgements: dict[str, str], feedback: Sealed | None, rules: Any,
-              occurred_at: datetime) -> None:
+    def judge(
+        self, assessor_id: UUID, judgements: dict[str, str], feedback: Sealed | None, rules: Any, occurred_at: datetime
+    ) -> None:
         if self.assessor_id != assessor_id:
             raise RuleBroken("only the assessor assigned to this audit judges it")
         self._require_undecided("judging")
@@ -159,18 +198,24 @@ class PpdAudit(Aggregate):
         missing = [s for s in rules.audit_standards if s not in judgements]
         unknown = [s for s in judgements if s not in rules.audit_standards]
         if missing or unknown:
-            raise InvalidInput("judgements", "judge exactly the audit standards " + ", ".join(rules.audit_standards)
-                               + (f"; missing {', '.join(missing)}" if missing else "")
-                               + (f"; unknown {', '.join(map(str, unknown))}" if unknown else ""))
+            raise InvalidInput(
+                "judgements",
+                "judge exactly the audit standards "
+                + ", ".join(rules.audit_standards)
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; unknown {', '.join(map(str, unknown))}" if unknown else ""),
+            )
         wrong = {s: j for s, j in judgements.items() if j not in rules.judgements}
         if wrong:
-            raise InvalidInput("judgements", f"each judgement is one of {', '.join(rules.judgements)}; "
-                               f"not {', '.join(map(str, wrong.values()))}")
-        self._judged(assessor_id=assessor_id, judgements=dict(judgements), feedback=feedback,
-                     occurred_at=occurred_at)
+            raise InvalidInput(
+                "judgements",
+                f"each judgement is one of {', '.join(rules.judgements)}; not {', '.join(map(str, wrong.values()))}",
+            )
+        self._judged(assessor_id=assessor_id, judgements=dict(judgements), feedback=feedback, occurred_at=occurred_at)
 
-    def decide(self, outcome: str, reasons: Sealed | None, by: str, today: date, rules: Any,
-               occurred_at: datetime) -> None:
+    def decide(
+        self, outcome: str, reasons: Sealed | None, by: str, today: date, rules: Any, occurred_at: datetime
+    ) -> None:
         self._require_undecided("deciding again")
         if outcome not in OUTCOMES:
             raise InvalidInput("outcome", "expected one of " + ", ".join(OUTCOMES))
@@ -184,16 +229,23 @@ class PpdAudit(Aggregate):
             if self.deferred:
                 raise RuleBroken("this audit was already deferred once")
             if self.judgements is None and not overdue:
-                raise RuleBroken(f"nothing to defer yet: the profile is due on {self.profile_due}"
-                                 if self.profile_on is None else "the profile has not been judged yet")
+                raise RuleBroken(
+                    f"nothing to defer yet: the profile is due on {self.profile_due}"
+                    if self.profile_on is None
+                    else "the profile has not been judged yet"
+                )
         if outcome == NOT_RENEWED:
             if not overdue and (self.judgements is None or NOT_MET not in self.judgements.values()):
-                raise RuleBroken("'not renewed' needs a standard judged not met, or no profile by its due date "
-                                 f"({self.profile_due})")
+                raise RuleBroken(
+                    f"'not renewed' needs a standard judged not met, or no profile by its due date ({self.profile_due})"
+                )
         if outcome != ACCEPTED and not reasons:
             raise InvalidInput("reasons", "give the reasons for deferring or not renewing")
         self._decided(
-            outcome=outcome, reasons=reasons, by=by, decided_on=today,
+            outcome=outcome,
+            reasons=reasons,
+            by=by,
+            decided_on=today,
             profile_due=today + timedelta(days=rules.audit_deferral_days) if outcome == DEFERRED else None,
             appeal_by=today + timedelta(days=rules.appeal_window_days) if outcome == NOT_RENEWED else None,
             occurred_at=occurred_at,
@@ -223,8 +275,15 @@ class PpdAudit(Aggregate):
 
     # -- events: state only
     @event("ProfileSubmitted")
-    def _profile_submitted(self, summary: Sealed, statement: Sealed, evidence: Sealed | None,
-                           activity_ids: list[UUID], submitted_on: date, occurred_at: datetime) -> None:
+    def _profile_submitted(
+        self,
+        summary: Sealed,
+        statement: Sealed,
+        evidence: Sealed | None,
+        activity_ids: list[UUID],
+        submitted_on: date,
+        occurred_at: datetime,
+    ) -> None:
         self.profile_on = submitted_on
         self.activity_ids = list(activity_ids)
         self.judgements, self.feedback = None, None
@@ -236,13 +295,22 @@ class PpdAudit(Aggregate):
         self.assessor_id = assessor_id
 
     @event("Judged")
-    def _judged(self, assessor_id: UUID, judgements: dict[str, str], feedback: Sealed | None,
-                occurred_at: datetime) -> None:
+    def _judged(
+        self, assessor_id: UUID, judgements: dict[str, str], feedback: Sealed | None, occurred_at: datetime
+    ) -> None:
         self.judgements, self.feedback = judgements, feedback
 
     @event("Decided")
-    def _decided(self, outcome: str, reasons: Sealed | str | None, by: str, decided_on: date, profile_due: date | None,
-                 appeal_by: date | None, occurred_at: datetime) -> None:
+    def _decided(
+        self,
+        outcome: str,
+        reasons: Sealed | str | None,
+        by: str,
+        decided_on: date,
+        profile_due: date | None,
+        appeal_by: date | None,
+        occurred_at: datetime,
+    ) -> None:
         self.outcome, self.decided_on = outcome, decided_on
         if outcome == DEFERRED:  # a new profile is due, and is judged afresh
             self.deferred = True
@@ -255,7 +323,9 @@ class PpdAudit(Aggregate):
         self.appeal = "pending"
 
     @event("AppealDecided")
-    def _appeal_decided(self, upheld: bool, reasons: Sealed | str | None, by: str, decided_on: date, occurred_at: datetime) -> None:
+    def _appeal_decided(
+        self, upheld: bool, reasons: Sealed | str | None, by: str, decided_on: date, occurred_at: datetime
+    ) -> None:
         self.appeal = "upheld" if upheld else "dismissed"
         if upheld:
             self.outcome = ACCEPTED

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -68,8 +67,7 @@ class Registrant(Aggregate):
         """A registered person's name changes only when the registrar approves a request, with evidence."""
         self._must_not_be_erased()
         if getattr(self, "name_request", None) is not None:
-            raise RuleBroken("a name change is already waiting for the registrar; withdraw it or wait for the "
-                             "decision")
+            raise RuleBroken("a name change is already waiting for the registrar; withdraw it or wait for the decision")
         self._name_change_requested(name=name, evidence=evidence, occurred_at=occurred_at)
 
     def decide_name_change(self, approved: bool, reason: Sealed | None, by: str, occurred_at: datetime) -> None:

@@ -79,29 +79,50 @@ class Registration(Aggregate):
 
     # -- commands
     def award_level(
-        self, level: str, rank: int, current_rank: int | None, application_id: UUID, on: date, rules: Any,
-        framework_version: str, occurred_at: datetime,
+        self,
+        level: str,
+        rank: int,
+        current_rank: int | None,
+        application_id: UUID,
+        on: date,
+        rules: Any,
+        framework_version: str,
+        occurred_at: datetime,
     ) -> None:
         if self.status == SUSPENDED:
             raise RuleBroken("a suspended registration cannot be awarded a level until the suspension is lifted")
         if self.status == REGISTERED and current_rank is not None and rank <= current_rank:
             raise RuleBroken(f"already registered at {self.level}: a new award must be a higher level")
         self._level_awarded(
-            level=level, application_id=application_id, awarded_on=on,
-            valid_until=add_months(on, rules.renewal_period_months), framework_version=framework_version,
+            level=level,
+            application_id=application_id,
+            awarded_on=on,
+            valid_until=add_months(on, rules.renewal_period_months),
+            framework_version=framework_version,
             occurred_at=occurred_at,
         )
 
     def record_ppd(
-        self, activity_id: UUID, on: date, category: str, hours: float, areas: list[str], learned: Sealed | None,
-        impact: Sealed | None, today: date, rules: Any, area_codes: set[str], framework_version: str,
+        self,
+        activity_id: UUID,
+        on: date,
+        category: str,
+        hours: float,
+        areas: list[str],
+        learned: Sealed | None,
+        impact: Sealed | None,
+        today: date,
+        rules: Any,
+        area_codes: set[str],
+        framework_version: str,
         occurred_at: datetime,
     ) -> None:
         if self.status in (None, REMOVED):
             raise RuleBroken("PPD can only be recorded against a registration")
         if category not in rules.ppd_categories:
-            raise InvalidInput("category", f"unknown PPD category {category!r}; expected one of "
-                               + ", ".join(rules.ppd_categories))
+            raise InvalidInput(
+                "category", f"unknown PPD category {category!r}; expected one of " + ", ".join(rules.ppd_categories)
+            )
         if not 0 < hours <= MAX_PPD_HOURS:
             raise InvalidInput("hours", f"must be more than 0 and at most {MAX_PPD_HOURS}")
         if on > today:
@@ -109,31 +130,44 @@ class Registration(Aggregate):
         unknown = [a for a in areas if a not in area_codes]
         if unknown:
             raise InvalidInput("areas", f"unknown competency area(s) {', '.join(unknown)}")
-        self._ppd_recorded(activity_id=activity_id, on=on, category=category, hours=float(hours),
-                           areas=sorted(set(areas)), learned=learned, impact=impact,
-                           framework_version=framework_version, occurred_at=occurred_at)
+        self._ppd_recorded(
+            activity_id=activity_id,
+            on=on,
+            category=category,
+            hours=float(hours),
+            areas=sorted(set(areas)),
+            learned=learned,
+            impact=impact,
+            framework_version=framework_version,
+            occurred_at=occurred_at,
+        )
 
     def renewal_window(self, rules: Any) -> tuple[date, date]:
         assert self.valid_until is not None
-        return (self.valid_until - timedelta(days=rules.renewal_window_days),
-                self.valid_until + timedelta(days=rules.grace_days))
+        return (
+            self.valid_until - timedelta(days=rules.renewal_window_days),
+            self.valid_until + timedelta(days=rules.grace_days),
+        )
 
-    def submit_renewal(self, declaration: str, today: date, rules: Any, framework_version: str,
-                       occurred_at: datetime) -> None:
+    def submit_renewal(
+        self, declaration: str, today: date, rules: Any, framework_version: str, occurred_at: datetime
+    ) -> None:
         if self.status != REGISTERED:
             raise RuleBroken(f"only a registered person renews; this registration is {self.status}")
         if self.renewal_pending is not None:
             raise RuleBroken("a renewal was already submitted for this period")
         opens, closes = self.renewal_window(rules)
         if not opens <= today <= closes:
-            raise RuleBroken(f"renewal for the period ending {self.valid_until} can be submitted from {opens} "
-                             f"to {closes}")
+            raise RuleBroken(
+                f"renewal for the period ending {self.valid_until} can be submitted from {opens} to {closes}"
+            )
         assert self.valid_until is not None
         period_start = add_months(self.valid_until, -rules.renewal_period_months)
         if not self.on_career_break_between(period_start, today):  # a career break pauses the PPD requirement
             self._require_ppd(period_start, today, rules, "renewal")
-        self._renewal_submitted(declaration=declaration, submitted_on=today, framework_version=framework_version,
-                                occurred_at=occurred_at)
+        self._renewal_submitted(
+            declaration=declaration, submitted_on=today, framework_version=framework_version, occurred_at=occurred_at
+        )
 
     def renewal_has_expired(self, today: date, rules: Any) -> bool:
         """The year a declared renewal would cover has itself ended (say, the registration was suspended through
@@ -148,11 +182,17 @@ class Registration(Aggregate):
             raise RuleBroken("no renewal was submitted for this period")
         assert self.valid_until is not None
         if self.renewal_has_expired(today, rules):
-            raise RuleBroken(f"the year this renewal would cover ended on "
-                             f"{add_months(self.valid_until, rules.renewal_period_months)}: the registration "
-                             "lapses, and can be reinstated")
-        self._renewed(by=by, valid_until=add_months(self.valid_until, rules.renewal_period_months),
-                      framework_version=framework_version, occurred_at=occurred_at)
+            raise RuleBroken(
+                f"the year this renewal would cover ended on "
+                f"{add_months(self.valid_until, rules.renewal_period_months)}: the registration "
+                "lapses, and can be reinstated"
+            )
+        self._renewed(
+            by=by,
+            valid_until=add_months(self.valid_until, rules.renewal_period_months),
+            framework_version=framework_version,
+            occurred_at=occurred_at,
+        )
 
     def lapse(self, today: date, rules: Any, framework_version: str, occurred_at: datetime) -> None:
         if self.status != REGISTERED:
@@ -179,8 +219,9 @@ class Registration(Aggregate):
 
     def remove(self, reason: Sealed | None, today: date, by: str, occurred_at: datetime) -> None:
         if self.status in (None, REMOVED):
-            raise RuleBroken("there is no registration to remove" if self.status is None
-                             else "this registration was already removed")
+            raise RuleBroken(
+                "there is no registration to remove" if self.status is None else "this registration was already removed"
+            )
         self._removed(reason=reason, on=today, by=by, occurred_at=occurred_at)
 
     def reissue(self, reason: str, kid: str, occurred_at: datetime) -> None:
@@ -209,11 +250,18 @@ class Registration(Aggregate):
         assert self.status_since is not None
         limit = add_months(self.status_since, 12 * rules.reapply_after_lapsed_years)
         if today > limit:
-            raise RuleBroken(f"more than {rules.reapply_after_lapsed_years} years have passed since "
-                             f"{self.status_since}: a new application is needed")
+            raise RuleBroken(
+                f"more than {rules.reapply_after_lapsed_years} years have passed since "
+                f"{self.status_since}: a new application is needed"
+            )
         self._require_ppd(add_months(today, -rules.reinstatement_window_months), today, rules, "reinstatement")
-        self._reinstated(on=today, by=by, valid_until=add_months(today, rules.renewal_period_months),
-                         framework_version=framework_version, occurred_at=occurred_at)
+        self._reinstated(
+            on=today,
+            by=by,
+            valid_until=add_months(today, rules.renewal_period_months),
+            framework_version=framework_version,
+            occurred_at=occurred_at,
+        )
 
     def lapse_after_audit(self, year: int, today: date, framework_version: str, occurred_at: datetime) -> None:
         """A PPD audit decided 'not renewed' has taken effect (the caller checked the audit)."""
@@ -265,8 +313,15 @@ class Registration(Aggregate):
 
     # -- events: state only
     @event("LevelAwarded")
-    def _level_awarded(self, level: str, application_id: UUID, awarded_on: date, valid_until: date,
-                       framework_version: str, occurred_at: datetime) -> None:
+    def _level_awarded(
+        self,
+        level: str,
+        application_id: UUID,
+        awarded_on: date,
+        valid_until: date,
+        framework_version: str,
+        occurred_at: datetime,
+    ) -> None:
         if self.registered_since is None or self.status not in (REGISTERED, SUSPENDED):
             self.registered_since = awarded_on
         self.level = level
@@ -276,14 +331,24 @@ class Registration(Aggregate):
         self.renewal_pending = None
 
     @event("PpdRecorded")
-    def _ppd_recorded(self, activity_id: UUID, on: date, category: str, hours: float, areas: list[str],
-                      learned: Sealed | None, impact: Sealed | None, framework_version: str,
-                      occurred_at: datetime) -> None:
+    def _ppd_recorded(
+        self,
+        activity_id: UUID,
+        on: date,
+        category: str,
+        hours: float,
+        areas: list[str],
+        learned: Sealed | None,
+        impact: Sealed | None,
+        framework_version: str,
+        occurred_at: datetime,
+    ) -> None:
         self.ppd.append({"id": activity_id, "on": on, "category": category, "hours": hours, "areas": areas})
 
     @event("RenewalSubmitted")
-    def _renewal_submitted(self, declaration: str, submitted_on: date, framework_version: str,
-                           occurred_at: datetime) -> None:
+    def _renewal_submitted(
+        self, declaration: str, submitted_on: date, framework_version: str, occurred_at: datetime
+    ) -> None:
         self.renewal_pending = {"declaration": declaration, "submitted_on": submitted_on}
 
     @event("Renewed")
@@ -302,7 +367,9 @@ class Registration(Aggregate):
         self.renewal_pending = None  # a declaration not approved in time lapses with the registration
 
     @event("Suspended")
-    def _suspended(self, reason: Sealed | str | None, until: date | None, on: date, by: str, occurred_at: datetime) -> None:
+    def _suspended(
+        self, reason: Sealed | str | None, until: date | None, on: date, by: str, occurred_at: datetime
+    ) -> None:
         self.status, self.status_since, self.suspended_until = SUSPENDED, on, until
 
     @event("SuspensionLifted")
@@ -320,8 +387,7 @@ class Registration(Aggregate):
         self.renewal_pending = None
 
     @event("Reinstated")
-    def _reinstated(self, on: date, by: str, valid_until: date, framework_version: str,
-                    occurred_at: datetime) -> None:
+    def _reinstated(self, on: date, by: str, valid_until: date, framework_version: str, occurred_at: datetime) -> None:
         self.status, self.status_since, self.valid_until = REGISTERED, on, valid_until
 
     @event("ReminderSent")

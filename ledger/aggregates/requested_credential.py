@@ -15,8 +15,16 @@ from ledger.errors import RuleBroken
 
 class RequestedCredential(Aggregate):
     @event("Issued")
-    def __init__(self, id: UUID, requested_by: str, sha256: str, kid: str,  # noqa: A002 - applied by the library
-                 revocation_index: int, suspension_index: int, occurred_at: datetime) -> None:
+    def __init__(
+        self,
+        id: UUID,
+        requested_by: str,
+        sha256: str,
+        kid: str,  # noqa: A002 - applied by the library
+        revocation_index: int,
+        suspension_index: int,
+        occurred_at: datetime,
+    ) -> None:
         self.requested_by = requested_by
         self.sha256 = sha256
         self.kid = kid

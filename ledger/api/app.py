@@ -25,16 +25,23 @@ HERE = Path(__file__).resolve().parent
 WEB_VERIFIER = HERE.parent.parent / "verifier" / "web"
 MAX_BODY_BYTES = 256 * 1024
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
-       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 
-SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer")]
-DOCS_CSP = ("default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; object-src 'none'; base-uri 'none'; "
-            "frame-ancestors 'none'")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 """FastAPI's /docs and /redoc pages load their scripts from a CDN and start them inline: only they get this."""
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
@@ -106,7 +113,8 @@ def create_app(ledger: Ledger | None = None, *, worker: str = "all") -> FastAPI:
     """The service. ``worker``: what the process runs beside the web, while it is up (the lifespan).
     ``all``: an in-process worker with every follower and duty (the embedded default, so one command is enough);
     ``followers``: the followers only (the read models, credentials, log, checkpoints and publisher; for tests that
-    close the days themselves); ``none``: nothing (``regledger worker`` runs apart: several web workers on PostgreSQL)."""
+    close the days themselves); ``none``: nothing (``regledger worker`` runs apart: several web workers on
+    PostgreSQL)."""
     from ledger.processes.worker import DUTIES, FOLLOWERS, Worker
 
     if worker not in IN_PROCESS:
@@ -130,14 +138,25 @@ def create_app(ledger: Ledger | None = None, *, worker: str = "all") -> FastAPI:
             if in_process is not None:
                 in_process.stop()
 
-    app = FastAPI(title="regledger", version="0.1.0", lifespan=lifespan, responses=problems.RESPONSES,
-                  description="The register of creative-industries technicians: public register, applications, "
-                              "assessments, decisions, renewals and verifiable credentials. Errors are RFC 9457 "
-                              "problem details. Sign in with POST /api/token and send 'Authorization: Bearer'.")
+    app = FastAPI(
+        title="regledger",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=problems.RESPONSES,
+        description="The register of creative-industries technicians: public register, applications, "
+        "assessments, decisions, renewals and verifiable credentials. Errors are RFC 9457 "
+        "problem details. Sign in with POST /api/token and send 'Authorization: Bearer'.",
+    )
     app.state.service = service
     https = ledger.settings.issuer_url.startswith("https://")
-    app.add_middleware(SessionMiddleware, secret_key=ledger.session_secret.hex(), session_cookie="regledger_session",
-                       same_site="lax", https_only=https, max_age=8 * 3600)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=ledger.session_secret.hex(),
+        session_cookie="regledger_session",
+        same_site="lax",
+        https_only=https,
+        max_age=8 * 3600,
+    )
     problems.install(app)
 
     app.add_middleware(Guard, https=https)

@@ -21,7 +21,6 @@ from ledger.accounts import Account
 from ledger.api.app import HERE
 from ledger.api.problems import Problem
 from ledger.api.routes_public import post_nominals
-from ledger.api.service import request_digest
 from ledger.api.security import (
     check_csrf,
     csrf_token,
@@ -31,6 +30,7 @@ from ledger.api.security import (
     reachable_audit,
     start_session,
 )
+from ledger.api.service import request_digest
 from ledger.errors import LedgerError
 from ledger.projections.audits import audit_queue
 from ledger.projections.casework import casework_counts, casework_queue
@@ -51,10 +51,20 @@ def _service(request: Request) -> Any:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     account = current_account(request) if request.headers.get("authorization") is None else None
     flash = request.session.pop("flash", None)
-    return templates.TemplateResponse(request, template, {
-        "account": account, "csrf": _LazyCsrf(request), "form_key": _FormKey(), "flash": flash,
-        "framework": _service(request).ledger.framework, "issuer_name": _service(request).settings.issuer_name,
-        **context}, status_code=status_code)
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "account": account,
+            "csrf": _LazyCsrf(request),
+            "form_key": _FormKey(),
+            "flash": flash,
+            "framework": _service(request).ledger.framework,
+            "issuer_name": _service(request).settings.issuer_name,
+            **context,
+        },
+        status_code=status_code,
+    )
 
 
 class _LazyCsrf:
@@ -123,8 +133,9 @@ class _Redirect(Exception):
         self.url = url
 
 
-def attempt(request: Request, account: Account, action: Any, ok_url: str, ok_message: str, fail_url: str
-            ) -> RedirectResponse:
+def attempt(
+    request: Request, account: Account, action: Any, ok_url: str, ok_message: str, fail_url: str
+) -> RedirectResponse:
     from ledger.api.service import Behind
 
     try:
@@ -143,18 +154,33 @@ def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/register", response_class=HTMLResponse, dependencies=[public_rate])
-def register_page(request: Request, query: str = "", level: str = "", status: str = "", discipline: str = ""
-                  ) -> HTMLResponse:
+def register_page(
+    request: Request, query: str = "", level: str = "", status: str = "", discipline: str = ""
+) -> HTMLResponse:
     service = _service(request)
     entries: list[dict[str, Any]] = []
     searched = any((query, level, status, discipline))
     if searched:
         with service.ledger.engine.connect() as conn:
-            entries = search_register(conn, query=query[:200] or None, level=level[:8] or None,
-                                      status=status[:16] or None, discipline=discipline[:32] or None,
-                                      post_nominals=post_nominals(service), limit=100)
-    return render(request, "register.html", entries=entries, searched=searched, query=query, level=level,
-                  status=status, discipline=discipline)
+            entries = search_register(
+                conn,
+                query=query[:200] or None,
+                level=level[:8] or None,
+                status=status[:16] or None,
+                discipline=discipline[:32] or None,
+                post_nominals=post_nominals(service),
+                limit=100,
+            )
+    return render(
+        request,
+        "register.html",
+        entries=entries,
+        searched=searched,
+        query=query,
+        level=level,
+        status=status,
+        discipline=discipline,
+    )
 
 
 def _public_entry(request: Request, number: str) -> dict[str, Any]:
@@ -231,11 +257,17 @@ def credential_download(request: Request, number: str, fmt: str) -> Response:
     entry = _public_entry(request, number)
     shared = current_credential(_service(request).ledger, entry["registration_number"])
     if fmt == "jwt":
-        return Response(shared.render("jwt", ""), media_type="application/vc+jwt", headers={
-            "Content-Disposition": f'attachment; filename="{shared.number}.jwt"'})
+        return Response(
+            shared.render("jwt", ""),
+            media_type="application/vc+jwt",
+            headers={"Content-Disposition": f'attachment; filename="{shared.number}.jwt"'},
+        )
     if fmt == "json":
-        return Response(shared.render("json", ""), media_type="application/json", headers={
-            "Content-Disposition": f'attachment; filename="{shared.number}.json"'})
+        return Response(
+            shared.render("json", ""),
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{shared.number}.json"'},
+        )
     raise Problem(404, "credentials download as .jwt or .json")
 
 
@@ -258,12 +290,18 @@ def provenance(request: Request, number: str) -> Response:
     registration = _UUID(row["registration_id"])
     facts = service.log.provenance(registration, row["trigger_version"])
     if facts is None:  # the worker signs a checkpoint within seconds of an issue
-        raise Problem(503, "The transparency log has not yet signed a checkpoint that covers this credential's "
-                           "event; it does within seconds of an issue. Try again shortly.",
-                      headers={"Retry-After": "3"})
-    body = {"registration_number": entry["registration_number"], "credential_id": f"urn:uuid:{_UUID(row['id'])}",
-            "event": {"aggregate": str(registration), "version": row["trigger_version"], "kind": row["trigger"]},
-            **(facts or {})}
+        raise Problem(
+            503,
+            "The transparency log has not yet signed a checkpoint that covers this credential's "
+            "event; it does within seconds of an issue. Try again shortly.",
+            headers={"Retry-After": "3"},
+        )
+    body = {
+        "registration_number": entry["registration_number"],
+        "credential_id": f"urn:uuid:{_UUID(row['id'])}",
+        "event": {"aggregate": str(registration), "version": row["trigger_version"], "kind": row["trigger"]},
+        **(facts or {}),
+    }
     return Response(json.dumps(body, indent=2), media_type="application/json")
 
 
@@ -276,16 +314,22 @@ def login_page(request: Request, next: str = "/me") -> HTMLResponse:  # noqa: A0
 @router.post("/login", dependencies=[Depends(limited("login", "rate_login_per_minute"))])
 async def login(request: Request) -> Response:
     form = await form_of(request)
-    account = await run_in_threadpool(_service(request).accounts.authenticate, form.get("email"),
-                                      form.get("password"))  # Argon2 is slow on purpose: not in the event loop
+    account = await run_in_threadpool(
+        _service(request).accounts.authenticate, form.get("email"), form.get("password")
+    )  # Argon2 is slow on purpose: not in the event loop
     target = form.get("next") or "/me"
     if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
         target = "/me"
     if account is None:
         return render(request, "login.html", status_code=401, next=target, error="The email or password is wrong.")
     start_session(request, account)
-    home_of = {"registrant": "/me", "assessor": "/assess", "registrar": "/casework", "auditor": "/casework",
-               "admin": "/casework"}
+    home_of = {
+        "registrant": "/me",
+        "assessor": "/assess",
+        "registrar": "/casework",
+        "auditor": "/casework",
+        "admin": "/casework",
+    }
     return back(target if target != "/me" else home_of[account.role], request=request)
 
 
@@ -313,10 +357,16 @@ def my_page(request: Request) -> Response:
             shared = current_credential(ledger, view["registration"]["number"])
         except LedgerError:
             shared = None
-    return render(request, "me.html", me=view, shared=shared, questions=list(background.QUESTIONS.values()),
-                  why_we_ask=background.WHY_WE_ASK,
-                  categories=ledger.framework.rules.ppd_categories,
-                  category_names=ledger.framework.rules.ppd_category_names)
+    return render(
+        request,
+        "me.html",
+        me=view,
+        shared=shared,
+        questions=list(background.QUESTIONS.values()),
+        why_we_ask=background.WHY_WE_ASK,
+        categories=ledger.framework.rules.ppd_categories,
+        category_names=ledger.framework.rules.ppd_category_names,
+    )
 
 
 @router.post("/me/applications")
@@ -330,23 +380,38 @@ async def my_new_application(request: Request) -> Response:
         qualification = experience = None
         if route == "standard":
             level = form.get("qualification_level") or ""
-            qualification = {"title": form.get("qualification_title"),
-                             "awarding_body": form.get("qualification_body"),
-                             "level": int(level) if str(level).isdigit() else level}
+            qualification = {
+                "title": form.get("qualification_title"),
+                "awarding_body": form.get("qualification_body"),
+                "level": int(level) if str(level).isdigit() else level,
+            }
         else:
             years = form.get("years") or ""
-            experience = {"years": float(years) if str(years).replace(".", "", 1).isdigit() else years,
-                          "portfolio": form.get("portfolio"), "referee_name": form.get("referee_name"),
-                          "referee_email": form.get("referee_email")}
-        return {"id": str(ledger.start_application(account.registrant_id, form.get("level"), route,  # type: ignore[arg-type]
-                                                   qualification=qualification, experience=experience))}
+            experience = {
+                "years": float(years) if str(years).replace(".", "", 1).isdigit() else years,
+                "portfolio": form.get("portfolio"),
+                "referee_name": form.get("referee_name"),
+                "referee_email": form.get("referee_email"),
+            }
+        return {
+            "id": str(
+                ledger.start_application(
+                    account.registrant_id,
+                    form.get("level"),
+                    route,  # type: ignore[arg-type]
+                    qualification=qualification,
+                    experience=experience,
+                )
+            )
+        }
 
     try:
         created = write(request, account, act)
     except LedgerError as error:
         return back("/me#apply", str(error), request=request, error=True)
-    return back(f"/me/applications/{created['id']}", "Application started: add your evidence for each area.",
-                request=request)
+    return back(
+        f"/me/applications/{created['id']}", "Application started: add your evidence for each area.", request=request
+    )
 
 
 def _my_application(request: Request, account: Account, application_id: str) -> UUID:
@@ -359,8 +424,14 @@ def my_application(request: Request, application_id: str) -> Response:
     found = _my_application(request, account, application_id)
     ledger = _service(request).ledger
     view = application_view(ledger, found)
-    return render(request, "application.html", app=view, areas=ledger.framework.required_areas(view["level"]),
-                  level=ledger.framework.level(view["level"]), judgements=dict(JUDGEMENTS))
+    return render(
+        request,
+        "application.html",
+        app=view,
+        areas=ledger.framework.required_areas(view["level"]),
+        level=ledger.framework.level(view["level"]),
+        judgements=dict(JUDGEMENTS),
+    )
 
 
 @router.post("/me/applications/{application_id}/evidence")
@@ -370,8 +441,14 @@ async def my_evidence(request: Request, application_id: str) -> Response:
     form = await form_of(request)
     ledger = _service(request).ledger
     here = f"/me/applications/{application_id}"
-    return attempt(request, account, lambda: ledger.add_evidence(found, form.get("area"), form.get("text")),
-                   here, "Evidence added.", here)
+    return attempt(
+        request,
+        account,
+        lambda: ledger.add_evidence(found, form.get("area"), form.get("text")),
+        here,
+        "Evidence added.",
+        here,
+    )
 
 
 @router.post("/me/applications/{application_id}/submit")
@@ -381,8 +458,14 @@ async def my_submit(request: Request, application_id: str) -> Response:
     await form_of(request)
     ledger = _service(request).ledger
     here = f"/me/applications/{application_id}"
-    return attempt(request, account, lambda: ledger.submit_application(found), here,
-                   "Submitted: two assessors will be assigned.", here)
+    return attempt(
+        request,
+        account,
+        lambda: ledger.submit_application(found),
+        here,
+        "Submitted: two assessors will be assigned.",
+        here,
+    )
 
 
 @router.post("/me/ppd")
@@ -403,8 +486,15 @@ async def my_ppd(request: Request) -> Response:
             from ledger.errors import InvalidInput
 
             raise InvalidInput("on/hours", "give the date as YYYY-MM-DD and the hours as a number") from None
-        ledger.record_ppd(account.registrant_id, on, form.get("category"), hours, areas,  # type: ignore[arg-type]
-                          form.get("learned"), form.get("impact"))
+        ledger.record_ppd(
+            account.registrant_id,
+            on,
+            form.get("category"),
+            hours,
+            areas,  # type: ignore[arg-type]
+            form.get("learned"),
+            form.get("impact"),
+        )
 
     return attempt(request, account, act, "/me#ppd", "PPD activity recorded.", "/me#ppd")
 
@@ -414,8 +504,14 @@ async def my_renewal(request: Request) -> Response:
     account = signed_in(request, "registrant")
     await form_of(request)
     ledger = _service(request).ledger
-    return attempt(request, account, lambda: ledger.submit_renewal(account.registrant_id),  # type: ignore[arg-type]
-                   "/me#renewal", "Renewal submitted.", "/me#renewal")
+    return attempt(
+        request,
+        account,
+        lambda: ledger.submit_renewal(account.registrant_id),  # type: ignore[arg-type]
+        "/me#renewal",
+        "Renewal submitted.",
+        "/me#renewal",
+    )
 
 
 @router.post("/me/background")
@@ -424,8 +520,14 @@ async def my_background(request: Request) -> Response:
     form = await form_of(request)
     ledger = _service(request).ledger
     answers = {q.id: form.get(q.id) for q in background.QUESTIONS.values() if form.get(q.id)}
-    return attempt(request, account, lambda: ledger.answer_background(account.registrant_id, answers or None),  # type: ignore[arg-type]
-                   "/me#background", "Thank you: your answers are saved.", "/me#background")
+    return attempt(
+        request,
+        account,
+        lambda: ledger.answer_background(account.registrant_id, answers or None),  # type: ignore[arg-type]
+        "/me#background",
+        "Thank you: your answers are saved.",
+        "/me#background",
+    )
 
 
 @router.post("/me/career-break")
@@ -445,8 +547,14 @@ async def my_career_break(request: Request) -> Response:
             raise InvalidInput("start/end", "give both dates as YYYY-MM-DD") from None
         ledger.take_career_break(account.registrant_id, start, end)  # type: ignore[arg-type]
 
-    return attempt(request, account, act, "/me#career-break", "Career break recorded: the PPD requirement is paused "
-                   "for the renewals it overlaps.", "/me#career-break")
+    return attempt(
+        request,
+        account,
+        act,
+        "/me#career-break",
+        "Career break recorded: the PPD requirement is paused for the renewals it overlaps.",
+        "/me#career-break",
+    )
 
 
 # -- PPD audits, one page for every role that may see the audit
@@ -458,9 +566,18 @@ def _audit_page(request: Request, account: Account, number: str, year: int, role
     view = audit_view(ledger, registrant, year)
     ppd = ledger.registration(registrant).ppd if role == "registrant" else []
     rules = ledger.framework.rules
-    return render(request, "audit.html", audit=view, role=role, here=here, ppd=ppd, judgements=JUDGEMENTS,
-                  judgement_names=dict(JUDGEMENTS), outcome_names=OUTCOME_NAMES,
-                  category_names=rules.ppd_category_names)
+    return render(
+        request,
+        "audit.html",
+        audit=view,
+        role=role,
+        here=here,
+        ppd=ppd,
+        judgements=JUDGEMENTS,
+        judgement_names=dict(JUDGEMENTS),
+        outcome_names=OUTCOME_NAMES,
+        category_names=rules.ppd_category_names,
+    )
 
 
 @router.get("/me/audits/{number}/{year}", response_class=HTMLResponse)
@@ -478,11 +595,21 @@ async def my_audit_action(request: Request, number: str, action: str, year: int 
     here = f"/me/audits/{number}/{year}"
     chosen = form.get("activities") or []
     actions = {
-        "profile": (lambda: ledger.submit_audit_profile(
-            registrant, year, form.get("summary"), form.get("statement"),  # type: ignore[arg-type]
-            [chosen] if isinstance(chosen, str) else chosen, form.get("evidence")), "Your PPD profile was sent."),
-        "appeal": (lambda: ledger.appeal_audit(registrant, year, form.get("grounds")),  # type: ignore[arg-type]
-                   "Your appeal was lodged: your registration stays as it is while it is heard."),
+        "profile": (
+            lambda: ledger.submit_audit_profile(
+                registrant,
+                year,
+                form.get("summary"),
+                form.get("statement"),  # type: ignore[arg-type]
+                [chosen] if isinstance(chosen, str) else chosen,
+                form.get("evidence"),
+            ),
+            "Your PPD profile was sent.",
+        ),
+        "appeal": (
+            lambda: ledger.appeal_audit(registrant, year, form.get("grounds")),  # type: ignore[arg-type]
+            "Your appeal was lodged: your registration stays as it is while it is heard.",
+        ),
     }
     if action not in actions:
         raise Problem(404, f"no action {action}")
@@ -514,9 +641,14 @@ async def assess_audit_submit(request: Request, number: str, year: int = AuditYe
     form = await form_of(request)
     judgements = {s: form.get(f"standard_{s}") for s in ledger.framework.rules.audit_standards}
     here = f"/assess/audits/{number}/{year}"
-    return attempt(request, account, lambda: ledger.judge_audit(
-        registrant, year, account.assessor_id, judgements, form.get("feedback")),  # type: ignore[arg-type]
-        "/assess", "Audit judgement recorded.", here)
+    return attempt(
+        request,
+        account,
+        lambda: ledger.judge_audit(registrant, year, account.assessor_id, judgements, form.get("feedback")),  # type: ignore[arg-type]
+        "/assess",
+        "Audit judgement recorded.",
+        here,
+    )
 
 
 def _assigned(request: Request, account: Account, application_id: str) -> UUID:
@@ -529,8 +661,9 @@ def assess_page(request: Request, application_id: str) -> Response:
     found = _assigned(request, account, application_id)
     ledger = _service(request).ledger
     view = application_view(ledger, found)
-    return render(request, "assess.html", app=view, areas=ledger.framework.required_areas(view["level"]),
-                  judgements=JUDGEMENTS)
+    return render(
+        request, "assess.html", app=view, areas=ledger.framework.required_areas(view["level"]), judgements=JUDGEMENTS
+    )
 
 
 @router.post("/assess/{application_id}")
@@ -541,9 +674,16 @@ async def assess_submit(request: Request, application_id: str) -> Response:
     ledger = _service(request).ledger
     level = ledger.application(found).level
     judgements = {a.code: form.get(f"area_{a.code}") for a in ledger.framework.required_areas(level)}
-    return attempt(request, account, lambda: ledger.record_assessment(
-        found, account.assessor_id, judgements, form.get("recommendation"), form.get("feedback")),  # type: ignore[arg-type]
-        "/assess", "Assessment recorded.", f"/assess/{application_id}")
+    return attempt(
+        request,
+        account,
+        lambda: ledger.record_assessment(
+            found, account.assessor_id, judgements, form.get("recommendation"), form.get("feedback")
+        ),  # type: ignore[arg-type]
+        "/assess",
+        "Assessment recorded.",
+        f"/assess/{application_id}",
+    )
 
 
 # -- the registrar (the auditor and admin read)
@@ -555,9 +695,15 @@ def casework_page(request: Request, status: str = "") -> Response:
         counts = casework_counts(conn)
         rows = casework_queue(conn, status=status[:24] or None, limit=200)
         names = {"requests": name_change_requests(conn), "look_alike": confusable_groups(conn)}
-    return render(request, "casework.html", counts=counts, status=status,
-                  rows=[{**r, "id": str(UUID(r["id"]))} for r in rows], background=_background_work(service),
-                  names=names)
+    return render(
+        request,
+        "casework.html",
+        counts=counts,
+        status=status,
+        rows=[{**r, "id": str(UUID(r["id"]))} for r in rows],
+        background=_background_work(service),
+        names=names,
+    )
 
 
 def _background_work(service: Any) -> dict[str, Any]:
@@ -571,8 +717,17 @@ def _background_work(service: Any) -> dict[str, Any]:
     facts = progress(service.ledger)
     ids = {p["record"] for p in facts["parked"]}
     with service.ledger.engine.connect() as conn:
-        numbers = dict(conn.execute(select(registrations.c.id, registrations.c.number)
-                                    .where(registrations.c.id.in_([UUID(i).hex for i in ids]))).all()) if ids else {}
+        numbers = (
+            dict(
+                conn.execute(
+                    select(registrations.c.id, registrations.c.number).where(
+                        registrations.c.id.in_([UUID(i).hex for i in ids])
+                    )
+                ).all()
+            )
+            if ids
+            else {}
+        )
     parked = [{**p, "number": numbers.get(UUID(p["record"]).hex)} for p in facts["parked"]]
     behind = max((f["lag_events"] for f in facts["followers"]), default=0)
     waited = max((f["lag_seconds"] or 0 for f in facts["followers"]), default=0)
@@ -590,8 +745,14 @@ def casework_audits(request: Request, stage: str = "") -> Response:
 @router.get("/casework/audits/{number}/{year}", response_class=HTMLResponse)
 def casework_audit(request: Request, number: str, year: int = AuditYear) -> Response:
     account = signed_in(request, "registrar", "auditor", "admin")
-    return _audit_page(request, account, number, year, "registrar" if account.role == "registrar" else "reader",
-                       f"/casework/audits/{number}/{year}")
+    return _audit_page(
+        request,
+        account,
+        number,
+        year,
+        "registrar" if account.role == "registrar" else "reader",
+        f"/casework/audits/{number}/{year}",
+    )
 
 
 @router.post("/casework/audits/{number}/{year}/{action}")
@@ -614,10 +775,14 @@ async def casework_audit_action(request: Request, number: str, action: str, year
 
     actions = {
         "assign": (assign, "Assessor assigned."),
-        "decision": (lambda: ledger.decide_audit(registrant, year, str(form.get("outcome") or ""), reasons,
-                                                 account.email), "Audit decided."),
-        "appeal-decision": (lambda: ledger.decide_audit_appeal(registrant, year, form.get("upheld") == "yes",
-                                                               reasons, account.email), "Appeal decided."),
+        "decision": (
+            lambda: ledger.decide_audit(registrant, year, str(form.get("outcome") or ""), reasons, account.email),
+            "Audit decided.",
+        ),
+        "appeal-decision": (
+            lambda: ledger.decide_audit_appeal(registrant, year, form.get("upheld") == "yes", reasons, account.email),
+            "Appeal decided.",
+        ),
     }
     if action not in actions:
         raise Problem(404, f"no action {action}")
@@ -635,11 +800,21 @@ def casework_application(request: Request, application_id: str) -> Response:
     with ledger.engine.connect() as conn:
         from sqlalchemy import select
 
-        pool = [{"id": str(UUID(r.id)), "name": r.name} for r in
-                conn.execute(select(assessors_table).where(assessors_table.c.active.is_(True))
-                             .order_by(assessors_table.c.name))]
-    return render(request, "casework_application.html", app=view, pool=pool, can_write=account.role == "registrar",
-                  areas=ledger.framework.required_areas(view["level"]), judgements=dict(JUDGEMENTS))
+        pool = [
+            {"id": str(UUID(r.id)), "name": r.name}
+            for r in conn.execute(
+                select(assessors_table).where(assessors_table.c.active.is_(True)).order_by(assessors_table.c.name)
+            )
+        ]
+    return render(
+        request,
+        "casework_application.html",
+        app=view,
+        pool=pool,
+        can_write=account.role == "registrar",
+        areas=ledger.framework.required_areas(view["level"]),
+        judgements=dict(JUDGEMENTS),
+    )
 
 
 @router.get("/admin/accounts", response_class=HTMLResponse)
@@ -659,8 +834,9 @@ async def account_action(request: Request, action: str) -> Response:
     if action not in ("disable", "enable"):
         raise Problem(404, "the account actions are disable and enable")
     if email.strip().lower() == account.email:
-        return back("/admin/accounts", "You cannot disable your own account (another admin can).", request=request,
-                    error=True)
+        return back(
+            "/admin/accounts", "You cannot disable your own account (another admin can).", request=request, error=True
+        )
     try:
         found = await run_in_threadpool(accounts.disable if action == "disable" else accounts.enable, email)
     except LedgerError as error:
@@ -679,9 +855,14 @@ async def casework_name_change(request: Request, registrant_id: str) -> Response
     except ValueError:
         raise Problem(404, f"no registrant {registrant_id}") from None
     approved = form.get("decision") == "approve"
-    return attempt(request, account, lambda: ledger.decide_name_change(found, approved, str(form.get("reason") or ""),
-                                                                       account.email),
-                   "/casework", "Name change approved." if approved else "Name change refused.", "/casework")
+    return attempt(
+        request,
+        account,
+        lambda: ledger.decide_name_change(found, approved, str(form.get("reason") or ""), account.email),
+        "/casework",
+        "Name change approved." if approved else "Name change refused.",
+        "/casework",
+    )
 
 
 @router.post("/casework/{application_id}/assign")
@@ -694,8 +875,14 @@ async def casework_assign(request: Request, application_id: str) -> Response:
         found, assessor = UUID(application_id), UUID(str(form.get("assessor_id")))
     except ValueError:
         return back(here, "Choose an assessor.", request=request, error=True)
-    return attempt(request, account, lambda: ledger.assign_assessor(found, assessor, form.get("declaration")),
-                   here, "Assessor assigned.", here)
+    return attempt(
+        request,
+        account,
+        lambda: ledger.assign_assessor(found, assessor, form.get("declaration")),
+        here,
+        "Assessor assigned.",
+        here,
+    )
 
 
 @router.post("/casework/{application_id}/decide")
@@ -708,8 +895,14 @@ async def casework_decide(request: Request, application_id: str) -> Response:
         found = UUID(application_id)
     except ValueError:
         raise Problem(404, f"no application {application_id}") from None
-    return attempt(request, account, lambda: ledger.decide(found, form.get("outcome"), form.get("reasons") or "",
-                                                           account.email), here, "Decision recorded.", here)
+    return attempt(
+        request,
+        account,
+        lambda: ledger.decide(found, form.get("outcome"), form.get("reasons") or "", account.email),
+        here,
+        "Decision recorded.",
+        here,
+    )
 
 
 @router.post("/casework/{application_id}/appeal-decision")
@@ -724,9 +917,14 @@ async def casework_appeal(request: Request, application_id: str) -> Response:
         raise Problem(404, f"no application {application_id}") from None
     upheld = form.get("upheld") == "yes"
     remedy = (form.get("remedy") or None) if upheld else None
-    return attempt(request, account, lambda: ledger.decide_appeal(found, upheld, form.get("reasons") or "",
-                                                                  account.email, remedy),
-                   here, "Appeal decided.", here)
+    return attempt(
+        request,
+        account,
+        lambda: ledger.decide_appeal(found, upheld, form.get("reasons") or "", account.email, remedy),
+        here,
+        "Appeal decided.",
+        here,
+    )
 
 
 @router.get("/casework/registrations/{number}", response_class=HTMLResponse)
@@ -737,8 +935,12 @@ def casework_registration(request: Request, number: str) -> Response:
         registrant = ledger.registrant_by_number(number)
     except LedgerError:
         raise Problem(404, f"no registration numbered {number}") from None
-    return render(request, "casework_registration.html", record=registrant_view(ledger, registrant, personal=False),
-                  can_write=account.role == "registrar")
+    return render(
+        request,
+        "casework_registration.html",
+        record=registrant_view(ledger, registrant, personal=False),
+        can_write=account.role == "registrar",
+    )
 
 
 @router.post("/casework/registrations/{number}/{action}")
@@ -769,5 +971,3 @@ def install_redirects(app: Any) -> None:
     @app.exception_handler(_Redirect)
     async def _redirect(request: Request, error: _Redirect) -> Response:
         return RedirectResponse(error.url, status_code=303)
-
-

@@ -46,8 +46,9 @@ def _report(request: Request, asked_from: str | None, asked_to: str | None, marg
     if found is None:
         generation = service.generation()
         with service.ledger.engine.connect() as conn:
-            found = service.remember(key, generation, progression_report(conn, today, start, end, margin,
-                                                                         service.ledger.framework))
+            found = service.remember(
+                key, generation, progression_report(conn, today, start, end, margin, service.ledger.framework)
+            )
     return found
 
 
@@ -61,15 +62,21 @@ def _charts(request: Request, report: Any, key: tuple[Any, ...]) -> Any:
     return found
 
 
-MARGIN = Query(5.0, ge=0, le=100, description="Flag the equivalency route when its award rate trails the standard "
-                                              "route's by more than this many percentage points.")
+MARGIN = Query(
+    5.0,
+    ge=0,
+    le=100,
+    description="Flag the equivalency route when its award rate trails the standard "
+    "route's by more than this many percentage points.",
+)
 FROM = Query(None, alias="from", max_length=10, description="Start of the period, YYYY-MM-DD (snaps to whole blocks).")
 TO = Query(None, alias="to", max_length=10, description="End of the period, YYYY-MM-DD (snaps to whole blocks).")
 
 
 @router.get("/analytics", response_class=HTMLResponse, include_in_schema=False)
-def analytics_page(request: Request, asked_from: str | None = FROM, asked_to: str | None = TO,
-                   margin: float = MARGIN) -> Response:
+def analytics_page(
+    request: Request, asked_from: str | None = FROM, asked_to: str | None = TO, margin: float = MARGIN
+) -> Response:
     from ledger.api.pages import render, signed_in
 
     signed_in(request, *ROLES)
@@ -77,28 +84,42 @@ def analytics_page(request: Request, asked_from: str | None = FROM, asked_to: st
     query = {k: v for k, v in (("from", asked_from), ("to", asked_to)) if v}
     if margin != 5.0:
         query["margin"] = f"{margin:g}"
-    return render(request, "analytics.html", report=report,
-                  charts=_charts(request, report, (report.today, asked_from, asked_to, margin)),
-                  asked_from=asked_from, asked_to=asked_to,
-                  csv_url="/analytics.csv" + ("?" + urlencode(query) if query else ""))
+    return render(
+        request,
+        "analytics.html",
+        report=report,
+        charts=_charts(request, report, (report.today, asked_from, asked_to, margin)),
+        asked_from=asked_from,
+        asked_to=asked_to,
+        csv_url="/analytics.csv" + ("?" + urlencode(query) if query else ""),
+    )
 
 
 @router.get("/analytics.csv", include_in_schema=False)
-def analytics_csv(request: Request, asked_from: str | None = FROM, asked_to: str | None = TO,
-                  margin: float = MARGIN) -> Response:
+def analytics_csv(
+    request: Request, asked_from: str | None = FROM, asked_to: str | None = TO, margin: float = MARGIN
+) -> Response:
     from ledger.api.pages import signed_in
     from ledger.progression_output import to_csv
 
     signed_in(request, *ROLES)
     report = _report(request, asked_from, asked_to, margin)
     name = f"progression-{report.today.isoformat()}.csv"
-    return Response(to_csv(report), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        to_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/api/reports/progression", tags=["reports"])
-def progression_json(request: Request, asked_from: str | None = FROM, asked_to: str | None = TO,
-                     margin: float = MARGIN, account: Account = Depends(require(*ROLES))) -> dict[str, Any]:
+def progression_json(
+    request: Request,
+    asked_from: str | None = FROM,
+    asked_to: str | None = TO,
+    margin: float = MARGIN,
+    account: Account = Depends(require(*ROLES)),
+) -> dict[str, Any]:
     """Progression and fairness, with small numbers suppressed: representation by background at each level against
     the benchmarks, response to the background questions, application outcomes and award rates by route and
     background with the pass-rate parity flag, time from one level to the next, renewals, lapses and PPD audits by

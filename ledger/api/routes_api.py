@@ -42,15 +42,21 @@ def _write(request: Request, account: Account, key: str | None, body: Any, actio
     return _service(request).write(account, key, body, action)
 
 
-IdempotencyKey = Header(None, alias="Idempotency-Key", description=(
-    "Send the same key to retry safely: the command acts at most once and a retry gets its first answer. "
-    "Without a key, a write whose answer was lost to a fault may have acted."))
+IdempotencyKey = Header(
+    None,
+    alias="Idempotency-Key",
+    description=(
+        "Send the same key to retry safely: the command acts at most once and a retry gets its first answer. "
+        "Without a key, a write whose answer was lost to a fault may have acted."
+    ),
+)
 
 
 # -- sign in
 @router.post("/token", tags=["auth"], dependencies=[Depends(limited("login", "rate_login_per_minute"))])
-def token(request: Request, email: str = Form(..., max_length=254), password: str = Form(..., max_length=256)
-          ) -> dict[str, Any]:
+def token(
+    request: Request, email: str = Form(..., max_length=254), password: str = Form(..., max_length=256)
+) -> dict[str, Any]:
     """A bearer token for the API (15 minutes), from an email and password (form fields, as OAuth2 password)."""
     service = _service(request)
     account = service.accounts.authenticate(email, password)
@@ -61,8 +67,9 @@ def token(request: Request, email: str = Form(..., max_length=254), password: st
 
 
 @router.get("/me", tags=["auth"])
-def me(request: Request, account: Account = Depends(require("registrant", "assessor", "registrar", "auditor",
-                                                              "admin"))) -> dict[str, Any]:
+def me(
+    request: Request, account: Account = Depends(require("registrant", "assessor", "registrar", "auditor", "admin"))
+) -> dict[str, Any]:
     """Who you are; a registrant also gets their record (with their own background answers)."""
     view: dict[str, Any] = {"email": account.email, "role": account.role}
     if account.registrant_id:
@@ -124,17 +131,24 @@ def _own_application(request: Request, account: Account, application_id: str) ->
 
 
 @router.post("/applications", tags=["registrant"])
-def start_application(request: Request, body: StartApplication, account: Account = Depends(registrant_only),
-                      key: str | None = IdempotencyKey) -> dict[str, Any]:
+def start_application(
+    request: Request,
+    body: StartApplication,
+    account: Account = Depends(registrant_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     """Start an application for a level, by the standard route (with a qualification) or the equivalency route
     (with experience: years, a portfolio and a referee)."""
     ledger = _service(request).ledger
 
     def act() -> dict[str, Any]:
         application_id = ledger.start_application(
-            account.registrant_id, body.level, body.route,  # type: ignore[arg-type]
+            account.registrant_id,
+            body.level,
+            body.route,  # type: ignore[arg-type]
             qualification=body.qualification.model_dump() if body.qualification else None,
-            experience=body.experience.model_dump() if body.experience else None)
+            experience=body.experience.model_dump() if body.experience else None,
+        )
         return {"id": str(application_id)}
 
     return _write(request, account, key, body.model_dump(), act)
@@ -146,8 +160,9 @@ def my_applications(request: Request, account: Account = Depends(registrant_only
 
 
 @router.get("/applications/{application_id}", tags=["registrant", "casework"])
-def get_application(request: Request, application_id: str,
-                    account: Account = Depends(require("registrant", "assessor", *READERS))) -> dict[str, Any]:
+def get_application(
+    request: Request, application_id: str, account: Account = Depends(require("registrant", "assessor", *READERS))
+) -> dict[str, Any]:
     """An application with its evidence, assessments and decisions: for its registrant, its assessors, and the
     registrar, auditor and admin."""
     ledger = _service(request).ledger
@@ -155,68 +170,128 @@ def get_application(request: Request, application_id: str,
 
 
 @router.post("/applications/{application_id}/evidence", tags=["registrant"])
-def add_evidence(request: Request, application_id: str, body: Evidence, account: Account = Depends(registrant_only),
-                 key: str | None = IdempotencyKey) -> dict[str, Any]:
+def add_evidence(
+    request: Request,
+    application_id: str,
+    body: Evidence,
+    account: Account = Depends(registrant_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     found = _own_application(request, account, application_id)
     ledger = _service(request).ledger
-    return _write(request, account, key, {"id": application_id, **body.model_dump()},
-                  lambda: {"id": str(ledger.add_evidence(found, body.area, body.text))})
+    return _write(
+        request,
+        account,
+        key,
+        {"id": application_id, **body.model_dump()},
+        lambda: {"id": str(ledger.add_evidence(found, body.area, body.text))},
+    )
 
 
 @router.post("/applications/{application_id}/submit", tags=["registrant"])
-def submit(request: Request, application_id: str, account: Account = Depends(registrant_only),
-           key: str | None = IdempotencyKey) -> dict[str, Any]:
+def submit(
+    request: Request, application_id: str, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     found = _own_application(request, account, application_id)
     ledger = _service(request).ledger
-    return _write(request, account, key, {"submit": application_id},
-                  lambda: (ledger.submit_application(found), {"status": ledger.application(found).status})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"submit": application_id},
+        lambda: (ledger.submit_application(found), {"status": ledger.application(found).status})[1],
+    )
 
 
 @router.post("/applications/{application_id}/withdraw", tags=["registrant"])
-def withdraw(request: Request, application_id: str, account: Account = Depends(registrant_only),
-             key: str | None = IdempotencyKey) -> dict[str, Any]:
+def withdraw(
+    request: Request, application_id: str, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     found = _own_application(request, account, application_id)
     ledger = _service(request).ledger
-    return _write(request, account, key, {"withdraw": application_id},
-                  lambda: (ledger.withdraw_application(found), {"status": "withdrawn"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"withdraw": application_id},
+        lambda: (ledger.withdraw_application(found), {"status": "withdrawn"})[1],
+    )
 
 
 @router.post("/applications/{application_id}/appeal", tags=["registrant"])
-def appeal(request: Request, application_id: str, body: Grounds, account: Account = Depends(registrant_only),
-           key: str | None = IdempotencyKey) -> dict[str, Any]:
+def appeal(
+    request: Request,
+    application_id: str,
+    body: Grounds,
+    account: Account = Depends(registrant_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     found = _own_application(request, account, application_id)
     ledger = _service(request).ledger
-    return _write(request, account, key, {"appeal": application_id, **body.model_dump()},
-                  lambda: (ledger.appeal(found, body.grounds), {"status": "appealed"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"appeal": application_id, **body.model_dump()},
+        lambda: (ledger.appeal(found, body.grounds), {"status": "appealed"})[1],
+    )
 
 
 @router.post("/ppd", tags=["registrant"])
-def record_ppd(request: Request, body: Ppd, account: Account = Depends(registrant_only),
-               key: str | None = IdempotencyKey) -> dict[str, Any]:
+def record_ppd(
+    request: Request, body: Ppd, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     """Log a PPD activity: date, category, hours, competency areas, what you learned and how it changed your
     practice."""
     ledger = _service(request).ledger
-    return _write(request, account, key, body.model_dump(), lambda: {"id": str(ledger.record_ppd(
-        account.registrant_id, body.on, body.category, body.hours, body.areas, body.learned, body.impact))})  # type: ignore[arg-type]
+    return _write(
+        request,
+        account,
+        key,
+        body.model_dump(),
+        lambda: {
+            "id": str(
+                ledger.record_ppd(
+                    account.registrant_id, body.on, body.category, body.hours, body.areas, body.learned, body.impact
+                )
+            )
+        },
+    )  # type: ignore[arg-type]
 
 
 @router.post("/renewal", tags=["registrant"])
-def submit_renewal(request: Request, body: Renewal, account: Account = Depends(registrant_only),
-                   key: str | None = IdempotencyKey) -> dict[str, Any]:
+def submit_renewal(
+    request: Request, body: Renewal, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     ledger = _service(request).ledger
-    return _write(request, account, key, body.model_dump(),
-                  lambda: (ledger.submit_renewal(account.registrant_id, body.declaration),  # type: ignore[arg-type]
-                           {"status": "renewal submitted"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        body.model_dump(),
+        lambda: (
+            ledger.submit_renewal(account.registrant_id, body.declaration),  # type: ignore[arg-type]
+            {"status": "renewal submitted"},
+        )[1],
+    )
 
 
 @router.put("/background", tags=["registrant"])
-def answer_background(request: Request, body: Background, account: Account = Depends(registrant_only),
-                      key: str | None = IdempotencyKey) -> dict[str, Any]:
+def answer_background(
+    request: Request, body: Background, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     """The voluntary socio-economic background questions (any answer may be 'prefer not to say')."""
     ledger = _service(request).ledger
-    return _write(request, account, key, body.model_dump(),
-                  lambda: (ledger.answer_background(account.registrant_id, body.answers),  # type: ignore[arg-type]
-                           {"status": "saved"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        body.model_dump(),
+        lambda: (
+            ledger.answer_background(account.registrant_id, body.answers),  # type: ignore[arg-type]
+            {"status": "saved"},
+        )[1],
+    )
 
 
 class Details(BaseModel):
@@ -227,27 +302,48 @@ class Details(BaseModel):
 
 
 @router.patch("/me", tags=["registrant"])
-def change_details(request: Request, body: Details, account: Account = Depends(registrant_only),
-                   key: str | None = IdempotencyKey) -> dict[str, Any]:
+def change_details(
+    request: Request, body: Details, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     """Change your name, email, disciplines or listing (listed, or verify-only: found by your number alone)."""
     ledger = _service(request).ledger
-    return _write(request, account, key, body.model_dump(), lambda: (ledger.change_details(
-        account.registrant_id, **body.model_dump(exclude_none=True)), {"status": "saved"})[1])  # type: ignore[arg-type]
+    return _write(
+        request,
+        account,
+        key,
+        body.model_dump(),
+        lambda: (
+            ledger.change_details(account.registrant_id, **body.model_dump(exclude_none=True)),
+            {"status": "saved"},
+        )[1],
+    )  # type: ignore[arg-type]
 
 
 class NameChange(BaseModel):
     name: str = Field(..., max_length=200, description="The name as it should appear on the register.")
-    evidence: str = Field(..., max_length=2000, description="What shows the change: a deed poll, marriage "
-                          "certificate or passport, and how the registrar can see it.")
+    evidence: str = Field(
+        ...,
+        max_length=2000,
+        description="What shows the change: a deed poll, marriage "
+        "certificate or passport, and how the registrar can see it.",
+    )
 
 
 @router.post("/me/name-change", tags=["registrant"])
-def request_name_change(request: Request, body: NameChange, account: Account = Depends(registrant_only),
-                        key: str | None = IdempotencyKey) -> dict[str, Any]:
+def request_name_change(
+    request: Request, body: NameChange, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     """Ask for your registered name to change; the registrar decides (your name stays as it is until then)."""
     ledger = _service(request).ledger
-    return _write(request, account, key, body.model_dump(), lambda: (ledger.request_name_change(
-        account.registrant_id, body.name, body.evidence), {"status": "requested"})[1])  # type: ignore[arg-type]
+    return _write(
+        request,
+        account,
+        key,
+        body.model_dump(),
+        lambda: (ledger.request_name_change(account.registrant_id, body.name, body.evidence), {"status": "requested"})[
+            1
+        ],
+    )  # type: ignore[arg-type]
 
 
 class NameDecision(BaseModel):
@@ -256,15 +352,26 @@ class NameDecision(BaseModel):
 
 
 @router.post("/registrants/{registrant_id}/name-change", tags=["casework"])
-def decide_name_change(request: Request, registrant_id: str, body: NameDecision,
-                       account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
-                       ) -> dict[str, Any]:
+def decide_name_change(
+    request: Request,
+    registrant_id: str,
+    body: NameDecision,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     """Approve or refuse a registrant's request to change their name."""
     found = _uuid(registrant_id, "registrant")
     ledger = _service(request).ledger
-    return _write(request, account, key, {"registrant": registrant_id, **body.model_dump()}, lambda: (
-        ledger.decide_name_change(found, body.approved, body.reason, account.email),
-        {"status": "approved" if body.approved else "refused"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"registrant": registrant_id, **body.model_dump()},
+        lambda: (
+            ledger.decide_name_change(found, body.approved, body.reason, account.email),
+            {"status": "approved" if body.approved else "refused"},
+        )[1],
+    )
 
 
 class CareerBreak(BaseModel):
@@ -273,21 +380,33 @@ class CareerBreak(BaseModel):
 
 
 @router.post("/career-break", tags=["registrant"])
-def career_break(request: Request, body: CareerBreak, account: Account = Depends(registrant_only),
-                 key: str | None = IdempotencyKey) -> dict[str, Any]:
+def career_break(
+    request: Request, body: CareerBreak, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     """Declare a career break (up to 3 years): the PPD requirement is paused for the renewals it overlaps."""
     ledger = _service(request).ledger
-    return _write(request, account, key, body.model_dump(), lambda: (ledger.take_career_break(
-        account.registrant_id, body.start, body.end), {"status": "recorded"})[1])  # type: ignore[arg-type]
+    return _write(
+        request,
+        account,
+        key,
+        body.model_dump(),
+        lambda: (ledger.take_career_break(account.registrant_id, body.start, body.end), {"status": "recorded"})[1],
+    )  # type: ignore[arg-type]
 
 
 @router.post("/resign", tags=["registrant"])
-def resign(request: Request, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
-           ) -> dict[str, Any]:
+def resign(
+    request: Request, account: Account = Depends(registrant_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     """Leave the register (a resigned registration can be reinstated within the rules)."""
     ledger = _service(request).ledger
-    return _write(request, account, key, {"resign": True}, lambda: (
-        ledger.resign(account.registrant_id), {"status": "resigned"})[1])  # type: ignore[arg-type]
+    return _write(
+        request,
+        account,
+        key,
+        {"resign": True},
+        lambda: (ledger.resign(account.registrant_id), {"status": "resigned"})[1],
+    )  # type: ignore[arg-type]
 
 
 @router.get("/credentials", tags=["registrant"])
@@ -300,8 +419,13 @@ def my_credential(request: Request, account: Account = Depends(registrant_only))
     if not view["registration"]:
         raise Problem(404, "you hold no registration yet")
     shared = current_credential(ledger, view["registration"]["number"])
-    return {"number": shared.number, "level": shared.level, "jwt": shared.full, "badge_url": shared.badge_url,
-            "linkedin": shared.linkedin(ledger.settings.issuer_name)}
+    return {
+        "number": shared.number,
+        "level": shared.level,
+        "jwt": shared.full,
+        "badge_url": shared.badge_url,
+        "linkedin": shared.linkedin(ledger.settings.issuer_name),
+    }
 
 
 # -- assessors: only what is assigned to them, never background answers
@@ -319,31 +443,61 @@ def assignments(request: Request, account: Account = Depends(assessor_only)) -> 
 
 
 @router.post("/applications/{application_id}/assessment", tags=["assessor"])
-def assess(request: Request, application_id: str, body: Assessment, account: Account = Depends(assessor_only),
-           key: str | None = IdempotencyKey) -> dict[str, Any]:
+def assess(
+    request: Request,
+    application_id: str,
+    body: Assessment,
+    account: Account = Depends(assessor_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     """Judge each competency area met, partly_met or not_met, and recommend award, defer or reject."""
     ledger = _service(request).ledger
     found = reachable_application(ledger, account, application_id)
-    return _write(request, account, key, {"id": application_id, **body.model_dump()}, lambda: (
-        ledger.record_assessment(found, account.assessor_id, body.judgements, body.recommendation,  # type: ignore[arg-type]
-                                 body.feedback), {"status": "assessed"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"id": application_id, **body.model_dump()},
+        lambda: (
+            ledger.record_assessment(
+                found,
+                account.assessor_id,
+                body.judgements,
+                body.recommendation,  # type: ignore[arg-type]
+                body.feedback,
+            ),
+            {"status": "assessed"},
+        )[1],
+    )
 
 
 # -- the registrar (and, to read, the auditor and admin)
 def _queue_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(UUID(row["id"])), "level": row["level"], "route": row["route"], "status": row["status"],
-            "outcome": row["outcome"], "submitted_at": row["submitted_at"], "assessors":
-            [str(UUID(a)) for a in row["assessors"]], "assessments": row["assessments"],
-            "evidence_items": row["evidence_items"], "referee_confirmed": row["referee_confirmed"],
-            "discussion_held": row["discussion_held"], "appealed": row["appealed"]}
+    return {
+        "id": str(UUID(row["id"])),
+        "level": row["level"],
+        "route": row["route"],
+        "status": row["status"],
+        "outcome": row["outcome"],
+        "submitted_at": row["submitted_at"],
+        "assessors": [str(UUID(a)) for a in row["assessors"]],
+        "assessments": row["assessments"],
+        "evidence_items": row["evidence_items"],
+        "referee_confirmed": row["referee_confirmed"],
+        "discussion_held": row["discussion_held"],
+        "appealed": row["appealed"],
+    }
 
 
 @router.get("/casework", tags=["casework"])
-def casework(request: Request, status: str | None = None, level: str | None = None,
-             account: Account = Depends(readers)) -> dict[str, Any]:
+def casework(
+    request: Request, status: str | None = None, level: str | None = None, account: Account = Depends(readers)
+) -> dict[str, Any]:
     with _service(request).ledger.engine.connect() as conn:
-        return {"counts": casework_counts(conn),
-                "applications": [_queue_row(r) for r in casework_queue(conn, status=status, level=level, limit=200)]}
+        return {
+            "counts": casework_counts(conn),
+            "applications": [_queue_row(r) for r in casework_queue(conn, status=status, level=level, limit=200)],
+        }
 
 
 @router.get("/registrants/{registrant_id}", tags=["casework"])
@@ -403,17 +557,24 @@ class NewAssessor(BaseModel):
 
 
 @router.post("/enrolments", tags=["casework"])
-def enrol(request: Request, body: Enrolment, account: Account = Depends(registrar_only),
-          key: str | None = IdempotencyKey) -> dict[str, Any]:
+def enrol(
+    request: Request, body: Enrolment, account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     """Enrol a person (the registrar does this for them; they then get a registrant account from an admin)."""
     ledger = _service(request).ledger
-    return _write(request, account, key, body.model_dump(), lambda: {"id": str(ledger.enrol(
-        body.name, body.email, body.disciplines, None, body.listing))})
+    return _write(
+        request,
+        account,
+        key,
+        body.model_dump(),
+        lambda: {"id": str(ledger.enrol(body.name, body.email, body.disciplines, None, body.listing))},
+    )
 
 
 @router.post("/assessors", tags=["casework"])
-def appoint_assessor(request: Request, body: NewAssessor, account: Account = Depends(registrar_only),
-                     key: str | None = IdempotencyKey) -> dict[str, Any]:
+def appoint_assessor(
+    request: Request, body: NewAssessor, account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     ledger = _service(request).ledger
 
     def act() -> dict[str, Any]:
@@ -424,81 +585,156 @@ def appoint_assessor(request: Request, body: NewAssessor, account: Account = Dep
 
 
 @router.post("/applications/{application_id}/assign", tags=["casework"])
-def assign(request: Request, application_id: str, body: Assign, account: Account = Depends(registrar_only),
-           key: str | None = IdempotencyKey) -> dict[str, Any]:
+def assign(
+    request: Request,
+    application_id: str,
+    body: Assign,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     found, assessor = _uuid(application_id, "application"), _uuid(body.assessor_id, "assessor")
-    return _write(request, account, key, {"id": application_id, **body.model_dump()}, lambda: (
-        ledger.assign_assessor(found, assessor, body.declaration), {"status": "assigned"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"id": application_id, **body.model_dump()},
+        lambda: (ledger.assign_assessor(found, assessor, body.declaration), {"status": "assigned"})[1],
+    )
 
 
 @router.post("/applications/{application_id}/referee", tags=["casework"])
-def referee(request: Request, application_id: str, body: Referee, account: Account = Depends(registrar_only),
-            key: str | None = IdempotencyKey) -> dict[str, Any]:
+def referee(
+    request: Request,
+    application_id: str,
+    body: Referee,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     found = _uuid(application_id, "application")
-    return _write(request, account, key, {"id": application_id, **body.model_dump()}, lambda: (
-        ledger.confirm_referee(found, body.confirmed), {"status": "recorded"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"id": application_id, **body.model_dump()},
+        lambda: (ledger.confirm_referee(found, body.confirmed), {"status": "recorded"})[1],
+    )
 
 
 @router.post("/applications/{application_id}/discussion", tags=["casework"])
-def discussion(request: Request, application_id: str, body: Discussion, account: Account = Depends(registrar_only),
-               key: str | None = IdempotencyKey) -> dict[str, Any]:
+def discussion(
+    request: Request,
+    application_id: str,
+    body: Discussion,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     found = _uuid(application_id, "application")
-    return _write(request, account, key, {"id": application_id, **body.model_dump()}, lambda: (
-        ledger.record_discussion(found, body.held_on, body.notes), {"status": "recorded"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"id": application_id, **body.model_dump()},
+        lambda: (ledger.record_discussion(found, body.held_on, body.notes), {"status": "recorded"})[1],
+    )
 
 
 @router.post("/applications/{application_id}/request-information", tags=["casework"])
-def request_information(request: Request, application_id: str, body: Text,
-                        account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
-                        ) -> dict[str, Any]:
+def request_information(
+    request: Request,
+    application_id: str,
+    body: Text,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     found = _uuid(application_id, "application")
-    return _write(request, account, key, {"id": application_id, **body.model_dump()}, lambda: (
-        ledger.request_information(found, body.text, account.email), {"status": "information requested"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"id": application_id, **body.model_dump()},
+        lambda: (ledger.request_information(found, body.text, account.email), {"status": "information requested"})[1],
+    )
 
 
 @router.post("/applications/{application_id}/decision", tags=["casework"])
-def decide(request: Request, application_id: str, body: Decision, account: Account = Depends(registrar_only),
-           key: str | None = IdempotencyKey) -> dict[str, Any]:
+def decide(
+    request: Request,
+    application_id: str,
+    body: Decision,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     """Award, defer or reject (with reasons). An award answers with the registration number; its credential is
     issued before the answer."""
     ledger = _service(request).ledger
     found = _uuid(application_id, "application")
-    return _write(request, account, key, {"id": application_id, **body.model_dump()}, lambda: {
-        "outcome": body.outcome, "registration_number": ledger.decide(found, body.outcome, body.reasons,
-                                                                      account.email)})
+    return _write(
+        request,
+        account,
+        key,
+        {"id": application_id, **body.model_dump()},
+        lambda: {
+            "outcome": body.outcome,
+            "registration_number": ledger.decide(found, body.outcome, body.reasons, account.email),
+        },
+    )
 
 
 @router.post("/applications/{application_id}/appeal-decision", tags=["casework"])
-def decide_appeal(request: Request, application_id: str, body: AppealDecision,
-                  account: Account = Depends(registrar_only), key: str | None = IdempotencyKey) -> dict[str, Any]:
+def decide_appeal(
+    request: Request,
+    application_id: str,
+    body: AppealDecision,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     found = _uuid(application_id, "application")
-    return _write(request, account, key, {"id": application_id, **body.model_dump()}, lambda: {
-        "registration_number": ledger.decide_appeal(found, body.upheld, body.reasons, account.email, body.remedy)})
+    return _write(
+        request,
+        account,
+        key,
+        {"id": application_id, **body.model_dump()},
+        lambda: {
+            "registration_number": ledger.decide_appeal(found, body.upheld, body.reasons, account.email, body.remedy)
+        },
+    )
 
 
 @router.post("/assessors/{assessor_id}/stand-down", tags=["casework"])
-def stand_down(request: Request, assessor_id: str, account: Account = Depends(registrar_only),
-               key: str | None = IdempotencyKey) -> dict[str, Any]:
+def stand_down(
+    request: Request, assessor_id: str, account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     found = _uuid(assessor_id, "assessor")
-    return _write(request, account, key, {"stand_down": assessor_id}, lambda: (
-        ledger.stand_down_assessor(found), {"status": "stood down"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"stand_down": assessor_id},
+        lambda: (ledger.stand_down_assessor(found), {"status": "stood down"})[1],
+    )
 
 
 @router.post("/registrants/{registrant_id}/erase", tags=["casework"])
-def erase(request: Request, registrant_id: str, account: Account = Depends(registrar_only),
-          key: str | None = IdempotencyKey) -> dict[str, Any]:
+def erase(
+    request: Request, registrant_id: str, account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     """Erase a registrant's personal data (crypto-shredding). The events stay; their personal fields can never be
     read again. This cannot be undone."""
     ledger = _service(request).ledger
     found = _uuid(registrant_id, "registrant")
-    return _write(request, account, key, {"erase": registrant_id}, lambda: (
-        ledger.erase(found, account.email), {"status": "erased"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"erase": registrant_id},
+        lambda: (ledger.erase(found, account.email), {"status": "erased"})[1],
+    )
 
 
 def _registrant_of(request: Request, number: str) -> UUID:
@@ -506,57 +742,95 @@ def _registrant_of(request: Request, number: str) -> UUID:
 
 
 @router.post("/registrations/{number}/suspend", tags=["casework"])
-def suspend(request: Request, number: str, body: Suspension, account: Account = Depends(registrar_only),
-            key: str | None = IdempotencyKey) -> dict[str, Any]:
+def suspend(
+    request: Request,
+    number: str,
+    body: Suspension,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     registrant = _registrant_of(request, number)
-    return _write(request, account, key, {"n": number, **body.model_dump()}, lambda: (
-        ledger.suspend(registrant, body.reason, account.email, body.until), {"status": "suspended"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"n": number, **body.model_dump()},
+        lambda: (ledger.suspend(registrant, body.reason, account.email, body.until), {"status": "suspended"})[1],
+    )
 
 
 @router.post("/registrations/{number}/lift-suspension", tags=["casework"])
-def lift(request: Request, number: str, account: Account = Depends(registrar_only),
-         key: str | None = IdempotencyKey) -> dict[str, Any]:
+def lift(
+    request: Request, number: str, account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     registrant = _registrant_of(request, number)
-    return _write(request, account, key, {"lift": number}, lambda: (
-        ledger.lift_suspension(registrant, account.email), {"status": "registered"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"lift": number},
+        lambda: (ledger.lift_suspension(registrant, account.email), {"status": "registered"})[1],
+    )
 
 
 @router.post("/registrations/{number}/remove", tags=["casework"])
-def remove(request: Request, number: str, body: Text, account: Account = Depends(registrar_only),
-           key: str | None = IdempotencyKey) -> dict[str, Any]:
+def remove(
+    request: Request,
+    number: str,
+    body: Text,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     registrant = _registrant_of(request, number)
-    return _write(request, account, key, {"remove": number, **body.model_dump()}, lambda: (
-        ledger.remove(registrant, body.text, account.email), {"status": "removed"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"remove": number, **body.model_dump()},
+        lambda: (ledger.remove(registrant, body.text, account.email), {"status": "removed"})[1],
+    )
 
 
 @router.post("/registrations/{number}/renew", tags=["casework"])
-def renew(request: Request, number: str, account: Account = Depends(registrar_only),
-          key: str | None = IdempotencyKey) -> dict[str, Any]:
+def renew(
+    request: Request, number: str, account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     registrant = _registrant_of(request, number)
-    return _write(request, account, key, {"renew": number}, lambda: {
-        "valid_until": ledger.renew(registrant, account.email).isoformat()})
+    return _write(
+        request,
+        account,
+        key,
+        {"renew": number},
+        lambda: {"valid_until": ledger.renew(registrant, account.email).isoformat()},
+    )
 
 
 @router.post("/registrations/{number}/lapse", tags=["casework"])
-def lapse(request: Request, number: str, account: Account = Depends(registrar_only),
-          key: str | None = IdempotencyKey) -> dict[str, Any]:
+def lapse(
+    request: Request, number: str, account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     registrant = _registrant_of(request, number)
-    return _write(request, account, key, {"lapse": number}, lambda: (
-        ledger.lapse(registrant), {"status": "lapsed"})[1])
+    return _write(request, account, key, {"lapse": number}, lambda: (ledger.lapse(registrant), {"status": "lapsed"})[1])
 
 
 @router.post("/registrations/{number}/reinstate", tags=["casework"])
-def reinstate(request: Request, number: str, account: Account = Depends(registrar_only),
-              key: str | None = IdempotencyKey) -> dict[str, Any]:
+def reinstate(
+    request: Request, number: str, account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     registrant = _registrant_of(request, number)
-    return _write(request, account, key, {"reinstate": number}, lambda: {
-        "valid_until": ledger.reinstate(registrant, account.email).isoformat()})
+    return _write(
+        request,
+        account,
+        key,
+        {"reinstate": number},
+        lambda: {"valid_until": ledger.reinstate(registrant, account.email).isoformat()},
+    )
 
 
 # -- PPD audits: the registrant's own, the assessor's assigned, all for readers
@@ -590,9 +864,12 @@ class AuditAppealDecision(BaseModel):
 
 
 @router.get("/audits", tags=["audits"])
-def audits(request: Request, year: int | None = Query(None, ge=2000, le=2200),
-           stage: str | None = Query(None, max_length=40),
-           account: Account = Depends(require("registrant", "assessor", *READERS))) -> list[dict[str, Any]]:
+def audits(
+    request: Request,
+    year: int | None = Query(None, ge=2000, le=2200),
+    stage: str | None = Query(None, max_length=40),
+    account: Account = Depends(require("registrant", "assessor", *READERS)),
+) -> list[dict[str, Any]]:
     """PPD audits: a registrant sees their own, an assessor those assigned to them, the registrar all."""
     scope: dict[str, Any] = {}
     if account.role == "registrant":
@@ -604,77 +881,156 @@ def audits(request: Request, year: int | None = Query(None, ge=2000, le=2200),
 
 
 @router.get("/audits/{number}/{year}", tags=["audits"])
-def get_audit(request: Request, number: str, year: int = AuditYear,
-              account: Account = Depends(require("registrant", "assessor", *READERS))) -> dict[str, Any]:
+def get_audit(
+    request: Request,
+    number: str,
+    year: int = AuditYear,
+    account: Account = Depends(require("registrant", "assessor", *READERS)),
+) -> dict[str, Any]:
     """One audit: the profile and the PPD activities it draws on, the judgement, the decisions, the appeal."""
     ledger = _service(request).ledger
     return audit_view(ledger, reachable_audit(ledger, account, number, year), year)
 
 
 @router.post("/audits/{number}/{year}/profile", tags=["audits"])
-def audit_profile(request: Request, number: str, body: AuditProfile, year: int = AuditYear,
-                  account: Account = Depends(registrant_only), key: str | None = IdempotencyKey) -> dict[str, Any]:
+def audit_profile(
+    request: Request,
+    number: str,
+    body: AuditProfile,
+    year: int = AuditYear,
+    account: Account = Depends(registrant_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     """Send your PPD profile for the audit (by its due date; after a deferral, a new one)."""
     ledger = _service(request).ledger
     registrant = reachable_audit(ledger, account, number, year)
-    return _write(request, account, key, {"profile": [number, year], **body.model_dump()}, lambda: (
-        ledger.submit_audit_profile(registrant, year, body.summary, body.statement, body.activities, body.evidence),
-        {"status": "profile received"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"profile": [number, year], **body.model_dump()},
+        lambda: (
+            ledger.submit_audit_profile(registrant, year, body.summary, body.statement, body.activities, body.evidence),
+            {"status": "profile received"},
+        )[1],
+    )
 
 
 @router.post("/audits/{number}/{year}/appeal", tags=["audits"])
-def audit_appeal(request: Request, number: str, body: Grounds, year: int = AuditYear,
-                 account: Account = Depends(registrant_only), key: str | None = IdempotencyKey) -> dict[str, Any]:
+def audit_appeal(
+    request: Request,
+    number: str,
+    body: Grounds,
+    year: int = AuditYear,
+    account: Account = Depends(registrant_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     """Appeal a 'not renewed' outcome within 28 days; your registration stays as it is while the appeal is heard."""
     ledger = _service(request).ledger
     registrant = reachable_audit(ledger, account, number, year)
-    return _write(request, account, key, {"audit-appeal": [number, year], **body.model_dump()}, lambda: (
-        ledger.appeal_audit(registrant, year, body.grounds), {"status": "appealed"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"audit-appeal": [number, year], **body.model_dump()},
+        lambda: (ledger.appeal_audit(registrant, year, body.grounds), {"status": "appealed"})[1],
+    )
 
 
 @router.post("/audits/{number}/{year}/judgement", tags=["audits"])
-def audit_judgement(request: Request, number: str, body: AuditJudgement, year: int = AuditYear,
-                    account: Account = Depends(assessor_only), key: str | None = IdempotencyKey) -> dict[str, Any]:
+def audit_judgement(
+    request: Request,
+    number: str,
+    body: AuditJudgement,
+    year: int = AuditYear,
+    account: Account = Depends(assessor_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     """Judge each audit standard met, partly_met or not_met, with feedback for the registrant."""
     ledger = _service(request).ledger
     registrant = reachable_audit(ledger, account, number, year)
-    return _write(request, account, key, {"audit-judgement": [number, year], **body.model_dump()}, lambda: (
-        ledger.judge_audit(registrant, year, account.assessor_id, body.judgements, body.feedback),  # type: ignore[arg-type]
-        {"status": "judged"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"audit-judgement": [number, year], **body.model_dump()},
+        lambda: (
+            ledger.judge_audit(registrant, year, account.assessor_id, body.judgements, body.feedback),  # type: ignore[arg-type]
+            {"status": "judged"},
+        )[1],
+    )
 
 
 @router.post("/audits/{number}/{year}/assign", tags=["audits"])
-def audit_assign(request: Request, number: str, body: AuditAssign, year: int = AuditYear,
-                 account: Account = Depends(registrar_only), key: str | None = IdempotencyKey) -> dict[str, Any]:
+def audit_assign(
+    request: Request,
+    number: str,
+    body: AuditAssign,
+    year: int = AuditYear,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     ledger = _service(request).ledger
     registrant = reachable_audit(ledger, account, number, year)
     assessor = _uuid(body.assessor_id, "assessor")
-    return _write(request, account, key, {"audit-assign": [number, year], **body.model_dump()}, lambda: (
-        ledger.assign_audit_assessor(registrant, year, assessor, account.email), {"status": "with assessor"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"audit-assign": [number, year], **body.model_dump()},
+        lambda: (ledger.assign_audit_assessor(registrant, year, assessor, account.email), {"status": "with assessor"})[
+            1
+        ],
+    )
 
 
 @router.post("/audits/{number}/{year}/decision", tags=["audits"])
-def audit_decision(request: Request, number: str, body: AuditDecision, year: int = AuditYear,
-                   account: Account = Depends(registrar_only), key: str | None = IdempotencyKey) -> dict[str, Any]:
+def audit_decision(
+    request: Request,
+    number: str,
+    body: AuditDecision,
+    year: int = AuditYear,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     """Accepted (no standard not met), deferred (once: more time for a new profile) or not_renewed (a standard not
     met, or no profile by its due date; the registration lapses when the 28-day appeal window closes)."""
     ledger = _service(request).ledger
     registrant = reachable_audit(ledger, account, number, year)
-    return _write(request, account, key, {"audit-decision": [number, year], **body.model_dump()}, lambda: (
-        ledger.decide_audit(registrant, year, body.outcome, body.reasons, account.email),
-        {"status": body.outcome})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"audit-decision": [number, year], **body.model_dump()},
+        lambda: (
+            ledger.decide_audit(registrant, year, body.outcome, body.reasons, account.email),
+            {"status": body.outcome},
+        )[1],
+    )
 
 
 @router.post("/audits/{number}/{year}/appeal-decision", tags=["audits"])
-def audit_appeal_decision(request: Request, number: str, body: AuditAppealDecision, year: int = AuditYear,
-                          account: Account = Depends(registrar_only), key: str | None = IdempotencyKey
-                          ) -> dict[str, Any]:
+def audit_appeal_decision(
+    request: Request,
+    number: str,
+    body: AuditAppealDecision,
+    year: int = AuditYear,
+    account: Account = Depends(registrar_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     """Upheld: the audit is accepted. Dismissed: the registration lapses now."""
     ledger = _service(request).ledger
     registrant = reachable_audit(ledger, account, number, year)
-    return _write(request, account, key, {"audit-appeal-decision": [number, year], **body.model_dump()}, lambda: (
-        ledger.decide_audit_appeal(registrant, year, body.upheld, body.reasons, account.email),
-        {"status": "upheld" if body.upheld else "dismissed"})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"audit-appeal-decision": [number, year], **body.model_dump()},
+        lambda: (
+            ledger.decide_audit_appeal(registrant, year, body.upheld, body.reasons, account.email),
+            {"status": "upheld" if body.upheld else "dismissed"},
+        )[1],
+    )
 
 
 # -- admin: accounts and keys
@@ -690,8 +1046,13 @@ class NewAccount(BaseModel):
 @router.post("/accounts", tags=["admin"])
 def add_account(request: Request, body: NewAccount, account: Account = Depends(admin_only)) -> dict[str, Any]:
     service = _service(request)
-    registrant = (service.ledger.registrant_by_number(body.registration_number) if body.registration_number
-                  else _uuid(body.registrant_id, "registrant") if body.registrant_id else None)
+    registrant = (
+        service.ledger.registrant_by_number(body.registration_number)
+        if body.registration_number
+        else _uuid(body.registrant_id, "registrant")
+        if body.registrant_id
+        else None
+    )
     if registrant is not None:
         service.ledger.registrant(registrant)
     assessor = _uuid(body.assessor_id, "assessor") if body.assessor_id else None
@@ -704,13 +1065,16 @@ def add_account(request: Request, body: NewAccount, account: Account = Depends(a
 @router.get("/accounts", tags=["admin"])
 def list_accounts(request: Request, account: Account = Depends(admin_only)) -> list[dict[str, Any]]:
     accounts = _service(request).accounts
-    return [{"id": a.id, "email": a.email, "role": a.role, "disabled": accounts.is_disabled(a.email)}
-            for a in accounts.all()]
+    return [
+        {"id": a.id, "email": a.email, "role": a.role, "disabled": accounts.is_disabled(a.email)}
+        for a in accounts.all()
+    ]
 
 
 @router.post("/accounts/{email}/disable", tags=["admin"])
-def disable_account(request: Request, email: str = Path(..., max_length=254),
-                    account: Account = Depends(admin_only)) -> dict[str, Any]:
+def disable_account(
+    request: Request, email: str = Path(..., max_length=254), account: Account = Depends(admin_only)
+) -> dict[str, Any]:
     """The account can no longer sign in or act; every session and token it holds ends now."""
     if email.strip().lower() == account.email:
         raise Problem(409, "you cannot disable your own account (another admin can)")
@@ -719,32 +1083,51 @@ def disable_account(request: Request, email: str = Path(..., max_length=254),
 
 
 @router.post("/accounts/{email}/enable", tags=["admin"])
-def enable_account(request: Request, email: str = Path(..., max_length=254),
-                   account: Account = Depends(admin_only)) -> dict[str, Any]:
+def enable_account(
+    request: Request, email: str = Path(..., max_length=254), account: Account = Depends(admin_only)
+) -> dict[str, Any]:
     found = _service(request).accounts.enable(email)
     return {"email": found.email, "disabled": False}
 
 
 @router.post("/requested-credentials/{credential_id}/revoke", tags=["admin"])
-def revoke_requested_credential(request: Request, credential_id: str = Path(..., max_length=64),
-                                account: Account = Depends(admin_only),
-                                key: str | None = IdempotencyKey) -> dict[str, Any]:
+def revoke_requested_credential(
+    request: Request,
+    credential_id: str = Path(..., max_length=64),
+    account: Account = Depends(admin_only),
+    key: str | None = IdempotencyKey,
+) -> dict[str, Any]:
     """Revoke a credential that was signed through the VC API (``POST /credentials/issue``)."""
     found = _uuid(credential_id, "credential")
-    return _write(request, account, key, {"revoke": credential_id}, lambda: (
-        _service(request).ledger.revoke_requested_credential(found, account.email), {"revoked": True})[1])
+    return _write(
+        request,
+        account,
+        key,
+        {"revoke": credential_id},
+        lambda: (_service(request).ledger.revoke_requested_credential(found, account.email), {"revoked": True})[1],
+    )
 
 
 @router.get("/keys", tags=["admin"])
 def keys(request: Request, account: Account = Depends(require("admin", "auditor"))) -> list[dict[str, Any]]:
-    return [{"kid": k.kid, "role": k.role, "alg": k.alg, "state": k.state,
-             "activated_at": k.activated_at, "retired_at": k.retired_at, "compromised_since": k.compromised_since}
-            for k in _service(request).publisher.keyring.records()]
+    return [
+        {
+            "kid": k.kid,
+            "role": k.role,
+            "alg": k.alg,
+            "state": k.state,
+            "activated_at": k.activated_at,
+            "retired_at": k.retired_at,
+            "compromised_since": k.compromised_since,
+        }
+        for k in _service(request).publisher.keyring.records()
+    ]
 
 
 @router.post("/keys/rotate", tags=["admin"])
-def rotate(request: Request, account: Account = Depends(admin_only), alg: str = Body("ES256", embed=True)
-           ) -> dict[str, Any]:
+def rotate(
+    request: Request, account: Account = Depends(admin_only), alg: str = Body("ES256", embed=True)
+) -> dict[str, Any]:
     service = _service(request)
     new, retired = service.keyring.rotate(alg=alg)
     service.await_position(service.ledger.recorder.max_notification_id() or 0)  # published again with the new key

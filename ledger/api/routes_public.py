@@ -14,8 +14,8 @@ from ledger import regnumber
 from ledger.accounts import Account
 from ledger.api.app import WEB_VERIFIER
 from ledger.api.problems import Problem
-from ledger.errors import LedgerError
 from ledger.api.security import limited, require
+from ledger.errors import LedgerError
 from ledger.projections.register import search_register
 
 router = APIRouter()
@@ -39,11 +39,17 @@ def post_nominals(service: Any) -> dict[str, str]:
 
 
 @router.get("/api/register", tags=["public"], dependencies=[public_rate])
-async def register_search(request: Request, query: str | None = Query(None, max_length=200),
-                    level: str | None = Query(None, max_length=8), status: str | None = Query(None, max_length=16),
-                    discipline: str | None = Query(None, max_length=32), limit: int = Query(50, ge=1, le=200),
-                    offset: int = Query(0, ge=0, le=100_000), as_of: date | None = None,
-                    recorded_as_of: date | None = None) -> Response:
+async def register_search(
+    request: Request,
+    query: str | None = Query(None, max_length=200),
+    level: str | None = Query(None, max_length=8),
+    status: str | None = Query(None, max_length=16),
+    discipline: str | None = Query(None, max_length=32),
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=100_000),
+    as_of: date | None = None,
+    recorded_as_of: date | None = None,
+) -> Response:
     """Search the public register by name (or part of one), exact registration number, level, status and
     discipline. Registrants who chose verify-only are found only by their exact registration number. With
     ``as_of`` (business time) or ``recorded_as_of`` (recording time), the register as it stood at the end of that
@@ -55,8 +61,11 @@ async def register_search(request: Request, query: str | None = Query(None, max_
 
         account = current_account(request)
         if account is None:
-            raise Problem(401, "the register as of a date is for the registrar, auditor and admin: sign in first",
-                          headers={"WWW-Authenticate": "Bearer"})
+            raise Problem(
+                401,
+                "the register as of a date is for the registrar, auditor and admin: sign in first",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if account.role not in READERS:
             raise Problem(403, "the register as of a date is for the registrar, auditor and admin")
 
@@ -65,27 +74,54 @@ async def register_search(request: Request, query: str | None = Query(None, max_
         search = service.recall(key)
         if search is None:
             generation = service.generation()
-            search = service.remember(key, generation, await run_in_threadpool(
-                register_as_of, service.ledger, day, recorded=recorded))
-        return JSONResponse(await run_in_threadpool(
-            lambda: search(query=query, level=level, status=status, discipline=discipline,
-                           post_nominals=post_nominals(service), limit=limit, offset=offset)))
+            search = service.remember(
+                key, generation, await run_in_threadpool(register_as_of, service.ledger, day, recorded=recorded)
+            )
+        return JSONResponse(
+            await run_in_threadpool(
+                lambda: search(
+                    query=query,
+                    level=level,
+                    status=status,
+                    discipline=discipline,
+                    post_nominals=post_nominals(service),
+                    limit=limit,
+                    offset=offset,
+                )
+            )
+        )
     key = ("search", query, level, status, discipline, limit, offset)
     found = service.recall(key)  # a remembered answer costs no thread
     if found is None:
         generation = service.generation()
-        body = await run_in_threadpool(lambda: JSONResponse(_search(request, query, level, status, discipline,
-                                                                    limit, offset)).body)
+        body = await run_in_threadpool(
+            lambda: JSONResponse(_search(request, query, level, status, discipline, limit, offset)).body
+        )
         found = service.remember(key, generation, body)
     return Response(found, media_type="application/json")
 
 
-def _search(request: Request, query: str | None, level: str | None, status: str | None, discipline: str | None,
-            limit: int, offset: int) -> list[dict[str, Any]]:
+def _search(
+    request: Request,
+    query: str | None,
+    level: str | None,
+    status: str | None,
+    discipline: str | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
     service = _service(request)
     with service.ledger.engine.connect() as conn:
-        return search_register(conn, query=query, level=level, status=status, discipline=discipline,
-                               post_nominals=post_nominals(service), limit=limit, offset=offset)
+        return search_register(
+            conn,
+            query=query,
+            level=level,
+            status=status,
+            discipline=discipline,
+            post_nominals=post_nominals(service),
+            limit=limit,
+            offset=offset,
+        )
 
 
 @router.get("/api/register/{number}", tags=["public"], dependencies=[public_rate])
@@ -125,8 +161,11 @@ def trust_bundle(service: Any) -> str:
 def trust(request: Request) -> Response:
     """The trust bundle: issuer keys with their validity windows and compromise times, and both status lists,
     signed by the root key (a compact JWS, typ rl-trust+jwt)."""
-    return PlainTextResponse(trust_bundle(_service(request)), media_type="application/jwt",
-                             headers={"Cache-Control": f"public, max-age={BUNDLE_MAX_AGE}"})
+    return PlainTextResponse(
+        trust_bundle(_service(request)),
+        media_type="application/jwt",
+        headers={"Cache-Control": f"public, max-age={BUNDLE_MAX_AGE}"},
+    )
 
 
 @router.get("/root.json", tags=["verification"])
@@ -137,27 +176,35 @@ def root_key(request: Request) -> JSONResponse:
 
 @router.get("/.well-known/jwks.json", tags=["verification"], responses=_only("application/jwk-set+json", "object"))
 def jwks(request: Request) -> JSONResponse:
-    return JSONResponse(_service(request).publisher.jwks(), media_type="application/jwk-set+json",
-                        headers={"Cache-Control": "public, max-age=300"})
+    return JSONResponse(
+        _service(request).publisher.jwks(),
+        media_type="application/jwk-set+json",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 @router.get("/.well-known/did.json", tags=["verification"], responses=_only("application/did+json", "object"))
 def did(request: Request) -> JSONResponse:
     """The did:web document (only for an https issuer address)."""
-    return JSONResponse(_service(request).publisher.did_document(), media_type="application/did+json",
-                        headers={"Cache-Control": "public, max-age=300"})
+    return JSONResponse(
+        _service(request).publisher.did_document(),
+        media_type="application/did+json",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
-@router.get("/status/{purpose}", tags=["verification"], response_class=PlainTextResponse,
-            responses=_only("application/vc+jwt"))
+@router.get(
+    "/status/{purpose}", tags=["verification"], response_class=PlainTextResponse, responses=_only("application/vc+jwt")
+)
 def status_list(request: Request, purpose: str) -> Response:
     """A BitstringStatusListCredential (vc+jwt) for revocation or suspension; caches may keep it as long as it is
     valid, and no longer."""
     if purpose not in ("revocation", "suspension"):
         raise Problem(404, "the status lists are /status/revocation and /status/suspension")
     token, seconds = _service(request).status_list(purpose)
-    return PlainTextResponse(token, media_type="application/vc+jwt",
-                             headers={"Cache-Control": f"public, max-age={seconds}"})
+    return PlainTextResponse(
+        token, media_type="application/vc+jwt", headers={"Cache-Control": f"public, max-age={seconds}"}
+    )
 
 
 # -- the offline verifier page and its files
@@ -185,12 +232,15 @@ if WEB_VERIFIER.is_dir():
 # -- VC API (W3C VCALM)
 def _envelope_token(value: Any) -> str:
     if isinstance(value, str):
-        return value[len(VC_JWT_PREFIX):] if value.startswith(VC_JWT_PREFIX) else value
+        return value[len(VC_JWT_PREFIX) :] if value.startswith(VC_JWT_PREFIX) else value
     if isinstance(value, dict) and isinstance(value.get("id"), str) and value["id"].startswith(VC_JWT_PREFIX):
-        return value["id"][len(VC_JWT_PREFIX):]
-    raise Problem(422, "verifiableCredential must be a vc+jwt, or an EnvelopedVerifiableCredential whose id is "
-                  "data:application/vc+jwt,<JWT>", errors=[{"field": "verifiableCredential",
-                                                            "detail": "not a secured credential"}])
+        return value["id"][len(VC_JWT_PREFIX) :]
+    raise Problem(
+        422,
+        "verifiableCredential must be a vc+jwt, or an EnvelopedVerifiableCredential whose id is "
+        "data:application/vc+jwt,<JWT>",
+        errors=[{"field": "verifiableCredential", "detail": "not a secured credential"}],
+    )
 
 
 def _trust(service: Any) -> Any:
@@ -223,15 +273,23 @@ def verify_credential(request: Request, body: dict[str, Any] = Body(...)) -> dic
         "checks": [c._asdict() for c in result.checks],
         "credentialSubject": result.to_json()["subject"],
         "statusAsOf": result.to_json()["status_as_of"],
-        "problemDetails": [{"type": f"https://regledger.invalid/problems/{c.name.replace(' ', '-')}",
-                            "title": c.name, "detail": c.reason} for c in result.checks if c.outcome == "fail"],
+        "problemDetails": [
+            {
+                "type": f"https://regledger.invalid/problems/{c.name.replace(' ', '-')}",
+                "title": c.name,
+                "detail": c.reason,
+            }
+            for c in result.checks
+            if c.outcome == "fail"
+        ],
         "warnings": [],
     }
 
 
 @router.post("/credentials/issue", tags=["vc-api"])
-def issue_credential(request: Request, body: dict[str, Any] = Body(...),
-                     account: Account = Depends(require("admin"))) -> dict[str, Any]:
+def issue_credential(
+    request: Request, body: dict[str, Any] = Body(...), account: Account = Depends(require("admin"))
+) -> dict[str, Any]:
     """Sign a given credential as a vc+jwt with the active issuer key (admin only), through the ledger: it is
     recorded (who asked, its SHA-256, its status indexes), it appears in the transparency log, it carries a
     revocation and a suspension entry, and it can be revoked (``POST /api/requested-credentials/{id}/revoke``). The
@@ -255,9 +313,14 @@ def issue_credential(request: Request, body: dict[str, Any] = Body(...),
         return {"id": str(credential_id), "token": token}
 
     signed = service.write(account, request.headers.get("idempotency-key"), {"issue": credential}, sign)
-    return {"verifiableCredential": {"@context": [VC_V2_CONTEXT], "id": VC_JWT_PREFIX + signed["token"],
-                                     "type": "EnvelopedVerifiableCredential"},
-            "recordId": signed["id"]}
+    return {
+        "verifiableCredential": {
+            "@context": [VC_V2_CONTEXT],
+            "id": VC_JWT_PREFIX + signed["token"],
+            "type": "EnvelopedVerifiableCredential",
+        },
+        "recordId": signed["id"],
+    }
 
 
 def _vc2_problem(credential: Any, issuer_id: str) -> str | None:
@@ -276,8 +339,9 @@ def _vc2_problem(credential: Any, issuer_id: str) -> str | None:
     if issuer_value != issuer_id:
         return f"issuer must be this register ({issuer_id})"
     subject = credential.get("credentialSubject")
-    if not (isinstance(subject, dict) and subject) and not (isinstance(subject, list) and subject and
-                                                             all(isinstance(s, dict) and s for s in subject)):
+    if not (isinstance(subject, dict) and subject) and not (
+        isinstance(subject, list) and subject and all(isinstance(s, dict) and s for s in subject)
+    ):
         return "credentialSubject must be an object (or a list of objects) with at least one claim"
     for name in ("validFrom", "validUntil"):
         if name in credential:

@@ -8,9 +8,9 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from uuid import UUID
-from typing import Any
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 import jwt
 from fastapi import Depends, Request
@@ -29,17 +29,30 @@ API_PATHS = ("/api/", "/credentials/")
 
 def issue_token(secret: bytes, account: Account, now: datetime | None = None) -> tuple[str, int]:
     now = now or datetime.now(UTC)
-    token = jwt.encode({"sub": account.id, "role": account.role, "aud": TOKEN_AUDIENCE,
-                        "iat": now.timestamp(),  # to the microsecond: a sign-out ends tokens issued before it
-                        "exp": now + TOKEN_LIFETIME}, secret, algorithm="HS256")
+    token = jwt.encode(
+        {
+            "sub": account.id,
+            "role": account.role,
+            "aud": TOKEN_AUDIENCE,
+            "iat": now.timestamp(),  # to the microsecond: a sign-out ends tokens issued before it
+            "exp": now + TOKEN_LIFETIME,
+        },
+        secret,
+        algorithm="HS256",
+    )
     return token, int(TOKEN_LIFETIME.total_seconds())
 
 
 def account_from_token(secret: bytes, token: str) -> tuple[str, datetime] | None:
     """The account id a valid token names, and when it was issued."""
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], audience=TOKEN_AUDIENCE,
-                            options={"require": ["sub", "exp", "aud", "iat"]})
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=["HS256"],
+            audience=TOKEN_AUDIENCE,
+            options={"require": ["sub", "exp", "aud", "iat"]},
+        )
     except jwt.PyJWTError:
         return None
     if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("iat"), int | float):
@@ -63,8 +76,11 @@ def current_account(request: Request) -> Account | None:
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise Problem(401, "use 'Authorization: Bearer <token>' (POST /api/token gives one)",
-                          headers={"WWW-Authenticate": "Bearer"})
+            raise Problem(
+                401,
+                "use 'Authorization: Bearer <token>' (POST /api/token gives one)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         found = account_from_token(service.ledger.session_secret, token.strip())
         if found is None:
             raise Problem(401, "the bearer token is not valid or has expired", headers={"WWW-Authenticate": "Bearer"})
@@ -83,8 +99,11 @@ def current_account(request: Request) -> Account | None:
             return None
     account = service.accounts.acting(account_id, issued_at)
     if account is None and header:
-        raise Problem(401, "this token no longer works: its account was disabled or signed out, or is gone",
-                      headers={"WWW-Authenticate": "Bearer"})
+        raise Problem(
+            401,
+            "this token no longer works: its account was disabled or signed out, or is gone",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return account
 
 
@@ -111,8 +130,11 @@ def reachable_application(ledger: Any, account: Account, application_id: str) ->
         application = ledger.application(found)
     except (ValueError, NotFound):
         raise Problem(404, f"no application {application_id}") from None
-    if (account.role in READERS or (account.role == "registrant" and application.registrant_id == account.registrant_id)
-            or (account.role == "assessor" and account.assessor_id in application.assessors)):
+    if (
+        account.role in READERS
+        or (account.role == "registrant" and application.registrant_id == account.registrant_id)
+        or (account.role == "assessor" and account.assessor_id in application.assessors)
+    ):
         return found
     raise Problem(404, f"no application {application_id}")
 
@@ -127,9 +149,11 @@ def reachable_audit(ledger: Any, account: Account, number: str, year: int) -> UU
         audit = ledger.ppd_audit(registrant_id, year)
     except (InvalidInput, NotFound):
         raise Problem(404, f"no {year} PPD audit of registration {number}") from None
-    if (account.role in READERS or (account.role == "registrant" and registrant_id == account.registrant_id)
-            or (account.role == "assessor" and account.assessor_id is not None
-                and audit.assessor_id == account.assessor_id)):
+    if (
+        account.role in READERS
+        or (account.role == "registrant" and registrant_id == account.registrant_id)
+        or (account.role == "assessor" and account.assessor_id is not None and audit.assessor_id == account.assessor_id)
+    ):
         return registrant_id
     raise Problem(404, f"no {year} PPD audit of registration {number}")
 
@@ -178,9 +202,10 @@ def limited(purpose: str, setting: str) -> Callable[..., Any]:
         rate = getattr(service.settings, setting)
         wait = service.limiter.allow(purpose, request.client.host if request.client else "?", rate)
         if wait:
-            raise Problem(429, f"too many requests: try again in {wait:.0f} seconds",
-                          headers={"Retry-After": str(max(1, round(wait)))})
+            raise Problem(
+                429,
+                f"too many requests: try again in {wait:.0f} seconds",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
 
     return dependency
-
-

@@ -48,10 +48,13 @@ class Behind(Problem):
     """The write was recorded, but the worker has not brought the read models up to it within the wait."""
 
     def __init__(self, position: int, retry_after: int = 2) -> None:
-        super().__init__(202, "Your change is recorded. The register is still catching up with it, so it may not "
-                              f"show yet: look again in {retry_after} seconds.", headers={"Retry-After":
-                                                                                       str(retry_after)},
-                         position=position)
+        super().__init__(
+            202,
+            "Your change is recorded. The register is still catching up with it, so it may not "
+            f"show yet: look again in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+            position=position,
+        )
 
 
 class Service:
@@ -73,8 +76,7 @@ class Service:
         self._generation_thread: threading.Thread | None = None
 
     # -- writes
-    def write(self, account: Account, idempotency_key: str | None, request_body: Any,
-              action: Callable[[], Any]) -> Any:
+    def write(self, account: Account, idempotency_key: str | None, request_body: Any, action: Callable[[], Any]) -> Any:
         """Run a command for ``account``; with an ``Idempotency-Key``, a retried request gets the first answer
         instead of acting twice, however the first attempt ended (the key's receipt is saved with the command's
         events: see ``Ledger.once``). Returns the answer (JSON data) once the read models show the write."""
@@ -87,7 +89,8 @@ class Service:
             digest = request_digest(self.ledger.receipt_secret, request_body)
             result, acted = self.ledger.once(f"{account.id}:{idempotency_key}", digest, action)
         position = self.ledger.thread_position() or (
-            0 if idempotency_key is None else self.ledger.recorder.max_notification_id() or 0)
+            0 if idempotency_key is None else self.ledger.recorder.max_notification_id() or 0
+        )
         self.await_position(position)
         return result
 
@@ -191,8 +194,12 @@ class Service:
             found = latest(self.ledger.engine, name)
             self._published[name] = (now, found)
         if found is None:
-            raise Problem(503, "The register has not published this yet: its worker publishes it within seconds of "
-                               "starting. Try again shortly.", headers={"Retry-After": "5"})
+            raise Problem(
+                503,
+                "The register has not published this yet: its worker publishes it within seconds of "
+                "starting. Try again shortly.",
+                headers={"Retry-After": "5"},
+            )
         return found
 
     def status_list(self, purpose: str) -> tuple[str, int]:

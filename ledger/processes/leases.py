@@ -86,8 +86,12 @@ class Leases:
             except Exception:  # noqa: BLE001
                 self._drop()
         try:
-            self._conn = psycopg.connect(self.settings.database_url, autocommit=True, connect_timeout=5,
-                                         application_name="regledger worker leases")
+            self._conn = psycopg.connect(
+                self.settings.database_url,
+                autocommit=True,
+                connect_timeout=5,
+                application_name="regledger worker leases",
+            )
         except psycopg.Error:
             return False
         self._checked = time.monotonic()

@@ -46,7 +46,7 @@ def is_database_fault(error: BaseException) -> bool:
 
 def describe(error: BaseException) -> str:
     text = f"{type(error).__name__}: {error}"
-    return text if len(text) <= MAX_REASON else text[:MAX_REASON - 1] + "\u2026"
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "\u2026"
 
 
 @dataclass(frozen=True)
@@ -75,21 +75,37 @@ def park(engine: Engine, follower: str, notification: Any, reason: str) -> None:
 def park_in(conn: Connection, follower: str, notification: Any, reason: str) -> None:
     """The same, in the caller's transaction (a follower parks the events waiting behind a parked one together
     with its own progress)."""
-    found = conn.execute(select(parked_events.c.notification_id).where(
-        parked_events.c.follower == follower, parked_events.c.notification_id == notification.id)).first()
+    found = conn.execute(
+        select(parked_events.c.notification_id).where(
+            parked_events.c.follower == follower, parked_events.c.notification_id == notification.id
+        )
+    ).first()
     if found is None:
         now = datetime.now(UTC)
-        conn.execute(parked_events.insert().values(
-            follower=follower, notification_id=notification.id, originator_id=str(notification.originator_id),
-            originator_version=notification.originator_version, topic=notification.topic, reason=reason,
-            parked_at=now, attempts=1, tried_at=now))
+        conn.execute(
+            parked_events.insert().values(
+                follower=follower,
+                notification_id=notification.id,
+                originator_id=str(notification.originator_id),
+                originator_version=notification.originator_version,
+                topic=notification.topic,
+                reason=reason,
+                parked_at=now,
+                attempts=1,
+                tried_at=now,
+            )
+        )
 
 
 def blocked(engine: Engine, follower: str) -> set[UUID]:
     """The aggregates whose events ``follower`` parks (each has a parked event)."""
     with engine.connect() as conn:
-        return {UUID(row) for row in conn.execute(
-            select(parked_events.c.originator_id).where(parked_events.c.follower == follower).distinct()).scalars()}
+        return {
+            UUID(row)
+            for row in conn.execute(
+                select(parked_events.c.originator_id).where(parked_events.c.follower == follower).distinct()
+            ).scalars()
+        }
 
 
 def blocked_by_follower(engine: Engine, followers: Iterable[str]) -> dict[str, set[UUID]]:
@@ -97,8 +113,11 @@ def blocked_by_follower(engine: Engine, followers: Iterable[str]) -> dict[str, s
     names = list(followers)
     found: dict[str, set[UUID]] = {name: set() for name in names}
     with engine.connect() as conn:
-        for follower, originator in conn.execute(select(parked_events.c.follower, parked_events.c.originator_id)
-                                                 .where(parked_events.c.follower.in_(names)).distinct()):
+        for follower, originator in conn.execute(
+            select(parked_events.c.follower, parked_events.c.originator_id)
+            .where(parked_events.c.follower.in_(names))
+            .distinct()
+        ):
             found[follower].add(UUID(originator))
     return found
 
@@ -108,9 +127,19 @@ def parked(engine: Engine, follower: str | None = None) -> list[Parked]:
     if follower is not None:
         query = query.where(parked_events.c.follower == follower)
     with engine.connect() as conn:
-        return [Parked(follower=r.follower, notification_id=r.notification_id, originator_id=UUID(r.originator_id),
-                       originator_version=r.originator_version, topic=r.topic, reason=r.reason,
-                       parked_at=r.parked_at, attempts=r.attempts) for r in conn.execute(query)]
+        return [
+            Parked(
+                follower=r.follower,
+                notification_id=r.notification_id,
+                originator_id=UUID(r.originator_id),
+                originator_version=r.originator_version,
+                topic=r.topic,
+                reason=r.reason,
+                parked_at=r.parked_at,
+                attempts=r.attempts,
+            )
+            for r in conn.execute(query)
+        ]
 
 
 def release(engine: Engine, follower: str, notification_ids: Iterable[int]) -> None:
@@ -119,15 +148,20 @@ def release(engine: Engine, follower: str, notification_ids: Iterable[int]) -> N
 
 
 def release_in(conn: Connection, follower: str, notification_ids: Iterable[int]) -> None:
-    conn.execute(delete(parked_events).where(parked_events.c.follower == follower,
-                                             parked_events.c.notification_id.in_(list(notification_ids))))
+    conn.execute(
+        delete(parked_events).where(
+            parked_events.c.follower == follower, parked_events.c.notification_id.in_(list(notification_ids))
+        )
+    )
 
 
 def tried_again(engine: Engine, follower: str, notification_id: int, reason: str) -> None:
     with engine.begin() as conn:
-        conn.execute(update(parked_events).where(
-            parked_events.c.follower == follower, parked_events.c.notification_id == notification_id)
-            .values(reason=reason, attempts=parked_events.c.attempts + 1, tried_at=datetime.now(UTC)))
+        conn.execute(
+            update(parked_events)
+            .where(parked_events.c.follower == follower, parked_events.c.notification_id == notification_id)
+            .values(reason=reason, attempts=parked_events.c.attempts + 1, tried_at=datetime.now(UTC))
+        )
 
 
 def counts(engine: Engine) -> dict[str, int]:
@@ -135,5 +169,6 @@ def counts(engine: Engine) -> dict[str, int]:
     from sqlalchemy import func
 
     with engine.connect() as conn:
-        return dict(conn.execute(select(parked_events.c.follower, func.count())
-                                 .group_by(parked_events.c.follower)).all())
+        return dict(
+            conn.execute(select(parked_events.c.follower, func.count()).group_by(parked_events.c.follower)).all()
+        )

@@ -55,8 +55,12 @@ def status_topics() -> list[str]:
     from ledger.aggregates import Credential, Registration, RequestedCredential
     from ledger.aggregates.issuer_key import IssuerKey
 
-    return [get_topic(value) for cls in (Registration, Credential, RequestedCredential, IssuerKey) for value in vars(cls).values()
-            if isinstance(value, type) and issubclass(value, DomainEvent)]
+    return [
+        get_topic(value)
+        for cls in (Registration, Credential, RequestedCredential, IssuerKey)
+        for value in vars(cls).values()
+        if isinstance(value, type) and issubclass(value, DomainEvent)
+    ]
 
 
 def stale(engine: Engine, now: datetime, lifetime: timedelta) -> bool:

@@ -47,22 +47,48 @@ def progress(ledger: Ledger) -> dict[str, Any]:
     now = datetime.now(UTC)
 
     def entry(follower: str, position: int, duty: str, parked_under: list[str]) -> Progress:
-        return Progress(follower=follower, position=position, lag_events=max(head - position, 0),
-                        lag_seconds=_waited(ledger, position, head, now),
-                        parked=sum(parked.get(name, 0) for name in parked_under), led_by=leaders.get(duty))
+        return Progress(
+            follower=follower,
+            position=position,
+            lag_events=max(head - position, 0),
+            lag_seconds=_waited(ledger, position, head, now),
+            parked=sum(parked.get(name, 0) for name in parked_under),
+            led_by=leaders.get(duty),
+        )
 
-    followers = [entry(f"projections ({name})", rows.get(name, 0), "projections", [f"projection:{name}"])
-                 for name in names]
+    followers = [
+        entry(f"projections ({name})", rows.get(name, 0), "projections", [f"projection:{name}"]) for name in names
+    ]
     followers.append(entry("issuer", rows.get(ISSUER, 0), "issuer", [ISSUER]))
     followers.append(entry("log", log_position, "log", []))
     followers.append(entry(PUBLISHER, rows.get(PUBLISHER, 0), PUBLISHER, []))
-    return {"head": head, "followers": [f.as_dict() for f in followers],
-            "duties": {duty: leaders.get(duty) for duty in ("checkpoints", "mail", "tick", "parked")},
-            "workers": [{"id": w.id, "started_at": w.started_at.isoformat(), "seen_at": w.seen_at.isoformat(),
-                         "leads": w.leads, "errors": w.errors} for w in workers],
-            "parked": [{"follower": p.follower, "event": p.notification_id, "kind": p.kind,
-                        "record": str(p.originator_id), "reason": p.reason, "parked_at": p.parked_at.isoformat(),
-                        "attempts": p.attempts} for p in parking.parked(engine)]}
+    return {
+        "head": head,
+        "followers": [f.as_dict() for f in followers],
+        "duties": {duty: leaders.get(duty) for duty in ("checkpoints", "mail", "tick", "parked")},
+        "workers": [
+            {
+                "id": w.id,
+                "started_at": w.started_at.isoformat(),
+                "seen_at": w.seen_at.isoformat(),
+                "leads": w.leads,
+                "errors": w.errors,
+            }
+            for w in workers
+        ],
+        "parked": [
+            {
+                "follower": p.follower,
+                "event": p.notification_id,
+                "kind": p.kind,
+                "record": str(p.originator_id),
+                "reason": p.reason,
+                "parked_at": p.parked_at.isoformat(),
+                "attempts": p.attempts,
+            }
+            for p in parking.parked(engine)
+        ],
+    }
 
 
 def _waited(ledger: Ledger, position: int, head: int, now: datetime) -> float | None:

@@ -66,8 +66,13 @@ class TurnResult:
 
 def positions(ledger: Ledger, names: list[str]) -> dict[str, int]:
     with ledger.engine.connect() as conn:
-        rows = dict(conn.execute(select(projection_positions.c.name, projection_positions.c.position)
-                                 .where(projection_positions.c.name.in_(names))).all())
+        rows = dict(
+            conn.execute(
+                select(projection_positions.c.name, projection_positions.c.position).where(
+                    projection_positions.c.name.in_(names)
+                )
+            ).all()
+        )
     return {name: rows.get(name, 0) for name in names}
 
 
@@ -77,8 +82,9 @@ def save_position(ledger: Ledger, name: str, position: int) -> None:
 
 
 class Worker:
-    def __init__(self, ledger: Ledger, *, duties: tuple[str, ...] = FOLLOWERS + DUTIES,
-                 announce: Announce = lambda _: None) -> None:
+    def __init__(
+        self, ledger: Ledger, *, duties: tuple[str, ...] = FOLLOWERS + DUTIES, announce: Announce = lambda _: None
+    ) -> None:
         from ledger.audit import TransparencyLog
         from ledger.issuance import CredentialIssuer
         from ledger.projections.runner import ProjectionRunner
@@ -150,9 +156,12 @@ class Worker:
         that one look, except every few seconds (the publisher renews documents by age)."""
         result = TurnResult()
         head = self.ledger.recorder.max_notification_id() or 0
-        quiet = (head == self._quiet_head and not self.errors
-                 and all(self.leases.holds(name) for name in FOLLOWERS if name in self.duties)
-                 and time.monotonic() - self._quiet_since < IDLE_TURN_SECONDS)
+        quiet = (
+            head == self._quiet_head
+            and not self.errors
+            and all(self.leases.holds(name) for name in FOLLOWERS if name in self.duties)
+            and time.monotonic() - self._quiet_since < IDLE_TURN_SECONDS
+        )
         if quiet:
             return result
         if self._lead("projections", result):
@@ -183,8 +192,12 @@ class Worker:
         since = positions(self.ledger, [PUBLISHER])[PUBLISHER]
         from ledger.publication import STATUS_LIST_LIFETIME
 
-        changed = bool(mark > since and self.ledger.recorder.select_notifications(
-            start=since, stop=mark, limit=1, topics=self._status_topics, inclusive_of_start=False))
+        changed = bool(
+            mark > since
+            and self.ledger.recorder.select_notifications(
+                start=since, stop=mark, limit=1, topics=self._status_topics, inclusive_of_start=False
+            )
+        )
         signed = False
         if changed or stale(self.ledger.engine, self.ledger.clock.now(), STATUS_LIST_LIFETIME):
             self.publisher.publish()
@@ -199,10 +212,18 @@ class Worker:
         ``force``). A new leader runs its duties at once (the tick after a short wait)."""
         result = TurnResult()
         now = time.monotonic()
-        schedule = {"checkpoints": (BEAT_SECONDS, 0.0), "mail": (min(MAIL_SECONDS, self.ledger.settings.mail_every_seconds), 0.0),
-                    "tick": (TICK_SECONDS, TICK_FIRST_SECONDS), "parked": (PARKED_SECONDS, PARKED_SECONDS)}
+        schedule = {
+            "checkpoints": (BEAT_SECONDS, 0.0),
+            "mail": (min(MAIL_SECONDS, self.ledger.settings.mail_every_seconds), 0.0),
+            "tick": (TICK_SECONDS, TICK_FIRST_SECONDS),
+            "parked": (PARKED_SECONDS, PARKED_SECONDS),
+        }
         actions: dict[str, Callable[[], Any]] = {
-            "checkpoints": self._checkpoint, "mail": self._send_mail, "tick": self._tick, "parked": self.retry_parked}
+            "checkpoints": self._checkpoint,
+            "mail": self._send_mail,
+            "tick": self._tick,
+            "parked": self.retry_parked,
+        }
         for name, (every, first) in schedule.items():
             if not self._lead(name, result):
                 self._led_since.pop(name, None)
@@ -233,13 +254,15 @@ class Worker:
         covered = int(checkpoints[-1].split("\n")[1]) if checkpoints else 0
         with self.ledger.engine.connect() as conn:
             size = conn.execute(select(func.count()).select_from(log_leaves)).scalar() or 0
-            last_covered = conn.execute(select(log_leaves.c.notification_id)
-                                        .where(log_leaves.c.idx == covered - 1)).scalar() or 0
+            last_covered = (
+                conn.execute(select(log_leaves.c.notification_id).where(log_leaves.c.idx == covered - 1)).scalar() or 0
+            )
         if size <= covered:
             return 0
         interval = self.ledger.settings.checkpoint_minutes * 60
         if time.monotonic() - self._last_checkpoint < interval and not self.ledger.recorder.select_notifications(
-                start=last_covered, limit=1, topics=[self._issued_topic], inclusive_of_start=False):
+            start=last_covered, limit=1, topics=[self._issued_topic], inclusive_of_start=False
+        ):
             return 0
         self.log.checkpoint()
         self._last_checkpoint = time.monotonic()
@@ -251,8 +274,12 @@ class Worker:
         from ledger.tick import Ticker
 
         today = self.ledger.clock.now().date()
-        ticking = Ledger(self.ledger.settings, clock=SettableClock(today), engine=self.ledger.engine,
-                         master_key=self.ledger.master_key)  # its own clock: the tick sets it to each day
+        ticking = Ledger(
+            self.ledger.settings,
+            clock=SettableClock(today),
+            engine=self.ledger.engine,
+            master_key=self.ledger.master_key,
+        )  # its own clock: the tick sets it to each day
         try:
             return sum(not r.already_closed for r in Ticker(ticking).run_until(today))
         finally:
@@ -274,8 +301,7 @@ class Worker:
             turn = self.follow_once()
             for name, done in turn.done.items():
                 before = result.done.get(name)
-                result.done[name] = before + done if isinstance(before, int) and not isinstance(before, bool) \
-                    else done
+                result.done[name] = before + done if isinstance(before, int) and not isinstance(before, bool) else done
             result.skipped = sorted(set(result.skipped) | set(turn.skipped))
             result.errors.update(turn.errors)
             self._tried.clear()
@@ -305,8 +331,10 @@ class Worker:
     def start(self) -> None:
         """Run the followers and the duties in background threads until ``stop()``."""
         self._stop.clear()
-        self._threads = [threading.Thread(target=self._follow_loop, name="regledger followers", daemon=True),
-                         threading.Thread(target=self._duty_loop, name="regledger duties", daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._follow_loop, name="regledger followers", daemon=True),
+            threading.Thread(target=self._duty_loop, name="regledger duties", daemon=True),
+        ]
         if not self.ledger.settings.is_sqlite:
             self._threads.append(threading.Thread(target=self._listen, name="regledger subscription", daemon=True))
         for thread in self._threads:

@@ -39,8 +39,18 @@ def beat(engine: Engine, worker_id: str, leads: list[str], errors: dict[str, str
     now = datetime.now(UTC)
     with engine.begin() as conn:
         started = conn.execute(select(workers.c.started_at).where(workers.c.id == worker_id)).scalar()
-        conn.execute(upsert(conn, workers), [{"id": worker_id, "started_at": started or now, "seen_at": now,
-                                               "leads": json.dumps(leads), "errors": json.dumps(errors)}])
+        conn.execute(
+            upsert(conn, workers),
+            [
+                {
+                    "id": worker_id,
+                    "started_at": started or now,
+                    "seen_at": now,
+                    "leads": json.dumps(leads),
+                    "errors": json.dumps(errors),
+                }
+            ],
+        )
         conn.execute(delete(workers).where(workers.c.seen_at < now - 10 * SEEN_WITHIN))
 
 
@@ -56,5 +66,8 @@ def seen(engine: Engine) -> list[WorkerSeen]:
         rows = conn.execute(select(workers).order_by(workers.c.started_at)).all()
     from ledger.clock import utc
 
-    return [WorkerSeen(r.id, utc(r.started_at), utc(r.seen_at), json.loads(r.leads), json.loads(r.errors))
-            for r in rows if utc(r.seen_at) >= since]
+    return [
+        WorkerSeen(r.id, utc(r.started_at), utc(r.seen_at), json.loads(r.leads), json.loads(r.errors))
+        for r in rows
+        if utc(r.seen_at) >= since
+    ]

@@ -10,9 +10,26 @@ from ledger.projections.register import RegisterProjection
 from ledger.projections.renewals import RenewalsProjection
 from ledger.projections.statistics import StatisticsProjection
 
-ALL_PROJECTIONS: tuple[type[Projection], ...] = (RegisterProjection, CaseworkProjection, RenewalsProjection,
-                                                 CredentialsProjection, OutboxProjection,
-                                                 AuditsProjection, StatisticsProjection, CalendarProjection)
+ALL_PROJECTIONS: tuple[type[Projection], ...] = (
+    RegisterProjection,
+    CaseworkProjection,
+    RenewalsProjection,
+    CredentialsProjection,
+    OutboxProjection,
+    AuditsProjection,
+    StatisticsProjection,
+    CalendarProjection,
+)
 
-__all__ = ["ALL_PROJECTIONS", "AuditsProjection", "CalendarProjection", "CaseworkProjection", "CredentialsProjection",
-           "OutboxProjection", "Projection", "RegisterProjection", "RenewalsProjection", "StatisticsProjection"]
+__all__ = [
+    "ALL_PROJECTIONS",
+    "AuditsProjection",
+    "CalendarProjection",
+    "CaseworkProjection",
+    "CredentialsProjection",
+    "OutboxProjection",
+    "Projection",
+    "RegisterProjection",
+    "RenewalsProjection",
+    "StatisticsProjection",
+]

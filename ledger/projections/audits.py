@@ -53,33 +53,58 @@ class AuditsProjection(Projection):
     }
 
     def prefetch(self, events: list[Any]) -> None:
-        self.rows["ppd_audits"].want(key(e.originator_id) for e in events
-                                     if isinstance(e, PpdAudit.Event) and not isinstance(e, PpdAudit.Requested))
+        self.rows["ppd_audits"].want(
+            key(e.originator_id)
+            for e in events
+            if isinstance(e, PpdAudit.Event) and not isinstance(e, PpdAudit.Requested)
+        )
 
     def _set(self, e: Any, **values: Any) -> None:
         row = self.get("ppd_audits", key(e.originator_id))
         assert row is not None
         row.update(values)
-        row["stage"] = audit_stage(ended_on=row["ended_on"], appeal=row["appeal"], outcome=row["outcome"],
-                                   profile_on=row["profile_on"], judged=row["judged"], assessor_id=row["assessor_id"])
+        row["stage"] = audit_stage(
+            ended_on=row["ended_on"],
+            appeal=row["appeal"],
+            outcome=row["outcome"],
+            profile_on=row["profile_on"],
+            judged=row["judged"],
+            assessor_id=row["assessor_id"],
+        )
         self.put("ppd_audits", row)
 
     def requested(self, e: PpdAudit.Requested) -> None:
-        self.put("ppd_audits", {
-            "id": key(e.originator_id), "registration_id": key(e.registration_id),
-            "registrant_id": key(e.registrant_id), "number": e.number, "year": e.year,
-            "stage": audit_stage(ended_on=None, appeal=None, outcome=None, profile_on=None, judged=False,
-                                 assessor_id=None),
-            "selected_on": e.occurred_at.date(), "profile_due": e.profile_due, "profile_on": None,
-            "assessor_id": None, "judged": False, "outcome": None, "deferred": False, "decided_on": None,
-            "appeal_by": None, "appeal": None, "ended_on": None,
-        })
+        self.put(
+            "ppd_audits",
+            {
+                "id": key(e.originator_id),
+                "registration_id": key(e.registration_id),
+                "registrant_id": key(e.registrant_id),
+                "number": e.number,
+                "year": e.year,
+                "stage": audit_stage(
+                    ended_on=None, appeal=None, outcome=None, profile_on=None, judged=False, assessor_id=None
+                ),
+                "selected_on": e.occurred_at.date(),
+                "profile_due": e.profile_due,
+                "profile_on": None,
+                "assessor_id": None,
+                "judged": False,
+                "outcome": None,
+                "deferred": False,
+                "decided_on": None,
+                "appeal_by": None,
+                "appeal": None,
+                "ended_on": None,
+            },
+        )
 
     def profile_submitted(self, e: PpdAudit.ProfileSubmitted) -> None:
         row = self.get("ppd_audits", key(e.originator_id))
         assert row is not None
-        self._set(e, profile_on=e.submitted_on, judged=False,
-                  outcome=None if row["outcome"] == DEFERRED else row["outcome"])
+        self._set(
+            e, profile_on=e.submitted_on, judged=False, outcome=None if row["outcome"] == DEFERRED else row["outcome"]
+        )
 
     def assessor_assigned(self, e: PpdAudit.AssessorAssigned) -> None:
         self._set(e, assessor_id=key(e.assessor_id))
@@ -99,8 +124,7 @@ class AuditsProjection(Projection):
     def appeal_decided(self, e: PpdAudit.AppealDecided) -> None:
         row = self.get("ppd_audits", key(e.originator_id))
         assert row is not None
-        self._set(e, appeal="upheld" if e.upheld else "dismissed",
-                  outcome=ACCEPTED if e.upheld else row["outcome"])
+        self._set(e, appeal="upheld" if e.upheld else "dismissed", outcome=ACCEPTED if e.upheld else row["outcome"])
 
     def ended(self, e: PpdAudit.Ended) -> None:
         self._set(e, ended_on=e.on)
@@ -108,21 +132,31 @@ class AuditsProjection(Projection):
 
 # -- queries
 def _view(row: Any) -> dict[str, Any]:
-    view = {name: (value.isoformat() if hasattr(value, "isoformat") else value)
-            for name, value in row._mapping.items() if name not in ("id", "registration_id", "registrant_id")}
+    view = {
+        name: (value.isoformat() if hasattr(value, "isoformat") else value)
+        for name, value in row._mapping.items()
+        if name not in ("id", "registration_id", "registrant_id")
+    }
     view["stage"] = shown_stage(view["stage"], view["registration_status"])
     return view
 
 
-def audit_queue(conn: Any, *, year: int | None = None, stage: str | None = None,
-                assessor_id: str | None = None, registrant_id: str | None = None,
-                limit: int = 200) -> list[dict[str, Any]]:
+def audit_queue(
+    conn: Any,
+    *,
+    year: int | None = None,
+    stage: str | None = None,
+    assessor_id: str | None = None,
+    registrant_id: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
     """Audits, newest year first, then by registration number; an open audit of a registration that is no longer
     live (lapsed, removed, resigned) shows as closed."""
     from ledger.projections.renewals import renewals
 
     statement = select(ppd_audits, renewals.c.status.label("registration_status")).select_from(
-        ppd_audits.outerjoin(renewals, renewals.c.id == ppd_audits.c.registration_id))
+        ppd_audits.outerjoin(renewals, renewals.c.id == ppd_audits.c.registration_id)
+    )
     if year is not None:
         statement = statement.where(ppd_audits.c.year == year)
     if stage:
@@ -139,6 +173,9 @@ def audits_taking_effect(conn: Any, day: Any) -> list[tuple[str, int]]:
     """(registrant id, year) of audits decided 'not renewed' whose appeal window closed before ``day`` with no
     appeal, not yet in effect."""
     statement = select(ppd_audits.c.registrant_id, ppd_audits.c.year).where(
-        ppd_audits.c.outcome == NOT_RENEWED, ppd_audits.c.ended_on.is_(None), ppd_audits.c.appeal.is_(None),
-        ppd_audits.c.appeal_by < day)
+        ppd_audits.c.outcome == NOT_RENEWED,
+        ppd_audits.c.ended_on.is_(None),
+        ppd_audits.c.appeal.is_(None),
+        ppd_audits.c.appeal_by < day,
+    )
     return [(row.registrant_id, row.year) for row in conn.execute(statement)]

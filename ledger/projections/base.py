@@ -45,7 +45,7 @@ class Rows:
         wanted = [k for k in self._wanted if k not in self.rows]
         self._wanted.clear()
         for start in range(0, len(wanted), FETCH_CHUNK):
-            chunk = wanted[start:start + FETCH_CHUNK]
+            chunk = wanted[start : start + FETCH_CHUNK]
             for row in conn.execute(select(self.table).where(self.key_column.in_(chunk))).mappings():
                 self.rows[row[self.key]] = dict(row)
             for key in chunk:
@@ -80,7 +80,7 @@ class Rows:
         if self.deleted:
             keys = list(self.deleted)
             for start in range(0, len(keys), FETCH_CHUNK):
-                conn.execute(delete(self.table).where(self.key_column.in_(keys[start:start + FETCH_CHUNK])))
+                conn.execute(delete(self.table).where(self.key_column.in_(keys[start : start + FETCH_CHUNK])))
         if self.dirty:
             columns = [c.name for c in self.table.columns]
             rows = [{c: self.rows[k].get(c) for c in columns} for k in self.dirty]  # type: ignore[union-attr]

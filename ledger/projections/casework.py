@@ -68,8 +68,10 @@ class CaseworkProjection(Projection):
 
     def prefetch(self, events: list[Any]) -> None:
         self.rows["applications"].want(
-            key(e.originator_id) for e in events
-            if isinstance(e, Application.Event) and not isinstance(e, Application.Started))
+            key(e.originator_id)
+            for e in events
+            if isinstance(e, Application.Event) and not isinstance(e, Application.Started)
+        )
         self.rows["assessors"].want(key(e.originator_id) for e in events if isinstance(e, Assessor.StoodDown))
         self.vault.preload([e.name.owner for e in events if isinstance(e, Assessor.Appointed)])
 
@@ -79,13 +81,27 @@ class CaseworkProjection(Projection):
         return row
 
     def started(self, e: Application.Started) -> None:
-        self.put("applications", {
-            "id": key(e.originator_id), "registrant_id": key(e.registrant_id), "level": e.level, "route": e.route,
-            "status": "draft", "outcome": None, "started_at": e.occurred_at, "submitted_at": None,
-            "decided_on": None, "evidence_items": 0, "assessors": ",", "assessments": 0,
-            "referee_confirmed": None, "discussion_held": False, "appealed": False,
-            "framework_version": e.framework_version,
-        })
+        self.put(
+            "applications",
+            {
+                "id": key(e.originator_id),
+                "registrant_id": key(e.registrant_id),
+                "level": e.level,
+                "route": e.route,
+                "status": "draft",
+                "outcome": None,
+                "started_at": e.occurred_at,
+                "submitted_at": None,
+                "decided_on": None,
+                "evidence_items": 0,
+                "assessors": ",",
+                "assessments": 0,
+                "referee_confirmed": None,
+                "discussion_held": False,
+                "appealed": False,
+                "framework_version": e.framework_version,
+            },
+        )
 
     def evidence_added(self, e: Any) -> None:
         row = self._set(e)
@@ -128,22 +144,42 @@ class CaseworkProjection(Projection):
         if e.upheld and e.remedy == "award":
             self._set(e, status="decided", outcome="award", decided_on=e.decided_on)
         elif e.upheld:
-            self._set(e, status="submitted", outcome=None, decided_on=None, assessors=",", assessments=0,
-                      discussion_held=False)
+            self._set(
+                e,
+                status="submitted",
+                outcome=None,
+                decided_on=None,
+                assessors=",",
+                assessments=0,
+                discussion_held=False,
+            )
         else:
             self._set(e, status="decided")
 
     def appointed(self, e: Assessor.Appointed) -> None:
-        self.put("assessors", {"id": key(e.originator_id), "name": self.vault.open(e.name),
-                               "registrant_id": key(e.registrant_id) if e.registrant_id else None, "active": True})
+        self.put(
+            "assessors",
+            {
+                "id": key(e.originator_id),
+                "name": self.vault.open(e.name),
+                "registrant_id": key(e.registrant_id) if e.registrant_id else None,
+                "active": True,
+            },
+        )
 
     def stood_down(self, e: Any) -> None:
         self.update("assessors", key(e.originator_id), active=False)
 
 
 # -- queries
-def casework_queue(conn: Any, *, status: str | None = None, assessor: str | None = None,
-                   level: str | None = None, limit: int | None = 100) -> list[dict[str, Any]]:
+def casework_queue(
+    conn: Any,
+    *,
+    status: str | None = None,
+    assessor: str | None = None,
+    level: str | None = None,
+    limit: int | None = 100,
+) -> list[dict[str, Any]]:
     """Applications by state (oldest submission first) and, with ``assessor`` (an id), only those assigned to
     that assessor."""
     from sqlalchemy import select
@@ -155,12 +191,15 @@ def casework_queue(conn: Any, *, status: str | None = None, assessor: str | None
         statement = statement.where(applications.c.assessors.contains(f",{assessor},", autoescape=True))
     if level:
         statement = statement.where(applications.c.level == level)
-    statement = statement.order_by(applications.c.submitted_at.is_(None), applications.c.submitted_at,
-                                   applications.c.started_at)
+    statement = statement.order_by(
+        applications.c.submitted_at.is_(None), applications.c.submitted_at, applications.c.started_at
+    )
     if limit is not None:
         statement = statement.limit(limit)
-    return [{**row, "assessors": [a for a in row["assessors"].split(",") if a]}
-            for row in conn.execute(statement).mappings()]
+    return [
+        {**row, "assessors": [a for a in row["assessors"].split(",") if a]}
+        for row in conn.execute(statement).mappings()
+    ]
 
 
 def casework_counts(conn: Any) -> dict[str, int]:

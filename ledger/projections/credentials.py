@@ -73,26 +73,49 @@ STATUS_AFTER = {
 class CredentialsProjection(Projection):
     name = "credentials"
     tables = (credentials, credential_standing, requested_credentials)
-    handlers = {Credential.Issued: "issued", **{cls: "standing" for cls in STATUS_AFTER},
-                RequestedCredential.Issued: "requested", RequestedCredential.Revoked: "requested_revoked"}
+    handlers = {
+        Credential.Issued: "issued",
+        **{cls: "standing" for cls in STATUS_AFTER},
+        RequestedCredential.Issued: "requested",
+        RequestedCredential.Revoked: "requested_revoked",
+    }
 
     def prefetch(self, events: list[Any]) -> None:
         self.rows["credential_standing"].want(key(e.originator_id) for e in events if type(e) in STATUS_AFTER)
 
     def issued(self, e: Any) -> None:
-        self.put("credentials", {
-            "id": key(e.originator_id), "registration_id": key(e.registration_id),
-            "registrant_id": key(e.registrant_id), "number": e.number, "level": e.level, "trigger": e.trigger,
-            "trigger_version": e.trigger_version, "kid": e.kid, "revocation_index": e.revocation_index,
-            "suspension_index": e.suspension_index, "valid_from": e.valid_from, "valid_until": e.valid_until,
-            "issued_at": e.occurred_at,
-        })
+        self.put(
+            "credentials",
+            {
+                "id": key(e.originator_id),
+                "registration_id": key(e.registration_id),
+                "registrant_id": key(e.registrant_id),
+                "number": e.number,
+                "level": e.level,
+                "trigger": e.trigger,
+                "trigger_version": e.trigger_version,
+                "kid": e.kid,
+                "revocation_index": e.revocation_index,
+                "suspension_index": e.suspension_index,
+                "valid_from": e.valid_from,
+                "valid_until": e.valid_until,
+                "issued_at": e.occurred_at,
+            },
+        )
 
     def requested(self, e: Any) -> None:
-        self.put("requested_credentials", {
-            "id": key(e.originator_id), "requested_by": e.requested_by, "kid": e.kid,
-            "revocation_index": e.revocation_index, "suspension_index": e.suspension_index,
-            "issued_at": e.occurred_at, "revoked_at": None})
+        self.put(
+            "requested_credentials",
+            {
+                "id": key(e.originator_id),
+                "requested_by": e.requested_by,
+                "kid": e.kid,
+                "revocation_index": e.revocation_index,
+                "suspension_index": e.suspension_index,
+                "issued_at": e.occurred_at,
+                "revoked_at": None,
+            },
+        )
 
     def requested_revoked(self, e: Any) -> None:
         self.update("requested_credentials", key(e.originator_id), revoked_at=e.occurred_at)
@@ -109,24 +132,31 @@ class CredentialsProjection(Projection):
 # -- queries
 def status_bits(conn: Connection) -> tuple[list[int], list[int]]:
     """The revocation and suspension indexes whose bits are set now."""
-    statement = (select(credentials.c.revocation_index, credentials.c.suspension_index,
-                        credentials.c.trigger_version, credential_standing.c.status,
-                        credential_standing.c.removed_version)
-                 .join(credential_standing, credential_standing.c.id == credentials.c.registration_id,
-                       isouter=True))
+    statement = select(
+        credentials.c.revocation_index,
+        credentials.c.suspension_index,
+        credentials.c.trigger_version,
+        credential_standing.c.status,
+        credential_standing.c.removed_version,
+    ).join(credential_standing, credential_standing.c.id == credentials.c.registration_id, isouter=True)
     revoked, suspended = [], []
     for row in conn.execute(statement):
         if row.removed_version is not None and row.removed_version > row.trigger_version:
             revoked.append(row.revocation_index)
         elif row.status in SUSPENDING:
             suspended.append(row.suspension_index)
-    revoked += conn.execute(select(requested_credentials.c.revocation_index)
-                            .where(requested_credentials.c.revoked_at.is_not(None))).scalars()
+    revoked += conn.execute(
+        select(requested_credentials.c.revocation_index).where(requested_credentials.c.revoked_at.is_not(None))
+    ).scalars()
     return revoked, suspended
 
 
 def credentials_of(conn: Connection, number: str, limit: int | None = None) -> list[dict[str, Any]]:
     """The credentials issued under a registration number, newest first."""
-    statement = (select(credentials).where(credentials.c.number == number)
-                 .order_by(credentials.c.trigger_version.desc()).limit(limit))
+    statement = (
+        select(credentials)
+        .where(credentials.c.number == number)
+        .order_by(credentials.c.trigger_version.desc())
+        .limit(limit)
+    )
     return [dict(row) for row in conn.execute(statement).mappings()]

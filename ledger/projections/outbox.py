@@ -29,20 +29,41 @@ outbox = Table(
 class OutboxProjection(Projection):
     name = "outbox"
     tables = (outbox,)
-    handlers = {Mail.Queued: "queued", Mail.Sending: "sending", Mail.Sent: "sent",  # type: ignore[attr-defined]
-                Mail.Failed: "failed"}  # type: ignore[attr-defined]
+    handlers = {
+        Mail.Queued: "queued",
+        Mail.Sending: "sending",
+        Mail.Sent: "sent",  # type: ignore[attr-defined]
+        Mail.Failed: "failed",
+    }  # type: ignore[attr-defined]
 
     def prefetch(self, events: list[Any]) -> None:
         self.rows["outbox"].want(key(e.originator_id) for e in events if not isinstance(e, Mail.Queued))  # type: ignore[attr-defined]
 
     def queued(self, e: Any) -> None:
-        self.put("outbox", {"id": key(e.originator_id), "registrant_id": key(e.registrant_id), "kind": e.kind,
-                            "subject": e.subject, "status": "queued", "attempts": 0, "message_id": None,
-                            "queued_at": e.occurred_at, "updated_at": e.occurred_at})
+        self.put(
+            "outbox",
+            {
+                "id": key(e.originator_id),
+                "registrant_id": key(e.registrant_id),
+                "kind": e.kind,
+                "subject": e.subject,
+                "status": "queued",
+                "attempts": 0,
+                "message_id": None,
+                "queued_at": e.occurred_at,
+                "updated_at": e.occurred_at,
+            },
+        )
 
     def sending(self, e: Any) -> None:
-        self.update("outbox", key(e.originator_id), status="sending", attempts=e.attempt, message_id=e.message_id,
-                    updated_at=e.occurred_at)
+        self.update(
+            "outbox",
+            key(e.originator_id),
+            status="sending",
+            attempts=e.attempt,
+            message_id=e.message_id,
+            updated_at=e.occurred_at,
+        )
 
     def sent(self, e: Any) -> None:
         self.update("outbox", key(e.originator_id), status="sent", updated_at=e.occurred_at)

@@ -86,22 +86,34 @@ class RegisterProjection(Projection):
 
     def prefetch(self, events: list[Any]) -> None:
         self.rows["registrants"].want(
-            key(e.originator_id) for e in events if isinstance(e, (Registrant.DetailsChanged, Registrant.Erased,
-                                                                   Registrant.NameChangeDecided)))
+            key(e.originator_id)
+            for e in events
+            if isinstance(e, (Registrant.DetailsChanged, Registrant.Erased, Registrant.NameChangeDecided))
+        )
         self.rows["name_requests"].want(
-            key(e.originator_id) for e in events if isinstance(e, (Registrant.NameChangeDecided, Registrant.Erased)))
+            key(e.originator_id) for e in events if isinstance(e, (Registrant.NameChangeDecided, Registrant.Erased))
+        )
         self.rows["registrations"].want(
-            key(e.originator_id) for e in events
-            if isinstance(e, Registration.Event) and not isinstance(e, Registration.Opened))
+            key(e.originator_id)
+            for e in events
+            if isinstance(e, Registration.Event) and not isinstance(e, Registration.Opened)
+        )
         self.vault.preload([e.name.owner for e in events if isinstance(e, Registrant.Enrolled)])
 
     def enrolled(self, e: Registrant.Enrolled) -> None:
         name = self.vault.open(e.name)
-        self.put("registrants", {
-            "id": key(e.originator_id), "name": name, "name_key": name_key(name),
-            "disciplines": "," + ",".join(e.disciplines) + ",", "listing": e.listing, "erased": False,
-            "enrolled_at": e.occurred_at,
-        })
+        self.put(
+            "registrants",
+            {
+                "id": key(e.originator_id),
+                "name": name,
+                "name_key": name_key(name),
+                "disciplines": "," + ",".join(e.disciplines) + ",",
+                "listing": e.listing,
+                "erased": False,
+                "enrolled_at": e.occurred_at,
+            },
+        )
         self._skeleton(e.originator_id, name)
 
     def _skeleton(self, registrant_id: Any, name: str | None) -> None:
@@ -146,34 +158,53 @@ class RegisterProjection(Projection):
         self.rows["name_requests"].delete(key(e.originator_id))
 
     def opened(self, e: Registration.Opened) -> None:
-        self.put("registrations", {
-            "id": key(e.originator_id), "registrant_id": key(e.registrant_id), "number": e.number, "level": None,
-            "status": None, "registered_since": None, "valid_until": None, "status_since": None,
-            "suspended_until": None,
-        })
+        self.put(
+            "registrations",
+            {
+                "id": key(e.originator_id),
+                "registrant_id": key(e.registrant_id),
+                "number": e.number,
+                "level": None,
+                "status": None,
+                "registered_since": None,
+                "valid_until": None,
+                "status_since": None,
+                "suspended_until": None,
+            },
+        )
 
     def level_awarded(self, e: Registration.LevelAwarded) -> None:
         row = self.get("registrations", key(e.originator_id))
         assert row is not None
         if row["registered_since"] is None or row["status"] not in ("registered", "suspended"):
             row["registered_since"] = e.awarded_on
-        self.update("registrations", key(e.originator_id), level=e.level, status="registered",
-                    status_since=e.awarded_on, valid_until=e.valid_until)
+        self.update(
+            "registrations",
+            key(e.originator_id),
+            level=e.level,
+            status="registered",
+            status_since=e.awarded_on,
+            valid_until=e.valid_until,
+        )
 
     def status_changed(self, e: Any) -> None:
         status = {
-            Registration.Lapsed: "lapsed", Registration.SuspensionLifted: "registered",
-            Registration.Removed: "removed", Registration.Resigned: "resigned",
+            Registration.Lapsed: "lapsed",
+            Registration.SuspensionLifted: "registered",
+            Registration.Removed: "removed",
+            Registration.Resigned: "resigned",
         }[type(e)]
         self.update("registrations", key(e.originator_id), status=status, status_since=e.on, suspended_until=None)
 
     def suspended(self, e: Registration.Suspended) -> None:
-        self.update("registrations", key(e.originator_id), status="suspended", status_since=e.on,
-                    suspended_until=e.until)
+        self.update(
+            "registrations", key(e.originator_id), status="suspended", status_since=e.on, suspended_until=e.until
+        )
 
     def reinstated(self, e: Registration.Reinstated) -> None:
-        self.update("registrations", key(e.originator_id), status="registered", status_since=e.on,
-                    valid_until=e.valid_until)
+        self.update(
+            "registrations", key(e.originator_id), status="registered", status_since=e.on, valid_until=e.valid_until
+        )
 
     def renewed(self, e: Registration.Renewed) -> None:
         self.update("registrations", key(e.originator_id), valid_until=e.valid_until)
@@ -194,9 +225,17 @@ def _entry(row: Any, post_nominals: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def search_register(conn: Any, *, query: str | None = None, level: str | None = None, status: str | None = None,
-                    discipline: str | None = None, post_nominals: dict[str, str] | None = None,
-                    limit: int | None = 50, offset: int = 0) -> list[dict[str, Any]]:
+def search_register(
+    conn: Any,
+    *,
+    query: str | None = None,
+    level: str | None = None,
+    status: str | None = None,
+    discipline: str | None = None,
+    post_nominals: dict[str, str] | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     """The public register. Verify-only and erased registrants are left out of searches, but an exact
     registration number finds anyone who holds one."""
     from sqlalchemy import and_, select
@@ -204,8 +243,13 @@ def search_register(conn: Any, *, query: str | None = None, level: str | None = 
     from ledger import regnumber
 
     joined = registrations.join(registrants, registrations.c.registrant_id == registrants.c.id)
-    statement = select(registrations, registrants.c.name, registrants.c.disciplines, registrants.c.erased,
-                       registrants.c.listing).select_from(joined).where(registrations.c.status.is_not(None))
+    statement = (
+        select(
+            registrations, registrants.c.name, registrants.c.disciplines, registrants.c.erased, registrants.c.listing
+        )
+        .select_from(joined)
+        .where(registrations.c.status.is_not(None))
+    )
     exact = regnumber.parse_number(query) if query and regnumber.looks_like_number(query) else None
     if exact:
         statement = statement.where(registrations.c.number == exact)
@@ -231,11 +275,14 @@ def look_alikes(conn: Any, name: str, *, excluding: str | None = None, limit: in
 
     from ledger.names import skeleton
 
-    statement = (select(registrants.c.id, registrants.c.name, registrations.c.number)
-                 .join(name_skeletons, name_skeletons.c.id == registrants.c.id)
-                 .join(registrations, registrations.c.registrant_id == registrants.c.id, isouter=True)
-                 .where(name_skeletons.c.skeleton == skeleton(name)[:200], registrants.c.erased.is_(False))
-                 .order_by(registrations.c.number.is_(None), registrants.c.name).limit(limit))
+    statement = (
+        select(registrants.c.id, registrants.c.name, registrations.c.number)
+        .join(name_skeletons, name_skeletons.c.id == registrants.c.id)
+        .join(registrations, registrations.c.registrant_id == registrants.c.id, isouter=True)
+        .where(name_skeletons.c.skeleton == skeleton(name)[:200], registrants.c.erased.is_(False))
+        .order_by(registrations.c.number.is_(None), registrants.c.name)
+        .limit(limit)
+    )
     if excluding is not None:
         statement = statement.where(registrants.c.id != excluding)
     return [dict(row) for row in conn.execute(statement).mappings()]
@@ -246,15 +293,21 @@ def confusable_groups(conn: Any, limit: int = 50) -> list[list[dict[str, Any]]]:
     ones, say): each group for the registrar to check."""
     from sqlalchemy import func, select
 
-    shared = (select(name_skeletons.c.skeleton).join(registrants, registrants.c.id == name_skeletons.c.id)
-              .where(registrants.c.erased.is_(False)).group_by(name_skeletons.c.skeleton)
-              .having(func.count(func.distinct(registrants.c.name)) > 1).limit(limit))
-    rows = conn.execute(select(name_skeletons.c.skeleton, registrants.c.id, registrants.c.name,
-                               registrations.c.number)
-                        .join(registrants, registrants.c.id == name_skeletons.c.id)
-                        .join(registrations, registrations.c.registrant_id == registrants.c.id, isouter=True)
-                        .where(name_skeletons.c.skeleton.in_(shared), registrants.c.erased.is_(False))
-                        .order_by(name_skeletons.c.skeleton, registrants.c.name)).mappings()
+    shared = (
+        select(name_skeletons.c.skeleton)
+        .join(registrants, registrants.c.id == name_skeletons.c.id)
+        .where(registrants.c.erased.is_(False))
+        .group_by(name_skeletons.c.skeleton)
+        .having(func.count(func.distinct(registrants.c.name)) > 1)
+        .limit(limit)
+    )
+    rows = conn.execute(
+        select(name_skeletons.c.skeleton, registrants.c.id, registrants.c.name, registrations.c.number)
+        .join(registrants, registrants.c.id == name_skeletons.c.id)
+        .join(registrations, registrations.c.registrant_id == registrants.c.id, isouter=True)
+        .where(name_skeletons.c.skeleton.in_(shared), registrants.c.erased.is_(False))
+        .order_by(name_skeletons.c.skeleton, registrants.c.name)
+    ).mappings()
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(row["skeleton"], []).append({"id": row["id"], "name": row["name"], "number": row["number"]})
@@ -266,9 +319,16 @@ def name_change_requests(conn: Any) -> list[dict[str, Any]]:
     the registrants whose names it looks like."""
     from sqlalchemy import select
 
-    rows = conn.execute(select(name_requests.c.id, name_requests.c.name.label("requested"),
-                               name_requests.c.requested_at, registrants.c.name, registrations.c.number)
-                        .join(registrants, registrants.c.id == name_requests.c.id)
-                        .join(registrations, registrations.c.registrant_id == registrants.c.id, isouter=True)
-                        .order_by(name_requests.c.requested_at)).mappings()
+    rows = conn.execute(
+        select(
+            name_requests.c.id,
+            name_requests.c.name.label("requested"),
+            name_requests.c.requested_at,
+            registrants.c.name,
+            registrations.c.number,
+        )
+        .join(registrants, registrants.c.id == name_requests.c.id)
+        .join(registrations, registrations.c.registrant_id == registrants.c.id, isouter=True)
+        .order_by(name_requests.c.requested_at)
+    ).mappings()
     return [{**row, "looks_like": look_alikes(conn, row["requested"], excluding=row["id"])} for row in rows]

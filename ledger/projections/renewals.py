@@ -56,24 +56,47 @@ class RenewalsProjection(Projection):
 
     def prefetch(self, events: list[Any]) -> None:
         self.rows["renewals"].want(
-            key(e.originator_id) for e in events
-            if isinstance(e, Registration.Event) and not isinstance(e, (Registration.Opened, Registration.PpdRecorded)))
+            key(e.originator_id)
+            for e in events
+            if isinstance(e, Registration.Event) and not isinstance(e, (Registration.Opened, Registration.PpdRecorded))
+        )
 
     def _set(self, e: Any, **values: Any) -> None:
         self.update("renewals", key(e.originator_id), **values)
 
     def opened(self, e: Registration.Opened) -> None:
-        self.put("renewals", {"id": key(e.originator_id), "registrant_id": key(e.registrant_id), "number": e.number,
-                              "level": None, "status": None, "valid_until": None, "renewal_submitted_on": None,
-                              "last_renewed_on": None, "lapsed_on": None})
+        self.put(
+            "renewals",
+            {
+                "id": key(e.originator_id),
+                "registrant_id": key(e.registrant_id),
+                "number": e.number,
+                "level": None,
+                "status": None,
+                "valid_until": None,
+                "renewal_submitted_on": None,
+                "last_renewed_on": None,
+                "lapsed_on": None,
+            },
+        )
 
     def level_awarded(self, e: Any) -> None:
-        self._set(e, level=e.level, status="registered", valid_until=e.valid_until, renewal_submitted_on=None,
-                  lapsed_on=None)
+        self._set(
+            e, level=e.level, status="registered", valid_until=e.valid_until, renewal_submitted_on=None, lapsed_on=None
+        )
 
     def ppd_recorded(self, e: Any) -> None:
-        self.put("ppd_activities", {"id": key(e.activity_id), "registration_id": key(e.originator_id), "on": e.on,
-                                    "category": e.category, "hours": e.hours, "areas": ",".join(e.areas)})
+        self.put(
+            "ppd_activities",
+            {
+                "id": key(e.activity_id),
+                "registration_id": key(e.originator_id),
+                "on": e.on,
+                "category": e.category,
+                "hours": e.hours,
+                "areas": ",".join(e.areas),
+            },
+        )
 
     def renewal_submitted(self, e: Any) -> None:
         self._set(e, renewal_submitted_on=e.submitted_on)
@@ -85,8 +108,12 @@ class RenewalsProjection(Projection):
         self._set(e, status="lapsed", lapsed_on=e.on, renewal_submitted_on=None)
 
     def status_changed(self, e: Any) -> None:
-        status = {Registration.Suspended: "suspended", Registration.SuspensionLifted: "registered",
-                  Registration.Removed: "removed", Registration.Resigned: "resigned"}[type(e)]
+        status = {
+            Registration.Suspended: "suspended",
+            Registration.SuspensionLifted: "registered",
+            Registration.Removed: "removed",
+            Registration.Resigned: "resigned",
+        }[type(e)]
         values: dict[str, Any] = {"status": status}
         if status in ("removed", "resigned"):
             values["renewal_submitted_on"] = None
@@ -107,9 +134,14 @@ def renewals_due(conn: Any, today: Any, within_days: int = 90) -> list[dict[str,
 
     from sqlalchemy import select
 
-    return _rows(conn, select(renewals).where(renewals.c.status == "registered",
-                                              renewals.c.valid_until >= today,
-                                              renewals.c.valid_until <= today + timedelta(days=within_days)))
+    return _rows(
+        conn,
+        select(renewals).where(
+            renewals.c.status == "registered",
+            renewals.c.valid_until >= today,
+            renewals.c.valid_until <= today + timedelta(days=within_days),
+        ),
+    )
 
 
 def renewals_overdue(conn: Any, today: Any) -> list[dict[str, Any]]:
@@ -129,7 +161,9 @@ def ppd_summary(conn: Any, registration_id: str, since: Any) -> dict[str, float]
     """Hours of PPD per category recorded since a date."""
     from sqlalchemy import func, select
 
-    rows = conn.execute(select(ppd_activities.c.category, func.sum(ppd_activities.c.hours))
-                        .where(ppd_activities.c.registration_id == registration_id, ppd_activities.c["on"] > since)
-                        .group_by(ppd_activities.c.category)).all()
+    rows = conn.execute(
+        select(ppd_activities.c.category, func.sum(ppd_activities.c.hours))
+        .where(ppd_activities.c.registration_id == registration_id, ppd_activities.c["on"] > since)
+        .group_by(ppd_activities.c.category)
+    ).all()
     return {category: float(hours) for category, hours in rows}

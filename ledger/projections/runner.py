@@ -58,14 +58,24 @@ def follower_name(projection: str) -> str:
 
 def read_positions(conn: Connection, names: Iterable[str]) -> dict[str, int]:
     names = list(names)
-    rows = dict(conn.execute(select(projection_positions.c.name, projection_positions.c.position)
-                             .where(projection_positions.c.name.in_(names))).all())
+    rows = dict(
+        conn.execute(
+            select(projection_positions.c.name, projection_positions.c.position).where(
+                projection_positions.c.name.in_(names)
+            )
+        ).all()
+    )
     return {name: rows.get(name, 0) for name in names}
 
 
 class ProjectionRunner:
-    def __init__(self, ledger: Ledger, projections: Iterable[type[Projection]] = ALL_PROJECTIONS, *,
-                 batch_size: int = DEFAULT_BATCH) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        projections: Iterable[type[Projection]] = ALL_PROJECTIONS,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+    ) -> None:
         self.ledger = ledger
         self.engine = ledger.engine
         self.projections = [cls(ledger.vault) for cls in projections]
@@ -99,7 +109,8 @@ class ProjectionRunner:
         total = max(self.head() - start, 0)
         while True:
             notifications = self.ledger.recorder.select_notifications(
-                start=start, limit=self.batch_size, inclusive_of_start=False)
+                start=start, limit=self.batch_size, inclusive_of_start=False
+            )
             if not notifications:
                 break
             while True:
@@ -107,8 +118,12 @@ class ProjectionRunner:
                     self._apply_batch(notifications, fail_after=fail_after)
                     break
                 except Poison as poison:  # park it, and run the batch again without it
-                    parking.park(self.engine, follower_name(poison.projection), poison.notification,
-                                 parking.describe(poison.error))
+                    parking.park(
+                        self.engine,
+                        follower_name(poison.projection),
+                        poison.notification,
+                        parking.describe(poison.error),
+                    )
                     self._blocked[poison.projection].add(poison.notification.originator_id)
             start = notifications[-1].id
             done += len(notifications)
@@ -171,8 +186,12 @@ class ProjectionRunner:
                             continue
                         (waiting if n.originator_id in blocked else mine).append((n, e))
                     for n, _ in waiting:  # parked behind an earlier event of their aggregate, in order
-                        parking.park_in(conn, follower_name(projection.name), n, "waits for an earlier parked event of "
-                                        "the same record")
+                        parking.park_in(
+                            conn,
+                            follower_name(projection.name),
+                            n,
+                            "waits for an earlier parked event of the same record",
+                        )
                     projection.prefetch([e for _, e in mine])
                     projection.begin(conn)
                     for notification, event in mine:
@@ -212,8 +231,10 @@ class ProjectionRunner:
                     with self._one_batch_at_a_time(), self.engine.begin() as conn:
                         if conn.dialect.name == "postgresql":
                             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({BATCH_LOCK})")
-                        events = [self.ledger.mapper.to_domain_event(self._notification(item.notification_id))
-                                  for item in group]
+                        events = [
+                            self.ledger.mapper.to_domain_event(self._notification(item.notification_id))
+                            for item in group
+                        ]
                         events = [e for e in events if projection.handles(e) and self.keep(e)]
                         projection.prefetch(events)
                         projection.begin(conn)
@@ -245,11 +266,14 @@ class ProjectionRunner:
         with self.engine.begin() as conn:
             for table in reversed(tables):
                 table.drop(conn, checkfirst=True)
-            conn.execute(projection_positions.delete().where(
-                projection_positions.c.name.in_([p.name for p in self.projections])))
-            conn.execute(parking.parked_events.delete().where(
-                parking.parked_events.c.follower.in_([follower_name(p.name) for p in self.projections])))
+            conn.execute(
+                projection_positions.delete().where(projection_positions.c.name.in_([p.name for p in self.projections]))
+            )
+            conn.execute(
+                parking.parked_events.delete().where(
+                    parking.parked_events.c.follower.in_([follower_name(p.name) for p in self.projections])
+                )
+            )
             for table in tables:
                 table.create(conn)
         return self.catch_up(progress)
-

@@ -110,15 +110,22 @@ statistics_events = Table(
     Column("outcome", String(16), nullable=True),  # audit_decided: accepted, deferred, not_renewed; appeals: upheld
 )
 
-PERSONAL_TABLES = (statistics_answers, statistics_applications, statistics_registrations, statistics_audits,
-                   statistics_events)
+PERSONAL_TABLES = (
+    statistics_answers,
+    statistics_applications,
+    statistics_registrations,
+    statistics_audits,
+    statistics_events,
+)
 """Every table with rows about a person (by pseudonym): an erasure deletes the person's rows from each."""
 
 STATUS_AFTER = {
     Registration.Suspended: ("suspended", "suspended"),
     Registration.SuspensionLifted: ("suspension_lifted", "registered"),
-    Registration.Removed: ("removed", "removed"), Registration.Resigned: ("resigned", "resigned"),
-    Registration.Reinstated: ("reinstated", "registered"), Registration.Renewed: ("renewed", None),
+    Registration.Removed: ("removed", "removed"),
+    Registration.Resigned: ("resigned", "resigned"),
+    Registration.Reinstated: ("reinstated", "registered"),
+    Registration.Renewed: ("renewed", None),
 }
 
 
@@ -205,9 +212,13 @@ class StatisticsProjection(Projection):
         self.rows["statistics_applications"].want(applications)
         self.rows["statistics_registrations"].want(registrations)
         self.rows["statistics_audits"].want(audits)
-        self.vault.preload([e.background.owner for e in events
-                            if isinstance(e, (Registrant.Enrolled, Registrant.BackgroundAnswered))
-                            and e.background is not None])
+        self.vault.preload(
+            [
+                e.background.owner
+                for e in events
+                if isinstance(e, (Registrant.Enrolled, Registrant.BackgroundAnswered)) and e.background is not None
+            ]
+        )
 
     def _is_erased(self, person: str) -> bool:
         row = self.get("statistics_people", person)
@@ -216,10 +227,17 @@ class StatisticsProjection(Projection):
     # -- people and their background (the only place background answers are opened)
     def _answered(self, e: Any, person: str) -> None:
         answers = self.vault.open_json(e.background) if e.background is not None else None
-        self.put("statistics_answers", {
-            "id": self._event_key(e), "person": person, "on": e.occurred_at.date(), "seq": e.originator_version,
-            "responded": bool(answers), "band": background.band_of(answers),
-        })
+        self.put(
+            "statistics_answers",
+            {
+                "id": self._event_key(e),
+                "person": person,
+                "on": e.occurred_at.date(),
+                "seq": e.originator_version,
+                "responded": bool(answers),
+                "band": background.band_of(answers),
+            },
+        )
 
     def enrolled(self, e: Registrant.Enrolled) -> None:
         person = self.person(e.originator_id)
@@ -248,12 +266,24 @@ class StatisticsProjection(Projection):
         person = self.person(e.registrant_id)
         if self._is_erased(person):
             return
-        self.put("statistics_applications", {
-            "id": self.pseudonym("application", e.originator_id), "person": person, "level": e.level,
-            "route": e.route, "started_on": e.occurred_at.date(), "submitted_on": None, "closed_on": None,
-            "first_outcome": None, "appealed_on": None, "appeal_decided_on": None, "appeal_outcome": None,
-            "outcome": None, "awarded_on": None,
-        })
+        self.put(
+            "statistics_applications",
+            {
+                "id": self.pseudonym("application", e.originator_id),
+                "person": person,
+                "level": e.level,
+                "route": e.route,
+                "started_on": e.occurred_at.date(),
+                "submitted_on": None,
+                "closed_on": None,
+                "first_outcome": None,
+                "appealed_on": None,
+                "appeal_decided_on": None,
+                "appeal_outcome": None,
+                "outcome": None,
+                "awarded_on": None,
+            },
+        )
 
     def _application(self, e: Any) -> dict[str, Any] | None:
         return self.get("statistics_applications", self.pseudonym("application", e.originator_id))
@@ -292,8 +322,7 @@ class StatisticsProjection(Projection):
         row = self._application(e)
         if row is None:
             return
-        row.update(appeal_decided_on=e.decided_on,
-                   appeal_outcome=(e.remedy or "award") if e.upheld else "dismissed")
+        row.update(appeal_decided_on=e.decided_on, appeal_outcome=(e.remedy or "award") if e.upheld else "dismissed")
         if e.upheld and e.remedy == "award":
             self._close(row, "award", e.decided_on)
         else:
@@ -306,30 +335,61 @@ class StatisticsProjection(Projection):
         person = self.person(e.registrant_id)
         if self._is_erased(person):
             return
-        self.put("statistics_registrations", {
-            "id": self.pseudonym("registration", e.originator_id), "person": person, "level": None, "status": None,
-            "first_awarded_on": None, "level_awarded_on": None, "audit_ended_on": None,
-        })
+        self.put(
+            "statistics_registrations",
+            {
+                "id": self.pseudonym("registration", e.originator_id),
+                "person": person,
+                "level": None,
+                "status": None,
+                "first_awarded_on": None,
+                "level_awarded_on": None,
+                "audit_ended_on": None,
+            },
+        )
 
     def _registration(self, e: Any) -> dict[str, Any] | None:
         return self.get("statistics_registrations", self.pseudonym("registration", e.originator_id))
 
     def _record(self, e: Any, person: str, kind: str, **values: Any) -> None:
-        self.put("statistics_events", {
-            "id": self._event_key(e), "person": person, "kind": kind, "on": _on(e), "seq": e.originator_version,
-            "level": None,
-            "previous_level": None, "previous_on": None, "route": None, "year": None, "outcome": None, **values,
-        })
+        self.put(
+            "statistics_events",
+            {
+                "id": self._event_key(e),
+                "person": person,
+                "kind": kind,
+                "on": _on(e),
+                "seq": e.originator_version,
+                "level": None,
+                "previous_level": None,
+                "previous_on": None,
+                "route": None,
+                "year": None,
+                "outcome": None,
+                **values,
+            },
+        )
 
     def level_awarded(self, e: Registration.LevelAwarded) -> None:
         row = self._registration(e)
         if row is None:
             return
         application = self.get("statistics_applications", self.pseudonym("application", e.application_id))
-        self._record(e, row["person"], "awarded", level=e.level, previous_level=row["level"],
-                     previous_on=row["level_awarded_on"], route=application["route"] if application else None)
-        row.update(level=e.level, status="registered", level_awarded_on=e.awarded_on,
-                   first_awarded_on=row["first_awarded_on"] or e.awarded_on)
+        self._record(
+            e,
+            row["person"],
+            "awarded",
+            level=e.level,
+            previous_level=row["level"],
+            previous_on=row["level_awarded_on"],
+            route=application["route"] if application else None,
+        )
+        row.update(
+            level=e.level,
+            status="registered",
+            level_awarded_on=e.awarded_on,
+            first_awarded_on=row["first_awarded_on"] or e.awarded_on,
+        )
         self.put("statistics_registrations", row)
 
     def lapsed(self, e: Registration.Lapsed) -> None:
@@ -356,12 +416,20 @@ class StatisticsProjection(Projection):
         person = self.person(e.registrant_id)
         if self._is_erased(person):
             return
-        self.put("statistics_audits", {
-            "id": self.pseudonym("audit", e.originator_id), "person": person,
-            "registration": self.pseudonym("registration", e.registration_id), "year": e.year,
-            "selected_on": e.occurred_at.date(), "outcome": None, "decided_on": None, "appeal": None,
-            "ended_on": None,
-        })
+        self.put(
+            "statistics_audits",
+            {
+                "id": self.pseudonym("audit", e.originator_id),
+                "person": person,
+                "registration": self.pseudonym("registration", e.registration_id),
+                "year": e.year,
+                "selected_on": e.occurred_at.date(),
+                "outcome": None,
+                "decided_on": None,
+                "appeal": None,
+                "ended_on": None,
+            },
+        )
         self._record(e, person, "audit_selected", year=e.year)
 
     def _audit(self, e: Any) -> dict[str, Any] | None:
@@ -405,11 +473,19 @@ class StatisticsProjection(Projection):
         """The person's dated records of a kind on a day, stored or in this batch."""
         assert self.conn is not None
         rows = self.rows["statistics_events"]
-        stored = self.conn.execute(select(statistics_events.c.id).where(
-            statistics_events.c.person == person, statistics_events.c.kind == kind,
-            statistics_events.c["on"] == on)).scalars()
-        keys = {*stored, *(k for k, r in rows.rows.items() if r is not None and r["person"] == person
-                           and r["kind"] == kind and r["on"] == on)}
+        stored = self.conn.execute(
+            select(statistics_events.c.id).where(
+                statistics_events.c.person == person, statistics_events.c.kind == kind, statistics_events.c["on"] == on
+            )
+        ).scalars()
+        keys = {
+            *stored,
+            *(
+                k
+                for k, r in rows.rows.items()
+                if r is not None and r["person"] == person and r["kind"] == kind and r["on"] == on
+            ),
+        }
         found = [self.get("statistics_events", k) for k in keys]
         return [r for r in found if r is not None and r["kind"] == kind]
 
@@ -417,6 +493,10 @@ class StatisticsProjection(Projection):
 # -- queries: plain rows for the reports (ledger.progression), never per person
 def statistics_rows(conn: Connection) -> dict[str, list[dict[str, Any]]]:
     """Every row of the statistics tables (the reports aggregate them in memory)."""
-    tables = {"people": statistics_people, "answers": statistics_answers, "applications": statistics_applications,
-              "events": statistics_events}
+    tables = {
+        "people": statistics_people,
+        "answers": statistics_answers,
+        "applications": statistics_applications,
+        "events": statistics_events,
+    }
     return {name: [dict(r) for r in conn.execute(select(table)).mappings()] for name, table in tables.items()}
