@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from eventsourcing.persistence import StoredEvent
 
-    from ledger.audit import TransparencyLog, leaf_line
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
+    from ledger.processes.transparency_log import TransparencyLog, leaf_line
     from ledger.settings import Settings
     from verifier.audit import verify_bundle
     from verifier.merkle import Tree, leaf_hash, verify_consistency, verify_inclusion

@@ -56,8 +56,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     key = generate_key(args.alg)
     issuer = Issuer(ISSUER_URL, "Register of Creative Technicians", ISSUER_URL)
     # the register's own level, as the issuer describes it (criteria and alignments from the framework)
-    from ledger.framework import FRAMEWORK
-    from ledger.issuance import describe_level
+    from ledger.domain.framework import FRAMEWORK
+    from ledger.processes.issuance import describe_level
 
     level = describe_level(FRAMEWORK, args.level, ISSUER_URL)
     valid_from = datetime(2026, 1, 5, 9, tzinfo=UTC)

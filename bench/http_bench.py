@@ -66,10 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _build(db: Path, registrants: int) -> None:
     from datetime import date
 
-    from ledger.clock import SettableClock
-    from ledger.commands import Ledger
-    from ledger.demo import run_demo
-    from ledger.projections.runner import ProjectionRunner
+    from ledger.app.ledger import Ledger
+    from ledger.domain.clock import SettableClock
+    from ledger.ops.demo import run_demo
+    from ledger.read.projections.runner import ProjectionRunner
     from ledger.settings import Settings
 
     clock = SettableClock(date.today())
@@ -240,7 +240,7 @@ def _catch_up(database_url: str) -> dict[str, Any]:
     """The worker's catch-up (``ProjectionRunner.rebuild``) beside the library's raw read-and-decode of the same
     events (bench.ledger_bench's (c) and (d)), on the register the server uses."""
     from bench.ledger_bench import read_decode_rate, rebuild_rate
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
     from ledger.settings import Settings
 
     ledger = Ledger(Settings(database_url=database_url, master_key=MASTER_KEY))
@@ -288,7 +288,7 @@ def _regledger_json(arguments: list[str], env: dict[str, str]) -> dict[str, Any]
 def _settle(database_url: str, worker: subprocess.Popen[bytes]) -> float:
     """Seconds until the worker has every follower at the head of the event store, and the head has stood still
     for three seconds (its first tick, 2 s after it starts, may record the day's events)."""
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
     from ledger.processes.status import progress
     from ledger.settings import Settings
 
@@ -377,7 +377,7 @@ def _run_sqlite(args: argparse.Namespace, db: Path) -> tuple[dict[str, Any], dic
         "-m",
         "uvicorn",
         "--factory",
-        "ledger.api.app:create_app",
+        "ledger.api.main:create_app",
         "--host",
         "127.0.0.1",
         "--port",

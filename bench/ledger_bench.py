@@ -44,7 +44,7 @@ def read_decode_rate(ledger: Any) -> tuple[int, float]:
 
 def rebuild_rate(ledger: Any) -> tuple[int, float]:
     """(c) a full rebuild of every read model (``ProjectionRunner.rebuild``): (events, events/s)."""
-    from ledger.projections.runner import ProjectionRunner
+    from ledger.read.projections.runner import ProjectionRunner
 
     runner = ProjectionRunner(ledger)
     started = time.perf_counter()
@@ -55,17 +55,18 @@ def rebuild_rate(ledger: Any) -> tuple[int, float]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from eventsourcing.application import Application
 
-    from ledger.clock import SettableClock
-    from ledger.commands import Ledger
-    from ledger.db import event_store_env
-    from ledger.demo import run_demo
+    from ledger.app.db import event_store_env
+    from ledger.app.ledger import Ledger
+    from ledger.app.transcodings import register_transcodings
+    from ledger.domain.clock import SettableClock
+    from ledger.ops.demo import run_demo
     from ledger.settings import Settings
-    from ledger.transcodings import register_transcodings
 
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         base = Path(tmp)
         settings = Settings(
-            database_url=f"sqlite:///{base / 'ledger.db'}", master_key="a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U="
+            database_url=f"sqlite:///{base / 'ledger.app.db'}",
+            master_key="a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=",
         )
         clock = SettableClock(date.today())
         ledger = Ledger(settings, clock=clock, rng=random.Random(args.seed), single_writer_cache=DEMO_CACHE)
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # (d) the library's raw read-and-decode of every event, then (c) a full rebuild of every read model
         count, read_decode = read_decode_rate(ledger)
         _, rebuild = rebuild_rate(ledger)
-        db_bytes = sum(p.stat().st_size for p in base.glob("ledger.db*"))
+        db_bytes = sum(p.stat().st_size for p in base.glob("ledger.app.db*"))
         ledger.close()
 
         # (b) the library's raw batch save of the same events into a fresh store

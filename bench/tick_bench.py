@@ -29,17 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from ledger.clock import SettableClock
-    from ledger.commands import Ledger
-    from ledger.projections.register import registrations
+    from ledger.app.ledger import Ledger
+    from ledger.domain.clock import SettableClock
+    from ledger.processes.tick import Ticker
+    from ledger.read.projections.register import registrations
     from ledger.settings import Settings
-    from ledger.tick import Ticker
 
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or Path(tmp) / "register.db"
         if args.db is None:
-            from ledger.demo import run_demo
-            from ledger.projections.runner import ProjectionRunner
+            from ledger.ops.demo import run_demo
+            from ledger.read.projections.runner import ProjectionRunner
 
             clock = SettableClock(date.today())
             builder = Ledger(

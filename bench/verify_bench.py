@@ -34,13 +34,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-    from ledger.clock import SettableClock
-    from ledger.commands import Ledger
-    from ledger.issuance import CredentialIssuer
-    from ledger.projections.runner import ProjectionRunner
-    from ledger.publication import Publisher
+    from ledger.app.ledger import Ledger
+    from ledger.domain.clock import SettableClock
+    from ledger.processes.issuance import CredentialIssuer
+    from ledger.processes.publication import Publisher
+    from ledger.read.projections.runner import ProjectionRunner
+    from ledger.read.sharing import current_credential
     from ledger.settings import Settings
-    from ledger.sharing import current_credential
     from verifier import load_trust, verify
     from verifier.jose import b64url_decode
 
@@ -120,7 +120,7 @@ def _browser_timing(ledger: Any, badge_url: str, port: int) -> dict[str, Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return {"web_load_to_verdict_ms_first_load": None}
-    from ledger.api.app import create_app
+    from ledger.api.main import create_app
 
     server = uvicorn.Server(
         uvicorn.Config(create_app(ledger, worker="followers"), host="127.0.0.1", port=port, log_level="warning")

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from ledger.clock import SettableClock
+from ledger.domain.clock import SettableClock
 from ledger.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +92,7 @@ def clock() -> SettableClock:
 
 @pytest.fixture
 def make_ledger(settings: Settings, clock: SettableClock) -> Iterator[Callable[..., Any]]:
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
 
     made: list[Any] = []
 

@@ -11,8 +11,8 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger.accounts import Accounts
-from ledger.api.app import create_app
+from ledger.api.main import create_app
+from ledger.app.accounts import Accounts
 from tests.helpers import QUALIFICATION, enrol, judgements
 
 PASSWORD = "correct horse battery staple"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ledger.as_of import register_as_of
+from ledger.read.as_of import register_as_of
 from tests.helpers import awarded
 
 

@@ -9,7 +9,7 @@ import shutil
 import pytest
 from sqlalchemy import text
 
-from ledger.audit import TransparencyLog
+from ledger.processes.transparency_log import TransparencyLog
 from tests.helpers import awarded, enrol
 from verifier.audit import verify_bundle
 from verifier.cli import main
@@ -156,7 +156,7 @@ def test_erasure_keeps_the_bundle_consistent(logged, tmp_path):
 def test_a_kept_checkpoint_catches_a_rewritten_history(logged, tmp_path):
     ledger, log = logged
     kept = log.checkpoint()
-    from ledger.audit import log_checkpoints, log_leaves
+    from ledger.processes.transparency_log import log_checkpoints, log_leaves
 
     with ledger.engine.begin() as conn:  # an operator rewrites the log itself, and all its checkpoints
         conn.execute(log_leaves.update().where(log_leaves.c.idx == 2).values(hash=b"\x00" * 32))
@@ -170,9 +170,9 @@ def test_replay_of_the_bundle_equals_the_live_register(ledger, clock, tmp_path):
     from the bundle's events alone (no master key: no personal data), are the same."""
     import random
 
-    from ledger.demo import run_demo
-    from ledger.projections.runner import ProjectionRunner
-    from ledger.replay import register_digest, replay_bundle
+    from ledger.ops.demo import run_demo
+    from ledger.read.projections.runner import ProjectionRunner
+    from ledger.read.replay import register_digest, replay_bundle
 
     ledger.rng = random.Random(4)
     run_demo(ledger, clock, registrants=60, years=2, seed=4, tick=False)
@@ -214,7 +214,7 @@ def test_replay_of_the_bundle_equals_the_live_register(ledger, clock, tmp_path):
 def test_a_credentials_provenance_proves_its_award_is_in_the_log(ledger, tmp_path):
     from fastapi.testclient import TestClient
 
-    from ledger.api.app import create_app
+    from ledger.api.main import create_app
     from verifier.checkpoint import open_checkpoint
     from verifier.merkle import leaf_hash, verify_inclusion
 

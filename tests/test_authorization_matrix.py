@@ -134,8 +134,8 @@ PAGES: dict[str, tuple[str, ...]] = {
 def world(tmp_path_factory):
     from datetime import date
 
-    from ledger.clock import SettableClock
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
+    from ledger.domain.clock import SettableClock
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
 

@@ -1,4 +1,5 @@
-"""The background questions restated in ledger/background_questions.json match the Social Mobility Commission's."""
+"""The background questions restated in ledger/domain/background_questions.json match the Social Mobility
+Commission's."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import json
 
 import pytest
 
-from ledger import background
-from ledger.errors import InvalidInput
+from ledger.domain import background
+from ledger.domain.errors import InvalidInput
 from tests.conftest import shared_file
 
 

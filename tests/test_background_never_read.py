@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from ledger.aggregates import Registrant
-from ledger.vault import Vault
+from ledger.app.vault import Vault
+from ledger.domain.aggregates import Registrant
 from tests.helpers import judgements
 
-STATISTICS = "ledger.projections.statistics"
+STATISTICS = "ledger.read.projections.statistics"
 ANSWERS = {
     "parental_occupation_14": "routine",
     "school_type": "state",
@@ -73,8 +73,8 @@ def get_routes(app: Any) -> list[str]:
 def world(tmp_path_factory):
     from datetime import date
 
-    from ledger.clock import SettableClock
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
+    from ledger.domain.clock import SettableClock
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
     from tests.test_api import Actors
@@ -167,8 +167,8 @@ def test_the_spy_catches_a_view_that_reads_background(world, monkeypatch):
     blobs = background_blobs(actors.ledger)
     opened = spy_on_the_vault(monkeypatch)
     assert actors.call("registrant", "GET", "/api/me").status_code == 200
-    from ledger.views import registrant_view
+    from ledger.read.views import registrant_view
 
     registrant_view(actors.ledger, actors.registrant, personal=True)
     flagged = _background_opened_outside_statistics(opened, blobs)
-    assert flagged and all("ledger.views" in callers for callers in flagged)
+    assert flagged and all("ledger.read.views" in callers for callers in flagged)

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from ledger.cli import app
+from ledger.cli.main import app
 from ledger.settings import Settings
 from tests.conftest import ADMIN_URL, MASTER_KEY, _reset_postgres, unavailable
 
@@ -34,19 +34,19 @@ def run(args: list[str], database_url: str, master_key: str = MASTER_KEY) -> Any
 
 
 def _ledger(url: str) -> Any:
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
 
     return Ledger(Settings(database_url=url, master_key=MASTER_KEY))
 
 
 def snapshot(url: str) -> dict[str, Any]:
     """Everything a restore must give back, read from a register."""
-    from ledger.accounts import Accounts, accounts
-    from ledger.audit import TransparencyLog
-    from ledger.keyring import Keyring
-    from ledger.projections.runner import ProjectionRunner
-    from ledger.replay import register_digest
-    from ledger.vault import vault_keys
+    from ledger.app.accounts import Accounts, accounts
+    from ledger.app.vault import vault_keys
+    from ledger.processes.keyring import Keyring
+    from ledger.processes.transparency_log import TransparencyLog
+    from ledger.read.projections.runner import ProjectionRunner
+    from ledger.read.replay import register_digest
 
     ledger = _ledger(url)
     try:
@@ -87,14 +87,14 @@ def build_source(url: str, *, gap: bool) -> dict[str, Any]:
     assert result.exit_code == 0, result.output
     from eventsourcing.persistence import IntegrityError
 
-    from ledger.accounts import Accounts
-    from ledger.audit import TransparencyLog
+    from ledger.app.accounts import Accounts
+    from ledger.processes.transparency_log import TransparencyLog
 
     ledger = _ledger(url)
     try:
         if gap:
             [first] = ledger.recorder.select_notifications(start=1, limit=1)
-            from ledger.replay import stored_event
+            from ledger.read.replay import stored_event
 
             duplicate = stored_event(
                 {
@@ -227,7 +227,7 @@ def _write(file: Path, lines: list[bytes]) -> None:
 def _reseal(lines: list[bytes], master_key: str | None = None) -> list[bytes]:
     """Recompute the manifest's checksum (and, given the master key, its authentication code) over altered
     lines: what a careless tool, or someone holding the key, would do."""
-    from ledger.backup import _canonical, _mac
+    from ledger.ops.backup import _canonical, _mac
 
     manifest = json.loads(lines[-1])
     manifest["content_sha256"] = hashlib.sha256(b"".join(lines[:-1])).hexdigest()
@@ -369,7 +369,7 @@ def test_a_backup_of_a_store_that_no_longer_matches_its_log_is_refused(tmp_path)
 
 
 def test_running_head_is_the_tree_head():
-    from ledger.backup import RunningHead
+    from ledger.ops.backup import RunningHead
     from verifier.merkle import Tree, leaf_hash
 
     leaves = [leaf_hash(str(i).encode()) for i in range(70)]
@@ -381,15 +381,15 @@ def test_running_head_is_the_tree_head():
 
 
 def test_every_table_is_either_kept_by_a_backup_or_rebuilt_on_restore():
-    """A new table must be put on one side: state a backup keeps (ledger.backup.STATE_TABLES) or a read model the
+    """A new table must be put on one side: state a backup keeps (ledger.ops.backup.STATE_TABLES) or a read model the
     projection runner rebuilds. Otherwise a restore would silently lose it."""
     import importlib
 
-    from ledger.audit import log_leaves
-    from ledger.backup import STATE_TABLES, WORKER_TABLES
-    from ledger.db import TABLE_MODULES, metadata
-    from ledger.projections import ALL_PROJECTIONS
-    from ledger.projections.base import projection_positions
+    from ledger.app.db import TABLE_MODULES, metadata
+    from ledger.ops.backup import STATE_TABLES, WORKER_TABLES
+    from ledger.processes.transparency_log import log_leaves
+    from ledger.read.projections import ALL_PROJECTIONS
+    from ledger.read.projections.base import projection_positions
 
     for module in TABLE_MODULES:
         importlib.import_module(module)

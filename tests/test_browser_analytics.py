@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from ledger.accounts import Accounts
+from ledger.app.accounts import Accounts
 from tests.browser import chromium, free_port, screenshot, serving
 from tests.test_statistics import LOWER, PROFESSIONAL, TODAY, world
 
@@ -19,9 +19,9 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def site(tmp_path):
-    from ledger.api.app import create_app
-    from ledger.clock import SettableClock
-    from ledger.commands import Ledger
+    from ledger.api.main import create_app
+    from ledger.app.ledger import Ledger
+    from ledger.domain.clock import SettableClock
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
 

@@ -15,7 +15,7 @@ YEAR = 2026
 
 def test_profile_judgement_decision_appeal_through_the_pages(site):  # noqa: F811
     url, ledger = site
-    from ledger.accounts import Accounts
+    from ledger.app.accounts import Accounts
 
     accounts = Accounts(ledger.engine)
     registrant = next(a.registrant_id for a in accounts.all() if a.role == "registrant")

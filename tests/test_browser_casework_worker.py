@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.accounts import Accounts
+from ledger.app.accounts import Accounts
 from tests.browser import chromium, free_port, screenshot, serious_accessibility_violations, serving
 from tests.test_worker import award, poison_registrant
 
@@ -16,8 +16,8 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def site(tmp_path):
-    from ledger.api.app import create_app
-    from ledger.commands import Ledger
+    from ledger.api.main import create_app
+    from ledger.app.ledger import Ledger
     from ledger.processes.worker import Worker
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
@@ -66,8 +66,8 @@ def test_the_registrar_sees_a_parked_event_and_a_missing_worker(site):
 
 
 def test_an_admin_disables_and_enables_an_account_from_a_page(tmp_path):
-    from ledger.api.app import create_app
-    from ledger.commands import Ledger
+    from ledger.api.main import create_app
+    from ledger.app.ledger import Ledger
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
     from tests.helpers import enrol

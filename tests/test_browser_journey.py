@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from ledger.accounts import Accounts
+from ledger.app.accounts import Accounts
 from tests.browser import chromium, free_port, screenshot, serving
 from tests.helpers import enrol, read_qr
 
@@ -17,8 +17,8 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def site(tmp_path):
-    from ledger.api.app import create_app
-    from ledger.commands import Ledger
+    from ledger.api.main import create_app
+    from ledger.app.ledger import Ledger
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.errors import InvalidInput, RuleBroken
+from ledger.domain.errors import InvalidInput, RuleBroken
 from tests.helpers import awarded
 
 

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from ledger.cli import app
+from ledger.cli.main import app
 from tests.conftest import MASTER_KEY
 
 

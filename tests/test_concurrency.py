@@ -7,7 +7,7 @@ import threading
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from ledger.errors import Conflict, RuleBroken
+from ledger.domain.errors import Conflict, RuleBroken
 from tests.helpers import awarded
 
 

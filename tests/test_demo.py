@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ledger.clock import SettableClock
-from ledger.demo import run_demo
-from ledger.projections.casework import applications
-from ledger.projections.runner import ProjectionRunner
+from ledger.domain.clock import SettableClock
+from ledger.ops.demo import run_demo
+from ledger.read.projections.casework import applications
+from ledger.read.projections.runner import ProjectionRunner
 
 EVERY_KIND = {
     "Registrant.Enrolled",
@@ -81,8 +81,8 @@ def test_a_demo_under_the_daily_tick_closes_every_day_and_audits_the_sample(tmp_
     """Four years lived day by day: the tick closes each day before its business, sends reminders, renews what
     was declared, lapses what was not, draws the 1 January sample, and those selected are audited. On SQLite only
     (the tick's own PostgreSQL runs are in test_tick and test_years; four years of days there take a minute)."""
-    from ledger.aggregates import Day
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
+    from ledger.domain.aggregates import Day
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from ledger.errors import RuleBroken
-from ledger.projections.register import registrants, search_register
-from ledger.projections.runner import ProjectionRunner
+from ledger.domain.errors import RuleBroken
+from ledger.read.projections.register import registrants, search_register
+from ledger.read.projections.runner import ProjectionRunner
 from tests.helpers import awarded, submitted
 
 

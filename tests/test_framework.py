@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import ledger.framework
-from ledger.framework import FRAMEWORK, Framework, FrameworkError, load_framework
+import ledger.domain.framework
+from ledger.domain.framework import FRAMEWORK, Framework, FrameworkError, load_framework
 
-DATA_FILE = Path(ledger.framework.__file__).with_name("framework.json")
+DATA_FILE = Path(ledger.domain.framework.__file__).with_name("framework.json")
 
 
 @pytest.fixture

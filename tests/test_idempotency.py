@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError
 
-from ledger.errors import InvalidInput
+from ledger.domain.errors import InvalidInput
 
 DIGEST = "a" * 64
 

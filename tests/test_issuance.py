@@ -17,15 +17,15 @@ from sqlalchemy import func, select
 from credentials.compact import long_id
 from credentials.qr import MAX_VERSION, qr_png, qr_version
 from credentials.status_list import StatusList
-from ledger.aggregates import Credential, Registration
-from ledger.clock import SettableClock
-from ledger.demo import run_demo
-from ledger.issuance import TRIGGERS, CrashForTest, CredentialIssuer
-from ledger.keyring import Keyring
-from ledger.projections.credentials import credentials
-from ledger.projections.runner import ProjectionRunner
-from ledger.publication import Publisher
-from ledger.sharing import current_credential, open_token, pack_token, unpack_token
+from ledger.domain.aggregates import Credential, Registration
+from ledger.domain.clock import SettableClock
+from ledger.ops.demo import run_demo
+from ledger.processes.issuance import TRIGGERS, CrashForTest, CredentialIssuer
+from ledger.processes.keyring import Keyring
+from ledger.processes.publication import Publisher
+from ledger.read.projections.credentials import credentials
+from ledger.read.projections.runner import ProjectionRunner
+from ledger.read.sharing import current_credential, open_token, pack_token, unpack_token
 from tests.conftest import shared_file
 from tests.helpers import awarded, log_ppd, read_qr
 from tests.test_credentials_achievement import errors, validator
@@ -74,7 +74,7 @@ def published_bits(ledger) -> dict[str, StatusList]:
 @pytest.fixture(scope="module")
 def demo_ledger(tmp_path_factory):
     """A three-year demo on SQLite, credentials issued as it goes."""
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
 
@@ -98,8 +98,8 @@ def demo_ledger(tmp_path_factory):
 
 def test_every_award_renewal_and_reinstatement_in_the_demo_has_one_credential(demo_ledger):
     rows = credential_rows(demo_ledger)
-    from ledger.issuance import POSITION
-    from ledger.projections.base import projection_positions
+    from ledger.processes.issuance import POSITION
+    from ledger.read.projections.base import projection_positions
 
     with demo_ledger.engine.begin() as conn:  # read the whole log again: every trigger is accounted for
         conn.execute(projection_positions.delete().where(projection_positions.c.name == POSITION))
@@ -174,8 +174,8 @@ def test_a_crash_between_signing_and_recording_leaves_nothing_and_a_rerun_issues
     rows = credential_rows(ledger)
     assert len(rows) == 5 == trigger_count(ledger)
     # and from the start of the log, nothing is issued twice
-    from ledger.issuance import POSITION
-    from ledger.projections.base import projection_positions
+    from ledger.processes.issuance import POSITION
+    from ledger.read.projections.base import projection_positions
 
     with ledger.engine.begin() as conn:
         conn.execute(projection_positions.delete().where(projection_positions.c.name == POSITION))
@@ -266,7 +266,7 @@ def test_an_erased_registrant_gets_no_credential_and_their_issued_one_cannot_be_
     someone, number = awarded(ledger)
     issue_all(ledger)
     ledger.erase(someone, "registrar")
-    from ledger.errors import RuleBroken
+    from ledger.domain.errors import RuleBroken
 
     ProjectionRunner(ledger).catch_up()
     with pytest.raises(RuleBroken, match="erased"):

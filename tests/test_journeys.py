@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.projections.register import search_register
-from ledger.projections.runner import ProjectionRunner
+from ledger.read.projections.register import search_register
+from ledger.read.projections.runner import ProjectionRunner
 from tests.helpers import assessed, assessors, awarded, enrol, log_ppd, submitted
 
 

@@ -11,12 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from credentials.trust import TRUST_TYP
-from ledger.aggregates import IssuerKey
-from ledger.errors import InvalidInput, NotFound, RuleBroken
-from ledger.issuance import CredentialIssuer
-from ledger.keyring import Keyring
-from ledger.projections.runner import ProjectionRunner
-from ledger.publication import Publisher
+from ledger.domain.aggregates import IssuerKey
+from ledger.domain.errors import InvalidInput, NotFound, RuleBroken
+from ledger.processes.issuance import CredentialIssuer
+from ledger.processes.keyring import Keyring
+from ledger.processes.publication import Publisher
+from ledger.read.projections.runner import ProjectionRunner
 from tests.helpers import awarded, read_qr
 
 
@@ -105,7 +105,7 @@ def cli(tmp_path, monkeypatch):
     monkeypatch.setenv("REGLEDGER_DATABASE_URL", f"sqlite:///{tmp_path / 'r.db'}")
     monkeypatch.setenv("REGLEDGER_MASTER_KEY", MASTER_KEY)
     monkeypatch.chdir(tmp_path)
-    from ledger.cli import app
+    from ledger.cli.main import app
 
     runner = CliRunner()
 
@@ -164,9 +164,9 @@ def test_cli_key_lifecycle_and_trust_export(cli, tmp_path):
 def test_two_rotations_in_the_same_instant_leave_no_empty_window(ledger):
     """A key activated and retired in the same instant would have an empty window of service, and the trust bundle
     could not be built; the second rotation is refused instead."""
-    from ledger.errors import RuleBroken
-    from ledger.keyring import Keyring
-    from ledger.publication import Publisher
+    from ledger.domain.errors import RuleBroken
+    from ledger.processes.keyring import Keyring
+    from ledger.processes.publication import Publisher
 
     keyring = Keyring(ledger)
     keyring.rotate()

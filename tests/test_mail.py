@@ -11,9 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from ledger.mailer import Mailer
-from ledger.projections.outbox import outbox
-from ledger.tick import Ticker
+from ledger.processes.mailer import Mailer
+from ledger.processes.tick import Ticker
+from ledger.read.projections.outbox import outbox
 from tests.helpers import awarded
 
 

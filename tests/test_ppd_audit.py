@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from ledger.errors import InvalidInput, NotFound, RuleBroken
-from ledger.projections.audits import audit_queue
-from ledger.projections.credentials import credential_standing
-from ledger.projections.outbox import outbox
-from ledger.projections.runner import ProjectionRunner
-from ledger.tick import Ticker
+from ledger.domain.errors import InvalidInput, NotFound, RuleBroken
+from ledger.processes.tick import Ticker
+from ledger.read.projections.audits import audit_queue
+from ledger.read.projections.credentials import credential_standing
+from ledger.read.projections.outbox import outbox
+from ledger.read.projections.runner import ProjectionRunner
 from tests.helpers import assessors, awarded
 
 YEAR = 2026
@@ -263,7 +263,7 @@ def test_no_profile_by_its_due_date_can_be_not_renewed_and_blocks_renewal_meanwh
 
 
 def test_an_open_audit_of_a_registration_that_lapses_shows_as_closed(ledger, clock, selected):
-    from ledger.views import audit_view
+    from ledger.read.views import audit_view
 
     person, _, _, _ = selected
     registration = ledger.registration(person)

@@ -10,16 +10,16 @@ import sys
 import time
 from datetime import date
 
-from ledger.clock import SettableClock
-from ledger.demo import run_demo
-from ledger.projections.runner import ProjectionRunner
+from ledger.domain.clock import SettableClock
+from ledger.ops.demo import run_demo
+from ledger.read.projections.runner import ProjectionRunner
 from tests.conftest import MASTER_KEY
 from tests.test_projections import dump
 
 RUNNER = """
 import sys
-from ledger.commands import Ledger
-from ledger.projections.runner import ProjectionRunner
+from ledger.app.ledger import Ledger
+from ledger.read.projections.runner import ProjectionRunner
 from ledger.settings import Settings
 ledger = Ledger(Settings(database_url=sys.argv[1], master_key=sys.argv[2]))
 print("started", flush=True)

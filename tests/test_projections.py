@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from ledger.clock import SettableClock
-from ledger.demo import run_demo
-from ledger.projections.runner import ProjectionRunner
+from ledger.domain.clock import SettableClock
+from ledger.ops.demo import run_demo
+from ledger.read.projections.runner import ProjectionRunner
 
 
 def dump(ledger, runner):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ledger.projections.base import key
-from ledger.projections.casework import casework_counts, casework_queue
-from ledger.projections.renewals import lapsed, ppd_summary, renewals_due, renewals_overdue
-from ledger.projections.runner import ProjectionRunner
+from ledger.read.projections.base import key
+from ledger.read.projections.casework import casework_counts, casework_queue
+from ledger.read.projections.renewals import lapsed, ppd_summary, renewals_due, renewals_overdue
+from ledger.read.projections.runner import ProjectionRunner
 from tests.helpers import assessed, assessors, awarded, enrol, log_ppd, start, submitted
 
 

@@ -2,7 +2,7 @@ import itertools
 
 import pytest
 
-from ledger.regnumber import InvalidRegistrationNumber, format_number, parse_number
+from ledger.domain.regnumber import InvalidRegistrationNumber, format_number, parse_number
 
 
 def test_numbers_round_trip_in_any_reasonable_spelling():

@@ -31,7 +31,7 @@ def exported(tmp_path_factory):
         "REGLEDGER_MASTER_KEY": MASTER_KEY,
         "REGLEDGER_ISSUER_URL": "https://register.creativetechnicians.org.uk",
     }
-    from ledger.cli import app
+    from ledger.cli.main import app
 
     runner = CliRunner()
 

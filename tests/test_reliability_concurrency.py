@@ -41,12 +41,12 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from ledger.clock import SettableClock
-from ledger.commands import Ledger
-from ledger.errors import Conflict, RuleBroken
-from ledger.issuance import TOPICS as TRIGGER_TOPICS
-from ledger.issuance import CredentialIssuer
-from ledger.keyring import Keyring
+from ledger.app.ledger import Ledger
+from ledger.domain.clock import SettableClock
+from ledger.domain.errors import Conflict, RuleBroken
+from ledger.processes.issuance import TOPICS as TRIGGER_TOPICS
+from ledger.processes.issuance import CredentialIssuer
+from ledger.processes.keyring import Keyring
 from ledger.settings import Settings
 from tests.conftest import MASTER_KEY, _reset_postgres
 from tests.helpers import assessed, assessors, awarded, enrol, log_ppd, submitted
@@ -449,7 +449,7 @@ def test_ledgers_starting_together_on_postgres_all_start(postgres_server):
     """Found by this suite: Ledgers starting at once on PostgreSQL (service workers starting together) crashed
     making their tables ("duplicate key value ... pg_type" on a fresh database) and on every start after that
     (the eventsourcing library's CREATE OR REPLACE FUNCTION: "tuple concurrently updated"). They now take turns
-    (``ledger.db.schema_lock``)."""
+    (``ledger.app.db.schema_lock``)."""
     failures: list[str] = []
 
     def start() -> None:

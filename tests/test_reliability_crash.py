@@ -36,17 +36,17 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from ledger.clock import SettableClock
-from ledger.commands import Ledger
-from ledger.demo import run_demo
-from ledger.issuance import TOPICS as TRIGGER_TOPICS
-from ledger.issuance import CredentialIssuer
-from ledger.keyring import Keyring
-from ledger.mailer import Mailer
-from ledger.projections.base import projection_positions
-from ledger.projections.credentials import credentials as credentials_table
-from ledger.projections.outbox import outbox
-from ledger.projections.runner import ProjectionRunner
+from ledger.app.ledger import Ledger
+from ledger.domain.clock import SettableClock
+from ledger.ops.demo import run_demo
+from ledger.processes.issuance import TOPICS as TRIGGER_TOPICS
+from ledger.processes.issuance import CredentialIssuer
+from ledger.processes.keyring import Keyring
+from ledger.processes.mailer import Mailer
+from ledger.read.projections.base import projection_positions
+from ledger.read.projections.credentials import credentials as credentials_table
+from ledger.read.projections.outbox import outbox
+from ledger.read.projections.runner import ProjectionRunner
 from ledger.settings import Settings
 from tests.conftest import ADMIN_URL, MASTER_KEY
 from tests.test_mail import free_port
@@ -86,10 +86,10 @@ def _context() -> Any:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(
         [
-            "ledger.commands",
-            "ledger.issuance",
-            "ledger.mailer",
-            "ledger.projections.runner",
+            "ledger.app.ledger",
+            "ledger.processes.issuance",
+            "ledger.processes.mailer",
+            "ledger.read.projections.runner",
             "tests.test_reliability_crash",
         ]
     )

@@ -150,9 +150,9 @@ def writer(base: str, token: str, stop: threading.Event, tally: Tally, number: i
 
 
 def run_with_restarts(server: Server, restarts: int, seconds_between: float) -> dict[str, float]:
-    from ledger.accounts import Accounts
-    from ledger.api.app import create_app
-    from ledger.commands import Ledger
+    from ledger.api.main import create_app
+    from ledger.app.accounts import Accounts
+    from ledger.app.ledger import Ledger
     from ledger.settings import Settings
 
     ledger = Ledger(Settings(database_url=server.url, master_key=MASTER_KEY))

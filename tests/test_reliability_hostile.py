@@ -37,8 +37,8 @@ ROLE_FOR = ("registrant", "assessor", "registrar", "admin", "auditor")  # the fi
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from ledger.clock import SettableClock
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
+    from ledger.domain.clock import SettableClock
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
 
@@ -145,7 +145,7 @@ parser_settings = settings(
 def _number_like():
     from hypothesis import strategies as st
 
-    from ledger.regnumber import format_number
+    from ledger.domain.regnumber import format_number
 
     genuine = st.integers(1, 9_999_999).map(format_number)
     mangled = st.tuples(genuine, st.integers(0, 14), st.characters()).map(
@@ -157,7 +157,7 @@ def _number_like():
 @parser_settings
 @given_(text=_number_like())
 def test_registration_numbers_parse_or_are_refused(text):
-    from ledger.regnumber import InvalidRegistrationNumber, looks_like_number, parse_number
+    from ledger.domain.regnumber import InvalidRegistrationNumber, looks_like_number, parse_number
 
     try:
         number = parse_number(text)
@@ -174,7 +174,7 @@ def test_share_tokens_pack_back_exactly_and_garbage_is_refused(data, token):
     import struct
     import zlib
 
-    from ledger.sharing import pack_token, unpack_token
+    from ledger.read.sharing import pack_token, unpack_token
 
     text = ".".join(base64.urlsafe_b64encode(part).rstrip(b"=").decode() for part in token)
     assert unpack_token(pack_token(text)) == text
@@ -225,8 +225,8 @@ def test_compact_credential_ids_read_back_or_are_refused(short):
     )
 )
 def test_background_answers_are_checked_never_crash(answers):
-    from ledger.background import check_answers
-    from ledger.errors import InvalidInput
+    from ledger.domain.background import check_answers
+    from ledger.domain.errors import InvalidInput
 
     try:
         checked = check_answers(answers)
@@ -241,10 +241,10 @@ def test_background_answers_are_checked_never_crash(answers):
 def test_a_damaged_framework_file_is_refused_with_a_reason(tmp_path_factory, data):
     import json
 
-    import ledger.framework
-    from ledger.framework import FrameworkError, load_framework
+    import ledger.domain.framework
+    from ledger.domain.framework import FrameworkError, load_framework
 
-    original = Path(ledger.framework.__file__).with_name("framework.json")
+    original = Path(ledger.domain.framework.__file__).with_name("framework.json")
     document = json.loads(original.read_text("utf-8"))
     for _ in range(data.draw(_st().integers(1, 3))):
         document = _mutate_json(document, data)
@@ -324,8 +324,8 @@ def test_a_mangled_trust_bundle_is_refused_cleanly(fresh, data):
 
 # -- what a browser sees, and what the logs keep
 def _service_at(tmp_path, issuer_url: str, trusted_proxies: str = ""):
-    from ledger.clock import SettableClock
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
+    from ledger.domain.clock import SettableClock
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
 

@@ -46,7 +46,7 @@ class Inbox:
 
 def dump(ledger) -> dict[str, list]:
     """Every read model's rows, in a stable order."""
-    from ledger.projections.runner import ProjectionRunner
+    from ledger.read.projections.runner import ProjectionRunner
 
     out = {}
     with ledger.engine.connect() as conn:
@@ -74,17 +74,17 @@ def kill(process: subprocess.Popen) -> None:
 
 
 def run_with_kills(database_url: str, tmp_path: Path, kills: int) -> None:
-    from ledger.aggregates import Credential, Day
-    from ledger.audit import leaf_line, log_leaves
-    from ledger.clock import Clock, SettableClock
-    from ledger.commands import Ledger
-    from ledger.issuance import TOPICS as TRIGGER_TOPICS
+    from ledger.app.ledger import Ledger
+    from ledger.domain.aggregates import Credential, Day
+    from ledger.domain.clock import Clock, SettableClock
+    from ledger.processes.issuance import TOPICS as TRIGGER_TOPICS
     from ledger.processes.status import progress
+    from ledger.processes.tick import Ticker
+    from ledger.processes.transparency_log import leaf_line, log_leaves
     from ledger.processes.worker import Worker
-    from ledger.projections.outbox import outbox
-    from ledger.projections.runner import ProjectionRunner
+    from ledger.read.projections.outbox import outbox
+    from ledger.read.projections.runner import ProjectionRunner
     from ledger.settings import Settings
-    from ledger.tick import Ticker
     from verifier.merkle import leaf_hash
 
     inbox = Inbox()
@@ -190,9 +190,9 @@ def test_workers_killed_at_random_forty_times(database_url, tmp_path):
 
 @pytest.mark.postgres
 def test_a_web_process_killed_while_its_write_waits_answers_the_retry_with_the_first_answer(postgres_server, tmp_path):
-    from ledger.accounts import Accounts
-    from ledger.commands import Ledger
-    from ledger.projections.register import registrants
+    from ledger.app.accounts import Accounts
+    from ledger.app.ledger import Ledger
+    from ledger.read.projections.register import registrants
     from ledger.settings import Settings
     from tests.conftest import _reset_postgres
 

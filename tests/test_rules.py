@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.errors import InvalidInput, NotFound, RuleBroken
+from ledger.domain.errors import InvalidInput, NotFound, RuleBroken
 from tests.helpers import QUALIFICATION, assessed, assessors, awarded, enrol, judgements, log_ppd, start, submitted
 
 
@@ -21,7 +21,13 @@ def refused(ledger, error, call, *args, match=None, **kwargs):
 def test_enrolment_input_is_checked(ledger):
     refused(ledger, InvalidInput, ledger.enrol, "", "a@example.org", ["x"], match="name")
     refused(
-        ledger, InvalidInput, ledger.enrol, "Jo", "not-an-email", [ledger.framework.disciplines[0].code], match="email"
+        ledger,
+        InvalidInput,
+        ledger.enrol,
+        "Jo",
+        "not-an-email",
+        [ledger.framework.disciplines[0].code],
+        match="email",
     )
     refused(ledger, InvalidInput, ledger.enrol, "Jo", "jo@example.org", ["juggling"], match="disciplines")
     refused(

@@ -36,7 +36,7 @@ def test_a_bad_setting_is_refused_naming_the_variable(name, value):
 
 @pytest.mark.postgres
 def test_the_pool_size_sizes_the_event_store_and_read_model_pools(postgres_server):
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
 
     ledger = Ledger(Settings(database_url=postgres_server, master_key=MASTER_KEY, db_pool_size=2))
     try:

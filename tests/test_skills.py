@@ -3,8 +3,8 @@ framework requires there and what each asks at that level."""
 
 from __future__ import annotations
 
-from ledger.framework import FRAMEWORK
-from ledger.skills import skills_list
+from ledger.domain.framework import FRAMEWORK
+from ledger.domain.skills import skills_list
 
 
 def test_the_skills_list_follows_the_framework():

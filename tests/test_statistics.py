@@ -15,18 +15,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from ledger import suppression
-from ledger.clock import SettableClock
-from ledger.commands import Ledger
-from ledger.progression import figures, progression_report, report_from_rows
-from ledger.projections import register
-from ledger.projections.runner import ProjectionRunner
-from ledger.projections.statistics import (
+from ledger.app.ledger import Ledger
+from ledger.domain.clock import SettableClock
+from ledger.read.projections import register
+from ledger.read.projections.runner import ProjectionRunner
+from ledger.read.projections.statistics import (
     PERSONAL_TABLES,
     StatisticsProjection,
     statistics_people,
     statistics_rows,
 )
+from ledger.reports.progression import suppression
+from ledger.reports.progression.analyses import figures, progression_report, report_from_rows
 from ledger.settings import Settings
 from tests.conftest import MASTER_KEY
 from tests.helpers import assessed, assessors, enrol, submitted
@@ -251,7 +251,7 @@ def test_the_statistics_hold_no_ids_names_or_answers(two_worlds):
 def test_pseudonyms_are_stable_and_need_the_master_key(two_worlds, tmp_path):
     import base64
 
-    from ledger.vault import Vault
+    from ledger.app.vault import Vault
 
     ledger = two_worlds[PROFESSIONAL]
     before = rows_of(ledger)
@@ -308,7 +308,7 @@ def test_a_lapse_after_a_ppd_audit_is_told_apart_in_either_order(ledger):
 
 
 def _number_of(ledger: Ledger, name: str) -> str:
-    from ledger.projections.register import search_register
+    from ledger.read.projections.register import search_register
 
     with ledger.engine.connect() as conn:
         return search_register(conn, query=name)[0]["registration_number"]
@@ -321,7 +321,7 @@ def _rows_of_person(ledger: Ledger, person: str) -> dict[str, list[Any]]:
 
 def test_background_answers_are_opened_by_the_statistics_projection_alone(two_worlds, monkeypatch):
     """Rebuild every read model with a spy on the vault: each background answer opened is opened from
-    ledger.projections.statistics (and the statistics do open them)."""
+    ledger.read.projections.statistics (and the statistics do open them)."""
     from tests.test_background_never_read import background_blobs, spy_on_the_vault
 
     ledger = two_worlds[LOWER]
@@ -330,7 +330,7 @@ def test_background_answers_are_opened_by_the_statistics_projection_alone(two_wo
     ProjectionRunner(ledger).rebuild()
     background_opens = [callers for blob, callers in opened if blob in blobs]
     assert len(background_opens) >= 45
-    assert all("ledger.projections.statistics" in callers for callers in background_opens)
+    assert all("ledger.read.projections.statistics" in callers for callers in background_opens)
 
 
 # -- the invariants on any register: hypothesis makes the registers

@@ -8,8 +8,15 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import suppression
-from ledger.suppression import MIN_BLOCK, Figure, grid, last_reportable_day, quarter_end, quarter_start
+from ledger.reports.progression import suppression
+from ledger.reports.progression.suppression import (
+    MIN_BLOCK,
+    Figure,
+    grid,
+    last_reportable_day,
+    quarter_end,
+    quarter_start,
+)
 
 TODAY = date(2026, 11, 23)
 DAYS = st.dates(min_value=date(2022, 1, 1), max_value=TODAY)

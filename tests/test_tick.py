@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ledger.aggregates import Day, Registration
-from ledger.tick import Ticker, audit_sample
+from ledger.domain.aggregates import Day, Registration
+from ledger.processes.tick import Ticker, audit_sample
 from tests.helpers import awarded
 
 
@@ -85,9 +85,9 @@ def test_the_audit_sample_is_drawn_on_new_years_day_from_a_recorded_seed(ledger,
 def test_rebuild_reproduces_the_read_models_after_ticking(ledger, clock):
     from sqlalchemy import select
 
-    from ledger.projections.register import registrations
-    from ledger.projections.renewals import renewals
-    from ledger.projections.runner import ProjectionRunner
+    from ledger.read.projections.register import registrations
+    from ledger.read.projections.renewals import renewals
+    from ledger.read.projections.runner import ProjectionRunner
 
     for i in range(3):
         awarded(ledger, f"Person {i}")
@@ -113,7 +113,7 @@ def test_the_service_closes_today_by_itself(ledger):
 
     from fastapi.testclient import TestClient
 
-    from ledger.api.app import create_app
+    from ledger.api.main import create_app
 
     awarded(ledger)
     today = ledger.clock.now().date()
@@ -125,7 +125,7 @@ def test_the_service_closes_today_by_itself(ledger):
 
 
 def test_a_renewal_declared_then_suspended_through_its_year_lapses_instead_of_renewing(ledger, clock):
-    from ledger.errors import RuleBroken
+    from ledger.domain.errors import RuleBroken
     from tests.helpers import log_ppd
 
     someone, _ = awarded(ledger)

@@ -102,9 +102,9 @@ def topology(postgres_server: str, tmp_path: Path) -> Iterator[tuple[Processes, 
 
 
 def test_two_web_and_two_worker_processes_on_one_postgresql(topology, postgres_server):
-    from ledger.accounts import Accounts
-    from ledger.clock import Clock
-    from ledger.commands import Ledger
+    from ledger.app.accounts import Accounts
+    from ledger.app.ledger import Ledger
+    from ledger.domain.clock import Clock
     from ledger.settings import Settings
     from tests.test_worker import award, poison_registrant
 

@@ -11,9 +11,9 @@ import stat
 import pytest
 from fastapi.testclient import TestClient
 
-from ledger.accounts import Accounts
-from ledger.api.app import create_app
-from ledger.errors import InvalidInput, RuleBroken
+from ledger.api.main import create_app
+from ledger.app.accounts import Accounts
+from ledger.domain.errors import InvalidInput, RuleBroken
 from tests.helpers import QUALIFICATION, assessors, awarded, enrol, judgements, submitted
 
 PASSWORD = "correct horse battery staple"
@@ -152,7 +152,7 @@ def test_an_erased_registrants_account_is_deleted(ledger):
 
 
 def test_an_erased_name_is_not_left_in_sqlite_free_pages_or_the_wal(tmp_path, clock):
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
     from ledger.processes.worker import Worker
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
@@ -177,7 +177,7 @@ def test_an_erased_name_is_not_left_in_sqlite_free_pages_or_the_wal(tmp_path, cl
 def test_the_database_wal_master_key_and_backups_are_private(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from ledger.cli import app
+    from ledger.cli.main import app
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("REGLEDGER_MASTER_KEY", raising=False)
@@ -194,7 +194,7 @@ def test_the_database_wal_master_key_and_backups_are_private(tmp_path, monkeypat
 
 def test_a_registered_name_changes_only_by_a_request_the_registrar_approves(ledger):
     from ledger.processes.worker import Worker
-    from ledger.projections.register import confusable_groups, name_change_requests, search_register
+    from ledger.read.projections.register import confusable_groups, name_change_requests, search_register
 
     priya, priya_number = awarded(ledger, "Priya Shah")
     mallory, mallory_number = awarded(ledger, "Mallory Mayhem")
@@ -237,8 +237,8 @@ def test_a_registered_name_changes_only_by_a_request_the_registrar_approves(ledg
 def test_a_restore_cannot_bring_back_someone_erased_after_the_backup(database_url, tmp_path):
     from typer.testing import CliRunner
 
-    from ledger.cli import app
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
+    from ledger.cli.main import app
     from ledger.settings import Settings
     from tests.conftest import MASTER_KEY
 
@@ -277,8 +277,8 @@ def test_reasons_are_sealed_and_receipts_keep_no_plain_hash_of_what_was_sent(led
     import hashlib
     import json
 
-    from ledger.aggregates import CommandReceipt
     from ledger.api.service import request_digest
+    from ledger.domain.aggregates import CommandReceipt
 
     registrant, number = awarded(ledger, "Rosa Reasoned")
     ledger.suspend(registrant, "Complaint from Jane Witness about Rosa Reasoned.", "registrar")
@@ -293,7 +293,7 @@ def test_reasons_are_sealed_and_receipts_keep_no_plain_hash_of_what_was_sent(led
     stored = b"".join(bytes(n.state) for n in ledger.recorder.select_notifications(start=1, limit=10**6))
     assert b"Jane Witness" not in stored and b"Witness" not in stored
     # the application's page still shows the reasons to those who may see them
-    from ledger.views import application_view
+    from ledger.read.views import application_view
 
     assert "Jane Witness" in application_view(ledger, application)["decisions"][0]["reasons"]
 

@@ -28,8 +28,8 @@ def credential_for(actors, **extra):
 
 
 def test_a_credential_signed_through_the_vc_api_is_recorded_logged_and_revocable(actors):
-    from ledger.aggregates import RequestedCredential
-    from ledger.audit import log_leaves
+    from ledger.domain.aggregates import RequestedCredential
+    from ledger.processes.transparency_log import log_leaves
     from ledger.processes.worker import Worker
 
     issued = actors.ok("admin", "POST", "/credentials/issue", {"credential": credential_for(actors)})
@@ -80,10 +80,10 @@ def test_nothing_that_passes_for_a_register_credential_is_signed_on_request(acto
 def test_a_compromised_key_is_destroyed_and_every_current_credential_is_reissued_with_a_letter(ledger):
     from datetime import timedelta
 
-    from ledger.keyring import Keyring, issuer_private_keys
+    from ledger.processes.keyring import Keyring, issuer_private_keys
     from ledger.processes.worker import Worker
-    from ledger.projections.credentials import credentials
-    from ledger.projections.outbox import outbox
+    from ledger.read.projections.credentials import credentials
+    from ledger.read.projections.outbox import outbox
     from tests.helpers import awarded
 
     current, current_number = awarded(ledger, "Cora Current")

@@ -20,8 +20,8 @@ PASSWORD = "correct horse battery staple"
 
 
 def make_app(tmp_path, **settings):
-    from ledger.api.app import create_app
-    from ledger.commands import Ledger
+    from ledger.api.main import create_app
+    from ledger.app.ledger import Ledger
     from ledger.settings import Settings
 
     ledger = Ledger(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY, **settings))

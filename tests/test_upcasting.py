@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
-from ledger.aggregates import Registrant
-from ledger.projections.register import search_register
-from ledger.projections.runner import ProjectionRunner
+from ledger.domain.aggregates import Registrant
+from ledger.read.projections.register import search_register
+from ledger.read.projections.runner import ProjectionRunner
 
 
 def test_a_version_1_enrolment_is_upcast_on_read(ledger):

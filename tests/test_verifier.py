@@ -20,12 +20,12 @@ from credentials.keys import generate_key
 from credentials.status_list import status_list_url
 from credentials.trust import TrustedKey as IssuedKey
 from credentials.trust import build_trust_bundle, sign_trust_bundle
-from ledger.clock import SettableClock
-from ledger.issuance import CredentialIssuer
-from ledger.keyring import Keyring
-from ledger.projections.runner import ProjectionRunner
-from ledger.publication import Publisher
-from ledger.sharing import current_credential
+from ledger.domain.clock import SettableClock
+from ledger.processes.issuance import CredentialIssuer
+from ledger.processes.keyring import Keyring
+from ledger.processes.publication import Publisher
+from ledger.read.projections.runner import ProjectionRunner
+from ledger.read.sharing import current_credential
 from tests.conftest import shared_file
 from tests.helpers import awarded
 from verifier import CHECKS, RootNotPinned, Trust, TrustError, load_trust, verify
@@ -39,7 +39,7 @@ class Register:
     """A small register on SQLite with a helper to publish and read what a verifier gets."""
 
     def __init__(self, tmp_path):
-        from ledger.commands import Ledger
+        from ledger.app.ledger import Ledger
         from ledger.settings import Settings
         from tests.conftest import MASTER_KEY
 

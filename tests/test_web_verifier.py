@@ -112,7 +112,7 @@ def _with_bombed_revocation_list(ledger: Any, bundle: str) -> str:
     """The bundle again, its revocation list now 16 MiB of zeros in 16 KB of GZIP, signed as the register signs."""
     from credentials.jwt_sign import sign_jws
     from credentials.trust import sign_trust_bundle
-    from ledger.keyring import Keyring
+    from ledger.processes.keyring import Keyring
 
     payload = jwt.decode(bundle, options={"verify_signature": False})
     document = jwt.decode(payload["status_lists"]["revocation"], options={"verify_signature": False})
@@ -127,14 +127,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from credentials.achievement import sign_credential_jwt
     from credentials.keys import generate_key
     from credentials.trust import sign_trust_bundle
-    from ledger.clock import SettableClock
-    from ledger.commands import Ledger
-    from ledger.issuance import CredentialIssuer
-    from ledger.keyring import Keyring
-    from ledger.projections.runner import ProjectionRunner
-    from ledger.publication import Publisher
+    from ledger.app.ledger import Ledger
+    from ledger.domain.clock import SettableClock
+    from ledger.processes.issuance import CredentialIssuer
+    from ledger.processes.keyring import Keyring
+    from ledger.processes.publication import Publisher
+    from ledger.read.projections.runner import ProjectionRunner
+    from ledger.read.sharing import current_credential
     from ledger.settings import Settings
-    from ledger.sharing import current_credential
     from tests.helpers import awarded
 
     directory = tmp_path_factory.mktemp("web")

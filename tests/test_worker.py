@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from ledger.aggregates import Registrant
-from ledger.api.app import create_app
+from ledger.api.main import create_app
+from ledger.domain.aggregates import Registrant
 from ledger.processes import parking
 from ledger.processes.leases import Leases
 from ledger.processes.status import progress
@@ -48,14 +48,14 @@ def award(ledger, registrant: UUID) -> str:
 
 
 def credential_numbers(ledger) -> set[str]:
-    from ledger.projections.credentials import credentials
+    from ledger.read.projections.credentials import credentials
 
     with ledger.engine.connect() as conn:
         return set(conn.execute(select(credentials.c.number)).scalars())
 
 
 def test_the_door_refuses_names_with_invisible_characters(ledger):
-    from ledger.errors import InvalidInput
+    from ledger.domain.errors import InvalidInput
 
     before = ledger.recorder.max_notification_id()
     for name in (POISON, "Ann\u202eEvil", "Zero\u200bWidth", "Two\nLines"):
@@ -112,8 +112,8 @@ def test_a_record_the_issuer_refuses_is_parked_and_everyone_else_is_issued(ledge
 
 
 def test_a_projection_that_cannot_apply_an_event_parks_it_with_what_follows_and_applies_the_rest(ledger, monkeypatch):
-    from ledger.projections.register import RegisterProjection, registrants
-    from ledger.projections.runner import ProjectionRunner
+    from ledger.read.projections.register import RegisterProjection, registrants
+    from ledger.read.projections.runner import ProjectionRunner
 
     bad = ledger.enrol("Bad Record", "bad@example.org", [ledger.framework.disciplines[0].code])
     ledger.enrol("Good Record", "good@example.org", [ledger.framework.disciplines[0].code])
@@ -161,7 +161,7 @@ def test_a_lease_is_held_by_one_worker_at_a_time(settings):
 
 
 def test_the_worker_follows_writes_made_by_any_process(ledger, make_ledger):
-    from ledger.projections.register import registrants
+    from ledger.read.projections.register import registrants
 
     worker = Worker(ledger)
     worker.start()
@@ -193,8 +193,8 @@ def test_the_worker_follows_writes_made_by_any_process(ledger, make_ledger):
 def test_a_write_answers_202_with_retry_after_when_no_worker_shows_it(settings, clock):
     from dataclasses import replace
 
-    from ledger.accounts import Accounts
-    from ledger.commands import Ledger
+    from ledger.app.accounts import Accounts
+    from ledger.app.ledger import Ledger
 
     ledger = Ledger(replace(settings, write_wait_seconds=1), clock=clock)
     try:
@@ -231,7 +231,7 @@ def test_a_write_answers_202_with_retry_after_when_no_worker_shows_it(settings, 
                 },
             )
             assert again.status_code == 200 and again.json()["id"] == answer.json().get("id", again.json()["id"])
-            from ledger.projections.register import registrants
+            from ledger.read.projections.register import registrants
 
             with ledger.engine.connect() as conn:
                 walters = [n for n in conn.execute(select(registrants.c.name)).scalars() if n == "Waiting Walter"]
@@ -241,7 +241,7 @@ def test_a_write_answers_202_with_retry_after_when_no_worker_shows_it(settings, 
 
 
 def test_nothing_published_yet_is_a_503_not_a_500(settings, clock):
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
 
     ledger = Ledger(settings, clock=clock)
     try:
@@ -277,8 +277,8 @@ def test_an_erasure_made_elsewhere_leaves_every_web_process_within_two_seconds(l
 def test_regledger_status_and_worker_once_on_the_command_line(settings, clock, monkeypatch):
     from typer.testing import CliRunner
 
-    from ledger.cli import app
-    from ledger.commands import Ledger
+    from ledger.app.ledger import Ledger
+    from ledger.cli.main import app
 
     ledger = Ledger(settings, clock=clock)
     try:

@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from ledger.issuance import CredentialIssuer
-from ledger.projections import ALL_PROJECTIONS
-from ledger.projections.runner import ProjectionRunner
-from ledger.publication import Publisher
-from ledger.sharing import current_credential
-from ledger.tick import Ticker
+from ledger.processes.issuance import CredentialIssuer
+from ledger.processes.publication import Publisher
+from ledger.processes.tick import Ticker
+from ledger.read.projections import ALL_PROJECTIONS
+from ledger.read.projections.runner import ProjectionRunner
+from ledger.read.sharing import current_credential
 from tests.helpers import assessors, awarded
 from verifier import load_trust, verify
 
@@ -160,7 +160,7 @@ def test_five_people_over_three_years(life):
     assert rhys.valid_until.year == START.year + 4  # awarded, then renewed three times: never lapsed
 
     # letters went out for every turn, and a rebuild reproduces every read model
-    from ledger.projections.outbox import outbox
+    from ledger.read.projections.outbox import outbox
 
     runner = ProjectionRunner(ledger)
     runner.catch_up()

@@ -16,9 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ledger import background, regnumber
-from ledger.accounts import Account
-from ledger.api.app import HERE
+from ledger.api.main import HERE
 from ledger.api.problems import Problem
 from ledger.api.routes_public import post_nominals
 from ledger.api.security import (
@@ -31,11 +29,13 @@ from ledger.api.security import (
     start_session,
 )
 from ledger.api.service import request_digest
-from ledger.errors import LedgerError
-from ledger.projections.audits import audit_queue
-from ledger.projections.casework import casework_counts, casework_queue
-from ledger.projections.register import confusable_groups, name_change_requests, search_register
-from ledger.views import application_view, audit_view, registrant_view
+from ledger.app.accounts import Account
+from ledger.domain import background, regnumber
+from ledger.domain.errors import LedgerError
+from ledger.read.projections.audits import audit_queue
+from ledger.read.projections.casework import casework_counts, casework_queue
+from ledger.read.projections.register import confusable_groups, name_change_requests, search_register
+from ledger.read.views import application_view, audit_view, registrant_view
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -222,7 +222,7 @@ def _registrant_page(request: Request, number: str, anonymous: bool) -> HTMLResp
 
 
 def _registrant_page_facts(request: Request, number: str) -> tuple[dict[str, Any], dict[str, str] | None]:
-    from ledger.sharing import current_credential
+    from ledger.read.sharing import current_credential
 
     entry = _public_entry(request, number)
     service = _service(request)
@@ -236,7 +236,7 @@ def _registrant_page_facts(request: Request, number: str) -> tuple[dict[str, Any
 @router.get("/r/{number}/badge.{fmt}", dependencies=[public_rate])
 def badge(request: Request, number: str, fmt: str) -> Response:
     from credentials.qr import qr_png, qr_svg
-    from ledger.sharing import current_credential
+    from ledger.read.sharing import current_credential
 
     entry = _public_entry(request, number)
     if fmt not in ("svg", "png"):
@@ -252,7 +252,7 @@ def badge(request: Request, number: str, fmt: str) -> Response:
 
 @router.get("/r/{number}/credential.{fmt}", dependencies=[public_rate])
 def credential_download(request: Request, number: str, fmt: str) -> Response:
-    from ledger.sharing import current_credential
+    from ledger.read.sharing import current_credential
 
     entry = _public_entry(request, number)
     shared = current_credential(_service(request).ledger, entry["registration_number"])
@@ -278,7 +278,7 @@ def provenance(request: Request, number: str) -> Response:
     import json
     from uuid import UUID as _UUID
 
-    from ledger.projections.credentials import credentials_of
+    from ledger.read.projections.credentials import credentials_of
 
     entry = _public_entry(request, number)
     service = _service(request)
@@ -351,7 +351,7 @@ def my_page(request: Request) -> Response:
     view = registrant_view(ledger, account.registrant_id, personal=True)  # type: ignore[arg-type]
     shared = None
     if view["registration"]:
-        from ledger.sharing import current_credential
+        from ledger.read.sharing import current_credential
 
         try:
             shared = current_credential(ledger, view["registration"]["number"])
@@ -483,7 +483,7 @@ async def my_ppd(request: Request) -> Response:
             on = date.fromisoformat(str(form.get("on")))
             hours = float(str(form.get("hours")))
         except ValueError:
-            from ledger.errors import InvalidInput
+            from ledger.domain.errors import InvalidInput
 
             raise InvalidInput("on/hours", "give the date as YYYY-MM-DD and the hours as a number") from None
         ledger.record_ppd(
@@ -542,7 +542,7 @@ async def my_career_break(request: Request) -> Response:
         try:
             start, end = date.fromisoformat(str(form.get("start"))), date.fromisoformat(str(form.get("end")))
         except ValueError:
-            from ledger.errors import InvalidInput
+            from ledger.domain.errors import InvalidInput
 
             raise InvalidInput("start/end", "give both dates as YYYY-MM-DD") from None
         ledger.take_career_break(account.registrant_id, start, end)  # type: ignore[arg-type]
@@ -559,7 +559,7 @@ async def my_career_break(request: Request) -> Response:
 
 # -- PPD audits, one page for every role that may see the audit
 def _audit_page(request: Request, account: Account, number: str, year: int, role: str, here: str) -> Response:
-    from ledger.aggregates.ppd_audit import OUTCOME_NAMES
+    from ledger.domain.aggregates.ppd_audit import OUTCOME_NAMES
 
     ledger = _service(request).ledger
     registrant = reachable_audit(ledger, account, number, year)
@@ -662,7 +662,11 @@ def assess_page(request: Request, application_id: str) -> Response:
     ledger = _service(request).ledger
     view = application_view(ledger, found)
     return render(
-        request, "assess.html", app=view, areas=ledger.framework.required_areas(view["level"]), judgements=JUDGEMENTS
+        request,
+        "assess.html",
+        app=view,
+        areas=ledger.framework.required_areas(view["level"]),
+        judgements=JUDGEMENTS,
     )
 
 
@@ -712,7 +716,7 @@ def _background_work(service: Any) -> dict[str, Any]:
     from sqlalchemy import select
 
     from ledger.processes.status import progress
-    from ledger.projections.register import registrations
+    from ledger.read.projections.register import registrations
 
     facts = progress(service.ledger)
     ids = {p["record"] for p in facts["parked"]}
@@ -765,7 +769,7 @@ async def casework_audit_action(request: Request, number: str, action: str, year
     reasons = str(form.get("reasons") or "")
 
     def assign() -> None:
-        from ledger.errors import InvalidInput
+        from ledger.domain.errors import InvalidInput
 
         try:
             assessor = UUID(str(form.get("assessor_id")).strip())
@@ -795,7 +799,7 @@ def casework_application(request: Request, application_id: str) -> Response:
     account = signed_in(request, "registrar", "auditor", "admin")
     ledger = _service(request).ledger
     view = application_view(ledger, reachable_application(ledger, account, application_id))
-    from ledger.projections.casework import assessors as assessors_table
+    from ledger.read.projections.casework import assessors as assessors_table
 
     with ledger.engine.connect() as conn:
         from sqlalchemy import select

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.errors import Conflict, InvalidInput, LedgerError, NotFound, RuleBroken
+from ledger.domain.errors import Conflict, InvalidInput, LedgerError, NotFound, RuleBroken
 
 PROBLEM = "application/problem+json"
 DATABASE_RETRY_SECONDS = 2
@@ -91,7 +91,7 @@ def problem(
 
 
 def ledger_status(error: LedgerError) -> int:
-    from ledger.accounts import Busy
+    from ledger.app.accounts import Busy
 
     if isinstance(error, Busy):
         return 503

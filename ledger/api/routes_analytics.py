@@ -1,6 +1,7 @@
 """Progression and fairness for the registrar and the auditor: the /analytics page (charts and tables), its CSV
 download, and the same report as JSON in the API. The figures, their periods and their suppression are
-``ledger.progression``'s and ``ledger.suppression``'s; this module parses the dates, checks the role and renders."""
+``ledger.reports.progression.analyses``'s and ``ledger.reports.progression.suppression``'s; this module parses
+the dates, checks the role and renders."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ledger.accounts import Account
 from ledger.api.problems import Problem
 from ledger.api.security import require
+from ledger.app.accounts import Account
 
 ROLES = ("registrar", "auditor")
 """Who sees the statistics: not assessors (who decide about people), not registrants, not the admin."""
@@ -36,7 +37,7 @@ def _day(value: str | None, name: str) -> date | None:
 
 def _report(request: Request, asked_from: str | None, asked_to: str | None, margin: float) -> Any:
     """The report for these dates, remembered until the read models change."""
-    from ledger.progression import progression_report
+    from ledger.reports.progression.analyses import progression_report
 
     start, end = _day(asked_from, "from"), _day(asked_to, "to")
     service = _service(request)
@@ -53,7 +54,7 @@ def _report(request: Request, asked_from: str | None, asked_to: str | None, marg
 
 
 def _charts(request: Request, report: Any, key: tuple[Any, ...]) -> Any:
-    from ledger.progression_charts import charts
+    from ledger.reports.progression.charts import charts
 
     service = _service(request)
     found = service.recall(("charts", *key))
@@ -100,7 +101,7 @@ def analytics_csv(
     request: Request, asked_from: str | None = FROM, asked_to: str | None = TO, margin: float = MARGIN
 ) -> Response:
     from ledger.api.pages import signed_in
-    from ledger.progression_output import to_csv
+    from ledger.reports.progression.output import to_csv
 
     signed_in(request, *ROLES)
     report = _report(request, asked_from, asked_to, margin)

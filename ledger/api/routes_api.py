@@ -11,13 +11,13 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from ledger.accounts import Account
 from ledger.api.problems import Problem
 from ledger.api.security import READERS, issue_token, limited, reachable_application, reachable_audit, require
-from ledger.errors import NotFound
-from ledger.projections.audits import audit_queue
-from ledger.projections.casework import casework_counts, casework_queue
-from ledger.views import application_view, audit_view, registrant_view
+from ledger.app.accounts import Account
+from ledger.domain.errors import NotFound
+from ledger.read.projections.audits import audit_queue
+from ledger.read.projections.casework import casework_counts, casework_queue
+from ledger.read.views import application_view, audit_view, registrant_view
 
 router = APIRouter(prefix="/api")
 registrant_only = require("registrant")
@@ -412,7 +412,7 @@ def resign(
 @router.get("/credentials", tags=["registrant"])
 def my_credential(request: Request, account: Account = Depends(registrant_only)) -> dict[str, Any]:
     """Your newest credential: the signed file, the badge link and the LinkedIn link."""
-    from ledger.sharing import current_credential
+    from ledger.read.sharing import current_credential
 
     ledger = _service(request).ledger
     view = registrant_view(ledger, account.registrant_id, personal=False)  # type: ignore[arg-type]

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from ledger import regnumber
-from ledger.accounts import Account
-from ledger.api.app import WEB_VERIFIER
+from ledger.api.main import WEB_VERIFIER
 from ledger.api.problems import Problem
 from ledger.api.security import limited, require
-from ledger.errors import LedgerError
-from ledger.projections.register import search_register
+from ledger.app.accounts import Account
+from ledger.domain import regnumber
+from ledger.domain.errors import LedgerError
+from ledger.read.projections.register import search_register
 
 router = APIRouter()
 public_rate = Depends(limited("public", "rate_public_per_minute"))
@@ -57,7 +57,7 @@ async def register_search(
     service = _service(request)
     if as_of or recorded_as_of:
         from ledger.api.security import READERS, current_account
-        from ledger.as_of import register_as_of
+        from ledger.read.as_of import register_as_of
 
         account = current_account(request)
         if account is None:
@@ -295,7 +295,7 @@ def issue_credential(
     revocation and a suspension entry, and it can be revoked (``POST /api/requested-credentials/{id}/revoke``). The
     credential must be a Verifiable Credential 2.0 whose issuer is this register; register credentials (a level's
     Open Badge, a licence number) are refused: only the register's decisions make them."""
-    from ledger.issuance import issue_on_request
+    from ledger.processes.issuance import issue_on_request
 
     service = _service(request)
     credential = body.get("credential")

@@ -1,5 +1,5 @@
 """The skills list for each level, public: a page (/skills) and JSON (/skills.json) employers can reuse as the
-defined list of skills for each step of progression. The list is ``ledger.skills``'s, from the framework."""
+defined list of skills for each step of progression. The list is ``ledger.domain.skills``'s, from the framework."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _service(request: Request) -> Any:
 def skills_json(request: Request) -> dict[str, Any]:
     """The skills for each level of registration: for each step of progression, the skills (competency areas) it
     requires and what each asks at that level, what is new since the step below, and the routes to it."""
-    from ledger.skills import skills_list
+    from ledger.domain.skills import skills_list
 
     service = _service(request)
     return skills_list(service.ledger.framework, service.settings.issuer_url)
@@ -28,7 +28,7 @@ def skills_json(request: Request) -> dict[str, Any]:
 @router.get("/skills", response_class=HTMLResponse, include_in_schema=False)
 def skills_page(request: Request) -> Response:
     from ledger.api.pages import render
-    from ledger.skills import skills_list
+    from ledger.domain.skills import skills_list
 
     service = _service(request)
     return render(request, "skills.html", skills=skills_list(service.ledger.framework, service.settings.issuer_url))

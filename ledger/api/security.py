@@ -15,8 +15,8 @@ from uuid import UUID
 import jwt
 from fastapi import Depends, Request
 
-from ledger.accounts import Account
 from ledger.api.problems import Problem
+from ledger.app.accounts import Account
 
 TOKEN_LIFETIME = timedelta(minutes=15)
 TOKEN_AUDIENCE = "regledger-api"
@@ -123,7 +123,7 @@ def require(*roles: str) -> Callable[..., Account]:
 def reachable_application(ledger: Any, account: Account, application_id: str) -> UUID:
     """The application, if ``account`` may reach it: its registrant, an assessor assigned to it, or a reader
     (registrar, auditor, admin). Anything else is 404, as if it did not exist."""
-    from ledger.errors import NotFound
+    from ledger.domain.errors import NotFound
 
     try:
         found = UUID(application_id)
@@ -142,7 +142,7 @@ def reachable_application(ledger: Any, account: Account, application_id: str) ->
 def reachable_audit(ledger: Any, account: Account, number: str, year: int) -> UUID:
     """The registrant whose PPD audit this is, if ``account`` may reach it: the registrant, the assessor assigned
     to it, or a reader. Anything else is 404, as if it did not exist."""
-    from ledger.errors import InvalidInput, NotFound
+    from ledger.domain.errors import InvalidInput, NotFound
 
     try:
         registrant_id = ledger.registrant_by_number(number)

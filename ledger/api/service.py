@@ -21,14 +21,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from ledger.accounts import Account, Accounts
 from ledger.api.problems import Problem
 from ledger.api.security import RateLimiter
-from ledger.audit import TransparencyLog
-from ledger.commands import Ledger
-from ledger.keyring import Keyring
+from ledger.app.accounts import Account, Accounts
+from ledger.app.ledger import Ledger
+from ledger.processes.keyring import Keyring
+from ledger.processes.publication import Publisher
 from ledger.processes.published import TRUST_BUNDLE, Published, latest
-from ledger.publication import Publisher
+from ledger.processes.transparency_log import TransparencyLog
 from ledger.settings import Settings
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -99,9 +99,9 @@ class Service:
         credential issued, the status lists published again); ``Behind`` after the bounded wait."""
         if position <= 0:
             return
-        from ledger.issuance import POSITION as ISSUER
+        from ledger.processes.issuance import POSITION as ISSUER
         from ledger.processes.worker import PUBLISHER, positions
-        from ledger.projections import ALL_PROJECTIONS
+        from ledger.read.projections import ALL_PROJECTIONS
 
         if self.worker is not None:
             self.worker.wake.set()
@@ -138,8 +138,8 @@ class Service:
         return value
 
     def _read_generation(self) -> int:
-        from ledger.projections import ALL_PROJECTIONS
-        from ledger.projections.runner import read_positions
+        from ledger.read.projections import ALL_PROJECTIONS
+        from ledger.read.projections.runner import read_positions
 
         now = time.monotonic()
         with self.ledger.engine.connect() as conn:

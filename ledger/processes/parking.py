@@ -18,7 +18,7 @@ from uuid import UUID
 from sqlalchemy import Column, Connection, DateTime, Engine, Integer, String, Table, Text, delete, select, update
 from sqlalchemy.exc import DBAPIError
 
-from ledger.db import metadata
+from ledger.app.db import metadata
 
 parked_events = Table(
     "parked_events",

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Engine, String, Table, Text, select
 
-from ledger.clock import utc
-from ledger.db import metadata
+from ledger.app.db import metadata
+from ledger.domain.clock import utc
 
 published_documents = Table(
     "published_documents",
@@ -52,8 +52,8 @@ def status_topics() -> list[str]:
     from eventsourcing.domain import DomainEvent
     from eventsourcing.utils import get_topic
 
-    from ledger.aggregates import Credential, Registration, RequestedCredential
-    from ledger.aggregates.issuer_key import IssuerKey
+    from ledger.domain.aggregates import Credential, Registration, RequestedCredential
+    from ledger.domain.aggregates.issuer_key import IssuerKey
 
     return [
         get_topic(value)

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ledger.commands import Ledger
+from ledger.app.ledger import Ledger
 from ledger.processes import parking
 from ledger.processes.workers import seen
-from ledger.projections import ALL_PROJECTIONS
-from ledger.projections.base import projection_positions
+from ledger.read.projections import ALL_PROJECTIONS
+from ledger.read.projections.base import projection_positions
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,8 @@ class Progress:
 
 def progress(ledger: Ledger) -> dict[str, Any]:
     """Every follower's progress, the workers heard from, and the event store's head."""
-    from ledger.audit import log_leaves
-    from ledger.issuance import POSITION as ISSUER
+    from ledger.processes.issuance import POSITION as ISSUER
+    from ledger.processes.transparency_log import log_leaves
     from ledger.processes.worker import PUBLISHER
 
     engine = ledger.engine
@@ -102,6 +102,6 @@ def _waited(ledger: Ledger, position: int, head: int, now: datetime) -> float | 
         recorded = ledger.mapper.to_domain_event(found[0]).timestamp
     except Exception:  # noqa: BLE001 - an event that cannot be read has no age to tell
         return None
-    from ledger.clock import utc
+    from ledger.domain.clock import utc
 
     return round(max((now - utc(recorded)).total_seconds(), 0.0), 1)

@@ -2,9 +2,9 @@
 
 Followers, in this order on every turn (each wakes when events are recorded: the library's LISTEN/NOTIFY
 subscription on PostgreSQL, polling on SQLite):
-- ``projections``: the read models (``ledger.projections.runner``);
-- ``issuer``: a signed credential for every award, renewal and reinstatement (``ledger.issuance``);
-- ``log``: the transparency log's leaves (``ledger.audit``);
+- ``projections``: the read models (``ledger.read.projections.runner``);
+- ``issuer``: a signed credential for every award, renewal and reinstatement (``ledger.processes.issuance``);
+- ``log``: the transparency log's leaves (``ledger.processes.transparency_log``);
 - ``publisher``: both status lists and the trust bundle, signed and kept for the web to serve.
 Duties, on their own schedule and thread:
 - ``checkpoints``: sign a checkpoint of the log when it has grown (every ``REGLEDGER_CHECKPOINT_MINUTES``);
@@ -31,12 +31,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ledger.commands import Ledger
+from ledger.app.ledger import Ledger
 from ledger.processes import parking
 from ledger.processes.leases import Leases
 from ledger.processes.published import stale, status_topics
 from ledger.processes.workers import beat, forget
-from ledger.projections.base import projection_positions, upsert
+from ledger.read.projections.base import projection_positions, upsert
 
 FOLLOWERS = ("projections", "issuer", "log", "publisher")
 DUTIES = ("checkpoints", "mail", "tick", "parked")
@@ -85,10 +85,10 @@ class Worker:
     def __init__(
         self, ledger: Ledger, *, duties: tuple[str, ...] = FOLLOWERS + DUTIES, announce: Announce = lambda _: None
     ) -> None:
-        from ledger.audit import TransparencyLog
-        from ledger.issuance import CredentialIssuer
-        from ledger.projections.runner import ProjectionRunner
-        from ledger.publication import Publisher
+        from ledger.processes.issuance import CredentialIssuer
+        from ledger.processes.publication import Publisher
+        from ledger.processes.transparency_log import TransparencyLog
+        from ledger.read.projections.runner import ProjectionRunner
 
         unknown = set(duties) - set(FOLLOWERS + DUTIES)
         if unknown:
@@ -116,7 +116,7 @@ class Worker:
         self._quiet_since = 0.0
         from eventsourcing.utils import get_topic
 
-        from ledger.aggregates import Credential
+        from ledger.domain.aggregates import Credential
 
         self._issued_topic = get_topic(Credential.Issued)  # type: ignore[attr-defined]
 
@@ -190,7 +190,7 @@ class Worker:
         read_models = self.runner.position()
         mark = min(read_models, self.ledger.recorder.max_notification_id() or 0)
         since = positions(self.ledger, [PUBLISHER])[PUBLISHER]
-        from ledger.publication import STATUS_LIST_LIFETIME
+        from ledger.processes.publication import STATUS_LIST_LIFETIME
 
         changed = bool(
             mark > since
@@ -240,7 +240,7 @@ class Worker:
         """Deliver the outbox (when a mail server is configured)."""
         if not self.ledger.settings.send_mail:
             return 0
-        from ledger.mailer import Mailer
+        from ledger.processes.mailer import Mailer
 
         return Mailer(self.ledger).send_pending().sent
 
@@ -248,7 +248,7 @@ class Worker:
         """Sign a checkpoint when the log has grown since the last one and either the checkpoint interval
         (``REGLEDGER_CHECKPOINT_MINUTES``) has passed or a credential was issued since (so that its provenance can
         be proved within seconds). Returns how many it signed."""
-        from ledger.audit import log_leaves
+        from ledger.processes.transparency_log import log_leaves
 
         checkpoints = self.log.checkpoints()
         covered = int(checkpoints[-1].split("\n")[1]) if checkpoints else 0
@@ -270,8 +270,8 @@ class Worker:
 
     def _tick(self) -> int:
         """Close every day up to today (by the register's clock), once each."""
-        from ledger.clock import SettableClock
-        from ledger.tick import Ticker
+        from ledger.domain.clock import SettableClock
+        from ledger.processes.tick import Ticker
 
         today = self.ledger.clock.now().date()
         ticking = Ledger(

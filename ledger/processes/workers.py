@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Engine, String, Table, Text, delete, select
 
-from ledger.db import metadata
+from ledger.app.db import metadata
 
 workers = Table(
     "workers",
@@ -34,7 +34,7 @@ class WorkerSeen:
 
 
 def beat(engine: Engine, worker_id: str, leads: list[str], errors: dict[str, str]) -> None:
-    from ledger.projections.base import upsert
+    from ledger.read.projections.base import upsert
 
     now = datetime.now(UTC)
     with engine.begin() as conn:
@@ -64,7 +64,7 @@ def seen(engine: Engine) -> list[WorkerSeen]:
     since = datetime.now(UTC) - SEEN_WITHIN
     with engine.connect() as conn:
         rows = conn.execute(select(workers).order_by(workers.c.started_at)).all()
-    from ledger.clock import utc
+    from ledger.domain.clock import utc
 
     return [
         WorkerSeen(r.id, utc(r.started_at), utc(r.seen_at), json.loads(r.leads), json.loads(r.errors))

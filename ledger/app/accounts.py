@@ -1,0 +1,250 @@
+"""Who may sign in, and as what. Accounts are operational data, not register history: they live in one table.
+
+Roles: ``registrant`` (their own records only), ``assessor`` (applications assigned to them, never background
+answers), ``registrar`` (casework, decisions, audits, suspensions), ``auditor`` (reads everything but personal
+background answers; writes nothing), ``admin`` (accounts and keys). Passwords are hashed with Argon2id.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Column, DateTime, Engine, String, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ledger.app.db import metadata
+from ledger.app.wiring import EMAIL
+from ledger.domain.clock import utc
+from ledger.domain.errors import Conflict, InvalidInput, LedgerError, NotFound
+
+
+class Busy(LedgerError):
+    """Too much work of one kind at once: try again shortly."""
+
+
+ROLES = ("registrant", "assessor", "registrar", "auditor", "admin")
+MIN_PASSWORD = 12
+MAX_PASSWORD = 256
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("registrant_id", String(32), nullable=True, unique=True),
+    Column("assessor_id", String(32), nullable=True, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+account_access = Table(
+    "account_access",
+    metadata,
+    Column("account_id", String(32), primary_key=True),
+    Column("disabled_at", DateTime(timezone=True), nullable=True),  # set: the account cannot sign in or act
+    Column("sessions_from", DateTime(timezone=True), nullable=True),  # sessions and tokens issued before: ended
+)
+"""Who may still act: a disabled account acts no more, and signing out (or disabling) ends every session and token
+issued before, wherever they were copied to. (A table of its own: older registers gain it without a migration.)"""
+
+PASSWORD_CHECKS = threading.BoundedSemaphore(4)
+"""At most four password hashes computed at once per process (Argon2id takes 64 MB each): a burst of sign-ins waits
+its turn rather than exhausting memory."""
+PASSWORD_CHECK_WAIT = 10.0
+
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("a password nobody has: keeps unknown emails as slow as wrong passwords")
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    email: str
+    role: str
+    registrant_id: UUID | None = None
+    assessor_id: UUID | None = None
+
+
+def _account(row: object) -> Account:
+    return Account(
+        row.id,
+        row.email,
+        row.role,  # type: ignore[attr-defined]
+        UUID(row.registrant_id) if row.registrant_id else None,  # type: ignore[attr-defined]
+        UUID(row.assessor_id) if row.assessor_id else None,
+    )  # type: ignore[attr-defined]
+
+
+def check_password(password: object) -> str:
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput("password", f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    return password
+
+
+class Accounts:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(
+        self,
+        email: str,
+        password: str,
+        role: str,
+        *,
+        registrant_id: UUID | None = None,
+        assessor_id: UUID | None = None,
+    ) -> Account:
+        if not isinstance(email, str) or not EMAIL.match(email.strip()) or len(email) > 254:
+            raise InvalidInput("email", "is not an email address")
+        if role not in ROLES:
+            raise InvalidInput("role", f"expected one of {', '.join(ROLES)}")
+        if role == "registrant" and registrant_id is None:
+            raise InvalidInput("registrant", "a registrant account names the registrant it belongs to")
+        if role == "assessor" and assessor_id is None:
+            raise InvalidInput("assessor", "an assessor account names the assessor it belongs to")
+        check_password(password)
+        account = Account(
+            secrets.token_hex(16),
+            email.strip().lower(),
+            role,
+            registrant_id if role == "registrant" else None,
+            assessor_id if role == "assessor" else None,
+        )
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(accounts).values(
+                        id=account.id,
+                        email=account.email,
+                        password_hash=_HASHER.hash(password),
+                        role=role,
+                        registrant_id=account.registrant_id.hex if account.registrant_id else None,
+                        assessor_id=account.assessor_id.hex if account.assessor_id else None,
+                        created_at=datetime.now(UTC),
+                    )
+                )
+        except IntegrityError:
+            raise Conflict("an account with that email (or for that registrant or assessor) exists already") from None
+        return account
+
+    def authenticate(self, email: object, password: object) -> Account | None:
+        """The account, if the password is right and the account is not disabled; None otherwise (as slowly for an
+        unknown email). Raises ``Busy`` when too many passwords are being checked at once."""
+        if not isinstance(email, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(accounts).where(accounts.c.email == email.strip().lower())).first()
+        if not PASSWORD_CHECKS.acquire(timeout=PASSWORD_CHECK_WAIT):
+            raise Busy("too many sign-ins are being checked just now: try again in a few seconds")
+        try:
+            _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        finally:
+            PASSWORD_CHECKS.release()
+        if row is None or self._disabled(row.id):
+            return None
+        if _HASHER.check_needs_rehash(row.password_hash):
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(accounts).where(accounts.c.id == row.id).values(password_hash=_HASHER.hash(password))
+                )
+        return _account(row)
+
+    def get(self, account_id: str) -> Account | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+        return _account(row) if row else None
+
+    def acting(self, account_id: str, issued_at: datetime | None) -> Account | None:
+        """The account behind a session or token issued at ``issued_at``, if it may still act: it exists, is not
+        disabled, and that session was not ended (by signing out, or by disabling the account)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(accounts, account_access.c.disabled_at, account_access.c.sessions_from)
+                .join(account_access, account_access.c.account_id == accounts.c.id, isouter=True)
+                .where(accounts.c.id == account_id)
+            ).first()
+        if row is None or row.disabled_at is not None:
+            return None
+        if row.sessions_from is not None and (issued_at is None or utc(issued_at) < utc(row.sessions_from)):
+            return None
+        return _account(row)
+
+    def _disabled(self, account_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    select(account_access.c.disabled_at).where(account_access.c.account_id == account_id)
+                ).scalar()
+                is not None
+            )
+
+    def end_sessions(self, account_id: str) -> None:
+        """End every session and token of the account issued until now (signing out does)."""
+        self._set_access(account_id, sessions_from=datetime.now(UTC))
+
+    def disable(self, email: str) -> Account:
+        """The account cannot sign in or act any more; its sessions and tokens end now."""
+        account = self.by_email(email)
+        now = datetime.now(UTC)
+        self._set_access(account.id, disabled_at=now, sessions_from=now)
+        return account
+
+    def enable(self, email: str) -> Account:
+        account = self.by_email(email)
+        self._set_access(account.id, disabled_at=None)
+        return account
+
+    def disable_assessor(self, assessor_id: UUID) -> None:
+        """A stood-down assessor's account acts no more."""
+        with self.engine.connect() as conn:
+            ids = list(conn.execute(select(accounts.c.id).where(accounts.c.assessor_id == assessor_id.hex)).scalars())
+        now = datetime.now(UTC)
+        for account_id in ids:
+            self._set_access(account_id, disabled_at=now, sessions_from=now)
+
+    def delete_registrant(self, registrant_id: UUID) -> int:
+        """An erased registrant's account goes (its email is personal data); returns how many were deleted."""
+        with self.engine.begin() as conn:
+            ids = list(
+                conn.execute(select(accounts.c.id).where(accounts.c.registrant_id == registrant_id.hex)).scalars()
+            )
+            if ids:
+                conn.execute(account_access.delete().where(account_access.c.account_id.in_(ids)))
+                conn.execute(accounts.delete().where(accounts.c.id.in_(ids)))
+        return len(ids)
+
+    def _set_access(self, account_id: str, **values: object) -> None:
+        from ledger.read.projections.base import upsert
+
+        with self.engine.begin() as conn:
+            found = conn.execute(select(account_access).where(account_access.c.account_id == account_id)).first()
+            row = {
+                "account_id": account_id,
+                "disabled_at": found.disabled_at if found else None,
+                "sessions_from": found.sessions_from if found else None,
+                **values,
+            }
+            conn.execute(upsert(conn, account_access), [row])
+
+    def is_disabled(self, email: str) -> bool:
+        return self._disabled(self.by_email(email).id)
+
+    def by_email(self, email: str) -> Account:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(accounts).where(accounts.c.email == email.strip().lower())).first()
+        if row is None:
+            raise NotFound(f"no account for {email}")
+        return _account(row)
+
+    def all(self) -> list[Account]:
+        with self.engine.connect() as conn:
+            return [_account(row) for row in conn.execute(select(accounts).order_by(accounts.c.email))]

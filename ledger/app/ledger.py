@@ -1,0 +1,14 @@
+"""The Ledger: every command and aggregate query of the register, as one eventsourcing application, put together
+from its bounded contexts (each a module of ``ledger.app``; ``ledger.app.wiring`` holds what they share)."""
+
+from __future__ import annotations
+
+from ledger.app.applications import Applications
+from ledger.app.assessors import Assessors
+from ledger.app.audits import Audits
+from ledger.app.registrants import Registrants
+from ledger.app.registrations import Registrations
+
+
+class Ledger(Registrants, Assessors, Applications, Registrations, Audits):
+    """The register's application. Commands check their rules (here and in the aggregates), then save."""

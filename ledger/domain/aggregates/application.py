@@ -1,0 +1,320 @@
+"""An application for a level, by the standard (qualification) or equivalency (experience) route, from draft to
+decision and appeal. Two assessors judge every competency area the level requires; the registrar decides.
+
+``Started`` records the framework version the application is made under; its later events are judged by it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from ledger.domain.aggregates.base import LedgerAggregate
+from ledger.domain.errors import InvalidInput, RuleBroken
+from ledger.domain.sealed import Sealed
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+INFORMATION_REQUESTED = "information_requested"
+DECIDED = "decided"
+APPEALED = "appealed"
+WITHDRAWN = "withdrawn"
+STATES = (DRAFT, SUBMITTED, INFORMATION_REQUESTED, DECIDED, APPEALED, WITHDRAWN)
+OPEN_STATES = (DRAFT, SUBMITTED, INFORMATION_REQUESTED, APPEALED)
+
+STANDARD = "standard"
+EQUIVALENCY = "equivalency"
+
+AWARD, DEFER, REJECT = "award", "defer", "reject"
+NOT_MET = "not_met"
+REMEDIES = (AWARD, "reassess")
+
+
+class Application(LedgerAggregate):
+    @event("Started")
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002 - chosen by the Ledger (seeded in the demo); applied by the library
+        registrant_id: UUID,
+        level: str,
+        route: str,
+        qualification: dict[str, Any] | None,
+        experience: dict[str, Any] | None,
+        framework_version: str,
+        occurred_at: datetime,
+    ) -> None:
+        self.registrant_id = registrant_id
+        self.level = level
+        self.route = route
+        self.qualification = qualification
+        self.experience = experience
+        self.framework_version = framework_version
+        self.status = DRAFT
+        self.evidence: dict[str, int] = {}  # area -> number of items (the text stays sealed in the events)
+        self.assessors: list[UUID] = []
+        self.assessments: dict[UUID, dict[str, Any]] = {}
+        self.referee_confirmed: bool | None = None
+        self.discussion_held = False
+        self.outcome: str | None = None
+        self.decided_on: date | None = None
+        self.appealed = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    # -- applicant
+    def add_evidence(
+        self, evidence_id: UUID, area: str, text: Sealed, required_areas: list[str], occurred_at: datetime
+    ) -> None:
+        if self.status not in (DRAFT, INFORMATION_REQUESTED):
+            raise RuleBroken(
+                f"evidence can be added to a draft or when more information was asked for; "
+                f"this application is {self.status}"
+            )
+        if area not in required_areas:
+            raise InvalidInput(
+                "area",
+                f"{area!r} is not a competency area assessed at {self.level}; expected one of "
+                + ", ".join(required_areas),
+            )
+        self._evidence_added(evidence_id=evidence_id, area=area, text=text, occurred_at=occurred_at)
+
+    def submit(self, required_areas: list[str], occurred_at: datetime) -> None:
+        if self.status not in (DRAFT, INFORMATION_REQUESTED):
+            raise RuleBroken(
+                f"only a draft or an application awaiting information can be submitted; this one is {self.status}"
+            )
+        missing = [a for a in required_areas if not self.evidence.get(a)]
+        if missing:
+            raise RuleBroken("evidence is missing for competency area(s) " + ", ".join(missing))
+        self._submitted(occurred_at=occurred_at)
+
+    def withdraw(self, occurred_at: datetime) -> None:
+        if self.status not in (DRAFT, SUBMITTED, INFORMATION_REQUESTED):
+            raise RuleBroken(f"an application that is {self.status} cannot be withdrawn")
+        self._withdrawn(occurred_at=occurred_at)
+
+    # -- casework
+    def assign_assessor(self, assessor_id: UUID, declaration: str, rules: Any, occurred_at: datetime) -> None:
+        if self.status != SUBMITTED:
+            raise RuleBroken(f"assessors are assigned to submitted applications; this one is {self.status}")
+        if assessor_id in self.assessors:
+            raise RuleBroken("this assessor is already assigned to the application")
+        if len(self.assessors) >= rules.assessors_per_application:
+            raise RuleBroken(
+                f"an application has exactly {rules.assessors_per_application} assessors; both are already assigned"
+            )
+        if not declaration.strip():
+            raise InvalidInput(
+                "declaration", "the assessor must declare any conflict of interest, or that there is none"
+            )
+        self._assessor_assigned(assessor_id=assessor_id, declaration=declaration, occurred_at=occurred_at)
+
+    def release_assessor(self, assessor_id: UUID, occurred_at: datetime) -> bool:
+        """The assessor stood down: their assignment ends, unless they already assessed or the case is closed.
+        Returns whether it ended."""
+        if (
+            self.status not in (SUBMITTED, INFORMATION_REQUESTED)
+            or assessor_id not in self.assessors
+            or assessor_id in self.assessments
+        ):
+            return False
+        self._assessor_released(assessor_id=assessor_id, occurred_at=occurred_at)
+        return True
+
+    def confirm_referee(self, confirmed: bool, occurred_at: datetime) -> None:
+        if self.route != EQUIVALENCY:
+            raise RuleBroken("only equivalency applications have a referee")
+        if self.status not in (SUBMITTED, INFORMATION_REQUESTED):
+            raise RuleBroken(f"the referee is asked once the application is submitted; this one is {self.status}")
+        self._referee_responded(confirmed=confirmed, occurred_at=occurred_at)
+
+    def record_discussion(
+        self, held_on: date, assessor_ids: list[UUID], notes: Sealed | None, rules: Any, occurred_at: datetime
+    ) -> None:
+        if self.route != EQUIVALENCY:
+            raise RuleBroken("a professional discussion is part of the equivalency route only")
+        if self.status != SUBMITTED:
+            raise RuleBroken(
+                f"a professional discussion happens while the application is under assessment; "
+                f"this one is {self.status}"
+            )
+        if len(self.assessors) < rules.assessors_per_application or set(assessor_ids) != set(self.assessors):
+            raise RuleBroken("the professional discussion is held by both assigned assessors")
+        self._discussion_held(held_on=held_on, assessor_ids=list(assessor_ids), notes=notes, occurred_at=occurred_at)
+
+    def record_assessment(
+        self,
+        assessor_id: UUID,
+        judgements: dict[str, str],
+        recommendation: str,
+        feedback: Sealed | None,
+        required_areas: list[str],
+        rules: Any,
+        occurred_at: datetime,
+    ) -> None:
+        if self.status != SUBMITTED:
+            raise RuleBroken(f"assessments are recorded on submitted applications; this one is {self.status}")
+        if assessor_id not in self.assessors:
+            raise RuleBroken("only an assessor assigned to this application can assess it")
+        if assessor_id in self.assessments:
+            raise RuleBroken("this assessor has already recorded an assessment")
+        if sorted(judgements) != sorted(required_areas):
+            raise InvalidInput("judgements", "give one judgement for each of the areas " + ", ".join(required_areas))
+        bad = {a: j for a, j in judgements.items() if j not in rules.judgements}
+        if bad:
+            raise InvalidInput(
+                "judgements", f"unknown judgement(s) {bad}; expected one of " + ", ".join(rules.judgements)
+            )
+        if recommendation not in rules.outcomes:
+            raise InvalidInput("recommendation", "expected one of " + ", ".join(rules.outcomes))
+        self._assessed(
+            assessor_id=assessor_id,
+            judgements=dict(judgements),
+            recommendation=recommendation,
+            feedback=feedback,
+            occurred_at=occurred_at,
+        )
+
+    def request_information(self, request: Sealed, by: str, occurred_at: datetime) -> None:
+        if self.status != SUBMITTED:
+            raise RuleBroken(f"more information can be asked of a submitted application; this one is {self.status}")
+        self._information_requested(request=request, by=by, occurred_at=occurred_at)
+
+    def decide(
+        self, outcome: str, reasons: Sealed | None, by: str, today: date, rules: Any, occurred_at: datetime
+    ) -> None:
+        if self.status != SUBMITTED:
+            raise RuleBroken(f"only a submitted application can be decided; this one is {self.status}")
+        if outcome not in rules.outcomes:
+            raise InvalidInput("outcome", "expected one of " + ", ".join(rules.outcomes))
+        if len(self.assessments) < rules.assessors_per_application:
+            raise RuleBroken(
+                f"a decision needs {rules.assessors_per_application} assessments; {len(self.assessments)} recorded"
+            )
+        if outcome != AWARD and not reasons:
+            raise InvalidInput("reasons", "a deferral or rejection must give reasons")
+        if outcome == AWARD:
+            self._check_can_award()
+        self._decided(outcome=outcome, reasons=reasons, by=by, decided_on=today, occurred_at=occurred_at)
+
+    def _check_can_award(self) -> None:
+        not_met = sorted({a for s in self.assessments.values() for a, j in s["judgements"].items() if j == NOT_MET})
+        if not_met:
+            raise RuleBroken("cannot award: an assessor judged area(s) " + ", ".join(not_met) + " not met")
+        if self.route == EQUIVALENCY:
+            if not self.referee_confirmed:
+                raise RuleBroken("cannot award by the equivalency route until the referee has confirmed the experience")
+            if not self.discussion_held:
+                raise RuleBroken("cannot award by the equivalency route before the professional discussion")
+
+    def appeal(self, grounds: Sealed, today: date, rules: Any, occurred_at: datetime) -> None:
+        if self.status != DECIDED or self.outcome == AWARD:
+            raise RuleBroken("only a deferral or rejection can be appealed")
+        if self.appealed:
+            raise RuleBroken("this decision was already appealed")
+        assert self.decided_on is not None
+        deadline = self.decided_on + timedelta(days=rules.appeal_window_days)
+        if today > deadline:
+            raise RuleBroken(f"the appeal window of {rules.appeal_window_days} days closed on {deadline}")
+        self._appealed(grounds=grounds, occurred_at=occurred_at)
+
+    def decide_appeal(
+        self, upheld: bool, remedy: str | None, reasons: Sealed | None, by: str, today: date, occurred_at: datetime
+    ) -> None:
+        if self.status != APPEALED:
+            raise RuleBroken(f"there is no appeal to decide; this application is {self.status}")
+        if not reasons:
+            raise InvalidInput("reasons", "an appeal decision must give reasons")
+        if upheld and remedy not in REMEDIES:
+            raise InvalidInput("remedy", "an upheld appeal needs a remedy: award or reassess")
+        self._appeal_decided(
+            upheld=upheld,
+            remedy=remedy if upheld else None,
+            reasons=reasons,
+            by=by,
+            decided_on=today,
+            occurred_at=occurred_at,
+        )
+
+    # -- events: state only
+    @event("EvidenceAdded")
+    def _evidence_added(self, evidence_id: UUID, area: str, text: Sealed, occurred_at: datetime) -> None:
+        self.evidence[area] = self.evidence.get(area, 0) + 1
+
+    @event("Submitted")
+    def _submitted(self, occurred_at: datetime) -> None:
+        self.status = SUBMITTED
+
+    @event("Withdrawn")
+    def _withdrawn(self, occurred_at: datetime) -> None:
+        self.status = WITHDRAWN
+
+    @event("AssessorAssigned")
+    def _assessor_assigned(self, assessor_id: UUID, declaration: str, occurred_at: datetime) -> None:
+        self.assessors.append(assessor_id)
+
+    @event("AssessorReleased")
+    def _assessor_released(self, assessor_id: UUID, occurred_at: datetime) -> None:
+        self.assessors.remove(assessor_id)
+
+    @event("RefereeResponded")
+    def _referee_responded(self, confirmed: bool, occurred_at: datetime) -> None:
+        self.referee_confirmed = confirmed
+
+    @event("ProfessionalDiscussionHeld")
+    def _discussion_held(
+        self, held_on: date, assessor_ids: list[UUID], notes: Sealed | None, occurred_at: datetime
+    ) -> None:
+        self.discussion_held = True
+
+    @event("Assessed")
+    def _assessed(
+        self,
+        assessor_id: UUID,
+        judgements: dict[str, str],
+        recommendation: str,
+        feedback: Sealed | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.assessments[assessor_id] = {
+            "judgements": judgements,
+            "recommendation": recommendation,
+            "feedback": feedback,
+        }
+
+    @event("InformationRequested")
+    def _information_requested(self, request: Sealed, by: str, occurred_at: datetime) -> None:
+        self.status = INFORMATION_REQUESTED
+
+    @event("Decided")
+    def _decided(
+        self, outcome: str, reasons: Sealed | str | None, by: str, decided_on: date, occurred_at: datetime
+    ) -> None:
+        self.status, self.outcome, self.decided_on = DECIDED, outcome, decided_on
+
+    @event("Appealed")
+    def _appealed(self, grounds: Sealed, occurred_at: datetime) -> None:
+        self.status, self.appealed = APPEALED, True
+
+    @event("AppealDecided")
+    def _appeal_decided(
+        self,
+        upheld: bool,
+        remedy: str | None,
+        reasons: Sealed | str | None,
+        by: str,
+        decided_on: date,
+        occurred_at: datetime,
+    ) -> None:
+        if upheld and remedy == AWARD:
+            self.status, self.outcome, self.decided_on = DECIDED, AWARD, decided_on
+        elif upheld:  # reassess: fresh assessors, fresh assessments
+            self.status, self.outcome, self.decided_on = SUBMITTED, None, None
+            self.assessors, self.assessments = [], {}
+            self.discussion_held = False
+        else:
+            self.status = DECIDED

@@ -1,0 +1,84 @@
+"""A credential issued for an award, an upgrade, a renewal or a reinstatement, and the status-list indexes it holds.
+
+Exactly once: a credential's id is derived from the registration and the version of the registration event that
+called for it, so a second issuer (or the same one re-run after a crash) that signs again cannot record a second
+credential for the same event: the event store refuses the duplicate id. Signed bytes that were never recorded were
+never handed out, so a crash between signing and recording leaves nothing live.
+
+The signed tokens carry the registrant's name, so they are sealed with the registrant's data key: erasure shreds
+them with everything else. What was signed is pinned by its SHA-256, in the clear.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from ledger.domain.aggregates.base import LedgerAggregate
+from ledger.domain.sealed import Sealed
+
+CREDENTIAL_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/credential")
+INDEX_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/status-index")
+TRIGGERS = ("award", "renewal", "reinstatement", "reissue")
+
+
+class Credential(LedgerAggregate):
+    @staticmethod
+    def create_id(registration_id: UUID, trigger_version: int) -> UUID:
+        return uuid5(CREDENTIAL_NAMESPACE, f"{registration_id.hex}/{trigger_version}")
+
+    id_for = create_id
+
+    @event("Issued")
+    def __init__(
+        self,
+        registration_id: UUID,
+        registrant_id: UUID,
+        trigger: str,
+        trigger_version: int,
+        number: str,
+        level: str,
+        kid: str,
+        revocation_index: int,
+        suspension_index: int,
+        valid_from: date,
+        valid_until: date,
+        full: Sealed,
+        compact: Sealed,
+        sha256: str,
+        occurred_at: datetime,
+    ) -> None:
+        self.registration_id = registration_id
+        self.registrant_id = registrant_id
+        self.trigger = trigger
+        self.trigger_version = trigger_version
+        self.number = number
+        self.level = level
+        self.kid = kid
+        self.revocation_index = revocation_index
+        self.suspension_index = suspension_index
+        self.valid_from = valid_from
+        self.valid_until = valid_until
+        self.full = full
+        self.compact = compact
+        self.sha256 = sha256
+        self.issued_at = occurred_at
+
+
+class StatusIndexClaim(LedgerAggregate):
+    """One index of one status list, claimed once: the id is derived from the purpose and the index, so two
+    credentials can never share a bit."""
+
+    @staticmethod
+    def create_id(purpose: str, index: int) -> UUID:
+        return uuid5(INDEX_NAMESPACE, f"{purpose}/{index}")
+
+    id_for = create_id
+
+    @event("Claimed")
+    def __init__(self, purpose: str, index: int, credential_id: UUID, occurred_at: datetime) -> None:
+        self.purpose = purpose
+        self.index = index
+        self.credential_id = credential_id

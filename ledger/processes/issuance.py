@@ -1,0 +1,427 @@
+"""The credential issuer: for every award, renewal and reinstatement in the event log, one signed credential,
+recorded as a ``Credential.Issued`` event, exactly once.
+
+It reads the log in order from where it last stopped (its position is kept beside the read models'), and for each
+triggering event derives the credential's id from the registration and the event's version. If that credential is
+already recorded it moves on; otherwise it signs the full credential and the compact badge and records them with two
+fresh status-list indexes in one save. Two issuers racing, or one re-run after a crash between signing and recording,
+can only ever record one credential per event: the event store refuses the second id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+from sqlalchemy import select
+
+from credentials.achievement import (
+    Alignment,
+    CredentialTemplate,
+    Issuer,
+    Level,
+    StatusEntry,
+)
+from credentials.compact import build_compact_claims, sign_compact
+from credentials.status_list import StatusListFull, allocate_index, status_list_url
+from ledger.app.ledger import Ledger
+from ledger.domain.aggregates import Credential, Registration, StatusIndexClaim
+from ledger.domain.clock import end_of_day
+from ledger.domain.framework import Framework
+from ledger.processes import parking
+from ledger.processes.keyring import ActiveKey, Keyring
+from ledger.read.projections.base import projection_positions, upsert
+from ledger.read.sharing import pack_token
+
+POSITION = "credential-issuer"
+STATUS_LIST_LENGTH = 1_048_576
+"""Entries per status list: 2^20, room for years of credentials (each holds one index in each list) while the
+published list stays small (sparse bitstrings compress to a few kilobytes)."""
+
+TRIGGERS: dict[type, str] = {
+    Registration.LevelAwarded: "award",  # type: ignore[attr-defined]
+    Registration.Renewed: "renewal",  # type: ignore[attr-defined]
+    Registration.Reinstated: "reinstatement",  # type: ignore[attr-defined]
+    Registration.CredentialReissued: "reissue",  # type: ignore[attr-defined]
+}
+TOPICS = [get_topic(cls) for cls in TRIGGERS]
+INDEX_ATTEMPTS = 8
+
+Progress = Callable[[int, int], None]
+
+
+class CrashForTest(RuntimeError):
+    """Raised by ``catch_up(fail_after=...)`` to stop the issuer as a crash would."""
+
+
+@dataclass
+class IssueResult:
+    events: int = 0
+    issued: int = 0
+    already_issued: int = 0
+    erased: int = 0
+    parked: int = 0
+    credentials: list[UUID] = field(default_factory=list)
+
+
+def issuer_profile(ledger: Ledger) -> Issuer:
+    url = ledger.settings.issuer_url.rstrip("/")
+    return Issuer(id=url, name=ledger.settings.issuer_name, url=url)
+
+
+_LEVELS: dict[tuple[str, str, str], Level] = {}
+
+
+def _level(framework: Framework, code: str, issuer_url: str) -> Level:
+    """The level as a credential describes it (made once per framework version, level and issuer)."""
+    cache_key = (framework.version, code, issuer_url)
+    if cache_key not in _LEVELS:
+        _LEVELS[cache_key] = describe_level(framework, code, issuer_url)
+    return _LEVELS[cache_key]
+
+
+def describe_level(framework: Framework, code: str, issuer_url: str) -> Level:
+    """A framework level as a credential's achievement: name, description, criteria from the level descriptors of
+    every competency area it requires, and one alignment per area."""
+    level = framework.level(code)
+    areas = framework.required_areas(code)
+    criteria = (
+        f"Assessed by two assessors against every competency area of the {framework.title} "
+        f"(version {framework.version}) at this level: "
+        + " ".join(f"{a.code}. {a.title}: {a.descriptor(code)}" for a in areas)
+    )
+    return Level(
+        code=level.code,
+        name=level.name,
+        post_nominal=level.post_nominal,
+        description=level.description,
+        criteria=criteria,
+        alignments=tuple(
+            Alignment(
+                code=a.code,
+                title=a.title,
+                descriptor=a.descriptor(code) or "",
+                url=f"{issuer_url}/framework/{code}#area-{a.code}",
+            )
+            for a in areas
+        ),
+    )
+
+
+def start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Signed:
+    full: str
+    compact: str
+    revocation_index: int
+    suspension_index: int
+
+
+class CredentialIssuer:
+    def __init__(self, ledger: Ledger, keyring: Keyring | None = None, *, batch_size: int = 500) -> None:
+        self.ledger = ledger
+        self.keyring = keyring or Keyring(ledger)
+        self.batch_size = batch_size
+        self.issuer = issuer_profile(ledger)
+        self._templates: dict[tuple[str, str], CredentialTemplate] = {}
+
+    # -- position
+    def position(self) -> int:
+        with self.ledger.engine.connect() as conn:
+            found = conn.execute(
+                select(projection_positions.c.position).where(projection_positions.c.name == POSITION)
+            ).scalar()
+        return found or 0
+
+    def _save_position(self, position: int) -> None:
+        """Move the position forward (never back: two issuers may overlap during a hand-over)."""
+        with self.ledger.engine.begin() as conn:
+            current = (
+                conn.execute(
+                    select(projection_positions.c.position).where(projection_positions.c.name == POSITION)
+                ).scalar()
+                or 0
+            )
+            if position > current:
+                conn.execute(upsert(conn, projection_positions), [{"name": POSITION, "position": position}])
+
+    # -- the catch-up
+    def catch_up(self, progress: Progress | None = None, *, fail_after: int | None = None) -> IssueResult:
+        """Issue every credential the log calls for that is not yet recorded, up to the head of the log as it was
+        when called (the position then says the issuer has seen everything up to there). ``fail_after`` is for
+        tests: after that many credentials have been signed, the next one is signed and then the issuer stops
+        before recording it, as a crash would.
+
+        A trigger the issuer cannot turn into a credential (the builder refuses the record, say) is parked with
+        every later trigger of the same registration (``ledger.processes.parking``); the rest are issued."""
+        result = IssueResult()
+        start = self.position()
+        head = self.ledger.recorder.max_notification_id() or 0
+        total = max(head - start, 0)
+        blocked = parking.blocked(self.ledger.engine, POSITION)
+        key: ActiveKey | None = None
+        while start < head:
+            notifications = self.ledger.recorder.select_notifications(
+                start=start, limit=self.batch_size, stop=head, topics=TOPICS, inclusive_of_start=False
+            )
+            if not notifications:
+                break
+            key = key or self.keyring.active()
+            for notification in notifications:
+                result.events += 1
+                if notification.originator_id in blocked:
+                    parking.park(
+                        self.ledger.engine,
+                        POSITION,
+                        notification,
+                        "waits for an earlier parked event of the same registration",
+                    )
+                    result.parked += 1
+                    continue
+                try:
+                    event = self.ledger.mapper.to_domain_event(notification)
+                    self._issue_for(event, key, result, fail_after)
+                except CrashForTest:
+                    raise
+                except Exception as error:
+                    if parking.is_database_fault(error):
+                        raise
+                    parking.park(self.ledger.engine, POSITION, notification, parking.describe(error))
+                    blocked.add(notification.originator_id)
+                    result.parked += 1
+            start = notifications[-1].id
+            self._save_position(start)
+            if progress:
+                progress(min(start, head) - (head - total), total)
+        if head > self.position():
+            self._save_position(head)
+        if progress:
+            progress(total, total)
+        return result
+
+    def retry_parked(self) -> tuple[int, int]:
+        """Issue each registration's parked triggers again, in order; released together once they all go through.
+        Returns (events released, events still parked)."""
+        released = still = 0
+        groups: dict[UUID, list[parking.Parked]] = {}
+        for item in parking.parked(self.ledger.engine, POSITION):
+            groups.setdefault(item.originator_id, []).append(item)
+        key: ActiveKey | None = None
+        for group in groups.values():
+            key = key or self.keyring.active()
+            try:
+                for item in group:
+                    found = self.ledger.recorder.select_notifications(start=item.notification_id, limit=1)
+                    event = self.ledger.mapper.to_domain_event(found[0])
+                    self._issue_for(event, key, IssueResult(), None)
+            except Exception as error:
+                if parking.is_database_fault(error):
+                    raise
+                parking.tried_again(self.ledger.engine, POSITION, item.notification_id, parking.describe(error))
+                still += len(group)
+                continue
+            parking.release(self.ledger.engine, POSITION, [item.notification_id for item in group])
+            released += len(group)
+        return released, still
+
+    def _issue_for(self, event: Any, key: ActiveKey, result: IssueResult, fail_after: int | None) -> None:
+        registration_id, version = event.originator_id, event.originator_version
+        credential_id = Credential.id_for(registration_id, version)
+        if self.ledger._exists(credential_id):
+            result.already_issued += 1
+            return
+        registration: Registration = self.ledger.repository.get(registration_id, version=version)
+        registrant = self.ledger.registrant(registration.registrant_id)
+        name = self.ledger.vault.open(registrant.name)
+        if name is None:  # erased: there is no one to issue to
+            result.erased += 1
+            return
+        valid_from = {
+            "award": lambda: event.awarded_on,
+            "reinstatement": lambda: event.on,
+            "renewal": lambda: event.occurred_at.date(),
+            "reissue": lambda: event.occurred_at.date(),
+        }[TRIGGERS[type(event)]]()
+        assert registration.level is not None and registration.valid_until is not None
+        for _ in range(INDEX_ATTEMPTS):
+            signed = self._sign(credential_id, registration, name, key, valid_from, registration.valid_until)
+            if fail_after is not None and result.issued >= fail_after:
+                raise CrashForTest(f"stopped after signing credential {credential_id} and before recording it")
+            owner = registration.registrant_id
+            now = self.ledger.clock.now()
+            credential = Credential(
+                registration_id=registration_id,
+                registrant_id=owner,
+                trigger=TRIGGERS[type(event)],
+                trigger_version=version,
+                number=registration.number,
+                level=registration.level,
+                kid=key.kid,
+                revocation_index=signed.revocation_index,
+                suspension_index=signed.suspension_index,
+                valid_from=valid_from,
+                valid_until=registration.valid_until,
+                full=self.ledger.vault.seal_bytes(owner, pack_token(signed.full)),
+                compact=self.ledger.vault.seal_bytes(owner, pack_token(signed.compact)),
+                sha256=hashlib.sha256(f"{signed.full}\n{signed.compact}".encode("ascii")).hexdigest(),
+                occurred_at=now,
+            )
+            claims = [
+                StatusIndexClaim(
+                    purpose="revocation", index=signed.revocation_index, credential_id=credential_id, occurred_at=now
+                ),
+                StatusIndexClaim(
+                    purpose="suspension", index=signed.suspension_index, credential_id=credential_id, occurred_at=now
+                ),
+            ]
+            try:
+                self.ledger._commit(credential, *claims)
+            except IntegrityError:
+                if self.ledger._exists(credential_id):  # another issuer recorded it first: nothing twice
+                    result.already_issued += 1
+                    return
+                continue  # an index was claimed meanwhile: draw again
+            result.issued += 1
+            result.credentials.append(credential_id)
+            return
+        raise StatusListFull(
+            f"could not find free status indexes for credential {credential_id} after {INDEX_ATTEMPTS} attempts"
+        )
+
+    def _free_index(self, purpose: str) -> int:
+        class Taken:
+            def __contains__(inner, index: object) -> bool:  # noqa: N805
+                return self.ledger._exists(StatusIndexClaim.id_for(purpose, index))  # type: ignore[arg-type]
+
+        return allocate_index(self.ledger.rng, Taken(), STATUS_LIST_LENGTH)
+
+    def _sign(
+        self,
+        credential_id: UUID,
+        registration: Registration,
+        name: str,
+        key: ActiveKey,
+        valid_from: date,
+        valid_until: date,
+    ) -> Signed:
+        issuer_url = self.issuer.id
+        level = _level(self.ledger.framework, registration.level, issuer_url)  # type: ignore[arg-type]
+        revocation, suspension = self._free_index("revocation"), self._free_index("suspension")
+        status = [
+            StatusEntry("revocation", status_list_url(issuer_url, "revocation"), revocation),
+            StatusEntry("suspension", status_list_url(issuer_url, "suspension"), suspension),
+        ]
+        starts, ends = start_of_day(valid_from), end_of_day(valid_until)
+        now = self.ledger.clock.now()
+        template = self._templates.get((level.code, key.kid))
+        if template is None:
+            template = self._templates[(level.code, key.kid)] = CredentialTemplate(
+                issuer=self.issuer,
+                level=level,
+                achievement_id=f"{issuer_url}/framework/{level.code}",
+                key=key.signing_key,
+            )
+        full = template.sign(
+            credential_id=f"urn:uuid:{credential_id}",
+            subject_id=f"urn:uuid:{registration.registrant_id}",
+            name=name,
+            registration_number=registration.number,
+            valid_from=starts,
+            valid_until=ends,
+            revocation_index=revocation,
+            suspension_index=suspension,
+            issued_at=now,
+        )
+        # the badge is valid from the moment it is signed (a verifier checks its key was in service then)
+        claims = build_compact_claims(
+            credential_id=f"urn:uuid:{credential_id}",
+            issuer_id=issuer_url,
+            name=name,
+            registration_number=registration.number,
+            level_code=level.code,
+            valid_from=now if now < ends else starts,
+            valid_until=ends,
+            status=status,
+        )
+        return Signed(full, sign_compact(claims, key.signing_key), revocation, suspension)
+
+
+REGISTER_TYPES = ("OpenBadgeCredential", "AchievementCredential")
+REGISTER_CLAIMS = ('"licenseNumber"', '"achievement"')
+
+
+def issue_on_request(
+    ledger: Ledger, keyring: Keyring, credential: dict[str, Any], requested_by: str
+) -> tuple[UUID, str]:
+    """Sign ``credential`` (a checked VC 2.0 document) at ``requested_by``'s request, through the ledger: it gets an
+    id and both status entries, and a ``RequestedCredential`` event records who asked, what was signed (its SHA-256)
+    and its indexes, in one save with the index claims; so it is in the transparency log and can be revoked. A
+    credential that would pass for a register credential (a level's badge, a licence number, an achievement) is
+    refused: only the register's decisions make those. Returns (credential id, the vc+jwt)."""
+    import json
+
+    from credentials.achievement import sign_credential_jwt
+    from ledger.domain.aggregates import RequestedCredential
+    from ledger.domain.errors import InvalidInput
+
+    types = credential.get("type")
+    types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    claims = json.dumps(credential.get("credentialSubject"), default=str)
+    if any(t in REGISTER_TYPES for t in types) or any(c in claims for c in REGISTER_CLAIMS):
+        raise InvalidInput(
+            "credential",
+            "register credentials (a level's Open Badge, a licence number, an "
+            "achievement) are issued only by the register's own decisions, not on "
+            "request",
+        )
+    if "credentialStatus" in credential:
+        raise InvalidInput(
+            "credential",
+            "leave credentialStatus out: the register gives every credential it signs "
+            "its own revocation and suspension entries",
+        )
+    issuer = CredentialIssuer(ledger, keyring)
+    key = keyring.active()
+    for _ in range(INDEX_ATTEMPTS):
+        credential_id = ledger._new_id()
+        now = ledger.clock.now()
+        revocation, suspension = issuer._free_index("revocation"), issuer._free_index("suspension")
+        url = issuer.issuer.id
+        status = [
+            StatusEntry("revocation", status_list_url(url, "revocation"), revocation),
+            StatusEntry("suspension", status_list_url(url, "suspension"), suspension),
+        ]
+        document = {
+            **credential,
+            "id": credential.get("id") or f"urn:uuid:{credential_id}",
+            "credentialStatus": [entry.to_json(f"{entry.list_url}#{entry.index}") for entry in status],
+        }
+        token = sign_credential_jwt(document, key.signing_key, issued_at=now)
+        record = RequestedCredential(
+            id=credential_id,
+            requested_by=requested_by,
+            sha256=hashlib.sha256(token.encode()).hexdigest(),
+            kid=key.kid,
+            revocation_index=revocation,
+            suspension_index=suspension,
+            occurred_at=now,
+        )
+        claims_made = [
+            StatusIndexClaim(purpose=purpose, index=index, credential_id=record.id, occurred_at=now)
+            for purpose, index in (("revocation", revocation), ("suspension", suspension))
+        ]
+        try:
+            ledger._commit(record, *claims_made)
+        except IntegrityError:
+            continue  # an index was claimed meanwhile: draw again
+        return record.id, token
+    raise StatusListFull(f"could not find free status indexes after {INDEX_ATTEMPTS} attempts")

@@ -1,0 +1,1 @@
+"""Reports over the read models: progression and fairness."""
