@@ -227,7 +227,7 @@ def _write(file: Path, lines: list[bytes]) -> None:
 def _reseal(lines: list[bytes], master_key: str | None = None) -> list[bytes]:
     """Recompute the manifest's checksum (and, given the master key, its authentication code) over altered
     lines: what a careless tool, or someone holding the key, would do."""
-    from ledger.ops.backup import _canonical, _mac
+    from ledger.ops.backup.format import _canonical, _mac
 
     manifest = json.loads(lines[-1])
     manifest["content_sha256"] = hashlib.sha256(b"".join(lines[:-1])).hexdigest()

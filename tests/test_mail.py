@@ -142,7 +142,7 @@ def test_the_service_delivers_the_outbox_when_smtp_is_configured(mail_ledger, sm
 
     from fastapi.testclient import TestClient
 
-    from ledger.api import app as app_module
+    from ledger.api import main as app_module
     from ledger.processes import worker as worker_module
 
     _, inbox = smtp

@@ -26,7 +26,7 @@ from ledger.read.projections.statistics import (
     statistics_rows,
 )
 from ledger.reports.progression import suppression
-from ledger.reports.progression.analyses import figures, progression_report, report_from_rows
+from ledger.reports.progression.report import figures, progression_report, report_from_rows
 from ledger.settings import Settings
 from tests.conftest import MASTER_KEY
 from tests.helpers import assessed, assessors, enrol, submitted

@@ -46,7 +46,7 @@ def progression(
     to 5, small percentages and averages suppressed, and periods snap to whole blocks of quarters."""
     from ledger.cli import main as cli
     from ledger.read.projections.runner import ProjectionRunner
-    from ledger.reports.progression.analyses import progression_report
+    from ledger.reports.progression.report import progression_report
 
     if fmt not in FORMATS:
         cli._fail(ValueError(f"--format must be one of {', '.join(FORMATS)}"))

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure as PlotFigure  # noqa: E402 - after choosing the backend
 
-from ledger.reports.progression.analyses import BENCHMARKS, RESPONSE_TARGETS, Report, Table, band_name  # noqa: E402
+from ledger.reports.progression.shape import BENCHMARKS, RESPONSE_TARGETS, Report, Table, band_name  # noqa: E402
 from ledger.reports.progression.suppression import Figure  # noqa: E402
 
 matplotlib.rcParams.update(

@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ledger.reports.progression.analyses import Report, figures
+from ledger.reports.progression.report import figures
+from ledger.reports.progression.shape import Report
 
 API = Path(__file__).resolve().parents[2] / "api"
 TEMPLATES = API / "templates"

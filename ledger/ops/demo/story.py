@@ -1,0 +1,216 @@
+"""One person's story in the demo: enrolment, an application and its assessment, the decision and any appeal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from ledger.ops.demo.cast import BODIES, EVIDENCE, FIRST, LAST, QUALIFICATIONS, Person
+from ledger.ops.demo.years import YearStory
+
+
+class Demo(YearStory):
+    """The whole demo: people's stories (here), their years and audits, and the calendar that runs them."""
+
+    # -- the story of one person
+    def appoint_assessor(self, i: int) -> None:
+        name = f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)} (assessor {i + 1})"
+        self.assessors.append(self.ledger.appoint_assessor(name))
+
+    def enrol(self) -> None:
+        rng = self.rng
+        answers = None
+        band_weight = 0.0
+        if rng.random() < 0.72:
+            occupation = rng.choices(
+                [
+                    "professional",
+                    "manager",
+                    "clerical",
+                    "small_business",
+                    "technical_craft",
+                    "routine",
+                    "unemployed",
+                    "other",
+                    "prefer_not_to_say",
+                ],
+                [26, 16, 9, 8, 12, 14, 3, 6, 6],
+            )[0]
+            band_weight = {
+                "professional": 0.03,
+                "manager": 0.03,
+                "routine": -0.04,
+                "unemployed": -0.05,
+                "technical_craft": -0.02,
+            }.get(occupation, 0.0)
+            answers = {
+                "parental_occupation_14": occupation,
+                "school_type": rng.choice(["state", "state", "state", "independent", "prefer_not_to_say"]),
+                "free_school_meals": rng.choice(["no", "no", "yes", "dont_know"]),
+                "parental_degree": rng.choice(["no", "yes", "dont_know"]),
+            }
+        registrant_id = self.ledger.enrol(
+            name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            email=f"person{rng.randrange(10**9)}@example.org",
+            disciplines=sorted(rng.sample(self.disciplines, rng.choice([1, 1, 2]))),
+            background_answers=answers,
+            listing="listed" if rng.random() < 0.9 else "verify-only",
+        )
+        person = Person(registrant_id, band_weight)
+        self.people[registrant_id] = person
+        level = rng.choices(self.levels, [60, 30, 10])[0]
+        self.at(self.clock.today(), self.apply, person, level)
+
+    def apply(self, person: Person, level: str) -> None:
+        rng = self.rng
+        if self.held_status(person) == "suspended":  # the rules say: not while suspended; try again later
+            self.at(self.later(30, 60), self.apply, person, level)
+            return
+        route = "standard" if rng.random() < 0.55 else "equivalency"
+        spec = self.framework.level(level)
+        if route == "standard":
+            needed = spec.min_qualification_level
+            q_level = min(7, needed + rng.choice([0, 0, 1]))
+            kwargs: dict[str, Any] = {
+                "qualification": {
+                    "title": QUALIFICATIONS[q_level],
+                    "level": q_level,
+                    "awarding_body": rng.choice(BODIES),
+                }
+            }
+        else:
+            kwargs = {
+                "experience": {
+                    "years": spec.min_years_experience_equivalency + rng.randint(0, 8),
+                    "portfolio": "https://portfolio.example.org/" + str(rng.randrange(10**6)),
+                    "referee_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                    "referee_email": f"referee{rng.randrange(10**6)}@example.org",
+                }
+            }
+        person.application = self.ledger.start_application(person.registrant_id, level, route, **kwargs)
+        person.level = level
+        for area in self.framework.required_areas(level):
+            self.ledger.add_evidence(person.application, area.code, EVIDENCE)
+        if rng.random() < 0.03:
+            self.at(self.later(3, 20), self.withdraw, person)
+        else:
+            self.at(self.later(3, 25), self.submit, person)
+
+    def withdraw(self, person: Person) -> None:
+        assert person.application
+        self.ledger.withdraw_application(person.application)
+
+    def submit(self, person: Person) -> None:
+        assert person.application
+        self.ledger.submit_application(person.application)
+        self.at(self.later(2, 10), self.assign, person)
+
+    def assign(self, person: Person) -> None:
+        assert person.application
+        person.assessors = self.rng.sample(self.assessors, 2)
+        for assessor in person.assessors:
+            self.ledger.assign_assessor(
+                person.application, assessor, "I have no conflict of interest with this applicant."
+            )
+        application = self.ledger.application(person.application)
+        if application.route == "equivalency":
+            self.at(self.later(5, 15), self.referee, person)
+            self.at(self.later(14, 30), self.discussion, person)
+        if self.chance(0.08):
+            self.at(self.later(5, 15), self.request_information, person)
+        else:
+            self.at(self.later(20, 45), self.assess, person)
+
+    def request_information(self, person: Person) -> None:
+        assert person.application
+        self.ledger.request_information(person.application, "Please add a recent example with dates.", "registrar")
+        self.at(self.later(5, 20), self.provide_information, person)
+
+    def provide_information(self, person: Person) -> None:
+        assert person.application
+        self.ledger.add_evidence(person.application, "A", EVIDENCE + " (further example)")
+        self.ledger.submit_application(person.application)
+        self.at(self.later(20, 40), self.assess, person)
+
+    def referee(self, person: Person) -> None:
+        assert person.application
+        self.ledger.confirm_referee(person.application, self.rng.random() < 0.96)
+
+    def discussion(self, person: Person) -> None:
+        assert person.application
+        if self.ledger.application(person.application).status != "submitted":
+            self.at(self.later(5, 15), self.discussion, person)  # once the information asked for is in
+            return
+        self.ledger.record_discussion(person.application, self.clock.today(), "Discussion of portfolio.")
+
+    def assess(self, person: Person) -> None:
+        assert person.application
+        application = self.ledger.application(person.application)
+        award_rate = (0.78 if application.route == "standard" else 0.72) + person.band_weight
+        if application.route == "equivalency" and (
+            not application.discussion_held or application.referee_confirmed is None
+        ):
+            self.at(self.later(3, 10), self.assess, person)  # wait for the discussion and the referee
+            return
+        if application.route == "equivalency" and not application.referee_confirmed:
+            award_rate = 0.0
+        roll = self.rng.random()
+        plan = "award" if roll < award_rate else ("defer" if roll < award_rate + (1 - award_rate) * 0.6 else "reject")
+        areas = [a.code for a in self.framework.required_areas(application.level)]
+        for assessor in person.assessors:
+            judgements = {a: ("met" if plan == "award" or self.rng.random() < 0.6 else "partly_met") for a in areas}
+            if plan != "award":
+                judgements[self.rng.choice(areas)] = "not_met" if plan == "reject" else "partly_met"
+            self.ledger.record_assessment(
+                person.application,
+                assessor,
+                judgements,
+                plan,
+                "Clear evidence for most areas."
+                if plan == "award"
+                else "Evidence is thin in places; see the areas marked.",
+            )
+        self.at(self.later(3, 14), self.decide, person, plan)
+
+    def decide(self, person: Person, plan: str) -> None:
+        assert person.application
+        if plan == "award" and self.held_status(person) == "suspended":
+            self.at(self.later(20, 40), self.decide, person, plan)  # on hold until the suspension is resolved
+            return
+        reasons = "" if plan == "award" else "The evidence does not yet show the standard in every area."
+        self.ledger.decide(person.application, plan, reasons, "registrar")
+        if plan == "award":
+            self.awarded(person)
+        elif plan == "reject" and not self.ledger.application(person.application).appealed and self.chance(0.35):
+            self.at(self.later(5, 25), self.appeal, person)  # one appeal per decision, even after a reassessment
+        elif self.chance(0.6):
+            self.at(self.later(60, 150), self.apply, person, person.level)
+
+    def held_status(self, person: Person) -> str | None:
+        return self.ledger.registration(person.registrant_id).status if person.registered else None
+
+    def appeal(self, person: Person) -> None:
+        assert person.application
+        self.ledger.appeal(person.application, "The assessors did not consider my portfolio of touring work.")
+        self.at(self.later(14, 27), self.decide_appeal, person)
+
+    def decide_appeal(self, person: Person) -> None:
+        assert person.application
+        roll = self.rng.random()
+        if roll < 0.2:
+            self.ledger.decide_appeal(
+                person.application, True, "The evidence was not fully considered.", "appeals panel", remedy="award"
+            )
+            self.awarded(person)
+        elif roll < 0.4:
+            self.ledger.decide_appeal(
+                person.application, True, "A fresh assessment is needed.", "appeals panel", remedy="reassess"
+            )
+            self.at(self.later(3, 10), self.assign, person)
+        else:
+            self.ledger.decide_appeal(person.application, False, "The decision was reasonable.", "appeals panel")
+
+    def awarded(self, person: Person) -> None:
+        person.registered = True
+        self.schedule_year(person)  # an upgrade starts a new renewal year too
+        self.at(self.later(400, 800) if self.chance(0.25) else self.end + timedelta(days=1), self.upgrade, person)

@@ -1,0 +1,91 @@
+"""People over time, from the statistics rows: each person's state on any day, and the days it changed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ledger.reports.progression.shape import LEFT_REGISTER
+
+
+# -- people over time, from the statistics rows
+@dataclass(frozen=True)
+class State:
+    responded: bool
+    band: str | None
+    level: str | None  # the level held, while registered (or suspended); None otherwise
+
+
+class People:
+    """Each person's background and standing over time, by pseudonym."""
+
+    def __init__(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        self.enrolled = {p["person"]: p["enrolled_on"] for p in rows["people"] if not p["erased"]}
+        self.answers: dict[str, list[tuple[date, int, bool, str | None]]] = defaultdict(list)
+        for a in rows["answers"]:
+            if a["person"] in self.enrolled:
+                self.answers[a["person"]].append((a["on"], a["seq"], a["responded"], a["band"]))
+        for history in self.answers.values():
+            history.sort(key=lambda a: (a[0], a[1]))
+        self.standing: dict[str, list[tuple[date, int, str, str | None]]] = defaultdict(list)
+        for e in rows["events"]:
+            if e["kind"] in ("awarded", "reinstated", *LEFT_REGISTER) and e["person"] in self.enrolled:
+                self.standing[e["person"]].append((e["on"], e["seq"], e["kind"], e["level"]))
+        for history in self.standing.values():
+            history.sort(key=lambda s: (s[0], s[1]))
+
+    def band_at(self, person: str, day: date) -> str | None:
+        band = None
+        for on, _, _, given in self.answers.get(person, ()):
+            if on > day:
+                break
+            band = given
+        return band
+
+    def timeline(self, person: str) -> list[tuple[date, State]]:
+        """The person's state after each day on which it changed, from enrolment."""
+        changes: dict[date, list[tuple[int, int, Any]]] = defaultdict(list)
+        for on, seq, responded, band in self.answers.get(person, ()):
+            changes[on].append((0, seq, ("answer", responded, band)))
+        for on, seq, kind, level in self.standing.get(person, ()):
+            changes[on].append((1, seq, (kind, level, None)))
+        enrolled = self.enrolled[person]
+        if enrolled is not None:
+            changes.setdefault(enrolled, [])
+        responded, band, level, held = False, None, None, None
+        out: list[tuple[date, State]] = []
+        for day in sorted(changes):
+            for _, _, (kind, a, b) in sorted(changes[day], key=lambda c: (c[0], c[1])):
+                if kind == "answer":
+                    responded, band = a, b
+                elif kind == "awarded":
+                    level = held = a
+                elif kind == "reinstated":
+                    level = held
+                else:
+                    level = None
+            out.append((day, State(responded, band, level)))
+        return out
+
+
+def state_at(timeline: list[tuple[date, State]], day: date) -> State | None:
+    state = None
+    for on, s in timeline:
+        if on > day:
+            break
+        state = s
+    return state
+
+
+def change_dates(timeline: list[tuple[date, State]], view: Callable[[State], Any]) -> list[date]:
+    """The days on which what a snapshot table counts of this person changed (the first day counts as a change)."""
+    dates, last = [], None
+    for on, state in timeline:
+        seen = view(state)
+        if seen != last:
+            dates.append(on)
+            last = seen
+    return dates
