@@ -39,9 +39,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from credentials.achievement import StatusEntry
 from credentials.jwt_sign import encode_jws
 from credentials.keys import SigningKey
+from credentials.open_badges import StatusEntry
 from credentials.status_list import status_list_url
 from credentials.timestamps import epoch_seconds, utc
 

@@ -13,16 +13,22 @@ from __future__ import annotations
 import binascii
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from credentials.keys import SigningKey
 
 _RESERVED_HEADERS = {"alg"}
-_HASHES = {"ES256": hashes.SHA256, "ES384": hashes.SHA384, "ES512": hashes.SHA512, "RS256": hashes.SHA256}
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "ES256": hashes.SHA256,
+    "ES384": hashes.SHA384,
+    "ES512": hashes.SHA512,
+    "RS256": hashes.SHA256,
+}
 _EC_SIZES = {"ES256": 32, "ES384": 48, "ES512": 66}
 
 
@@ -42,14 +48,17 @@ def dumps(value: Any) -> str:
 def signature(signing_input: bytes, key: SigningKey) -> bytes:
     """The JWS signature over ``signing_input``: raw r||s for ECDSA (RFC 7518 section 3.4), as is for EdDSA and
     RS256 (PKCS#1 v1.5)."""
-    if key.alg in _EC_SIZES:
-        der = key.private_key.sign(signing_input, ec.ECDSA(_HASHES[key.alg]()))  # type: ignore[call-arg, union-attr]
+    private_key = key.private_key  # of the kind its alg needs: SigningKey refuses any other
+    if key.alg in _EC_SIZES and isinstance(private_key, ec.EllipticCurvePrivateKey):
+        der = private_key.sign(signing_input, ec.ECDSA(_HASHES[key.alg]()))
         r, s = decode_dss_signature(der)
         size = _EC_SIZES[key.alg]
         return r.to_bytes(size, "big") + s.to_bytes(size, "big")
-    if key.alg == "EdDSA":
-        return key.private_key.sign(signing_input)  # type: ignore[call-arg]
-    return key.private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[call-arg]
+    if key.alg == "EdDSA" and isinstance(private_key, ed25519.Ed25519PrivateKey):
+        return private_key.sign(signing_input)
+    if key.alg == "RS256" and isinstance(private_key, rsa.RSAPrivateKey):
+        return private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    raise ValueError(f"a {type(private_key).__name__} cannot sign with {key.alg}")
 
 
 def encoded_header(key: SigningKey, headers: dict[str, Any]) -> bytes:

@@ -46,7 +46,8 @@ def b64url(data: bytes) -> str:
 
 def thumbprint(jwk: dict[str, Any]) -> str:
     """RFC 7638 JWK thumbprint: base64url(SHA-256(the required members, sorted, no whitespace))."""
-    members = _THUMBPRINT_MEMBERS.get(jwk.get("kty"))  # type: ignore[arg-type]
+    kty: Any = jwk.get("kty")  # any JSON value: only the key types above have a thumbprint
+    members = _THUMBPRINT_MEMBERS.get(kty)
     if members is None:
         raise ValueError(f"cannot take the thumbprint of a JWK with kty {jwk.get('kty')!r}")
     missing = [name for name in members if not isinstance(jwk.get(name), str)]
@@ -56,17 +57,19 @@ def thumbprint(jwk: dict[str, Any]) -> str:
     return b64url(hashlib.sha256(canonical.encode("utf-8")).digest())
 
 
-def _check_alg_fits_key(alg: str, private_key: Any) -> None:
+def _fitting_key(alg: str, private_key: object) -> PrivateKey:
+    """``private_key`` if it can sign with ``alg``; ``ValueError`` saying why if not."""
     if alg not in INTEROP_ALGORITHMS:
         raise ValueError(f"unsupported algorithm {alg!r}: use one of {', '.join(INTEROP_ALGORITHMS)}")
     if alg in _CURVE_OF:
-        fits = isinstance(private_key, ec.EllipticCurvePrivateKey) and private_key.curve.name == _CURVE_OF[alg]
+        if isinstance(private_key, ec.EllipticCurvePrivateKey) and private_key.curve.name == _CURVE_OF[alg]:
+            return private_key
     elif alg == "EdDSA":
-        fits = isinstance(private_key, ed25519.Ed25519PrivateKey)
-    else:
-        fits = isinstance(private_key, rsa.RSAPrivateKey) and private_key.key_size >= 2048
-    if not fits:
-        raise ValueError(f"a {type(private_key).__name__} cannot sign with {alg}")
+        if isinstance(private_key, ed25519.Ed25519PrivateKey):
+            return private_key
+    elif isinstance(private_key, rsa.RSAPrivateKey) and private_key.key_size >= 2048:
+        return private_key
+    raise ValueError(f"a {type(private_key).__name__} cannot sign with {alg}")
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class SigningKey:
     private_key: PrivateKey = field(repr=False)
 
     def __post_init__(self) -> None:
-        _check_alg_fits_key(self.alg, self.private_key)
+        _fitting_key(self.alg, self.private_key)
 
     @property
     def public_key(self) -> PublicKey:
@@ -85,12 +88,13 @@ class SigningKey:
 
     @cached_property
     def _bare_public_jwk(self) -> dict[str, str]:
-        if isinstance(self.private_key, ec.EllipticCurvePrivateKey):
-            jwk = ECAlgorithm.to_jwk(self.public_key, as_dict=True)
-        elif isinstance(self.private_key, ed25519.Ed25519PrivateKey):
-            jwk = OKPAlgorithm.to_jwk(self.public_key, as_dict=True)
+        public_key = self.public_key
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            jwk = ECAlgorithm.to_jwk(public_key, as_dict=True)
+        elif isinstance(public_key, ed25519.Ed25519PublicKey):
+            jwk = OKPAlgorithm.to_jwk(public_key, as_dict=True)
         else:
-            jwk = RSAAlgorithm.to_jwk(self.public_key, as_dict=True)
+            jwk = RSAAlgorithm.to_jwk(public_key, as_dict=True)
         return {name: jwk[name] for name in _THUMBPRINT_MEMBERS[jwk["kty"]]}
 
     @cached_property
@@ -120,9 +124,10 @@ def key_from_jwk(jwk: dict[str, Any]) -> SigningKey:
     from its key type and curve."""
     if not isinstance(jwk, dict) or "d" not in jwk:
         raise ValueError("not a private JWK: it has no 'd' member")
-    kty, crv = jwk.get("kty"), jwk.get("crv")
+    kty = jwk.get("kty")
+    crv: Any = jwk.get("crv")  # any JSON value: only the curves above have an algorithm
     if kty == "EC":
-        alg = _ALG_OF_CURVE.get(crv)  # type: ignore[arg-type]
+        alg = _ALG_OF_CURVE.get(crv)
     elif kty == "OKP" and crv == "Ed25519":
         alg = "EdDSA"
     elif kty == "RSA":
@@ -169,7 +174,7 @@ def open_private_key(blob: bytes, secret: bytes) -> SigningKey:
         private_key = serialization.load_pem_private_key(pem, password=secret)
     except (ValueError, TypeError):
         raise ValueError("cannot open the sealed private key: the secret is wrong or the key is damaged") from None
-    key = SigningKey(alg, private_key)  # type: ignore[arg-type]
+    key = SigningKey(alg, _fitting_key(alg, private_key))  # the PEM may hold a key of any kind (DSA, X25519...)
     if key.kid != kid:
         raise ValueError(f"the sealed key's kid {kid!r} does not match the key inside it ({key.kid!r})")
     return key

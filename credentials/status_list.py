@@ -17,8 +17,8 @@ from collections.abc import Container
 from datetime import datetime
 from typing import Any
 
-from credentials.achievement import VC_V2_CONTEXT, Issuer
 from credentials.did_web import issuer_base_url
+from credentials.open_badges import VC_V2_CONTEXT, Issuer
 from credentials.timestamps import rfc3339, utc
 
 MIN_LENGTH = 131_072

@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from verifier.jose import ALGORITHMS, Malformed, PublicKey, public_key, signature_valid, split, thumbprint
+from verifier.jose import ALGORITHMS, JWS, Malformed, PublicKey, public_key, signature_valid, split, thumbprint
 from verifier.status import Bitstring
 
 TRUST_TYP = "rl-trust+jwt"
@@ -128,10 +128,12 @@ class Trust:
     @classmethod
     def from_keys(cls, jwks: list[dict[str, Any]], issuer: str | None = None) -> Trust:
         """Trust these public keys at any time, without status lists (for other issuers' credentials and tests)."""
-        keys = {}
+        keys: dict[str, TrustedKey] = {}
         for jwk in jwks:
             alg, key = public_key(jwk)
-            kid = jwk.get("kid") if isinstance(jwk.get("kid"), str) else thumbprint(jwk)
+            kid = jwk.get("kid")
+            if not isinstance(kid, str):
+                kid = thumbprint(jwk)
             keys[kid] = TrustedKey(kid, alg, key)
         return cls(issuer=issuer, keys=keys)
 
@@ -173,7 +175,7 @@ def _load(
     notes: list[str] = []
     pinned = _pinned_root(root, cache)
     first_use = pinned is None
-    if first_use:
+    if pinned is None:
         if not trust_on_first_use:
             raise RootNotPinned(NOT_PINNED)
         carried = header.get("jwk")
@@ -219,7 +221,7 @@ def _load(
     return trust
 
 
-def _split_large(token: str) -> Any:
+def _split_large(token: str) -> JWS:
     return split(token, MAX_BUNDLE_BYTES)
 
 
@@ -288,7 +290,9 @@ def _status_lists(lists: Any, keys: dict[str, TrustedKey], issuer: str) -> dict[
 
 
 # -- the cache of what was accepted before
-def _pinned_root(root: dict[str, Any] | None, cache: Path | None) -> dict[str, Any] | None:
+def _pinned_root(root: dict[str, Any] | None, cache: Path | None) -> Any:
+    """The root key given, else the one pinned in the cache, else None. What the cache holds is JSON as read, to be
+    checked as a key by ``public_key`` like a given root (``regverify --root`` reads its file the same way)."""
     if root is not None:
         return root
     if cache is not None and (cache / "root.json").is_file():

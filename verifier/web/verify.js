@@ -1,9 +1,9 @@
 /* regverify for the browser: verify a regledger credential offline with WebCrypto.
  *
  * The same pipeline of named checks, in the same order, with the same words, as the Python verifier
- * (verifier/verify.py, jose.py, trust.py, status.py). Where Python's own parsing decides what is accepted
- * (json.loads, datetime.fromisoformat, int(), str.strip(), repr()), this file reproduces that behaviour, so a
- * token gets the same verdict here as from `regverify`.
+ * (verifier/verify.py, checks.py, result.py, jose.py, trust.py, status.py). Where Python's own parsing decides
+ * what is accepted (json.loads, datetime.fromisoformat, int(), str.strip(), repr()), this file reproduces that
+ * behaviour, so a token gets the same verdict here as from `regverify`.
  *
  * API (global `regverify`, or module.exports under Node):
  *   await regverify.loadTrust(bundleText, rootJwk, {at, storage, trustOnFirstUse})
@@ -22,7 +22,7 @@
 (function (root) {
   "use strict";
 
-  // -- constants (verify.py, jose.py, trust.py, status.py)
+  // -- constants (verify.py, checks.py, result.py, jose.py, trust.py, status.py)
   const CHECKS = ["format", "header", "key known", "key valid", "signature", "issuer", "validity", "revocation",
     "suspension", "status freshness"];
   const REQUIRED = ["format", "header", "key known", "key valid", "signature", "issuer", "validity"];

@@ -1,0 +1,118 @@
+"""The rules of the checks that follow reading a token: what the checks need from a credential (``Credential``), and
+the header, key-valid-at-issue, issuer, revocation and suspension, and status freshness rules, each giving its
+problem or its outcome in plain words. ``verifier.verify`` reads the token into a ``Credential`` and runs these in
+the fixed order of ``verifier.result.CHECKS``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from verifier.jose import ALGORITHMS, JWS, Malformed
+from verifier.result import FAIL, NOT_CHECKED, PASS, Outcome, Subject, duration, when
+from verifier.trust import StatusList, Trust, TrustedKey
+
+FULL_TYPES = ("vc+jwt", "JWT")
+
+
+@dataclass
+class Credential:
+    """What the checks need, read from either kind of token."""
+
+    kind: str
+    jws: JWS
+    url_origin: str | None
+    kid: str | None = None
+    issued_at: datetime | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    issuer: str | None = None
+    statuses: dict[str, tuple[str | None, int]] | None = None  # purpose -> (list URL or None for the issuer's, index)
+    subject: Subject | None = None
+
+
+def header_problem(header: dict[str, Any], kind: str) -> str | None:
+    alg = header.get("alg")
+    if alg not in ALGORITHMS:
+        return f"the signing algorithm {alg!r} is not accepted (only {', '.join(ALGORITHMS)})"
+    if "crit" in header:
+        return "the token demands extensions this verifier does not know ('crit')"
+    typ = header.get("typ")
+    if kind == "full":
+        if typ not in FULL_TYPES:
+            return f"the token's type {typ!r} is not a credential's (vc+jwt)"
+        if not isinstance(header.get("kid"), str):
+            return "the token does not say which key signed it (no 'kid')"
+        if "cty" in header and header["cty"] != "vc":
+            return f"the token's content type {header['cty']!r} is not a credential's"
+    return None
+
+
+def key_problem(key: TrustedKey, issued_at: datetime | None) -> str | None:
+    if issued_at is None:
+        return "the credential does not say when it was issued"
+    at = f"{when(issued_at)}"
+    if key.compromised_since:  # a signer chooses its own dates: nothing a stolen key signed can be told apart
+        return (
+            f"the key that signed it was reported compromised ({when(key.compromised_since)}), so no "
+            "credential it signed can be trusted: ask the holder for their re-issued credential"
+        )
+    if key.valid_from and issued_at < key.valid_from:
+        return f"signed on {at}, before the key came into service"
+    if key.valid_until and issued_at >= key.valid_until:
+        return f"signed on {at}, after the key was retired"
+    return None
+
+
+def issuer_problem(credential: Credential, trust: Trust) -> str | None:
+    if credential.kind == "compact":
+        credential.issuer = trust.issuer or "the trusted issuer"
+    elif trust.issuer is not None and credential.issuer != trust.issuer:
+        return f"the credential names {credential.issuer} as its issuer, not {trust.issuer}"
+    if credential.url_origin and trust.issuer and trust.issuer.startswith(("https://", "http://")):
+        try:
+            parts = urlsplit(trust.issuer)
+            issuer_origin = f"{parts.scheme}://{parts.netloc}"
+        except ValueError:
+            issuer_origin = trust.issuer
+        if credential.url_origin != issuer_origin:
+            return f"the link points at {credential.url_origin}, not at {trust.issuer}"
+    return None
+
+
+def status_check(purpose: str, credential: Credential, trust: Trust) -> tuple[Outcome, str, StatusList | None]:
+    """The revocation or suspension check, and the list it read (for the freshness check)."""
+    entry = (credential.statuses or {}).get(purpose)
+    if entry is None:
+        return NOT_CHECKED, f"the credential has no {purpose} entry", None
+    url, index = entry
+    status_list = trust.list_for(purpose) if url is None else trust.status_lists.get(url)
+    if status_list is None:
+        return NOT_CHECKED, f"the trust bundle has no {purpose} list" + (f" ({url})" if url else ""), None
+    try:
+        bits = status_list.bits()
+    except Malformed as error:
+        return FAIL, f"the {purpose} list cannot be read: {error}", None
+    if not 0 <= index < bits.length:
+        return FAIL, f"the {purpose} index {index} is outside the list", None
+    if bits.get(index):
+        word = "revoked" if purpose == "revocation" else "suspended"
+        return FAIL, f"{word} (status as of {when(status_list.valid_from)})", status_list
+    word = "not revoked" if purpose == "revocation" else "not suspended"
+    return PASS, word, status_list
+
+
+def freshness(status_as_of: datetime | None, at: datetime, max_status_age: timedelta) -> tuple[Outcome, str]:
+    """The status freshness check: current only if the oldest list consulted is at most ``max_status_age`` old."""
+    if status_as_of is None:
+        return NOT_CHECKED, "no status list was consulted"
+    if at - status_as_of > max_status_age:
+        return (
+            FAIL,
+            f"could not confirm current status: the status is as of "
+            f"{when(status_as_of)}, more than {duration(max_status_age)} ago; "
+            "fetch a newer trust bundle",
+        )
+    return PASS, f"status as of {when(status_as_of)}"
