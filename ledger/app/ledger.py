@@ -12,3 +12,5 @@ from ledger.app.registrations import Registrations
 
 class Ledger(Registrants, Assessors, Applications, Registrations, Audits):
     """The register's application. Commands check their rules (here and in the aggregates), then save."""
+
+    name = "regledger"  # the library names the event store's tables after it (regledger_events): never change it

@@ -88,7 +88,8 @@ def _name(field: str, value: Any) -> str:
 
 
 class LedgerBase(EventSourcedApplication[UUID]):
-    name = "regledger"
+    """What every bounded context's commands stand on; ``ledger.app.ledger.Ledger`` is the application itself (and
+    holds its ``name``, which names the event store's tables)."""
 
     def __init__(
         self,

@@ -1,5 +1,5 @@
-"""``python -m ledger.cli.main``: the same as ``regledger``."""
+"""``python -m ledger.cli``: the same as ``regledger``."""
 
-from ledger.cli.main.main import app
+from ledger.cli.main import app
 
 app()

@@ -174,7 +174,9 @@ def keys_compromised(
         cli._fail(error)
     finally:
         ledger.close()
-    cli.console.print(f"Key {record.kid} is compromised since {record.compromised_since.isoformat()}.")
+    compromised_since = record.compromised_since
+    assert compromised_since is not None  # mark_compromised has just set it
+    cli.console.print(f"Key {record.kid} is compromised since {compromised_since.isoformat()}.")
     if replacement:
         cli.console.print(f"Key {replacement.kid} ({replacement.alg}) is now active in its place.")
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn, TypedDict
 
 import typer
 from rich.console import Console
@@ -55,7 +55,7 @@ def _progress(description: str, quiet: bool = False) -> Iterator[Any]:
         yield update
 
 
-def _fail(error: Exception) -> None:
+def _fail(error: Exception) -> NoReturn:
     err.print(f"[red]error:[/red] {error}")
     raise typer.Exit(1)
 
@@ -161,6 +161,17 @@ def demo(
     ledger.close()
 
 
+class _RegisterCriteria(TypedDict):
+    """The search criteria of ``register``: the keyword arguments of ``search_register``."""
+
+    query: str | None
+    level: str | None
+    status: str | None
+    discipline: str | None
+    post_nominals: dict[str, str]
+    limit: int
+
+
 @app.command()
 def register(
     query: str | None = typer.Option(None, "--query", help="Part of a name, or an exact registration number."),
@@ -214,7 +225,7 @@ def register(
     ledger = _ledger()
     ProjectionRunner(ledger).catch_up()
     post_nominals = {lv.code: lv.post_nominal for lv in FRAMEWORK.levels}
-    criteria = {
+    criteria: _RegisterCriteria = {
         "query": query,
         "level": level,
         "status": status,
@@ -224,10 +235,11 @@ def register(
     }
     title = "The register"
     try:
-        if as_of or recorded_as_of:
+        moment = as_of or recorded_as_of
+        if moment:
             from ledger.read.as_of import register_as_of
 
-            day = (as_of or recorded_as_of).date()  # type: ignore[union-attr]
+            day = moment.date()
             entries = register_as_of(ledger, day, recorded=recorded_as_of is not None)(**criteria)
             title += f" as {'recorded' if recorded_as_of else 'it stood'} at the end of {day}"
         else:

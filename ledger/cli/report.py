@@ -6,8 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ledger.reports.progression.shape import Report
 
 report_app = typer.Typer(help="Aggregate reports, with small numbers suppressed.", no_args_is_help=True)
 
@@ -85,7 +91,7 @@ def progression(
         print(text, end="" if text.endswith("\n") else "\n")
 
 
-def print_tables(report, console) -> None:  # type: ignore[no-untyped-def]
+def print_tables(report: Report, console: Console) -> None:
     from rich.table import Table as RichTable
 
     if not console.is_terminal:

@@ -35,8 +35,9 @@ def serve(
 
     from ledger.api.protocol import BoundedHeaders
     from ledger.cli import main as cli
+    from ledger.settings import Settings
 
-    settings = cli.Settings.from_env()
+    settings = Settings.from_env()
     log_level, access_log = ("warning" if quiet else "info"), not quiet
     if settings.is_sqlite:
         if workers > 1:
@@ -104,7 +105,11 @@ def worker(
     from ledger.processes.worker import Worker
 
     ledger = cli._ledger()
-    say = (lambda _: None) if quiet or as_json else (lambda message: cli.err.print(f"worker: {message}"))
+
+    def say(message: str) -> None:
+        if not (quiet or as_json):
+            cli.err.print(f"worker: {message}")
+
     running = Worker(ledger, announce=say)
     try:
         if retry_parked:

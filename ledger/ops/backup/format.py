@@ -17,6 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from eventsourcing.persistence import Recorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 from sqlalchemy import Column, DateTime, LargeBinary, Table
 
 from ledger.app.accounts import account_access, accounts
@@ -47,6 +49,19 @@ Progress = Callable[[str, int, int], None]  # (what is being done, done, out of)
 
 class BackupError(LedgerError):
     """A backup that cannot be made, or a file that cannot be restored; the message says why."""
+
+
+# -- the event store's table
+def _events_table(recorder: Recorder) -> tuple[str | None, str]:
+    """The schema (PostgreSQL; ``None`` on SQLite) and the name of the event store's table. The library's SQLite and
+    PostgreSQL recorders know them; the ``ApplicationRecorder`` an application's recorder is typed as does not."""
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        return None, recorder.events_table_name
+    from eventsourcing.postgres import PostgresAggregateRecorder  # imports psycopg: only asked for on PostgreSQL
+
+    if isinstance(recorder, PostgresAggregateRecorder):
+        return recorder.datastore.schema, recorder.events_table_name
+    raise BackupError(f"backups need the SQLite or PostgreSQL event store, not {type(recorder).__name__}")
 
 
 # -- the master key's part

@@ -126,7 +126,7 @@ def _read(
             batch = []
             section = record["section"]
             if section == "table":
-                table = known.get(record.get("table"))  # type: ignore[arg-type]
+                table = known.get(record["table"]) if "table" in record else None
                 if table is None or record["table"] in found.tables:
                     raise BackupError(
                         f"{path} line {number}: an unknown or repeated table "

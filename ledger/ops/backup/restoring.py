@@ -19,6 +19,7 @@ from ledger.ops.backup.format import (
     BackupError,
     Progress,
     RunningHead,
+    _events_table,
     _public_url,
     restore_master_key,
 )
@@ -44,13 +45,12 @@ def holdings(ledger: Ledger) -> dict[str, int]:
 
 def _empty(ledger: Ledger) -> None:
     """Delete every event, every state row and the log of the register ``ledger`` holds (for ``replace``)."""
-    recorder = ledger.recorder
+    schema, events = _events_table(ledger.recorder)
     with ledger.engine.begin() as conn:
         if ledger.settings.is_sqlite:
-            conn.execute(text(f"DELETE FROM {recorder.events_table_name}"))
+            conn.execute(text(f"DELETE FROM {events}"))
         else:
-            schema = recorder.datastore.schema  # type: ignore[attr-defined]
-            conn.execute(text(f'TRUNCATE TABLE "{schema}"."{recorder.events_table_name}" RESTART IDENTITY'))
+            conn.execute(text(f'TRUNCATE TABLE "{schema}"."{events}" RESTART IDENTITY'))
         for table in (*STATE_TABLES, log_leaves, projection_positions, *WORKER_TABLES):
             conn.execute(delete(table))
 
@@ -91,7 +91,7 @@ class _EventWriter:
             if placeholder is not None:
                 with self.ledger.engine.begin() as conn:
                     conn.execute(
-                        text(f"DELETE FROM {self.recorder.events_table_name} WHERE originator_id = :o"),
+                        text(f"DELETE FROM {_events_table(self.recorder)[1]} WHERE originator_id = :o"),
                         {"o": placeholder},
                     )
         wanted = [record["n"] for _, _, record in run]
@@ -108,7 +108,7 @@ class _EventWriter:
     def _skip_to(self, first: int) -> str | None:
         """Make ``first`` the next notification id. PostgreSQL: set the sequence to it. SQLite gives
         max(rowid) + 1, so a placeholder row holds ``first - 1`` while the run is inserted, and is deleted after it."""
-        table = self.recorder.events_table_name
+        schema, table = _events_table(self.recorder)
         with self.ledger.engine.begin() as conn:
             if self.ledger.settings.is_sqlite:
                 placeholder = uuid.uuid4().hex
@@ -120,7 +120,6 @@ class _EventWriter:
                     {"r": first - 1, "o": placeholder, "t": self.GAP_TOPIC},
                 )
                 return placeholder
-            schema = self.recorder.datastore.schema  # type: ignore[attr-defined]
             conn.execute(
                 text("SELECT setval(pg_get_serial_sequence(:t, 'notification_id'), :v, false)"),
                 {"t": f'"{schema}"."{table}"', "v": first},

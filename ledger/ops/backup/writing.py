@@ -26,6 +26,7 @@ from ledger.ops.backup.format import (
     RunningHead,
     _canonical,
     _encode,
+    _events_table,
     _mac,
     _note_head,
     _versions,
@@ -173,7 +174,7 @@ def backup(ledger: Ledger, path: Path, progress: Progress = _quiet, *, overwrite
 
 
 def _expected_count(ledger: Ledger, head: int) -> int:
-    table = ledger.recorder.events_table_name
+    _, table = _events_table(ledger.recorder)
     column = "rowid" if ledger.settings.is_sqlite else "notification_id"
     with ledger.engine.connect() as conn:
         return conn.execute(text(f"SELECT count(*) FROM {table} WHERE {column} <= :head"), {"head": head}).scalar() or 0

@@ -6,10 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from ledger.ops.demo.cast import Person
-from ledger.ops.demo.scheduling import Schedule
+from ledger.ops.demo.years import YearStory
 
 
-class AuditStory(Schedule):
+class AuditStory(YearStory):
     # -- a PPD audit, from selection to outcome
     def audit_story(self, person: Person, year: int) -> None:
         roll = self.rng.random()
@@ -119,53 +119,3 @@ class AuditStory(Schedule):
             "The statement shows the standards are met." if upheld else "The assessor's judgement was sound.",
             "appeals panel",
         )
-
-    def suspend(self, person: Person) -> None:
-        registration = self.ledger.registration(person.registrant_id)
-        if registration.status != "registered":
-            return
-        until = self.later(30, 90)
-        self.ledger.suspend(
-            person.registrant_id,
-            "Complaint under investigation.",
-            "registrar",
-            until=until if self.chance(0.5) else None,
-        )
-        if self.removed_one and self.chance(0.75):
-            self.at(until, self.lift, person)
-        else:  # the first suspension ends in removal, so every demo tells that story too
-            self.removed_one = True
-            self.at(self.later(20, 60), self.remove, person)
-
-    def lift(self, person: Person) -> None:
-        if self.ledger.registration(person.registrant_id).status == "suspended":
-            self.ledger.lift_suspension(person.registrant_id, "registrar")
-
-    def remove(self, person: Person) -> None:
-        if self.ledger.registration(person.registrant_id).status != "removed":
-            self.ledger.remove(person.registrant_id, "Found in breach of the code of conduct.", "registrar")
-
-    def resign(self, person: Person) -> None:
-        registration = self.ledger.registration(person.registrant_id)
-        if registration.status not in ("registered", "lapsed"):
-            return
-        self.ledger.resign(person.registrant_id)
-        if not self.erased_one and self.chance(0.2):
-            self.erased_one = True
-            self.ledger.erase(person.registrant_id, "registrar")
-
-    def upgrade(self, person: Person) -> None:
-        registration = self.ledger.registration(person.registrant_id)
-        higher = self.framework.next_level(registration.level) if registration.level else None
-        if registration.status != "registered" or higher is None or registration.renewal_pending is not None:
-            return
-        application = self.ledger.application(person.application) if person.application else None
-        if application is not None and application.is_open:
-            return
-        self.apply(person, higher.code)
-
-    def erase_someone(self) -> None:
-        with self.ledger.batch():
-            registrant_id = self.ledger.enrol("Erin Erasure", "erin@example.org", [self.disciplines[0]])
-            self.ledger.erase(registrant_id, "registrar")
-        self.erased_one = True

@@ -1,4 +1,5 @@
-"""The demo's calendar: actions on days, run in order, with the daily tick between days."""
+"""The demo's calendar: actions on days, taken one by one in order (``Demo.run`` goes through it, closing each day
+with the daily tick before its business)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from ledger.app.ledger import Ledger
 from ledger.domain.clock import SettableClock
 from ledger.domain.errors import LedgerError
 from ledger.ops.demo.cast import DemoResult, Person
-from ledger.processes.issuance import CredentialIssuer
-from ledger.processes.tick import DayResult, Ticker
 
 
 class Schedule:
@@ -46,58 +45,6 @@ class Schedule:
 
     def later(self, low: int, high: int) -> date:
         return self.clock.today() + timedelta(days=self.rng.randint(low, high))
-
-    def run(
-        self,
-        progress: Callable[[int, int], None] | None = None,
-        batch_size: int = 2000,
-        issue_credentials: bool = True,
-        tick: bool = True,
-    ) -> DemoResult:
-        self.clock.set(self.start)
-        self.ticking = tick
-        for i in range(max(4, self.result.registrants // 40)):
-            self.at(self.start, self.appoint_assessor, i)
-        enrol_span = max(1, (self.end - self.start).days - 120)
-        for _ in range(self.result.registrants):
-            self.at(self.start + timedelta(days=self.rng.randrange(enrol_span)), self.enrol)
-        total_days = (self.end - self.start).days
-        issuer = CredentialIssuer(self.ledger)
-        ticker = Ticker(self.ledger) if tick else None
-        next_day = self.start
-        while self.agenda:
-            today = date.fromordinal(self.agenda[0][0])
-            if ticker is not None:  # close each day up to this one, before its business
-                while next_day <= today:
-                    self.after_tick(ticker.run_day(next_day))
-                    next_day += timedelta(days=1)
-            with self.ledger.batch():  # one transaction per batch of commands (one day's, when ticking)
-                for _ in range(batch_size):
-                    if not self.agenda or (ticker is not None and self.agenda[0][0] != today.toordinal()):
-                        break
-                    self.step(progress, total_days)
-            if issue_credentials:  # each award, renewal and reinstatement gets its credential
-                self.result.credentials += issuer.catch_up().issued
-        if ticker is not None:
-            while next_day <= self.end:
-                self.after_tick(ticker.run_day(next_day))
-                next_day += timedelta(days=1)
-            if issue_credentials:
-                self.result.credentials += issuer.catch_up().issued
-        if not self.erased_one and self.result.registrants:
-            self.erase_someone()
-        if progress:
-            progress(total_days, total_days)
-        return self.result
-
-    def after_tick(self, day: DayResult) -> None:
-        """What people do about the day's tick: those selected for the PPD audit start on their profiles."""
-        self.result.ticked_days += 1
-        for number in day.audit_selected:
-            person = self.people.get(self.ledger.registrant_by_number(number))
-            if person is not None:
-                self.result.audits += 1
-                self.audit_story(person, day.day.year)
 
     def step(self, progress: Callable[[int, int], None] | None, total_days: int) -> None:
         """The next thing on the agenda, on its day. A refused command is counted, never hidden."""

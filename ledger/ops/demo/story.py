@@ -1,16 +1,75 @@
-"""One person's story in the demo: enrolment, an application and its assessment, the decision and any appeal."""
+"""The demo's run through its calendar, and one person's story in it: enrolment, an application and its assessment,
+the decision and any appeal, and an upgrade."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
-from ledger.ops.demo.cast import BODIES, EVIDENCE, FIRST, LAST, QUALIFICATIONS, Person
-from ledger.ops.demo.years import YearStory
+from ledger.ops.demo.audits import AuditStory
+from ledger.ops.demo.cast import BODIES, EVIDENCE, FIRST, LAST, QUALIFICATIONS, DemoResult, Person
+from ledger.processes.issuance import CredentialIssuer
+from ledger.processes.tick import DayResult, Ticker
 
 
-class Demo(YearStory):
-    """The whole demo: people's stories (here), their years and audits, and the calendar that runs them."""
+class Demo(AuditStory):
+    """The whole demo: the run through the calendar and people's stories (here), their audits (``AuditStory``),
+    their years (``YearStory``) and the calendar itself (``Schedule``). Each class calls only what it or the classes
+    it builds on define."""
+
+    # -- the calendar, run
+    def run(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        batch_size: int = 2000,
+        issue_credentials: bool = True,
+        tick: bool = True,
+    ) -> DemoResult:
+        self.clock.set(self.start)
+        self.ticking = tick
+        for i in range(max(4, self.result.registrants // 40)):
+            self.at(self.start, self.appoint_assessor, i)
+        enrol_span = max(1, (self.end - self.start).days - 120)
+        for _ in range(self.result.registrants):
+            self.at(self.start + timedelta(days=self.rng.randrange(enrol_span)), self.enrol)
+        total_days = (self.end - self.start).days
+        issuer = CredentialIssuer(self.ledger)
+        ticker = Ticker(self.ledger) if tick else None
+        next_day = self.start
+        while self.agenda:
+            today = date.fromordinal(self.agenda[0][0])
+            if ticker is not None:  # close each day up to this one, before its business
+                while next_day <= today:
+                    self.after_tick(ticker.run_day(next_day))
+                    next_day += timedelta(days=1)
+            with self.ledger.batch():  # one transaction per batch of commands (one day's, when ticking)
+                for _ in range(batch_size):
+                    if not self.agenda or (ticker is not None and self.agenda[0][0] != today.toordinal()):
+                        break
+                    self.step(progress, total_days)
+            if issue_credentials:  # each award, renewal and reinstatement gets its credential
+                self.result.credentials += issuer.catch_up().issued
+        if ticker is not None:
+            while next_day <= self.end:
+                self.after_tick(ticker.run_day(next_day))
+                next_day += timedelta(days=1)
+            if issue_credentials:
+                self.result.credentials += issuer.catch_up().issued
+        if not self.erased_one and self.result.registrants:
+            self.erase_someone()
+        if progress:
+            progress(total_days, total_days)
+        return self.result
+
+    def after_tick(self, day: DayResult) -> None:
+        """What people do about the day's tick: those selected for the PPD audit start on their profiles."""
+        self.result.ticked_days += 1
+        for number in day.audit_selected:
+            person = self.people.get(self.ledger.registrant_by_number(number))
+            if person is not None:
+                self.result.audits += 1
+                self.audit_story(person, day.day.year)
 
     # -- the story of one person
     def appoint_assessor(self, i: int) -> None:
@@ -214,3 +273,13 @@ class Demo(YearStory):
         person.registered = True
         self.schedule_year(person)  # an upgrade starts a new renewal year too
         self.at(self.later(400, 800) if self.chance(0.25) else self.end + timedelta(days=1), self.upgrade, person)
+
+    def upgrade(self, person: Person) -> None:
+        registration = self.ledger.registration(person.registrant_id)
+        higher = self.framework.next_level(registration.level) if registration.level else None
+        if registration.status != "registered" or higher is None or registration.renewal_pending is not None:
+            return
+        application = self.ledger.application(person.application) if person.application else None
+        if application is not None and application.is_open:
+            return
+        self.apply(person, higher.code)

@@ -1,15 +1,16 @@
-"""A registered person's years in the demo: PPD, renewal or lapse, reinstatement."""
+"""A registered person's years in the demo: PPD, renewal or lapse, reinstatement; suspension, removal, resignation
+and erasure."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from ledger.domain.clock import add_months
-from ledger.ops.demo.audits import AuditStory
 from ledger.ops.demo.cast import Person
+from ledger.ops.demo.scheduling import Schedule
 
 
-class YearStory(AuditStory):
+class YearStory(Schedule):
     def schedule_year(self, person: Person) -> None:
         """PPD through the year, then renewal (or not) as the due date comes round."""
         registration = self.ledger.registration(person.registrant_id)
@@ -105,3 +106,44 @@ class YearStory(AuditStory):
             return
         self.ledger.reinstate(person.registrant_id, "registrar")
         self.schedule_year(person)
+
+    # -- suspension, removal, resignation and erasure
+    def suspend(self, person: Person) -> None:
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status != "registered":
+            return
+        until = self.later(30, 90)
+        self.ledger.suspend(
+            person.registrant_id,
+            "Complaint under investigation.",
+            "registrar",
+            until=until if self.chance(0.5) else None,
+        )
+        if self.removed_one and self.chance(0.75):
+            self.at(until, self.lift, person)
+        else:  # the first suspension ends in removal, so every demo tells that story too
+            self.removed_one = True
+            self.at(self.later(20, 60), self.remove, person)
+
+    def lift(self, person: Person) -> None:
+        if self.ledger.registration(person.registrant_id).status == "suspended":
+            self.ledger.lift_suspension(person.registrant_id, "registrar")
+
+    def remove(self, person: Person) -> None:
+        if self.ledger.registration(person.registrant_id).status != "removed":
+            self.ledger.remove(person.registrant_id, "Found in breach of the code of conduct.", "registrar")
+
+    def resign(self, person: Person) -> None:
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status not in ("registered", "lapsed"):
+            return
+        self.ledger.resign(person.registrant_id)
+        if not self.erased_one and self.chance(0.2):
+            self.erased_one = True
+            self.ledger.erase(person.registrant_id, "registrar")
+
+    def erase_someone(self) -> None:
+        with self.ledger.batch():
+            registrant_id = self.ledger.enrol("Erin Erasure", "erin@example.org", [self.disciplines[0]])
+            self.ledger.erase(registrant_id, "registrar")
+        self.erased_one = True

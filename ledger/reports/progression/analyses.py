@@ -3,14 +3,14 @@ background; awards, progression, retention, audits) over its periods."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 from ledger.domain import background
 from ledger.domain.framework import Framework
 from ledger.reports.progression import suppression
-from ledger.reports.progression.counts import Column, Counts, Rate, _flow, average_rows, by_band
+from ledger.reports.progression.counts import Column, Counts, Rate, Test, _flow, average_rows, by_band, where
 from ledger.reports.progression.people import People, State, change_dates, state_at
 from ledger.reports.progression.renewals import RenewalAnalyses
 from ledger.reports.progression.shape import BANDS, BENCHMARKS, RESPONSE_TARGETS, ROUTE_NAMES, Row, Table, band_name
@@ -70,8 +70,8 @@ class Analyses(RenewalAnalyses):
             return table
         day = table.period.end
         records = [{"level": s.level, "band": s.band} for s in self.states_at(day) if s.level]
-        columns = [Column(band_name(b), lambda r, b=b: r["band"] == b) for b in BANDS]
-        parts = [(code, lambda r, code=code: r["level"] == code) for code in self.levels]
+        columns = [Column(band_name(b), where("band", b)) for b in BANDS]
+        parts = [(code, where("level", code)) for code in self.levels]
         table.rows = Counts(records, ("level", "band"), columns, table).rows("", parts, total_label="All levels")
         known = tuple(band_name(b) for b in background.BANDS)
         for row in table.rows:
@@ -128,7 +128,7 @@ class Analyses(RenewalAnalyses):
         rates = [Rate("Response rate", ("Answered",), ("People",)), Rate("Band known %", ("Band known",), ("People",))]
         records = [{"responded": s.responded, "band": s.band, "level": s.level} for s in self.states_at(day)]
         standing = [
-            *((code, lambda r, code=code: r["level"] == code) for code in self.levels),
+            *((code, where("level", code)) for code in self.levels),
             ("Not registered", lambda r: r["level"] is None),
         ]
         table.rows = Counts(records, ("level",), columns).rows("By standing", standing, rates, "Everyone enrolled")
@@ -136,8 +136,8 @@ class Analyses(RenewalAnalyses):
             rate = row.cells["Response rate"]
             for target in RESPONSE_TARGETS:
                 row.cells[f"Target {target}%"] = (
-                    rate if rate.suppressed else suppression.text("met" if float(rate.value) >= target else "not met")
-                )  # type: ignore[arg-type]
+                    rate if rate.suppressed else suppression.text("met" if float(rate.given) >= target else "not met")
+                )
         for end in ends:
             records = [{"responded": s.responded, "band": s.band, "level": s.level} for s in self.states_at(end)]
             over_time.rows += Counts(records, ("level",), columns[:2]).rows(
@@ -174,10 +174,10 @@ class Analyses(RenewalAnalyses):
             if a["closed_on"] is not None and a["person"] in self.people.enrolled
         ]
         inside = _flow(table, records, self.today, self.asked_from, self.asked_to)
-        columns = [Column(name, lambda r, code=code: r["outcome"] == code) for name, code in outcome_columns]
+        columns = [Column(name, where("outcome", code)) for name, code in outcome_columns]
         columns.append(Column("Decided", parts=("Awarded", "Deferred", "Rejected")))
         rates = [Rate("Award rate", ("Awarded",), ("Decided",))]
-        routes = [(ROUTE_NAMES[code], lambda r, code=code: r["route"] == code) for code in ROUTE_NAMES]
+        routes = [(ROUTE_NAMES[code], where("route", code)) for code in ROUTE_NAMES]
         if table.period is not None:
             counts = Counts(inside, ("level", "route", "band"), columns, table)
             table.rows = counts.rows("By route", routes, rates, "All routes")
@@ -185,34 +185,20 @@ class Analyses(RenewalAnalyses):
             for code in ROUTE_NAMES:
                 table.rows += counts.rows(
                     f"{ROUTE_NAMES[code]}, by background",
-                    [
-                        (name, lambda r, test=test, code=code: r["route"] == code and test(r))
-                        for name, test in by_band()
-                    ],
+                    [(name, where("route", code, test)) for name, test in by_band()],
                     rates,
                 )
             for level in self.levels:
                 table.rows += counts.rows(
                     f"{level}, by route",
-                    [
-                        (name, lambda r, test=test, level=level: r["level"] == level and test(r))
-                        for name, test in routes
-                    ],
+                    [(name, where("level", level, test)) for name, test in routes],
                     rates,
                 )
             for level in self.levels:
                 for code in ROUTE_NAMES:
                     table.rows += counts.rows(
                         f"{level}, {ROUTE_NAMES[code]}, by background",
-                        [
-                            (
-                                name,
-                                lambda r, test=test, level=level, code=code: (
-                                    r["level"] == level and r["route"] == code and test(r)
-                                ),
-                            )
-                            for name, test in by_band()
-                        ],
+                        [(name, where("level", level, where("route", code, test))) for name, test in by_band()],
                         rates,
                     )
             table.notes.append("Decided is the sum of awarded, deferred and rejected as shown.")
@@ -233,12 +219,12 @@ class Analyses(RenewalAnalyses):
             return table
         pairs = [("All levels", "By route"), *((code, f"{code}, by route") for code in self.levels)]
         for label, group in pairs:
-            standard = outcomes.row(group, ROUTE_NAMES["standard"]).cells["Award rate"]  # type: ignore[union-attr]
-            equivalency = outcomes.row(group, ROUTE_NAMES["equivalency"]).cells["Award rate"]  # type: ignore[union-attr]
+            standard = outcomes.cell(group, ROUTE_NAMES["standard"], "Award rate")
+            equivalency = outcomes.cell(group, ROUTE_NAMES["equivalency"], "Award rate")
             gap = suppression.points(equivalency, standard)
             if gap.suppressed:
                 flag = Figure("text", None, True, "an award rate it compares is suppressed")
-            elif -float(gap.value) > self.margin:  # type: ignore[arg-type]
+            elif -float(gap.given) > self.margin:
                 flag = suppression.text(f"FLAG: equivalency trails by more than {self.margin:g} points")
             else:
                 flag = suppression.text(f"within {self.margin:g} points")
@@ -283,24 +269,24 @@ class Analyses(RenewalAnalyses):
         if table.period is None:
             return table
         steps = [f"{a} to {b}" for a, b in zip(self.levels, self.levels[1:], strict=False)]
-        routes = [(ROUTE_NAMES[code], lambda r, code=code: r["route"] == code) for code in ROUTE_NAMES]
+        routes = [(ROUTE_NAMES[code], where("route", code)) for code in ROUTE_NAMES]
         counts = Counts(inside, ("step", "route", "band"), [Column("People", lambda r: True)], table)
 
-        def rows(group: str, parts: list[tuple[str, Callable[[dict[str, Any]], bool]]]) -> list[Row]:
+        def rows(group: str, parts: Sequence[tuple[str, Test]]) -> list[Row]:
             return average_rows(group, parts, inside, counts, "months", unit)
 
-        table.rows = rows("By step", [(s, lambda r, s=s: r["step"] == s) for s in steps])
+        table.rows = rows("By step", [(s, where("step", s)) for s in steps])
         table.rows += rows("By route", routes)
         for step in steps:
             table.rows += rows(
                 f"{step}, by route",
-                [(name, lambda r, test=test, step=step: r["step"] == step and test(r)) for name, test in routes],
+                [(name, where("step", step, test)) for name, test in routes],
             )
         table.rows += rows("By background", by_band())
         for code in ROUTE_NAMES:
             table.rows += rows(
                 f"{ROUTE_NAMES[code]}, by background",
-                [(name, lambda r, test=test, code=code: r["route"] == code and test(r)) for name, test in by_band()],
+                [(name, where("route", code, test)) for name, test in by_band()],
             )
         table.rows += rows("", [("All", lambda r: True)])
         return table

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import matplotlib
@@ -59,9 +60,9 @@ def _bars(
     groups: list[str],
     series: list[tuple[str, list[Figure]]],
     ylabel: str,
-    lines: list[tuple[float, str]] = (),
+    lines: Sequence[tuple[float, str]] = (),
     percent: bool = True,
-) -> tuple[str, list[str]]:  # type: ignore[assignment]
+) -> tuple[str, list[str]]:
     """Grouped bars; a suppressed figure gets no bar and the word 'suppressed' in its place."""
     figure = PlotFigure(figsize=(7.5, 3.6))
     axes = figure.add_subplot()
@@ -87,7 +88,7 @@ def _bars(
                 x,
                 float(f.value),
                 width * 0.92,
-                color=COLOURS[s % len(COLOURS)],  # type: ignore[arg-type]
+                color=COLOURS[s % len(COLOURS)],
                 label=name if g == next(i for i, h in enumerate(figures) if not h.suppressed) else None,
             )
     for y, label in lines:
@@ -146,7 +147,7 @@ def response_chart(report: Report) -> Chart | None:
     axes = figure.add_subplot()
     shown = [(r.label, r.cells["Response rate"]) for r in table.rows]
     xs = [i for i, (_, f) in enumerate(shown) if not f.suppressed]
-    axes.plot(xs, [float(shown[i][1].value) for i in xs], marker="o", color=COLOURS[0])  # type: ignore[arg-type]
+    axes.plot(xs, [float(shown[i][1].given) for i in xs], marker="o", color=COLOURS[0])
     suppressed = [label for label, f in shown if f.suppressed]
     for i, (_, f) in enumerate(shown):
         if f.suppressed:

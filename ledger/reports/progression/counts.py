@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,14 +11,26 @@ from ledger.reports.progression import suppression
 from ledger.reports.progression.shape import BANDS, Row, Table, band_name
 from ledger.reports.progression.suppression import Figure, Grid
 
-
 # -- building count tables
+Test = Callable[[dict[str, Any]], bool]
+"""Asked of a record (does a column count it?) or of an atom's dims (does it belong to a row?)."""
+
+
+def where(key: str, value: Any, also: Test | None = None) -> Test:
+    """The test "is the record's ``key`` ``value``" (and, given ``also``, does the record pass that too)."""
+
+    def test(record: dict[str, Any]) -> bool:
+        return record[key] == value and (also is None or also(record))
+
+    return test
+
+
 @dataclass
 class Column:
     """A count column: the records it counts, or (``parts``) the sum of earlier columns as shown."""
 
     name: str
-    counts: Callable[[dict[str, Any]], bool] = lambda r: False
+    counts: Test = lambda r: False
     parts: tuple[str, ...] = ()
 
 
@@ -57,8 +69,8 @@ class Counts:
     def rows(
         self,
         group: str,
-        parts: list[tuple[str, Callable[[dict[str, Any]], bool]]],
-        rates: list[Rate] = (),  # type: ignore[assignment]
+        parts: Sequence[tuple[str, Test]],
+        rates: Sequence[Rate] = (),
         total_label: str | None = None,
     ) -> list[Row]:
         """One row per part (``belongs`` is asked of each atom's dims), a total row summing them, and each rate from
@@ -91,7 +103,7 @@ class Counts:
 
 def average_rows(
     group: str,
-    parts: list[tuple[str, Callable[[dict[str, Any]], bool]]],
+    parts: Sequence[tuple[str, Test]],
     records: list[dict[str, Any]],
     counts: Counts,
     value: str,
@@ -107,8 +119,8 @@ def average_rows(
     return rows
 
 
-def by_band(key: str = "band") -> list[tuple[str, Callable[[dict[str, Any]], bool]]]:
-    return [(band_name(b), lambda r, b=b: r[key] == b) for b in BANDS]
+def by_band(key: str = "band") -> list[tuple[str, Test]]:
+    return [(band_name(b), where(key, b)) for b in BANDS]
 
 
 def _flow(

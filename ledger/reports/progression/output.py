@@ -7,10 +7,13 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ledger.reports.progression.report import figures
 from ledger.reports.progression.shape import Report
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 API = Path(__file__).resolve().parents[2] / "api"
 TEMPLATES = API / "templates"
@@ -80,7 +83,7 @@ def to_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
 
 
-def template_environment() -> Any:
+def template_environment() -> Environment:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))

@@ -28,14 +28,14 @@ class People:
         for a in rows["answers"]:
             if a["person"] in self.enrolled:
                 self.answers[a["person"]].append((a["on"], a["seq"], a["responded"], a["band"]))
-        for history in self.answers.values():
-            history.sort(key=lambda a: (a[0], a[1]))
+        for answers in self.answers.values():
+            answers.sort(key=lambda a: (a[0], a[1]))
         self.standing: dict[str, list[tuple[date, int, str, str | None]]] = defaultdict(list)
         for e in rows["events"]:
             if e["kind"] in ("awarded", "reinstated", *LEFT_REGISTER) and e["person"] in self.enrolled:
                 self.standing[e["person"]].append((e["on"], e["seq"], e["kind"], e["level"]))
-        for history in self.standing.values():
-            history.sort(key=lambda s: (s[0], s[1]))
+        for standing in self.standing.values():
+            standing.sort(key=lambda s: (s[0], s[1]))
 
     def band_at(self, person: str, day: date) -> str | None:
         band = None

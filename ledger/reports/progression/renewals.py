@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from ledger.reports.progression import suppression
-from ledger.reports.progression.counts import Column, Counts, Rate, _flow, by_band
+from ledger.reports.progression.counts import Column, Counts, Rate, _flow, by_band, where
 from ledger.reports.progression.people import People
 from ledger.reports.progression.shape import Table
 
@@ -50,9 +50,7 @@ class RenewalAnalyses:
         ]
         counts = Counts(inside, ("level", "band"), columns, table)
         table.rows = counts.rows("By background", by_band(), rates, "All backgrounds")
-        table.rows += counts.rows(
-            "By level", [(c, lambda r, c=c: r["level"] == c) for c in self.levels], rates, "All levels"
-        )
+        table.rows += counts.rows("By level", [(c, where("level", c)) for c in self.levels], rates, "All levels")
         return table
 
     def audits(self) -> list[Table]:

@@ -67,6 +67,13 @@ class Table:
     def row(self, group: str, label: str) -> Row | None:
         return next((r for r in self.rows if r.group == group and r.label == label), None)
 
+    def cell(self, group: str, label: str, column: str) -> Figure:
+        """The figure in ``column`` of a row the table must have."""
+        row = self.row(group, label)
+        if row is None:
+            raise LookupError(f"table {self.key} has no row {label!r} in group {group!r}")
+        return row.cells[column]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,

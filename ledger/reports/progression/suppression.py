@@ -85,6 +85,14 @@ class Figure:
     floor: int = 0  # a count: the fewest records it can stand for, known from the rounded counts alone
 
     @property
+    def given(self) -> float | int | str:
+        """The value, for a figure that must have one (not suppressed): ``TypeError`` if it has none, as ``int()``
+        or ``float()`` of nothing would raise."""
+        if self.value is None:
+            raise TypeError(f"a {self.kind} figure with no value")
+        return self.value
+
+    @property
     def shown(self) -> str:
         if self.suppressed:
             return SUPPRESSED
@@ -130,8 +138,8 @@ def count(raw: int) -> Figure:
 
 def total(parts: Iterable[Figure]) -> Figure:
     """A total row or column: the sum of the rounded parts shown (never a separately rounded raw total)."""
-    counted = [p for p in parts if p.kind == "count" and isinstance(p.value, int)]
-    return Figure("count", sum(int(p.value) for p in counted), floor=sum(p.floor for p in counted))  # type: ignore[arg-type]
+    counted = [(p.value, p.floor) for p in parts if p.kind == "count" and isinstance(p.value, int)]
+    return Figure("count", sum(value for value, _ in counted), floor=sum(floor for _, floor in counted))
 
 
 def percentage(numerator: Figure, base: Figure) -> Figure:
@@ -139,7 +147,7 @@ def percentage(numerator: Figure, base: Figure) -> Figure:
     22.5 people: the decision, like the figure, rests on rounded counts alone, so it gives nothing more away."""
     if base.floor < MIN_PERCENTAGE_BASE or not base.value:
         return Figure("percent", None, True, f"based on fewer than {MIN_PERCENTAGE_BASE:g} people")
-    return Figure("percent", round(100.0 * int(numerator.value) / int(base.value)))  # type: ignore[arg-type]
+    return Figure("percent", round(100.0 * int(numerator.given) / int(base.value)))
 
 
 def average(values: list[float], people: Figure, unit: str = "") -> Figure:
@@ -154,7 +162,7 @@ def points(a: Figure, b: Figure) -> Figure:
     """``a`` minus ``b`` in percentage points; suppressed if either is."""
     if a.suppressed or b.suppressed or a.value is None or b.value is None:
         return Figure("points", None, True, "a percentage it compares is suppressed")
-    return Figure("points", float(a.value) - float(b.value))  # type: ignore[arg-type]
+    return Figure("points", float(a.value) - float(b.value))
 
 
 def text(words: str) -> Figure:
