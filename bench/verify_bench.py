@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             clock=clock,
             rng=random.Random(1),
         )
-        from tests.helpers import awarded  # the same journey the tests use
+        from tests.builders.records import awarded  # the same journey the tests use
 
         _, number = awarded(ledger, "Siobhan Featherstonehaugh-Montgomery Jnr", level=args.level)
         CredentialIssuer(ledger).catch_up()

@@ -21,6 +21,9 @@ import pytest
 from ledger.domain.clock import SettableClock
 from ledger.settings import Settings
 
+# Fixtures from tests/builders/ that modules in more than one folder use (a module's own fixture of that name wins).
+pytest_plugins = ["tests.builders.site"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 ADMIN_URL = os.environ.get("REGLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

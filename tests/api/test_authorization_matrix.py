@@ -7,85 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import enrol
-from tests.test_api import Actors
+from tests.builders.actors import Actors
+from tests.builders.policy import EVERYONE, POLICY, PUBLIC, READERS
+from tests.builders.records import enrol
 
-PUBLIC = "public"
-EVERYONE = ("registrant", "other", "assessor", "unassigned", "registrar", "auditor", "admin")
-READERS = ("registrar", "auditor", "admin")
 WHO = (None, *EVERYONE)
 ROLE_OF = {"other": "registrant", "unassigned": "assessor"}  # the second registrant and an assessor not assigned
 
-# (method, path) -> who may; "own" marks routes whose object belongs to the first registrant or is assigned to the
-# first assessor: anyone else with the role gets 404, as if it did not exist.
-POLICY: dict[tuple[str, str], tuple[str, ...]] = {
-    ("GET", "/api/register"): (PUBLIC,),
-    ("GET", "/api/register/{number}"): (PUBLIC,),
-    ("GET", "/api/framework"): (PUBLIC,),
-    ("GET", "/healthz"): (PUBLIC,),
-    ("GET", "/trust.jwt"): (PUBLIC,),
-    ("GET", "/root.json"): (PUBLIC,),
-    ("GET", "/.well-known/jwks.json"): (PUBLIC,),
-    ("GET", "/.well-known/did.json"): (PUBLIC,),
-    ("GET", "/status/{purpose}"): (PUBLIC,),
-    ("POST", "/credentials/verify"): (PUBLIC,),
-    ("POST", "/api/token"): (PUBLIC,),
-    ("POST", "/credentials/issue"): ("admin",),
-    ("GET", "/api/me"): EVERYONE,
-    ("POST", "/api/applications"): ("registrant", "other"),
-    ("GET", "/api/applications"): ("registrant", "other"),
-    ("GET", "/api/applications/{application_id}"): ("registrant", "assessor", *READERS),
-    ("POST", "/api/applications/{application_id}/evidence"): ("registrant",),
-    ("POST", "/api/applications/{application_id}/submit"): ("registrant",),
-    ("POST", "/api/applications/{application_id}/withdraw"): ("registrant",),
-    ("POST", "/api/applications/{application_id}/appeal"): ("registrant",),
-    ("POST", "/api/ppd"): ("registrant", "other"),
-    ("POST", "/api/renewal"): ("registrant", "other"),
-    ("PUT", "/api/background"): ("registrant", "other"),
-    ("GET", "/api/credentials"): ("registrant", "other"),
-    ("GET", "/api/assignments"): ("assessor", "unassigned"),
-    ("POST", "/api/applications/{application_id}/assessment"): ("assessor",),
-    ("GET", "/api/casework"): READERS,
-    ("GET", "/api/registrants/{registrant_id}"): READERS,
-    ("POST", "/api/enrolments"): ("registrar",),
-    ("POST", "/api/assessors"): ("registrar",),
-    ("POST", "/api/applications/{application_id}/assign"): ("registrar",),
-    ("POST", "/api/applications/{application_id}/referee"): ("registrar",),
-    ("POST", "/api/applications/{application_id}/discussion"): ("registrar",),
-    ("POST", "/api/applications/{application_id}/request-information"): ("registrar",),
-    ("POST", "/api/applications/{application_id}/decision"): ("registrar",),
-    ("POST", "/api/applications/{application_id}/appeal-decision"): ("registrar",),
-    ("POST", "/api/registrations/{number}/suspend"): ("registrar",),
-    ("POST", "/api/registrations/{number}/lift-suspension"): ("registrar",),
-    ("POST", "/api/registrations/{number}/remove"): ("registrar",),
-    ("POST", "/api/registrations/{number}/renew"): ("registrar",),
-    ("POST", "/api/registrations/{number}/reinstate"): ("registrar",),
-    ("POST", "/api/registrations/{number}/lapse"): ("registrar",),
-    ("PATCH", "/api/me"): ("registrant", "other"),
-    ("POST", "/api/resign"): ("registrant", "other"),
-    ("POST", "/api/career-break"): ("registrant", "other"),
-    ("POST", "/api/assessors/{assessor_id}/stand-down"): ("registrar",),
-    ("POST", "/api/registrants/{registrant_id}/erase"): ("registrar",),
-    ("POST", "/api/accounts"): ("admin",),
-    ("GET", "/api/accounts"): ("admin",),
-    ("POST", "/api/accounts/{email}/disable"): ("admin",),
-    ("POST", "/api/accounts/{email}/enable"): ("admin",),
-    ("POST", "/api/requested-credentials/{credential_id}/revoke"): ("admin",),
-    ("POST", "/api/me/name-change"): ("registrant", "other"),
-    ("POST", "/api/registrants/{registrant_id}/name-change"): ("registrar",),
-    ("GET", "/api/keys"): ("admin", "auditor"),
-    ("POST", "/api/keys/rotate"): ("admin",),
-    ("GET", "/api/audits"): ("registrant", "other", "assessor", "unassigned", *READERS),
-    ("GET", "/api/audits/{number}/{year}"): ("registrant", "assessor", *READERS),
-    ("POST", "/api/audits/{number}/{year}/profile"): ("registrant",),
-    ("POST", "/api/audits/{number}/{year}/appeal"): ("registrant",),
-    ("POST", "/api/audits/{number}/{year}/judgement"): ("assessor",),
-    ("POST", "/api/audits/{number}/{year}/assign"): ("registrar",),
-    ("POST", "/api/audits/{number}/{year}/decision"): ("registrar",),
-    ("POST", "/api/audits/{number}/{year}/appeal-decision"): ("registrar",),
-    ("GET", "/api/reports/progression"): ("registrar", "auditor"),
-    ("GET", "/skills.json"): (PUBLIC,),
-}
 # object-level: the role may use the route, but only for its own object
 OWNERS = {"registrant": ("registrant",), "assessor": ("assessor",)}
 OBJECT_ROUTES = {path for (_, path) in POLICY if "{application_id}" in path or "{year}" in path}

@@ -11,8 +11,9 @@ from datetime import date
 import pytest
 
 from ledger.app.accounts import Accounts
-from tests.browser import chromium, free_port, screenshot, serving
-from tests.test_statistics import LOWER, PROFESSIONAL, TODAY, world
+from tests.builders.browser import chromium, screenshot
+from tests.builders.servers import free_port, serving
+from tests.builders.world import LOWER, PROFESSIONAL, TODAY, world
 
 PASSWORD = "correct horse battery staple"
 
@@ -113,7 +114,7 @@ def test_the_auditor_reads_the_progression_and_fairness_page(site):
 
 
 def _artifact(name):
-    from tests.browser import ARTIFACTS
+    from tests.builders.browser import ARTIFACTS
 
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)

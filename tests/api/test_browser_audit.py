@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.browser import chromium, screenshot
-from tests.test_browser_journey import PASSWORD, sign_in, site  # noqa: F401 - the fixture
+from tests.builders.browser import chromium, screenshot
+from tests.builders.site import sign_in
 
 YEAR = 2026
 
 
-def test_profile_judgement_decision_appeal_through_the_pages(site):  # noqa: F811
+def test_profile_judgement_decision_appeal_through_the_pages(site):
     url, ledger = site
     from ledger.app.accounts import Accounts
 
     accounts = Accounts(ledger.engine)
     registrant = next(a.registrant_id for a in accounts.all() if a.role == "registrant")
-    from tests.helpers import assessed, assessors, submitted
+    from tests.builders.records import assessed, assessors, submitted
 
     application = submitted(ledger, registrant)
     assessed(ledger, application, assessors(ledger))

@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from ledger.app.accounts import Accounts
-from tests.browser import chromium, free_port, screenshot, serious_accessibility_violations, serving
-from tests.test_worker import award, poison_registrant
+from tests.builders.browser import chromium, screenshot, serious_accessibility_violations
+from tests.builders.records import award, poison_registrant
+from tests.builders.servers import free_port, serving
 
 PASSWORD = "correct horse battery staple"
 
@@ -29,7 +30,7 @@ def site(tmp_path):
         )
     )
     number = award(ledger, poison_registrant(ledger))
-    from tests.helpers import awarded, enrol
+    from tests.builders.records import awarded, enrol
 
     priya, _ = awarded(ledger, "Priya Shah")
     mallory, _ = awarded(ledger, "Mallory Mayhem")
@@ -69,8 +70,8 @@ def test_an_admin_disables_and_enables_an_account_from_a_page(tmp_path):
     from ledger.api.main import create_app
     from ledger.app.ledger import Ledger
     from ledger.settings import Settings
+    from tests.builders.records import enrol
     from tests.conftest import MASTER_KEY
-    from tests.helpers import enrol
 
     port = free_port()
     ledger = Ledger(

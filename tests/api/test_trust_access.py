@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from ledger.api.main import create_app
 from ledger.app.accounts import Accounts
 from ledger.domain.errors import InvalidInput, RuleBroken
-from tests.helpers import QUALIFICATION, assessors, awarded, enrol, judgements, submitted
+from tests.builders.records import QUALIFICATION, assessors, awarded, enrol, judgements, submitted
 
 PASSWORD = "correct horse battery staple"
 HIDDEN = {
@@ -286,7 +286,7 @@ def test_reasons_are_sealed_and_receipts_keep_no_plain_hash_of_what_was_sent(led
     other = enrol(ledger, "Otto Other")
     application = submitted(ledger, other)
     pair = assessors(ledger)
-    from tests.helpers import assessed
+    from tests.builders.records import assessed
 
     assessed(ledger, application, pair)
     ledger.decide(application, "reject", "Jane Witness's reference did not support the claim.", "registrar")

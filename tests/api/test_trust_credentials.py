@@ -7,7 +7,7 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from tests.test_api import Actors
+from tests.builders.actors import Actors
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_a_compromised_key_is_destroyed_and_every_current_credential_is_reissued
     from ledger.processes.worker import Worker
     from ledger.read.projections.credentials import credentials
     from ledger.read.projections.outbox import outbox
-    from tests.helpers import awarded
+    from tests.builders.records import awarded
 
     current, current_number = awarded(ledger, "Cora Current")
     suspended, suspended_number = awarded(ledger, "Sam Suspended")

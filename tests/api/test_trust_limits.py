@@ -13,7 +13,7 @@ import time
 
 import httpx
 
-from tests.browser import free_port, serving
+from tests.builders.servers import free_port, serving
 from tests.conftest import MASTER_KEY
 
 PASSWORD = "correct horse battery staple"

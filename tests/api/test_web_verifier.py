@@ -135,7 +135,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from ledger.read.projections.runner import ProjectionRunner
     from ledger.read.sharing import current_credential
     from ledger.settings import Settings
-    from tests.helpers import awarded
+    from tests.builders.records import awarded
 
     directory = tmp_path_factory.mktemp("web")
     for name in PAGE_FILES:

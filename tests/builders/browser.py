@@ -1,26 +1,17 @@
-"""Real headless Chromium for the browser tests (Debian's package, driven by Playwright), and a real server."""
+"""Real headless Chromium for the browser tests (Debian's package, driven by Playwright), screenshots and axe-core."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import unavailable
+from tests.conftest import ROOT, unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+ARTIFACTS = ROOT / "test-artifacts"
 
 
 @contextmanager
@@ -37,26 +28,6 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
-
-
-@contextmanager
-def serving(app: Any, port: int) -> Iterator[str]:
-    """The app under uvicorn on 127.0.0.1:port, in a thread, for the duration."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def screenshot(page: Any, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ledger.read.as_of import register_as_of
-from tests.helpers import awarded
+from tests.builders.records import awarded
 
 
 def test_business_time_shows_who_was_registered_then(ledger, clock):

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from ledger.processes.transparency_log import TransparencyLog
-from tests.helpers import awarded, enrol
+from tests.builders.records import awarded, enrol
 from verifier.audit import verify_bundle
 from verifier.cli import main
 

@@ -8,15 +8,13 @@ shown to catch that, so the check can fail."""
 from __future__ import annotations
 
 import re
-import sys
 from itertools import product
 from typing import Any
 
 import pytest
 
-from ledger.app.vault import Vault
-from ledger.domain.aggregates import Registrant
-from tests.helpers import judgements
+from tests.builders.records import judgements
+from tests.builders.vault import background_blobs, spy_on_the_vault
 
 STATISTICS = "ledger.read.projections.statistics"
 ANSWERS = {
@@ -27,35 +25,6 @@ ANSWERS = {
 }
 WALKERS = ("assessor", "unassigned", "registrar", "auditor")
 """An assigned assessor, an unassigned one, and those who decide (the registrar) or review decisions (the auditor)."""
-
-
-def spy_on_the_vault(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, frozenset[str]]]:
-    """Every sealed value opened from now on: its bytes, and the modules on the stack that opened it."""
-    opened: list[tuple[bytes, frozenset[str]]] = []
-    original = Vault.open_bytes
-
-    def open_bytes(self: Vault, sealed: Any) -> bytes | None:
-        if sealed is not None:
-            callers, frame = set(), sys._getframe(1)
-            while frame is not None:
-                callers.add(frame.f_globals.get("__name__", ""))
-                frame = frame.f_back
-            opened.append((bytes(sealed.blob), frozenset(callers)))
-        return original(self, sealed)
-
-    monkeypatch.setattr(Vault, "open_bytes", open_bytes)
-    return opened
-
-
-def background_blobs(ledger: Any) -> set[bytes]:
-    """The sealed background answers in the event store, as stored."""
-    to_event = ledger.mapper.to_domain_event
-    found = set()
-    for notification in ledger.recorder.select_notifications(start=0, limit=1_000_000):
-        event = to_event(notification)
-        if isinstance(event, (Registrant.Enrolled, Registrant.BackgroundAnswered)) and event.background is not None:
-            found.add(bytes(event.background.blob))
-    return found
 
 
 def get_routes(app: Any) -> list[str]:
@@ -76,8 +45,8 @@ def world(tmp_path_factory):
     from ledger.app.ledger import Ledger
     from ledger.domain.clock import SettableClock
     from ledger.settings import Settings
+    from tests.builders.actors import Actors
     from tests.conftest import MASTER_KEY
-    from tests.test_api import Actors
 
     path = tmp_path_factory.mktemp("never-read") / "r.db"
     ledger = Ledger(

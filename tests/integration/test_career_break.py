@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from ledger.domain.errors import InvalidInput, RuleBroken
-from tests.helpers import awarded
+from tests.builders.records import awarded
 
 
 def test_a_career_break_pauses_the_ppd_requirement(ledger, clock):

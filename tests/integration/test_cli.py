@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import json
 
-from typer.testing import CliRunner
-
-from ledger.cli.main import app
-from tests.conftest import MASTER_KEY
-
-
-def run(args, database_url, input=None):
-    result = CliRunner().invoke(
-        app, args, env={"REGLEDGER_DATABASE_URL": database_url, "REGLEDGER_MASTER_KEY": MASTER_KEY}, input=input
-    )
-    return result
+from tests.builders.command_line import run
 
 
 def test_demo_register_rebuild_and_erase(database_url):

@@ -10,7 +10,7 @@ import pytest
 from ledger.domain.errors import RuleBroken
 from ledger.read.projections.register import registrants, search_register
 from ledger.read.projections.runner import ProjectionRunner
-from tests.helpers import awarded, submitted
+from tests.builders.records import awarded, submitted
 
 
 def test_erasure_keeps_the_events_and_hides_the_person_for_good(ledger):

@@ -26,9 +26,9 @@ from ledger.processes.publication import Publisher
 from ledger.read.projections.credentials import credentials
 from ledger.read.projections.runner import ProjectionRunner
 from ledger.read.sharing import current_credential, open_token, pack_token, unpack_token
+from tests.builders.records import awarded, log_ppd, read_qr
+from tests.builders.schemas import errors, validator
 from tests.conftest import shared_file
-from tests.helpers import awarded, log_ppd, read_qr
-from tests.test_credentials_achievement import errors, validator
 
 
 def trigger_count(ledger) -> int:

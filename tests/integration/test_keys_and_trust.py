@@ -17,7 +17,7 @@ from ledger.processes.issuance import CredentialIssuer
 from ledger.processes.keyring import Keyring
 from ledger.processes.publication import Publisher
 from ledger.read.projections.runner import ProjectionRunner
-from tests.helpers import awarded, read_qr
+from tests.builders.records import awarded, read_qr
 
 
 def test_rotation_retires_the_old_key_which_stays_trusted_for_what_it_signed(ledger, clock):

@@ -3,7 +3,6 @@ twice, retried after a failure, and not sent blindly again after a crash mid-sen
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 from email import message_from_bytes
 
@@ -14,7 +13,8 @@ from sqlalchemy import select
 from ledger.processes.mailer import Mailer
 from ledger.processes.tick import Ticker
 from ledger.read.projections.outbox import outbox
-from tests.helpers import awarded
+from tests.builders.records import awarded
+from tests.builders.servers import free_port
 
 
 class Inbox:
@@ -24,12 +24,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         self.messages.append(message_from_bytes(envelope.original_content))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -117,7 +111,7 @@ def test_each_cause_queues_one_letter(mail_ledger, clock):
 
 
 def test_decisions_are_written_with_the_assessors_feedback(mail_ledger, smtp):
-    from tests.helpers import assessed, assessors, enrol, submitted
+    from tests.builders.records import assessed, assessors, enrol, submitted
 
     _, inbox = smtp
     pair = assessors(mail_ledger)

@@ -15,7 +15,7 @@ from ledger.read.projections.audits import audit_queue
 from ledger.read.projections.credentials import credential_standing
 from ledger.read.projections.outbox import outbox
 from ledger.read.projections.runner import ProjectionRunner
-from tests.helpers import assessors, awarded
+from tests.builders.records import assessors, awarded
 
 YEAR = 2026
 

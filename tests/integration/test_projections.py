@@ -6,22 +6,11 @@ import random
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from ledger.domain.clock import SettableClock
 from ledger.ops.demo import run_demo
 from ledger.read.projections.runner import ProjectionRunner
-
-
-def dump(ledger, runner):
-    """Every row of every read model, in a stable order."""
-    tables = {}
-    with ledger.engine.connect() as conn:
-        for projection in runner.projections:
-            for table in projection.tables:
-                rows = conn.execute(select(table)).mappings().all()
-                tables[table.name] = sorted((tuple(sorted(r.items())) for r in rows), key=repr)
-    return tables
+from tests.builders.read_models import dump
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from ledger.read.projections.base import key
 from ledger.read.projections.casework import casework_counts, casework_queue
 from ledger.read.projections.renewals import lapsed, ppd_summary, renewals_due, renewals_overdue
 from ledger.read.projections.runner import ProjectionRunner
-from tests.helpers import assessed, assessors, awarded, enrol, log_ppd, start, submitted
+from tests.builders.records import assessed, assessors, awarded, enrol, log_ppd, start, submitted
 
 
 def test_casework_by_state_and_by_assessor(ledger, clock):

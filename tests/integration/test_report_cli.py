@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from tests.test_cli import run
-from tests.test_statistics import LOWER, PROFESSIONAL, world
+from tests.builders.command_line import run
+from tests.builders.world import LOWER, PROFESSIONAL, world
 
 
 @pytest.fixture(scope="module")

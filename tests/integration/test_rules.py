@@ -7,7 +7,17 @@ from datetime import timedelta
 import pytest
 
 from ledger.domain.errors import InvalidInput, NotFound, RuleBroken
-from tests.helpers import QUALIFICATION, assessed, assessors, awarded, enrol, judgements, log_ppd, start, submitted
+from tests.builders.records import (
+    QUALIFICATION,
+    assessed,
+    assessors,
+    awarded,
+    enrol,
+    judgements,
+    log_ppd,
+    start,
+    submitted,
+)
 
 
 def refused(ledger, error, call, *args, match=None, **kwargs):

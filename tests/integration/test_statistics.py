@@ -6,7 +6,6 @@ that the same attack does break, so the test shows the protection is doing the w
 from __future__ import annotations
 
 import json
-import random
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +15,6 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from ledger.app.ledger import Ledger
-from ledger.domain.clock import SettableClock
 from ledger.read.projections import register
 from ledger.read.projections.runner import ProjectionRunner
 from ledger.read.projections.statistics import (
@@ -27,12 +25,9 @@ from ledger.read.projections.statistics import (
 )
 from ledger.reports.progression import suppression
 from ledger.reports.progression.report import figures, progression_report, report_from_rows
-from ledger.settings import Settings
-from tests.conftest import MASTER_KEY
-from tests.helpers import assessed, assessors, enrol, submitted
+from tests.builders.records import assessors
+from tests.builders.world import INTERMEDIATE, LOWER, PROFESSIONAL, TODAY, world
 
-TODAY = date(2026, 11, 23)
-PROFESSIONAL, INTERMEDIATE, LOWER = "professional", "clerical", "routine"  # an answer in each band
 MONTHS = [date(2024 + (11 + i) // 12, (11 + i) % 12 + 1, 1) for i in range(24)]  # 2024-12-01 .. 2026-11-01
 
 
@@ -46,47 +41,6 @@ ASKED = (
     + [(None, month_end(b)) for b in MONTHS]
     + [(a, month_end(b)) for a in MONTHS for b in MONTHS if a <= b]
 )
-
-
-# -- worlds made through the Ledger's own commands
-def world(
-    path: Any,
-    people: list[str | None],
-    target: str,
-    *,
-    target_decided: date = date(2025, 5, 12),
-    target_outcome: str = "defer",
-    target_route: str = "standard",
-) -> Ledger:
-    """Everyone in ``people`` (an occupation answer, or None for no answer) applies and is awarded in 2025 Q1; then
-    one more person, the target, answers ``target`` and is decided alone on ``target_decided``."""
-    clock = SettableClock(date(2025, 1, 6))
-    ledger = Ledger(
-        Settings(database_url=f"sqlite:///{path}", master_key=MASTER_KEY), clock=clock, rng=random.Random(7)
-    )
-    pair = assessors(ledger)
-    with ledger.batch():  # one transaction
-        for i, answer in enumerate(people):
-            clock.set(date(2025, 1, 6) + timedelta(days=i % 70))
-            registrant = enrol(
-                ledger,
-                f"Person {i}",
-                email=f"person{i}@example.org",
-                background_answers={"parental_occupation_14": answer} if answer else None,
-            )
-            application = submitted(ledger, registrant)
-            assessed(ledger, application, pair)
-            ledger.decide(application, "award", "", "registrar")
-    clock.set(target_decided)
-    registrant = enrol(
-        ledger, "Tess Target", email="tess@example.org", background_answers={"parental_occupation_14": target}
-    )
-    application = submitted(ledger, registrant, "RCT", target_route)
-    assessed(ledger, application, pair, "award" if target_outcome == "award" else "defer", "partly_met")
-    ledger.decide(application, target_outcome, "" if target_outcome == "award" else "Not yet.", "registrar")
-    clock.set(TODAY)
-    ProjectionRunner(ledger).catch_up()
-    return ledger
 
 
 def rows_of(ledger: Ledger) -> dict[str, list[dict[str, Any]]]:
@@ -287,7 +241,7 @@ def test_erasure_removes_the_person_and_a_rebuild_does_not_bring_them_back(tmp_p
 def test_a_lapse_after_a_ppd_audit_is_told_apart_in_either_order(ledger):
     """'Not renewed' takes effect: the audit ends and the registration lapses in one save. Whichever of the two
     events is stored first (a batch stores aggregates in the order it met them), the lapse is the audit's."""
-    from tests.helpers import awarded
+    from tests.builders.records import awarded
 
     pair = assessors(ledger)
     people = [awarded(ledger, name, pair=pair)[0] for name in ("Ann Audit", "Bob Batch")]
@@ -322,7 +276,7 @@ def _rows_of_person(ledger: Ledger, person: str) -> dict[str, list[Any]]:
 def test_background_answers_are_opened_by_the_statistics_projection_alone(two_worlds, monkeypatch):
     """Rebuild every read model with a spy on the vault: each background answer opened is opened from
     ledger.read.projections.statistics (and the statistics do open them)."""
-    from tests.test_background_never_read import background_blobs, spy_on_the_vault
+    from tests.builders.vault import background_blobs, spy_on_the_vault
 
     ledger = two_worlds[LOWER]
     blobs = background_blobs(ledger)

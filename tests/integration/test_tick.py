@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from ledger.domain.aggregates import Day, Registration
 from ledger.processes.tick import Ticker, audit_sample
-from tests.helpers import awarded
+from tests.builders.records import awarded
 
 
 def kinds(ledger, registrant) -> list[str]:
@@ -65,7 +65,7 @@ def test_the_audit_sample_is_drawn_on_new_years_day_from_a_recorded_seed(ledger,
         registration = ledger.registration(person)
         while registration.valid_until < new_year:
             clock.set(registration.valid_until - timedelta(days=20))
-            from tests.helpers import log_ppd
+            from tests.builders.records import log_ppd
 
             log_ppd(ledger, person, ledger.framework.rules.ppd_categories[:3])
             ledger.submit_renewal(person)
@@ -126,7 +126,7 @@ def test_the_service_closes_today_by_itself(ledger):
 
 def test_a_renewal_declared_then_suspended_through_its_year_lapses_instead_of_renewing(ledger, clock):
     from ledger.domain.errors import RuleBroken
-    from tests.helpers import log_ppd
+    from tests.builders.records import log_ppd
 
     someone, _ = awarded(ledger)
     due = ledger.registration(someone).valid_until

@@ -6,45 +6,17 @@ from __future__ import annotations
 
 import json
 import time
-from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ledger.api.main import create_app
-from ledger.domain.aggregates import Registrant
 from ledger.processes import parking
 from ledger.processes.leases import Leases
 from ledger.processes.status import progress
 from ledger.processes.worker import Worker
-from tests.helpers import assessed, assessors, awarded, submitted
-
-POISON = "Dina\u0007Young"  # a control character: the credential builder refuses it
-
-
-def poison_registrant(ledger) -> UUID:
-    """A registrant recorded before names were checked at the door (history replays under today's code): the
-    command refuses such a name now, so the record is written as an older version would have."""
-    registrant_id = ledger._new_id()
-    ledger.vault.create_key(registrant_id)
-    registrant = Registrant(
-        id=registrant_id,
-        name=ledger.vault.seal(registrant_id, POISON),
-        email=ledger.vault.seal(registrant_id, "dina@example.org"),
-        disciplines=[ledger.framework.disciplines[0].code],
-        background=ledger.vault.seal_json(registrant_id, None),
-        listing="listed",
-        occurred_at=ledger._now(),
-    )
-    ledger._commit(registrant)
-    return registrant_id
-
-
-def award(ledger, registrant: UUID) -> str:
-    application = submitted(ledger, registrant)
-    assessed(ledger, application, assessors(ledger))
-    return ledger.decide(application, "award", "", "registrar")
+from tests.builders.records import POISON, award, awarded, poison_registrant
 
 
 def credential_numbers(ledger) -> set[str]:

@@ -8,7 +8,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from ledger.domain.errors import Conflict, RuleBroken
-from tests.helpers import awarded
+from tests.builders.records import awarded
 
 
 def test_the_store_refuses_a_stale_save(make_ledger):

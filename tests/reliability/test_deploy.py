@@ -1,13 +1,13 @@
-"""deploy/: the compose file a body can copy names the topology that tests/test_topology.py runs as processes, and
-gives every regledger container the settings it needs."""
+"""deploy/: the compose file a body can copy names the topology that tests/reliability/test_topology.py runs as
+processes, and gives every regledger container the settings it needs."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+from tests.conftest import ROOT
+
+DEPLOY = ROOT / "deploy"
 
 
 def test_the_compose_file_runs_two_web_and_two_worker_containers_behind_a_proxy_on_postgresql():

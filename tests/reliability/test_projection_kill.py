@@ -13,8 +13,8 @@ from datetime import date
 from ledger.domain.clock import SettableClock
 from ledger.ops.demo import run_demo
 from ledger.read.projections.runner import ProjectionRunner
+from tests.builders.read_models import dump
 from tests.conftest import MASTER_KEY
-from tests.test_projections import dump
 
 RUNNER = """
 import sys

@@ -1,10 +1,10 @@
 """Issue 9, part 1: many threads in many processes, each with its own Ledger on one PostgreSQL database, issuing
 conflicting commands on the same applications, registrations and audits at the same moment.
 
-``tests/test_concurrency.py`` shows the mechanism on one registration (a stale save refused; six suspensions, one
-wins). Here the races are many and mixed. Workers are threads inside processes started with ``spawn``; each round
-every worker waits at one barrier (shared by all processes) and then issues its command, so the commands of a
-round race each other:
+``tests/reliability/test_concurrency.py`` shows the mechanism on one registration (a stale save refused; six
+suspensions, one wins). Here the races are many and mixed. Workers are threads inside processes started with
+``spawn``; each round every worker waits at one barrier (shared by all processes) and then issues its command, so
+the commands of a round race each other:
 
 - **decide**: two or three registrars decide the same application at once (award or reject); every award also
   claims a registration number, drawn from a deliberately narrow range so that awards of different applications
@@ -19,8 +19,8 @@ Afterwards, from the event store: every command that said it succeeded has its e
 each kind equals the number of successes (nothing lost, nothing twice); one registration per person, unique
 registration numbers, unique status indexes, one credential per award or renewal, each application and audit
 decided at most once; and every loser was told with ``Conflict`` or ``RuleBroken`` and a message, never a crash or
-a silent success. Run with ``-s`` for the figures; ``pytest -m slow tests/test_reliability_concurrency.py -s`` runs
-the larger form.
+a silent success. Run with ``-s`` for the figures;
+``pytest -m slow tests/reliability/test_reliability_concurrency.py -s`` runs the larger form.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ from ledger.processes.issuance import TOPICS as TRIGGER_TOPICS
 from ledger.processes.issuance import CredentialIssuer
 from ledger.processes.keyring import Keyring
 from ledger.settings import Settings
+from tests.builders.records import assessed, assessors, awarded, enrol, log_ppd, submitted
 from tests.conftest import MASTER_KEY, _reset_postgres
-from tests.helpers import assessed, assessors, awarded, enrol, log_ppd, submitted
 
 YEAR = 2026
 START = date(2026, 1, 5)

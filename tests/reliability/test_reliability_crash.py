@@ -16,8 +16,8 @@ and over, then once more without interruption. Then:
   person to check by its Message-ID) rather than being sent again: those are counted, and every other letter is as
   the copy's.
 
-The CI form is small; ``pytest -m slow tests/test_reliability_crash.py -s`` runs the full one (more registrants, the
-daily tick's events, more kills). Run with ``-s`` to print the figures.
+The CI form is small; ``pytest -m slow tests/reliability/test_reliability_crash.py -s`` runs the full one (more
+registrants, the daily tick's events, more kills). Run with ``-s`` to print the figures.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ from ledger.read.projections.credentials import credentials as credentials_table
 from ledger.read.projections.outbox import outbox
 from ledger.read.projections.runner import ProjectionRunner
 from ledger.settings import Settings
+from tests.builders.servers import free_port
 from tests.conftest import ADMIN_URL, MASTER_KEY
-from tests.test_mail import free_port
 
 COMPONENTS = ("issuer", "runner", "mailer")  # in the order a worker would need them: credentials, views, letters
 RUNNER_BATCH = 150  # small batches: many commits in a catch-up, so kills land between them as well as inside
@@ -90,7 +90,7 @@ def _context() -> Any:
             "ledger.processes.issuance",
             "ledger.processes.mailer",
             "ledger.read.projections.runner",
-            "tests.test_reliability_crash",
+            "tests.reliability.test_reliability_crash",
         ]
     )
     return context

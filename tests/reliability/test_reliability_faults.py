@@ -4,7 +4,7 @@ it again. While it is down the service answers 503 with Retry-After (not 500, no
 service recovers by itself; and every write it acknowledged (2xx) is in the event store afterwards, once.
 
 CI runs one restart; ``REGLEDGER_FAULT_RESTARTS=N`` (with ``-m slow`` for the slow variant) runs more:
-``.venv/bin/python -m pytest -q -m slow tests/test_reliability_faults.py``."""
+``.venv/bin/python -m pytest -q -m slow tests/reliability/test_reliability_faults.py``."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser import free_port, serving
+from tests.builders.servers import free_port, serving
 from tests.conftest import MASTER_KEY, unavailable
 
 PG_BIN = Path(os.environ.get("REGLEDGER_PG_BIN", "/usr/lib/postgresql/15/bin"))

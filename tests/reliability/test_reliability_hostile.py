@@ -3,10 +3,10 @@ response as documented), hypothesis on every parser that reads what a stranger s
 tokens, compact credentials and badge links, background answers, framework files), and what a browser and the logs
 see: security headers, cookie flags, CSRF on every form, sign-in throttling, no secret or personal data in the logs.
 
-The verifier's own fuzzing is in tests/test_verifier_fuzz.py, the authorisation matrix in
-tests/test_authorization_matrix.py and the first protections in tests/test_api.py; this adds what they lack.
+The verifier's own fuzzing is in tests/unit/test_verifier_fuzz.py, the authorisation matrix in
+tests/api/test_authorization_matrix.py and the first protections in tests/api/test_api.py; this adds what they lack.
 CI runs modest example counts; the slow variants run more:
-``.venv/bin/python -m pytest -q -m slow tests/test_reliability_hostile.py``."""
+``.venv/bin/python -m pytest -q -m slow tests/reliability/test_reliability_hostile.py``."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import given as given_
 
-from tests.test_api import Actors
-from tests.test_authorization_matrix import POLICY, PUBLIC
-from tests.test_verifier_fuzz import mutate
+from tests.builders.actors import Actors
+from tests.builders.mangled import mutate
+from tests.builders.policy import POLICY, PUBLIC
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed (pip install -e '.[test]')")
 
@@ -306,7 +306,7 @@ def _json_values():
 @parser_settings
 @given_(data=_st().data())
 def test_a_mangled_trust_bundle_is_refused_cleanly(fresh, data):
-    """The verifier's reading of a trust bundle (tests/test_verifier_fuzz.py mangles credentials, not bundles)."""
+    """The verifier's reading of a trust bundle (tests/unit/test_verifier_fuzz.py mangles credentials, not bundles)."""
     from verifier import load_trust
     from verifier.trust import TrustError
 
@@ -342,7 +342,7 @@ def _service_at(tmp_path, issuer_url: str, trusted_proxies: str = ""):
 
 
 def _sign_in(client, email: str) -> str:
-    from tests.test_api import PASSWORD
+    from tests.builders.actors import PASSWORD
 
     csrf = client.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
     answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf": csrf}, follow_redirects=False)
@@ -456,8 +456,8 @@ def test_no_secrets_or_personal_data_in_the_logs(tmp_path, caplog):
     import base64
     import logging
 
+    from tests.builders.actors import PASSWORD
     from tests.conftest import MASTER_KEY
-    from tests.test_api import PASSWORD
 
     caplog.set_level(logging.DEBUG)
     actors = _service_at(tmp_path, "http://127.0.0.1:8000")

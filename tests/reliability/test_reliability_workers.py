@@ -28,9 +28,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from tests.builders.processes import REGLEDGER, eventually
+from tests.builders.records import awarded
+from tests.builders.servers import free_port
 from tests.conftest import MASTER_KEY
-from tests.helpers import awarded
-from tests.test_topology import REGLEDGER, eventually, free_port
 
 PASSWORD = "correct horse battery staple"
 

@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,23 +16,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.builders.processes import REGLEDGER, eventually
+from tests.builders.records import awarded
+from tests.builders.servers import free_port
 from tests.conftest import MASTER_KEY, _reset_postgres
-from tests.helpers import awarded
 
 pytestmark = pytest.mark.postgres
 
 PASSWORD = "correct horse battery staple"
-REGLEDGER = [sys.executable, "-m", "ledger.cli"]
 FOLLOWERS = {"projections", "issuer", "log", "publisher"}
 DUTIES = {"checkpoints", "mail", "tick", "parked"}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Processes:
@@ -70,17 +62,6 @@ def status(env: dict[str, str]) -> dict:
     return json.loads(done.stdout)
 
 
-def eventually(what: str, check, seconds: float, pause: float = 0.05):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {seconds} s")
-        time.sleep(pause)
-
-
 @pytest.fixture
 def topology(postgres_server: str, tmp_path: Path) -> Iterator[tuple[Processes, dict[str, str], list[str]]]:
     _reset_postgres(postgres_server)
@@ -106,7 +87,7 @@ def test_two_web_and_two_worker_processes_on_one_postgresql(topology, postgres_s
     from ledger.app.ledger import Ledger
     from ledger.domain.clock import Clock
     from ledger.settings import Settings
-    from tests.test_worker import award, poison_registrant
+    from tests.builders.records import award, poison_registrant
 
     processes, env, (web_a, web_b) = topology
     settings = Settings(database_url=postgres_server, master_key=MASTER_KEY, issuer_url=env["REGLEDGER_ISSUER_URL"])

@@ -6,50 +6,9 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
-from ledger.app.accounts import Accounts
-from tests.browser import chromium, free_port, screenshot, serving
-from tests.helpers import enrol, read_qr
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def site(tmp_path):
-    from ledger.api.main import create_app
-    from ledger.app.ledger import Ledger
-    from ledger.settings import Settings
-    from tests.conftest import MASTER_KEY
-
-    port = free_port()
-    ledger = Ledger(
-        Settings(
-            database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY, issuer_url=f"http://127.0.0.1:{port}"
-        )
-    )
-    accounts = Accounts(ledger.engine)
-    registrant = enrol(ledger, "Rhiannon Ellis-Okafor")
-    accounts.add("rhiannon@example.org", PASSWORD, "registrant", registrant_id=registrant)
-    for name, email in (("Asha Assessor", "asha@example.org"), ("Ben Assessor", "ben@example.org")):
-        accounts.add(email, PASSWORD, "assessor", assessor_id=ledger.appoint_assessor(name))
-    accounts.add("registrar@example.org", PASSWORD, "registrar")
-    with serving(create_app(ledger, worker="followers"), port) as url:
-        yield url, ledger
-    ledger.close()
-
-
-def sign_in(browser, url, email, **context):
-    page = browser.new_context(**context).new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    page.errors = errors
-    return page
+from tests.builders.browser import chromium, screenshot
+from tests.builders.records import read_qr
+from tests.builders.site import sign_in
 
 
 def test_apply_assess_award_share_and_verify_on_a_phone(site):
@@ -138,7 +97,7 @@ def test_apply_assess_award_share_and_verify_on_a_phone(site):
 
 def test_the_registrar_suspends_and_the_public_page_shows_it(site):
     url, ledger = site
-    from tests.helpers import awarded
+    from tests.builders.records import awarded
 
     _, number = awarded(ledger, "Sam Suspended")
     with chromium() as browser:

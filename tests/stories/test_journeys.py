@@ -8,7 +8,7 @@ import pytest
 
 from ledger.read.projections.register import search_register
 from ledger.read.projections.runner import ProjectionRunner
-from tests.helpers import assessed, assessors, awarded, enrol, log_ppd, submitted
+from tests.builders.records import assessed, assessors, awarded, enrol, log_ppd, submitted
 
 
 def register(ledger, **query):

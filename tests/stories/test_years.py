@@ -19,7 +19,7 @@ from ledger.processes.tick import Ticker
 from ledger.read.projections import ALL_PROJECTIONS
 from ledger.read.projections.runner import ProjectionRunner
 from ledger.read.sharing import current_credential
-from tests.helpers import assessors, awarded
+from tests.builders.records import assessors, awarded
 from verifier import load_trust, verify
 
 START = date(2026, 1, 5)

@@ -7,7 +7,6 @@ import copy
 import json
 from datetime import UTC, datetime
 
-import jsonschema
 import jwt
 import pytest
 
@@ -22,6 +21,7 @@ from credentials.achievement import (
 )
 from credentials.keys import generate_key, key_from_jwk
 from credentials.status_list import status_list_url
+from tests.builders.schemas import errors, validator
 from tests.conftest import shared_file
 
 ISSUER = Issuer(
@@ -73,15 +73,6 @@ def credential(status=(REVOCATION,), **changes):
     return build_achievement_credential(**{**arguments, **changes})
 
 
-def validator(relative):
-    schema = json.loads(shared_file(relative).read_text())
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    checker = cls.FORMAT_CHECKER
-    assert "date-time" in checker.checkers, "install rfc3339-validator, or date-time is not checked"
-    return cls(schema, format_checker=checker)
-
-
 @pytest.fixture(scope="module")
 def open_badges():
     return validator("standards/openbadges/ob_v3p0_achievementcredential_schema.json")
@@ -90,13 +81,6 @@ def open_badges():
 @pytest.fixture(scope="module")
 def vcdm():
     return validator("standards/vcdm/verifiable-credential-schema.json")
-
-
-def errors(schema_validator, document):
-    return sorted(
-        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
-        for error in schema_validator.iter_errors(document)
-    )
 
 
 def test_the_shared_examples_pass_so_the_validators_are_the_right_ones(open_badges, vcdm):

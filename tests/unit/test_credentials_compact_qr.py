@@ -18,7 +18,7 @@ from credentials.compact import BADGE_TYP, badge_url, build_compact_claims, long
 from credentials.keys import generate_key
 from credentials.qr import MAX_VERSION, qr_png, qr_svg, qr_version
 from credentials.status_list import status_list_url
-from tests.helpers import read_qr
+from tests.builders.records import read_qr
 
 zxingcpp = pytest.importorskip("zxingcpp", reason="pip install -e '.[test]' (zxing-cpp decodes the drawn QR codes)")
 

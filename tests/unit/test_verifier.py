@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import random
 import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -20,51 +19,13 @@ from credentials.keys import generate_key
 from credentials.status_list import status_list_url
 from credentials.trust import TrustedKey as IssuedKey
 from credentials.trust import build_trust_bundle, sign_trust_bundle
-from ledger.domain.clock import SettableClock
-from ledger.processes.issuance import CredentialIssuer
 from ledger.processes.keyring import Keyring
 from ledger.processes.publication import Publisher
-from ledger.read.projections.runner import ProjectionRunner
-from ledger.read.sharing import current_credential
+from tests.builders.records import awarded
+from tests.builders.register import ISSUER, START, Register
 from tests.conftest import shared_file
-from tests.helpers import awarded
 from verifier import CHECKS, RootNotPinned, Trust, TrustError, load_trust, verify
 from verifier.jose import Malformed, b64url_decode
-
-ISSUER = "https://register.creativetechnicians.org.uk"
-START = datetime(2026, 3, 2, 9, tzinfo=UTC)
-
-
-class Register:
-    """A small register on SQLite with a helper to publish and read what a verifier gets."""
-
-    def __init__(self, tmp_path):
-        from ledger.app.ledger import Ledger
-        from ledger.settings import Settings
-        from tests.conftest import MASTER_KEY
-
-        self.clock = SettableClock(START)
-        self.ledger = Ledger(
-            Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", master_key=MASTER_KEY, issuer_url=ISSUER),
-            clock=self.clock,
-            rng=random.Random(5),
-        )
-        self.people = {name: awarded(self.ledger, name) for name in ("Valid Val", "Sus Pended", "Rem Oved")}
-
-    def credential(self, name):
-        CredentialIssuer(self.ledger).catch_up()
-        ProjectionRunner(self.ledger).catch_up()
-        return current_credential(self.ledger, self.people[name][1])
-
-    def bundle(self):
-        CredentialIssuer(self.ledger).catch_up()
-        ProjectionRunner(self.ledger).catch_up()
-        publisher = Publisher(self.ledger)
-        return publisher.trust_bundle(), publisher.root_jwk()
-
-    def trust(self):
-        bundle, root = self.bundle()
-        return load_trust(bundle, root=root, at=self.clock.now())
 
 
 @pytest.fixture
@@ -469,7 +430,7 @@ def test_a_token_spelt_otherwise_does_not_verify(register):
 def test_the_verifier_imports_only_the_standard_library_pyjwt_and_cryptography():
     import sys
 
-    from tests.test_dependency_rule import imported_packages
+    from tests.builders.imports import imported_packages
 
     outside = imported_packages("verifier") - set(sys.stdlib_module_names) - {"verifier", "jwt", "cryptography"}
     assert outside == set()

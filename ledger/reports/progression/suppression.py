@@ -39,8 +39,8 @@ handful. Tables that are a snapshot at the end of a period (representation at ea
 questions) use as their records the dated *changes* to that snapshot (an award, a lapse, an answer), so two
 snapshots also differ by whole blocks of changes. Each record's band is the one the person had given by the
 record's date, so answers given later never rewrite earlier periods (which would make old blocks differ by one
-person). The tests in ``tests/test_suppression.py`` and ``tests/test_statistics.py`` attack this: every pair of date
-ranges, total minus parts, two worlds that differ only in one person's background.
+person). The tests in ``tests/unit/test_suppression.py`` and ``tests/integration/test_statistics.py`` attack this:
+every pair of date ranges, total minus parts, two worlds that differ only in one person's background.
 
 What remains, stated plainly: an erasure removes the person's records at once (the law requires it), so a report
 made before an erasure and one made after differ by that one person; rounding hides the change in most cells, and
