@@ -11,11 +11,12 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Column, DateTime, Engine, String, Table, insert, select, update
+from sqlalchemy import Column, DateTime, Engine, Row, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledger.app.db import metadata
@@ -72,14 +73,14 @@ class Account:
     assessor_id: UUID | None = None
 
 
-def _account(row: object) -> Account:
+def _account(row: Row[Any]) -> Account:
     return Account(
         row.id,
         row.email,
-        row.role,  # type: ignore[attr-defined]
-        UUID(row.registrant_id) if row.registrant_id else None,  # type: ignore[attr-defined]
+        row.role,
+        UUID(row.registrant_id) if row.registrant_id else None,
         UUID(row.assessor_id) if row.assessor_id else None,
-    )  # type: ignore[attr-defined]
+    )
 
 
 def check_password(password: object) -> str:

@@ -21,6 +21,7 @@ from ledger.domain.aggregates import (
 )
 from ledger.domain.errors import InvalidInput, RuleBroken
 from ledger.domain.framework import FrameworkError
+from ledger.domain.statuses import Outcome, RegistrationStatus, Remedy, RouteCode
 
 
 class Applications(Letters):
@@ -52,9 +53,9 @@ class Applications(Letters):
         ):
             raise RuleBroken("this registrant already has an open application; finish or withdraw it first")
         registration = self._registration_of(registrant_id)
-        if registration is not None and registration.status in ("registered", "suspended") and registration.level:
+        if registration is not None and registration.is_live and registration.level:
             held = self.framework.level(registration.level)
-            if registration.status == "suspended":
+            if registration.status == RegistrationStatus.SUSPENDED:
                 raise RuleBroken("a suspended registrant cannot apply until the suspension is lifted")
             if wanted.rank <= held.rank:
                 raise RuleBroken(f"already registered as {held.name}: apply for a higher level to upgrade")
@@ -76,7 +77,7 @@ class Applications(Letters):
     def _check_route_evidence(
         self, registrant_id: UUID, level: Any, route: str, qualification: Any, experience: Any
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        if route == "standard":
+        if route == RouteCode.STANDARD:
             if not isinstance(qualification, dict):
                 raise InvalidInput(
                     "qualification", "the standard route needs a qualification: title, awarding body and level"
@@ -159,7 +160,11 @@ class Applications(Letters):
             if assessor.registrant_id == application.registrant_id:
                 raise RuleBroken("an assessor never assesses their own application")
             registration = self._registration_of(assessor.registrant_id)
-            if registration is None or registration.status != "registered" or registration.level is None:
+            if (
+                registration is None
+                or registration.status != RegistrationStatus.REGISTERED
+                or registration.level is None
+            ):
                 raise RuleBroken("an assessor who is a registrant must be currently registered")
             held, wanted = self.framework.level(registration.level), self.framework.level(application.level)
             if held.rank < wanted.rank:
@@ -231,7 +236,7 @@ class Applications(Letters):
         registration number."""
         application = self._get(Application, application_id, "application")
         reasons = _text("reasons", reasons, required=False)
-        if outcome == "award":
+        if outcome == Outcome.AWARD:
             self._check_can_award(application)
         application.decide(
             outcome,
@@ -241,7 +246,7 @@ class Applications(Letters):
             self.framework.rules,
             occurred_at=self._now(),
         )
-        if outcome != "award":
+        if outcome != Outcome.AWARD:
             self._commit(application, *filter(None, [self._decision_letter(application, outcome, reasons, None)]))
             return None
         return self._award(application, reasons)
@@ -258,7 +263,7 @@ class Applications(Letters):
         self, application_id: UUID, upheld: bool, reasons: str, by: str, remedy: str | None = None
     ) -> str | None:
         application = self._get(Application, application_id, "application")
-        if upheld and remedy == "award":
+        if upheld and remedy == Remedy.AWARD:
             self._check_can_award(application)
         application.decide_appeal(
             bool(upheld),
@@ -268,7 +273,7 @@ class Applications(Letters):
             self._today(),
             occurred_at=self._now(),
         )
-        if upheld and remedy == "award":
+        if upheld and remedy == Remedy.AWARD:
             return self._award(application)
         self._commit(application)
         return None
@@ -304,7 +309,7 @@ class Applications(Letters):
             occurred_at=now,
         )
         to_save.append(registration)
-        letter = self._decision_letter(application, "award", reasons, registration.number)
+        letter = self._decision_letter(application, Outcome.AWARD, reasons, registration.number)
         self._commit(*to_save, *([letter] if letter else []))
         return registration.number
 

@@ -53,7 +53,7 @@ class Assessors(LedgerBase):
         """The open applications an assessor is assigned to, from the events (every AssessorAssigned naming them):
         not from a read model, which may not have seen the latest assignment yet."""
         found: list[UUID] = []
-        for event in self.events_of(Application.AssessorAssigned):  # type: ignore[attr-defined]
+        for event in self.events_of(Application.AssessorAssigned):
             if event.assessor_id == assessor_id and event.originator_id not in found:
                 found.append(event.originator_id)
         return found

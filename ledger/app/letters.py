@@ -15,6 +15,7 @@ from ledger.domain.aggregates import (
 )
 from ledger.domain.aggregates.mail import Mail
 from ledger.domain.aggregates.ppd_audit import ACCEPTED, DEFERRED, NOT_RENEWED, OUTCOME_NAMES, PpdAudit
+from ledger.domain.statuses import Appeal, Outcome
 
 
 class Letters(LedgerBase):
@@ -39,6 +40,7 @@ class Letters(LedgerBase):
             body = self.vault.seal(registrant_id, f"Dear {name},\n\n{text}\n\n{self.settings.issuer_name}\n")
         except Shredded:
             return None
+        assert to is not None  # the address opened, since sealing the body found the registrant's key
         return Mail(
             id=mail_id,
             registrant_id=registrant_id,
@@ -53,7 +55,11 @@ class Letters(LedgerBase):
         """The decision, with the assessors' feedback area by area; for an award, the registration number and
         where the credential is."""
         level = self.framework.level(application.level)
-        words = {"award": "awarded", "defer": "deferred: you may resubmit", "reject": "not successful"}
+        words: dict[str, str] = {
+            Outcome.AWARD: "awarded",
+            Outcome.DEFER: "deferred: you may resubmit",
+            Outcome.REJECT: "not successful",
+        }
         lines = [
             f"Your application for {level.name} ({level.post_nominal}) has been decided: {words.get(outcome, outcome)}."
         ]
@@ -99,7 +105,7 @@ class Letters(LedgerBase):
                 f"Your appeal was {audit.appeal}. "
                 + (
                     "Your audit is accepted."
-                    if audit.appeal == "upheld"
+                    if audit.appeal == Appeal.UPHELD
                     else f"The audit outcome stands: registration {audit.number} has lapsed. "
                     "You can be reinstated within 12 months with the PPD you missed."
                 )

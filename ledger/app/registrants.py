@@ -16,6 +16,7 @@ from ledger.domain.aggregates import (
 from ledger.domain.aggregates.registrant import LISTINGS
 from ledger.domain.errors import InvalidInput, NotFound, RuleBroken
 from ledger.domain.framework import FrameworkError
+from ledger.domain.statuses import Listing
 
 
 class Registrants(LedgerBase):
@@ -26,7 +27,7 @@ class Registrants(LedgerBase):
         email: str,
         disciplines: list[str],
         background_answers: dict[str, str] | None = None,
-        listing: str = "listed",
+        listing: str = Listing.LISTED,
     ) -> UUID:
         name = _name("name", name)
         email = self._check_email(email)

@@ -13,6 +13,7 @@ from ledger.domain.aggregates import (
 )
 from ledger.domain.aggregates.ppd_audit import PpdAudit
 from ledger.domain.errors import InvalidInput, RuleBroken
+from ledger.domain.statuses import Appeal
 
 
 class Registrations(Letters):
@@ -77,7 +78,7 @@ class Registrations(Letters):
                     f"the {audit.year} PPD audit was decided 'not renewed'"
                     + (
                         ": the appeal is being heard"
-                        if audit.appeal == "pending"
+                        if audit.appeal == Appeal.PENDING
                         else f"; it takes effect after {audit.appeal_by} unless appealed"
                     )
                 )
@@ -183,7 +184,7 @@ class Registrations(Letters):
 
         newest: dict[UUID, tuple[int, str]] = {}
         # from the events, not a read model that may lag behind the newest credential
-        for event in self.events_of(Credential.Issued):  # type: ignore[attr-defined]
+        for event in self.events_of(Credential.Issued):
             if event.trigger_version >= newest.get(event.registration_id, (-1, ""))[0]:
                 newest[event.registration_id] = (event.trigger_version, event.kid)
         reissued = 0
@@ -195,7 +196,7 @@ class Registrations(Letters):
     @command
     def _reissue(self, registration_id: UUID, kid: str) -> bool:
         registration = self._get(Registration, registration_id, "registration")
-        if registration.status not in ("registered", "suspended") or registration.reissued_for(kid):
+        if not registration.is_live or registration.reissued_for(kid):
             return False
         registration.reissue(
             "the key that signed the credential was reported compromised", kid, occurred_at=self._now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -38,10 +39,10 @@ class FrozensetAsList(Transcoding):
     type = frozenset
     name = "frozenset"
 
-    def encode(self, obj: frozenset) -> list:
+    def encode(self, obj: frozenset[Any]) -> list[Any]:
         return sorted(obj)
 
-    def decode(self, data: list) -> frozenset:
+    def decode(self, data: list[Any]) -> frozenset[Any]:
         return frozenset(data)
 
 

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -195,6 +195,12 @@ class Vault:
                 self._remember(owner, key)
 
     # -- values
+    @overload
+    def seal(self, owner: UUID, value: str) -> Sealed: ...
+    @overload
+    def seal(self, owner: UUID, value: None) -> None: ...
+    @overload
+    def seal(self, owner: UUID, value: str | None) -> Sealed | None: ...
     def seal(self, owner: UUID, value: str | None) -> Sealed | None:
         if value is None:
             return None

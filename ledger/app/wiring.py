@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from cryptography.hazmat.primitives import hashes
@@ -66,7 +66,7 @@ def command(fn: F) -> F:
                 continue
         raise Conflict(f"{fn.__name__}: the record kept changing while this was being saved; try again")
 
-    return run  # type: ignore[return-value]
+    return cast(F, run)
 
 
 def private_database_file(path: Any) -> None:
@@ -186,6 +186,7 @@ class LedgerBase(EventSourcedApplication[UUID]):
         key_digest = hashlib.sha256(key.encode()).hexdigest()
         receipt_id = CommandReceipt.id_for(key_digest)
         for _ in range(RETRIES):
+            found: object
             try:
                 found = self.repository.get(receipt_id)
             except AggregateNotFoundError:
@@ -313,7 +314,7 @@ class LedgerBase(EventSourcedApplication[UUID]):
         return registration
 
     def _check_email(self, email: Any) -> str:
-        email = _text("email", email, max_length=254)
-        if not EMAIL.match(email):
-            raise InvalidInput("email", f"{email!r} is not an email address")
-        return email
+        checked = _text("email", email, max_length=254)
+        if not EMAIL.match(checked):
+            raise InvalidInput("email", f"{checked!r} is not an email address")
+        return checked

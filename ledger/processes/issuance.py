@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -21,37 +21,54 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 from sqlalchemy import select
 
-from credentials.achievement import (
-    Alignment,
-    CredentialTemplate,
-    Issuer,
-    Level,
-    StatusEntry,
-)
+from credentials.achievement import CredentialTemplate
 from credentials.compact import build_compact_claims, sign_compact
-from credentials.status_list import StatusListFull, allocate_index, status_list_url
+from credentials.status_list import StatusListFull
 from ledger.app.ledger import Ledger
 from ledger.domain.aggregates import Credential, Registration, StatusIndexClaim
+from ledger.domain.aggregates.credential import TRIGGERS
 from ledger.domain.clock import end_of_day
-from ledger.domain.framework import Framework
+from ledger.domain.statuses import CredentialTrigger
 from ledger.processes import parking
 from ledger.processes.keyring import ActiveKey, Keyring
+from ledger.processes.requested import issue_on_request  # the VC API's way, not by a decision: re-exported
+from ledger.processes.signing import (
+    INDEX_ATTEMPTS,
+    STATUS_LIST_LENGTH,
+    describe_level,
+    free_index,
+    issuer_profile,
+    level_for,
+    start_of_day,
+    status_entries,
+)
 from ledger.read.projections.base import projection_positions, upsert
 from ledger.read.sharing import pack_token
 
 POSITION = "credential-issuer"
-STATUS_LIST_LENGTH = 1_048_576
-"""Entries per status list: 2^20, room for years of credentials (each holds one index in each list) while the
-published list stays small (sparse bitstrings compress to a few kilobytes)."""
-
-TRIGGERS: dict[type, str] = {
-    Registration.LevelAwarded: "award",  # type: ignore[attr-defined]
-    Registration.Renewed: "renewal",  # type: ignore[attr-defined]
-    Registration.Reinstated: "reinstatement",  # type: ignore[attr-defined]
-    Registration.CredentialReissued: "reissue",  # type: ignore[attr-defined]
-}
 TOPICS = [get_topic(cls) for cls in TRIGGERS]
-INDEX_ATTEMPTS = 8
+"""The stored topics of the events that call for a credential (``ledger.domain.aggregates.credential.TRIGGERS``)."""
+VALID_FROM: dict[CredentialTrigger, Callable[[Any], date]] = {
+    CredentialTrigger.AWARD: lambda event: event.awarded_on,
+    CredentialTrigger.REINSTATEMENT: lambda event: event.on,
+    CredentialTrigger.RENEWAL: lambda event: event.occurred_at.date(),
+    CredentialTrigger.REISSUE: lambda event: event.occurred_at.date(),
+}
+"""When a credential's validity starts, from the event that called for it."""
+
+__all__ = [  # what callers import from here, wherever it is defined
+    "INDEX_ATTEMPTS",
+    "POSITION",
+    "STATUS_LIST_LENGTH",
+    "TOPICS",
+    "TRIGGERS",
+    "CrashForTest",
+    "CredentialIssuer",
+    "IssueResult",
+    "describe_level",
+    "issue_on_request",
+    "issuer_profile",
+]
 
 Progress = Callable[[int, int], None]
 
@@ -68,54 +85,6 @@ class IssueResult:
     erased: int = 0
     parked: int = 0
     credentials: list[UUID] = field(default_factory=list)
-
-
-def issuer_profile(ledger: Ledger) -> Issuer:
-    url = ledger.settings.issuer_url.rstrip("/")
-    return Issuer(id=url, name=ledger.settings.issuer_name, url=url)
-
-
-_LEVELS: dict[tuple[str, str, str], Level] = {}
-
-
-def _level(framework: Framework, code: str, issuer_url: str) -> Level:
-    """The level as a credential describes it (made once per framework version, level and issuer)."""
-    cache_key = (framework.version, code, issuer_url)
-    if cache_key not in _LEVELS:
-        _LEVELS[cache_key] = describe_level(framework, code, issuer_url)
-    return _LEVELS[cache_key]
-
-
-def describe_level(framework: Framework, code: str, issuer_url: str) -> Level:
-    """A framework level as a credential's achievement: name, description, criteria from the level descriptors of
-    every competency area it requires, and one alignment per area."""
-    level = framework.level(code)
-    areas = framework.required_areas(code)
-    criteria = (
-        f"Assessed by two assessors against every competency area of the {framework.title} "
-        f"(version {framework.version}) at this level: "
-        + " ".join(f"{a.code}. {a.title}: {a.descriptor(code)}" for a in areas)
-    )
-    return Level(
-        code=level.code,
-        name=level.name,
-        post_nominal=level.post_nominal,
-        description=level.description,
-        criteria=criteria,
-        alignments=tuple(
-            Alignment(
-                code=a.code,
-                title=a.title,
-                descriptor=a.descriptor(code) or "",
-                url=f"{issuer_url}/framework/{code}#area-{a.code}",
-            )
-            for a in areas
-        ),
-    )
-
-
-def start_of_day(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -196,7 +165,7 @@ class CredentialIssuer:
                     if parking.is_database_fault(error):
                         raise
                     parking.park(self.ledger.engine, POSITION, notification, parking.describe(error))
-                    blocked.add(notification.originator_id)
+                    blocked.add(UUID(str(notification.originator_id)))  # the ledger's aggregates have UUID ids
                     result.parked += 1
             start = notifications[-1].id
             self._save_position(start)
@@ -245,12 +214,8 @@ class CredentialIssuer:
         if name is None:  # erased: there is no one to issue to
             result.erased += 1
             return
-        valid_from = {
-            "award": lambda: event.awarded_on,
-            "reinstatement": lambda: event.on,
-            "renewal": lambda: event.occurred_at.date(),
-            "reissue": lambda: event.occurred_at.date(),
-        }[TRIGGERS[type(event)]]()
+        trigger = TRIGGERS[type(event)]
+        valid_from = VALID_FROM[trigger](event)
         assert registration.level is not None and registration.valid_until is not None
         for _ in range(INDEX_ATTEMPTS):
             signed = self._sign(credential_id, registration, name, key, valid_from, registration.valid_until)
@@ -261,7 +226,7 @@ class CredentialIssuer:
             credential = Credential(
                 registration_id=registration_id,
                 registrant_id=owner,
-                trigger=TRIGGERS[type(event)],
+                trigger=trigger,
                 trigger_version=version,
                 number=registration.number,
                 level=registration.level,
@@ -276,12 +241,11 @@ class CredentialIssuer:
                 occurred_at=now,
             )
             claims = [
-                StatusIndexClaim(
-                    purpose="revocation", index=signed.revocation_index, credential_id=credential_id, occurred_at=now
-                ),
-                StatusIndexClaim(
-                    purpose="suspension", index=signed.suspension_index, credential_id=credential_id, occurred_at=now
-                ),
+                StatusIndexClaim(purpose=purpose, index=index, credential_id=credential_id, occurred_at=now)
+                for purpose, index in (
+                    ("revocation", signed.revocation_index),
+                    ("suspension", signed.suspension_index),
+                )
             ]
             try:
                 self.ledger._commit(credential, *claims)
@@ -297,13 +261,6 @@ class CredentialIssuer:
             f"could not find free status indexes for credential {credential_id} after {INDEX_ATTEMPTS} attempts"
         )
 
-    def _free_index(self, purpose: str) -> int:
-        class Taken:
-            def __contains__(inner, index: object) -> bool:  # noqa: N805
-                return self.ledger._exists(StatusIndexClaim.id_for(purpose, index))  # type: ignore[arg-type]
-
-        return allocate_index(self.ledger.rng, Taken(), STATUS_LIST_LENGTH)
-
     def _sign(
         self,
         credential_id: UUID,
@@ -314,12 +271,11 @@ class CredentialIssuer:
         valid_until: date,
     ) -> Signed:
         issuer_url = self.issuer.id
-        level = _level(self.ledger.framework, registration.level, issuer_url)  # type: ignore[arg-type]
-        revocation, suspension = self._free_index("revocation"), self._free_index("suspension")
-        status = [
-            StatusEntry("revocation", status_list_url(issuer_url, "revocation"), revocation),
-            StatusEntry("suspension", status_list_url(issuer_url, "suspension"), suspension),
-        ]
+        assert registration.level is not None
+        level = level_for(self.ledger.framework, registration.level, issuer_url)
+        revocation = free_index(self.ledger, "revocation")
+        suspension = free_index(self.ledger, "suspension")
+        status = status_entries(issuer_url, revocation, suspension)
         starts, ends = start_of_day(valid_from), end_of_day(valid_until)
         now = self.ledger.clock.now()
         template = self._templates.get((level.code, key.kid))
@@ -353,75 +309,3 @@ class CredentialIssuer:
             status=status,
         )
         return Signed(full, sign_compact(claims, key.signing_key), revocation, suspension)
-
-
-REGISTER_TYPES = ("OpenBadgeCredential", "AchievementCredential")
-REGISTER_CLAIMS = ('"licenseNumber"', '"achievement"')
-
-
-def issue_on_request(
-    ledger: Ledger, keyring: Keyring, credential: dict[str, Any], requested_by: str
-) -> tuple[UUID, str]:
-    """Sign ``credential`` (a checked VC 2.0 document) at ``requested_by``'s request, through the ledger: it gets an
-    id and both status entries, and a ``RequestedCredential`` event records who asked, what was signed (its SHA-256)
-    and its indexes, in one save with the index claims; so it is in the transparency log and can be revoked. A
-    credential that would pass for a register credential (a level's badge, a licence number, an achievement) is
-    refused: only the register's decisions make those. Returns (credential id, the vc+jwt)."""
-    import json
-
-    from credentials.achievement import sign_credential_jwt
-    from ledger.domain.aggregates import RequestedCredential
-    from ledger.domain.errors import InvalidInput
-
-    types = credential.get("type")
-    types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
-    claims = json.dumps(credential.get("credentialSubject"), default=str)
-    if any(t in REGISTER_TYPES for t in types) or any(c in claims for c in REGISTER_CLAIMS):
-        raise InvalidInput(
-            "credential",
-            "register credentials (a level's Open Badge, a licence number, an "
-            "achievement) are issued only by the register's own decisions, not on "
-            "request",
-        )
-    if "credentialStatus" in credential:
-        raise InvalidInput(
-            "credential",
-            "leave credentialStatus out: the register gives every credential it signs "
-            "its own revocation and suspension entries",
-        )
-    issuer = CredentialIssuer(ledger, keyring)
-    key = keyring.active()
-    for _ in range(INDEX_ATTEMPTS):
-        credential_id = ledger._new_id()
-        now = ledger.clock.now()
-        revocation, suspension = issuer._free_index("revocation"), issuer._free_index("suspension")
-        url = issuer.issuer.id
-        status = [
-            StatusEntry("revocation", status_list_url(url, "revocation"), revocation),
-            StatusEntry("suspension", status_list_url(url, "suspension"), suspension),
-        ]
-        document = {
-            **credential,
-            "id": credential.get("id") or f"urn:uuid:{credential_id}",
-            "credentialStatus": [entry.to_json(f"{entry.list_url}#{entry.index}") for entry in status],
-        }
-        token = sign_credential_jwt(document, key.signing_key, issued_at=now)
-        record = RequestedCredential(
-            id=credential_id,
-            requested_by=requested_by,
-            sha256=hashlib.sha256(token.encode()).hexdigest(),
-            kid=key.kid,
-            revocation_index=revocation,
-            suspension_index=suspension,
-            occurred_at=now,
-        )
-        claims_made = [
-            StatusIndexClaim(purpose=purpose, index=index, credential_id=record.id, occurred_at=now)
-            for purpose, index in (("revocation", revocation), ("suspension", suspension))
-        ]
-        try:
-            ledger._commit(record, *claims_made)
-        except IntegrityError:
-            continue  # an index was claimed meanwhile: draw again
-        return record.id, token
-    raise StatusListFull(f"could not find free status indexes after {INDEX_ATTEMPTS} attempts")

@@ -23,6 +23,7 @@ from ledger.app.ledger import Ledger
 from ledger.domain.aggregates import IssuerKey
 from ledger.domain.clock import utc
 from ledger.domain.errors import InvalidInput, NotFound, RuleBroken
+from ledger.domain.statuses import KeyRole, KeyState
 
 issuer_private_keys = Table(
     "issuer_private_keys",
@@ -95,7 +96,7 @@ class Keyring:
                 self._opened[kid] = open_private_key(sealed, self.ledger.key_secret)
             return self._opened[kid]
 
-    def active(self, role: str = "issuer") -> ActiveKey:
+    def active(self, role: str = KeyRole.ISSUER) -> ActiveKey:
         """The key that signs now; the first call makes one (ES256) if there is none."""
         now = self.ledger.clock.now()
         live = [k for k in self.records(role) if k.can_sign_at(now)]
@@ -105,7 +106,7 @@ class Keyring:
                 if not live:
                     self.rotate(role=role)
                     live = [k for k in self.records(role) if k.can_sign_at(now)]
-        record = max(live, key=lambda k: k.activated_at)  # type: ignore[arg-type, return-value]
+        record = max(live, key=lambda k: k.activated_at or now)  # every live key was activated
         return ActiveKey(record, self.signing_key(record.kid))
 
     def trusted_keys(self) -> list[TrustedKey]:
@@ -117,21 +118,21 @@ class Keyring:
                 valid_until=_next_second(k.retired_at),
                 compromised_since=k.compromised_since,
             )
-            for k in self.records("issuer")
+            for k in self.records(KeyRole.ISSUER)
             if k.activated_at is not None
         ]
 
     # -- lifecycle
-    def rotate(self, *, alg: str = "ES256", role: str = "issuer") -> tuple[IssuerKey, list[IssuerKey]]:
+    def rotate(self, *, alg: str = "ES256", role: str = KeyRole.ISSUER) -> tuple[IssuerKey, list[IssuerKey]]:
         """A new key, activated; the keys of the same role that were active are retired in the same save.
         Returns the new key and the retired ones."""
         if alg not in ALGORITHMS:
             raise InvalidInput("alg", f"expected one of {', '.join(ALGORITHMS)}")
-        if role not in ("issuer", "root", "log"):
+        if role not in tuple(KeyRole):
             raise InvalidInput("role", "expected issuer, root or log")
-        if role == "log":
+        if role == KeyRole.LOG:
             alg = "EdDSA"  # checkpoints are signed notes: Ed25519
-        if role == "issuer" and alg not in COMPACT_ALGORITHMS:
+        if role == KeyRole.ISSUER and alg not in COMPACT_ALGORITHMS:
             fits = " or ".join(COMPACT_ALGORITHMS)
             raise InvalidInput(
                 "alg",
@@ -148,7 +149,7 @@ class Keyring:
             )
         record = IssuerKey(kid=key.kid, alg=alg, public_jwk=key.public_jwk, role=role, occurred_at=now)
         record.activate(occurred_at=now)
-        retired = [k for k in self.records(role) if k.state == "active"]
+        retired = [k for k in self.records(role) if k.state == KeyState.ACTIVE]
         for old in retired:
             old.retire(occurred_at=now)
         try:
@@ -171,12 +172,12 @@ class Keyring:
         """The key verifies nothing it signed at or after ``since``. If it was the active key of its role, a new
         one takes over in the same call (returned second)."""
         record = self.record(kid)
-        was_active = record.state == "active"
+        was_active = record.state == KeyState.ACTIVE
         record.mark_compromised(utc(since), occurred_at=self.ledger.clock.now())
         self.ledger._commit(record)
         self.destroy_private_key(kid)
         replacement = self.rotate(role=record.role)[0] if was_active else None
-        if record.role == "issuer":
+        if record.role == KeyRole.ISSUER:
             self.ledger.reissue_after_compromise(kid)
         return record, replacement
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from ledger.app.ledger import Ledger
 from ledger.domain.aggregates import Mail
+from ledger.domain.statuses import MailStatus
 from ledger.read.projections.outbox import outbox
 from ledger.read.projections.runner import ProjectionRunner
 
@@ -46,11 +47,14 @@ class Mailer:
         with self.ledger.engine.connect() as conn:
             rows = conn.execute(
                 select(outbox.c.id, outbox.c.status, outbox.c.message_id)
-                .where(outbox.c.status.in_(("queued", "failed", "sending")), outbox.c.attempts < MAX_ATTEMPTS)
+                .where(
+                    outbox.c.status.in_((MailStatus.QUEUED, MailStatus.FAILED, MailStatus.SENDING)),
+                    outbox.c.attempts < MAX_ATTEMPTS,
+                )
                 .order_by(outbox.c.queued_at)
             ).all()
         for row in rows:
-            if row.status == "sending":
+            if row.status == MailStatus.SENDING:
                 result.stuck.append(row.message_id or row.id)
                 continue
             self._send(UUID(row.id), result)

@@ -12,8 +12,9 @@ from credentials.status_list import PURPOSES, StatusList, build_status_list_cred
 from credentials.trust import build_trust_bundle, did_web_document, jwks, sign_trust_bundle
 from ledger.app.ledger import Ledger
 from ledger.domain.errors import RuleBroken
-from ledger.processes.issuance import STATUS_LIST_LENGTH, issuer_profile
+from ledger.domain.statuses import KeyRole
 from ledger.processes.keyring import Keyring
+from ledger.processes.signing import STATUS_LIST_LENGTH, issuer_profile
 from ledger.read.projections.credentials import status_bits
 
 STATUS_LIST_LIFETIME = timedelta(minutes=5)
@@ -59,7 +60,7 @@ class Publisher:
         """The trust bundle, signed by the root key. Its sequence is the ledger's position, so a later bundle
         always has a sequence at least as high."""
         at = at or self.ledger.clock.now()
-        root = self.keyring.active("root")  # first: making it adds events, which the sequence must count
+        root = self.keyring.active(KeyRole.ROOT)  # first: making it adds events, which the sequence must count
         lists = lists if lists is not None else self.status_list_credentials(at)
         bundle = build_trust_bundle(
             issuer_id=self.issuer.id,
@@ -78,7 +79,7 @@ class Publisher:
         from ledger.read.projections.base import upsert
 
         now = self.ledger.clock.now()
-        self.keyring.active("root")  # before the lists: making it adds events, which the bundle's sequence counts
+        self.keyring.active(KeyRole.ROOT)  # before the lists: making it adds events, which the bundle's sequence counts
         lists = self.status_list_credentials(now)
         bundle = self.trust_bundle(now, lists)
         until = now + STATUS_LIST_LIFETIME
@@ -91,7 +92,7 @@ class Publisher:
             conn.execute(upsert(conn, published_documents), rows)
 
     def jwks(self) -> dict[str, Any]:
-        return jwks([k.public_jwk for k in self.keyring.records("issuer") if k.activated_at is not None])
+        return jwks([k.public_jwk for k in self.keyring.records(KeyRole.ISSUER) if k.activated_at is not None])
 
     def did_document(self) -> dict[str, Any]:
         """The did:web document; did:web is defined for https addresses only."""
@@ -101,9 +102,9 @@ class Publisher:
                 "set REGLEDGER_ISSUER_URL to the public https address"
             )
         return did_web_document(
-            self.issuer.url, [k.public_jwk for k in self.keyring.records("issuer") if k.activated_at is not None]
+            self.issuer.url, [k.public_jwk for k in self.keyring.records(KeyRole.ISSUER) if k.activated_at is not None]
         )
 
     def root_jwk(self) -> dict[str, Any]:
         """The public root key that verifiers pin."""
-        return self.keyring.active("root").record.public_jwk
+        return self.keyring.active(KeyRole.ROOT).record.public_jwk

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from eventsourcing.domain import CanMutateAggregate
 from sqlalchemy import func, select
 
 from ledger.app.ledger import Ledger
@@ -99,9 +100,12 @@ def _waited(ledger: Ledger, position: int, head: int, now: datetime) -> float | 
     if not found:
         return None
     try:
-        recorded = ledger.mapper.to_domain_event(found[0]).timestamp
+        event = ledger.mapper.to_domain_event(found[0])
     except Exception:  # noqa: BLE001 - an event that cannot be read has no age to tell
         return None
+    if not isinstance(event, CanMutateAggregate):  # every event of the ledger's aggregates is
+        return None
+    recorded = event.timestamp
     from ledger.domain.clock import utc
 
     return round(max((now - utc(recorded)).total_seconds(), 0.0), 1)

@@ -25,6 +25,7 @@ from sqlalchemy import and_, or_, select
 from ledger.app.ledger import Ledger
 from ledger.domain.aggregates import Day
 from ledger.domain.clock import SettableClock, add_months
+from ledger.domain.statuses import AuditOutcome, RegistrationStatus
 from ledger.read.projections.audits import audits_taking_effect, ppd_audits
 from ledger.read.projections.calendar import last_closed_day
 from ledger.read.projections.register import registrations as register_rows
@@ -112,11 +113,11 @@ class Ticker:
         rules = ledger.framework.rules
         with ledger.engine.connect() as conn:
             waiting = renewals.c.renewal_submitted_on.is_(None)
-            registered = renewals.c.status == "registered"
+            registered = renewals.c.status == RegistrationStatus.REGISTERED
             year_ago = add_months(day, -rules.renewal_period_months)  # a due date this old: its next year is over
             # registrants whose PPD audit decided 'not renewed' (appealed or not yet in effect): the audit settles them
             blocked = select(ppd_audits.c.registrant_id).where(
-                ppd_audits.c.outcome == "not_renewed", ppd_audits.c.ended_on.is_(None)
+                ppd_audits.c.outcome == AuditOutcome.NOT_RENEWED, ppd_audits.c.ended_on.is_(None)
             )
             reminders = [
                 (r.registrant_id, (r.valid_until - day).days)
@@ -148,7 +149,7 @@ class Ticker:
             ending = list(
                 conn.execute(
                     select(register_rows.c.registrant_id).where(
-                        register_rows.c.status == "suspended",
+                        register_rows.c.status == RegistrationStatus.SUSPENDED,
                         register_rows.c.suspended_until.is_not(None),
                         register_rows.c.suspended_until <= day,
                     )
@@ -173,7 +174,10 @@ class Ticker:
                 eligible = list(
                     conn.execute(
                         select(register_rows.c.number, register_rows.c.registrant_id).where(
-                            and_(register_rows.c.status == "registered", register_rows.c.registered_since <= since)
+                            and_(
+                                register_rows.c.status == RegistrationStatus.REGISTERED,
+                                register_rows.c.registered_since <= since,
+                            )
                         )
                     )
                 )
@@ -259,3 +263,14 @@ class Ticker:
                 )
             )
         return result
+
+
+def close_days_to_today(ledger: Ledger) -> int:
+    """Close every day up to today (by ``ledger``'s clock), once each, on a Ledger of its own whose clock the tick
+    sets to each day in turn. Returns how many days it closed."""
+    today = ledger.clock.now().date()
+    ticking = Ledger(ledger.settings, clock=SettableClock(today), engine=ledger.engine, master_key=ledger.master_key)
+    try:
+        return sum(not r.already_closed for r in Ticker(ticking).run_until(today))
+    finally:
+        ticking.close(dispose_engine=False)

@@ -19,11 +19,13 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Column, DateTime, Integer, LargeBinary, Table, Text, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ledger.app.db import metadata
 from ledger.app.ledger import Ledger
+from ledger.domain.statuses import KeyRole
 from ledger.processes.keyring import Keyring
 from verifier.checkpoint import body, verifier_key
 from verifier.merkle import Tree, leaf_hash
@@ -125,20 +127,22 @@ class TransparencyLog:
 
     # -- checkpoints
     def public_key(self) -> str:
-        record = self.keyring.active("log").record
+        record = self.keyring.active(KeyRole.LOG).record
         raw = base64.urlsafe_b64decode(record.public_jwk["x"] + "==")
         return verifier_key(self.key_name, raw)
 
     def checkpoint(self) -> str:
         """Sign the log as it stands (after catching up) and keep the note."""
-        key = self.keyring.active("log")  # first: making the key records events the checkpoint must cover
+        key = self.keyring.active(KeyRole.LOG)  # first: making the key records events the checkpoint must cover
         self.catch_up()
         tree = self.tree()
         text = body(self.origin, tree.size, tree.root())
         raw = base64.urlsafe_b64decode(key.record.public_jwk["x"] + "==")
         from verifier.checkpoint import key_id
 
-        signature = key.signing_key.private_key.sign(text.encode("utf-8"))  # type: ignore[call-arg]
+        private = key.signing_key.private_key
+        assert isinstance(private, Ed25519PrivateKey)  # a log key is Ed25519 (``Keyring.rotate``)
+        signature = private.sign(text.encode("utf-8"))
         note = (
             text
             + "\n"
@@ -164,7 +168,9 @@ class TransparencyLog:
     # -- provenance
     def notification_of(self, originator_id: UUID, version: int) -> int | None:
         """The notification id under which an aggregate's event was stored."""
-        table = self.ledger.recorder.events_table_name
+        # both of the library's application recorders name their table so; its recorder interface does not say it
+        table = self.ledger.recorder.events_table_name  # type: ignore[attr-defined]
+        value: str | UUID
         if self.ledger.settings.is_sqlite:
             sql, value = (
                 f"SELECT rowid FROM {table} WHERE originator_id = :o AND originator_version = :v",

@@ -118,7 +118,7 @@ class Worker:
 
         from ledger.domain.aggregates import Credential
 
-        self._issued_topic = get_topic(Credential.Issued)  # type: ignore[attr-defined]
+        self._issued_topic = get_topic(Credential.Issued)
 
     # -- leases
     def _lead(self, name: str, result: TurnResult | None = None) -> bool:
@@ -270,20 +270,9 @@ class Worker:
 
     def _tick(self) -> int:
         """Close every day up to today (by the register's clock), once each."""
-        from ledger.domain.clock import SettableClock
-        from ledger.processes.tick import Ticker
+        from ledger.processes.tick import close_days_to_today
 
-        today = self.ledger.clock.now().date()
-        ticking = Ledger(
-            self.ledger.settings,
-            clock=SettableClock(today),
-            engine=self.ledger.engine,
-            master_key=self.ledger.master_key,
-        )  # its own clock: the tick sets it to each day
-        try:
-            return sum(not r.already_closed for r in Ticker(ticking).run_until(today))
-        finally:
-            ticking.close(dispose_engine=False)
+        return close_days_to_today(self.ledger)
 
     def retry_parked(self) -> dict[str, int]:
         """Try every parked event again: (released, still parked), for the read models and the issuer."""

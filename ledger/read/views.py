@@ -13,6 +13,8 @@ from ledger.app.ledger import Ledger
 from ledger.domain.aggregates import Application, PpdAudit, Registrant, Registration
 from ledger.domain.aggregates.ppd_audit import shown_stage
 from ledger.domain.errors import NotFound
+from ledger.domain.sealed import Sealed
+from ledger.domain.statuses import AuditOutcome
 from ledger.read.projections.base import key
 from ledger.read.projections.casework import applications
 
@@ -51,10 +53,9 @@ def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
     except NotFound:
         pass
     for event in _events(ledger, application_id):
-        kind = type(event).__name__
-        if kind == "EvidenceAdded":
+        if isinstance(event, Application.EvidenceAdded):
             view["evidence"].append({"area": event.area, "text": vault.open(event.text)})
-        elif kind == "Assessed":
+        elif isinstance(event, Application.Assessed):
             view["assessments"].append(
                 {
                     "assessor_id": str(event.assessor_id),
@@ -63,9 +64,9 @@ def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
                     "feedback": vault.open(event.feedback),
                 }
             )
-        elif kind == "InformationRequested":
+        elif isinstance(event, Application.InformationRequested):
             view["information_requests"].append(vault.open(event.request))
-        elif kind == "Decided":
+        elif isinstance(event, Application.Decided):
             view["decisions"].append(
                 {
                     "outcome": event.outcome,
@@ -73,9 +74,9 @@ def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
                     "decided_on": event.decided_on.isoformat(),
                 }
             )
-        elif kind == "Appealed":
+        elif isinstance(event, Application.Appealed):
             view["appeal"] = {"grounds": vault.open(event.grounds), "decision": None}
-        elif kind == "AppealDecided" and view["appeal"] is not None:
+        elif isinstance(event, Application.AppealDecided) and view["appeal"] is not None:
             view["appeal"]["decision"] = {
                 "upheld": event.upheld,
                 "remedy": event.remedy,
@@ -175,8 +176,7 @@ def audit_view(ledger: Ledger, registrant_id: UUID, year: int) -> dict[str, Any]
         "decisions": [],
     }
     for event in _events(ledger, audit.id):
-        kind = type(event).__name__
-        if kind == "ProfileSubmitted":
+        if isinstance(event, PpdAudit.ProfileSubmitted):
             view["profile"] = {
                 "submitted_on": _iso(event.submitted_on),
                 "summary": vault.open(event.summary),
@@ -185,9 +185,9 @@ def audit_view(ledger: Ledger, registrant_id: UUID, year: int) -> dict[str, Any]
                 "activity_ids": [str(a) for a in event.activity_ids],
             }
             view["judgement"] = None
-        elif kind == "Judged":
+        elif isinstance(event, PpdAudit.Judged):
             view["judgement"] = {"judgements": event.judgements, "feedback": vault.open(event.feedback)}
-        elif kind == "Decided":
+        elif isinstance(event, PpdAudit.Decided):
             view["decisions"].append(
                 {
                     "outcome": event.outcome,
@@ -195,18 +195,18 @@ def audit_view(ledger: Ledger, registrant_id: UUID, year: int) -> dict[str, Any]
                     "decided_on": _iso(event.decided_on),
                 }
             )
-            if event.outcome == "deferred":
+            if event.outcome == AuditOutcome.DEFERRED:
                 view["profile"], view["judgement"] = None, None
-        elif kind == "Appealed":
+        elif isinstance(event, PpdAudit.Appealed):
             view["appeal"] = {"grounds": vault.open(event.grounds), "on": _iso(event.on), "decision": None}
-        elif kind == "AppealDecided" and view["appeal"] is not None:
+        elif isinstance(event, PpdAudit.AppealDecided) and view["appeal"] is not None:
             view["appeal"]["decision"] = {"upheld": event.upheld, "reasons": _reasons(vault, event.reasons)}
     view["stage"] = shown_stage(audit.stage, ledger.registration(registrant_id).status)
     if view["profile"]:
         wanted = set(view["profile"]["activity_ids"])
         activities = []
         for event in _events(ledger, Registration.id_for(registrant_id)):
-            if type(event).__name__ == "PpdRecorded" and str(event.activity_id) in wanted:
+            if isinstance(event, Registration.PpdRecorded) and str(event.activity_id) in wanted:
                 activities.append(
                     {
                         "id": str(event.activity_id),
@@ -222,9 +222,10 @@ def audit_view(ledger: Ledger, registrant_id: UUID, year: int) -> dict[str, Any]
     return view
 
 
-def _reasons(vault: Any, value: Any) -> str | None:
+def _reasons(vault: Any, value: Sealed | str | None) -> str | None:
     """Reasons as recorded: sealed with the registrant's key (a plain string in events recorded before they were
     sealed); None once erased."""
     if value is None or isinstance(value, str):
         return value
-    return vault.open(value)
+    opened: str | None = vault.open(value)
+    return opened

@@ -1,5 +1,6 @@
-"""One aggregate per module. Public methods check the rules; private ``@event`` methods only apply state, because
-their bodies run again on every replay and history must replay under today's code without re-judging it."""
+"""One aggregate per module, each declaring its events as nested classes with typed fields (``base`` says why their
+names are data). Public methods check the rules; private ``@event`` methods only apply state, because their bodies
+run again on every replay and history must replay under today's code without re-judging it."""
 
 from ledger.domain.aggregates.application import Application
 from ledger.domain.aggregates.assessor import Assessor

@@ -14,26 +14,31 @@ from eventsourcing.domain import event
 from ledger.domain.aggregates.base import LedgerAggregate
 from ledger.domain.errors import InvalidInput, RuleBroken
 from ledger.domain.sealed import Sealed
+from ledger.domain.statuses import NOT_MET, OPEN_APPLICATION, ApplicationStatus, Outcome, Remedy, RouteCode
 
-DRAFT = "draft"
-SUBMITTED = "submitted"
-INFORMATION_REQUESTED = "information_requested"
-DECIDED = "decided"
-APPEALED = "appealed"
-WITHDRAWN = "withdrawn"
-STATES = (DRAFT, SUBMITTED, INFORMATION_REQUESTED, DECIDED, APPEALED, WITHDRAWN)
-OPEN_STATES = (DRAFT, SUBMITTED, INFORMATION_REQUESTED, APPEALED)
-
-STANDARD = "standard"
-EQUIVALENCY = "equivalency"
-
-AWARD, DEFER, REJECT = "award", "defer", "reject"
-NOT_MET = "not_met"
-REMEDIES = (AWARD, "reassess")
+DRAFT = ApplicationStatus.DRAFT
+SUBMITTED = ApplicationStatus.SUBMITTED
+INFORMATION_REQUESTED = ApplicationStatus.INFORMATION_REQUESTED
+DECIDED = ApplicationStatus.DECIDED
+APPEALED = ApplicationStatus.APPEALED
+WITHDRAWN = ApplicationStatus.WITHDRAWN
+REMEDIES = tuple(Remedy)
 
 
 class Application(LedgerAggregate):
-    @event("Started")
+    class Event(LedgerAggregate.Event):
+        """Every event of an application."""
+
+    class Started(LedgerAggregate.Created):
+        registrant_id: UUID
+        level: str
+        route: str
+        qualification: dict[str, Any] | None
+        experience: dict[str, Any] | None
+        framework_version: str
+        occurred_at: datetime
+
+    @event(Started)
     def __init__(
         self,
         id: UUID,  # noqa: A002 - chosen by the Ledger (seeded in the demo); applied by the library
@@ -63,7 +68,7 @@ class Application(LedgerAggregate):
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATES
+        return self.status in OPEN_APPLICATION
 
     # -- applicant
     def add_evidence(
@@ -126,7 +131,7 @@ class Application(LedgerAggregate):
         return True
 
     def confirm_referee(self, confirmed: bool, occurred_at: datetime) -> None:
-        if self.route != EQUIVALENCY:
+        if self.route != RouteCode.EQUIVALENCY:
             raise RuleBroken("only equivalency applications have a referee")
         if self.status not in (SUBMITTED, INFORMATION_REQUESTED):
             raise RuleBroken(f"the referee is asked once the application is submitted; this one is {self.status}")
@@ -135,7 +140,7 @@ class Application(LedgerAggregate):
     def record_discussion(
         self, held_on: date, assessor_ids: list[UUID], notes: Sealed | None, rules: Any, occurred_at: datetime
     ) -> None:
-        if self.route != EQUIVALENCY:
+        if self.route != RouteCode.EQUIVALENCY:
             raise RuleBroken("a professional discussion is part of the equivalency route only")
         if self.status != SUBMITTED:
             raise RuleBroken(
@@ -195,9 +200,9 @@ class Application(LedgerAggregate):
             raise RuleBroken(
                 f"a decision needs {rules.assessors_per_application} assessments; {len(self.assessments)} recorded"
             )
-        if outcome != AWARD and not reasons:
+        if outcome != Outcome.AWARD and not reasons:
             raise InvalidInput("reasons", "a deferral or rejection must give reasons")
-        if outcome == AWARD:
+        if outcome == Outcome.AWARD:
             self._check_can_award()
         self._decided(outcome=outcome, reasons=reasons, by=by, decided_on=today, occurred_at=occurred_at)
 
@@ -205,14 +210,14 @@ class Application(LedgerAggregate):
         not_met = sorted({a for s in self.assessments.values() for a, j in s["judgements"].items() if j == NOT_MET})
         if not_met:
             raise RuleBroken("cannot award: an assessor judged area(s) " + ", ".join(not_met) + " not met")
-        if self.route == EQUIVALENCY:
+        if self.route == RouteCode.EQUIVALENCY:
             if not self.referee_confirmed:
                 raise RuleBroken("cannot award by the equivalency route until the referee has confirmed the experience")
             if not self.discussion_held:
                 raise RuleBroken("cannot award by the equivalency route before the professional discussion")
 
     def appeal(self, grounds: Sealed, today: date, rules: Any, occurred_at: datetime) -> None:
-        if self.status != DECIDED or self.outcome == AWARD:
+        if self.status != DECIDED or self.outcome == Outcome.AWARD:
             raise RuleBroken("only a deferral or rejection can be appealed")
         if self.appealed:
             raise RuleBroken("this decision was already appealed")
@@ -240,38 +245,76 @@ class Application(LedgerAggregate):
             occurred_at=occurred_at,
         )
 
-    # -- events: state only
-    @event("EvidenceAdded")
+    # -- events: each declared with its stored fields, then applied to the state (and only that: see the package)
+    class EvidenceAdded(Event):
+        evidence_id: UUID
+        area: str
+        text: Sealed
+        occurred_at: datetime
+
+    @event(EvidenceAdded)
     def _evidence_added(self, evidence_id: UUID, area: str, text: Sealed, occurred_at: datetime) -> None:
         self.evidence[area] = self.evidence.get(area, 0) + 1
 
-    @event("Submitted")
+    class Submitted(Event):
+        occurred_at: datetime
+
+    @event(Submitted)
     def _submitted(self, occurred_at: datetime) -> None:
         self.status = SUBMITTED
 
-    @event("Withdrawn")
+    class Withdrawn(Event):
+        occurred_at: datetime
+
+    @event(Withdrawn)
     def _withdrawn(self, occurred_at: datetime) -> None:
         self.status = WITHDRAWN
 
-    @event("AssessorAssigned")
+    class AssessorAssigned(Event):
+        assessor_id: UUID
+        declaration: str
+        occurred_at: datetime
+
+    @event(AssessorAssigned)
     def _assessor_assigned(self, assessor_id: UUID, declaration: str, occurred_at: datetime) -> None:
         self.assessors.append(assessor_id)
 
-    @event("AssessorReleased")
+    class AssessorReleased(Event):
+        assessor_id: UUID
+        occurred_at: datetime
+
+    @event(AssessorReleased)
     def _assessor_released(self, assessor_id: UUID, occurred_at: datetime) -> None:
         self.assessors.remove(assessor_id)
 
-    @event("RefereeResponded")
+    class RefereeResponded(Event):
+        confirmed: bool
+        occurred_at: datetime
+
+    @event(RefereeResponded)
     def _referee_responded(self, confirmed: bool, occurred_at: datetime) -> None:
         self.referee_confirmed = confirmed
 
-    @event("ProfessionalDiscussionHeld")
+    class ProfessionalDiscussionHeld(Event):
+        held_on: date
+        assessor_ids: list[UUID]
+        notes: Sealed | None
+        occurred_at: datetime
+
+    @event(ProfessionalDiscussionHeld)
     def _discussion_held(
         self, held_on: date, assessor_ids: list[UUID], notes: Sealed | None, occurred_at: datetime
     ) -> None:
         self.discussion_held = True
 
-    @event("Assessed")
+    class Assessed(Event):
+        assessor_id: UUID
+        judgements: dict[str, str]
+        recommendation: str
+        feedback: Sealed | None
+        occurred_at: datetime
+
+    @event(Assessed)
     def _assessed(
         self,
         assessor_id: UUID,
@@ -286,21 +329,45 @@ class Application(LedgerAggregate):
             "feedback": feedback,
         }
 
-    @event("InformationRequested")
+    class InformationRequested(Event):
+        request: Sealed
+        by: str
+        occurred_at: datetime
+
+    @event(InformationRequested)
     def _information_requested(self, request: Sealed, by: str, occurred_at: datetime) -> None:
         self.status = INFORMATION_REQUESTED
 
-    @event("Decided")
+    class Decided(Event):
+        outcome: str
+        reasons: Sealed | str | None  # a plain string in events recorded before reasons were sealed
+        by: str
+        decided_on: date
+        occurred_at: datetime
+
+    @event(Decided)
     def _decided(
         self, outcome: str, reasons: Sealed | str | None, by: str, decided_on: date, occurred_at: datetime
     ) -> None:
         self.status, self.outcome, self.decided_on = DECIDED, outcome, decided_on
 
-    @event("Appealed")
+    class Appealed(Event):
+        grounds: Sealed
+        occurred_at: datetime
+
+    @event(Appealed)
     def _appealed(self, grounds: Sealed, occurred_at: datetime) -> None:
         self.status, self.appealed = APPEALED, True
 
-    @event("AppealDecided")
+    class AppealDecided(Event):
+        upheld: bool
+        remedy: str | None
+        reasons: Sealed | str | None  # a plain string in events recorded before reasons were sealed
+        by: str
+        decided_on: date
+        occurred_at: datetime
+
+    @event(AppealDecided)
     def _appeal_decided(
         self,
         upheld: bool,
@@ -310,8 +377,8 @@ class Application(LedgerAggregate):
         decided_on: date,
         occurred_at: datetime,
     ) -> None:
-        if upheld and remedy == AWARD:
-            self.status, self.outcome, self.decided_on = DECIDED, AWARD, decided_on
+        if upheld and remedy == Remedy.AWARD:
+            self.status, self.outcome, self.decided_on = DECIDED, Outcome.AWARD, decided_on
         elif upheld:  # reassess: fresh assessors, fresh assessments
             self.status, self.outcome, self.decided_on = SUBMITTED, None, None
             self.assessors, self.assessments = [], {}

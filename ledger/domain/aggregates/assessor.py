@@ -13,7 +13,15 @@ from ledger.domain.sealed import Sealed
 
 
 class Assessor(LedgerAggregate):
-    @event("Appointed")
+    class Event(LedgerAggregate.Event):
+        """Every event of an assessor."""
+
+    class Appointed(LedgerAggregate.Created):
+        name: Sealed
+        registrant_id: UUID | None
+        occurred_at: datetime
+
+    @event(Appointed)
     def __init__(self, id: UUID, name: Sealed, registrant_id: UUID | None, occurred_at: datetime) -> None:
         self.name = name
         self.registrant_id = registrant_id
@@ -24,6 +32,9 @@ class Assessor(LedgerAggregate):
             raise RuleBroken("this assessor has already stood down")
         self._stood_down(occurred_at=occurred_at)
 
-    @event("StoodDown")
+    class StoodDown(Event):
+        occurred_at: datetime
+
+    @event(StoodDown)
     def _stood_down(self, occurred_at: datetime) -> None:
         self.active = False

@@ -25,7 +25,13 @@ class CommandReceipt(LedgerAggregate):
 
     id_for = create_id
 
-    @event("Recorded")
+    class Recorded(LedgerAggregate.Created):
+        key_digest: str
+        request_hash: str
+        answer: str  # JSON
+        occurred_at: datetime
+
+    @event(Recorded)
     def __init__(self, key_digest: str, request_hash: str, answer: str, occurred_at: datetime) -> None:
         self.request_hash = request_hash
         self.answer = answer  # JSON

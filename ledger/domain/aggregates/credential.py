@@ -17,11 +17,21 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from ledger.domain.aggregates.base import LedgerAggregate
+from ledger.domain.aggregates.registration import Registration
 from ledger.domain.sealed import Sealed
+from ledger.domain.statuses import CredentialTrigger
 
 CREDENTIAL_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/credential")
 INDEX_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/status-index")
-TRIGGERS = ("award", "renewal", "reinstatement", "reissue")
+
+TRIGGERS: dict[type[Registration.Event], CredentialTrigger] = {
+    Registration.LevelAwarded: CredentialTrigger.AWARD,
+    Registration.Renewed: CredentialTrigger.RENEWAL,
+    Registration.Reinstated: CredentialTrigger.REINSTATEMENT,
+    Registration.CredentialReissued: CredentialTrigger.REISSUE,
+}
+"""The registration events that call for a credential (the issuer signs one for each, exactly once), and the
+trigger each credential records."""
 
 
 class Credential(LedgerAggregate):
@@ -31,7 +41,24 @@ class Credential(LedgerAggregate):
 
     id_for = create_id
 
-    @event("Issued")
+    class Issued(LedgerAggregate.Created):
+        registration_id: UUID
+        registrant_id: UUID
+        trigger: str
+        trigger_version: int
+        number: str
+        level: str
+        kid: str
+        revocation_index: int
+        suspension_index: int
+        valid_from: date
+        valid_until: date
+        full: Sealed
+        compact: Sealed
+        sha256: str
+        occurred_at: datetime
+
+    @event(Issued)
     def __init__(
         self,
         registration_id: UUID,
@@ -77,7 +104,13 @@ class StatusIndexClaim(LedgerAggregate):
 
     id_for = create_id
 
-    @event("Claimed")
+    class Claimed(LedgerAggregate.Created):
+        purpose: str
+        index: int
+        credential_id: UUID
+        occurred_at: datetime
+
+    @event(Claimed)
     def __init__(self, purpose: str, index: int, credential_id: UUID, occurred_at: datetime) -> None:
         self.purpose = purpose
         self.index = index

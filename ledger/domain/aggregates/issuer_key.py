@@ -11,15 +11,17 @@ nothing it signed at or after that time.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
 from ledger.domain.aggregates.base import LedgerAggregate
 from ledger.domain.errors import RuleBroken
+from ledger.domain.statuses import KeyRole, KeyState
 
 KEY_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/issuer-key")
-ROLES = ("issuer", "root", "log")
+ROLES = tuple(KeyRole)
 
 
 class IssuerKey(LedgerAggregate):
@@ -29,8 +31,18 @@ class IssuerKey(LedgerAggregate):
 
     id_for = create_id
 
-    @event("Generated")
-    def __init__(self, kid: str, alg: str, public_jwk: dict, role: str, occurred_at: datetime) -> None:
+    class Event(LedgerAggregate.Event):
+        """Every event of an issuer key."""
+
+    class Generated(LedgerAggregate.Created):
+        kid: str
+        alg: str
+        public_jwk: dict[str, Any]
+        role: str
+        occurred_at: datetime
+
+    @event(Generated)
+    def __init__(self, kid: str, alg: str, public_jwk: dict[str, Any], role: str, occurred_at: datetime) -> None:
         self.kid = kid
         self.alg = alg
         self.public_jwk = public_jwk
@@ -41,12 +53,12 @@ class IssuerKey(LedgerAggregate):
         self.compromised_since: datetime | None = None
 
     @property
-    def state(self) -> str:
+    def state(self) -> KeyState:
         if self.compromised_since is not None:
-            return "compromised"
+            return KeyState.COMPROMISED
         if self.retired_at is not None:
-            return "retired"
-        return "active" if self.activated_at is not None else "generated"
+            return KeyState.RETIRED
+        return KeyState.ACTIVE if self.activated_at is not None else KeyState.GENERATED
 
     def can_sign_at(self, moment: datetime) -> bool:
         return (
@@ -80,15 +92,25 @@ class IssuerKey(LedgerAggregate):
             raise RuleBroken(f"key {self.kid} is already compromised since {self.compromised_since.isoformat()}")
         self._compromised(since=since, occurred_at=occurred_at)
 
-    @event("Activated")
+    class Activated(Event):
+        occurred_at: datetime
+
+    @event(Activated)
     def _activated(self, occurred_at: datetime) -> None:
         self.activated_at = occurred_at
 
-    @event("Retired")
+    class Retired(Event):
+        occurred_at: datetime
+
+    @event(Retired)
     def _retired(self, occurred_at: datetime) -> None:
         self.retired_at = occurred_at
 
-    @event("Compromised")
+    class Compromised(Event):
+        since: datetime
+        occurred_at: datetime
+
+    @event(Compromised)
     def _compromised(self, since: datetime, occurred_at: datetime) -> None:
         self.compromised_since = since
         if self.retired_at is None:

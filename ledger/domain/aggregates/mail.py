@@ -14,9 +14,10 @@ from eventsourcing.domain import event
 from ledger.domain.aggregates.base import LedgerAggregate
 from ledger.domain.errors import RuleBroken
 from ledger.domain.sealed import Sealed
+from ledger.domain.statuses import MailStatus
 
 MAIL_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/mail")
-QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+QUEUED, SENDING, SENT, FAILED = MailStatus.QUEUED, MailStatus.SENDING, MailStatus.SENT, MailStatus.FAILED
 
 
 class Mail(LedgerAggregate):
@@ -25,7 +26,18 @@ class Mail(LedgerAggregate):
         """One letter of a kind per cause: the id of the aggregate whose event calls for it, and that version."""
         return uuid5(MAIL_NAMESPACE, f"{cause_id.hex}/{cause_version}/{kind}")
 
-    @event("Queued")
+    class Event(LedgerAggregate.Event):
+        """Every event of a letter."""
+
+    class Queued(LedgerAggregate.Created):
+        registrant_id: UUID
+        kind: str
+        to: Sealed
+        subject: str
+        body: Sealed
+        occurred_at: datetime
+
+    @event(Queued)
     def __init__(
         self, id: UUID, registrant_id: UUID, kind: str, to: Sealed, subject: str, body: Sealed, occurred_at: datetime
     ) -> None:
@@ -49,14 +61,26 @@ class Mail(LedgerAggregate):
             raise RuleBroken(f"this letter is {self.status}, not being sent")
         self._failed(error=error[:500], occurred_at=occurred_at)
 
-    @event("Sending")
+    class Sending(Event):
+        message_id: str
+        attempt: int
+        occurred_at: datetime
+
+    @event(Sending)
     def _sending(self, message_id: str, attempt: int, occurred_at: datetime) -> None:
         self.status, self.message_id, self.attempts = SENDING, message_id, attempt
 
-    @event("Sent")
+    class Sent(Event):
+        occurred_at: datetime
+
+    @event(Sent)
     def _sent(self, occurred_at: datetime) -> None:
         self.status = SENT
 
-    @event("Failed")
+    class Failed(Event):
+        error: str
+        occurred_at: datetime
+
+    @event(Failed)
     def _failed(self, error: str, occurred_at: datetime) -> None:
         self.status = FAILED

@@ -20,7 +20,12 @@ class RegistrationNumberClaim(LedgerAggregate):
 
     id_for = create_id
 
-    @event("Claimed")
+    class Claimed(LedgerAggregate.Created):
+        number: str
+        registration_id: UUID
+        occurred_at: datetime
+
+    @event(Claimed)
     def __init__(self, number: str, registration_id: UUID, occurred_at: datetime) -> None:
         self.number = number
         self.registration_id = registration_id

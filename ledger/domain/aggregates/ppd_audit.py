@@ -20,22 +20,16 @@ from eventsourcing.domain import event
 from ledger.domain.aggregates.base import LedgerAggregate
 from ledger.domain.errors import InvalidInput, RuleBroken
 from ledger.domain.sealed import Sealed
+from ledger.domain.statuses import LIVE, NOT_MET, Appeal, AuditOutcome, AuditStage
 
 AUDIT_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/ppd-audit")
 
-ACCEPTED, DEFERRED, NOT_RENEWED = "accepted", "deferred", "not_renewed"
-OUTCOMES = (ACCEPTED, DEFERRED, NOT_RENEWED)
-OUTCOME_NAMES = {ACCEPTED: "Accepted", DEFERRED: "Deferred (more time)", NOT_RENEWED: "Not renewed"}
-NOT_MET = "not_met"
+ACCEPTED = AuditOutcome.ACCEPTED
+DEFERRED = AuditOutcome.DEFERRED
+NOT_RENEWED = AuditOutcome.NOT_RENEWED
+OUTCOMES = tuple(AuditOutcome)
+OUTCOME_NAMES: dict[str, str] = {ACCEPTED: "Accepted", DEFERRED: "Deferred (more time)", NOT_RENEWED: "Not renewed"}
 MAX_ACTIVITIES = 200
-
-# where an audit stands, for people reading it
-AWAITING_PROFILE = "awaiting profile"
-WITH_REGISTRAR = "profile received"
-WITH_ASSESSOR = "with assessor"
-JUDGED = "judged"
-APPEALED = "appealed"
-ENDED = "ended"
 
 
 def audit_stage(
@@ -46,29 +40,27 @@ def audit_stage(
     profile_on: date | None,
     judged: bool,
     assessor_id: Any,
-) -> str:
+) -> AuditStage:
     """Where an audit stands, in words (the aggregate and the audits read model both say it this way)."""
     if ended_on is not None:
-        return ENDED
-    if appeal == "pending":
-        return APPEALED
-    if outcome in (ACCEPTED, NOT_RENEWED):
-        return OUTCOME_NAMES[outcome].lower()
+        return AuditStage.ENDED
+    if appeal == Appeal.PENDING:
+        return AuditStage.APPEALED
+    if outcome == ACCEPTED:
+        return AuditStage.ACCEPTED
+    if outcome == NOT_RENEWED:
+        return AuditStage.NOT_RENEWED
     if profile_on is None:
-        return AWAITING_PROFILE
+        return AuditStage.AWAITING_PROFILE
     if judged:
-        return JUDGED
-    return WITH_ASSESSOR if assessor_id is not None else WITH_REGISTRAR
+        return AuditStage.JUDGED
+    return AuditStage.WITH_ASSESSOR if assessor_id is not None else AuditStage.WITH_REGISTRAR
 
 
 def shown_stage(stage: str, registration_status: str | None) -> str:
     """The stage as shown: an audit still open when its registration stopped being live (lapsed, resigned,
     removed) is closed, since nothing more can happen to it."""
-    if (
-        registration_status
-        and registration_status not in ("registered", "suspended")
-        and stage not in (ACCEPTED, ENDED)
-    ):
+    if registration_status and registration_status not in LIVE and stage not in (AuditStage.ACCEPTED, AuditStage.ENDED):
         return f"closed: registration {registration_status}"
     return stage
 
@@ -80,7 +72,19 @@ class PpdAudit(LedgerAggregate):
 
     id_for = create_id
 
-    @event("Requested")
+    class Event(LedgerAggregate.Event):
+        """Every event of a PPD audit."""
+
+    class Requested(LedgerAggregate.Created):
+        registration_id: UUID
+        registrant_id: UUID
+        number: str
+        year: int
+        seed: str
+        profile_due: date
+        occurred_at: datetime
+
+    @event(Requested)
     def __init__(
         self,
         registration_id: UUID,
@@ -105,7 +109,7 @@ class PpdAudit(LedgerAggregate):
         self.decided_on: date | None = None
         self.deferred = False
         self.appeal_by: date | None = None
-        self.appeal: str | None = None  # None, "pending", "upheld", "dismissed"
+        self.appeal: Appeal | None = None
         self.ended_on: date | None = None
 
     # -- questions
@@ -132,10 +136,10 @@ class PpdAudit(LedgerAggregate):
 
     def is_due_to_end(self, today: date) -> bool:
         """'Not renewed' takes effect once the appeal window has closed with no appeal, or the appeal is dismissed."""
-        if self.outcome != NOT_RENEWED or self.ended_on is not None or self.appeal in ("pending", "upheld"):
+        if self.outcome != NOT_RENEWED or self.ended_on is not None or self.appeal in (Appeal.PENDING, Appeal.UPHELD):
             return False
         assert self.appeal_by is not None
-        return self.appeal == "dismissed" or today > self.appeal_by
+        return self.appeal == Appeal.DISMISSED or today > self.appeal_by
 
     def _require_undecided(self, doing: str) -> None:
         if self.ended_on is not None or self.outcome in (ACCEPTED, NOT_RENEWED):
@@ -263,7 +267,7 @@ class PpdAudit(LedgerAggregate):
         self._appealed(grounds=grounds, on=today, occurred_at=occurred_at)
 
     def decide_appeal(self, upheld: bool, reasons: Sealed | None, by: str, today: date, occurred_at: datetime) -> None:
-        if self.appeal != "pending":
+        if self.appeal != Appeal.PENDING:
             raise RuleBroken("there is no appeal to decide on this audit")
         if not reasons:
             raise InvalidInput("reasons", "an appeal decision must give reasons")
@@ -274,8 +278,16 @@ class PpdAudit(LedgerAggregate):
             raise RuleBroken("this audit's outcome does not end the registration (yet)")
         self._ended(on=today, occurred_at=occurred_at)
 
-    # -- events: state only
-    @event("ProfileSubmitted")
+    # -- events: each declared with its stored fields, then applied to the state (and only that: see the package)
+    class ProfileSubmitted(Event):
+        summary: Sealed
+        statement: Sealed
+        evidence: Sealed | None
+        activity_ids: list[UUID]
+        submitted_on: date
+        occurred_at: datetime
+
+    @event(ProfileSubmitted)
     def _profile_submitted(
         self,
         summary: Sealed,
@@ -291,17 +303,37 @@ class PpdAudit(LedgerAggregate):
         if self.outcome == DEFERRED:
             self.outcome = None  # the new profile is assessed afresh
 
-    @event("AssessorAssigned")
+    class AssessorAssigned(Event):
+        assessor_id: UUID
+        by: str
+        occurred_at: datetime
+
+    @event(AssessorAssigned)
     def _assessor_assigned(self, assessor_id: UUID, by: str, occurred_at: datetime) -> None:
         self.assessor_id = assessor_id
 
-    @event("Judged")
+    class Judged(Event):
+        assessor_id: UUID
+        judgements: dict[str, str]
+        feedback: Sealed | None
+        occurred_at: datetime
+
+    @event(Judged)
     def _judged(
         self, assessor_id: UUID, judgements: dict[str, str], feedback: Sealed | None, occurred_at: datetime
     ) -> None:
         self.judgements, self.feedback = judgements, feedback
 
-    @event("Decided")
+    class Decided(Event):
+        outcome: str
+        reasons: Sealed | str | None  # a plain string in events recorded before reasons were sealed
+        by: str
+        decided_on: date
+        profile_due: date | None  # deferred: when the new profile is due
+        appeal_by: date | None  # not renewed: the last day to appeal
+        occurred_at: datetime
+
+    @event(Decided)
     def _decided(
         self,
         outcome: str,
@@ -315,22 +347,39 @@ class PpdAudit(LedgerAggregate):
         self.outcome, self.decided_on = outcome, decided_on
         if outcome == DEFERRED:  # a new profile is due, and is judged afresh
             self.deferred = True
-            self.profile_due = profile_due
+            if profile_due is not None:  # always, for a deferral
+                self.profile_due = profile_due
             self.profile_on, self.activity_ids, self.judgements, self.feedback = None, [], None, None
         self.appeal_by = appeal_by
 
-    @event("Appealed")
-    def _appealed(self, grounds: Sealed, on: date, occurred_at: datetime) -> None:
-        self.appeal = "pending"
+    class Appealed(Event):
+        grounds: Sealed
+        on: date
+        occurred_at: datetime
 
-    @event("AppealDecided")
+    @event(Appealed)
+    def _appealed(self, grounds: Sealed, on: date, occurred_at: datetime) -> None:
+        self.appeal = Appeal.PENDING
+
+    class AppealDecided(Event):
+        upheld: bool
+        reasons: Sealed | str | None  # a plain string in events recorded before reasons were sealed
+        by: str
+        decided_on: date
+        occurred_at: datetime
+
+    @event(AppealDecided)
     def _appeal_decided(
         self, upheld: bool, reasons: Sealed | str | None, by: str, decided_on: date, occurred_at: datetime
     ) -> None:
-        self.appeal = "upheld" if upheld else "dismissed"
+        self.appeal = Appeal.UPHELD if upheld else Appeal.DISMISSED
         if upheld:
             self.outcome = ACCEPTED
 
-    @event("Ended")
+    class Ended(Event):
+        on: date
+        occurred_at: datetime
+
+    @event(Ended)
     def _ended(self, on: date, occurred_at: datetime) -> None:
         self.ended_on = on

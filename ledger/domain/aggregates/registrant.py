@@ -11,13 +11,17 @@ from eventsourcing.domain import event
 from ledger.domain.aggregates.base import LedgerAggregate
 from ledger.domain.errors import RuleBroken
 from ledger.domain.sealed import Sealed
+from ledger.domain.statuses import Listing
 
-LISTED = "listed"
-VERIFY_ONLY = "verify-only"
-LISTINGS = (LISTED, VERIFY_ONLY)
+LISTED = Listing.LISTED
+VERIFY_ONLY = Listing.VERIFY_ONLY
+LISTINGS = tuple(Listing)
 
 
 class Registrant(LedgerAggregate):
+    class Event(LedgerAggregate.Event):
+        """Every event of a registrant."""
+
     class Enrolled(LedgerAggregate.Created):
         """Version 2 added the public-listing choice; version 1 enrolments were all listed."""
 
@@ -52,6 +56,7 @@ class Registrant(LedgerAggregate):
         self.enrolled_at = occurred_at
         self.erased = False
         self.applications: list[UUID] = []
+        self.name_request: Sealed | None = None  # a name change waiting for the registrar
 
     # -- rules
     def _must_not_be_erased(self) -> None:
@@ -67,13 +72,13 @@ class Registrant(LedgerAggregate):
     def request_name_change(self, name: Sealed, evidence: Sealed, occurred_at: datetime) -> None:
         """A registered person's name changes only when the registrar approves a request, with evidence."""
         self._must_not_be_erased()
-        if getattr(self, "name_request", None) is not None:
+        if self.name_request is not None:
             raise RuleBroken("a name change is already waiting for the registrar; withdraw it or wait for the decision")
         self._name_change_requested(name=name, evidence=evidence, occurred_at=occurred_at)
 
     def decide_name_change(self, approved: bool, reason: Sealed | None, by: str, occurred_at: datetime) -> None:
         self._must_not_be_erased()
-        if getattr(self, "name_request", None) is None:
+        if self.name_request is None:
             raise RuleBroken("there is no name change waiting for a decision")
         self._name_change_decided(approved=approved, reason=reason, by=by, occurred_at=occurred_at)
 
@@ -96,30 +101,57 @@ class Registrant(LedgerAggregate):
             raise RuleBroken("this registrant was already erased")
         self._erased(by=by, occurred_at=occurred_at)
 
-    # -- events
-    @event("DetailsChanged")
+    # -- events: each declared with its stored fields, then applied to the state (and only that: see the package)
+    class DetailsChanged(Event):
+        changes: dict[str, Any]  # name, email (sealed), disciplines, listing
+        occurred_at: datetime
+
+    @event(DetailsChanged)
     def _details_changed(self, changes: dict[str, Any], occurred_at: datetime) -> None:
         for field, value in changes.items():
             setattr(self, field, value)
 
-    @event("NameChangeRequested")
+    class NameChangeRequested(Event):
+        name: Sealed
+        evidence: Sealed
+        occurred_at: datetime
+
+    @event(NameChangeRequested)
     def _name_change_requested(self, name: Sealed, evidence: Sealed, occurred_at: datetime) -> None:
         self.name_request = name
 
-    @event("NameChangeDecided")
+    class NameChangeDecided(Event):
+        approved: bool
+        reason: Sealed | None
+        by: str
+        occurred_at: datetime
+
+    @event(NameChangeDecided)
     def _name_change_decided(self, approved: bool, reason: Sealed | None, by: str, occurred_at: datetime) -> None:
-        if approved:
+        if approved and self.name_request is not None:  # approved is only ever decided on a waiting request
             self.name = self.name_request
         self.name_request = None
 
-    @event("BackgroundAnswered")
+    class BackgroundAnswered(Event):
+        background: Sealed | None
+        occurred_at: datetime
+
+    @event(BackgroundAnswered)
     def _background_answered(self, background: Sealed | None, occurred_at: datetime) -> None:
         self.background = background
 
-    @event("ApplicationStarted")
+    class ApplicationStarted(Event):
+        application_id: UUID
+        occurred_at: datetime
+
+    @event(ApplicationStarted)
     def _application_started(self, application_id: UUID, occurred_at: datetime) -> None:
         self.applications.append(application_id)
 
-    @event("Erased")
+    class Erased(Event):
+        by: str
+        occurred_at: datetime
+
+    @event(Erased)
     def _erased(self, by: str, occurred_at: datetime) -> None:
         self.erased = True

@@ -3,28 +3,27 @@ held, the renewal date, PPD, and the status that drives the public register and 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from ledger.domain import ppd, renewal
 from ledger.domain.aggregates.base import LedgerAggregate
 from ledger.domain.clock import add_months
 from ledger.domain.errors import InvalidInput, RuleBroken
 from ledger.domain.sealed import Sealed
+from ledger.domain.statuses import LIVE, RegistrationStatus
 
 REGISTRATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://regledger.invalid/registration")
 
-REGISTERED = "registered"
-SUSPENDED = "suspended"
-LAPSED = "lapsed"
-REMOVED = "removed"
-RESIGNED = "resigned"
-STATUSES = (REGISTERED, SUSPENDED, LAPSED, REMOVED, RESIGNED)
-
-MAX_PPD_HOURS = 1000
+REGISTERED = RegistrationStatus.REGISTERED
+SUSPENDED = RegistrationStatus.SUSPENDED
+LAPSED = RegistrationStatus.LAPSED
+REMOVED = RegistrationStatus.REMOVED
+RESIGNED = RegistrationStatus.RESIGNED
 
 
 @lru_cache(maxsize=100_000)
@@ -40,12 +39,20 @@ class Registration(LedgerAggregate):
 
     id_for = create_id
 
-    @event("Opened")
+    class Event(LedgerAggregate.Event):
+        """Every event of a registration."""
+
+    class Opened(LedgerAggregate.Created):
+        registrant_id: UUID
+        number: str
+        occurred_at: datetime
+
+    @event(Opened)
     def __init__(self, registrant_id: UUID, number: str, occurred_at: datetime) -> None:
         self.registrant_id = registrant_id
         self.number = number
         self.level: str | None = None
-        self.status: str | None = None
+        self.status: RegistrationStatus | None = None
         self.registered_since: date | None = None
         self.valid_until: date | None = None
         self.status_since: date | None = None
@@ -56,27 +63,34 @@ class Registration(LedgerAggregate):
         self.overdue_for: date | None = None  # the due date it was last marked overdue for
         self.audits: list[dict[str, Any]] = []  # PPD audit selections
         self.career_breaks: list[tuple[date, date]] = []
+        self.reissued_because_of: tuple[str, ...] = ()  # kids of compromised keys its credential was re-issued for
 
     # -- questions
     @property
     def is_live(self) -> bool:
         """Registered or suspended: the person holds a level and must keep it in good standing."""
-        return self.status in (REGISTERED, SUSPENDED)
+        return self.status in LIVE
 
     def is_overdue(self, today: date) -> bool:
         return self.status == REGISTERED and self.valid_until is not None and today > self.valid_until
 
     def ppd_categories_between(self, start: date, end: date) -> set[str]:
-        return {a["category"] for a in self.ppd if start < a["on"] <= end}
+        return ppd.categories_between(self.ppd, start, end)
 
-    def _require_ppd(self, start: date, end: date, rules: Any, purpose: str) -> None:
-        have = self.ppd_categories_between(start, end)
-        if len(have) < rules.ppd_min_categories:
-            names = ", ".join(sorted(rules.ppd_category_names[c] for c in have)) or "none"
-            raise RuleBroken(
-                f"{purpose} needs PPD in at least {rules.ppd_min_categories} of the "
-                f"{len(rules.ppd_categories)} categories between {start} and {end}; recorded so far: {names}"
-            )
+    def on_career_break_between(self, start: date, end: date) -> bool:
+        return ppd.on_break_between(self.career_breaks, start, end)
+
+    def renewal_window(self, rules: Any) -> tuple[date, date]:
+        assert self.valid_until is not None
+        return renewal.window(self.valid_until, rules)
+
+    def renewal_has_expired(self, today: date, rules: Any) -> bool:
+        """The year a declared renewal would cover has ended: the registration lapses instead (``renewal``)."""
+        assert self.valid_until is not None
+        return renewal.has_expired(self.valid_until, today, rules)
+
+    def reissued_for(self, kid: str) -> bool:
+        return kid in self.reissued_because_of
 
     # -- commands
     def check_award(self, rank: int, current_rank: int | None) -> None:
@@ -103,7 +117,7 @@ class Registration(LedgerAggregate):
             level=level,
             application_id=application_id,
             awarded_on=on,
-            valid_until=add_months(on, rules.renewal_period_months),
+            valid_until=renewal.next_due(on, rules),
             framework_version=framework_version,
             occurred_at=occurred_at,
         )
@@ -125,17 +139,7 @@ class Registration(LedgerAggregate):
     ) -> None:
         if self.status in (None, REMOVED):
             raise RuleBroken("PPD can only be recorded against a registration")
-        if category not in rules.ppd_categories:
-            raise InvalidInput(
-                "category", f"unknown PPD category {category!r}; expected one of " + ", ".join(rules.ppd_categories)
-            )
-        if not 0 < hours <= MAX_PPD_HOURS:
-            raise InvalidInput("hours", f"must be more than 0 and at most {MAX_PPD_HOURS}")
-        if on > today:
-            raise InvalidInput("on", "a PPD activity cannot be dated in the future")
-        unknown = [a for a in areas if a not in area_codes]
-        if unknown:
-            raise InvalidInput("areas", f"unknown competency area(s) {', '.join(unknown)}")
+        ppd.check_activity(on, category, hours, areas, today, rules, area_codes)
         self._ppd_recorded(
             activity_id=activity_id,
             on=on,
@@ -148,13 +152,6 @@ class Registration(LedgerAggregate):
             occurred_at=occurred_at,
         )
 
-    def renewal_window(self, rules: Any) -> tuple[date, date]:
-        assert self.valid_until is not None
-        return (
-            self.valid_until - timedelta(days=rules.renewal_window_days),
-            self.valid_until + timedelta(days=rules.grace_days),
-        )
-
     def submit_renewal(
         self, declaration: str, today: date, rules: Any, framework_version: str, occurred_at: datetime
     ) -> None:
@@ -162,24 +159,14 @@ class Registration(LedgerAggregate):
             raise RuleBroken(f"only a registered person renews; this registration is {self.status}")
         if self.renewal_pending is not None:
             raise RuleBroken("a renewal was already submitted for this period")
-        opens, closes = self.renewal_window(rules)
-        if not opens <= today <= closes:
-            raise RuleBroken(
-                f"renewal for the period ending {self.valid_until} can be submitted from {opens} to {closes}"
-            )
         assert self.valid_until is not None
+        renewal.check_submission(self.valid_until, today, rules)
         period_start = add_months(self.valid_until, -rules.renewal_period_months)
         if not self.on_career_break_between(period_start, today):  # a career break pauses the PPD requirement
-            self._require_ppd(period_start, today, rules, "renewal")
+            ppd.require_enough(self.ppd, period_start, today, rules, "renewal")
         self._renewal_submitted(
             declaration=declaration, submitted_on=today, framework_version=framework_version, occurred_at=occurred_at
         )
-
-    def renewal_has_expired(self, today: date, rules: Any) -> bool:
-        """The year a declared renewal would cover has itself ended (say, the registration was suspended through
-        it): the declaration can no longer be approved, and the registration lapses instead."""
-        assert self.valid_until is not None
-        return add_months(self.valid_until, rules.renewal_period_months) <= today
 
     def renew(self, by: str, today: date, rules: Any, framework_version: str, occurred_at: datetime) -> None:
         if self.status != REGISTERED:
@@ -187,15 +174,10 @@ class Registration(LedgerAggregate):
         if self.renewal_pending is None:
             raise RuleBroken("no renewal was submitted for this period")
         assert self.valid_until is not None
-        if self.renewal_has_expired(today, rules):
-            raise RuleBroken(
-                f"the year this renewal would cover ended on "
-                f"{add_months(self.valid_until, rules.renewal_period_months)}: the registration "
-                "lapses, and can be reinstated"
-            )
+        renewal.check_approval(self.valid_until, today, rules)
         self._renewed(
             by=by,
-            valid_until=add_months(self.valid_until, rules.renewal_period_months),
+            valid_until=renewal.next_due(self.valid_until, rules),
             framework_version=framework_version,
             occurred_at=occurred_at,
         )
@@ -204,11 +186,7 @@ class Registration(LedgerAggregate):
         if self.status != REGISTERED:
             raise RuleBroken(f"only a registered person's registration lapses; this one is {self.status}")
         assert self.valid_until is not None
-        grace_ends = self.valid_until + timedelta(days=rules.grace_days)
-        if today <= grace_ends:
-            raise RuleBroken(f"the grace period runs until {grace_ends}; the registration cannot lapse before then")
-        if self.renewal_pending is not None and not self.renewal_has_expired(today, rules):
-            raise RuleBroken("a renewal is waiting for a decision; decide it before lapsing the registration")
+        renewal.check_lapse(self.valid_until, self.renewal_pending is not None, today, rules)
         self._lapsed(on=today, framework_version=framework_version, occurred_at=occurred_at)
 
     def suspend(self, reason: Sealed | None, until: date | None, today: date, by: str, occurred_at: datetime) -> None:
@@ -234,14 +212,11 @@ class Registration(LedgerAggregate):
         """Call for a fresh credential for the current registration, because the key that signed the last one can
         no longer be trusted (``kid``). Registered and suspended registrations are current; the new credential's
         status bits follow the registration as always."""
-        if self.status not in (REGISTERED, SUSPENDED):
+        if not self.is_live:
             raise RuleBroken(f"only a current registration gets a re-issued credential; this one is {self.status}")
         if self.reissued_for(kid):
             raise RuleBroken(f"a credential was already re-issued because of key {kid}")
         self._reissued(reason=reason, kid=kid, occurred_at=occurred_at)
-
-    def reissued_for(self, kid: str) -> bool:
-        return kid in getattr(self, "reissued_because_of", ())
 
     def resign(self, today: date, occurred_at: datetime) -> None:
         if self.status == SUSPENDED:
@@ -254,17 +229,14 @@ class Registration(LedgerAggregate):
         if self.status not in (LAPSED, RESIGNED):
             raise RuleBroken(f"only a lapsed or resigned registration can be reinstated; this one is {self.status}")
         assert self.status_since is not None
-        limit = add_months(self.status_since, 12 * rules.reapply_after_lapsed_years)
-        if today > limit:
-            raise RuleBroken(
-                f"more than {rules.reapply_after_lapsed_years} years have passed since "
-                f"{self.status_since}: a new application is needed"
-            )
-        self._require_ppd(add_months(today, -rules.reinstatement_window_months), today, rules, "reinstatement")
+        renewal.check_reinstatement(self.status_since, today, rules)
+        ppd.require_enough(
+            self.ppd, add_months(today, -rules.reinstatement_window_months), today, rules, "reinstatement"
+        )
         self._reinstated(
             on=today,
             by=by,
-            valid_until=add_months(today, rules.renewal_period_months),
+            valid_until=renewal.next_due(today, rules),
             framework_version=framework_version,
             occurred_at=occurred_at,
         )
@@ -277,20 +249,10 @@ class Registration(LedgerAggregate):
             raise RuleBroken(f"this registration was not selected for the {year} audit")
         self._lapsed(on=today, framework_version=framework_version, occurred_at=occurred_at)
 
-    def on_career_break_between(self, start: date, end: date) -> bool:
-        return any(b_start <= end and start <= b_end for b_start, b_end in self.career_breaks)
-
     def take_career_break(self, start: date, end: date, today: date, rules: Any, occurred_at: datetime) -> None:
         if self.status != REGISTERED:
             raise RuleBroken(f"only a registered person takes a career break; this registration is {self.status}")
-        if end <= start:
-            raise InvalidInput("end", "a career break ends after it starts")
-        if end > add_months(start, 12 * rules.career_break_max_years):
-            raise RuleBroken(f"a career break lasts {rules.career_break_max_years} years at most")
-        if start < today - timedelta(days=366):
-            raise InvalidInput("start", "a career break is declared when it starts, not years after")
-        if self.on_career_break_between(start, end):
-            raise RuleBroken("this career break overlaps one already declared")
+        ppd.check_career_break(start, end, today, rules, self.career_breaks)
         self._career_break_taken(start=start, end=end, occurred_at=occurred_at)
 
     # -- the daily tick
@@ -317,8 +279,16 @@ class Registration(LedgerAggregate):
             raise RuleBroken(f"already selected for the {year} audit")
         self._selected_for_audit(year=year, seed=seed, occurred_at=occurred_at)
 
-    # -- events: state only
-    @event("LevelAwarded")
+    # -- events: each declared with its stored fields, then applied to the state (and only that: see the package)
+    class LevelAwarded(Event):
+        level: str
+        application_id: UUID
+        awarded_on: date
+        valid_until: date
+        framework_version: str
+        occurred_at: datetime
+
+    @event(LevelAwarded)
     def _level_awarded(
         self,
         level: str,
@@ -328,15 +298,26 @@ class Registration(LedgerAggregate):
         framework_version: str,
         occurred_at: datetime,
     ) -> None:
-        if self.registered_since is None or self.status not in (REGISTERED, SUSPENDED):
+        if self.registered_since is None or self.status not in LIVE:
             self.registered_since = awarded_on
         self.level = level
-        self.status = REGISTERED
+        self.status = RegistrationStatus.REGISTERED
         self.status_since = awarded_on
         self.valid_until = valid_until
         self.renewal_pending = None
 
-    @event("PpdRecorded")
+    class PpdRecorded(Event):
+        activity_id: UUID
+        on: date
+        category: str
+        hours: float
+        areas: list[str]
+        learned: Sealed | None
+        impact: Sealed | None
+        framework_version: str
+        occurred_at: datetime
+
+    @event(PpdRecorded)
     def _ppd_recorded(
         self,
         activity_id: UUID,
@@ -351,63 +332,133 @@ class Registration(LedgerAggregate):
     ) -> None:
         self.ppd.append({"id": activity_id, "on": on, "category": category, "hours": hours, "areas": areas})
 
-    @event("RenewalSubmitted")
+    class RenewalSubmitted(Event):
+        declaration: str
+        submitted_on: date
+        framework_version: str
+        occurred_at: datetime
+
+    @event(RenewalSubmitted)
     def _renewal_submitted(
         self, declaration: str, submitted_on: date, framework_version: str, occurred_at: datetime
     ) -> None:
         self.renewal_pending = {"declaration": declaration, "submitted_on": submitted_on}
 
-    @event("Renewed")
+    class Renewed(Event):
+        by: str
+        valid_until: date
+        framework_version: str
+        occurred_at: datetime
+
+    @event(Renewed)
     def _renewed(self, by: str, valid_until: date, framework_version: str, occurred_at: datetime) -> None:
         self.valid_until = valid_until
         self.renewal_pending = None
 
-    @event("CredentialReissued")
+    class CredentialReissued(Event):
+        reason: str
+        kid: str
+        occurred_at: datetime
+
+    @event(CredentialReissued)
     def _reissued(self, reason: str, kid: str, occurred_at: datetime) -> None:
         # nothing of the registration changes: the issuer signs a fresh credential for this event
-        self.reissued_because_of = (*getattr(self, "reissued_because_of", ()), kid)
+        self.reissued_because_of = (*self.reissued_because_of, kid)
 
-    @event("Lapsed")
+    class Lapsed(Event):
+        on: date
+        framework_version: str
+        occurred_at: datetime
+
+    @event(Lapsed)
     def _lapsed(self, on: date, framework_version: str, occurred_at: datetime) -> None:
-        self.status, self.status_since = LAPSED, on
+        self.status, self.status_since = RegistrationStatus.LAPSED, on
         self.renewal_pending = None  # a declaration not approved in time lapses with the registration
 
-    @event("Suspended")
+    class Suspended(Event):
+        reason: Sealed | str | None  # a plain string in events recorded before reasons were sealed
+        until: date | None
+        on: date
+        by: str
+        occurred_at: datetime
+
+    @event(Suspended)
     def _suspended(
         self, reason: Sealed | str | None, until: date | None, on: date, by: str, occurred_at: datetime
     ) -> None:
-        self.status, self.status_since, self.suspended_until = SUSPENDED, on, until
+        self.status, self.status_since, self.suspended_until = RegistrationStatus.SUSPENDED, on, until
 
-    @event("SuspensionLifted")
+    class SuspensionLifted(Event):
+        on: date
+        by: str
+        occurred_at: datetime
+
+    @event(SuspensionLifted)
     def _suspension_lifted(self, on: date, by: str, occurred_at: datetime) -> None:
-        self.status, self.status_since, self.suspended_until = REGISTERED, on, None
+        self.status, self.status_since, self.suspended_until = RegistrationStatus.REGISTERED, on, None
 
-    @event("Removed")
+    class Removed(Event):
+        reason: Sealed | str | None  # a plain string in events recorded before reasons were sealed
+        on: date
+        by: str
+        occurred_at: datetime
+
+    @event(Removed)
     def _removed(self, reason: Sealed | str | None, on: date, by: str, occurred_at: datetime) -> None:
-        self.status, self.status_since = REMOVED, on
+        self.status, self.status_since = RegistrationStatus.REMOVED, on
         self.renewal_pending = None
 
-    @event("Resigned")
+    class Resigned(Event):
+        on: date
+        occurred_at: datetime
+
+    @event(Resigned)
     def _resigned(self, on: date, occurred_at: datetime) -> None:
-        self.status, self.status_since = RESIGNED, on
+        self.status, self.status_since = RegistrationStatus.RESIGNED, on
         self.renewal_pending = None
 
-    @event("Reinstated")
-    def _reinstated(self, on: date, by: str, valid_until: date, framework_version: str, occurred_at: datetime) -> None:
-        self.status, self.status_since, self.valid_until = REGISTERED, on, valid_until
+    class Reinstated(Event):
+        on: date
+        by: str
+        valid_until: date
+        framework_version: str
+        occurred_at: datetime
 
-    @event("ReminderSent")
+    @event(Reinstated)
+    def _reinstated(self, on: date, by: str, valid_until: date, framework_version: str, occurred_at: datetime) -> None:
+        self.status, self.status_since, self.valid_until = RegistrationStatus.REGISTERED, on, valid_until
+
+    class ReminderSent(Event):
+        days_before: int
+        due: date
+        occurred_at: datetime
+
+    @event(ReminderSent)
     def _reminder_sent(self, days_before: int, due: date, occurred_at: datetime) -> None:
         self.reminded.add((due, days_before))
 
-    @event("MarkedOverdue")
+    class MarkedOverdue(Event):
+        due: date
+        occurred_at: datetime
+
+    @event(MarkedOverdue)
     def _marked_overdue(self, due: date, occurred_at: datetime) -> None:
         self.overdue_for = due
 
-    @event("SelectedForAudit")
+    class SelectedForAudit(Event):
+        year: int
+        seed: str
+        occurred_at: datetime
+
+    @event(SelectedForAudit)
     def _selected_for_audit(self, year: int, seed: str, occurred_at: datetime) -> None:
         self.audits.append({"year": year, "seed": seed})
 
-    @event("CareerBreakTaken")
+    class CareerBreakTaken(Event):
+        start: date
+        end: date
+        occurred_at: datetime
+
+    @event(CareerBreakTaken)
     def _career_break_taken(self, start: date, end: date, occurred_at: datetime) -> None:
         self.career_breaks.append((start, end))

@@ -15,13 +15,24 @@ from ledger.domain.errors import RuleBroken
 
 
 class RequestedCredential(LedgerAggregate):
-    @event("Issued")
+    class Event(LedgerAggregate.Event):
+        """Every event of a credential signed on request."""
+
+    class Issued(LedgerAggregate.Created):
+        requested_by: str
+        sha256: str
+        kid: str
+        revocation_index: int
+        suspension_index: int
+        occurred_at: datetime
+
+    @event(Issued)
     def __init__(
         self,
-        id: UUID,
+        id: UUID,  # noqa: A002 - chosen by the caller; applied by the library
         requested_by: str,
         sha256: str,
-        kid: str,  # noqa: A002 - applied by the library
+        kid: str,
         revocation_index: int,
         suspension_index: int,
         occurred_at: datetime,
@@ -38,6 +49,10 @@ class RequestedCredential(LedgerAggregate):
             raise RuleBroken("this credential was already revoked")
         self._revoked(by=by, occurred_at=occurred_at)
 
-    @event("Revoked")
+    class Revoked(Event):
+        by: str
+        occurred_at: datetime
+
+    @event(Revoked)
     def _revoked(self, by: str, occurred_at: datetime) -> None:
         self.revoked = True

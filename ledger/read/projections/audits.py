@@ -10,7 +10,8 @@ from sqlalchemy import Boolean, Column, Date, Index, Integer, String, Table, sel
 
 from ledger.app.db import metadata
 from ledger.domain.aggregates import PpdAudit
-from ledger.domain.aggregates.ppd_audit import ACCEPTED, DEFERRED, NOT_RENEWED, audit_stage, shown_stage
+from ledger.domain.aggregates.ppd_audit import audit_stage, shown_stage
+from ledger.domain.statuses import Appeal, AuditOutcome
 from ledger.read.projections.base import Projection, key
 
 ppd_audits = Table(
@@ -103,7 +104,10 @@ class AuditsProjection(Projection):
         row = self.get("ppd_audits", key(e.originator_id))
         assert row is not None
         self._set(
-            e, profile_on=e.submitted_on, judged=False, outcome=None if row["outcome"] == DEFERRED else row["outcome"]
+            e,
+            profile_on=e.submitted_on,
+            judged=False,
+            outcome=None if row["outcome"] == AuditOutcome.DEFERRED else row["outcome"],
         )
 
     def assessor_assigned(self, e: PpdAudit.AssessorAssigned) -> None:
@@ -114,17 +118,21 @@ class AuditsProjection(Projection):
 
     def decided(self, e: PpdAudit.Decided) -> None:
         values: dict[str, Any] = {"outcome": e.outcome, "decided_on": e.decided_on, "appeal_by": e.appeal_by}
-        if e.outcome == DEFERRED:
+        if e.outcome == AuditOutcome.DEFERRED:
             values.update(deferred=True, profile_due=e.profile_due, profile_on=None, judged=False)
         self._set(e, **values)
 
     def appealed(self, e: PpdAudit.Appealed) -> None:
-        self._set(e, appeal="pending")
+        self._set(e, appeal=Appeal.PENDING)
 
     def appeal_decided(self, e: PpdAudit.AppealDecided) -> None:
         row = self.get("ppd_audits", key(e.originator_id))
         assert row is not None
-        self._set(e, appeal="upheld" if e.upheld else "dismissed", outcome=ACCEPTED if e.upheld else row["outcome"])
+        self._set(
+            e,
+            appeal=Appeal.UPHELD if e.upheld else Appeal.DISMISSED,
+            outcome=AuditOutcome.ACCEPTED if e.upheld else row["outcome"],
+        )
 
     def ended(self, e: PpdAudit.Ended) -> None:
         self._set(e, ended_on=e.on)
@@ -173,7 +181,7 @@ def audits_taking_effect(conn: Any, day: Any) -> list[tuple[str, int]]:
     """(registrant id, year) of audits decided 'not renewed' whose appeal window closed before ``day`` with no
     appeal, not yet in effect."""
     statement = select(ppd_audits.c.registrant_id, ppd_audits.c.year).where(
-        ppd_audits.c.outcome == NOT_RENEWED,
+        ppd_audits.c.outcome == AuditOutcome.NOT_RENEWED,
         ppd_audits.c.ended_on.is_(None),
         ppd_audits.c.appeal.is_(None),
         ppd_audits.c.appeal_by < day,

@@ -83,7 +83,7 @@ class Rows:
                 conn.execute(delete(self.table).where(self.key_column.in_(keys[start : start + FETCH_CHUNK])))
         if self.dirty:
             columns = [c.name for c in self.table.columns]
-            rows = [{c: self.rows[k].get(c) for c in columns} for k in self.dirty]  # type: ignore[union-attr]
+            rows = [{c: row.get(c) for c in columns} for k in self.dirty if (row := self.rows[k]) is not None]
             conn.execute(upsert(conn, self.table), rows)
         self.dirty.clear()
         self.deleted.clear()

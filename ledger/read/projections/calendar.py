@@ -33,4 +33,5 @@ def last_closed_day(conn: Any, before: date | None = None) -> date | None:
     statement = select(func.max(closed_days.c.day))
     if before is not None:
         statement = statement.where(closed_days.c.day < before)
-    return conn.execute(statement).scalar()
+    found: date | None = conn.execute(statement).scalar()
+    return found

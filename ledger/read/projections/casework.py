@@ -11,6 +11,7 @@ from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, String, 
 
 from ledger.app.db import metadata
 from ledger.domain.aggregates import Application, Assessor
+from ledger.domain.statuses import ApplicationStatus, Outcome, Remedy
 from ledger.read.projections.base import Projection, key
 
 applications = Table(
@@ -88,7 +89,7 @@ class CaseworkProjection(Projection):
                 "registrant_id": key(e.registrant_id),
                 "level": e.level,
                 "route": e.route,
-                "status": "draft",
+                "status": ApplicationStatus.DRAFT,
                 "outcome": None,
                 "started_at": e.occurred_at,
                 "submitted_at": None,
@@ -108,10 +109,10 @@ class CaseworkProjection(Projection):
         row["evidence_items"] += 1
 
     def submitted(self, e: Any) -> None:
-        self._set(e, status="submitted", submitted_at=e.occurred_at)
+        self._set(e, status=ApplicationStatus.SUBMITTED, submitted_at=e.occurred_at)
 
     def withdrawn(self, e: Any) -> None:
-        self._set(e, status="withdrawn")
+        self._set(e, status=ApplicationStatus.WITHDRAWN)
 
     def assessor_assigned(self, e: Any) -> None:
         row = self._set(e)
@@ -132,21 +133,21 @@ class CaseworkProjection(Projection):
         row["assessments"] += 1
 
     def information_requested(self, e: Any) -> None:
-        self._set(e, status="information_requested")
+        self._set(e, status=ApplicationStatus.INFORMATION_REQUESTED)
 
     def decided(self, e: Any) -> None:
-        self._set(e, status="decided", outcome=e.outcome, decided_on=e.decided_on)
+        self._set(e, status=ApplicationStatus.DECIDED, outcome=e.outcome, decided_on=e.decided_on)
 
     def appealed(self, e: Any) -> None:
-        self._set(e, status="appealed", appealed=True)
+        self._set(e, status=ApplicationStatus.APPEALED, appealed=True)
 
     def appeal_decided(self, e: Any) -> None:
-        if e.upheld and e.remedy == "award":
-            self._set(e, status="decided", outcome="award", decided_on=e.decided_on)
+        if e.upheld and e.remedy == Remedy.AWARD:
+            self._set(e, status=ApplicationStatus.DECIDED, outcome=Outcome.AWARD, decided_on=e.decided_on)
         elif e.upheld:
             self._set(
                 e,
-                status="submitted",
+                status=ApplicationStatus.SUBMITTED,
                 outcome=None,
                 decided_on=None,
                 assessors=",",
@@ -154,7 +155,7 @@ class CaseworkProjection(Projection):
                 discussion_held=False,
             )
         else:
-            self._set(e, status="decided")
+            self._set(e, status=ApplicationStatus.DECIDED)
 
     def appointed(self, e: Assessor.Appointed) -> None:
         self.put(

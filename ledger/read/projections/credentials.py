@@ -16,6 +16,7 @@ from sqlalchemy import Column, Connection, Date, DateTime, Integer, String, Tabl
 
 from ledger.app.db import metadata
 from ledger.domain.aggregates import Credential, Registration, RequestedCredential
+from ledger.domain.statuses import SUSPENDING, RegistrationStatus
 from ledger.read.projections.base import Projection, key
 
 credentials = Table(
@@ -57,16 +58,15 @@ requested_credentials = Table(
 )
 """Credentials signed through the VC API at someone's request (``RequestedCredential``): revocable like the rest."""
 
-SUSPENDING = ("suspended", "lapsed", "resigned")
-STATUS_AFTER = {
-    Registration.LevelAwarded: "registered",
-    Registration.Renewed: "registered",
-    Registration.Reinstated: "registered",
-    Registration.SuspensionLifted: "registered",
-    Registration.Suspended: "suspended",
-    Registration.Lapsed: "lapsed",
-    Registration.Resigned: "resigned",
-    Registration.Removed: "removed",
+STATUS_AFTER: dict[type[Registration.Event], RegistrationStatus] = {
+    Registration.LevelAwarded: RegistrationStatus.REGISTERED,
+    Registration.Renewed: RegistrationStatus.REGISTERED,
+    Registration.Reinstated: RegistrationStatus.REGISTERED,
+    Registration.SuspensionLifted: RegistrationStatus.REGISTERED,
+    Registration.Suspended: RegistrationStatus.SUSPENDED,
+    Registration.Lapsed: RegistrationStatus.LAPSED,
+    Registration.Resigned: RegistrationStatus.RESIGNED,
+    Registration.Removed: RegistrationStatus.REMOVED,
 }
 
 
@@ -124,7 +124,7 @@ class CredentialsProjection(Projection):
         registration = key(e.originator_id)
         row = self.get("credential_standing", registration) or {"id": registration, "removed_version": None}
         row["status"] = STATUS_AFTER[type(e)]
-        if row["status"] == "removed":
+        if row["status"] == RegistrationStatus.REMOVED:
             row["removed_version"] = e.originator_version
         self.put("credential_standing", row)
 

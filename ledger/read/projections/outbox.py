@@ -9,6 +9,7 @@ from sqlalchemy import Column, DateTime, Integer, String, Table
 
 from ledger.app.db import metadata
 from ledger.domain.aggregates import Mail
+from ledger.domain.statuses import MailStatus
 from ledger.read.projections.base import Projection, key
 
 outbox = Table(
@@ -32,12 +33,12 @@ class OutboxProjection(Projection):
     handlers = {
         Mail.Queued: "queued",
         Mail.Sending: "sending",
-        Mail.Sent: "sent",  # type: ignore[attr-defined]
+        Mail.Sent: "sent",
         Mail.Failed: "failed",
-    }  # type: ignore[attr-defined]
+    }
 
     def prefetch(self, events: list[Any]) -> None:
-        self.rows["outbox"].want(key(e.originator_id) for e in events if not isinstance(e, Mail.Queued))  # type: ignore[attr-defined]
+        self.rows["outbox"].want(key(e.originator_id) for e in events if not isinstance(e, Mail.Queued))
 
     def queued(self, e: Any) -> None:
         self.put(
@@ -47,7 +48,7 @@ class OutboxProjection(Projection):
                 "registrant_id": key(e.registrant_id),
                 "kind": e.kind,
                 "subject": e.subject,
-                "status": "queued",
+                "status": MailStatus.QUEUED,
                 "attempts": 0,
                 "message_id": None,
                 "queued_at": e.occurred_at,
@@ -59,14 +60,14 @@ class OutboxProjection(Projection):
         self.update(
             "outbox",
             key(e.originator_id),
-            status="sending",
+            status=MailStatus.SENDING,
             attempts=e.attempt,
             message_id=e.message_id,
             updated_at=e.occurred_at,
         )
 
     def sent(self, e: Any) -> None:
-        self.update("outbox", key(e.originator_id), status="sent", updated_at=e.occurred_at)
+        self.update("outbox", key(e.originator_id), status=MailStatus.SENT, updated_at=e.occurred_at)
 
     def failed(self, e: Any) -> None:
-        self.update("outbox", key(e.originator_id), status="failed", updated_at=e.occurred_at)
+        self.update("outbox", key(e.originator_id), status=MailStatus.FAILED, updated_at=e.occurred_at)

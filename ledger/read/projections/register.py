@@ -12,6 +12,7 @@ from sqlalchemy import Boolean, Column, Date, DateTime, Index, String, Table
 
 from ledger.app.db import metadata
 from ledger.domain.aggregates import Registrant, Registration
+from ledger.domain.statuses import LIVE, Listing, RegistrationStatus
 from ledger.read.projections.base import Projection, key
 
 registrants = Table(
@@ -58,6 +59,15 @@ registrations = Table(
     Column("suspended_until", Date, nullable=True),
     Index("registrations_level_status", "level", "status"),
 )
+
+
+STATUS_AFTER: dict[type[Registration.Event], RegistrationStatus] = {
+    Registration.Lapsed: RegistrationStatus.LAPSED,
+    Registration.SuspensionLifted: RegistrationStatus.REGISTERED,
+    Registration.Removed: RegistrationStatus.REMOVED,
+    Registration.Resigned: RegistrationStatus.RESIGNED,
+}
+"""The status each of these events leaves a registration in (and nothing else changes but the date)."""
 
 
 def name_key(name: str | None) -> str | None:
@@ -176,34 +186,37 @@ class RegisterProjection(Projection):
     def level_awarded(self, e: Registration.LevelAwarded) -> None:
         row = self.get("registrations", key(e.originator_id))
         assert row is not None
-        if row["registered_since"] is None or row["status"] not in ("registered", "suspended"):
+        if row["registered_since"] is None or row["status"] not in LIVE:
             row["registered_since"] = e.awarded_on
         self.update(
             "registrations",
             key(e.originator_id),
             level=e.level,
-            status="registered",
+            status=RegistrationStatus.REGISTERED,
             status_since=e.awarded_on,
             valid_until=e.valid_until,
         )
 
     def status_changed(self, e: Any) -> None:
-        status = {
-            Registration.Lapsed: "lapsed",
-            Registration.SuspensionLifted: "registered",
-            Registration.Removed: "removed",
-            Registration.Resigned: "resigned",
-        }[type(e)]
+        status = STATUS_AFTER[type(e)]
         self.update("registrations", key(e.originator_id), status=status, status_since=e.on, suspended_until=None)
 
     def suspended(self, e: Registration.Suspended) -> None:
         self.update(
-            "registrations", key(e.originator_id), status="suspended", status_since=e.on, suspended_until=e.until
+            "registrations",
+            key(e.originator_id),
+            status=RegistrationStatus.SUSPENDED,
+            status_since=e.on,
+            suspended_until=e.until,
         )
 
     def reinstated(self, e: Registration.Reinstated) -> None:
         self.update(
-            "registrations", key(e.originator_id), status="registered", status_since=e.on, valid_until=e.valid_until
+            "registrations",
+            key(e.originator_id),
+            status=RegistrationStatus.REGISTERED,
+            status_since=e.on,
+            valid_until=e.valid_until,
         )
 
     def renewed(self, e: Registration.Renewed) -> None:
@@ -254,7 +267,7 @@ def search_register(
     if exact:
         statement = statement.where(registrations.c.number == exact)
     else:
-        statement = statement.where(and_(registrants.c.listing == "listed", registrants.c.erased.is_(False)))
+        statement = statement.where(and_(registrants.c.listing == Listing.LISTED, registrants.c.erased.is_(False)))
         if query:
             statement = statement.where(registrants.c.name_key.contains(name_key(query), autoescape=True))
     if level:

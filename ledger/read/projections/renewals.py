@@ -8,6 +8,7 @@ from sqlalchemy import Column, Date, Float, Index, String, Table
 
 from ledger.app.db import metadata
 from ledger.domain.aggregates import Registration
+from ledger.domain.statuses import RegistrationStatus
 from ledger.read.projections.base import Projection, key
 
 renewals = Table(
@@ -35,6 +36,14 @@ ppd_activities = Table(
     Column("hours", Float, nullable=False),
     Column("areas", String(32), nullable=False),
 )
+
+
+STATUS_AFTER: dict[type[Registration.Event], RegistrationStatus] = {
+    Registration.Suspended: RegistrationStatus.SUSPENDED,
+    Registration.SuspensionLifted: RegistrationStatus.REGISTERED,
+    Registration.Removed: RegistrationStatus.REMOVED,
+    Registration.Resigned: RegistrationStatus.RESIGNED,
+}
 
 
 class RenewalsProjection(Projection):
@@ -82,7 +91,12 @@ class RenewalsProjection(Projection):
 
     def level_awarded(self, e: Any) -> None:
         self._set(
-            e, level=e.level, status="registered", valid_until=e.valid_until, renewal_submitted_on=None, lapsed_on=None
+            e,
+            level=e.level,
+            status=RegistrationStatus.REGISTERED,
+            valid_until=e.valid_until,
+            renewal_submitted_on=None,
+            lapsed_on=None,
         )
 
     def ppd_recorded(self, e: Any) -> None:
@@ -105,22 +119,17 @@ class RenewalsProjection(Projection):
         self._set(e, valid_until=e.valid_until, renewal_submitted_on=None, last_renewed_on=e.occurred_at.date())
 
     def lapsed(self, e: Any) -> None:
-        self._set(e, status="lapsed", lapsed_on=e.on, renewal_submitted_on=None)
+        self._set(e, status=RegistrationStatus.LAPSED, lapsed_on=e.on, renewal_submitted_on=None)
 
     def status_changed(self, e: Any) -> None:
-        status = {
-            Registration.Suspended: "suspended",
-            Registration.SuspensionLifted: "registered",
-            Registration.Removed: "removed",
-            Registration.Resigned: "resigned",
-        }[type(e)]
+        status = STATUS_AFTER[type(e)]
         values: dict[str, Any] = {"status": status}
-        if status in ("removed", "resigned"):
+        if status in (RegistrationStatus.REMOVED, RegistrationStatus.RESIGNED):  # no renewal is coming
             values["renewal_submitted_on"] = None
         self._set(e, **values)
 
     def reinstated(self, e: Any) -> None:
-        self._set(e, status="registered", valid_until=e.valid_until, lapsed_on=None)
+        self._set(e, status=RegistrationStatus.REGISTERED, valid_until=e.valid_until, lapsed_on=None)
 
 
 # -- queries
@@ -137,7 +146,7 @@ def renewals_due(conn: Any, today: Any, within_days: int = 90) -> list[dict[str,
     return _rows(
         conn,
         select(renewals).where(
-            renewals.c.status == "registered",
+            renewals.c.status == RegistrationStatus.REGISTERED,
             renewals.c.valid_until >= today,
             renewals.c.valid_until <= today + timedelta(days=within_days),
         ),
@@ -148,13 +157,15 @@ def renewals_overdue(conn: Any, today: Any) -> list[dict[str, Any]]:
     """Registered people past their renewal date, in the grace period or waiting to be lapsed."""
     from sqlalchemy import select
 
-    return _rows(conn, select(renewals).where(renewals.c.status == "registered", renewals.c.valid_until < today))
+    return _rows(
+        conn, select(renewals).where(renewals.c.status == RegistrationStatus.REGISTERED, renewals.c.valid_until < today)
+    )
 
 
 def lapsed(conn: Any) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
-    return _rows(conn, select(renewals).where(renewals.c.status == "lapsed"))
+    return _rows(conn, select(renewals).where(renewals.c.status == RegistrationStatus.LAPSED))
 
 
 def ppd_summary(conn: Any, registration_id: str, since: Any) -> dict[str, float]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -33,7 +33,7 @@ Progress = Callable[[int, int], None]  # (events done, events in all)
 
 DEFAULT_BATCH = 2000
 BATCH_LOCK = lock_key("projection-batch")
-ERASED = Registrant.Erased  # type: ignore[attr-defined]
+ERASED = Registrant.Erased
 
 
 class Poison(Exception):
@@ -131,9 +131,9 @@ class ProjectionRunner:
                 progress(done, max(total, done))
         return done
 
-    def _decode(self, notifications: list[Any]) -> list[Any]:
+    def _decode(self, notifications: Sequence[Any]) -> list[Any]:
         """The events; one that cannot even be read is parked for every projection (and is None here)."""
-        events = []
+        events: list[Any] = []
         for notification in notifications:
             try:
                 events.append(self.ledger.mapper.to_domain_event(notification))
@@ -147,7 +147,7 @@ class ProjectionRunner:
                 events.append(None)
         return events
 
-    def _apply_batch(self, notifications: list[Any], *, fail_after: int | None) -> None:
+    def _apply_batch(self, notifications: Sequence[Any], *, fail_after: int | None) -> None:
         events = self._decode(notifications)
         with self._one_batch_at_a_time():
             self._apply_locked(notifications, events, fail_after=fail_after)
@@ -170,7 +170,7 @@ class ProjectionRunner:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
-    def _apply_locked(self, notifications: list[Any], events: list[Any], *, fail_after: int | None) -> None:
+    def _apply_locked(self, notifications: Sequence[Any], events: list[Any], *, fail_after: int | None) -> None:
         last = notifications[-1].id
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":  # one batch at a time across every process
@@ -180,7 +180,8 @@ class ProjectionRunner:
                 for projection in self.projections:
                     position = positions[projection.name]
                     blocked = self._blocked.get(projection.name, set())
-                    mine, waiting = [], []
+                    mine: list[tuple[Any, Any]] = []
+                    waiting: list[tuple[Any, Any]] = []
                     for n, e in zip(notifications, events, strict=True):
                         if e is None or n.id <= position or not projection.handles(e) or not self.keep(e):
                             continue

@@ -16,120 +16,28 @@ answers no longer open, and the erasure deletes what their other events made.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Column, Connection, Date, Integer, String, Table, select
+from sqlalchemy import select
 
-from ledger.app.db import metadata
 from ledger.domain import background
 from ledger.domain.aggregates import Application, PpdAudit, Registrant, Registration
+from ledger.domain.statuses import Appeal, ApplicationStatus, AuditOutcome, Outcome, RegistrationStatus, Remedy
 from ledger.read.projections.base import Projection
+from ledger.read.projections.statistics_tables import PERSONAL_TABLES, Pseudonyms, statistics_events, statistics_people
+from ledger.read.projections.statistics_tables import statistics_rows as statistics_rows  # for the reports
 
-statistics_people = Table(
-    "statistics_people",
-    metadata,
-    Column("person", String(32), primary_key=True),
-    Column("enrolled_on", Date, nullable=True),  # NULL once erased
-    Column("erased", Boolean, nullable=False),
-)
-
-statistics_answers = Table(
-    "statistics_answers",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("person", String(32), nullable=False, index=True),
-    Column("on", Date, nullable=False),
-    Column("seq", Integer, nullable=False),  # order within the person's record, for answers given on one day
-    Column("responded", Boolean, nullable=False),  # answered at least one question (prefer-not-to-say counts)
-    Column("band", String(16), nullable=True),  # from parental occupation at 14; NULL: none given
-)
-
-statistics_applications = Table(
-    "statistics_applications",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("person", String(32), nullable=False, index=True),
-    Column("level", String(8), nullable=False),
-    Column("route", String(16), nullable=False),
-    Column("started_on", Date, nullable=False),
-    Column("submitted_on", Date, nullable=True),
-    Column("closed_on", Date, nullable=True),  # first decision or withdrawal
-    Column("first_outcome", String(16), nullable=True),  # award, defer, reject or withdrawn
-    Column("appealed_on", Date, nullable=True),
-    Column("appeal_decided_on", Date, nullable=True),
-    Column("appeal_outcome", String(16), nullable=True),  # award, reassess (upheld) or dismissed
-    Column("outcome", String(16), nullable=True),  # as it stands now
-    Column("awarded_on", Date, nullable=True),
-)
-
-statistics_registrations = Table(
-    "statistics_registrations",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("person", String(32), nullable=False, index=True),
-    Column("level", String(8), nullable=True),
-    Column("status", String(16), nullable=True),
-    Column("first_awarded_on", Date, nullable=True),
-    Column("level_awarded_on", Date, nullable=True),
-    Column("audit_ended_on", Date, nullable=True),  # a 'not renewed' audit outcome took effect that day
-)
-
-statistics_audits = Table(
-    "statistics_audits",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("person", String(32), nullable=False, index=True),
-    Column("registration", String(32), nullable=False),
-    Column("year", Integer, nullable=False),
-    Column("selected_on", Date, nullable=False),
-    Column("outcome", String(16), nullable=True),
-    Column("decided_on", Date, nullable=True),
-    Column("appeal", String(16), nullable=True),  # upheld or dismissed
-    Column("ended_on", Date, nullable=True),
-)
-
-statistics_events = Table(
-    "statistics_events",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("person", String(32), nullable=False, index=True),
-    # awarded, renewed, lapsed, lapsed_after_audit, suspended, suspension_lifted, removed, resigned, reinstated,
-    # audit_selected, audit_decided, audit_appeal_decided, audit_ended
-    Column("kind", String(24), nullable=False, index=True),
-    Column("on", Date, nullable=False),
-    Column("seq", Integer, nullable=False),  # order within the registration (or audit), for one day's events
-    Column("level", String(8), nullable=True),
-    Column("previous_level", String(8), nullable=True),  # awarded: the level held before, if any
-    Column("previous_on", Date, nullable=True),  # awarded: when that level was awarded
-    Column("route", String(16), nullable=True),  # awarded: the route of the application that won it
-    Column("year", Integer, nullable=True),  # audits
-    Column("outcome", String(16), nullable=True),  # audit_decided: accepted, deferred, not_renewed; appeals: upheld
-)
-
-PERSONAL_TABLES = (
-    statistics_answers,
-    statistics_applications,
-    statistics_registrations,
-    statistics_audits,
-    statistics_events,
-)
-"""Every table with rows about a person (by pseudonym): an erasure deletes the person's rows from each."""
-
-STATUS_AFTER = {
-    Registration.Suspended: ("suspended", "suspended"),
-    Registration.SuspensionLifted: ("suspension_lifted", "registered"),
-    Registration.Removed: ("removed", "removed"),
-    Registration.Resigned: ("resigned", "resigned"),
-    Registration.Reinstated: ("reinstated", "registered"),
+STATUS_AFTER: dict[type[Registration.Event], tuple[str, RegistrationStatus | None]] = {
+    Registration.Suspended: ("suspended", RegistrationStatus.SUSPENDED),
+    Registration.SuspensionLifted: ("suspension_lifted", RegistrationStatus.REGISTERED),
+    Registration.Removed: ("removed", RegistrationStatus.REMOVED),
+    Registration.Resigned: ("resigned", RegistrationStatus.RESIGNED),
+    Registration.Reinstated: ("reinstated", RegistrationStatus.REGISTERED),
     Registration.Renewed: ("renewed", None),
 }
-
-
-PSEUDONYMS_KEPT = 100_000
+"""(the kind of dated record, the status after) for each of these events."""
 
 
 def _on(e: Any) -> date:
@@ -138,7 +46,8 @@ def _on(e: Any) -> date:
         value = getattr(e, name, None)
         if isinstance(value, date):
             return value
-    return e.occurred_at.date()
+    occurred: datetime = e.occurred_at
+    return occurred.date()
 
 
 class StatisticsProjection(Projection):
@@ -171,21 +80,9 @@ class StatisticsProjection(Projection):
 
     def __init__(self, vault: Any) -> None:
         super().__init__(vault)
-        self._secret = vault.pseudonym_key
-        self._known: dict[tuple[str, UUID, int | None], str] = {}  # pseudonyms worked out lately (prefetch, apply)
+        self.pseudonym = Pseudonyms(vault.pseudonym_key)  # every row's key
 
     # -- pseudonyms
-    def pseudonym(self, kind: str, value: UUID, version: int | None = None) -> str:
-        """A stable HMAC of an id (and an event's version): the same id always gives the same key, and without the
-        master key nobody can tell whose it is."""
-        found = self._known.get((kind, value, version))
-        if found is None:
-            if len(self._known) > PSEUDONYMS_KEPT:
-                self._known.clear()
-            message = kind.encode() + b":" + value.bytes + (b":%d" % version if version is not None else b"")
-            found = self._known[(kind, value, version)] = hmac.digest(self._secret, message, hashlib.sha256).hex()[:32]
-        return found
-
     def person(self, registrant_id: UUID) -> str:
         return self.pseudonym("person", registrant_id)
 
@@ -292,7 +189,7 @@ class StatisticsProjection(Projection):
         if row["first_outcome"] is None:
             row.update(first_outcome=outcome, closed_on=on)
         row["outcome"] = outcome
-        if outcome == "award":
+        if outcome == Outcome.AWARD:
             row["awarded_on"] = on
         self.put("statistics_applications", row)
 
@@ -305,7 +202,7 @@ class StatisticsProjection(Projection):
     def application_withdrawn(self, e: Application.Withdrawn) -> None:
         row = self._application(e)
         if row is not None:
-            self._close(row, "withdrawn", e.occurred_at.date())
+            self._close(row, ApplicationStatus.WITHDRAWN, e.occurred_at.date())
 
     def application_decided(self, e: Application.Decided) -> None:
         row = self._application(e)
@@ -322,9 +219,11 @@ class StatisticsProjection(Projection):
         row = self._application(e)
         if row is None:
             return
-        row.update(appeal_decided_on=e.decided_on, appeal_outcome=(e.remedy or "award") if e.upheld else "dismissed")
-        if e.upheld and e.remedy == "award":
-            self._close(row, "award", e.decided_on)
+        row.update(
+            appeal_decided_on=e.decided_on, appeal_outcome=(e.remedy or Remedy.AWARD) if e.upheld else Appeal.DISMISSED
+        )
+        if e.upheld and e.remedy == Remedy.AWARD:
+            self._close(row, Outcome.AWARD, e.decided_on)
         else:
             if e.upheld:
                 row["outcome"] = None  # reassessed: decided afresh
@@ -386,7 +285,7 @@ class StatisticsProjection(Projection):
         )
         row.update(
             level=e.level,
-            status="registered",
+            status=RegistrationStatus.REGISTERED,
             level_awarded_on=e.awarded_on,
             first_awarded_on=row["first_awarded_on"] or e.awarded_on,
         )
@@ -398,7 +297,7 @@ class StatisticsProjection(Projection):
             return
         kind = "lapsed_after_audit" if row["audit_ended_on"] == e.on else "lapsed"
         self._record(e, row["person"], kind, level=row["level"])
-        row["status"] = "lapsed"
+        row["status"] = RegistrationStatus.LAPSED
         self.put("statistics_registrations", row)
 
     def status_changed(self, e: Any) -> None:
@@ -447,9 +346,9 @@ class StatisticsProjection(Projection):
         row = self._audit(e)
         if row is None:
             return
-        row["appeal"] = "upheld" if e.upheld else "dismissed"
+        row["appeal"] = Appeal.UPHELD if e.upheld else Appeal.DISMISSED
         if e.upheld:
-            row["outcome"] = "accepted"
+            row["outcome"] = AuditOutcome.ACCEPTED
         self.put("statistics_audits", row)
         self._record(e, row["person"], "audit_appeal_decided", year=row["year"], outcome=row["appeal"])
 
@@ -488,15 +387,3 @@ class StatisticsProjection(Projection):
         }
         found = [self.get("statistics_events", k) for k in keys]
         return [r for r in found if r is not None and r["kind"] == kind]
-
-
-# -- queries: plain rows for the reports (ledger.reports.progression.analyses), never per person
-def statistics_rows(conn: Connection) -> dict[str, list[dict[str, Any]]]:
-    """Every row of the statistics tables (the reports aggregate them in memory)."""
-    tables = {
-        "people": statistics_people,
-        "answers": statistics_answers,
-        "applications": statistics_applications,
-        "events": statistics_events,
-    }
-    return {name: [dict(r) for r in conn.execute(select(table)).mappings()] for name, table in tables.items()}
