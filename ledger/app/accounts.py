@@ -224,7 +224,7 @@ class Accounts:
         return len(ids)
 
     def _set_access(self, account_id: str, **values: object) -> None:
-        from ledger.read.projections.base import upsert
+        from ledger.app.db import upsert
 
         with self.engine.begin() as conn:
             found = conn.execute(select(account_access).where(account_access.c.account_id == account_id)).first()

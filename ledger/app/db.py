@@ -3,12 +3,14 @@ read models (SQLAlchemy tables) live in the same database, named by ``REGLEDGER_
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 
 metadata = MetaData()
 
@@ -73,7 +75,7 @@ TABLE_MODULES = (
     "ledger.processes.keyring",
     "ledger.app.accounts",
     "ledger.processes.transparency_log",
-    "ledger.processes.parking",
+    "ledger.read.parking",
     "ledger.processes.published",
     "ledger.processes.workers",
 )
@@ -105,3 +107,19 @@ def schema_lock(engine: Engine) -> Iterator[None]:
         finally:
             conn.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEMA_LOCK})")
             conn.commit()
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory lock key for a duty's name."""
+    return int.from_bytes(hashlib.sha256(f"regledger:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+def upsert(conn: Connection, table: Table) -> Any:
+    """INSERT ... ON CONFLICT (primary key) DO UPDATE, in this database's dialect."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    keys = [c.name for c in table.primary_key.columns]
+    values = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    if not values:  # a table of keys alone: the row is there, or now it is
+        return statement.on_conflict_do_nothing(index_elements=keys)
+    return statement.on_conflict_do_update(index_elements=keys, set_=values)

@@ -24,12 +24,12 @@ from sqlalchemy import select
 from credentials.achievement import CredentialTemplate
 from credentials.compact import build_compact_claims, sign_compact
 from credentials.status_list import StatusListFull
+from ledger.app.db import upsert
 from ledger.app.ledger import Ledger
 from ledger.domain.aggregates import Credential, Registration, StatusIndexClaim
 from ledger.domain.aggregates.credential import TRIGGERS
 from ledger.domain.clock import end_of_day
 from ledger.domain.statuses import CredentialTrigger
-from ledger.processes import parking
 from ledger.processes.keyring import ActiveKey, Keyring
 from ledger.processes.requested import issue_on_request  # the VC API's way, not by a decision: re-exported
 from ledger.processes.signing import (
@@ -42,7 +42,8 @@ from ledger.processes.signing import (
     start_of_day,
     status_entries,
 )
-from ledger.read.projections.base import projection_positions, upsert
+from ledger.read import parking
+from ledger.read.projections.base import projection_positions
 from ledger.read.sharing import pack_token
 
 POSITION = "credential-issuer"
@@ -131,7 +132,7 @@ class CredentialIssuer:
         before recording it, as a crash would.
 
         A trigger the issuer cannot turn into a credential (the builder refuses the record, say) is parked with
-        every later trigger of the same registration (``ledger.processes.parking``); the rest are issued."""
+        every later trigger of the same registration (``ledger.read.parking``); the rest are issued."""
         result = IssueResult()
         start = self.position()
         head = self.ledger.recorder.max_notification_id() or 0

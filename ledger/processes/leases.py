@@ -16,21 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from ledger.app.db import lock_key
 from ledger.settings import Settings
 
 CHECK_SECONDS = 2.0  # how often a holder makes sure it still holds its lease (a database restart drops it)
-
-
-def lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory lock key for a duty's name."""
-    return int.from_bytes(hashlib.sha256(f"regledger:{name}".encode()).digest()[:8], "big", signed=True)
 
 
 class Leases:

@@ -75,8 +75,8 @@ class Publisher:
     def publish(self) -> None:
         """Sign both status lists and the trust bundle now, and keep them (``ledger.processes.published``): the web
         serves these copies. The worker calls this when what they state may have changed, and before they expire."""
+        from ledger.app.db import upsert
         from ledger.processes.published import TRUST_BUNDLE, published_documents
-        from ledger.read.projections.base import upsert
 
         now = self.ledger.clock.now()
         self.keyring.active(KeyRole.ROOT)  # before the lists: making it adds events, which the bundle's sequence counts

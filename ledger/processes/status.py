@@ -11,8 +11,8 @@ from eventsourcing.domain import CanMutateAggregate
 from sqlalchemy import func, select
 
 from ledger.app.ledger import Ledger
-from ledger.processes import parking
 from ledger.processes.workers import seen
+from ledger.read import parking
 from ledger.read.projections import ALL_PROJECTIONS
 from ledger.read.projections.base import projection_positions
 

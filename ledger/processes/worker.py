@@ -31,12 +31,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ledger.app.db import upsert
 from ledger.app.ledger import Ledger
-from ledger.processes import parking
 from ledger.processes.leases import Leases
 from ledger.processes.published import stale, status_topics
 from ledger.processes.workers import beat, forget
-from ledger.read.projections.base import projection_positions, upsert
+from ledger.read import parking
+from ledger.read.projections.base import projection_positions
 
 FOLLOWERS = ("projections", "issuer", "log", "publisher")
 DUTIES = ("checkpoints", "mail", "tick", "parked")

@@ -34,7 +34,7 @@ class WorkerSeen:
 
 
 def beat(engine: Engine, worker_id: str, leads: list[str], errors: dict[str, str]) -> None:
-    from ledger.read.projections.base import upsert
+    from ledger.app.db import upsert
 
     now = datetime.now(UTC)
     with engine.begin() as conn:

@@ -3,12 +3,12 @@ register that lets an auditor compare the result with the live register.
 
 The digest covers what the register says of each registration: number, level, status, registered since, valid
 until, public listing and whether the person was erased; not names, which an auditor (without the master key)
-cannot read. It is the SHA-256 of those rows as canonical JSON, in registration-number order."""
+cannot read. It is the SHA-256 of those rows as canonical JSON, in registration-number order, computed by
+``verifier.register.register_digest`` for both the live register and the one an auditor derives offline."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import secrets
 from collections.abc import Callable
@@ -23,13 +23,16 @@ from ledger.app.ledger import Ledger
 from ledger.read.projections.register import registrants, registrations
 from ledger.read.projections.runner import ProjectionRunner
 from ledger.settings import Settings
+from verifier.register import register_digest as digest_of
 
 BATCH = 5000
 Progress = Callable[[int, int], None]
 
 
 def register_digest(conn: Connection) -> tuple[str, int]:
-    """(the digest, how many registrations it covers)."""
+    """(the digest, how many registrations it covers): the live register's rows, digested by the same function the
+    standalone verifier uses on the register it derives from an audit bundle (``verifier.register``), so the two
+    can only agree when the rows do."""
     joined = registrations.join(registrants, registrations.c.registrant_id == registrants.c.id)
     statement = (
         select(
@@ -44,21 +47,18 @@ def register_digest(conn: Connection) -> tuple[str, int]:
         .select_from(joined)
         .order_by(registrations.c.number)
     )
-    digest = hashlib.sha256()
-    count = 0
-    for row in conn.execute(statement):
-        line = [
-            row.number,
-            row.level,
-            row.status,
-            row.registered_since.isoformat() if row.registered_since else None,
-            row.valid_until.isoformat() if row.valid_until else None,
-            row.listing,
-            bool(row.erased),
-        ]
-        digest.update(json.dumps(line, separators=(",", ":")).encode("utf-8") + b"\n")
-        count += 1
-    return digest.hexdigest(), count
+    register = {
+        row.number: {
+            "level": row.level,
+            "status": row.status,
+            "since": row.registered_since.isoformat() if row.registered_since else None,
+            "until": row.valid_until.isoformat() if row.valid_until else None,
+            "listing": row.listing,
+            "erased": bool(row.erased),
+        }
+        for row in conn.execute(statement)
+    }
+    return digest_of(register), len(register)
 
 
 def stored_event(record: dict[str, Any]) -> StoredEvent:

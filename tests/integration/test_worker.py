@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ledger.api.main import create_app
-from ledger.processes import parking
 from ledger.processes.leases import Leases
 from ledger.processes.status import progress
 from ledger.processes.worker import Worker
+from ledger.read import parking
 from tests.builders.records import POISON, award, awarded, poison_registrant
 
 

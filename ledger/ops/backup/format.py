@@ -25,10 +25,10 @@ from ledger.app.accounts import account_access, accounts
 from ledger.app.vault import load_master_key, vault_keys
 from ledger.domain.errors import LedgerError
 from ledger.processes.keyring import issuer_private_keys
-from ledger.processes.parking import parked_events
 from ledger.processes.published import published_documents
 from ledger.processes.transparency_log import log_checkpoints
 from ledger.processes.workers import workers
+from ledger.read.parking import parked_events
 from ledger.settings import Settings
 from verifier.merkle import EMPTY_ROOT, node_hash
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, select, text
 
+from ledger.app.db import upsert
 from ledger.app.ledger import Ledger
 from ledger.ops.backup.format import (
     BATCH,
@@ -26,7 +27,7 @@ from ledger.ops.backup.format import (
 from ledger.ops.backup.reading import _Contents, _read
 from ledger.ops.backup.writing import _quiet, _recorded_leaves
 from ledger.processes.transparency_log import TransparencyLog, log_leaves
-from ledger.read.projections.base import projection_positions, upsert
+from ledger.read.projections.base import projection_positions
 from ledger.read.projections.runner import ProjectionRunner
 from ledger.read.replay import register_digest, stored_event
 from ledger.settings import Settings

@@ -12,9 +12,8 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from sqlalchemy import Column, Connection, Integer, String, Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger.app.db import metadata
+from ledger.app.db import metadata, upsert
 
 projection_positions = Table(
     "projection_positions",
@@ -88,17 +87,6 @@ class Rows:
         self.dirty.clear()
         self.deleted.clear()
         self.rows.clear()
-
-
-def upsert(conn: Connection, table: Table) -> Any:
-    """INSERT ... ON CONFLICT (primary key) DO UPDATE, in this database's dialect."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    keys = [c.name for c in table.primary_key.columns]
-    values = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-    if not values:  # a table of keys alone: the row is there, or now it is
-        return statement.on_conflict_do_nothing(index_elements=keys)
-    return statement.on_conflict_do_update(index_elements=keys, set_=values)
 
 
 def key(value: UUID) -> str:

@@ -7,7 +7,7 @@ each batch reads the positions inside its own transaction, after taking a transa
 PostgreSQL or a lock file on SQLite, so nothing is applied twice.
 
 An event a projection cannot apply (it raises, for a reason other than a database fault) is parked for that
-projection with every later event of its aggregate (``ledger.processes.parking``), and the batch runs again
+projection with every later event of its aggregate (``ledger.read.parking``), and the batch runs again
 without it: one bad record never stops the read models.
 """
 
@@ -22,12 +22,12 @@ from uuid import UUID
 
 from sqlalchemy import Connection, select
 
+from ledger.app.db import lock_key, upsert
 from ledger.app.ledger import Ledger
 from ledger.domain.aggregates import Registrant
-from ledger.processes import parking
-from ledger.processes.leases import lock_key
+from ledger.read import parking
 from ledger.read.projections import ALL_PROJECTIONS
-from ledger.read.projections.base import Projection, projection_positions, upsert
+from ledger.read.projections.base import Projection, projection_positions
 
 Progress = Callable[[int, int], None]  # (events done, events in all)
 
