@@ -165,13 +165,12 @@ def create_app(ledger: Ledger | None = None, *, worker: str = "all") -> FastAPI:
 
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=ledger.settings.trusted_proxies)
 
-    from ledger.api import pages, routes_analytics, routes_api, routes_public, routes_skills
+    from ledger.api import pages
+    from ledger.api.routes import ROUTERS
 
-    app.include_router(routes_public.router)
-    app.include_router(routes_api.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.include_router(pages.router)
-    app.include_router(routes_analytics.router)
-    app.include_router(routes_skills.router)
     pages.install_redirects(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     if WEB_VERIFIER.is_dir():

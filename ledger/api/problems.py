@@ -4,11 +4,12 @@ with Retry-After while the database cannot be reached."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import eventsourcing.persistence
 import sqlalchemy.exc
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -17,7 +18,7 @@ from ledger.domain.errors import Conflict, InvalidInput, LedgerError, NotFound, 
 
 PROBLEM = "application/problem+json"
 DATABASE_RETRY_SECONDS = 2
-DATABASE_UNREACHABLE: tuple[type[BaseException], ...] = (
+DATABASE_UNREACHABLE: tuple[type[Exception], ...] = (
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,  # the read models, vault, accounts, keys
     eventsourcing.persistence.OperationalError,
@@ -90,6 +91,21 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def field_errors(errors: Sequence[Any], skip: int = 0) -> list[dict[str, str]]:
+    """Pydantic's errors as the problem document's ``errors``: each field, dotted (``qualification.level``), and
+    what is wrong with it. ``skip``: how many parts of each location to leave out (the API's say body, query or
+    path first; a form's, parsed by ``ledger.api.pages.forms.parse_form``, do not)."""
+    return [
+        {"field": ".".join(str(p) for p in e.get("loc", ())[skip:]) or "body", "detail": str(e.get("msg", ""))}
+        for e in errors
+    ]
+
+
+def errors_detail(errors: list[dict[str, str]]) -> str:
+    """The problem's ``detail`` for these field errors, and a form's message for them."""
+    return "; ".join(f"{e['field']}: {e['detail']}" for e in errors) or "the request is not valid"
+
+
 def ledger_status(error: LedgerError) -> int:
     from ledger.app.accounts import Busy
 
@@ -104,24 +120,22 @@ def ledger_status(error: LedgerError) -> int:
     return 400
 
 
-def install(app: Any) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, error: Problem) -> JSONResponse:
+def install(app: FastAPI) -> None:
+    async def _problem(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, Problem)
         return problem(error.status, error.detail, request, error.headers, **error.extra)
 
-    @app.exception_handler(LedgerError)
-    async def _ledger(request: Request, error: LedgerError) -> JSONResponse:
-        extra = {"errors": [{"field": error.field, "detail": error.message}]} if isinstance(error, InvalidInput) else {}
-        return problem(ledger_status(error), str(error), request, **extra)
+    async def _ledger(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, LedgerError)
+        if isinstance(error, InvalidInput):  # which fields, and why (a form's parse_form gives several)
+            errors = getattr(error, "errors", None) or [{"field": error.field, "detail": error.message}]
+            return problem(ledger_status(error), str(error), request, errors=errors)
+        return problem(ledger_status(error), str(error), request)
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or "body", "detail": e.get("msg", "")}
-            for e in error.errors()
-        ]
-        detail = "; ".join(f"{e['field']}: {e['detail']}" for e in errors) or "the request is not valid"
-        return problem(422, detail, request, errors=errors)
+    async def _invalid(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        errors = field_errors(error.errors(), skip=1)  # the first of each location is where: body, query, path
+        return problem(422, errors_detail(errors), request, errors=errors)
 
     async def _unreachable(request: Request, error: Exception) -> JSONResponse:
         return problem(
@@ -132,9 +146,13 @@ def install(app: Any) -> None:
             {"Retry-After": str(DATABASE_RETRY_SECONDS)},
         )
 
+    async def _http(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        return problem(error.status_code, str(error.detail), request, getattr(error, "headers", None))
+
+    app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(LedgerError, _ledger)
+    app.add_exception_handler(RequestValidationError, _invalid)
     for unreachable in DATABASE_UNREACHABLE:
         app.add_exception_handler(unreachable, _unreachable)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem(error.status_code, str(error.detail), request, getattr(error, "headers", None))
+    app.add_exception_handler(StarletteHTTPException, _http)

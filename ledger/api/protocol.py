@@ -15,7 +15,7 @@ HEADER_SECONDS = 10.0
 class BoundedHeaders(H11Protocol):
     _header_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._arm()
 

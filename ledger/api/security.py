@@ -1,5 +1,6 @@
-"""Who is asking: bearer tokens for the API, session cookies for pages (with a CSRF token on every form), roles,
-and rate limits for sign-in and public look-ups. Every object-level check is in the route that loads the object."""
+"""Who is asking: bearer tokens for the API, session cookies for pages (with a CSRF token on every form), the rate
+limiter, and the object-level checks (who may reach an application or an audit). The dependencies that use them are
+``ledger.api.deps``'s."""
 
 from __future__ import annotations
 
@@ -7,16 +8,15 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Request
 
 from ledger.api.problems import Problem
 from ledger.app.accounts import Account
+from ledger.app.ledger import Ledger
 
 TOKEN_LIFETIME = timedelta(minutes=15)
 TOKEN_AUDIENCE = "regledger-api"
@@ -68,59 +68,7 @@ def start_session(request: Request, account: Account) -> None:
     request.session[SESSION_SINCE] = datetime.now(UTC).isoformat()
 
 
-def current_account(request: Request) -> Account | None:
-    """The signed-in account: from ``Authorization: Bearer`` (the API), or from the session (pages only); None when
-    anonymous."""
-    service = request.app.state.service
-    header = request.headers.get("authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise Problem(
-                401,
-                "use 'Authorization: Bearer <token>' (POST /api/token gives one)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        found = account_from_token(service.ledger.session_secret, token.strip())
-        if found is None:
-            raise Problem(401, "the bearer token is not valid or has expired", headers={"WWW-Authenticate": "Bearer"})
-        account_id, issued_at = found
-    else:
-        # The JSON API takes bearer tokens only: a browser sends cookies by itself, even from another site's form,
-        # and the API's writes carry no CSRF token. Pages use the session (and check CSRF on every form).
-        if request.url.path.startswith(API_PATHS) or "session" not in request.scope:
-            return None
-        account_id = request.session.get(SESSION_ACCOUNT)
-        if not isinstance(account_id, str):
-            return None
-        try:
-            issued_at = datetime.fromisoformat(str(request.session.get(SESSION_SINCE)))
-        except ValueError:
-            return None
-    account = service.accounts.acting(account_id, issued_at)
-    if account is None and header:
-        raise Problem(
-            401,
-            "this token no longer works: its account was disabled or signed out, or is gone",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return account
-
-
-def require(*roles: str) -> Callable[..., Account]:
-    """A dependency: the signed-in account, which must have one of ``roles``."""
-
-    def dependency(account: Account | None = Depends(current_account)) -> Account:
-        if account is None:
-            raise Problem(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
-        if account.role not in roles:
-            raise Problem(403, f"this needs the role {' or '.join(roles)}; you are signed in as {account.role}")
-        return account
-
-    return dependency
-
-
-def reachable_application(ledger: Any, account: Account, application_id: str) -> UUID:
+def reachable_application(ledger: Ledger, account: Account, application_id: str) -> UUID:
     """The application, if ``account`` may reach it: its registrant, an assessor assigned to it, or a reader
     (registrar, auditor, admin). Anything else is 404, as if it did not exist."""
     from ledger.domain.errors import NotFound
@@ -139,7 +87,7 @@ def reachable_application(ledger: Any, account: Account, application_id: str) ->
     raise Problem(404, f"no application {application_id}")
 
 
-def reachable_audit(ledger: Any, account: Account, number: str, year: int) -> UUID:
+def reachable_audit(ledger: Ledger, account: Account, number: str, year: int) -> UUID:
     """The registrant whose PPD audit this is, if ``account`` may reach it: the registrant, the assessor assigned
     to it, or a reader. Anything else is 404, as if it did not exist."""
     from ledger.domain.errors import InvalidInput, NotFound
@@ -194,18 +142,3 @@ class RateLimiter:
             if len(self._buckets) > 100_000:  # forget the idle
                 self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 120}
             return (1 - tokens) / per_second
-
-
-def limited(purpose: str, setting: str) -> Callable[..., Any]:
-    async def dependency(request: Request) -> None:  # async: no thread hop for a check this cheap
-        service = request.app.state.service
-        rate = getattr(service.settings, setting)
-        wait = service.limiter.allow(purpose, request.client.host if request.client else "?", rate)
-        if wait:
-            raise Problem(
-                429,
-                f"too many requests: try again in {wait:.0f} seconds",
-                headers={"Retry-After": str(max(1, round(wait)))},
-            )
-
-    return dependency

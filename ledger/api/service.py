@@ -19,7 +19,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger.api.problems import Problem
 from ledger.api.security import RateLimiter
@@ -35,6 +35,7 @@ MAX_IDEMPOTENCY_KEY = 200
 ANSWERS_KEPT = 5000
 GENERATION_SECONDS = 0.5  # how long a process trusts the generation it last read
 PUBLISHED_SECONDS = 1.0  # and the published documents it last read
+T = TypeVar("T")
 
 
 def request_digest(secret: bytes, body: Any) -> str:
@@ -76,10 +77,11 @@ class Service:
         self._generation_thread: threading.Thread | None = None
 
     # -- writes
-    def write(self, account: Account, idempotency_key: str | None, request_body: Any, action: Callable[[], Any]) -> Any:
+    def write(self, account: Account, idempotency_key: str | None, request_body: Any, action: Callable[[], T]) -> T:
         """Run a command for ``account``; with an ``Idempotency-Key``, a retried request gets the first answer
         instead of acting twice, however the first attempt ended (the key's receipt is saved with the command's
-        events: see ``Ledger.once``). Returns the answer (JSON data) once the read models show the write."""
+        events: see ``Ledger.once``). Returns the answer once the read models show the write (a retry's is the first
+        answer as JSON data: give actions answers that JSON keeps as they are)."""
         self.ledger.forget_thread_position()
         if idempotency_key is None:
             result = action()

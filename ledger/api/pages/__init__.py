@@ -1,0 +1,36 @@
+"""Server-rendered pages (Jinja2, plain HTML and CSS), one router per feature: the public register and registrant
+pages, sign-in, the registrant's, assessor's and registrar's pages, analytics, skills. ``router`` holds all their
+routes, in the order their paths must be matched (``/casework/audits`` before ``/casework/{application_id}``). How a
+page is made is ``render``'s; how a form reaches its command is ``forms``'s."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ledger.api.deps import SignInFirst
+from ledger.api.pages import (
+    accounts,
+    analytics,
+    assessment,
+    audits,
+    casework,
+    me,
+    public,
+    registrations,
+    skills,
+)
+
+FEATURES = (public, accounts, me, audits, assessment, casework, registrations, analytics, skills)
+router = APIRouter(include_in_schema=False, routes=[route for feature in FEATURES for route in feature.router.routes])
+"""Every page's route, flat (as the app matches them, and as tests list the forms)."""
+
+
+def install_redirects(app: FastAPI) -> None:
+    """Someone not signed in who asks for a page that needs it goes to sign in (and comes back after)."""
+
+    async def sign_in_first(request: Request, error: Exception) -> Response:
+        assert isinstance(error, SignInFirst)
+        return RedirectResponse(error.url, status_code=303)
+
+    app.add_exception_handler(SignInFirst, sign_in_first)

@@ -1,0 +1,38 @@
+"""The JSON API, one router per feature (the pages are ``ledger.api.pages``'s). Each command's body is its schema
+in ``ledger.api.schemas``; each write goes through ``Service.write`` (Idempotency-Key, read-your-writes)."""
+
+from fastapi import APIRouter
+
+from ledger.api.routes import (
+    accounts,
+    analytics,
+    applications,
+    assessment,
+    audits,
+    casework,
+    credentials,
+    me,
+    public,
+    registrations,
+    skills,
+    verification,
+)
+
+ROUTERS: tuple[APIRouter, ...] = tuple(
+    feature.router
+    for feature in (
+        public,
+        verification,
+        credentials,
+        accounts,
+        me,
+        applications,
+        assessment,
+        casework,
+        registrations,
+        audits,
+        analytics,
+        skills,
+    )
+)
+"""Every JSON router, in the order the OpenAPI document lists them."""

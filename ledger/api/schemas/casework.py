@@ -1,0 +1,56 @@
+"""The registrar's casework: enrolments, assessors, an application's assignment, referee, discussion, information,
+decision and appeal decision, and a registrant's name change."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class Enrolment(BaseModel):
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    disciplines: list[str] = Field(max_length=7)
+    listing: str = Field("listed", max_length=16)
+
+
+class NewAssessor(BaseModel):
+    name: str = Field(max_length=200)
+    registration_number: str | None = Field(None, max_length=20)
+
+
+class Assign(BaseModel):
+    assessor_id: str = Field(max_length=64)
+    declaration: str = Field(max_length=2000)
+
+
+class Referee(BaseModel):
+    confirmed: bool
+
+
+class Discussion(BaseModel):
+    held_on: date
+    notes: str | None = Field(None, max_length=10_000)
+
+
+class Text(BaseModel):
+    """Free text a command records: information asked for, the reason for a removal."""
+
+    text: str = Field(max_length=10_000)
+
+
+class Decision(BaseModel):
+    outcome: str = Field(max_length=8)
+    reasons: str = Field("", max_length=10_000)
+
+
+class AppealDecision(BaseModel):
+    upheld: bool
+    reasons: str = Field(max_length=10_000)
+    remedy: str | None = Field(None, max_length=16)
+
+
+class NameDecision(BaseModel):
+    approved: bool
+    reason: str = Field("", max_length=2000)
