@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from ledger.api.deps import IdempotencyKey, RegistrantAccount, ServiceDep, own_registrant
 from ledger.api.schemas.me import Background, CareerBreak, Details, NameChange, Ppd, Renewal
+from ledger.domain.statuses import RegistrationStatus as Status
 
 router = APIRouter(prefix="/api", tags=["registrant"])
 
@@ -105,4 +106,6 @@ def career_break(
 def resign(service: ServiceDep, account: RegistrantAccount, key: IdempotencyKey = None) -> dict[str, Any]:
     """Leave the register (a resigned registration can be reinstated within the rules)."""
     ledger, registrant = service.ledger, own_registrant(account)
-    return service.write(account, key, {"resign": True}, lambda: (ledger.resign(registrant), {"status": "resigned"})[1])
+    return service.write(
+        account, key, {"resign": True}, lambda: (ledger.resign(registrant), {"status": Status.RESIGNED})[1]
+    )

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from ledger.api.deps import IdempotencyKey, RegistrarAccount, ServiceDep
 from ledger.api.schemas.casework import Text
 from ledger.api.schemas.registrations import Suspension
+from ledger.domain.statuses import RegistrationStatus as Status
 
 router = APIRouter(prefix="/api/registrations/{number}", tags=["casework"])
 
@@ -24,7 +25,10 @@ def suspend(
         account,
         key,
         {"n": number, **body.model_dump()},
-        lambda: (ledger.suspend(registrant, body.reason, account.email, body.until), {"status": "suspended"})[1],
+        lambda: (
+            ledger.suspend(registrant, body.reason, account.email, body.until),
+            {"status": Status.SUSPENDED},
+        )[1],
     )
 
 
@@ -36,7 +40,7 @@ def lift(service: ServiceDep, number: str, account: RegistrarAccount, key: Idemp
         account,
         key,
         {"lift": number},
-        lambda: (ledger.lift_suspension(registrant, account.email), {"status": "registered"})[1],
+        lambda: (ledger.lift_suspension(registrant, account.email), {"status": Status.REGISTERED})[1],
     )
 
 
@@ -50,7 +54,7 @@ def remove(
         account,
         key,
         {"remove": number, **body.model_dump()},
-        lambda: (ledger.remove(registrant, body.text, account.email), {"status": "removed"})[1],
+        lambda: (ledger.remove(registrant, body.text, account.email), {"status": Status.REMOVED})[1],
     )
 
 
@@ -67,7 +71,9 @@ def renew(service: ServiceDep, number: str, account: RegistrarAccount, key: Idem
 def lapse(service: ServiceDep, number: str, account: RegistrarAccount, key: IdempotencyKey = None) -> dict[str, Any]:
     ledger = service.ledger
     registrant = ledger.registrant_by_number(number)
-    return service.write(account, key, {"lapse": number}, lambda: (ledger.lapse(registrant), {"status": "lapsed"})[1])
+    return service.write(
+        account, key, {"lapse": number}, lambda: (ledger.lapse(registrant), {"status": Status.LAPSED})[1]
+    )
 
 
 @router.post("/reinstate")

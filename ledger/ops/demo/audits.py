@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from ledger.domain.statuses import RegistrationStatus
 from ledger.ops.demo.cast import Person
 from ledger.ops.demo.years import YearStory
 
@@ -31,7 +32,7 @@ class AuditStory(YearStory):
         if self._audit_at(person, year, "awaiting profile") is None:
             return
         registration = self.ledger.registration(person.registrant_id)
-        if registration.status != "registered":
+        if registration.status != RegistrationStatus.REGISTERED:
             return
         recent = [a["id"] for a in registration.ppd if a["on"] > self.clock.today() - timedelta(days=365)]
         if not recent:

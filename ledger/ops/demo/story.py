@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from ledger.domain.statuses import RegistrationStatus
 from ledger.ops.demo.audits import AuditStory
 from ledger.ops.demo.cast import BODIES, EVIDENCE, FIRST, LAST, QUALIFICATIONS, DemoResult, Person
 from ledger.processes.issuance import CredentialIssuer
@@ -122,7 +123,9 @@ class Demo(AuditStory):
 
     def apply(self, person: Person, level: str) -> None:
         rng = self.rng
-        if self.held_status(person) == "suspended":  # the rules say: not while suspended; try again later
+        if (
+            self.held_status(person) == RegistrationStatus.SUSPENDED
+        ):  # the rules say: not while suspended; try again later
             self.at(self.later(30, 60), self.apply, person, level)
             return
         route = "standard" if rng.random() < 0.55 else "equivalency"
@@ -233,7 +236,7 @@ class Demo(AuditStory):
 
     def decide(self, person: Person, plan: str) -> None:
         assert person.application
-        if plan == "award" and self.held_status(person) == "suspended":
+        if plan == "award" and self.held_status(person) == RegistrationStatus.SUSPENDED:
             self.at(self.later(20, 40), self.decide, person, plan)  # on hold until the suspension is resolved
             return
         reasons = "" if plan == "award" else "The evidence does not yet show the standard in every area."
@@ -277,7 +280,11 @@ class Demo(AuditStory):
     def upgrade(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)
         higher = self.framework.next_level(registration.level) if registration.level else None
-        if registration.status != "registered" or higher is None or registration.renewal_pending is not None:
+        if (
+            registration.status != RegistrationStatus.REGISTERED
+            or higher is None
+            or registration.renewal_pending is not None
+        ):
             return
         application = self.ledger.application(person.application) if person.application else None
         if application is not None and application.is_open:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ledger.domain.clock import add_months
+from ledger.domain.statuses import RegistrationStatus
 from ledger.ops.demo.cast import Person
 from ledger.ops.demo.scheduling import Schedule
 
@@ -34,7 +35,7 @@ class YearStory(Schedule):
 
     def ppd(self, person: Person, category: str) -> None:
         registration = self.ledger.registration(person.registrant_id)
-        if registration.status in ("removed", "resigned"):
+        if registration.status in (RegistrationStatus.REMOVED, RegistrationStatus.RESIGNED):
             return
         areas = self.rng.sample([a.code for a in self.framework.areas], 2)
         self.ledger.record_ppd(
@@ -49,7 +50,7 @@ class YearStory(Schedule):
 
     def submit_renewal(self, person: Person, due: date) -> None:
         registration = self.ledger.registration(person.registrant_id)
-        if registration.status != "registered" or registration.valid_until != due:
+        if registration.status != RegistrationStatus.REGISTERED or registration.valid_until != due:
             return  # suspended, gone, or an upgrade moved the due date (and scheduled its own renewal)
         self.ledger.submit_renewal(person.registrant_id)
         if not self.ticking or self.chance(0.5):  # else the tick renews it on the due date
@@ -57,7 +58,7 @@ class YearStory(Schedule):
 
     def renew(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)
-        if registration.status != "registered" or registration.renewal_pending is None:
+        if registration.status != RegistrationStatus.REGISTERED or registration.renewal_pending is None:
             return
         if any(
             self.ledger.ppd_audit(person.registrant_id, a["year"]).blocks_renewal for a in registration.audits
@@ -71,12 +72,12 @@ class YearStory(Schedule):
         """After a due date and its grace period: renewed (by the registrar or the tick), so plan the next year;
         or lapsed, and some come back."""
         registration = self.ledger.registration(person.registrant_id)
-        if registration.status == "registered" and registration.valid_until == add_months(
+        if registration.status == RegistrationStatus.REGISTERED and registration.valid_until == add_months(
             due, self.rules.renewal_period_months
         ):
             self.schedule_year(person)
         elif (
-            registration.status == "lapsed"
+            registration.status == RegistrationStatus.LAPSED
             and registration.status_since
             and registration.status_since >= due
             and self.chance(0.35)
@@ -85,7 +86,7 @@ class YearStory(Schedule):
 
     def lapse(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)
-        if registration.status != "registered" or registration.renewal_pending is not None:
+        if registration.status != RegistrationStatus.REGISTERED or registration.renewal_pending is not None:
             return
         if registration.valid_until and self.clock.today() <= registration.valid_until + timedelta(
             days=self.rules.grace_days
@@ -102,7 +103,7 @@ class YearStory(Schedule):
 
     def reinstate(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)
-        if registration.status != "lapsed":
+        if registration.status != RegistrationStatus.LAPSED:
             return
         self.ledger.reinstate(person.registrant_id, "registrar")
         self.schedule_year(person)
@@ -110,7 +111,7 @@ class YearStory(Schedule):
     # -- suspension, removal, resignation and erasure
     def suspend(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)
-        if registration.status != "registered":
+        if registration.status != RegistrationStatus.REGISTERED:
             return
         until = self.later(30, 90)
         self.ledger.suspend(
@@ -126,16 +127,16 @@ class YearStory(Schedule):
             self.at(self.later(20, 60), self.remove, person)
 
     def lift(self, person: Person) -> None:
-        if self.ledger.registration(person.registrant_id).status == "suspended":
+        if self.ledger.registration(person.registrant_id).status == RegistrationStatus.SUSPENDED:
             self.ledger.lift_suspension(person.registrant_id, "registrar")
 
     def remove(self, person: Person) -> None:
-        if self.ledger.registration(person.registrant_id).status != "removed":
+        if self.ledger.registration(person.registrant_id).status != RegistrationStatus.REMOVED:
             self.ledger.remove(person.registrant_id, "Found in breach of the code of conduct.", "registrar")
 
     def resign(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)
-        if registration.status not in ("registered", "lapsed"):
+        if registration.status not in (RegistrationStatus.REGISTERED, RegistrationStatus.LAPSED):
             return
         self.ledger.resign(person.registrant_id)
         if not self.erased_one and self.chance(0.2):
