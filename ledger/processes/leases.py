@@ -93,8 +93,13 @@ class Leases:
         return True
 
     def _drop(self) -> None:
+        # Let go of every lease before closing: closing the session releases its advisory locks too, but only once
+        # the server has ended the session, a moment after the client returns (another worker asking at once
+        # would still find the lease held).
         with contextlib.suppress(Exception):
-            self._conn.close()  # closing the session releases its advisory locks
+            self._conn.execute("SELECT pg_advisory_unlock_all()")
+        with contextlib.suppress(Exception):
+            self._conn.close()
         self._conn = None
         self._held.clear()
 
