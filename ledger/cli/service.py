@@ -362,6 +362,14 @@ def mail_send(as_json: bool = typer.Option(False, "--json", help="Print the figu
     from ledger.processes.mailer import Mailer
 
     ledger = cli._ledger()
+    if not ledger.settings.send_mail:
+        ledger.close()
+        cli._fail(
+            LedgerError(
+                "no mail server is configured: set REGLEDGER_SMTP_HOST (and REGLEDGER_SMTP_PORT, _USERNAME, "
+                "_PASSWORD, _STARTTLS as your server needs) and run this again; nothing was sent or marked failed"
+            )
+        )
     try:
         result = Mailer(ledger).send_pending()
     finally:
@@ -374,9 +382,12 @@ def mail_send(as_json: bool = typer.Option(False, "--json", help="Print the figu
     }
     if as_json:
         print(json.dumps(figures))
-        return
-    cli.console.print(
-        f"Sent {result.sent}; {result.failed} failed (to be retried); {result.skipped_erased} for erased registrants."
-    )
-    for message_id in result.stuck:
-        cli.console.print(f"[yellow]Left 'sending' by an interrupted run, not sent again:[/yellow] {message_id}")
+    else:
+        cli.console.print(
+            f"Sent {result.sent}; {result.failed} failed (to be retried); "
+            f"{result.skipped_erased} for erased registrants."
+        )
+        for message_id in result.stuck:
+            cli.console.print(f"[yellow]Left 'sending' by an interrupted run, not sent again:[/yellow] {message_id}")
+    if result.failed:  # the operator (or a cron job) must see that the outbox is not going out
+        raise typer.Exit(1)

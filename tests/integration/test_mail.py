@@ -148,3 +148,36 @@ def test_the_service_delivers_the_outbox_when_smtp_is_configured(mail_ledger, sm
         while not inbox.messages and _time.monotonic() < deadline:
             _time.sleep(0.2)
     assert [m["Subject"] for m in inbox.messages][:1] and "Dear Sam Served" in inbox.messages[0].get_payload()
+
+
+def test_mail_send_says_when_no_server_is_configured_and_fails_when_letters_fail(ledger, database_url, smtp):
+    """The operator's stumble (issue 17): with no SMTP server configured, ``regledger mail send`` reported every
+    letter as failed (spending its retries) and exited 0. Now it says what to set, exits non-zero and touches
+    nothing; a server that refuses the letters is a non-zero exit too; a working one sends them."""
+    from typer.testing import CliRunner
+
+    from ledger.cli.main import app
+    from tests.conftest import MASTER_KEY
+
+    controller, inbox = smtp
+    awarded(ledger, "Olu Outbox")
+    base = {"REGLEDGER_DATABASE_URL": database_url, "REGLEDGER_MASTER_KEY": MASTER_KEY}
+
+    unconfigured = CliRunner().invoke(app, ["mail", "send"], env=base)
+    assert unconfigured.exit_code == 1
+    assert "no mail server is configured" in unconfigured.output and "REGLEDGER_SMTP_HOST" in unconfigured.output
+    assert inbox.messages == []
+
+    closed = CliRunner().invoke(
+        app, ["mail", "send", "--json"], env={**base, "REGLEDGER_SMTP_HOST": "127.0.0.1", "REGLEDGER_SMTP_PORT": "1"}
+    )
+    assert closed.exit_code == 1 and '"failed": 1' in closed.output
+
+    working = CliRunner().invoke(
+        app,
+        ["mail", "send"],
+        env={**base, "REGLEDGER_SMTP_HOST": "127.0.0.1", "REGLEDGER_SMTP_PORT": str(controller.port)},
+    )
+    assert working.exit_code == 0, working.output
+    assert "Sent 1; 0 failed" in working.output
+    assert [m["Subject"] for m in inbox.messages] == ["Your application for RCT: awarded"]
