@@ -203,6 +203,18 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print everything 
         )
 
 
+def _checked_password(value: str) -> str:
+    """The password's rule checked as soon as it is typed: a password that cannot be accepted is refused at the
+    first prompt, and asked for again, before the confirmation prompt (click does not echo a hidden value's error,
+    so the prompt itself states the rule)."""
+    from ledger.app.accounts import check_password
+
+    try:
+        return check_password(value)
+    except LedgerError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
 @users_app.command("add")
 def users_add(
     email: str = typer.Argument(..., help="The email the person signs in with."),
@@ -213,9 +225,10 @@ def users_add(
     assessor: str = typer.Option(None, "--assessor", help="For an assessor account: the assessor id."),
     password: str = typer.Option(
         ...,
-        prompt=True,
+        prompt="Password (at least 12 characters)",
         hide_input=True,
         confirmation_prompt=True,
+        callback=_checked_password,
         help="At least 12 characters (asked for when not given).",
     ),
 ) -> None:

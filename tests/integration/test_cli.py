@@ -67,3 +67,21 @@ def test_framework_json_is_the_skills_list(tmp_path):
     entry = {c["area"] for c in data["levels"][0]["competencies"]}
     assert entry == {"A", "B", "C", "D", "E"}  # leadership (F) is not required at entry
     assert {c["area"] for c in data["levels"][1]["competencies"]} == {"A", "B", "C", "D", "E", "F"}
+
+
+def test_users_add_refuses_a_short_password_at_the_first_prompt(tmp_path):
+    """The operator's stumble (issue 17): a too-short password was asked for twice (and confirmed) before it was
+    refused. Now it is refused as soon as it is typed, and asked for again; the account is made with the next."""
+    database_url = f"sqlite:///{tmp_path / 'regledger.db'}"
+    result = run(
+        ["users", "add", "ops@example.org", "--role", "registrar"],
+        database_url,
+        input="short\na-long-enough-password\na-long-enough-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Password (at least 12 characters):")  # the rule, before anything is typed
+    assert result.output.count("invalid") == 1  # the short one refused at once (click hides a secret's details)
+    assert result.output.count("Repeat for confirmation") == 1  # confirmed once: the short one never was
+
+    flag = run(["users", "add", "ops2@example.org", "--role", "registrar", "--password", "short"], database_url)
+    assert flag.exit_code == 2 and "must be 12 to" in flag.output  # given as an option: refused, and why
