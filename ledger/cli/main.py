@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, NoReturn, TypedDict
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
@@ -178,7 +179,7 @@ def register(
     level: str | None = typer.Option(None, "--level", help="Level code: RCT, RCP or ACP."),
     status: str | None = typer.Option(None, "--status", help="registered, suspended, lapsed, removed or resigned."),
     discipline: str | None = typer.Option(None, "--discipline", help="A discipline code."),
-    limit: int = typer.Option(50, min=1, help="At most this many entries."),
+    limit: int = typer.Option(50, min=1, help="At most this many entries (the title says when there are more)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
     as_of: datetime | None = typer.Option(
         None,
@@ -231,7 +232,7 @@ def register(
         "status": status,
         "discipline": discipline,
         "post_nominals": post_nominals,
-        "limit": limit,
+        "limit": limit + 1,  # one more than shown, to say whether there are more
     }
     title = "The register"
     try:
@@ -248,20 +249,36 @@ def register(
     except InvalidRegistrationNumber as error:
         _fail(error)
     ledger.close()
+    more = len(entries) > limit
+    entries = entries[:limit]
     if as_json:
         print(json.dumps(entries, indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"{title}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
-    for column in ("Number", "Name", "Level", "Status", "Disciplines", "Since", "Valid until"):
-        table.add_column(column)
+    counted = f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+    narrow = console.width < 100  # a terminal or a pipe of 80 columns: fewer lines, no registered-since column
+    table = Table(
+        title=f"{title}: the first {counted}; there are more (--limit)" if more else f"{title}: {counted}",
+        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+    )
+    # numbers, levels, statuses and dates never wrap (a number cut in two is a wrong number); names and
+    # disciplines fold
+    table.add_column("Number", no_wrap=True)
+    table.add_column("Name", overflow="fold", min_width=12)
+    table.add_column("Level", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Disciplines", overflow="fold", min_width=10)
+    if not narrow:
+        table.add_column("Since", no_wrap=True)
+    table.add_column("Valid until", no_wrap=True)
     for e in entries:
+        since = [] if narrow else [e["registered_since"] or ""]
         table.add_row(
             e["registration_number"],
             e["name"],
             e["post_nominal"] or "",
             e["status"],
             ", ".join(e["disciplines"]),
-            e["registered_since"] or "",
+            *since,
             e["valid_until"] or "",
         )
     console.print(table)

@@ -85,3 +85,39 @@ def test_users_add_refuses_a_short_password_at_the_first_prompt(tmp_path):
 
     flag = run(["users", "add", "ops2@example.org", "--role", "registrar", "--password", "short"], database_url)
     assert flag.exit_code == 2 and "must be 12 to" in flag.output  # given as an option: refused, and why
+
+
+def test_register_in_an_80_column_pipe_keeps_every_number_whole_and_says_there_are_more(tmp_path):
+    """The operator's stumble (issue 17): piped into another program (80 columns), `regledger register` cut
+    registration numbers in two and said nothing of the 50-entry limit."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import MASTER_KEY
+
+    database_url = f"sqlite:///{tmp_path / 'regledger.db'}"
+    assert run(["demo", "--registrants", "40", "--years", "1", "--seed", "2"], database_url).exit_code == 0
+    every = json.loads(run(["register", "--json", "--limit", "1000"], database_url).stdout)
+    assert len(every) > 5
+    env = {
+        **os.environ,
+        "REGLEDGER_DATABASE_URL": database_url,
+        "REGLEDGER_MASTER_KEY": MASTER_KEY,
+        "COLUMNS": "80",
+    }
+    piped = subprocess.run(
+        [sys.executable, "-m", "ledger.cli", "register", "--limit", "5"], env=env, capture_output=True, text=True
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert max(len(line) for line in piped.stdout.splitlines()) <= 80
+    shown = re.findall(r"RG-\d{7}-\d{2}", piped.stdout)
+    assert len(shown) == 5 and set(shown) <= {e["registration_number"] for e in every}
+    assert "the first 5 entries; there are more" in piped.stdout
+
+    everything = subprocess.run(
+        [sys.executable, "-m", "ledger.cli", "register", "--limit", "1000"], env=env, capture_output=True, text=True
+    )
+    assert len(re.findall(r"RG-\d{7}-\d{2}", everything.stdout)) == len(every)
+    assert "there are more" not in everything.stdout
