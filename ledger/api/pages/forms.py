@@ -91,3 +91,27 @@ def attempt(
     except Behind:  # recorded; the register is catching up with it
         return back(ok_url, f"{ok_message} It may take a few seconds to show here.", request=request)
     return back(ok_url, ok_message, request=request)
+
+
+def errors_of(error: LedgerError, labels: Mapping[str, str] | None = None, form_field: str = "form") -> dict[str, str]:
+    """What to show in a page's error summary and beside each field (``templates/_form.html``): the field (its
+    ``id`` in the page, dots made underscores, so the summary links to it) and the message in plain words.
+    ``labels`` names each field as the page's label does (``{"qualification.title": "Title of the
+    qualification"}``). A refusal that names no field (a broken rule) is shown against ``form_field``."""
+    labels = labels or {}
+
+    def plain(field: str, detail: str) -> str:
+        label = labels.get(field, field.replace("_", " ").replace(".", " ").capitalize())
+        detail = detail.removeprefix("Value error, ")
+        return f"{label}: {detail[:1].lower()}{detail[1:]}" if detail else label
+
+    if isinstance(error, FormInvalid):
+        found: dict[str, str] = {}
+        for e in error.errors:
+            field = e["field"].replace(".", "_")
+            found.setdefault(field, plain(e["field"], e["detail"]))
+        return found
+    if isinstance(error, InvalidInput):
+        return {error.field.replace(".", "_"): plain(error.field, error.message)}
+    text = str(error)
+    return {form_field: text[:1].upper() + text[1:]}
