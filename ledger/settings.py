@@ -2,11 +2,14 @@
 
 Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
 
-- ``REGLEDGER_DATABASE_URL``: ``sqlite:///var/regledger.db`` (the embedded default) or a ``postgresql://`` URL.
+- ``REGLEDGER_DATABASE_URL``: a ``postgresql://`` URL, or ``sqlite:///PATH``; by default the embedded register
+  in the user's data directory, ``$XDG_DATA_HOME/regledger/regledger.db`` (``~/.local/share/regledger``), the
+  same from whichever folder regledger runs (a relative SQLite path is made absolute once, when read).
 - ``REGLEDGER_ISSUER_URL``: the public address that credentials and ``did:web`` name; QR badges open
   ``<issuer URL>/v``. ``REGLEDGER_ISSUER_NAME``: the body's name on credentials.
 - ``REGLEDGER_MASTER_KEY``: base64 of 32 bytes that seal the per-registrant data keys; or
-  ``REGLEDGER_MASTER_KEY_FILE``: a file holding it (on the embedded default, ``var/master.key`` is created).
+  ``REGLEDGER_MASTER_KEY_FILE``: a file holding it (a SQLite register without either keeps ``master.key`` beside
+  its database file; PostgreSQL needs one of the two: ``regledger keys master --new`` makes a key).
 - ``REGLEDGER_DB_POOL_SIZE`` (5): on PostgreSQL, the connections each pool keeps open (the event store's and the
   read models'); each may open twice as many more under load. A server's ``max_connections`` (100 by default) must
   cover every process's pools.
@@ -18,6 +21,16 @@ Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
   ``X-Forwarded-For`` and ``X-Forwarded-Proto`` the service believes; from anyone else they are ignored (rate limits
   count the connecting address).
 - ``REGLEDGER_RATE_LOGIN_PER_MINUTE`` (10), ``REGLEDGER_RATE_PUBLIC_PER_MINUTE`` (600): per client address.
+- ``REGLEDGER_VERIFY_LINK_HOURS`` (24), ``REGLEDGER_RESET_LINK_MINUTES`` (60), ``REGLEDGER_INVITATION_DAYS`` (7): how
+  long the links mailed to confirm an email, reset a password or take up a staff invitation work (each once).
+- ``REGLEDGER_RATE_SIGNUP_PER_HOUR`` (10): sign-ups, password reset requests and new confirmation links from one
+  client address; ``REGLEDGER_RATE_ACCOUNT_EMAIL_PER_HOUR`` (3): the same for one email address.
+- ``REGLEDGER_EVIDENCE_DIR``: where evidence files are kept (sealed, content-addressed); by default ``evidence/``
+  beside the SQLite file (``var/evidence`` on PostgreSQL). Web workers on several machines share it (a mounted object
+  store). ``REGLEDGER_EVIDENCE_MAX_MB`` (10): the largest file; ``REGLEDGER_EVIDENCE_MAX_FILES`` (30) and
+  ``REGLEDGER_EVIDENCE_MAX_TOTAL_MB`` (100): the most files, and megabytes in all, one application holds.
+- ``REGLEDGER_SERVICE_STANDARD_WEEKS`` (8): how long an application may wait for a decision after it is submitted
+  before casework shows it as overdue (the Science Council's standard is 8 to 12 weeks).
 - ``REGLEDGER_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_STARTTLS``, ``REGLEDGER_MAIL_FROM``: mail
   (with ``REGLEDGER_SMTP_HOST`` set, the worker delivers the outbox every minute).
 """
@@ -26,16 +39,34 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PREFIX = "REGLEDGER_"
-DEFAULT_DATABASE_URL = "sqlite:///var/regledger.db"
+
+
+def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the embedded register lives unless told otherwise: one absolute place per user (the XDG data
+    directory), so that regledger run from another folder finds the same register instead of making a new one."""
+    env = os.environ if environ is None else environ
+    xdg = env.get("XDG_DATA_HOME")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "regledger"
+    home = env.get("HOME")
+    if not home:
+        import pwd
+
+        home = pwd.getpwuid(os.getuid()).pw_dir
+    return Path(home) / ".local" / "share" / "regledger"
+
+
+def default_database_url(environ: Mapping[str, str] | None = None) -> str:
+    return f"sqlite:///{default_data_dir(environ) / 'regledger.db'}"
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = field(default_factory=default_database_url)
     issuer_url: str = "http://127.0.0.1:8000"
     issuer_name: str = "Register of Creative Technicians"
     master_key: str | None = None
@@ -54,6 +85,16 @@ class Settings:
     write_wait_seconds: int = 10
     trusted_proxies: str = ""
     mail_every_seconds: int = 60
+    service_standard_weeks: int = 8  # casework: an application waiting longer than this is overdue
+    verify_link_hours: int = 24
+    reset_link_minutes: int = 60
+    invitation_days: int = 7
+    rate_signup_per_hour: int = 10
+    rate_account_email_per_hour: int = 3
+    evidence_dir: str | None = None
+    evidence_max_mb: int = 10
+    evidence_max_files: int = 30
+    evidence_max_total_mb: int = 100
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +116,7 @@ class Settings:
             "SMTP_PASSWORD",
             "MAIL_FROM",
             "TRUSTED_PROXIES",
+            "EVIDENCE_DIR",
         ):
             if (value := get(name)) is not None:
                 values[name.lower()] = value
@@ -90,6 +132,15 @@ class Settings:
             "DB_POOL_SIZE",
             "WRITE_WAIT_SECONDS",
             "MAIL_EVERY_SECONDS",
+            "SERVICE_STANDARD_WEEKS",
+            "VERIFY_LINK_HOURS",
+            "RESET_LINK_MINUTES",
+            "INVITATION_DAYS",
+            "RATE_SIGNUP_PER_HOUR",
+            "RATE_ACCOUNT_EMAIL_PER_HOUR",
+            "EVIDENCE_MAX_MB",
+            "EVIDENCE_MAX_FILES",
+            "EVIDENCE_MAX_TOTAL_MB",
         ):
             if (rate := get(name)) is not None:
                 if not rate.isdigit() or int(rate) < 1:
@@ -97,6 +148,13 @@ class Settings:
                 values[name.lower()] = int(rate)
         if (starttls := get("SMTP_STARTTLS")) is not None:
             values["smtp_starttls"] = starttls.lower() in ("1", "true", "yes", "on")
+        url = values.get("database_url")
+        if url is None:
+            values["database_url"] = default_database_url(env)
+        elif isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            relative = url.removeprefix("sqlite:///")
+            if relative and relative != ":memory:":  # resolved once, here: not again in each folder it is used
+                values["database_url"] = f"sqlite:///{Path(relative).resolve()}"
         return cls(**values)  # type: ignore[arg-type]
 
     def with_database(self, url: str) -> Settings:
@@ -121,5 +179,10 @@ class Settings:
 
     @property
     def var_dir(self) -> Path:
-        """Where the embedded default keeps its files: next to the SQLite file, else ./var."""
-        return self.sqlite_path.parent if self.is_sqlite else Path("var")
+        """Where the embedded register keeps its files: beside the SQLite file, else the user's data directory."""
+        return self.sqlite_path.parent if self.is_sqlite else default_data_dir()
+
+    @property
+    def evidence_path(self) -> Path:
+        """Where evidence files are kept: ``REGLEDGER_EVIDENCE_DIR``, else ``evidence/`` under ``var_dir``."""
+        return Path(self.evidence_dir) if self.evidence_dir else self.var_dir / "evidence"

@@ -1,6 +1,7 @@
 """``regverify TOKEN|FILE|URL --trust BUNDLE [--root ROOT | --trust-on-first-use] [--at TIME]
 [--max-status-age HOURS] [--json]``: check a regledger credential offline. Exit status: 0 valid, 1 not valid, 2 could
-not run (no usable trust bundle, no root key to check it with, unreadable file)."""
+not run (no usable trust bundle, no root key to check it with, unreadable file). Root keys are pinned per register
+(``verifier.pins``); ``regverify pins`` lists them and ``regverify pins --forget ISSUER`` unpins one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from verifier import pins
 from verifier.trust import RootNotPinned, Trust, TrustError, load_trust, parse_time
 from verifier.verify import DEFAULT_MAX_STATUS_AGE, verify
 
@@ -44,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
         "--root",
         metavar="FILE",
         help="the register's root key (root.json, a JWK file) that signs "
-        "its trust bundles; without it, the root key pinned in the cache",
+        "its trust bundles; without it, the root key pinned for that register in the cache. Given, it is "
+        "pinned for the register (replacing one pinned before)",
     )
     parser.add_argument(
         "--trust-on-first-use",
@@ -57,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
         "--cache",
         metavar="DIR",
         default=None,
-        help=f"where the pinned root key and the newest bundle number are kept (default {default_cache()})",
+        help="where the pinned root keys and newest bundle numbers are kept, a folder per register "
+        f"(default {default_cache()}; 'regverify pins' lists them)",
     )
     parser.add_argument(
         "--at", metavar="TIME", help="check as of this time (RFC 3339, e.g. 2026-05-01T12:00:00Z); default now"
@@ -79,21 +83,46 @@ def _hours(age: timedelta) -> float:
     return age.total_seconds() / 3600
 
 
-def _not_pinned(cache: Path) -> str:
+def _not_pinned(cache: Path, issuer: str | None) -> str:
+    register = f"for {issuer} " if issuer else ""
     return (
-        f"regverify: no root key is pinned (none given with --root, none in {cache / 'root.json'}). Pass --root "
-        "root.json, the register's root key ('regledger trust export --what root', or /root.json on the "
-        "register's site, obtained in a way you trust); or pass --trust-on-first-use to take the root key this "
-        "bundle carries and pin it for later runs."
+        f"regverify: no root key is pinned {register}(none given with --root, none in {cache / 'root.json'}). "
+        "Pass --root root.json, the register's root key ('regledger trust export --what root', or /root.json on "
+        "the register's site, obtained in a way you trust); or pass --trust-on-first-use to take the root key "
+        "this bundle carries and pin it for later runs."
     )
+
+
+def _change(issuer: str | None) -> str:
+    return f"pass --root with the register's root key, or forget it with 'regverify pins --forget {issuer}'"
 
 
 def _pinned_now(trust: Trust, cache: Path) -> str:
     where = cache / "root.json"
     return (
         f"regverify: trusted on first use: pinned the root key {trust.root_kid} (its RFC 7638 thumbprint), "
-        f"which this bundle carries, in {where}. Bundles signed by any other root key will now be refused. To "
-        f"change it, delete {where}, or pass --root with the register's root key."
+        f"which this bundle carries, for {trust.issuer} in {where}. Bundles of that register signed by any other "
+        f"root key will now be refused. To change it, {_change(trust.issuer)}."
+    )
+
+
+def _root_used(trust: Trust, cache: Path | None, given: str | None, before: str | None) -> str | None:
+    """Which root key checked the bundle and where it came from (None when trust on first use said so)."""
+    if trust.pinned_on_first_use:
+        return None
+    where = cache / "root.json" if cache is not None else None
+    if given is None:
+        return (
+            f"regverify: checked the trust bundle of {trust.issuer} against the root key {trust.root_kid} pinned "
+            f"in {where}; to change it, {_change(trust.issuer)}."
+        )
+    if where is None or before == trust.root_kid:
+        return None
+    if before is None:
+        return f"regverify: pinned the root key {trust.root_kid} from {given} for {trust.issuer} in {where}."
+    return (
+        f"regverify: replaced the root key {before} pinned for {trust.issuer} in {where} with {trust.root_kid} "
+        f"from {given}."
     )
 
 
@@ -177,10 +206,64 @@ def audit_main(argv: list[str]) -> int:
     return EXIT_VALID if report.valid else EXIT_NOT_VALID
 
 
+def _whose(error: str, cache: Path | None, issuer: str | None, given: str | None) -> str:
+    """After "not the pinned root key": whose key that was, and how to change it."""
+    if "not the pinned root key" not in error or not issuer:
+        return ""
+    if given is not None:
+        return f" (the root key given with --root {given})"
+    return (
+        f" (the root key pinned for {issuer} in {cache / 'root.json' if cache else 'the cache'}). If the register "
+        f"really changed its root key, get its new root.json in a way you trust and {_change(issuer)}"
+    )
+
+
+def pins_main(argv: list[str]) -> int:
+    """``regverify pins [--forget ISSUER] [--cache DIR] [--json]``."""
+    parser = argparse.ArgumentParser(
+        prog="regverify pins",
+        description="The root keys pinned, one per register (by the issuer its bundles name); --forget unpins one, "
+        "so that the next check needs --root (or --trust-on-first-use) again.",
+    )
+    parser.add_argument("--forget", metavar="ISSUER", help="unpin this register's root key and bundle number")
+    parser.add_argument("--cache", metavar="DIR", default=None, help=f"the cache (default {default_cache()})")
+    parser.add_argument("--json", action="store_true", help="print the pins as JSON")
+    args = parser.parse_args(argv)
+    base = Path(args.cache) if args.cache else default_cache()
+    if args.forget:
+        removed = pins.forget(base, args.forget)
+        if removed is None:
+            print(f"regverify: no root key is pinned for {args.forget} in {base}", file=sys.stderr)
+            return EXIT_NOT_VALID
+        print(f"Forgot the root key pinned for {args.forget} (removed {removed}).")
+        return EXIT_VALID
+    found = pins.pins(base)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {"issuer": p.issuer, "root_kid": p.root_kid, "sequence": p.sequence, "file": str(p.root_file)}
+                    for p in found
+                ],
+                indent=2,
+            )
+        )
+        return EXIT_VALID
+    if not found:
+        print(f"No root key is pinned in {base}.")
+    for pin in found:
+        print(f"{pin.issuer}: root key {pin.root_kid}, newest bundle {pin.sequence}, in {pin.root_file}")
+    if (base / "root.json").is_file():
+        print(f"{base / 'root.json'}: pinned by an earlier regverify, moved to its register's folder when next used")
+    return EXIT_VALID
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["audit"]:
         return audit_main(argv[1:])
+    if argv[:1] == ["pins"]:
+        return pins_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         at = parse_time(args.at, "--at") if args.at else datetime.now(UTC)
@@ -197,20 +280,31 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < max_status_age <= 24 * 366 * 100:  # also refuses nan
         print("regverify: --max-status-age is a number of hours greater than 0 (for example 24)", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    cache = Path(args.cache) if args.cache else default_cache()
+    base = Path(args.cache) if args.cache else default_cache()
+    issuer, signed_by = pins.claimed(bundle)
     try:
+        cache, moved = pins.prepare(base, issuer, signed_by) if issuer else (None, None)
+        before = pins.pinned_kid(cache) if cache is not None else None
         trust = load_trust(bundle, root=root, cache_dir=cache, trust_on_first_use=args.trust_on_first_use, at=at)
+        if cache is not None:
+            pins.record_issuer(cache, trust.issuer)
+            if root is not None and before not in (None, trust.root_kid):
+                pins.replace_root(cache, root)
     except RootNotPinned:
-        print(_not_pinned(cache), file=sys.stderr)
+        print(_not_pinned(cache or base, issuer), file=sys.stderr)
         return EXIT_CANNOT_RUN
     except TrustError as error:
-        print(f"regverify: {error}", file=sys.stderr)
+        print(f"regverify: {error}{_whose(str(error), cache, issuer, args.root)}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except OSError as error:
-        print(f"regverify: cannot keep the pinned root key and bundle number in {cache}: {error}", file=sys.stderr)
+        print(f"regverify: cannot keep the pinned root key and bundle number in {base}: {error}", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    if moved:
+        print(f"regverify: {moved}.", file=sys.stderr)
     if trust.pinned_on_first_use:
-        print(_pinned_now(trust, cache), file=sys.stderr)
+        print(_pinned_now(trust, cache or base), file=sys.stderr)
+    elif (used := _root_used(trust, cache, args.root, before)) is not None:
+        print(used, file=sys.stderr)
     given = args.credential
     token = given
     if given == "-" or _is_file(given):
@@ -227,6 +321,13 @@ def main(argv: list[str] | None = None) -> int:
                     **result.to_json(),
                     "trust": {
                         "issuer": trust.issuer,
+                        "root": {
+                            "kid": trust.root_kid,
+                            "from": "the bundle (trusted on first use)"
+                            if trust.pinned_on_first_use
+                            else ("--root " + args.root if args.root else "the pin"),
+                            "pinned_in": str(cache / "root.json") if cache is not None else None,
+                        },
                         "sequence": trust.sequence,
                         "made_at": trust.made_at.isoformat() if trust.made_at else None,
                         "notes": trust.notes,

@@ -15,15 +15,31 @@ from uuid import UUID
 from fastapi import Depends, Header, Path, Request
 
 from ledger.api.problems import Problem
-from ledger.api.security import API_PATHS, READERS, SESSION_ACCOUNT, SESSION_SINCE, account_from_token
+from ledger.api.security import (
+    API_PATHS,
+    READERS,
+    SESSION_ACCOUNT,
+    SESSION_FACTOR,
+    SESSION_SINCE,
+    account_from_token,
+)
 from ledger.api.service import Service
-from ledger.app.accounts import Account
+from ledger.app.account_desk import AccountDesk
+from ledger.app.accounts import STAFF, Account
 from ledger.app.ledger import Ledger
 
 
 def service(request: Request) -> Service:
     """The web process's service (``ledger.api.main.create_app`` puts it on the app)."""
     found: Service = request.app.state.service
+    return found
+
+
+def account_desk(request: Request) -> AccountDesk:
+    """Sign-up, links, invitations and second factors, for the web process (made once, kept on the app)."""
+    found: AccountDesk | None = getattr(request.app.state, "account_desk", None)
+    if found is None:
+        found = request.app.state.account_desk = AccountDesk.of(service(request).ledger)
     return found
 
 
@@ -109,9 +125,10 @@ checks the object is theirs)."""
 
 
 def own_registrant(account: Account) -> UUID:
-    """The registrant a registrant's account belongs to (every registrant account names one)."""
+    """The registrant a registrant's account belongs to. An account made by signing up has none until its owner
+    enrols (pages send them to ``/me/enrol``; ``Accounts.link_registrant`` links the two)."""
     if account.registrant_id is None:
-        raise Problem(403, "this account belongs to no registrant")
+        raise Problem(403, "this account has not enrolled yet: enrol first (the page /me/enrol)")
     return account.registrant_id
 
 
@@ -131,12 +148,21 @@ class SignInFirst(Exception):
         self.url = url
 
 
-def signed_in(request: Request, *roles: str) -> Account:
+def signed_in(request: Request, *roles: str, second_factor: bool = True) -> Account:
+    """The signed-in account, which must have one of ``roles``. Staff (assessor, registrar, auditor, admin) must
+    have signed in with their second factor: one who has none yet is sent to set it up, from every page that needs
+    it (``second_factor=False``: the account's own pages, where they do that)."""
     account = current_account(request)
     if account is None:
         raise SignInFirst(f"/login?next={quote(request.url.path)}")
     if account.role not in roles:
         raise Problem(403, f"this page is for the role {' or '.join(roles)}; you are signed in as {account.role}")
+    if second_factor and account.role in STAFF and not request.headers.get("authorization"):
+        if not account_desk(request).factors.is_set_up(account.id):
+            raise SignInFirst("/account/two-factor")
+        if not request.session.get(SESSION_FACTOR):  # signed in before the factor was set up, elsewhere
+            request.session.clear()
+            raise SignInFirst(f"/login?next={quote(request.url.path)}")
     return account
 
 
@@ -156,6 +182,15 @@ ReaderPage = Annotated[Account, Depends(page_for(*READERS))]
 AdminPage = Annotated[Account, Depends(page_for("admin"))]
 
 
+def _own_account_page(request: Request) -> Account:
+    return signed_in(request, *EVERY_ROLE, second_factor=False)
+
+
+AccountPage = Annotated[Account, Depends(_own_account_page)]
+"""The account's own pages (its settings, setting up the second factor): any signed-in account, second factor or
+not."""
+
+
 # -- rate limits
 def limited(purpose: str, setting: str) -> Callable[[Request], Awaitable[None]]:
     """A dependency: at most the setting's number of requests a minute for ``purpose`` from one client address."""
@@ -172,6 +207,20 @@ def limited(purpose: str, setting: str) -> Callable[[Request], Awaitable[None]]:
             )
 
     return dependency
+
+
+def account_mail_wait(request: Request, email: object) -> float:
+    """Seconds to wait before this client may ask for another letter about an account (a sign-up, a reset, a new
+    confirmation link): at most ``rate_signup_per_hour`` from one client address and ``rate_account_email_per_hour``
+    for one email address (so nobody's mailbox is flooded by others). 0: go ahead (and counted)."""
+    found = service(request)
+    client = request.client.host if request.client else "?"
+    wait = found.limiter.allow("account mail", client, found.settings.rate_signup_per_hour, 3600.0)
+    if not wait and isinstance(email, str) and email.strip():
+        wait = found.limiter.allow(
+            "account mail to", email.strip().lower()[:254], found.settings.rate_account_email_per_hour, 3600.0
+        )
+    return wait
 
 
 public_rate = Depends(limited("public", "rate_public_per_minute"))

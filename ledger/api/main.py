@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from ledger.api import problems
+from ledger.api import problems, uploads
 from ledger.api.service import Service
 from ledger.app.ledger import Ledger
 
@@ -60,8 +60,8 @@ class Guard:
     response (HSTS behind TLS: the scheme is the server's, or a trusted proxy's ``X-Forwarded-Proto``, which
     ``ProxyHeaders`` has already applied to the scope)."""
 
-    def __init__(self, app: Any, https: bool) -> None:
-        self.app, self.https = app, https
+    def __init__(self, app: Any, https: bool, upload_limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.https, self.upload_limit = app, https, upload_limit  # evidence files: ledger.api.uploads
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -69,8 +69,9 @@ class Guard:
             return
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
-        too_large = problems.problem(413, f"the request body is larger than {MAX_BODY_BYTES // 1024} KB")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+        limit = self.upload_limit if uploads.is_upload(scope) else MAX_BODY_BYTES
+        too_large = problems.problem(413, f"the request body is larger than {limit // 1024} KB")
+        if length is not None and (not length.isdigit() or int(length) > limit):
             await too_large(scope, receive, send)
             return
         secure = self.https or scope.get("scheme") == "https"
@@ -84,7 +85,7 @@ class Guard:
             message = await receive()
             if message["type"] == "http.request":
                 read += len(message.get("body", b""))
-                if read > MAX_BODY_BYTES:
+                if read > limit:
                     raise BodyTooLarge
             return message
 
@@ -159,7 +160,7 @@ def create_app(ledger: Ledger | None = None, *, worker: str = "all") -> FastAPI:
     )
     problems.install(app)
 
-    app.add_middleware(Guard, https=https)
+    app.add_middleware(Guard, https=https, upload_limit=uploads.upload_body_limit(ledger.settings))
     if ledger.settings.trusted_proxies:  # the client's address and scheme, from these proxies' headers only
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 

@@ -23,6 +23,9 @@ TOKEN_AUDIENCE = "regledger-api"
 SESSION_ACCOUNT = "account"
 SESSION_CSRF = "csrf"
 SESSION_SINCE = "since"
+SESSION_FACTOR = "second_factor"  # the session began with a second factor (staff must have one)
+SESSION_CHALLENGE = "challenge"  # a staff sign-in half done: the password was right, the code is awaited
+SESSION_NEXT = "next"
 READERS = ("registrar", "auditor", "admin")
 API_PATHS = ("/api/", "/credentials/")
 
@@ -60,12 +63,14 @@ def account_from_token(secret: bytes, token: str) -> tuple[str, datetime] | None
     return claims["sub"], datetime.fromtimestamp(claims["iat"], UTC)
 
 
-def start_session(request: Request, account: Account) -> None:
+def start_session(request: Request, account: Account, *, second_factor: bool = False) -> None:
     """Sign ``account`` in on this browser: a fresh session, stamped with when it began (signing out anywhere ends
-    sessions begun before)."""
+    sessions begun before), and whether a second factor was shown."""
     request.session.clear()
     request.session[SESSION_ACCOUNT] = account.id
     request.session[SESSION_SINCE] = datetime.now(UTC).isoformat()
+    if second_factor:
+        request.session[SESSION_FACTOR] = True
 
 
 def reachable_application(ledger: Ledger, account: Account, application_id: str) -> UUID:
@@ -122,16 +127,17 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 
 # -- rate limits
 class RateLimiter:
-    """A token bucket per (purpose, client address): ``rate`` requests per minute, bursts up to ``rate``."""
+    """A token bucket per (purpose, client address): ``rate`` requests per minute (or per ``per_seconds``), bursts
+    up to ``rate``."""
 
     def __init__(self) -> None:
         self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def allow(self, purpose: str, client: str, rate: int) -> float:
+    def allow(self, purpose: str, client: str, rate: int, per_seconds: float = 60.0) -> float:
         """0 if allowed now; otherwise the seconds to wait."""
         now = time.monotonic()
-        per_second = rate / 60.0
+        per_second = rate / per_seconds
         with self._lock:
             tokens, last = self._buckets.get((purpose, client), (float(rate), now))
             tokens = min(float(rate), tokens + (now - last) * per_second)
@@ -140,5 +146,5 @@ class RateLimiter:
                 return 0.0
             self._buckets[(purpose, client)] = (tokens, now)
             if len(self._buckets) > 100_000:  # forget the idle
-                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 120}
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 3600}
             return (1 - tokens) / per_second

@@ -19,6 +19,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Column, DateTime, Engine, Row, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ledger.app.account_tables import (
+    account_challenges,
+    account_factors,
+    account_links,
+    account_pending,
+    account_recovery_codes,
+)
 from ledger.app.db import metadata
 from ledger.app.wiring import EMAIL
 from ledger.domain.clock import utc
@@ -30,6 +37,8 @@ class Busy(LedgerError):
 
 
 ROLES = ("registrant", "assessor", "registrar", "auditor", "admin")
+STAFF = ("assessor", "registrar", "auditor", "admin")
+"""The roles that must sign in with a second factor (``ledger.app.account_factors``)."""
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
 
@@ -101,12 +110,18 @@ class Accounts:
         *,
         registrant_id: UUID | None = None,
         assessor_id: UUID | None = None,
+        unenrolled: bool = False,
+        pending: str | None = None,
     ) -> Account:
+        """A new account. ``unenrolled``: a registrant account made by signing up, with no registrant yet (they
+        enrol from their own pages, and ``link_registrant`` then gives the account its registrant). ``pending``:
+        ``unverified`` (signed up, the email not yet confirmed) or ``invited`` (staff, no password chosen yet): it
+        cannot sign in until then. Accounts made otherwise (``users add``, the demo) are active at once."""
         if not isinstance(email, str) or not EMAIL.match(email.strip()) or len(email) > 254:
             raise InvalidInput("email", "is not an email address")
         if role not in ROLES:
             raise InvalidInput("role", f"expected one of {', '.join(ROLES)}")
-        if role == "registrant" and registrant_id is None:
+        if role == "registrant" and registrant_id is None and not unenrolled:
             raise InvalidInput("registrant", "a registrant account names the registrant it belongs to")
         if role == "assessor" and assessor_id is None:
             raise InvalidInput("assessor", "an assessor account names the assessor it belongs to")
@@ -131,15 +146,20 @@ class Accounts:
                         created_at=datetime.now(UTC),
                     )
                 )
+                if pending is not None:
+                    conn.execute(
+                        insert(account_pending).values(account_id=account.id, reason=pending, since=datetime.now(UTC))
+                    )
         except IntegrityError:
             raise Conflict("an account with that email (or for that registrant or assessor) exists already") from None
         return account
 
-    def authenticate(self, email: object, password: object) -> Account | None:
-        """The account, if the password is right and the account is not disabled; None otherwise (as slowly for an
-        unknown email). Raises ``Busy`` when too many passwords are being checked at once."""
+    def check(self, email: object, password: object) -> tuple[Account | None, str]:
+        """The account and its state if the password is right: ``active``, ``unverified``, ``invited`` or
+        ``disabled``; ``(None, "wrong")`` otherwise (as slowly for an unknown email, so timing tells no one which
+        emails have accounts). Raises ``Busy`` when too many passwords are being checked at once."""
         if not isinstance(email, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD:
-            return None
+            return None, "wrong"
         with self.engine.connect() as conn:
             row = conn.execute(select(accounts).where(accounts.c.email == email.strip().lower())).first()
         if not PASSWORD_CHECKS.acquire(timeout=PASSWORD_CHECK_WAIT):
@@ -147,16 +167,89 @@ class Accounts:
         try:
             _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
-            return None
+            return None, "wrong"
         finally:
             PASSWORD_CHECKS.release()
-        if row is None or self._disabled(row.id):
-            return None
+        if row is None:
+            return None, "wrong"
         if _HASHER.check_needs_rehash(row.password_hash):
             with self.engine.begin() as conn:
                 conn.execute(
                     update(accounts).where(accounts.c.id == row.id).values(password_hash=_HASHER.hash(password))
                 )
+        return _account(row), self.state(row.id)
+
+    def authenticate(self, email: object, password: object) -> Account | None:
+        """The account, if the password is right and the account may sign in (not disabled, not waiting for its
+        email to be confirmed or its invitation to be taken up); None otherwise."""
+        account, state = self.check(email, password)
+        return account if state == "active" else None
+
+    def state(self, account_id: str) -> str:
+        """``active``, ``unverified``, ``invited`` or ``disabled``."""
+        with self.engine.connect() as conn:
+            pending = conn.execute(
+                select(account_pending.c.reason).where(account_pending.c.account_id == account_id)
+            ).scalar()
+        if self._disabled(account_id):
+            return "disabled"
+        return str(pending) if pending else "active"
+
+    def activate(self, account_id: str) -> None:
+        """The account may sign in: its email is confirmed, or its invitation taken up."""
+        with self.engine.begin() as conn:
+            conn.execute(account_pending.delete().where(account_pending.c.account_id == account_id))
+
+    def set_password(self, account_id: str, password: str) -> None:
+        """A new password; every session and token issued before ends."""
+        check_password(password)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(accounts).where(accounts.c.id == account_id).values(password_hash=_HASHER.hash(password))
+            )
+        self.end_sessions(account_id)
+
+    def set_role(self, account_id: str, role: str) -> Account:
+        """A staff account's new role (registrar, auditor or admin; assessor only for an account that belongs to an
+        assessor). A registrant's account keeps its role: it belongs to a registrant."""
+        found = self.get(account_id)
+        if found is None:
+            raise NotFound("no such account")
+        if role not in ROLES:
+            raise InvalidInput("role", f"expected one of {', '.join(ROLES)}")
+        if found.role == "registrant" or role == "registrant":
+            raise InvalidInput("role", "a registrant's account keeps its role; staff roles change among themselves")
+        if role == "assessor" and found.assessor_id is None:
+            raise InvalidInput("role", "only an account that belongs to an assessor can have the assessor role")
+        with self.engine.begin() as conn:
+            conn.execute(update(accounts).where(accounts.c.id == account_id).values(role=role))
+        changed = self.get(account_id)
+        assert changed is not None
+        return changed
+
+    def link_registrant(self, account_id: str, registrant_id: UUID) -> Account:
+        """A registrant account made by signing up gets the registrant it enrolled as. Refused when the account is
+        not a registrant's, is linked already, or the registrant has an account already."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+            if row is None:
+                raise NotFound("no such account")
+            if row.role != "registrant":
+                raise InvalidInput("account", "only a registrant's account enrols")
+            if row.registrant_id is not None:
+                raise Conflict("this account has enrolled already")
+            try:
+                done = conn.execute(
+                    update(accounts)
+                    .where(accounts.c.id == account_id, accounts.c.registrant_id.is_(None))
+                    .values(registrant_id=registrant_id.hex)
+                ).rowcount
+            except IntegrityError:
+                raise Conflict("that registrant has an account already") from None
+            if done != 1:
+                raise Conflict("this account has enrolled already")
+            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+        assert row is not None
         return _account(row)
 
     def get(self, account_id: str) -> Account | None:
@@ -169,11 +262,17 @@ class Accounts:
         disabled, and that session was not ended (by signing out, or by disabling the account)."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(accounts, account_access.c.disabled_at, account_access.c.sessions_from)
+                select(
+                    accounts,
+                    account_access.c.disabled_at,
+                    account_access.c.sessions_from,
+                    account_pending.c.reason.label("pending"),
+                )
                 .join(account_access, account_access.c.account_id == accounts.c.id, isouter=True)
+                .join(account_pending, account_pending.c.account_id == accounts.c.id, isouter=True)
                 .where(accounts.c.id == account_id)
             ).first()
-        if row is None or row.disabled_at is not None:
+        if row is None or row.disabled_at is not None or row.pending is not None:
             return None
         if row.sessions_from is not None and (issued_at is None or utc(issued_at) < utc(row.sessions_from)):
             return None
@@ -219,7 +318,15 @@ class Accounts:
                 conn.execute(select(accounts.c.id).where(accounts.c.registrant_id == registrant_id.hex)).scalars()
             )
             if ids:
-                conn.execute(account_access.delete().where(account_access.c.account_id.in_(ids)))
+                for table in (
+                    account_access,
+                    account_pending,
+                    account_links,
+                    account_factors,
+                    account_recovery_codes,
+                    account_challenges,
+                ):
+                    conn.execute(table.delete().where(table.c.account_id.in_(ids)))
                 conn.execute(accounts.delete().where(accounts.c.id.in_(ids)))
         return len(ids)
 

@@ -23,6 +23,8 @@ from ledger.domain.errors import InvalidInput, RuleBroken
 from ledger.domain.framework import FrameworkError
 from ledger.domain.statuses import Outcome, RegistrationStatus, Remedy, RouteCode
 
+NO_CONFLICT = "I have no conflict of interest with this applicant."
+
 
 class Applications(Letters):
     @command
@@ -151,7 +153,11 @@ class Applications(Letters):
         self._commit(application)
 
     @command
-    def assign_assessor(self, application_id: UUID, assessor_id: UUID, declaration: str) -> None:
+    def assign_assessor(self, application_id: UUID, assessor_id: UUID, declaration: str | None = None) -> None:
+        """The registrar assigns an assessor, who is invited to accept (declaring that they have no conflict of
+        interest) or to decline (declaring one) before assessing. ``declaration``: the assessor's own declaration,
+        made outside the register (on paper, at a panel) and recorded with the assignment, which is then accepted at
+        once; the pages and the API never take it from the registrar."""
         application = self._get(Application, application_id, "application")
         assessor = self._get(Assessor, assessor_id, "assessor")
         if not assessor.active:
@@ -172,12 +178,38 @@ class Applications(Letters):
                     f"an assessor registered as {held.code} cannot assess an application for "
                     f"{wanted.code}: they must be registered at or above the level they assess"
                 )
-        application.assign_assessor(
-            assessor_id,
-            _text("declaration", declaration, max_length=2000),
-            self.framework.rules,
-            occurred_at=self._now(),
+        sealed = None
+        if declaration is not None:
+            sealed = self._seal(
+                application.registrant_id, "declaration", _text("declaration", declaration, max_length=2000)
+            )
+        application.invite_assessor(assessor_id, self.framework.rules, occurred_at=self._now())
+        if sealed is not None:
+            application.accept_assignment(assessor_id, sealed, occurred_at=self._now())
+        self._commit(application)
+
+    @command
+    def accept_assignment(self, application_id: UUID, assessor_id: UUID, declaration: str | None = None) -> None:
+        """The assessor accepts an assignment, declaring in their own words (or the register's: no conflict of
+        interest) that nothing stands between them and the applicant."""
+        application = self._get(Application, application_id, "application")
+        if not self._get(Assessor, assessor_id, "assessor").active:
+            raise RuleBroken("this assessor has stood down: their assignments ended")
+        words = _text("declaration", declaration, max_length=2000, required=False) or NO_CONFLICT
+        application.accept_assignment(
+            assessor_id, self._seal(application.registrant_id, "declaration", words), occurred_at=self._now()
         )
+        self._commit(application)
+
+    @command
+    def decline_assignment(self, application_id: UUID, assessor_id: UUID, reason: str) -> None:
+        """The assessor declines an assignment, declaring a conflict of interest (the reason is required): they are
+        released, and the registrar sees it and assigns another."""
+        application = self._get(Application, application_id, "application")
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidInput("reason", "say what the conflict of interest is: the registrar reads it")
+        sealed = self._seal(application.registrant_id, "reason", _text("reason", reason, max_length=2000))
+        application.decline_assignment(assessor_id, sealed, occurred_at=self._now())
         self._commit(application)
 
     @command

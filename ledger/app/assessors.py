@@ -10,14 +10,24 @@ from ledger.domain.aggregates import (
     Assessor,
     Registrant,
 )
+from ledger.domain.errors import RuleBroken
 
 
 class Assessors(LedgerBase):
     @command
-    def appoint_assessor(self, name: str, registrant_id: UUID | None = None) -> UUID:
-        name = _name("name", name)
+    def appoint_assessor(self, name: str | None, registrant_id: UUID | None = None) -> UUID:
+        """Appoint an assessor: a person on the register (``registrant_id``; their name is the register's when
+        none is given) or someone named here. A registrant already serving as an assessor is not appointed twice."""
         if registrant_id is not None:
-            self._get(Registrant, registrant_id, "registrant")
+            registrant = self._get(Registrant, registrant_id, "registrant")
+            if registrant.erased:
+                raise RuleBroken("this registrant's personal data was erased; they cannot be appointed")
+            for event in self.events_of(Assessor.Appointed):
+                if event.registrant_id == registrant_id and self._get(Assessor, event.originator_id, "assessor").active:
+                    raise RuleBroken("this person is already an assessor")
+            if name is None or not str(name).strip():
+                name = self.vault.open(registrant.name)
+        name = _name("name", name)
         assessor_id = self._new_id()
         self.vault.create_key(assessor_id)
         assessor = Assessor(
@@ -50,12 +60,14 @@ class Assessors(LedgerBase):
         self._after_save(disable_account)
 
     def _assigned_to(self, assessor_id: UUID) -> list[UUID]:
-        """The open applications an assessor is assigned to, from the events (every AssessorAssigned naming them):
-        not from a read model, which may not have seen the latest assignment yet."""
+        """The applications an assessor was ever assigned to, from the events (every assignment naming them, before
+        and since assessors accepted for themselves): not from a read model, which may not have seen the latest
+        assignment yet."""
         found: list[UUID] = []
-        for event in self.events_of(Application.AssessorAssigned):
-            if event.assessor_id == assessor_id and event.originator_id not in found:
-                found.append(event.originator_id)
+        for kind in (Application.AssessorAssigned, Application.AssessorInvited):
+            for event in self.events_of(kind):
+                if event.assessor_id == assessor_id and event.originator_id not in found:
+                    found.append(event.originator_id)
         return found
 
     def assessor(self, assessor_id: UUID) -> Assessor:

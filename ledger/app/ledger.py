@@ -6,11 +6,12 @@ from __future__ import annotations
 from ledger.app.applications import Applications
 from ledger.app.assessors import Assessors
 from ledger.app.audits import Audits
+from ledger.app.evidence_files import EvidenceFiles
 from ledger.app.registrants import Registrants
 from ledger.app.registrations import Registrations
 
 
-class Ledger(Registrants, Assessors, Applications, Registrations, Audits):
+class Ledger(Registrants, Assessors, Applications, Registrations, Audits, EvidenceFiles):
     """The register's application. Commands check their rules (here and in the aggregates), then save."""
 
     name = "regledger"  # the library names the event store's tables after it (regledger_events): never change it

@@ -128,9 +128,11 @@ class Registrants(LedgerBase):
 
         def shred() -> None:
             from ledger.app.accounts import Accounts
+            from ledger.app.blobs import BlobStore
 
             self.vault.shred(registrant_id)
             Accounts(self.engine).delete_registrant(registrant_id)  # the account (an email) goes too
+            BlobStore(self.settings.evidence_path).delete_owner(registrant_id)  # and their evidence files
 
         self._after_save(shred)
 

@@ -16,6 +16,11 @@ from ledger.domain.errors import InvalidInput, RuleBroken
 from ledger.domain.statuses import Appeal
 
 
+def _day(day: date) -> str:
+    """A date as a letter says it: 12 March 2026."""
+    return f"{day.day} {day:%B %Y}"
+
+
 class Registrations(Letters):
     @command
     def record_ppd(
@@ -91,32 +96,59 @@ class Registrations(Letters):
 
     @command
     def suspend(self, registrant_id: UUID, reason: str, by: str, until: date | None = None) -> None:
+        """Suspend a registration, for a reason the registrant is told (in a letter saved with the suspension),
+        until a date or until the registrar lifts it."""
         registration = self._live_registration(registrant_id)
+        reason = _text("reason", reason, max_length=2000)
         registration.suspend(
-            self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000)),
-            until,
-            self._today(),
-            by,
-            occurred_at=self._now(),
+            self._seal(registrant_id, "reason", reason), until, self._today(), by, occurred_at=self._now()
         )
-        self._commit(registration)
+        ends = f"until {_day(until)}" if until else "until the registrar lifts it"
+        letter = self._letter(
+            registrant_id,
+            "suspension letter",
+            registration,
+            "Your registration is suspended",
+            f"Your registration {registration.number} is suspended from {_day(self._today())}, {ends}.\n\n"
+            f"The reason: {reason}\n\n"
+            "While it is suspended, anyone who checks your credential sees that it is suspended, and you cannot "
+            "apply for another level. If you think the suspension is wrong, or you can put right what caused it, "
+            "reply to this letter: the registrar will consider what you send.",
+        )
+        self._commit(registration, *([letter] if letter else []))
 
     @command
     def lift_suspension(self, registrant_id: UUID, by: str) -> None:
         registration = self._live_registration(registrant_id)
         registration.lift_suspension(self._today(), by, occurred_at=self._now())
-        self._commit(registration)
+        letter = self._letter(
+            registrant_id,
+            "suspension lifted",
+            registration,
+            "The suspension of your registration is lifted",
+            f"The suspension of your registration {registration.number} was lifted on {_day(self._today())}: "
+            "your credential shows as current again.",
+        )
+        self._commit(registration, *([letter] if letter else []))
 
     @command
     def remove(self, registrant_id: UUID, reason: str, by: str) -> None:
+        """Remove a registration from the register, for a reason the registrant is told (in a letter saved with the
+        removal)."""
         registration = self._live_registration(registrant_id)
-        registration.remove(
-            self._seal(registrant_id, "reason", _text("reason", reason, max_length=2000)),
-            self._today(),
-            by,
-            occurred_at=self._now(),
+        reason = _text("reason", reason, max_length=2000)
+        registration.remove(self._seal(registrant_id, "reason", reason), self._today(), by, occurred_at=self._now())
+        letter = self._letter(
+            registrant_id,
+            "removal letter",
+            registration,
+            "You have been removed from the register",
+            f"Your registration {registration.number} was removed from the register on {_day(self._today())}."
+            f"\n\nThe reason: {reason}\n\n"
+            "Your credential now shows as revoked to anyone who checks it: please stop using it and its QR badge. "
+            "If you think the removal is wrong, reply to this letter within 28 days and the registrar will review it.",
         )
-        self._commit(registration)
+        self._commit(registration, *([letter] if letter else []))
 
     @command
     def resign(self, registrant_id: UUID) -> None:

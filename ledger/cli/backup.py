@@ -140,7 +140,17 @@ def restore(
     from ledger.ops.backup import restore as restore_backup
     from ledger.settings import Settings
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        cli._fail(error)
+    if not settings.is_sqlite and not settings.master_key and not settings.master_key_file:
+        cli._fail(
+            BackupError(
+                "no master key: restoring into PostgreSQL needs the master key the backup was made under; set "
+                "REGLEDGER_MASTER_KEY_FILE to the file that holds it (or REGLEDGER_MASTER_KEY to the key)"
+            )
+        )
     erased: list[str] = []
     if not check_only:
         if erasures is None:

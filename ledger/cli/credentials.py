@@ -14,7 +14,9 @@ from rich.table import Table
 
 from ledger.domain.errors import LedgerError
 
-keys_app = typer.Typer(help="The issuer's signing keys: list, rotate, retire, mark compromised.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="The issuer's signing keys (list, rotate, retire, mark compromised) and the master key.", no_args_is_help=True
+)
 trust_app = typer.Typer(
     help="What verifiers trust: the signed trust bundle, the JWK Set, the did:web document.", no_args_is_help=True
 )
@@ -104,6 +106,77 @@ def keys_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON l
     for row in rows:
         table.add_row(*[str(v or "") for v in row.values()])
     cli.console.print(table)
+
+
+@keys_app.command("master")
+def keys_master(
+    new: bool = typer.Option(
+        False, "--new", help="Make a new master key, for a new register (an existing one keeps the key it has)."
+    ),
+    out: Path = typer.Option(
+        None, "--out", help="With --new: write the key to this new file (readable by its owner only) instead."
+    ),
+) -> None:
+    """The master key, which seals every registrant's data key and the issuer's private keys. Without --new: which
+    key the settings name (its id, a public name that reveals nothing of it) and where it is read from. With --new:
+    a new key, in the form REGLEDGER_MASTER_KEY takes (base64 of 32 random bytes), printed or written to --out."""
+    import base64
+    import os
+
+    cli = _cli()
+    if not new:
+        if out is not None:
+            cli._fail(LedgerError("--out is for a new key: give --new too"))
+        _say_master_key(cli)
+        return
+    key = base64.b64encode(os.urandom(32)).decode()
+    keep = (
+        "Keep a copy apart from the database and its backups: without it no personal data can be read and no "
+        "backup restored; with it and a backup, anyone can read them."
+    )
+    if out is None:
+        print(key)
+        cli.err.print(
+            "A new master key (above). Put it in a file readable only by the account that runs regledger and set "
+            f"REGLEDGER_MASTER_KEY_FILE to the file's path for every regledger process of the register (or set "
+            f"REGLEDGER_MASTER_KEY to the key from a secret store). {keep}",
+            highlight=False,
+        )
+        return
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        cli._fail(LedgerError(f"{out} already exists: a master key is never overwritten (choose another file)"))
+    except OSError as error:
+        cli._fail(LedgerError(f"cannot write {out}: {error.strerror}"))
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    where = out.resolve()
+    cli.err.print(
+        f"Wrote a new master key to {where} (readable by you only). Set REGLEDGER_MASTER_KEY_FILE={where} for "
+        f"every regledger process of the register. {keep}",
+        highlight=False,
+    )
+
+
+def _say_master_key(cli: Any) -> None:
+    from ledger.app.vault import VaultError, load_master_key
+    from ledger.cli.register_location import MAKE_A_KEY, key_location
+    from ledger.ops.backup import master_key_id
+    from ledger.settings import Settings
+
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        cli._fail(error)
+    where = key_location(settings)
+    if not settings.master_key and not Path(where).is_file():
+        cli._fail(LedgerError(f"no master key: none is set and there is none at {where}; {MAKE_A_KEY}"))
+    try:
+        key = load_master_key(settings)
+    except VaultError as error:
+        cli._fail(error)
+    cli.console.print(f"Master key {master_key_id(key)} (its id), read from {where}.", soft_wrap=True)
 
 
 @keys_app.command("rotate")

@@ -23,15 +23,47 @@ app = typer.Typer(
     help="regledger: the event-sourced register of creative-industries technicians.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode="markdown",  # a docstring's lines are joined into paragraphs, not shown cut where they were
 )
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 
-def _ledger(**kwargs: Any) -> Any:
+def _ledger(*, create: bool = False, **kwargs: Any) -> Any:
+    """The register the settings name, opened; a new one is made only when ``create`` (``init`` and ``demo``) or
+    when the environment names both the database and the master key (as a deployment does). Says where it is on
+    standard error (not with --json)."""
     from ledger.app.ledger import Ledger
+    from ledger.cli.register_location import MasterKeyMissing, RegisterMissing, check_register, describe, opening_failed
 
-    return Ledger(Settings.from_env(), announce=lambda message: err.print(f"[yellow]{message}[/yellow]"), **kwargs)
+    try:
+        settings = Settings.from_env()
+        new = check_register(settings, create)
+    except (ValueError, RegisterMissing, MasterKeyMissing) as error:
+        _fail(error)
+    try:
+        ledger = Ledger(settings, announce=lambda message: err.print(f"[yellow]{message}[/yellow]"), **kwargs)
+    except Exception as error:  # noqa: BLE001 - a key that is not a key, a server that does not answer: one line
+        if (message := opening_failed(settings, error)) is None:
+            raise
+        _fail(LedgerError(message))
+    if not _command_params().get("as_json"):
+        err.print(f"{'New register' if new else 'Register'}: {describe(settings)}", style="dim", highlight=False)
+    return ledger
+
+
+def _command_params() -> dict[str, Any]:
+    """The running command's parameters (Typer keeps its own copy of click, newer releases under ``typer._click``)."""
+    import importlib
+
+    for module in ("typer._click.globals", "click.globals"):
+        try:
+            context = importlib.import_module(module).get_current_context(silent=True)
+        except (ImportError, AttributeError):
+            continue
+        if context is not None:
+            return dict(context.params)
+    return {}
 
 
 @contextmanager
@@ -103,7 +135,7 @@ def demo(
     from ledger.read.projections.runner import ProjectionRunner
 
     clock = SettableClock(date.today())
-    ledger = _ledger(clock=clock, rng=None, single_writer_cache=300_000)
+    ledger = _ledger(create=True, clock=clock, rng=None, single_writer_cache=300_000)
     if ledger.recorder.max_notification_id():
         if if_empty:
             err.print(f"The register at {ledger.settings.database_url} already holds events: no demo data added.")
@@ -160,6 +192,36 @@ def demo(
             for line in result.refusals:
                 console.print("  " + line)
     ledger.close()
+
+
+@app.command()
+def init() -> None:
+    """Make a new, empty register where the settings say (REGLEDGER_DATABASE_URL; by default the user's data
+    directory): its database and, unless one is set, its master key. Other commands open an existing register
+    only, so a typing slip or another folder never starts a second one."""
+    from ledger.cli.register_location import describe, exists, key_location
+
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        _fail(error)
+    already = LedgerError(f"there is already a register at {describe(settings)}: nothing was made")
+    if settings.is_sqlite and exists(settings):
+        _fail(already)
+    ledger = _ledger(create=True)
+    events = ledger.recorder.max_notification_id()
+    ledger.close()
+    if events:
+        _fail(already)
+    console.print(
+        f"Made a new, empty register at {describe(settings)}, with its master key in {key_location(settings)} "
+        "(back the key up apart from the register: without it no backup can be restored). Next: `regledger "
+        "users add EMAIL --role admin`, then `regledger serve`.",
+        soft_wrap=True,  # a path cut across lines cannot be copied
+    )
+
+
+_LONGEST_DISCIPLINE = 16  # media_production: a discipline code is never cut in two (--discipline takes it whole)
 
 
 class _RegisterCriteria(TypedDict):
@@ -259,6 +321,7 @@ def register(
     table = Table(
         title=f"{title}: the first {counted}; there are more (--limit)" if more else f"{title}: {counted}",
         box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+        padding=(0, 1, 0, 0) if narrow else (0, 1),  # two spaces between columns: 80 columns hold them all
     )
     # numbers, levels, statuses and dates never wrap (a number cut in two is a wrong number); names and
     # disciplines fold
@@ -266,7 +329,7 @@ def register(
     table.add_column("Name", overflow="fold", min_width=12)
     table.add_column("Level", no_wrap=True)
     table.add_column("Status", no_wrap=True)
-    table.add_column("Disciplines", overflow="fold", min_width=10)
+    table.add_column("Disciplines", overflow="fold", min_width=_LONGEST_DISCIPLINE)
     if not narrow:
         table.add_column("Since", no_wrap=True)
     table.add_column("Valid until", no_wrap=True)
@@ -328,9 +391,8 @@ def erase(
     ledger = _ledger()
     try:
         registrant_id = ledger.resolve_registrant(registrant)
-        if not yes and not typer.confirm(
-            f"Erase the personal data of registrant {registrant_id}? This cannot be undone"
-        ):
+        who = f"{registrant} (registrant {registrant_id})" if registrant != str(registrant_id) else registrant
+        if not yes and not typer.confirm(f"Erase the personal data of {who}? This cannot be undone"):
             raise typer.Exit(1)
         ledger.erase(registrant_id, by)
     except LedgerError as error:

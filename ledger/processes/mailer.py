@@ -2,7 +2,10 @@
 REGLEDGER_MAIL_FROM). Each letter's attempt is recorded (``Mail.Sending``, with its Message-ID) before the server is
 contacted, and its outcome after (``Sent`` or ``Failed``, retried next time, up to MAX_ATTEMPTS). A letter found
 still ``sending`` (the sender stopped between the two) is not sent again: the server may already have it, and a
-person checks it by its Message-ID (``stuck``)."""
+person checks it by its Message-ID (``stuck``).
+
+The account outbox (``ledger.app.account_letters``: confirm your email, reset your password, invitations) goes out in
+the same pass, with the same care; a sent account letter's body is blanked, since its link is a secret."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from ledger.app.account_letters import AccountOutbox
 from ledger.app.ledger import Ledger
 from ledger.domain.aggregates import Mail
 from ledger.domain.statuses import MailStatus
@@ -59,7 +63,37 @@ class Mailer:
                 continue
             self._send(UUID(row.id), result)
         self.runner.catch_up()
+        self._send_account_letters(result)
         return result
+
+    def _send_account_letters(self, result: SendResult) -> None:
+        outbox = AccountOutbox(self.ledger.engine)
+        due, stuck = outbox.due()
+        result.stuck.extend(stuck)
+        for letter in due:
+            message_id = make_msgid(domain=self.domain)
+            if not outbox.sending(letter.id, message_id):  # recorded before the server hears of it
+                continue
+            try:
+                self._deliver(letter.to, letter.subject, letter.body + f"\n\n{self.settings.issuer_name}\n", message_id)
+            except (OSError, smtplib.SMTPException) as error:
+                outbox.failed(letter.id, f"{type(error).__name__}: {error}")
+                result.failed += 1
+                continue
+            outbox.sent(letter.id)
+            result.sent += 1
+
+    def _deliver(self, to: str, subject: str, body: str, message_id: str) -> None:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self.settings.mail_from, to, subject
+        message["Message-ID"], message["Date"] = message_id, formatdate(localtime=False)
+        message.set_content(body)
+        with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=TIMEOUT_SECONDS) as smtp:
+            if self.settings.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.settings.smtp_username:
+                smtp.login(self.settings.smtp_username, self.settings.smtp_password or "")
+            smtp.send_message(message)
 
     def _send(self, mail_id: UUID, result: SendResult) -> None:
         ledger = self.ledger
@@ -73,17 +107,8 @@ class Mailer:
             ledger._commit(mail)
             result.skipped_erased += 1
             return
-        message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self.settings.mail_from, to, mail.subject
-        message["Message-ID"], message["Date"] = message_id, formatdate(localtime=False)
-        message.set_content(body)
         try:
-            with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=TIMEOUT_SECONDS) as smtp:
-                if self.settings.smtp_starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if self.settings.smtp_username:
-                    smtp.login(self.settings.smtp_username, self.settings.smtp_password or "")
-                smtp.send_message(message)
+            self._deliver(to, mail.subject, body, message_id)
         except (OSError, smtplib.SMTPException) as error:
             mail.fail(f"{type(error).__name__}: {error}", occurred_at=ledger.clock.now())
             ledger._commit(mail)

@@ -41,6 +41,9 @@ def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
         "discussion_held": application.discussion_held,
         "framework_version": application.framework_version,
         "qualification": application.qualification,
+        "experience": {k: vault.open(v) if isinstance(v, Sealed) else v for k, v in application.experience.items()}
+        if application.experience
+        else None,
         "evidence": [],
         "assessments": [],
         "information_requests": [],
@@ -54,7 +57,9 @@ def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
         pass
     for event in _events(ledger, application_id):
         if isinstance(event, Application.EvidenceAdded):
-            view["evidence"].append({"area": event.area, "text": vault.open(event.text)})
+            view["evidence"].append(
+                {"id": str(event.evidence_id), "area": event.area, "text": vault.open(event.text)}
+            )
         elif isinstance(event, Application.Assessed):
             view["assessments"].append(
                 {
@@ -62,6 +67,7 @@ def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
                     "judgements": event.judgements,
                     "recommendation": event.recommendation,
                     "feedback": vault.open(event.feedback),
+                    "on": event.occurred_at.date().isoformat(),
                 }
             )
         elif isinstance(event, Application.InformationRequested):
@@ -106,6 +112,7 @@ def registrant_view(ledger: Ledger, registrant_id: UUID, *, personal: bool) -> d
             "number": registration.number,
             "level": registration.level,
             "status": registration.status,
+            "status_since": registration.status_since.isoformat() if registration.status_since else None,
             "registered_since": registration.registered_since.isoformat() if registration.registered_since else None,
             "valid_until": registration.valid_until.isoformat() if registration.valid_until else None,
             "renewal_pending": registration.renewal_pending is not None,
@@ -123,6 +130,7 @@ def registrant_view(ledger: Ledger, registrant_id: UUID, *, personal: bool) -> d
                 {"start": start.isoformat(), "end": end.isoformat()} for start, end in registration.career_breaks
             ],
             "audits": [a["year"] for a in registration.audits],
+            **_standing(ledger, registration),
         }
     except NotFound:
         pass
@@ -147,6 +155,23 @@ def registrant_view(ledger: Ledger, registrant_id: UUID, *, personal: bool) -> d
         for r in rows
     ]
     return view
+
+
+def _standing(ledger: Ledger, registration: Registration) -> dict[str, Any]:
+    """The current suspension (its reason, since when, until when: None until lifted) and the removal (its reason
+    and date), as the registrant is told them; the reasons are None once erased."""
+    found: dict[str, Any] = {"suspension": None, "removal": None}
+    for event in _events(ledger, registration.id):
+        if isinstance(event, Registration.Suspended):
+            reason = _reasons(ledger.vault, event.reason)
+            found["suspension"] = {"reason": reason, "since": _iso(event.on), "until": _iso(event.until)}
+        elif isinstance(event, Registration.Removed):
+            found["removal"] = {"reason": _reasons(ledger.vault, event.reason), "on": _iso(event.on)}
+    if registration.status != "suspended":
+        found["suspension"] = None
+    if registration.status != "removed":
+        found["removal"] = None
+    return found
 
 
 def _iso(value: Any) -> Any:

@@ -41,6 +41,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/login": (PUBLIC,),
     "/me": ("registrant", "other"),
     "/me/applications/{application_id}": ("registrant",),
+    "/me/applications/{application_id}/files": ("registrant",),
     "/assess": ("assessor", "unassigned"),
     "/assess/{application_id}": ("assessor",),
     "/casework": READERS,
@@ -83,6 +84,7 @@ def world(tmp_path_factory):
         "year": "2026",
         "email": "nobody@example.org",  # no such account: an allowed call answers 404 and changes nothing
         "credential_id": "00000000-0000-4000-8000-000000000000",
+        "file_id": "00000000-0000-4000-8000-000000000000",
     }
     yield actors, values
     actors.close()

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from ledger.api.main import create_app
 from ledger.app.accounts import Accounts
 from ledger.domain.errors import InvalidInput, RuleBroken
+from tests.builders import second_factor
 from tests.builders.records import QUALIFICATION, assessors, awarded, enrol, judgements, submitted
 
 PASSWORD = "correct horse battery staple"
@@ -65,10 +66,9 @@ def test_free_text_keeps_its_lines_and_joiners_where_writing_needs_them(ledger):
 
 def test_the_api_answers_422_naming_the_field_for_a_hidden_character(ledger):
     Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
+    second_factor.set_up(ledger, "registrar@example.org")
     with TestClient(create_app(ledger, worker="followers")) as client:
-        token = client.post("/api/token", data={"email": "registrar@example.org", "password": PASSWORD}).json()[
-            "access_token"
-        ]
+        token, _ = sign_in(client, "registrar@example.org")
         answer = client.post(
             "/api/enrolments",
             headers={"Authorization": f"Bearer {token}"},
@@ -83,7 +83,12 @@ def test_the_api_answers_422_naming_the_field_for_a_hidden_character(ledger):
 
 
 def sign_in(client, email):
-    answer = client.post("/api/token", data={"email": email, "password": PASSWORD})
+    """A token for ``email`` (staff send a code from the second factor the test set up)."""
+    form = {"email": email, "password": PASSWORD}
+    factor = second_factor.of(client.app.state.service.settings.database_url, email)
+    if factor is not None:
+        form["otp"] = factor.code()
+    answer = client.post("/api/token", data=form)
     return answer.json().get("access_token"), answer.status_code
 
 
@@ -95,6 +100,8 @@ def test_a_stood_down_assessor_loses_their_assignments_and_access_at_once(ledger
         ledger.assign_assessor(application, assessor, "No conflict.")
     Accounts(ledger.engine).add("asha@example.org", PASSWORD, "assessor", assessor_id=pair[0])
     Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
+    for staff in ("asha@example.org", "registrar@example.org"):
+        second_factor.set_up(ledger, staff)
     with TestClient(create_app(ledger, worker="followers")) as client:
         token, _ = sign_in(client, "asha@example.org")
         mine = {"Authorization": f"Bearer {token}"}
@@ -117,6 +124,7 @@ def test_a_disabled_account_and_a_copied_session_cookie_stop_working(ledger):
     accounts = Accounts(ledger.engine)
     accounts.add("rita@example.org", PASSWORD, "registrant", registrant_id=registrant)
     accounts.add("admin@example.org", PASSWORD, "admin")
+    second_factor.set_up(ledger, "admin@example.org")
     with TestClient(create_app(ledger, worker="followers")) as client:
         # a session cookie copied before signing out no longer works afterwards
         csrf = client.get("/login").text.split('name="csrf" value="')[1].split('"')[0]

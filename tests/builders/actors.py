@@ -1,8 +1,10 @@
 """A service with one account per role (two registrants, two assessors, the registrar, the auditor, the admin) and
-a way to act as each through the JSON API."""
+a way to act as each through the JSON API (staff with a second factor set up: their tokens are asked for with a
+code from it)."""
 
 from __future__ import annotations
 
+from tests.builders import second_factor
 from tests.builders.records import QUALIFICATION, enrol, judgements
 
 PASSWORD = "correct horse battery staple"
@@ -37,8 +39,12 @@ class Actors:
             "admin": ("admin@example.org", {}),
         }
         roles = {"other": "registrant", "assessor2": "assessor", "unassigned": "assessor"}
+        self.factors: dict[str, second_factor.SecondFactor] = {}
         for who, (email, links) in self.emails.items():
-            accounts.add(email, PASSWORD, roles.get(who, who), **links)
+            role = roles.get(who, who)
+            accounts.add(email, PASSWORD, role, **links)
+            if role != "registrant":
+                self.factors[who] = second_factor.set_up(ledger, email)
         self._tokens: dict[str, str] = {}
 
     def close(self) -> None:
@@ -48,10 +54,17 @@ class Actors:
         if who is None:
             return dict(extra)
         if who not in self._tokens:
-            answer = self.client.post("/api/token", data={"email": self.emails[who][0], "password": PASSWORD})
+            answer = self.client.post("/api/token", data=self.sign_in_form(who))
             assert answer.status_code == 200, answer.text
             self._tokens[who] = answer.json()["access_token"]
         return {"Authorization": f"Bearer {self._tokens[who]}", **extra}
+
+    def sign_in_form(self, who: str) -> dict[str, str]:
+        """What ``POST /api/token`` takes for ``who``: email, password and (staff) a fresh code."""
+        form = {"email": self.emails[who][0], "password": PASSWORD}
+        if who in self.factors:
+            form["otp"] = self.factors[who].code()
+        return form
 
     def call(self, who, method, path, body=None, **headers):
         return self.client.request(method, path, json=body, headers=self.headers(who, **headers))
@@ -85,6 +98,7 @@ class Actors:
                 {"assessor_id": str(assessor), "declaration": "No conflict."},
             )
         for who in ("assessor", "assessor2"):
+            self.ok(who, "POST", f"/api/applications/{application}/accept", {"declaration": ""})
             self.ok(
                 who,
                 "POST",

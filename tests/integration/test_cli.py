@@ -121,3 +121,11 @@ def test_register_in_an_80_column_pipe_keeps_every_number_whole_and_says_there_a
     )
     assert len(re.findall(r"RG-\d{7}-\d{2}", everything.stdout)) == len(every)
     assert "there are more" not in everything.stdout
+    # and discipline codes stay whole too (--discipline takes them as shown; "media_produ" / "ction" was cut)
+    by_number = {e["registration_number"]: e for e in every}
+    lines = everything.stdout.splitlines()
+    for number in by_number:
+        row = next(line for line in lines if number in line)
+        assert all(code in row for code in by_number[number]["disciplines"][:1]), row
+    assert "Valid until" in everything.stdout  # not cut at the right edge either
+    assert all(re.search(r"\d{4}-\d{2}-\d{2}\s*$", line) for line in lines if "RG-" in line)

@@ -16,19 +16,32 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import ROOT
+from verifier import pins
 from verifier.cli import main
+
+ISSUER = "https://register.creativetechnicians.org.uk"
+OTHER_ISSUER = "http://127.0.0.1:8000"
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """A demo register, and what its CLI exports: a credential file, its badge link, the bundle and the root key."""
+    return _export(tmp_path_factory.mktemp("exported"), ISSUER, registrants=40, years=2, audit=True)
+
+
+@pytest.fixture(scope="module")
+def second(tmp_path_factory):
+    """Another register, with its own issuer and root key: a small one."""
+    return _export(tmp_path_factory.mktemp("second"), OTHER_ISSUER, registrants=12, years=1, audit=False)
+
+
+def _export(base, issuer, registrants, years, audit):
     from tests.conftest import MASTER_KEY
 
-    base = tmp_path_factory.mktemp("exported")
     env = {
         "REGLEDGER_DATABASE_URL": f"sqlite:///{base / 'r.db'}",
         "REGLEDGER_MASTER_KEY": MASTER_KEY,
-        "REGLEDGER_ISSUER_URL": "https://register.creativetechnicians.org.uk",
+        "REGLEDGER_ISSUER_URL": issuer,
     }
     from ledger.cli.main import app
 
@@ -39,15 +52,16 @@ def exported(tmp_path_factory):
         assert result.exit_code == 0, result.output
         return result.stdout
 
-    run("demo", "--registrants", "40", "--years", "2", "--quiet")
+    run("demo", "--registrants", str(registrants), "--years", str(years), "--quiet")
     listed = json.loads(run("register", "--json", "--status", "registered", "--limit", "1"))
     number = listed[0]["registration_number"]
     (base / "credential.jwt").write_text(run("credential", "export", number))
     (base / "badge.txt").write_text(run("credential", "export", number, "--format", "url"))
     run("trust", "export", "--out", str(base / "trust.jwt"))
     run("trust", "export", "--what", "root", "--out", str(base / "root.json"))
-    run("audit", "export", "--out", str(base / "bundle"), "--quiet")
-    (base / "digest.txt").write_text(run("register", "--digest").strip())
+    if audit:
+        run("audit", "export", "--out", str(base / "bundle"), "--quiet")
+        (base / "digest.txt").write_text(run("register", "--digest").strip())
     return base
 
 
@@ -144,11 +158,12 @@ def test_no_root_no_trust_unless_asked_and_then_said(exported, tmp_path, capsys)
     forged = tmp_path / "forged.jwt"
     forged.write_text(sign_trust_bundle(jwt.decode(genuine, options={"verify_signature": False}), generate_key()))
     cache = tmp_path / "cache"
+    where = pins.folder_for(cache, ISSUER) / "root.json"  # pinned per register
     for bundle in (forged, exported / "trust.jwt"):
         code, out, err = regverify(exported / "credential.jwt", "--trust", bundle, "--cache", cache, capsys=capsys)
         assert code == 2 and out == ""
         assert err.startswith(
-            f"regverify: no root key is pinned (none given with --root, none in {cache / 'root.json'})."
+            f"regverify: no root key is pinned for {ISSUER} (none given with --root, none in {where})."
         )
         assert "--root" in err and "--trust-on-first-use" in err
     assert not cache.exists()
@@ -162,13 +177,15 @@ def test_no_root_no_trust_unless_asked_and_then_said(exported, tmp_path, capsys)
         "--trust-on-first-use",
         capsys=capsys,
     )
-    where = cache / "root.json"
     assert code == 0 and out.startswith("Valid: ")
     assert err.startswith(
         f"regverify: trusted on first use: pinned the root key {root['kid']} (its RFC 7638 "
-        f"thumbprint), which this bundle carries, in {where}."
+        f"thumbprint), which this bundle carries, for {ISSUER} in {where}."
     )
-    assert f"To change it, delete {where}, or pass --root" in err
+    assert (
+        f"To change it, pass --root with the register's root key, or forget it with 'regverify pins --forget {ISSUER}'"
+        in err
+    )
     assert err.count(root["kid"]) == 1  # said once, not again as a note
     assert json.loads(where.read_text()) == root
     for flags in ((), ("--trust-on-first-use",)):
@@ -176,10 +193,15 @@ def test_no_root_no_trust_unless_asked_and_then_said(exported, tmp_path, capsys)
             exported / "credential.jwt", "--trust", forged, "--cache", cache, *flags, capsys=capsys
         )
         assert code == 2 and "not the pinned root key" in err
+        assert f"(the root key pinned for {ISSUER} in {where}). If the register really changed its root key" in err
     code, out, err = regverify(
         exported / "credential.jwt", "--trust", exported / "trust.jwt", "--cache", cache, capsys=capsys
     )
-    assert code == 0 and "pinned" not in err  # pinned before: nothing to say
+    assert code == 0  # pinned before: which key, from where, and how to change it
+    assert err == (
+        f"regverify: checked the trust bundle of {ISSUER} against the root key {root['kid']} pinned in {where}; to "
+        f"change it, pass --root with the register's root key, or forget it with 'regverify pins --forget {ISSUER}'.\n"
+    )
     code, out, err = regverify(
         exported / "credential.jwt",
         "--trust",
@@ -190,7 +212,82 @@ def test_no_root_no_trust_unless_asked_and_then_said(exported, tmp_path, capsys)
         tmp_path / "other",
         capsys=capsys,
     )
-    assert code == 0 and "pinned" not in err
+    other = pins.folder_for(tmp_path / "other", ISSUER) / "root.json"
+    assert code == 0 and err == (
+        f"regverify: pinned the root key {root['kid']} from {exported / 'root.json'} for {ISSUER} in {other}.\n"
+    )
+
+
+def test_two_registers_on_one_machine_each_keep_their_own_pinned_root(exported, second, tmp_path, capsys):
+    """The operator's stumble (issue 17): with one register's root pinned, regverify checked another register's
+    bundle against it (and against its bundle number) and did not say how to change that. Now each register (by the
+    issuer its bundles name) has its own pin; which one was used, from where, and how to change it is said; and a
+    pin can be listed, replaced with --root or forgotten."""
+    cache = tmp_path / "cache"
+
+    def check(register, *flags):
+        return regverify(
+            register / "credential.jwt", "--trust", register / "trust.jwt", "--cache", cache, *flags, capsys=capsys
+        )
+
+    first_pin, second_pin = (pins.folder_for(cache, issuer) / "root.json" for issuer in (ISSUER, OTHER_ISSUER))
+    assert check(exported, "--trust-on-first-use")[0] == 0
+    code, out, err = check(second)  # nothing pinned for this register: the first's root is not used
+    assert code == 2 and err.startswith(f"regverify: no root key is pinned for {OTHER_ISSUER} (none given")
+    code, out, err = check(second, "--root", second / "root.json")
+    second_kid = json.loads((second / "root.json").read_text())["kid"]
+    assert code == 0 and out.startswith("Valid: ")
+    assert f"pinned the root key {second_kid} from {second / 'root.json'} for {OTHER_ISSUER} in {second_pin}" in err
+    for register, kid, pin, issuer in (
+        (second, second_kid, second_pin, OTHER_ISSUER),
+        (exported, json.loads((exported / "root.json").read_text())["kid"], first_pin, ISSUER),
+    ):
+        code, out, err = check(register)  # each against its own pin, and said so
+        assert code == 0 and out.startswith("Valid: "), err
+        assert f"against the root key {kid} pinned in {pin}; to change it, pass --root" in err
+        assert f"'regverify pins --forget {issuer}'" in err
+    code, out, err = check(second, "--json")
+    assert json.loads(out)["trust"]["root"] == {"kid": second_kid, "from": "the pin", "pinned_in": str(second_pin)}
+
+    assert main(["pins", "--cache", str(cache), "--json"]) == 0
+    listed = {p["issuer"]: p for p in json.loads(capsys.readouterr().out)}
+    assert set(listed) == {ISSUER, OTHER_ISSUER} and listed[OTHER_ISSUER]["root_kid"] == second_kid
+    assert main(["pins", "--cache", str(cache), "--forget", OTHER_ISSUER]) == 0
+    assert f"Forgot the root key pinned for {OTHER_ISSUER}" in capsys.readouterr().out
+    assert check(second)[0] == 2 and check(exported)[0] == 0  # the other register's pin is untouched
+    assert main(["pins", "--cache", str(cache), "--forget", OTHER_ISSUER]) == 1
+    capsys.readouterr()
+
+    # a stale pin (here: another register's root, as an earlier version would have used) is replaced by --root
+    pins.replace_root(second_pin.parent, json.loads((exported / "root.json").read_text()))
+    code, _, err = check(second)
+    assert code == 2 and "not the pinned root key" in err and f"pinned for {OTHER_ISSUER} in {second_pin}" in err
+    code, _, err = check(second, "--root", second / "root.json")
+    assert code == 0 and "replaced the root key" in err and f"with {second_kid} from {second / 'root.json'}" in err
+    assert check(second)[0] == 0
+
+
+def test_a_root_pinned_by_an_earlier_version_moves_to_its_own_register(exported, second, tmp_path, capsys):
+    """Earlier versions kept one root.json for every register in the cache: it is moved into the folder of the
+    register whose bundle it signed, and another register's bundle is not checked against it."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    shutil.copy(exported / "root.json", cache / "root.json")
+    (cache / "sequence").write_text("1")
+    code, _, err = regverify(
+        second / "credential.jwt", "--trust", second / "trust.jwt", "--cache", cache, capsys=capsys
+    )
+    assert code == 2 and f"no root key is pinned for {OTHER_ISSUER}" in err and (cache / "root.json").exists()
+    code, out, err = regverify(
+        exported / "credential.jwt", "--trust", exported / "trust.jwt", "--cache", cache, capsys=capsys
+    )
+    pin = pins.folder_for(cache, ISSUER) / "root.json"
+    assert code == 0 and out.startswith("Valid: ")
+    assert f"pinned by an earlier regverify in {cache / 'root.json'}, to {pin}" in err
+    assert not (cache / "root.json").exists() and json.loads(pin.read_text()) == json.loads(
+        (exported / "root.json").read_text()
+    )
+    assert (pin.parent / "issuer").read_text() == ISSUER and int((pin.parent / "sequence").read_text()) > 1
 
 
 def test_status_older_than_24_hours_is_not_current_unless_the_user_says(exported, tmp_path, capsys):

@@ -167,14 +167,17 @@ def test_a_write_answers_202_with_retry_after_when_no_worker_shows_it(settings, 
 
     from ledger.app.accounts import Accounts
     from ledger.app.ledger import Ledger
+    from tests.builders import second_factor
 
     ledger = Ledger(replace(settings, write_wait_seconds=1), clock=clock)
     try:
         Worker(ledger).run_once()  # published once; then no worker runs
         Accounts(ledger.engine).add("registrar@example.org", "correct horse battery", "registrar")
+        factor = second_factor.set_up(ledger, "registrar@example.org")  # staff sign in with a code
         with TestClient(create_app(ledger, worker="none")) as client:
             token = client.post(
-                "/api/token", data={"email": "registrar@example.org", "password": "correct horse battery"}
+                "/api/token",
+                data={"email": "registrar@example.org", "password": "correct horse battery", "otp": factor.code()},
             ).json()["access_token"]
             before = ledger.recorder.max_notification_id()
             answer = client.post(

@@ -154,9 +154,11 @@ def run_with_restarts(server: Server, restarts: int, seconds_between: float) -> 
     from ledger.app.accounts import Accounts
     from ledger.app.ledger import Ledger
     from ledger.settings import Settings
+    from tests.builders import second_factor
 
     ledger = Ledger(Settings(database_url=server.url, master_key=MASTER_KEY))
     Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
+    factor = second_factor.set_up(ledger, "registrar@example.org")  # staff sign in with a code
     app = create_app(ledger)  # with its worker in-process, as `regledger serve` on one machine
     tally = Tally()
     figures: dict[str, float] = {}
@@ -164,7 +166,7 @@ def run_with_restarts(server: Server, restarts: int, seconds_between: float) -> 
     try:
         with serving(app, free_port()) as base:
             token = httpx.post(
-                f"{base}/api/token", data={"email": "registrar@example.org", "password": PASSWORD}
+                f"{base}/api/token", data={"email": "registrar@example.org", "password": PASSWORD, "otp": factor.code()}
             ).json()["access_token"]
             stop = threading.Event()
             threads = [

@@ -195,6 +195,7 @@ def test_a_web_process_killed_while_its_write_waits_answers_the_retry_with_the_f
     from ledger.app.ledger import Ledger
     from ledger.read.projections.register import registrants
     from ledger.settings import Settings
+    from tests.builders import second_factor
     from tests.conftest import _reset_postgres
 
     _reset_postgres(postgres_server)
@@ -208,6 +209,7 @@ def test_a_web_process_killed_while_its_write_waits_answers_the_retry_with_the_f
     }
     ledger = Ledger(Settings(database_url=postgres_server, master_key=MASTER_KEY))
     Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
+    factor = second_factor.set_up(ledger, "registrar@example.org")  # staff sign in with a code
     subprocess.run([*REGLEDGER, "worker", "--once"], env=env, check=True, capture_output=True, timeout=120)
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
@@ -233,9 +235,9 @@ def test_a_web_process_killed_while_its_write_waits_answers_the_retry_with_the_f
     web = serve()
     worker = None
     try:
-        token = httpx.post(f"{base}/api/token", data={"email": "registrar@example.org", "password": PASSWORD}).json()[
-            "access_token"
-        ]
+        token = httpx.post(
+            f"{base}/api/token", data={"email": "registrar@example.org", "password": PASSWORD, "otp": factor.code()}
+        ).json()["access_token"]
         request = {
             "headers": {"Authorization": f"Bearer {token}", "Idempotency-Key": "enrol-kim"},
             "json": {

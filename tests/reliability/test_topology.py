@@ -87,6 +87,7 @@ def test_two_web_and_two_worker_processes_on_one_postgresql(topology, postgres_s
     from ledger.app.ledger import Ledger
     from ledger.domain.clock import Clock
     from ledger.settings import Settings
+    from tests.builders import second_factor
     from tests.builders.records import award, poison_registrant
 
     processes, env, (web_a, web_b) = topology
@@ -96,6 +97,7 @@ def test_two_web_and_two_worker_processes_on_one_postgresql(topology, postgres_s
         tess, tess_number = awarded(ledger, "Tess Topology")
         erin, erin_number = awarded(ledger, "Erin Erasable")
         Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
+        factor = second_factor.set_up(ledger, "registrar@example.org")  # staff sign in with a code
 
         workers = [processes.start("worker-1", "worker"), processes.start("worker-2", "worker")]
         processes.start("serve-a", "serve", "--port", web_a.rsplit(":", 1)[1], "--workers", "2", "--quiet")
@@ -123,9 +125,9 @@ def test_two_web_and_two_worker_processes_on_one_postgresql(topology, postgres_s
             )
 
         # a write through one web process is read through the other
-        token = httpx.post(f"{web_a}/api/token", data={"email": "registrar@example.org", "password": PASSWORD}).json()[
-            "access_token"
-        ]
+        token = httpx.post(
+            f"{web_a}/api/token", data={"email": "registrar@example.org", "password": PASSWORD, "otp": factor.code()}
+        ).json()["access_token"]
         suspended = httpx.post(
             f"{web_a}/api/registrations/{tess_number}/suspend",
             timeout=30,

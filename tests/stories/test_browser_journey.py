@@ -17,21 +17,28 @@ def test_apply_assess_award_share_and_verify_on_a_phone(site):
         me = sign_in(browser, url, "rhiannon@example.org")
         assert me.url.endswith("/me")
         screenshot(me, "01-registrant-home")
-        me.select_option("#level", "RCT")
+        me.click("text=Start an application")
+        me.check("input[name=level][value=RCT]")
+        me.click("button:text-is('Continue')")
         me.check("input[name=route][value=standard]")
+        me.click("button:text-is('Continue')")
         me.fill("#qualification_title", "Extended Diploma in Creative Media Production")
-        me.fill("#qualification_body", "A Awarding Body")
+        me.fill("#qualification_awarding_body", "A Awarding Body")
         me.fill("#qualification_level", "3")
         me.click("text=Start my application")
         me.wait_for_url("**/me/applications/*")
         screenshot(me, "02-application")
+        application_url = me.url.split("#")[0]
         for area in ("A", "B", "C", "D", "E"):
-            me.fill(f"#text-{area}", f"My evidence for area {area}: a season of touring lighting work.")
-            me.click(f"text=Add evidence for {area}")
-            me.wait_for_load_state()
-        me.click("text=Submit my application")
-        me.wait_for_load_state()
-        assert "submitted" in me.inner_text("main")
+            me.goto(f"{application_url}/areas/{area}")
+            me.fill("#text", f"My evidence for area {area}: a season of touring lighting work.")
+            me.click("text=Save and return to your application")
+            me.wait_for_url(f"{application_url}#area-{area}")
+        me.click("a:text-is('Check your answers and send')")
+        me.wait_for_url("**/check")
+        me.click("button:text-is('Send my application')")
+        me.wait_for_url(application_url)
+        assert "sent" in me.inner_text("#application-status")
         application_url = me.url
         application_id = application_url.rsplit("/", 1)[1]
 
@@ -65,7 +72,7 @@ def test_apply_assess_award_share_and_verify_on_a_phone(site):
         registrar.wait_for_load_state()
         assert "Decision recorded" in registrar.inner_text("main")
 
-        me.goto(f"{url}/me")
+        me.goto(f"{url}/me/credential")
         screenshot(me, "06-registered")
         assert "Share your credential" in me.inner_text("main")
         with me.expect_download() as download:

@@ -15,13 +15,14 @@ from ledger.api.pages import (
     assessment,
     audits,
     casework,
+    evidence_files,
     me,
     public,
     registrations,
     skills,
 )
 
-FEATURES = (public, accounts, me, audits, assessment, casework, registrations, analytics, skills)
+FEATURES = (public, accounts, evidence_files, me, audits, assessment, casework, registrations, analytics, skills)
 router = APIRouter(include_in_schema=False, routes=[route for feature in FEATURES for route in feature.router.routes])
 """Every page's route, flat (as the app matches them, and as tests list the forms)."""
 

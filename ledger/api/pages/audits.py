@@ -20,7 +20,8 @@ from ledger.api.schemas.audits import AuditAppealDecision, AuditAssign, AuditDec
 from ledger.api.security import reachable_audit
 from ledger.app.accounts import Account
 from ledger.app.ledger import Ledger
-from ledger.domain.errors import InvalidInput
+from ledger.domain.errors import InvalidInput, LedgerError
+from ledger.read.people import ERASED, active_assessors, assessor_names, name_of
 from ledger.read.projections.audits import audit_queue
 from ledger.read.views import audit_view
 
@@ -37,10 +38,20 @@ def _audit_page(
     registrant = reachable_audit(ledger, account, number, year)
     view = audit_view(ledger, registrant, year)
     ppd = ledger.registration(registrant).ppd if role == "registrant" else []
+    pool: list[dict[str, str]] = []
+    names: dict[str, str] = {}
+    if role in ("registrar", "reader"):
+        with ledger.engine.connect() as conn:
+            pool, names = active_assessors(conn), assessor_names(conn)
+    assessor = view["assessor_id"]
     return render(
         request,
         "audit.html",
         audit=view,
+        registrant_name=name_of(ledger, registrant),
+        registrant_id=str(registrant),
+        assessor_name=names.get(UUID(assessor).hex) if assessor else None,
+        pool=pool,
         role=role,
         here=here,
         ppd=ppd,
@@ -112,7 +123,17 @@ async def assess_audit_submit(
 def casework_audits(request: Request, ledger: LedgerDep, account: ReaderPage, stage: str = "") -> Response:
     with ledger.engine.connect() as conn:
         rows = audit_queue(conn, stage=stage[:24] or None)
+    for row in rows:
+        row["name"] = _holder(ledger, row["number"])
     return render(request, "audits.html", rows=rows, base="/casework/audits", heading="PPD audits")
+
+
+def _holder(ledger: Ledger, number: str) -> str:
+    """The name of the registration's holder ("[erased]" once erased)."""
+    try:
+        return name_of(ledger, ledger.registrant_by_number(number))
+    except LedgerError:
+        return ERASED
 
 
 @router.get("/casework/audits/{number}/{year}", response_class=HTMLResponse)
@@ -133,7 +154,7 @@ async def casework_audit_action(
         try:
             assessor = UUID(body.assessor_id.strip())
         except ValueError:
-            raise InvalidInput("assessor_id", "give the assessor's id") from None
+            raise InvalidInput("assessor_id", "choose an assessor from the list") from None
         ledger.assign_audit_assessor(registrant, year, assessor, account.email)
 
     def decision() -> None:

@@ -22,7 +22,7 @@ from ledger.api.schemas.casework import (
     Referee,
     Text,
 )
-from ledger.domain.errors import NotFound
+from ledger.domain.errors import InvalidInput, NotFound
 from ledger.read.projections.casework import casework_counts, casework_queue
 from ledger.read.views import registrant_view
 
@@ -89,6 +89,8 @@ def appoint_assessor(
 
     def act() -> dict[str, Any]:
         registrant = ledger.registrant_by_number(body.registration_number) if body.registration_number else None
+        if registrant is None and not (body.name or "").strip():
+            raise InvalidInput("name", "give the assessor's name, or the registration number of a registered person")
         return {"id": str(ledger.appoint_assessor(body.name, registrant))}
 
     return service.write(account, key, body.model_dump(), act)
@@ -98,13 +100,15 @@ def appoint_assessor(
 def assign(
     service: ServiceDep, application_id: str, body: Assign, account: RegistrarAccount, key: IdempotencyKey = None
 ) -> dict[str, Any]:
+    """Assign an assessor. They are asked to accept, declaring that they have no conflict of interest, or to
+    decline, declaring one (``POST .../accept``, ``.../decline``); they can assess once they have accepted."""
     ledger = service.ledger
     found, assessor = uuid_or_404(application_id, "application"), uuid_or_404(body.assessor_id, "assessor")
     return service.write(
         account,
         key,
         {"id": application_id, **body.model_dump()},
-        lambda: (ledger.assign_assessor(found, assessor, body.declaration), {"status": "assigned"})[1],
+        lambda: (ledger.assign_assessor(found, assessor), {"status": "assigned"})[1],
     )
 
 

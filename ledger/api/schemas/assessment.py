@@ -1,8 +1,17 @@
-"""An assessor's assessment of an application."""
+"""An assessor's part in an application: accepting an assignment (declaring no conflict of interest, in their own
+words if they want), declining it (declaring a conflict, with the reason), and the assessment."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
+
+
+class Acceptance(BaseModel):
+    declaration: str = Field("", max_length=2000)
+
+
+class Declining(BaseModel):
+    reason: str = Field("", max_length=2000)  # required: the command refuses an empty one, naming the field
 
 
 class Assessment(BaseModel):

@@ -16,13 +16,19 @@ class Enrolment(BaseModel):
 
 
 class NewAssessor(BaseModel):
-    name: str = Field(max_length=200)
+    """A new assessor: a person on the register (their registration number; the name is the register's unless one
+    is given), or someone named here."""
+
+    name: str | None = Field(None, max_length=200)
     registration_number: str | None = Field(None, max_length=20)
 
 
 class Assign(BaseModel):
+    """An assessor to assign: they accept (declaring no conflict of interest) or decline for themselves. A
+    ``declaration`` sent here, as clients did before, is ignored: the registrar no longer declares for them."""
+
     assessor_id: str = Field(max_length=64)
-    declaration: str = Field(max_length=2000)
+    declaration: str | None = Field(None, max_length=2000)
 
 
 class Referee(BaseModel):
@@ -35,7 +41,7 @@ class Discussion(BaseModel):
 
 
 class Text(BaseModel):
-    """Free text a command records: information asked for, the reason for a removal."""
+    """Free text a command records: information asked for, the reason for a removal (sent to the registrant)."""
 
     text: str = Field(max_length=10_000)
 

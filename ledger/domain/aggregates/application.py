@@ -12,7 +12,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from ledger.domain.aggregates.base import LedgerAggregate
-from ledger.domain.errors import InvalidInput, RuleBroken
+from ledger.domain.errors import InvalidInput, NotFound, RuleBroken
 from ledger.domain.sealed import Sealed
 from ledger.domain.statuses import NOT_MET, OPEN_APPLICATION, ApplicationStatus, Outcome, Remedy, RouteCode
 
@@ -58,7 +58,10 @@ class Application(LedgerAggregate):
         self.framework_version = framework_version
         self.status = DRAFT
         self.evidence: dict[str, int] = {}  # area -> number of items (the text stays sealed in the events)
+        self.files: dict[UUID, dict[str, Any]] = {}  # evidence files attached and not removed, by their id
         self.assessors: list[UUID] = []
+        self.accepted: list[UUID] = []  # assessors who accepted their assignment, declaring no conflict of interest
+        self.declined: list[UUID] = []  # assessors who declared a conflict of interest with this application
         self.assessments: dict[UUID, dict[str, Any]] = {}
         self.referee_confirmed: bool | None = None
         self.discussion_held = False
@@ -87,12 +90,62 @@ class Application(LedgerAggregate):
             )
         self._evidence_added(evidence_id=evidence_id, area=area, text=text, occurred_at=occurred_at)
 
+    def files_in(self, area: str) -> list[UUID]:
+        """The evidence files attached for ``area`` (a file counts as evidence for its area, as a text does)."""
+        return [file_id for file_id, file in self.files.items() if file["area"] == area]
+
+    def attach_file(
+        self,
+        file_id: UUID,
+        area: str,
+        digest: str,
+        address: str,
+        name: Sealed,
+        media_type: str,
+        size: int,
+        required_areas: list[str],
+        occurred_at: datetime,
+    ) -> None:
+        """An evidence file for a competency area (its content is stored apart, sealed, at ``address``). Files are
+        added while evidence can be: to a draft, or when more information was asked for."""
+        if self.status not in (DRAFT, INFORMATION_REQUESTED):
+            raise RuleBroken(
+                f"files can be added to a draft or when more information was asked for; this application is "
+                f"{self.status}"
+            )
+        if area not in required_areas:
+            raise InvalidInput(
+                "area",
+                f"{area!r} is not a competency area assessed at {self.level}; expected one of "
+                + ", ".join(required_areas),
+            )
+        self._file_attached(
+            file_id=file_id,
+            area=area,
+            digest=digest,
+            address=address,
+            name=name,
+            media_type=media_type,
+            size=size,
+            occurred_at=occurred_at,
+        )
+
+    def remove_file(self, file_id: UUID, occurred_at: datetime) -> None:
+        """Remove an evidence file: only from a draft (once submitted, the assessors judge what was sent)."""
+        if self.status != DRAFT:
+            raise RuleBroken(
+                f"files can be removed only before the application is submitted; this one is {self.status}"
+            )
+        if file_id not in self.files:
+            raise NotFound("this application has no such file (it may have been removed already)")
+        self._file_removed(file_id=file_id, occurred_at=occurred_at)
+
     def submit(self, required_areas: list[str], occurred_at: datetime) -> None:
         if self.status not in (DRAFT, INFORMATION_REQUESTED):
             raise RuleBroken(
                 f"only a draft or an application awaiting information can be submitted; this one is {self.status}"
             )
-        missing = [a for a in required_areas if not self.evidence.get(a)]
+        missing = [a for a in required_areas if not self.evidence.get(a) and not self.files_in(a)]
         if missing:
             raise RuleBroken("evidence is missing for competency area(s) " + ", ".join(missing))
         self._submitted(occurred_at=occurred_at)
@@ -103,20 +156,43 @@ class Application(LedgerAggregate):
         self._withdrawn(occurred_at=occurred_at)
 
     # -- casework
-    def assign_assessor(self, assessor_id: UUID, declaration: str, rules: Any, occurred_at: datetime) -> None:
+    def invite_assessor(self, assessor_id: UUID, rules: Any, occurred_at: datetime) -> None:
+        """The registrar assigns an assessor, who is invited to accept (declaring they have no conflict of interest)
+        or decline (declaring one) before they can assess."""
+        self._check_assignable(assessor_id, rules)
+        self._assessor_invited(assessor_id=assessor_id, occurred_at=occurred_at)
+
+    def accept_assignment(self, assessor_id: UUID, declaration: Sealed, occurred_at: datetime) -> None:
+        """The assessor accepts, declaring in their own words that they have no conflict of interest."""
+        self._check_invited(assessor_id)
+        self._assignment_accepted(assessor_id=assessor_id, declaration=declaration, occurred_at=occurred_at)
+
+    def decline_assignment(self, assessor_id: UUID, reason: Sealed, occurred_at: datetime) -> None:
+        """The assessor declines, declaring a conflict of interest: the assignment ends and the registrar assigns
+        another. An assessor who accepted may still decline (a conflict found later) until they have assessed."""
+        if self.status not in (SUBMITTED, INFORMATION_REQUESTED) or assessor_id not in self.assessors:
+            raise RuleBroken("this assignment is not open: there is nothing to decline")
+        if assessor_id in self.assessments:
+            raise RuleBroken("this assessor has already recorded an assessment; it can no longer be declined")
+        self._assignment_declined(assessor_id=assessor_id, reason=reason, occurred_at=occurred_at)
+
+    def _check_invited(self, assessor_id: UUID) -> None:
+        if self.status not in (SUBMITTED, INFORMATION_REQUESTED) or assessor_id not in self.assessors:
+            raise RuleBroken("this assignment is not open: there is nothing to accept")
+        if assessor_id in self.accepted:
+            raise RuleBroken("this assignment was already accepted")
+
+    def _check_assignable(self, assessor_id: UUID, rules: Any) -> None:
         if self.status != SUBMITTED:
             raise RuleBroken(f"assessors are assigned to submitted applications; this one is {self.status}")
         if assessor_id in self.assessors:
             raise RuleBroken("this assessor is already assigned to the application")
+        if assessor_id in self.declined:
+            raise RuleBroken("this assessor declared a conflict of interest with this application: assign another")
         if len(self.assessors) >= rules.assessors_per_application:
             raise RuleBroken(
                 f"an application has exactly {rules.assessors_per_application} assessors; both are already assigned"
             )
-        if not declaration.strip():
-            raise InvalidInput(
-                "declaration", "the assessor must declare any conflict of interest, or that there is none"
-            )
-        self._assessor_assigned(assessor_id=assessor_id, declaration=declaration, occurred_at=occurred_at)
 
     def release_assessor(self, assessor_id: UUID, occurred_at: datetime) -> bool:
         """The assessor stood down: their assignment ends, unless they already assessed or the case is closed.
@@ -165,6 +241,10 @@ class Application(LedgerAggregate):
             raise RuleBroken(f"assessments are recorded on submitted applications; this one is {self.status}")
         if assessor_id not in self.assessors:
             raise RuleBroken("only an assessor assigned to this application can assess it")
+        if assessor_id not in self.accepted:
+            raise RuleBroken(
+                "accept the assignment first, declaring that you have no conflict of interest, then assess"
+            )
         if assessor_id in self.assessments:
             raise RuleBroken("this assessor has already recorded an assessment")
         if sorted(judgements) != sorted(required_areas):
@@ -256,6 +336,46 @@ class Application(LedgerAggregate):
     def _evidence_added(self, evidence_id: UUID, area: str, text: Sealed, occurred_at: datetime) -> None:
         self.evidence[area] = self.evidence.get(area, 0) + 1
 
+    class FileAttached(Event):
+        file_id: UUID
+        area: str
+        digest: str  # keyed (HMAC-SHA-256) digest of the content: the same file is stored once
+        address: str  # where the sealed content is stored, under the evidence directory
+        name: Sealed
+        media_type: str
+        size: int
+        occurred_at: datetime
+
+    @event(FileAttached)
+    def _file_attached(
+        self,
+        file_id: UUID,
+        area: str,
+        digest: str,
+        address: str,
+        name: Sealed,
+        media_type: str,
+        size: int,
+        occurred_at: datetime,
+    ) -> None:
+        self.files[file_id] = {
+            "area": area,
+            "digest": digest,
+            "address": address,
+            "name": name,
+            "media_type": media_type,
+            "size": size,
+            "added": occurred_at,
+        }
+
+    class FileRemoved(Event):
+        file_id: UUID
+        occurred_at: datetime
+
+    @event(FileRemoved)
+    def _file_removed(self, file_id: UUID, occurred_at: datetime) -> None:
+        self.files.pop(file_id, None)
+
     class Submitted(Event):
         occurred_at: datetime
 
@@ -277,7 +397,38 @@ class Application(LedgerAggregate):
 
     @event(AssessorAssigned)
     def _assessor_assigned(self, assessor_id: UUID, declaration: str, occurred_at: datetime) -> None:
+        # recorded before assessors declared for themselves, with the registrar's declaration: counts as accepted
         self.assessors.append(assessor_id)
+        self.accepted.append(assessor_id)
+
+    class AssessorInvited(Event):
+        assessor_id: UUID
+        occurred_at: datetime
+
+    @event(AssessorInvited)
+    def _assessor_invited(self, assessor_id: UUID, occurred_at: datetime) -> None:
+        self.assessors.append(assessor_id)
+
+    class AssignmentAccepted(Event):
+        assessor_id: UUID
+        declaration: Sealed | None  # the assessor's own words (sealed with the applicant's key)
+        occurred_at: datetime
+
+    @event(AssignmentAccepted)
+    def _assignment_accepted(self, assessor_id: UUID, declaration: Sealed | None, occurred_at: datetime) -> None:
+        self.accepted.append(assessor_id)
+
+    class AssignmentDeclined(Event):
+        assessor_id: UUID
+        reason: Sealed | None  # the conflict of interest declared (sealed with the applicant's key)
+        occurred_at: datetime
+
+    @event(AssignmentDeclined)
+    def _assignment_declined(self, assessor_id: UUID, reason: Sealed | None, occurred_at: datetime) -> None:
+        self.assessors.remove(assessor_id)
+        self.declined.append(assessor_id)
+        if assessor_id in self.accepted:
+            self.accepted.remove(assessor_id)
 
     class AssessorReleased(Event):
         assessor_id: UUID
@@ -286,6 +437,8 @@ class Application(LedgerAggregate):
     @event(AssessorReleased)
     def _assessor_released(self, assessor_id: UUID, occurred_at: datetime) -> None:
         self.assessors.remove(assessor_id)
+        if assessor_id in self.accepted:
+            self.accepted.remove(assessor_id)
 
     class RefereeResponded(Event):
         confirmed: bool
@@ -381,7 +534,7 @@ class Application(LedgerAggregate):
             self.status, self.outcome, self.decided_on = DECIDED, Outcome.AWARD, decided_on
         elif upheld:  # reassess: fresh assessors, fresh assessments
             self.status, self.outcome, self.decided_on = SUBMITTED, None, None
-            self.assessors, self.assessments = [], {}
+            self.assessors, self.assessments, self.accepted = [], {}, []
             self.discussion_held = False
         else:
             self.status = DECIDED

@@ -56,6 +56,8 @@ class CaseworkProjection(Projection):
         Application.Withdrawn: "withdrawn",
         Application.AssessorAssigned: "assessor_assigned",
         Application.AssessorReleased: "assessor_released",
+        Application.AssessorInvited: "assessor_assigned",
+        Application.AssignmentDeclined: "assessor_released",
         Application.RefereeResponded: "referee_responded",
         Application.ProfessionalDiscussionHeld: "discussion_held",
         Application.Assessed: "assessed",
@@ -208,3 +210,84 @@ def casework_counts(conn: Any) -> dict[str, int]:
     from sqlalchemy import func, select
 
     return dict(conn.execute(select(applications.c.status, func.count()).group_by(applications.c.status)).all())
+
+
+# -- the registrar's queues: the work that needs doing first
+QUEUES: dict[str, str] = {
+    "new": "New: assessors to assign",
+    "awaiting": "With the assessors",
+    "assessed": "Assessed: ready for a decision",
+    "information": "Waiting for the applicant",
+    "appeals": "Appeals",
+    "decided": "Decided and closed",
+}
+"""Each queue's name as the pages say it, in the order work is done (new and assessed come first)."""
+
+
+def _in_queue(queue: str, assessors_needed: int) -> Any:
+    """The condition for an application to be in ``queue``. The assessors column is ",id,id," (32 hex digits and
+    a comma for each), so its length says how many are assigned."""
+    from sqlalchemy import and_, func
+
+    full = 1 + 33 * assessors_needed
+    a = applications.c
+    submitted = a.status == ApplicationStatus.SUBMITTED
+    return {
+        "new": and_(submitted, func.length(a.assessors) < full),
+        "awaiting": and_(submitted, func.length(a.assessors) >= full, a.assessments < assessors_needed),
+        "assessed": and_(submitted, a.assessments >= assessors_needed),
+        "information": a.status == ApplicationStatus.INFORMATION_REQUESTED,
+        "appeals": a.status == ApplicationStatus.APPEALED,
+        "decided": a.status.in_([ApplicationStatus.DECIDED, ApplicationStatus.WITHDRAWN]),
+    }[queue]
+
+
+def queue_counts(conn: Any, assessors_needed: int) -> dict[str, int]:
+    """How many applications wait in each queue (``QUEUES``)."""
+    from sqlalchemy import func, select
+
+    return {q: conn.execute(select(func.count()).where(_in_queue(q, assessors_needed))).scalar_one() for q in QUEUES}
+
+
+def queue_page(
+    conn: Any, queue: str, assessors_needed: int, *, page: int = 1, per_page: int = 25
+) -> list[dict[str, Any]]:
+    """One page of a queue: open work oldest submission first (the longest waiting at the top); decided work most
+    recent decision first."""
+    from sqlalchemy import select
+
+    a = applications.c
+    order = (
+        (a.decided_on.is_(None), a.decided_on.desc(), a.started_at.desc())
+        if queue == "decided"
+        else (a.submitted_at, a.started_at)
+    )
+    statement = (
+        select(applications)
+        .where(_in_queue(queue, assessors_needed))
+        .order_by(*order)
+        .offset((max(page, 1) - 1) * per_page)
+        .limit(per_page)
+    )
+    return [
+        {**row, "assessors": [x for x in row["assessors"].split(",") if x]}
+        for row in conn.execute(statement).mappings()
+    ]
+
+
+def assessor_rows(conn: Any) -> list[dict[str, Any]]:
+    """Every assessor (active first, then by name) with how many open applications each is assigned to."""
+    from sqlalchemy import select
+
+    open_work = (
+        select(applications.c.assessors).where(
+            applications.c.status.in_([ApplicationStatus.SUBMITTED, ApplicationStatus.INFORMATION_REQUESTED])
+        )
+    ).subquery()
+    counts: dict[str, int] = {}
+    for (assigned,) in conn.execute(select(open_work.c.assessors)):
+        for found in assigned.split(","):
+            if found:
+                counts[found] = counts.get(found, 0) + 1
+    rows = conn.execute(select(assessors).order_by(assessors.c.active.desc(), assessors.c.name)).mappings()
+    return [{**row, "open": counts.get(row["id"], 0)} for row in rows]
