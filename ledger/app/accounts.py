@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger.app.account_tables import (
     account_challenges,
     account_factors,
+    account_letters,
     account_links,
     account_pending,
     account_recovery_codes,
@@ -314,9 +315,12 @@ class Accounts:
     def delete_registrant(self, registrant_id: UUID) -> int:
         """An erased registrant's account goes (its email is personal data); returns how many were deleted."""
         with self.engine.begin() as conn:
-            ids = list(
-                conn.execute(select(accounts.c.id).where(accounts.c.registrant_id == registrant_id.hex)).scalars()
-            )
+            found = conn.execute(
+                select(accounts.c.id, accounts.c.email).where(accounts.c.registrant_id == registrant_id.hex)
+            ).all()
+            ids = [row.id for row in found]
+            if found:  # and the letters about the account: they hold its email
+                conn.execute(account_letters.delete().where(account_letters.c.to.in_([row.email for row in found])))
             if ids:
                 for table in (
                     account_access,

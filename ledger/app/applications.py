@@ -141,6 +141,23 @@ class Applications(Letters):
         return evidence_id
 
     @command
+    def change_evidence(self, application_id: UUID, evidence_id: UUID, text: str) -> None:
+        """Rewrite an item of written evidence in a draft."""
+        application = self._get(Application, application_id, "application")
+        text = _text("text", text)
+        application.change_evidence(
+            evidence_id, self._seal(application.registrant_id, "text", text), occurred_at=self._now()
+        )
+        self._commit(application)
+
+    @command
+    def remove_evidence(self, application_id: UUID, evidence_id: UUID) -> None:
+        """Delete an item of written evidence from a draft."""
+        application = self._get(Application, application_id, "application")
+        application.remove_evidence(evidence_id, occurred_at=self._now())
+        self._commit(application)
+
+    @command
     def submit_application(self, application_id: UUID) -> None:
         application = self._get(Application, application_id, "application")
         application.submit(self._required(application), occurred_at=self._now())

@@ -100,6 +100,8 @@ class Timeline:
         said: dict[type, Say] = {
             Application.Started: lambda e: f"{what} started",
             Application.EvidenceAdded: lambda e: f"evidence for area {e.area} added to the {what}",
+            Application.EvidenceChanged: lambda e: f"an item of evidence changed in the {what}",
+            Application.EvidenceRemoved: lambda e: f"an item of evidence deleted from the {what}",
             Application.Submitted: lambda e: f"{what} submitted",
             Application.Withdrawn: lambda e: f"{what} withdrawn",
             Application.AssessorAssigned: lambda e: f"{self.assessor(e.assessor_id)} assigned to assess the {what}",

@@ -57,9 +57,13 @@ def application_view(ledger: Ledger, application_id: UUID) -> dict[str, Any]:
         pass
     for event in _events(ledger, application_id):
         if isinstance(event, Application.EvidenceAdded):
-            view["evidence"].append(
-                {"id": str(event.evidence_id), "area": event.area, "text": vault.open(event.text)}
-            )
+            view["evidence"].append({"id": str(event.evidence_id), "area": event.area, "text": vault.open(event.text)})
+        elif isinstance(event, Application.EvidenceChanged):
+            for item in view["evidence"]:
+                if item["id"] == str(event.evidence_id):
+                    item["text"] = vault.open(event.text)
+        elif isinstance(event, Application.EvidenceRemoved):
+            view["evidence"] = [item for item in view["evidence"] if item["id"] != str(event.evidence_id)]
         elif isinstance(event, Application.Assessed):
             view["assessments"].append(
                 {

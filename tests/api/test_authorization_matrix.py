@@ -21,6 +21,7 @@ OBJECT_ROUTES = {path for (_, path) in POLICY if "{application_id}" in path or "
 # by the rules for the awarded application they name, so nothing is written
 BODIES = {
     "/api/applications/{application_id}/evidence": {"area": "A", "text": "More."},
+    "/api/applications/{application_id}/evidence/{evidence_id}": {"text": "Rewritten."},
     "/api/applications/{application_id}/appeal": {"grounds": "Unfair."},
     "/api/applications/{application_id}/assessment": {"judgements": {"A": "met"}, "recommendation": "award"},
     # the audit was accepted: every further step is refused by its rules
@@ -85,6 +86,7 @@ def world(tmp_path_factory):
         "email": "nobody@example.org",  # no such account: an allowed call answers 404 and changes nothing
         "credential_id": "00000000-0000-4000-8000-000000000000",
         "file_id": "00000000-0000-4000-8000-000000000000",
+        "evidence_id": "00000000-0000-4000-8000-000000000000",
     }
     yield actors, values
     actors.close()

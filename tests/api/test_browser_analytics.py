@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from ledger.app.accounts import Accounts
+from tests.builders import second_factor
 from tests.builders.browser import chromium, screenshot
 from tests.builders.servers import free_port, serving
 from tests.builders.world import LOWER, PROFESSIONAL, TODAY, world
@@ -41,6 +42,8 @@ def site(tmp_path):
     )
     Accounts(ledger.engine).add("auditor@example.org", PASSWORD, "auditor")
     Accounts(ledger.engine).add("admin@example.org", PASSWORD, "admin")
+    for staff in ("auditor@example.org", "admin@example.org"):
+        second_factor.set_up(ledger, staff)  # staff sign in with a code
     with serving(create_app(ledger, worker="followers"), port) as url:
         yield url
     ledger.close()
@@ -55,8 +58,13 @@ def sign_in(browser, url, email):
     page.goto(f"{url}/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state()
+    factor = second_factor.of(url, email)
+    if factor is not None and page.url.endswith("/login/code"):
+        page.fill("#code", factor.code())
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
     return page
 
 

@@ -173,6 +173,22 @@ def test_search_timeline_suspension_and_confirmed_removal(site):
         main = registrar.inner_text("main")
         assert "Removed from the register. The registrant is told why, in a letter." in main
         assert "Reason: The complaint was upheld." in main
+        # appointing a person on the register, found by number: their name is the register's
+        registrar.goto(f"{url}/casework/assessors")
+        registrar.fill("#q", number)
+        registrar.click('button:text-is("Find")')
+        registrar.wait_for_load_state()
+        registrar.click("text=Appoint Sam Suspended")
+        registrar.wait_for_load_state()
+        assert "Assessor appointed" in registrar.inner_text("main")
+        assert "Sam Suspended (on the register)" in registrar.inner_text("table")
+        registrar.click("text=Stand down Sam Suspended")
+        registrar.wait_for_load_state()
+        assert "Stand Sam Suspended down as an assessor?" in registrar.inner_text("main")
+        looked_at(registrar, "stand-down-confirm")
+        registrar.click("button.warning")
+        registrar.wait_for_load_state()
+        assert "Sam Suspended has stood down." in registrar.inner_text("main")
         assert not registrar.errors
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 import pytest
 
 from ledger.app.accounts import Accounts
+from tests.builders import second_factor
 from tests.builders.browser import chromium, screenshot, serious_accessibility_violations
 from tests.builders.records import award, poison_registrant
 from tests.builders.servers import free_port, serving
+from tests.builders.site import sign_in
 
 PASSWORD = "correct horse battery staple"
 
@@ -38,6 +40,7 @@ def site(tmp_path):
     enrol(ledger, "Pr\u0456ya Shah")  # a look-alike enrolment
     Worker(ledger).run_once()
     Accounts(ledger.engine).add("registrar@example.org", PASSWORD, "registrar")
+    second_factor.set_up(ledger, "registrar@example.org")  # staff sign in with a code: sign_in enters it
     with serving(create_app(ledger, worker="none"), port) as url:  # and no worker: the page says so
         yield url, number
     ledger.close()
@@ -47,11 +50,7 @@ def test_the_registrar_sees_a_parked_event_and_a_missing_worker(site):
     url, number = site
     with chromium() as browser:
         for name, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
-            page = browser.new_context(viewport=viewport).new_page()
-            page.goto(f"{url}/login")
-            page.fill("#email", "registrar@example.org")
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
+            page = sign_in(browser, url, "registrar@example.org", viewport=viewport)
             page.goto(f"{url}/casework")
             text = page.inner_text("main")
             assert "1 event could not be handled" in text
@@ -81,6 +80,7 @@ def test_an_admin_disables_and_enables_an_account_from_a_page(tmp_path):
     )
     accounts = Accounts(ledger.engine)
     accounts.add("admin@example.org", PASSWORD, "admin")
+    second_factor.set_up(ledger, "admin@example.org")
     accounts.add("rita@example.org", PASSWORD, "registrant", registrant_id=enrol(ledger, "Rita Registrant"))
     try:
         with serving(create_app(ledger, worker="followers"), port) as url, chromium() as browser:
@@ -88,11 +88,7 @@ def test_an_admin_disables_and_enables_an_account_from_a_page(tmp_path):
                 ("desktop", {"width": 1280, "height": 900}),
                 ("phone", {"width": 390, "height": 844}),
             ):
-                page = browser.new_context(viewport=viewport).new_page()
-                page.goto(f"{url}/login")
-                page.fill("#email", "admin@example.org")
-                page.fill("#password", PASSWORD)
-                page.click("button[type=submit]")
+                page = sign_in(browser, url, "admin@example.org", viewport=viewport)
                 page.click("text=Accounts")
                 assert page.url.endswith("/admin/accounts")
                 page.click("button[aria-label='Disable rita@example.org']")

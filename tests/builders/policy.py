@@ -27,6 +27,8 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/applications"): ("registrant", "other"),
     ("GET", "/api/applications/{application_id}"): ("registrant", "assessor", *READERS),
     ("POST", "/api/applications/{application_id}/evidence"): ("registrant",),
+    ("PUT", "/api/applications/{application_id}/evidence/{evidence_id}"): ("registrant",),
+    ("DELETE", "/api/applications/{application_id}/evidence/{evidence_id}"): ("registrant",),
     ("POST", "/api/applications/{application_id}/files"): ("registrant",),
     ("GET", "/api/applications/{application_id}/files"): ("registrant", "assessor", "registrar"),
     ("GET", "/api/applications/{application_id}/files/{file_id}"): ("registrant", "assessor", "registrar"),

@@ -56,6 +56,8 @@ def test_apply_assess_award_share_and_verify_on_a_phone(site):
             assessor = sign_in(browser, url, email)
             assessor.click(f"a[href='/assess/{application_id}']")
             assessor.wait_for_load_state()
+            assessor.click("text=Accept: I have no conflict of interest")
+            assessor.wait_for_load_state()
             for area in ("A", "B", "C", "D", "E"):
                 assessor.check(f"input[name=area_{area}][value=met]")
             assessor.select_option("#recommendation", "award")

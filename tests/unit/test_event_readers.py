@@ -26,6 +26,8 @@ EXPECTED: dict[str, list[str]] = {
         "ledger.read.timeline",
     ],
     "Application.EvidenceAdded": ["ledger.read.projections.casework", "ledger.read.timeline", "ledger.read.views"],
+    "Application.EvidenceChanged": ["ledger.read.timeline", "ledger.read.views"],
+    "Application.EvidenceRemoved": ["ledger.read.projections.casework", "ledger.read.timeline", "ledger.read.views"],
     "Application.FileAttached": ["ledger.read.evidence_files"],
     "Application.FileRemoved": ["ledger.read.evidence_files"],
     "Application.Submitted": [

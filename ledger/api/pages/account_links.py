@@ -128,6 +128,7 @@ def _link_problem(
         status_code=status,
         message=str(error) if error else "Enter your email address to get a new link.",
         purpose=purpose,
+        why=error.why if error is not None else None,
         errors=errors or {},
         values=values or {},
     )

@@ -20,6 +20,7 @@ from ledger.app.accounts import Account
 from ledger.app.ledger import Ledger
 from ledger.domain.errors import LedgerError
 from ledger.read.assignments import state_of, worklist
+from ledger.read.evidence_files import files_of
 from ledger.read.people import name_of
 from ledger.read.projections.audits import audit_queue
 from ledger.read.views import application_view
@@ -56,6 +57,10 @@ def _assess_page(
     application = ledger.application(found)
     mine = state_of(ledger, found, own_assessor(account)) or {"state": "to accept", "on": None}
     view = application_view(ledger, found) if mine["state"] != "to accept" else None
+    files: dict[str, list[dict[str, Any]]] = {}
+    if view is not None:  # evidence files, like the written evidence, once the assessor has accepted
+        for file in files_of(ledger, found):
+            files.setdefault(file["area"], []).append(file)
     own = None
     if view is not None:
         own = next((a for a in view["assessments"] if a["assessor_id"] == str(own_assessor(account))), None)
@@ -73,6 +78,7 @@ def _assess_page(
         mine=mine,
         own=own,
         app=view,
+        files=files,
         areas=ledger.framework.required_areas(application.level),
         judgements=JUDGEMENTS,
         judgement_names=dict(JUDGEMENTS),

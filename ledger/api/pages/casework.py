@@ -23,6 +23,7 @@ from ledger.app.accounts import Account
 from ledger.app.ledger import Ledger
 from ledger.domain.errors import InvalidInput, LedgerError
 from ledger.read.assignments import assignment_states
+from ledger.read.evidence_files import files_of
 from ledger.read.people import active_assessors, assessor_names, name_of, search_people
 from ledger.read.projections.casework import QUEUES
 from ledger.read.projections.register import confusable_groups, name_change_requests
@@ -135,6 +136,7 @@ def _application_page(
         open_places=needed - len(application.assessors),
         pool=pool,
         can_write=account.role == "registrar",
+        files=files_of(ledger, found) if account.role == "registrar" else [],  # as the download route allows
         areas=ledger.framework.required_areas(view["level"]),
         judgements=dict(JUDGEMENTS),
         errors=errors or {},

@@ -7,8 +7,16 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ledger.api.deps import CaseAccount, IdempotencyKey, LedgerDep, RegistrantAccount, ServiceDep, own_registrant
-from ledger.api.schemas.applications import Evidence, Grounds, StartApplication
+from ledger.api.deps import (
+    CaseAccount,
+    IdempotencyKey,
+    LedgerDep,
+    RegistrantAccount,
+    ServiceDep,
+    own_registrant,
+    uuid_or_404,
+)
+from ledger.api.schemas.applications import Evidence, EvidenceText, Grounds, StartApplication
 from ledger.api.security import reachable_application
 from ledger.read.views import application_view, registrant_view
 
@@ -62,6 +70,41 @@ def add_evidence(
         key,
         {"id": application_id, **body.model_dump()},
         lambda: {"id": str(ledger.add_evidence(found, body.area, body.text))},
+    )
+
+
+@router.put("/{application_id}/evidence/{evidence_id}", tags=["registrant"])
+def change_evidence(
+    service: ServiceDep,
+    application_id: str,
+    evidence_id: str,
+    body: EvidenceText,
+    account: RegistrantAccount,
+    key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """Rewrite an item of written evidence, while the application is a draft."""
+    ledger = service.ledger
+    found, chosen = reachable_application(ledger, account, application_id), uuid_or_404(evidence_id, "evidence")
+    return service.write(
+        account,
+        key,
+        {"id": application_id, "evidence": evidence_id, **body.model_dump()},
+        lambda: (ledger.change_evidence(found, chosen, body.text), {"changed": evidence_id})[1],
+    )
+
+
+@router.delete("/{application_id}/evidence/{evidence_id}", tags=["registrant"])
+def remove_evidence(
+    service: ServiceDep, application_id: str, evidence_id: str, account: RegistrantAccount, key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """Delete an item of written evidence, while the application is a draft."""
+    ledger = service.ledger
+    found, chosen = reachable_application(ledger, account, application_id), uuid_or_404(evidence_id, "evidence")
+    return service.write(
+        account,
+        key,
+        {"id": application_id, "remove evidence": evidence_id},
+        lambda: (ledger.remove_evidence(found, chosen), {"removed": evidence_id})[1],
     )
 
 

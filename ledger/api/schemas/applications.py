@@ -30,6 +30,12 @@ class Evidence(BaseModel):
     text: str = Field(max_length=10_000)
 
 
+class EvidenceText(BaseModel):
+    """The new text of an item of written evidence (its area stays)."""
+
+    text: str = Field(max_length=10_000)
+
+
 class Grounds(BaseModel):
     """An appeal's grounds (of an application's decision, or of a PPD audit's outcome)."""
 

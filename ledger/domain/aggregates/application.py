@@ -58,6 +58,7 @@ class Application(LedgerAggregate):
         self.framework_version = framework_version
         self.status = DRAFT
         self.evidence: dict[str, int] = {}  # area -> number of items (the text stays sealed in the events)
+        self.evidence_areas: dict[UUID, str] = {}  # each written item still there -> its area
         self.files: dict[UUID, dict[str, Any]] = {}  # evidence files attached and not removed, by their id
         self.assessors: list[UUID] = []
         self.accepted: list[UUID] = []  # assessors who accepted their assignment, declaring no conflict of interest
@@ -89,6 +90,22 @@ class Application(LedgerAggregate):
                 + ", ".join(required_areas),
             )
         self._evidence_added(evidence_id=evidence_id, area=area, text=text, occurred_at=occurred_at)
+
+    def change_evidence(self, evidence_id: UUID, text: Sealed, occurred_at: datetime) -> None:
+        """Rewrite an item of written evidence: only in a draft (once submitted, the assessors judge what was sent)."""
+        self._check_draft_item(evidence_id, "changed")
+        self._evidence_changed(evidence_id=evidence_id, text=text, occurred_at=occurred_at)
+
+    def remove_evidence(self, evidence_id: UUID, occurred_at: datetime) -> None:
+        """Delete an item of written evidence: only in a draft."""
+        self._check_draft_item(evidence_id, "deleted")
+        self._evidence_removed(evidence_id=evidence_id, occurred_at=occurred_at)
+
+    def _check_draft_item(self, evidence_id: UUID, done: str) -> None:
+        if self.status != DRAFT:
+            raise RuleBroken(f"evidence can be {done} only before the application is sent; this one is {self.status}")
+        if evidence_id not in self.evidence_areas:
+            raise NotFound("this application has no such evidence (it may have been deleted already)")
 
     def files_in(self, area: str) -> list[UUID]:
         """The evidence files attached for ``area`` (a file counts as evidence for its area, as a text does)."""
@@ -335,6 +352,27 @@ class Application(LedgerAggregate):
     @event(EvidenceAdded)
     def _evidence_added(self, evidence_id: UUID, area: str, text: Sealed, occurred_at: datetime) -> None:
         self.evidence[area] = self.evidence.get(area, 0) + 1
+        self.evidence_areas[evidence_id] = area
+
+    class EvidenceChanged(Event):
+        evidence_id: UUID
+        text: Sealed
+        occurred_at: datetime
+
+    @event(EvidenceChanged)
+    def _evidence_changed(self, evidence_id: UUID, text: Sealed, occurred_at: datetime) -> None:
+        pass  # the text is in the event; the state counts items only
+
+    class EvidenceRemoved(Event):
+        evidence_id: UUID
+        occurred_at: datetime
+
+    @event(EvidenceRemoved)
+    def _evidence_removed(self, evidence_id: UUID, occurred_at: datetime) -> None:
+        area = self.evidence_areas.pop(evidence_id)
+        self.evidence[area] -= 1
+        if not self.evidence[area]:
+            del self.evidence[area]
 
     class FileAttached(Event):
         file_id: UUID

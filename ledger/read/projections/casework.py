@@ -52,6 +52,7 @@ class CaseworkProjection(Projection):
     handlers = {
         Application.Started: "started",
         Application.EvidenceAdded: "evidence_added",
+        Application.EvidenceRemoved: "evidence_removed",
         Application.Submitted: "submitted",
         Application.Withdrawn: "withdrawn",
         Application.AssessorAssigned: "assessor_assigned",
@@ -109,6 +110,10 @@ class CaseworkProjection(Projection):
     def evidence_added(self, e: Any) -> None:
         row = self._set(e)
         row["evidence_items"] += 1
+
+    def evidence_removed(self, e: Any) -> None:
+        row = self._set(e)
+        row["evidence_items"] -= 1
 
     def submitted(self, e: Any) -> None:
         self._set(e, status=ApplicationStatus.SUBMITTED, submitted_at=e.occurred_at)

@@ -22,7 +22,7 @@ from ledger.api.pages.me.asking import problems
 from ledger.api.pages.me.standing import Enrolled, registrant_of, render_me, standing_of
 from ledger.api.pages.render import JUDGEMENTS, back, templates
 from ledger.api.problems import Problem
-from ledger.api.schemas.applications import Evidence
+from ledger.api.schemas.applications import Evidence, EvidenceText
 from ledger.api.security import reachable_application
 from ledger.api.service import Behind
 from ledger.domain.errors import LedgerError
@@ -71,7 +71,7 @@ def _tasks(ledger: Any, view: dict[str, Any], files: dict[str, list[Any]] | None
                 "descriptor": area.descriptor(level),
                 "evidence": evidence,
                 "files": area_files,
-                "done": bool(evidence),
+                "done": bool(evidence or area_files),
             }
         )
     return tasks
@@ -163,6 +163,74 @@ async def add_evidence(
         f"Evidence for area {area.code}, {area.title}, saved.",
         request=request,
     )
+
+
+def _item(view: dict[str, Any], evidence_id: str) -> dict[str, Any]:
+    item: dict[str, Any] | None = next((e for e in view["evidence"] if e["id"] == evidence_id), None)
+    if item is None:
+        raise Problem(404, "this application has no such evidence (it may have been deleted already)")
+    return item
+
+
+def _item_page(
+    request: Request, ledger: Any, account: Any, view: dict[str, Any], item: dict[str, Any], **extra: Any
+) -> Response:
+    area = _area_of(ledger, view, item["area"])
+    standing = standing_of(ledger, registrant_of(account))
+    here = f"/me/applications/{view['id']}"
+    context = {"app": view, "area": area, "item": item, "editable": view["status"] == ApplicationStatus.DRAFT}
+    context.setdefault("values", {"text": item["text"]})
+    context.update(extra)
+    status_code = context.pop("status_code", 200)
+    return render_me(request, "me_evidence_item.html", standing, here, status_code, **context)
+
+
+@router.get("/me/applications/{application_id}/evidence/{evidence_id}", response_class=HTMLResponse)
+def item_page(
+    request: Request, ledger: LedgerDep, application_id: str, evidence_id: str, account: Enrolled
+) -> Response:
+    _, view = _application(ledger, account, application_id)
+    return _item_page(request, ledger, account, view, _item(view, evidence_id))
+
+
+@router.post("/me/applications/{application_id}/evidence/{evidence_id}")
+async def change_item(
+    request: Request, ledger: LedgerDep, application_id: str, evidence_id: str, account: Enrolled
+) -> Response:
+    found, view = _application(ledger, account, application_id)
+    item = _item(view, evidence_id)
+    form = await form_of(request)
+
+    def act() -> None:
+        ledger.change_evidence(found, UUID(item["id"]), parse_form(EvidenceText, {"text": form.get("text")}).text)
+
+    try:
+        write(request, account, act)
+    except Behind:
+        pass
+    except LedgerError as error:
+        errors = problems(
+            error, {"text": "Your evidence"}, empty={"text": "Describe your evidence"}, values=form, form_field="text"
+        )
+        return _item_page(request, ledger, account, view, item, values=form, errors=errors, status_code=422)
+    return back(f"/me/applications/{application_id}/areas/{item['area']}", "Your evidence is changed.", request=request)
+
+
+@router.post("/me/applications/{application_id}/evidence/{evidence_id}/delete")
+async def delete_item(
+    request: Request, ledger: LedgerDep, application_id: str, evidence_id: str, account: Enrolled
+) -> Response:
+    found, view = _application(ledger, account, application_id)
+    item = _item(view, evidence_id)
+    await form_of(request)
+    area = f"/me/applications/{application_id}/areas/{item['area']}"
+    try:
+        write(request, account, lambda: ledger.remove_evidence(found, UUID(item["id"])))
+    except Behind:
+        pass
+    except LedgerError as error:
+        return back(area, str(error)[:1].upper() + str(error)[1:], request=request, error=True)
+    return back(area, "That evidence is deleted.", request=request)
 
 
 @router.get("/me/applications/{application_id}/check", response_class=HTMLResponse)
