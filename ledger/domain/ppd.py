@@ -25,7 +25,7 @@ def check_activity(
     on: date, category: str, hours: float, areas: list[str], today: date, rules: Any, area_codes: set[str]
 ) -> None:
     """An activity is in one of the framework's PPD categories, claims a sensible number of hours, is not dated in
-    the future, and names only known competency areas."""
+    the future, and names only competency areas of the level held (``area_codes``)."""
     if category not in rules.ppd_categories:
         raise InvalidInput(
             "category", f"unknown PPD category {category!r}; expected one of " + ", ".join(rules.ppd_categories)
@@ -36,7 +36,12 @@ def check_activity(
         raise InvalidInput("on", "a PPD activity cannot be dated in the future")
     unknown = [a for a in areas if a not in area_codes]
     if unknown:
-        raise InvalidInput("areas", f"unknown competency area(s) {', '.join(unknown)}")
+        raise InvalidInput(
+            "areas",
+            f"{', '.join(unknown)}: not a competency area of the level you hold (expected "
+            + ", ".join(sorted(area_codes))
+            + ")",
+        )
 
 
 def categories_between(activities: Iterable[dict[str, Any]], start: date, end: date) -> set[str]:

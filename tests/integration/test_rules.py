@@ -259,6 +259,14 @@ def test_ppd_input_is_checked(ledger):
         "y",
         match="future",
     )
+    rct_areas = {a.code for a in ledger.framework.required_areas("RCT")}
+    beyond = sorted({a.code for a in ledger.framework.areas} - rct_areas)
+    assert beyond, "the framework has an area RCT does not assess"
+    before = len(ledger.registration(registrant).ppd)
+    refused(
+        ledger, InvalidInput, ledger.record_ppd, registrant, today, "formal", 3, beyond[:1], "x", "y", match="areas"
+    )
+    assert len(ledger.registration(registrant).ppd) == before  # nothing recorded
 
 
 def test_lapse_only_after_the_grace_period(ledger, clock):
