@@ -156,7 +156,7 @@ def test_search_timeline_suspension_and_confirmed_removal(site):
         registrar.wait_for_load_state()
         main = registrar.inner_text("main")
         assert "Suspended. The registrant is told why, in a letter." in main
-        assert "until 2099-03-01. Reason: Complaint from a client under review." in main
+        assert "until 1 March 2099. Reason: Complaint from a client under review." in main
         assert "Suspended until 1 March 2099: Complaint from a client under review." in main
         looked_at(registrar, "registrant")
         registrar.click("button.warning")  # red, apart from Suspend: it only asks to confirm

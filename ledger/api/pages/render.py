@@ -5,6 +5,7 @@ a form's handler sends the browser back (303) with a message."""
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,36 @@ from ledger.api.deps import current_account, service
 from ledger.api.security import csrf_token
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def day(value: object) -> str:
+    """A date as people write it ("2 December 2026"), from a date, a datetime or an ISO date string; anything else
+    as it is (the ``day`` filter of every template)."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, date):
+        return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return "" if value is None else str(value)
+
+
+templates.env.filters["day"] = day
 JUDGEMENTS = (("met", "Met"), ("partly_met", "Partly met"), ("not_met", "Not met"))
 """What an assessor may judge a competency area or an audit standard, and how pages say it."""
 

@@ -21,6 +21,15 @@ from eventsourcing.persistence import Recorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from sqlalchemy import Column, DateTime, LargeBinary, Table
 
+from ledger.app.account_tables import (
+    account_challenges,
+    account_factors,
+    account_forms_done,
+    account_letters,
+    account_links,
+    account_pending,
+    account_recovery_codes,
+)
 from ledger.app.accounts import account_access, accounts
 from ledger.app.vault import load_master_key, vault_keys
 from ledger.domain.errors import LedgerError
@@ -36,11 +45,30 @@ FORMAT = "regledger-backup"
 VERSION = 1
 BATCH = 5000
 ROWS_BATCH = 1000
-STATE_TABLES: tuple[Table, ...] = (vault_keys, issuer_private_keys, accounts, account_access, log_checkpoints)
-WORKER_TABLES: tuple[Table, ...] = (parked_events, published_documents, workers)
-"""The worker's own tables: derived from the events (parked events are found again, documents published again) or
-transient (heartbeats); emptied by a restore with --replace, never backed up."""
+STATE_TABLES: tuple[Table, ...] = (
+    vault_keys,
+    issuer_private_keys,
+    accounts,
+    account_access,
+    account_pending,
+    account_factors,  # sealed under a key derived from the master key: restored with the same key, they work again
+    account_recovery_codes,
+    log_checkpoints,
+)
 """Tables that hold state no event can give back, in the order a backup writes them."""
+WORKER_TABLES: tuple[Table, ...] = (
+    parked_events,
+    published_documents,
+    workers,
+    account_links,
+    account_letters,
+    account_challenges,
+    account_forms_done,
+)
+"""Tables derived from the events (parked events are found again, documents published again) or transient
+(heartbeats; the account pages' links, letters, half-done sign-ins and forms done, which a restored register does
+not honour: a link mailed before the restore says it no longer works and offers a new one); emptied by a restore
+with --replace, never backed up."""
 EVENT_KEYS = {"idx", "n", "id", "v", "topic", "state"}
 NOT_IN_FILE = "The master key is not in this file: restoring needs the same master key."
 
