@@ -85,6 +85,9 @@ def world(tmp_path_factory):
         "assessor_id": [str(actors.assessors[0])],
         "purpose": ["suspension", "revocation"],
         "fmt": ["svg", "png", "jwt", "json"],
+        "file_id": ["00000000-0000-4000-8000-000000000000"],
+        "evidence_id": ["00000000-0000-4000-8000-000000000000"],
+        "code": ["A"],
     }
     yield actors, values, pending
     actors.close()
@@ -115,6 +118,7 @@ def test_no_assessor_view_and_no_decision_reads_background_data(world, monkeypat
                 walked += answer.status_code == 200
     # an assessment by each assessor and the registrar's decision, through the API and the pages' handlers alike
     for who in ("assessor", "assessor2"):
+        actors.ok(who, "POST", f"/api/applications/{pending}/accept", {"declaration": ""})
         actors.ok(
             who,
             "POST",

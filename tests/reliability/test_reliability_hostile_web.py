@@ -72,6 +72,7 @@ def test_every_form_post_needs_its_csrf_token(world):
         "action": "suspend",
         "registrant_id": str(actors.registrant),
         "code": "A",  # a competency area
+        "evidence_id": "00000000-0000-4000-8000-000000000000",
     }
     from ledger.api import pages
 

@@ -197,9 +197,9 @@ def item_page(
 async def change_item(
     request: Request, ledger: LedgerDep, application_id: str, evidence_id: str, account: Enrolled
 ) -> Response:
+    form = await form_of(request)  # the form's token first: nothing is looked up for a forged form
     found, view = _application(ledger, account, application_id)
     item = _item(view, evidence_id)
-    form = await form_of(request)
 
     def act() -> None:
         ledger.change_evidence(found, UUID(item["id"]), parse_form(EvidenceText, {"text": form.get("text")}).text)
@@ -220,9 +220,9 @@ async def change_item(
 async def delete_item(
     request: Request, ledger: LedgerDep, application_id: str, evidence_id: str, account: Enrolled
 ) -> Response:
+    await form_of(request)  # the form's token first
     found, view = _application(ledger, account, application_id)
     item = _item(view, evidence_id)
-    await form_of(request)
     area = f"/me/applications/{application_id}/areas/{item['area']}"
     try:
         write(request, account, lambda: ledger.remove_evidence(found, UUID(item["id"])))
