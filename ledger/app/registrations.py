@@ -42,7 +42,7 @@ class Registrations(Letters):
             self._seal(registrant_id, "impact", _text("impact", impact)),
             self._today(),
             self.framework.rules,
-            {a.code for a in self.framework.required_areas(registration.level)},  # the areas of the level held
+            {a.code for a in self.framework.required_areas(registration.level or "")},  # the level held's areas
             self.framework.version,
             occurred_at=self._now(),
         )

@@ -36,13 +36,14 @@ MONTHS = (
 def day(value: object) -> str:
     """A date as people write it ("2 December 2026"), from a date, a datetime or an ISO date string; anything else
     as it is (the ``day`` filter of every template)."""
+    found = value
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            found = date.fromisoformat(value[:10])
         except ValueError:
             return value
-    if isinstance(value, date):
-        return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    if isinstance(found, date):
+        return f"{found.day} {MONTHS[found.month - 1]} {found.year}"
     return "" if value is None else str(value)
 
 

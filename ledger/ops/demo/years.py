@@ -37,7 +37,7 @@ class YearStory(Schedule):
         registration = self.ledger.registration(person.registrant_id)
         if registration.status in (RegistrationStatus.REMOVED, RegistrationStatus.RESIGNED):
             return
-        held = [a.code for a in self.framework.required_areas(registration.level)]
+        held = [a.code for a in self.framework.required_areas(registration.level or "")]
         # drawn from every area as before (the same seed lives the same years), kept to the level's own areas
         areas = [a for a in self.rng.sample([a.code for a in self.framework.areas], 2) if a in held] or held[:1]
         self.ledger.record_ppd(
