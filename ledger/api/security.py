@@ -92,6 +92,16 @@ def reachable_application(ledger: Ledger, account: Account, application_id: str)
     raise Problem(404, f"no application {application_id}")
 
 
+def readable_evidence(ledger: Ledger, account: Account, application_id: str) -> UUID:
+    """The application, if ``account`` may read its evidence (its text and files): as ``reachable_application``, but
+    an assessor only once they have accepted the assignment, declaring no conflict of interest (until then they see
+    who applied and for what, on their page, and nothing of the evidence). Otherwise 404."""
+    found = reachable_application(ledger, account, application_id)
+    if account.role == "assessor" and account.assessor_id not in ledger.application(found).accepted:
+        raise Problem(404, f"no application {application_id} whose evidence you may read: accept the assignment first")
+    return found
+
+
 def reachable_audit(ledger: Ledger, account: Account, number: str, year: int) -> UUID:
     """The registrant whose PPD audit this is, if ``account`` may reach it: the registrant, the assessor assigned
     to it, or a reader. Anything else is 404, as if it did not exist."""

@@ -161,6 +161,8 @@ def test_who_may_read_a_file_from_draft_to_decision_and_erasure(world):
         f"/api/applications/{mine}/assign",
         {"assessor_id": str(actors.assessors[0]), "declaration": "No conflict."},
     )
+    assert reads("assessor") == 404  # invited, not yet accepted: no evidence before declaring no conflict
+    actors.ok("assessor", "POST", f"/api/applications/{mine}/accept", {"declaration": ""})
     assert {who: reads(who) for who in ("registrant", "assessor", "registrar", "unassigned", "assessor2")} == {
         "registrant": 200,
         "assessor": 200,

@@ -56,3 +56,37 @@ def test_only_the_assigned_assessor_accepts_or_declines_and_a_decline_needs_a_re
     assert actors.call("assessor", "GET", path).status_code == 404  # released: no longer theirs
     again = actors.call("registrar", "POST", f"{path}/assign", {"assessor_id": str(actors.assessors[0])})
     assert again.status_code in (409, 422) and "conflict" in again.text
+
+
+def test_an_assessor_reads_no_evidence_before_accepting(actors):
+    """Declaring a conflict is meaningful only before the evidence is seen: until the assessor accepts, the API's
+    application (with its written evidence), its file list and each file answer 404 to them, as on their page."""
+    from tests.builders.evidence_files import PDF
+
+    application = actors.ok(
+        "registrant",
+        "POST",
+        "/api/applications",
+        {"level": "RCT", "route": "standard", "qualification": QUALIFICATION[3]},
+    )["id"]
+    path = f"/api/applications/{application}"
+    for area in ("A", "B", "C", "D", "E"):
+        actors.ok("registrant", "POST", f"{path}/evidence", {"area": area, "text": f"Private work {area}."})
+    uploaded = actors.client.post(
+        f"{path}/files",
+        data={"area": "A"},
+        files={"file": ("plot.pdf", PDF, "application/pdf")},
+        headers=actors.headers("registrant"),
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    file_id = actors.ok("registrant", "GET", f"{path}/files")[0]["id"]
+    actors.ok("registrant", "POST", f"{path}/submit")
+    actors.ok("registrar", "POST", f"{path}/assign", {"assessor_id": str(actors.assessors[0])})
+
+    for asked in (path, f"{path}/files", f"{path}/files/{file_id}"):
+        answer = actors.call("assessor", "GET", asked)
+        assert answer.status_code == 404, (asked, answer.status_code)
+        assert "Private work" not in answer.text and "%PDF" not in answer.text
+    actors.ok("assessor", "POST", f"{path}/accept", {"declaration": ""})
+    assert "Private work A." in actors.call("assessor", "GET", path).text
+    assert actors.call("assessor", "GET", f"{path}/files/{file_id}").content == PDF

@@ -25,7 +25,7 @@ from ledger.api.pages.render import back, render, templates
 from ledger.api.problems import Problem
 from ledger.api.routes.evidence_files import FILE_READERS
 from ledger.api.schemas.evidence_files import FileUpload
-from ledger.api.security import reachable_application
+from ledger.api.security import reachable_application, readable_evidence
 from ledger.api.service import Behind
 from ledger.api.uploads import file_response
 from ledger.app.evidence_content import ACCEPT, KINDS_IN_WORDS
@@ -142,7 +142,7 @@ def download_evidence(request: Request, ledger: LedgerDep, application_id: str, 
     """The file, for the registrant, an assessor assigned to the application, or the registrar (signed in on the
     pages); anyone else signed in gets 404 or 403, as on the API."""
     account = signed_in(request, *FILE_READERS)
-    found = reachable_application(ledger, account, application_id)
+    found = readable_evidence(ledger, account, application_id)
     try:
         return file_response(ledger.evidence_file(found, uuid_or_404(file_id, "file")))
     except FileGone as error:

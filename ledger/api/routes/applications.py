@@ -17,7 +17,7 @@ from ledger.api.deps import (
     uuid_or_404,
 )
 from ledger.api.schemas.applications import Evidence, EvidenceText, Grounds, StartApplication
-from ledger.api.security import reachable_application
+from ledger.api.security import reachable_application, readable_evidence
 from ledger.read.views import application_view, registrant_view
 
 router = APIRouter(prefix="/api/applications")
@@ -54,9 +54,9 @@ def my_applications(ledger: LedgerDep, account: RegistrantAccount) -> list[dict[
 
 @router.get("/{application_id}", tags=["registrant", "casework"])
 def get_application(ledger: LedgerDep, application_id: str, account: CaseAccount) -> dict[str, Any]:
-    """An application with its evidence, assessments and decisions: for its registrant, its assessors, and the
-    registrar, auditor and admin."""
-    return application_view(ledger, reachable_application(ledger, account, application_id))
+    """An application with its evidence, assessments and decisions: for its registrant, its assessors once they have
+    accepted the assignment (declaring no conflict of interest), and the registrar, auditor and admin."""
+    return application_view(ledger, readable_evidence(ledger, account, application_id))
 
 
 @router.post("/{application_id}/evidence", tags=["registrant"])

@@ -20,7 +20,7 @@ from ledger.api.deps import IdempotencyKey, LedgerDep, RegistrantAccount, Servic
 from ledger.api.pages.forms import parse_form
 from ledger.api.problems import RESPONSES, Problem
 from ledger.api.schemas.evidence_files import EvidenceFileListed, FileUpload
-from ledger.api.security import reachable_application
+from ledger.api.security import reachable_application, readable_evidence
 from ledger.api.uploads import file_response, upload_request
 from ledger.app.accounts import Account
 from ledger.app.evidence_files import FileGone
@@ -36,7 +36,7 @@ def _own_application(ledger: LedgerDep, application_id: str, account: Registrant
 
 
 def _readable_application(ledger: LedgerDep, application_id: str, account: FileReader) -> UUID:
-    return reachable_application(ledger, account, application_id)
+    return readable_evidence(ledger, account, application_id)
 
 
 OwnApplication = Annotated[UUID, Depends(_own_application)]
