@@ -13,24 +13,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from credentials.open_badges import MONTHS  # English month names whatever the locale
 from ledger.api.deps import current_account, service
 from ledger.api.security import csrf_token
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def day(value: object) -> str:
