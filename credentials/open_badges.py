@@ -46,13 +46,35 @@ CREDENTIAL_TYP = "vc+jwt"  # the JOSE typ of a signed credential (W3C VC-JOSE-CO
 
 @dataclass(frozen=True)
 class Issuer:
+    """The body that signs, as an OB 3.0 ``Profile``: its id, name and website, and where given its contact email
+    and postal address (``street``, ``locality``, ``postal_code``, ``country_code``: OB 3.0's ``Address``)."""
+
     id: str
     name: str
     url: str
+    email: str | None = None
+    address: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """An OB 3.0 ``Profile``."""
-        return {"id": self.id, "type": ["Profile"], "name": self.name, "url": self.url}
+        profile: dict[str, Any] = {"id": self.id, "type": ["Profile"], "name": self.name, "url": self.url}
+        if self.email:
+            profile["email"] = self.email
+        if self.address:
+            parts = dict(self.address)
+            profile["address"] = {"type": ["Address"]} | {
+                member: parts[key] for key, member in ADDRESS_MEMBERS if parts.get(key)
+            }
+        return profile
+
+
+ADDRESS_MEMBERS = (
+    ("street", "streetAddress"),
+    ("locality", "addressLocality"),
+    ("postal_code", "postalCode"),
+    ("country_code", "addressCountryCode"),
+)
+"""The parts of an issuer's address, and the OB 3.0 ``Address`` members they fill."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,13 @@ Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
   in the user's data directory, ``$XDG_DATA_HOME/regledger/regledger.db`` (``~/.local/share/regledger``), the
   same from whichever folder regledger runs (a relative SQLite path is made absolute once, when read).
 - ``REGLEDGER_ISSUER_URL``: the public address that credentials and ``did:web`` name; QR badges open
-  ``<issuer URL>/v``. ``REGLEDGER_ISSUER_NAME``: the body's name on credentials.
+  ``<issuer URL>/v``.
+- The body's identity (``ledger.domain.body``; every page, letter, certificate and credential ``issuer`` shows it):
+  ``REGLEDGER_BODY_NAME`` (or ``REGLEDGER_ISSUER_NAME``), ``REGLEDGER_BODY_SHORT_NAME``, ``REGLEDGER_BODY_ADDRESS``
+  (lines separated by ``;``, the postcode last), ``REGLEDGER_BODY_EMAIL``, ``REGLEDGER_BODY_WEBSITE`` (the issuer URL
+  when unset), ``REGLEDGER_BODY_LOGO_FILE`` (an SVG file, at most 100 KB, with no scripts or outside links), and
+  ``REGLEDGER_BODY_PRIVACY_FILE``, ``_ACCESSIBILITY_FILE``, ``_COMPLAINTS_FILE`` (plain text, paragraphs separated by
+  blank lines; ``{name}`` and ``{email}`` filled in). Unset, the demo's body stands in.
 - ``REGLEDGER_MASTER_KEY``: base64 of 32 bytes that seal the per-registrant data keys; or
   ``REGLEDGER_MASTER_KEY_FILE``: a file holding it (a SQLite register without either keeps ``master.key`` beside
   its database file; PostgreSQL needs one of the two: ``regledger keys master --new`` makes a key).
@@ -38,9 +44,11 @@ Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from ledger.domain.body import Body, address_lines, check_logo, paragraphs
 
 PREFIX = "REGLEDGER_"
 
@@ -68,7 +76,7 @@ def default_database_url(environ: Mapping[str, str] | None = None) -> str:
 class Settings:
     database_url: str = field(default_factory=default_database_url)
     issuer_url: str = "http://127.0.0.1:8000"
-    issuer_name: str = "Register of Creative Technicians"
+    body: Body = field(default_factory=Body)
     master_key: str | None = None
     master_key_file: str | None = None
     smtp_host: str = "localhost"
@@ -108,7 +116,6 @@ class Settings:
         for name in (
             "DATABASE_URL",
             "ISSUER_URL",
-            "ISSUER_NAME",
             "MASTER_KEY",
             "MASTER_KEY_FILE",
             "SMTP_HOST",
@@ -146,6 +153,7 @@ class Settings:
                 if not rate.isdigit() or int(rate) < 1:
                     raise ValueError(f"{PREFIX}{name} must be a whole number above 0, not {rate!r}")
                 values[name.lower()] = int(rate)
+        values["body"] = body_from_env(get)
         if (starttls := get("SMTP_STARTTLS")) is not None:
             values["smtp_starttls"] = starttls.lower() in ("1", "true", "yes", "on")
         url = values.get("database_url")
@@ -156,6 +164,15 @@ class Settings:
             if relative and relative != ":memory:":  # resolved once, here: not again in each folder it is used
                 values["database_url"] = f"sqlite:///{Path(relative).resolve()}"
         return cls(**values)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        if not self.body.website:  # the register's own address stands for a body with no other website
+            object.__setattr__(self, "body", self.body.with_website(self.issuer_url.rstrip("/")))
+
+    @property
+    def issuer_name(self) -> str:
+        """The body's name, as credentials, letters and pages name it."""
+        return self.body.name
 
     def with_database(self, url: str) -> Settings:
         return replace(self, database_url=url)
@@ -186,3 +203,40 @@ class Settings:
     def evidence_path(self) -> Path:
         """Where evidence files are kept: ``REGLEDGER_EVIDENCE_DIR``, else ``evidence/`` under ``var_dir``."""
         return Path(self.evidence_dir) if self.evidence_dir else self.var_dir / "evidence"
+
+
+def body_from_env(get: Callable[[str], str | None]) -> Body:
+    """The body's identity from ``REGLEDGER_BODY_*`` (files read now, so a wrong path or a bad logo stops the start
+    with the setting named)."""
+    values: dict[str, object] = {}
+    name = get("BODY_NAME") or get("ISSUER_NAME")
+    if name is not None:
+        values["name"] = name.strip()
+    for setting, attribute in (("BODY_SHORT_NAME", "short_name"), ("BODY_EMAIL", "email"), ("BODY_WEBSITE", "website")):
+        if (value := get(setting)) is not None:
+            values[attribute] = value.strip()
+    if (address := get("BODY_ADDRESS")) is not None:
+        values["address"] = address_lines(address)
+    if (logo := get("BODY_LOGO_FILE")) is not None:
+        values["logo"] = check_logo(_read(logo, "BODY_LOGO_FILE"), f"{PREFIX}BODY_LOGO_FILE ({logo})")
+    for setting, attribute in (
+        ("BODY_PRIVACY_FILE", "privacy"),
+        ("BODY_ACCESSIBILITY_FILE", "accessibility"),
+        ("BODY_COMPLAINTS_FILE", "complaints"),
+    ):
+        if (path := get(setting)) is not None:
+            text = paragraphs(_read(path, setting))
+            if not text:
+                raise ValueError(f"{PREFIX}{setting} ({path}) is empty")
+            values[attribute] = text
+    try:
+        return Body(**values)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise ValueError(f"{PREFIX}BODY_*: {error}") from None
+
+
+def _read(path: str, setting: str) -> str:
+    try:
+        return Path(path).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"{PREFIX}{setting}: cannot read {path}: {error}") from None

@@ -37,7 +37,7 @@ class Letters(LedgerBase):
         try:
             name = self.vault.open(registrant.name) or "registrant"
             to = self.vault.seal(registrant_id, self.vault.open(registrant.email))
-            body = self.vault.seal(registrant_id, f"Dear {name},\n\n{text}\n\n{self.settings.issuer_name}\n")
+            body = self.vault.seal(registrant_id, f"Dear {name},\n\n{text}\n\n{self.settings.body.signature}\n")
         except Shredded:
             return None
         assert to is not None  # the address opened, since sealing the body found the registrant's key

@@ -75,7 +75,9 @@ class Mailer:
             if not outbox.sending(letter.id, message_id):  # recorded before the server hears of it
                 continue
             try:
-                self._deliver(letter.to, letter.subject, letter.body + f"\n\n{self.settings.issuer_name}\n", message_id)
+                self._deliver(
+                    letter.to, letter.subject, letter.body + f"\n\n{self.settings.body.signature}\n", message_id
+                )
             except (OSError, smtplib.SMTPException) as error:
                 outbox.failed(letter.id, f"{type(error).__name__}: {error}")
                 result.failed += 1

@@ -16,13 +16,26 @@ from ledger.api.pages import (
     audits,
     casework,
     evidence_files,
+    identity,
     me,
     public,
     registrations,
     skills,
 )
 
-FEATURES = (public, accounts, evidence_files, me, audits, assessment, casework, registrations, analytics, skills)
+FEATURES = (
+    identity,
+    public,
+    accounts,
+    evidence_files,
+    me,
+    audits,
+    assessment,
+    casework,
+    registrations,
+    analytics,
+    skills,
+)
 router = APIRouter(include_in_schema=False, routes=[route for feature in FEATURES for route in feature.router.routes])
 """Every page's route, flat (as the app matches them, and as tests list the forms)."""
 

@@ -53,6 +53,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "flash": flash,
             "framework": found.ledger.framework,
             "issuer_name": found.settings.issuer_name,
+            "body": found.settings.body,
             **context,
         },
         status_code=status_code,
