@@ -22,9 +22,7 @@ INDEX_ATTEMPTS = 8
 def issuer_profile(ledger: Ledger) -> Issuer:
     url = ledger.settings.issuer_url.rstrip("/")
     body = ledger.settings.body
-    return Issuer(
-        id=url, name=body.name, url=body.website, email=body.email, address=tuple(body.postal_address.items())
-    )
+    return Issuer(id=url, name=body.name, url=url, email=body.email, address=tuple(body.postal_address.items()))
 
 
 _LEVELS: dict[tuple[str, str, str], Level] = {}
