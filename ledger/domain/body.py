@@ -107,7 +107,7 @@ def check_logo(svg: str, where: str) -> str:
 class Body:
     name: str = "Register of Creative Technicians"
     short_name: str = "RCTech"
-    address: tuple[str, ...] = ("The Register of Creative Technicians", "21 Granary Row", "Manchester", "M4 6BU")
+    address: tuple[str, ...] = ("21 Granary Row", "Ancoats", "Manchester", "M4 6BU")
     email: str = "enquiries@creative-technicians.example"
     website: str = ""  # the register's own address when empty (the issuer URL)
     logo: str = field(default_factory=_default_logo)

@@ -13,7 +13,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -87,7 +87,8 @@ class Mailer:
 
     def _deliver(self, to: str, subject: str, body: str, message_id: str) -> None:
         message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self.settings.mail_from, to, subject
+        sender = formataddr((self.settings.body.name, self.settings.mail_from))  # "Register of ... <registrar@...>"
+        message["From"], message["To"], message["Subject"] = sender, to, subject
         message["Message-ID"], message["Date"] = message_id, formatdate(localtime=False)
         message.set_content(body)
         with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=TIMEOUT_SECONDS) as smtp:

@@ -112,7 +112,7 @@ def test_the_issuer_profile_carries_the_body_and_passes_the_open_badges_schema()
     assert profile["email"] == body.email
     assert profile["address"] == {
         "type": ["Address"],
-        "streetAddress": "The Register of Creative Technicians, 21 Granary Row",
+        "streetAddress": "21 Granary Row, Ancoats",
         "addressLocality": "Manchester",
         "postalCode": "M4 6BU",
         "addressCountryCode": "GB",
