@@ -296,32 +296,43 @@ def credential_export(
         "jwt",
         "--format",
         help="jwt (the signed credential file), json (what it says), compact "
-        "(the badge token), url (the badge link), qr-png, qr-svg, or linkedin (the 'Add to "
-        "profile' link).",
+        "(the badge token), url (the badge link), qr-png, qr-svg, linkedin (the 'Add to "
+        "profile' link), or pdf (the printable A4 certificate, only while the registration is current).",
     ),
-    out: Path = typer.Option(
-        Path("-"), "--out", help="The file to write; standard output by default (not for qr-png)."
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="The file to write ('-' for standard output); standard output by default, but for pdf "
+        "REGISTRATION_NUMBER-certificate.pdf (PNG and PDF are not for the terminal).",
     ),
 ) -> None:
-    """The newest credential issued under a registration number, in the form asked for."""
+    """The newest credential issued under a registration number, in the form asked for; or its certificate."""
     from ledger.read.sharing import FORMATS, current_credential
+    from ledger.reports.certificate import certificate_facts, certificate_pdf, filename
 
     cli = _cli()
-    if fmt not in FORMATS:
-        cli._fail(LedgerError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}"))
-    if fmt == "qr-png" and str(out) == "-" and sys.stdout.isatty():
-        cli._fail(LedgerError("a PNG is not for the terminal: give --out FILE"))
+    formats = (*FORMATS, "pdf")  # the credential's own forms, and the certificate that shows it
+    if fmt not in formats:
+        cli._fail(LedgerError(f"--format must be one of {', '.join(formats)}, not {fmt!r}"))
+    to_terminal = (str(out) == "-" or (out is None and fmt != "pdf")) and sys.stdout.isatty()
+    if fmt in ("qr-png", "pdf") and to_terminal:
+        cli._fail(LedgerError(f"a {'PDF' if fmt == 'pdf' else 'PNG'} is not for the terminal: give --out FILE"))
     ledger = cli._ledger()
     try:
         _issue_all(ledger)
-        data = current_credential(ledger, number).render(fmt, ledger.settings.issuer_name)
+        if fmt == "pdf":
+            facts = certificate_facts(ledger, number)
+            data, out = certificate_pdf(facts), out or Path(filename(facts.number))
+        else:
+            data = current_credential(ledger, number).render(fmt, ledger.settings.issuer_name)
     except (LedgerError, ValueError) as error:
         cli._fail(error)
     finally:
         ledger.close()
+    out = out or Path("-")
     _write(out, data)
     if str(out) != "-":
-        cli.err.print(f"Wrote the {fmt} credential to {out}.")
+        cli.err.print(f"Wrote the {'certificate' if fmt == 'pdf' else f'{fmt} credential'} to {out}.")
 
 
 def _write(out: Path, data: bytes) -> None:

@@ -105,10 +105,16 @@ def test_status_older_than_24_hours_is_not_current_in_the_browser(browser: Any, 
         verdict, _, page = open_page(context, url, at)
         assert verdict == python_verdict(url, older, site["root"], at)
         assert verdict["valid"] is False and failed(verdict) == ["status freshness"]
-        assert page.inner_text("#summary") == (
-            f"Not valid: could not confirm current status: the status is as of {as_of.day:02d} "
-            f"{as_of:%B %Y %H:%M} UTC, more than 24 hours ago; fetch a newer trust bundle."
+        assert page.inner_text("#failed-list") == (
+            "its current status cannot be confirmed: the register's lists on this device are more than 24 hours "
+            "old; connect to the internet and check again"
         )
+        assert page.inner_text("#status-as-of") == (
+            f"Status checked against the register's lists of {as_of.day} {as_of:%B %Y, %H:%M} UTC."
+        )
+        assert page.inner_text("#subject-name") == "Rex Removed"  # whose it is, still
+        assert page.inner_text("#trust-warning").startswith("These keys and lists are older than the register")
+        page.click("#trust-details summary")
         assert page.inner_text("#trust-notes").endswith("a newer one should be fetched.")
         assert page.input_value("#max-status-age") == "24h"
         assert [o.inner_text() for o in page.query_selector_all("#max-status-age option")] == [

@@ -136,6 +136,7 @@ def site_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     directory = tmp_path_factory.mktemp("web")
     for name in PAGE_FILES:
         shutil.copy(WEB / name, directory / name)
+    shutil.copytree(WEB / "vendor", directory / "vendor")
     server = Site(directory)
     now = datetime.now(UTC).replace(microsecond=0)
     clock = SettableClock(now - timedelta(hours=3))

@@ -135,7 +135,7 @@ def test_cli_exports_a_credential_in_every_form(cli, tmp_path):
     assert link.startswith("https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME") and number in link
     bad = cli("credential", "export", "RG-1234567-00")
     assert bad.exit_code == 1 and "check digits" in said(bad.stderr)
-    unknown_format = cli("credential", "export", number, "--format", "pdf")
+    unknown_format = cli("credential", "export", number, "--format", "docx")
     assert unknown_format.exit_code == 1 and "--format must be one of" in said(unknown_format.stderr)
 
 

@@ -4,12 +4,16 @@
  *
  * trust.jwt and root.json: network first (a newer bundle is picked up whenever there is a connection), the kept
  * copy when offline. The page: network first too, the kept copy offline. Scripts and style: the kept copy at once,
- * refreshed in the background. Change VERSION to drop everything kept by an older version.
+ * refreshed in the background. The vendored QR reader (vendor/) is kept the same way; it is fetched at install
+ * but not required (a copy of the page without it still installs). Images the page shows from its own site (the
+ * register's logo in the header) are kept as they are fetched: network first. Change VERSION to drop everything
+ * kept by an older version.
  */
 "use strict";
 
-const VERSION = "regverify-2";
+const VERSION = "regverify-3";
 const FILES = ["verify.js", "app.js", "style.css", "trust.jwt", "root.json"];
+const OPTIONAL = ["vendor/barcode-detector.js", "vendor/zxing_reader.wasm"];
 const NETWORK_FIRST = new Set(["trust.jwt", "root.json"]);
 const NETWORK_TIMEOUT_MS = 4000;
 const PAGE = new URL(self.registration.scope); // the page's own address
@@ -20,6 +24,7 @@ self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(VERSION);
     await cache.addAll([PAGE.href, ...FILES.map(fileUrl)].map((url) => new Request(url, { cache: "reload" })));
+    await cache.addAll(OPTIONAL.map((name) => new Request(fileUrl(name), { cache: "reload" }))).catch(() => {});
     await self.skipWaiting();
   })());
 });
@@ -82,7 +87,11 @@ self.addEventListener("fetch", (event) => {
     if (url.pathname === PAGE.pathname) event.respondWith(networkFirst(request, PAGE.href));
     return;
   }
-  const name = FILES.find((file) => fileUrl(file) === url.origin + url.pathname);
+  if (request.destination === "image" && !url.search) {
+    event.respondWith(networkFirst(request, url.href));
+    return;
+  }
+  const name = [...FILES, ...OPTIONAL].find((file) => fileUrl(file) === url.origin + url.pathname);
   if (!name || url.search) return;
   event.respondWith(NETWORK_FIRST.has(name) ? networkFirst(request, fileUrl(name)) : keptThenRefreshed(event, fileUrl(name)));
 });

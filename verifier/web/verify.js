@@ -16,8 +16,9 @@
  *   regverify.parseTime(text, what)                                 -> microseconds since 1970 (BigInt)
  *   regverify.parseRootJwk(text)                                    -> the root key as json.loads reads it
  * Times are BigInt microseconds since 1970-01-01T00:00:00Z; `at` may also be a Date or omitted (now).
- * result: {valid, kind, checks: [{name, outcome, reason}], subject, statusAsOf, summary, toJSON()} where toJSON()
- * is exactly Python's Verification.to_json().
+ * result: {valid, kind, checks: [{name, outcome, reason}], subject, statusAsOf, summary, named, toJSON()} where
+ * toJSON() is exactly Python's Verification.to_json(); `named` is the subject as the credential states it, even
+ * when it is not valid (null when it cannot be read), for a page to show as a claim, never as a verdict.
  */
 (function (root) {
   "use strict";
@@ -1304,8 +1305,12 @@
     const ordered = CHECKS.map((name) => checks.get(name));
     const valid = credential !== null && ordered.every((c) => c.outcome !== FAIL) &&
       REQUIRED.every((name) => checks.get(name).outcome === PASS);
-    return new Verification(valid, credential ? credential.kind : null, ordered,
+    const verification = new Verification(valid, credential ? credential.kind : null, ordered,
       valid && credential ? credential.subject : null, statusAsOf);
+    // Who the credential names, as read and whether or not it verified (not part of toJSON(), which is Python's):
+    // the page shows it, clearly marked, beside a "not valid" verdict, so that an employer sees whose it is.
+    verification.named = credential ? credential.subject : null;
+    return verification;
   }
 
   /** verify.verify: the fixed pipeline of named checks. Never throws for bad input. */

@@ -3,11 +3,14 @@ its files. Each is the last good copy the worker published: a follower's failure
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Response
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 
 from ledger.api.deps import ServiceDep
 from ledger.api.main import WEB_VERIFIER
@@ -74,22 +77,60 @@ def status_list(service: ServiceDep, purpose: str) -> Response:
 
 
 # -- the offline verifier page and its files
+HEADER = re.compile(r"<!-- site-header -->.*?<!-- /site-header -->", re.S)
+ASSETS = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
+VENDOR_ASSETS = {".js": "text/javascript", ".wasm": "application/wasm"}
+"""What is served of verifier/web: these suffixes from the folder itself, and these from its vendor folder (the
+QR reader), each file as a route of its own made at start-up: no part of a request's path names a file."""
+
+
+def _served_page(request: Request, text: str) -> str:
+    """index.html as the service serves it: the body's name and logo in the header, linking home, the register's
+    search beside it, and the body's favicon. Standing alone, the page keeps its neutral header."""
+    body = request.app.state.service.settings.body
+    name = html.escape(body.name)
+    header = (
+        f'<a class="brand" href="/"><img src="/logo.svg" alt="" width="36" height="36"><span>{name}</span></a>\n'
+        '    <nav aria-label="Site"><a href="/register">Search the register</a></nav>'
+    )
+    text = HEADER.sub(lambda _: header, text, count=1)
+    text = text.replace('<link rel="icon" href="data:,">', '<link rel="icon" href="/favicon.svg" type="image/svg+xml">')
+    return text.replace("<title>Check a credential</title>", f"<title>Check a credential: {name}</title>")
+
+
 @router.get("/v", include_in_schema=False)
-def verifier_page() -> Response:
+def verifier_page(request: Request) -> Response:
     page = WEB_VERIFIER / "index.html"
     if not page.exists():
         raise Problem(404, "the web verifier is not installed")
-    return FileResponse(page, media_type="text/html", headers={"Cache-Control": "no-cache"})
+    return HTMLResponse(_served_page(request, page.read_text(encoding="utf-8")), headers={"Cache-Control": "no-cache"})
 
 
-def _verifier_asset(name: str) -> Callable[[], Response]:
+def _verifier_asset(path: Path, media_type: str) -> Callable[[], Response]:
     def asset() -> Response:
-        return FileResponse(WEB_VERIFIER / name, headers={"Cache-Control": "no-cache"})
+        return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
 
     return asset
 
 
-if WEB_VERIFIER.is_dir():
-    for _file in sorted(WEB_VERIFIER.iterdir()):
-        if _file.suffix in (".js", ".css", ".webmanifest", ".svg", ".png") and _file.is_file():
-            router.add_api_route(f"/{_file.name}", _verifier_asset(_file.name), include_in_schema=False)
+def _verifier_files() -> list[tuple[str, Path, str]]:
+    """(route, file, media type) for each file of the verifier served beside /v."""
+    found = []
+    for folder, prefix, kinds in ((WEB_VERIFIER, "/", ASSETS), (WEB_VERIFIER / "vendor", "/vendor/", VENDOR_ASSETS)):
+        if folder.is_dir():
+            found += [
+                (prefix + file.name, file, kinds[file.suffix])
+                for file in sorted(folder.iterdir())
+                if file.suffix in kinds and file.is_file() and not file.is_symlink()
+            ]
+    return found
+
+
+for _route, _path, _media_type in _verifier_files():
+    router.add_api_route(_route, _verifier_asset(_path, _media_type), include_in_schema=False)
