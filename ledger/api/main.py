@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -37,12 +38,22 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
 ]
 DOCS_CSP = (
-    "default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; object-src 'none'; base-uri 'none'; "
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-"""FastAPI's /docs and /redoc pages load their scripts from a CDN and start them inline: only they get this."""
+"""Only /docs and /redoc get this. Their scripts and styles come from this service (``fastapi_offline``'s packaged
+Swagger UI and ReDoc, served from that package's own folder at ``DOCS_ASSETS``), nothing from elsewhere; FastAPI's
+Swagger UI page starts with an inline script, and both inject inline styles: hence 'unsafe-inline' on these two
+pages only. ReDoc runs its search in a worker it makes from a blob."""
+DOCS_ASSETS = "/docs/assets"
+VERIFIER_CSP = (
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; worker-src 'self'; media-src 'self' blob: mediastream:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+)
+"""The web verifier at /v (the policy of its index.html): its QR reader compiles WebAssembly ('wasm-unsafe-eval');
+nothing else of the site may."""
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
@@ -70,13 +81,15 @@ class Guard:
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
         limit = self.upload_limit if uploads.is_upload(scope) else MAX_BODY_BYTES
-        too_large = problems.problem(413, f"the request body is larger than {limit // 1024} KB")
+        too_large = problems.answering(413, f"the request body is larger than {limit // 1024} KB")
         if length is not None and (not length.isdigit() or int(length) > limit):
             await too_large(scope, receive, send)
             return
         secure = self.https or scope.get("scheme") == "https"
-        docs = scope.get("path", "").startswith(("/docs", "/redoc"))
-        csp = (b"content-security-policy", (DOCS_CSP if docs else CSP).encode())
+        path = scope.get("path", "")
+        docs = path.startswith(("/docs", "/redoc"))
+        verifier = path == "/v" or path.startswith("/verifier/")
+        csp = (b"content-security-policy", (DOCS_CSP if docs else VERIFIER_CSP if verifier else CSP).encode())
         started = False
         read = 0
 
@@ -139,7 +152,9 @@ def create_app(ledger: Ledger | None = None, *, worker: str = "all") -> FastAPI:
             if in_process is not None:
                 in_process.stop()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc from the package's own Swagger UI and ReDoc files, no CDN
+        static_url=DOCS_ASSETS,
+        favicon_url="/favicon.svg",
         title="regledger",
         version="0.1.0",
         lifespan=lifespan,
