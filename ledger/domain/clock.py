@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from credentials.open_badges import MONTHS  # English month names whatever the locale
+
 
 def utc(dt: datetime) -> datetime:
     """The same instant, as an aware UTC datetime (naive datetimes are taken to be UTC)."""
@@ -57,3 +59,8 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+def written(day: date) -> str:
+    """A date as people write it: ``2 December 2026`` (English month names whatever the locale)."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

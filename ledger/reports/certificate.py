@@ -19,10 +19,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from credentials.open_badges import MONTHS  # English month names whatever the locale
 from credentials.qr import qr_png
 from ledger.app.ledger import Ledger
 from ledger.domain import regnumber
+from ledger.domain.clock import written as day
 from ledger.domain.errors import InvalidInput, NotFound, RuleBroken
 from ledger.domain.statuses import RegistrationStatus
 from ledger.read.projections.register import search_register
@@ -65,11 +65,6 @@ class CertificateFacts:
 def filename(number: str) -> str:
     """What a downloaded certificate is called: after the registration number."""
     return f"{number}-certificate.pdf"
-
-
-def day(value: date) -> str:
-    """A date as people write it: ``2 December 2026``."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def certificate_facts(ledger: Ledger, number: str) -> CertificateFacts:

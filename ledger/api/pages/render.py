@@ -13,9 +13,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from credentials.open_badges import MONTHS  # English month names whatever the locale
 from ledger.api.deps import current_account, service
 from ledger.api.security import csrf_token
+from ledger.domain.clock import written
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
@@ -30,7 +30,7 @@ def day(value: object) -> str:
         except ValueError:
             return value
     if isinstance(found, date):
-        return f"{found.day} {MONTHS[found.month - 1]} {found.year}"
+        return written(found)
     return "" if value is None else str(value)
 
 
