@@ -119,5 +119,6 @@ def test_the_registrar_suspends_and_the_public_page_shows_it(site):
         screenshot(registrar, "09-registrar-suspended")
         public = browser.new_page()
         public.goto(f"{url}/r/{number}")
-        assert "suspended" in public.inner_text(".facts")
+        assert "is not currently registered: suspended since" in public.inner_text(".standing")
+        assert "Add to LinkedIn" not in public.inner_text("main")
         assert not registrar.errors

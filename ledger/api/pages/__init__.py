@@ -10,11 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from ledger.api.deps import SignInFirst
 from ledger.api.pages import (
+    about,
     accounts,
     analytics,
     assessment,
     audits,
     casework,
+    certificate,
     evidence_files,
     identity,
     me,
@@ -26,6 +28,7 @@ from ledger.api.pages import (
 FEATURES = (
     identity,
     public,
+    certificate,
     accounts,
     evidence_files,
     me,
@@ -35,6 +38,7 @@ FEATURES = (
     registrations,
     analytics,
     skills,
+    about,
 )
 router = APIRouter(include_in_schema=False, routes=[route for feature in FEATURES for route in feature.router.routes])
 """Every page's route, flat (as the app matches them, and as tests list the forms)."""

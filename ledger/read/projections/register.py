@@ -345,3 +345,15 @@ def name_change_requests(conn: Any) -> list[dict[str, Any]]:
         .order_by(name_requests.c.requested_at)
     ).mappings()
     return [{**row, "looks_like": look_alikes(conn, row["requested"], excluding=row["id"])} for row in rows]
+
+
+def registered_by_level(conn: Any) -> dict[str, int]:
+    """How many people are registered now at each level (level code -> count; listed or not: a count names no one)."""
+    from sqlalchemy import func, select
+
+    statement = (
+        select(registrations.c.level, func.count())
+        .where(registrations.c.status == RegistrationStatus.REGISTERED)
+        .group_by(registrations.c.level)
+    )
+    return {level: count for level, count in conn.execute(statement) if level}
