@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from credentials.did_web import key_id
 from credentials.jwt_sign import sign_jws
 from credentials.keys import SigningKey
 from credentials.open_badges import (
@@ -75,7 +76,8 @@ def jwt_claims(credential: dict[str, Any], issued_at: datetime) -> dict[str, Any
 
 
 def sign_credential_jwt(credential: dict[str, Any], key: SigningKey, *, issued_at: datetime | None = None) -> str:
-    """The credential as a ``vc+jwt``: header ``alg``, ``kid``, ``typ``; payload the credential itself plus ``iss``,
+    """The credential as a ``vc+jwt``: header ``alg``, ``kid`` (a DID URL for a did:web issuer:
+    ``credentials.did_web.key_id``), ``typ``; payload the credential itself plus ``iss``,
     ``jti``, ``sub``, ``nbf``, ``exp`` mirroring its issuer, id, subject id, validFrom and validUntil, and ``iat``
     (``issued_at``, the caller's clock; now by default)."""
     present = [claim for claim in _FORBIDDEN_CLAIMS if claim in credential]
@@ -85,4 +87,4 @@ def sign_credential_jwt(credential: dict[str, Any], key: SigningKey, *, issued_a
     clashing = [name for name, value in claims.items() if name in credential and credential[name] != value]
     if clashing:
         raise ValueError(f"the credential already has claim(s) {clashing} that disagree with its own fields")
-    return sign_jws({**credential, **claims}, key, typ=CREDENTIAL_TYP)
+    return sign_jws({**credential, **claims}, key, typ=CREDENTIAL_TYP, kid=key_id(claims["iss"], key.kid))

@@ -2,6 +2,12 @@
 
 ``https://example.com`` <-> ``did:web:example.com`` (document at ``/.well-known/did.json``);
 ``https://example.com:8443/org/reg`` <-> ``did:web:example.com%3A8443:org:reg`` (document at ``/org/reg/did.json``).
+
+An https register names itself by its did:web DID in what it signs (``issuer``, ``iss``), and its JWS ``kid`` is
+then a DID URL, ``<did>#<thumbprint>``, the id of the key's verification method in the DID document (``key_id``):
+so a verifier that resolves DIDs gets from a credential to its key (VC-JOSE-COSE, "Key Discovery": the ``kid`` of a
+DID issuer is a DID URL naming one of its verification methods). An http register (the embedded default, the tests)
+has no DID and keeps its URL and the bare thumbprint.
 """
 
 from __future__ import annotations
@@ -52,3 +58,18 @@ def issuer_base_url(issuer_id: str) -> str:
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
         raise ValueError(f"an issuer id here is an https URL or a did:web DID, not {issuer_id!r}")
     return issuer_id.rstrip("/")
+
+
+def key_id(issuer_id: str, thumbprint: str) -> str:
+    """The JWS ``kid`` for a key of ``issuer_id``: the DID URL ``<did>#<thumbprint>`` when the issuer is a did:web
+    DID (its verification method in the DID document), else the bare RFC 7638 thumbprint."""
+    if isinstance(issuer_id, str) and issuer_id.startswith(PREFIX) and len(issuer_id) > len(PREFIX):
+        return f"{issuer_id}#{thumbprint}"
+    return thumbprint
+
+
+def issuer_id_for(issuer_url: str) -> str:
+    """How a register at ``issuer_url`` names itself in what it signs: its did:web DID for an https address, the
+    address itself (without a trailing slash) for any other."""
+    url = issuer_url.rstrip("/")
+    return did_web_id(url) if url.startswith("https://") else url

@@ -89,6 +89,19 @@ def encode_jws(payload: dict[str, Any], key: SigningKey, headers: dict[str, Any]
     return sign_serialised(dumps(payload), key, encoded_header(key, headers))
 
 
-def sign_jws(payload: dict[str, Any], key: SigningKey, *, typ: str, extra_headers: dict[str, Any] | None = None) -> str:
-    """A compact JWS whose protected header has ``alg``, ``kid`` (the key's RFC 7638 thumbprint) and ``typ``."""
-    return encode_jws(payload, key, {"kid": key.kid, **(extra_headers or {}), "typ": typ})
+def sign_jws(
+    payload: dict[str, Any],
+    key: SigningKey,
+    *,
+    typ: str,
+    extra_headers: dict[str, Any] | None = None,
+    kid: str | None = None,
+) -> str:
+    """A compact JWS whose protected header has ``alg``, ``kid`` and ``typ``. The ``kid`` is the key's RFC 7638
+    thumbprint, or ``kid`` if given: a DID URL ending in ``#`` and that thumbprint (``credentials.did_web.key_id``),
+    refused if it names another key."""
+    if kid is None:
+        kid = key.kid
+    elif kid != key.kid and not (kid.startswith("did:") and kid.endswith("#" + key.kid)):
+        raise ValueError(f"kid {kid!r} does not name the signing key {key.kid}")
+    return encode_jws(payload, key, {"kid": kid, **(extra_headers or {}), "typ": typ})

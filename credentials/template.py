@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring as quoted  # JSON string, UTF-8 kept
 
+from credentials.did_web import key_id
 from credentials.jwt_sign import b64url, dumps, encoded_header, signature
 from credentials.keys import SigningKey
 from credentials.open_badges import (
@@ -131,7 +132,7 @@ class CredentialTemplate:
         achievement = dumps(build_achievement(level, issuer, achievement_id)).encode("utf-8")
         self._achievement_b64 = b64url(achievement + b" " * (-len(achievement) % 3))
         self._tail_b64 = b64url(tail.encode("utf-8"))
-        self._header = encoded_header(key, {"kid": key.kid, "typ": CREDENTIAL_TYP})
+        self._header = encoded_header(key, {"kid": key_id(issuer.id, key.kid), "typ": CREDENTIAL_TYP})
 
     @staticmethod
     def _split(text: str) -> str:

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from verifier.data_model import RULES, problems
+from verifier.did import same_issuer
 from verifier.jose import ALGORITHMS, JWS, Malformed
 from verifier.result import FAIL, NOT_CHECKED, PASS, Outcome, Subject, duration, when
 from verifier.trust import StatusList, Trust, TrustedKey
@@ -31,6 +33,41 @@ class Credential:
     issuer: str | None = None
     statuses: dict[str, tuple[str | None, int]] | None = None  # purpose -> (list URL or None for the issuer's, index)
     subject: Subject | None = None
+
+
+def data_model_check(credential: Credential) -> tuple[Outcome, str]:
+    """The "data model" check: a full credential must keep every rule of VC Data Model 2.0 sections 4 and 5 that
+    needs no JSON-LD (``verifier.data_model``); the reason names each broken rule, where, and its section."""
+    if credential.kind != "full":
+        return NOT_CHECKED, "a QR badge is not a VC Data Model document"
+    found = problems(credential.jws.payload)
+    if not found:
+        return PASS, "well formed (VC Data Model 2.0)"
+    return FAIL, "it breaks VC Data Model 2.0: " + "; ".join(f"{p.path}: {p.reason} ({RULES[p.rule]})" for p in found)
+
+
+CHECKED_STATUS = {"BitstringStatusListEntry": ("revocation", "suspension")}
+"""The status entries the revocation and suspension checks read: their type and purposes."""
+
+
+def unchecked_statuses(payload: dict[str, Any]) -> list[str]:
+    """Why each ``credentialStatus`` entry of a full credential's payload is one the status checks cannot read (a
+    type or a purpose this verifier does not know): its status is not checked, so the credential is not shown as
+    current (VC Data Model 2.0 section 4.10: a verifier that does not understand a status method cannot check it)."""
+    status = payload.get("credentialStatus")
+    entries = status if isinstance(status, list) else [] if status is None else [status]
+    found = []
+    for i, entry in enumerate(entries):
+        where = f"credentialStatus[{i}]" if isinstance(status, list) else "credentialStatus"
+        kind = entry.get("type") if isinstance(entry, dict) else None
+        purposes = CHECKED_STATUS.get(kind) if isinstance(kind, str) else None
+        if purposes is None:
+            found.append(
+                f"{where} is of type {kind!r}, which this verifier does not know, so its status is not checked"
+            )
+        elif isinstance(entry, dict) and entry.get("statusPurpose") not in purposes:
+            found.append(f"{where} has the purpose {entry.get('statusPurpose')!r}, which this verifier does not check")
+    return found
 
 
 def header_problem(header: dict[str, Any], kind: str) -> str | None:
@@ -69,7 +106,7 @@ def key_problem(key: TrustedKey, issued_at: datetime | None) -> str | None:
 def issuer_problem(credential: Credential, trust: Trust) -> str | None:
     if credential.kind == "compact":
         credential.issuer = trust.issuer or "the trusted issuer"
-    elif trust.issuer is not None and credential.issuer != trust.issuer:
+    elif trust.issuer is not None and not same_issuer(credential.issuer, trust.issuer):  # or its did:web DID
         return f"the credential names {credential.issuer} as its issuer, not {trust.issuer}"
     if credential.url_origin and trust.issuer and trust.issuer.startswith(("https://", "http://")):
         try:

@@ -1,7 +1,10 @@
 """``regverify TOKEN|FILE|URL --trust BUNDLE [--root ROOT | --trust-on-first-use] [--at TIME]
-[--max-status-age HOURS] [--json]``: check a regledger credential offline. Exit status: 0 valid, 1 not valid, 2 could
-not run (no usable trust bundle, no root key to check it with, unreadable file). Root keys are pinned per register
-(``verifier.pins``); ``regverify pins`` lists them and ``regverify pins --forget ISSUER`` unpins one."""
+[--max-status-age HOURS] [--json]``: check a regledger credential offline; ``regverify presentation FILE --trust
+BUNDLE [--nonce N] [--audience A]`` (or a ``vp+jwt`` given to the same command) checks a verifiable presentation
+holding credentials (``verifier.presentation``), with the nonce and audience the verifier asked the holder for.
+Exit status: 0 valid, 1 not valid, 2 could not run (no usable trust bundle, no root key to check it with,
+unreadable file). Root keys are pinned per register (``verifier.pins``); ``regverify pins`` lists them and
+``regverify pins --forget ISSUER`` unpins one."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from verifier import pins
+from verifier.presentation import is_presentation, verify_presentation
 from verifier.trust import RootNotPinned, Trust, TrustError, load_trust, parse_time
 from verifier.verify import DEFAULT_MAX_STATUS_AGE, verify
 
@@ -74,6 +78,17 @@ def _parser() -> argparse.ArgumentParser:
         help="how old, in hours, the status lists may be for a credential to count as current; older, "
         "the status freshness check fails and the credential is not valid (default "
         f"{_hours(DEFAULT_MAX_STATUS_AGE):g} hours; 168 is 7 days)",
+    )
+    parser.add_argument(
+        "--nonce",
+        metavar="N",
+        help="for a presentation: the nonce (challenge) you gave the holder; a presentation without it, or with "
+        "another, is not valid",
+    )
+    parser.add_argument(
+        "--audience",
+        metavar="A",
+        help="for a presentation: who it must be addressed to (its aud), as you told the holder",
     )
     parser.add_argument("--json", action="store_true", help="print every check as JSON")
     return parser
@@ -264,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         return audit_main(argv[1:])
     if argv[:1] == ["pins"]:
         return pins_main(argv[1:])
-    args = _parser().parse_args(argv)
+    as_presentation = argv[:1] == ["presentation"]
+    args = _parser().parse_args(argv[1:] if as_presentation else argv)
     try:
         at = parse_time(args.at, "--at") if args.at else datetime.now(UTC)
     except ValueError as error:
@@ -313,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as error:
             print(f"regverify: cannot read {given}: {error}", file=sys.stderr)
             return EXIT_CANNOT_RUN
+    if as_presentation or is_presentation(token) or args.nonce is not None or args.audience is not None:
+        return _presentation(token, trust, at, args, timedelta(hours=max_status_age))
     result = verify(token, trust, at, max_status_age=timedelta(hours=max_status_age))
     if args.json:
         print(
@@ -344,6 +362,23 @@ def main(argv: list[str] | None = None) -> int:
             for check in result.checks:
                 if check.outcome == "fail":
                     print(f"  {check.name}: {check.reason}")
+    return EXIT_VALID if result.valid else EXIT_NOT_VALID
+
+
+def _presentation(token: str, trust: Trust, at: datetime, args: argparse.Namespace, max_status_age: timedelta) -> int:
+    """A presentation's verdict, printed as the credential's is (the same exit statuses)."""
+    result = verify_presentation(
+        token, trust, at, nonce=args.nonce, audience=args.audience, max_status_age=max_status_age
+    )
+    if args.json:
+        print(json.dumps({**result.to_json(), "trust": {"issuer": trust.issuer, "root": trust.root_kid}}, indent=2))
+    else:
+        for note in trust.notes[1:] if trust.pinned_on_first_use else trust.notes:
+            print(f"Note: {note}.", file=sys.stderr)
+        print(result.summary)
+        for check in result.checks:
+            if check.outcome == "fail" or (check.name == "holder binding" and check.outcome == "not checked"):
+                print(f"  {check.name}: {check.reason}")
     return EXIT_VALID if result.valid else EXIT_NOT_VALID
 
 

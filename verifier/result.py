@@ -21,7 +21,11 @@ CHECKS = (
     "revocation",
     "suspension",
     "status freshness",
+    "data model",
 )
+"""The checks in the order they are reported. "data model" (VC Data Model 2.0 sections 4 and 5 without JSON-LD,
+``verifier.data_model``) is made right after the format check but listed last, so that the positions of the others
+stay as verifiers' scripts know them; it is not checked for a QR badge, which is not a VC Data Model document."""
 REQUIRED = ("format", "header", "key known", "key valid", "signature", "issuer", "validity")
 
 Outcome = Literal["pass", "fail", "not checked"]

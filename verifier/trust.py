@@ -7,6 +7,12 @@ that carries their own key: that key is taken only when the caller says so (``tr
 then pinned in the cache (``root.json``), which refuses any later bundle signed by another key. With no root given,
 none pinned in the cache and no explicit trust on first use, ``load_trust`` refuses. The cache also remembers the
 newest bundle number accepted and refuses any older bundle.
+
+What the bundle says of each key: ``valid_from``; ``valid_until`` once the key is retired (it then verifies only what
+it signed before that moment: "signed ..., after the key was retired"); ``compromised_since`` once it is reported
+compromised (it then verifies nothing: a thief chooses the dates). The register's JWK Set and DID document, read by
+generic verifiers that know no windows, leave compromised keys out altogether. A token names its key by thumbprint,
+or, from an https register, by a DID URL of the register's did:web DID (``Trust.key_for``, ``verifier.did``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from verifier.did import key_thumbprint, same_issuer
 from verifier.jose import ALGORITHMS, JWS, Malformed, PublicKey, public_key, signature_valid, split, thumbprint
 from verifier.status import Bitstring
 
@@ -111,6 +118,12 @@ class Trust:
         """The issuer's own list for ``purpose`` (what a badge's index refers to)."""
         return self._lists_by_purpose.get(purpose)
 
+    def key_for(self, kid: Any) -> TrustedKey | None:
+        """The key a token's ``kid`` names: a key of the bundle by its thumbprint, or by a DID URL of the issuer's
+        did:web DID (``<did>#<thumbprint>``, what an https register's credentials carry); None for any other,
+        a DID URL of another DID included."""
+        return _key_named(self.keys, kid, self.issuer)
+
     def keys_for(self, alg: str) -> list[TrustedKey]:
         return self._keys_by_alg.get(alg, [])
 
@@ -136,6 +149,16 @@ class Trust:
                 kid = thumbprint(jwk)
             keys[kid] = TrustedKey(kid, alg, key)
         return cls(issuer=issuer, keys=keys)
+
+
+def _key_named(keys: dict[str, TrustedKey], kid: Any, issuer: str | None) -> TrustedKey | None:
+    if not isinstance(kid, str):
+        return None
+    found = keys.get(kid)
+    if found is None:
+        thumbprint_named = key_thumbprint(kid, issuer)
+        found = keys.get(thumbprint_named) if thumbprint_named is not None else None
+    return found
 
 
 def load_trust(
@@ -260,8 +283,7 @@ def _status_lists(lists: Any, keys: dict[str, TrustedKey], issuer: str) -> dict[
         if purpose not in PURPOSES or not isinstance(token, str):
             raise TrustError(f"the trust bundle has an unknown status list {purpose!r}")
         jws = _split_large(token)
-        kid = jws.header.get("kid")
-        key = keys.get(kid) if isinstance(kid, str) else None
+        key = _key_named(keys, jws.header.get("kid"), issuer)
         if jws.header.get("typ") != LIST_TYP or key is None or jws.header.get("alg") != key.alg:
             raise TrustError(f"the {purpose} status list is not signed by a key of the bundle")
         if not signature_valid(key.alg, key.key, jws.signing_input, jws.signature):
@@ -279,7 +301,7 @@ def _status_lists(lists: Any, keys: dict[str, TrustedKey], issuer: str) -> dict[
         list_issuer = document.get("issuer")
         list_issuer = list_issuer.get("id") if isinstance(list_issuer, dict) else list_issuer
         url = document.get("id")
-        if list_issuer != issuer or not isinstance(url, str):
+        if not same_issuer(list_issuer, issuer) or not isinstance(url, str):
             raise TrustError(f"the {purpose} status list is not the issuer's own")
         valid_from = parse_time(document.get("validFrom"), f"the {purpose} list's validFrom")
         valid_until = (

@@ -16,6 +16,11 @@ status is as of 05 January 2027 09:00 UTC, more than 24 hours ago; fetch a newer
 is not valid. The verifier's user may accept older status: ``verify(..., max_status_age=timedelta(days=7))``,
 ``regverify --max-status-age 168`` (hours), or the web verifier's "Accept status up to" choice.
 
+Is it well formed: a full credential must keep every rule of VC Data Model 2.0 sections 4 and 5 that needs no JSON-LD
+(``verifier.data_model``: contexts, identifiers, types, names, issuer, subject, validity period, status, schemas,
+related resources, refresh, terms of use, evidence); the "data model" check names each broken rule and where. It is
+made right after the format check and listed last (``verifier.result.CHECKS``).
+
 The pipeline and the reading of a token are here; the rules of the checks after reading are in ``verifier.checks``
 and the result and its wording in ``verifier.result``. Every name they give the verifier's users is importable from
 here as before."""
@@ -29,6 +34,7 @@ from urllib.parse import urlsplit
 from verifier.checks import (
     FULL_TYPES,
     Credential,
+    data_model_check,
     freshness,
     header_problem,
     issuer_problem,
@@ -107,6 +113,7 @@ def verify(
         record("format", FAIL, str(error))
         return skip_rest("the credential could not be read")
     record("format", PASS, "a full credential (vc+jwt)" if credential.kind == "full" else "a QR badge credential")
+    record("data model", *data_model_check(credential))
 
     # header
     header = credential.jws.header
@@ -119,7 +126,7 @@ def verify(
 
     # key known, signature (a badge names no key: the bundle's keys with its algorithm are tried)
     if credential.kind == "full":
-        key = trust.keys.get(credential.kid) if credential.kid is not None else None  # a str: the header check passed
+        key = trust.key_for(credential.kid)  # by thumbprint, or by a DID URL of the issuer's did:web DID
         if key is None or key.alg != alg:
             record(
                 "key known",

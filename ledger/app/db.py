@@ -71,6 +71,7 @@ def make_engine(database_url: str, pool_size: int = 5) -> Engine:
 
 TABLE_MODULES = (
     "ledger.app.vault",
+    "ledger.app.holder_keys",
     "ledger.read.projections",
     "ledger.processes.keyring",
     "ledger.app.accounts",

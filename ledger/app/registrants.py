@@ -129,8 +129,10 @@ class Registrants(LedgerBase):
         def shred() -> None:
             from ledger.app.accounts import Accounts
             from ledger.app.blobs import BlobStore
+            from ledger.app.holder_keys import HolderKeys
 
             self.vault.shred(registrant_id)
+            HolderKeys(self.engine, self.vault).delete(registrant_id)  # their presentations' key
             Accounts(self.engine).delete_registrant(registrant_id)  # the account (an email) goes too
             BlobStore(self.settings.evidence_path).delete_owner(registrant_id)  # and their evidence files
 

@@ -271,7 +271,7 @@ class CredentialIssuer:
         valid_from: date,
         valid_until: date,
     ) -> Signed:
-        issuer_url = self.issuer.id
+        issuer_url = self.issuer.url  # the address (the id is the did:web DID of an https register)
         assert registration.level is not None
         level = level_for(self.ledger.framework, registration.level, issuer_url)
         revocation = free_index(self.ledger, "revocation")

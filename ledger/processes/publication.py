@@ -1,5 +1,17 @@
 """What the register publishes for verifiers: the two status list credentials, the signed trust bundle, the JWK Set
 and the did:web document. Built from the read models (bring them up to date first: ``ProjectionRunner.catch_up``).
+
+Which keys each names. The trust bundle names every issuer key that was ever in service, with its window
+(``valid_until`` once retired) and ``compromised_since`` once compromised: ``regverify`` and the web verifier read
+those and explain a refusal. The JWK Set and the DID document are read by generic verifiers, which know no windows
+and no compromise: they list only the keys that may still be trusted, the active key and the retired ones (which
+verify what they signed while in service), and never a compromised key. Both are made from the key events at each
+request (not kept like the bundle), so a compromise leaves them in the same call that records it.
+
+An https register names itself by its did:web DID (``signing.issuer_profile``) and its credentials' ``kid`` is a DID
+URL (``<did>#<thumbprint>``): its JWK Set lists each key under that DID URL as well as under its thumbprint, so a
+JOSE library that picks the key by ``kid`` finds it for credentials of either form. The trust bundle keeps naming
+the issuer by its address (``iss``), which is what verifiers' pins are keyed by.
 """
 
 from __future__ import annotations
@@ -8,11 +20,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from credentials.achievement import sign_credential_jwt
+from credentials.did_web import key_id
 from credentials.status_list import PURPOSES, StatusList, build_status_list_credential, status_list_url
 from credentials.trust import build_trust_bundle, did_web_document, jwks, sign_trust_bundle
 from ledger.app.ledger import Ledger
 from ledger.domain.errors import RuleBroken
-from ledger.domain.statuses import KeyRole
+from ledger.domain.statuses import KeyRole, KeyState
 from ledger.processes.keyring import Keyring
 from ledger.processes.signing import STATUS_LIST_LENGTH, issuer_profile
 from ledger.read.projections.credentials import status_bits
@@ -63,7 +76,7 @@ class Publisher:
         root = self.keyring.active(KeyRole.ROOT)  # first: making it adds events, which the sequence must count
         lists = lists if lists is not None else self.status_list_credentials(at)
         bundle = build_trust_bundle(
-            issuer_id=self.issuer.id,
+            issuer_id=self.issuer.url,
             keys=self.keyring.trusted_keys(),
             status_lists=lists,
             made_at=at,
@@ -91,19 +104,32 @@ class Publisher:
         with self.ledger.engine.begin() as conn:
             conn.execute(upsert(conn, published_documents), rows)
 
+    def verification_keys(self) -> list[dict[str, Any]]:
+        """The public JWKs a generic verifier may trust: issuer keys that were activated and are not compromised
+        (the active one, and retired ones for what they signed in service), oldest first."""
+        return [
+            k.public_jwk
+            for k in self.keyring.records(KeyRole.ISSUER)
+            if k.activated_at is not None and k.state != KeyState.COMPROMISED
+        ]
+
     def jwks(self) -> dict[str, Any]:
-        return jwks([k.public_jwk for k in self.keyring.records(KeyRole.ISSUER) if k.activated_at is not None])
+        """The JWK Set of ``/.well-known/jwks.json``: ``verification_keys``, each under its thumbprint, and for an
+        https register under its DID URL too (what the register's credentials name in ``kid``)."""
+        document = jwks(self.verification_keys())
+        if self.issuer.id != self.issuer.url:  # a did:web issuer
+            document["keys"] += [{**jwk, "kid": key_id(self.issuer.id, jwk["kid"])} for jwk in document["keys"]]
+        return document
 
     def did_document(self) -> dict[str, Any]:
-        """The did:web document; did:web is defined for https addresses only."""
+        """The did:web document, one verification method per key of ``verification_keys`` (each in
+        ``assertionMethod``); did:web is defined for https addresses only."""
         if not self.issuer.url.startswith("https://"):
             raise RuleBroken(
                 f"did:web needs an https issuer address, and this register is at {self.issuer.url}: "
                 "set REGLEDGER_ISSUER_URL to the public https address"
             )
-        return did_web_document(
-            self.issuer.url, [k.public_jwk for k in self.keyring.records(KeyRole.ISSUER) if k.activated_at is not None]
-        )
+        return did_web_document(self.issuer.url, self.verification_keys())
 
     def root_jwk(self) -> dict[str, Any]:
         """The public root key that verifiers pin."""

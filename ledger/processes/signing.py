@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from credentials.achievement import Alignment, Issuer, Level, StatusEntry
+from credentials.did_web import issuer_id_for
 from credentials.status_list import allocate_index, status_list_url
 from ledger.app.ledger import Ledger
 from ledger.domain.aggregates import StatusIndexClaim
@@ -20,9 +21,14 @@ INDEX_ATTEMPTS = 8
 
 
 def issuer_profile(ledger: Ledger) -> Issuer:
+    """The register as its credentials name it: ``id`` is its did:web DID when its address is https (so ``issuer``,
+    ``iss`` and the DID URL ``kid`` lead a DID-resolving verifier to the published did.json), its address otherwise
+    (the embedded default); ``url`` is always the address, which links, status lists and achievements are under."""
     url = ledger.settings.issuer_url.rstrip("/")
     body = ledger.settings.body
-    return Issuer(id=url, name=body.name, url=url, email=body.email, address=tuple(body.postal_address.items()))
+    return Issuer(
+        id=issuer_id_for(url), name=body.name, url=url, email=body.email, address=tuple(body.postal_address.items())
+    )
 
 
 _LEVELS: dict[tuple[str, str, str], Level] = {}

@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from tests.builders.actors import Actors
 
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
 
 @pytest.fixture
 def actors(ledger):
@@ -22,7 +24,7 @@ def credential_for(actors, **extra):
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": ["VerifiableCredential"],
         "issuer": actors.ledger.settings.issuer_url.rstrip("/"),
-        "credentialSubject": {"id": "did:example:visitor", "note": "attended the open day"},
+        "credentialSubject": {"id": "did:example:visitor", "name": "Open day visitor"},
         **extra,
     }
 
@@ -58,13 +60,23 @@ def test_a_credential_signed_through_the_vc_api_is_recorded_logged_and_revocable
 @pytest.mark.parametrize("disguise", ["type", "licenseNumber", "achievement", "credentialStatus"])
 def test_nothing_that_passes_for_a_register_credential_is_signed_on_request(actors, disguise):
     number = "RG-1234567-89"
+    badges = {"@context": ["https://www.w3.org/ns/credentials/v2", OB_CONTEXT]}  # well formed: the ledger refuses it
     forged = {
-        "type": credential_for(actors, type=["VerifiableCredential", "OpenBadgeCredential"]),
+        "type": credential_for(actors, **badges, type=["VerifiableCredential", "OpenBadgeCredential"]),
         "licenseNumber": credential_for(
-            actors, credentialSubject={"id": "did:example:x", "name": "Mallory", "licenseNumber": number}
+            actors,
+            **badges,
+            credentialSubject={
+                "id": "did:example:x",
+                "type": ["AchievementSubject"],
+                "name": "Mallory",
+                "licenseNumber": number,
+            },
         ),
         "achievement": credential_for(
-            actors, credentialSubject={"id": "did:example:x", "achievement": {"name": "RCT"}}
+            actors,
+            **badges,
+            credentialSubject={"id": "did:example:x", "type": ["AchievementSubject"], "achievement": {"name": "RCT"}},
         ),
         "credentialStatus": credential_for(
             actors, credentialStatus={"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}

@@ -20,6 +20,7 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/.well-known/did.json"): (PUBLIC,),
     ("GET", "/status/{purpose}"): (PUBLIC,),
     ("POST", "/credentials/verify"): (PUBLIC,),
+    ("POST", "/presentations/verify"): (PUBLIC,),
     ("POST", "/api/token"): (PUBLIC,),
     ("POST", "/credentials/issue"): ("admin",),
     ("GET", "/api/me"): EVERYONE,

@@ -191,6 +191,11 @@ def site_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
             "forged_bundle": sign_trust_bundle(payload, generate_key()),
             "status_list": payload["status_lists"]["revocation"],
             "generic": sign_credential_jwt(generic, Keyring(ledger).active().signing_key, issued_at=now),
+            "malformed": sign_credential_jwt(  # genuine, but breaking VC Data Model 2.0 4.4 and 4.6 (data model check)
+                {**generic, "credentialSubject": {"id": ["did:example:1", "did:example:2"]}, "name": {"@value": 1}},
+                Keyring(ledger).active().signing_key,
+                issued_at=now,
+            ),
         }
     finally:
         server.stop()

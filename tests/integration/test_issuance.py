@@ -52,7 +52,7 @@ def credential_rows(ledger) -> list[dict]:
 
 def verify_full(token: str, ledger) -> dict:
     header = jwt.get_unverified_header(token)
-    public = Keyring(ledger).signing_key(header["kid"]).public_key
+    public = Keyring(ledger).signing_key(header["kid"].rpartition("#")[2]).public_key  # <did>#<thumbprint>: https
     return jwt.decode(
         token,
         public,

@@ -69,7 +69,9 @@ def test_reminders_arrive_once_each(mail_ledger, clock, smtp):
     assert number in message.get_payload() and "Dear Mo Mailer" in message.get_payload()
     body = mail_ledger.settings.body
     assert message["From"] == f"{body.name} <{mail_ledger.settings.mail_from}>"
-    assert message.get_payload().replace("\r\n", "\n").rstrip().endswith(body.signature)  # signed with the body's name, address, email
+    assert (
+        message.get_payload().replace("\r\n", "\n").rstrip().endswith(body.signature)
+    )  # signed with the body's name, address, email
     again = Mailer(mail_ledger).send_pending()
     assert again.sent == 0 and len(inbox.messages) == 3
     with mail_ledger.engine.connect() as conn:

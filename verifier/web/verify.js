@@ -25,7 +25,7 @@
 
   // -- constants (verify.py, checks.py, result.py, jose.py, trust.py, status.py)
   const CHECKS = ["format", "header", "key known", "key valid", "signature", "issuer", "validity", "revocation",
-    "suspension", "status freshness"];
+    "suspension", "status freshness", "data model"]; // "data model" is made after "format" but listed last
   const REQUIRED = ["format", "header", "key known", "key valid", "signature", "issuer", "validity"];
   const PASS = "pass", FAIL = "fail", NOT_CHECKED = "not checked";
   const FULL_TYPES = ["vc+jwt", "JWT"];
@@ -981,6 +981,35 @@
     return false; // Python raises TypeError for a number or true here
   }
 
+  // -- the register's did:web name (verifier/did.py, the same rules)
+  const PLAIN_HTTPS = new RegExp("^https://([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)" +
+    "(?::([1-9][0-9]{0,4}))?((?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*)/?$");
+  /** The did:web DID of a plain https address, or null (did.did_web_of). */
+  function didWebOf(address) {
+    if (!isStr(address)) return null;
+    const found = PLAIN_HTTPS.exec(address);
+    if (found === null) return null;
+    const name = found[1].toLowerCase() + (found[2] ? `%3A${found[2]}` : "");
+    const segments = found[3].split("/").filter((segment) => segment);
+    return "did:web:" + [name, ...segments].join(":");
+  }
+  /** Whether a credential naming `named` names the trusted issuer, or its did:web DID (did.same_issuer). */
+  function sameIssuer(named, trusted) {
+    if (!isStr(named) || !isStr(trusted)) return false;
+    return named === trusted || named === didWebOf(trusted) || didWebOf(named) === trusted;
+  }
+  /** The key a token's kid names: by thumbprint, or by a DID URL of the issuer's DID (trust._key_named). */
+  function keyNamed(keys, kid, issuer) {
+    if (!isStr(kid)) return null;
+    const found = keys.get(kid);
+    if (found !== undefined) return found;
+    const hash = kid.indexOf("#");
+    if (!kid.startsWith("did:") || hash < 0 || issuer === null) return null;
+    const did = kid.slice(0, hash), fragment = kid.slice(hash + 1);
+    if (!fragment || !sameIssuer(did, issuer)) return null;
+    return keys.get(fragment) || null;
+  }
+
   async function statusLists(lists, keys, issuer) {
     const found = new Map();
     if (lists === null) return found;
@@ -990,8 +1019,7 @@
         throw new TrustError(`the trust bundle has an unknown status list ${strRepr(purpose)}`);
       }
       const jws = split(token, MAX_BUNDLE_BYTES, DEPTH_LIST);
-      const kid = get(jws.header, "kid");
-      const entry = isStr(kid) ? keys.get(kid) || null : null;
+      const entry = keyNamed(keys, get(jws.header, "kid"), issuer);
       if (get(jws.header, "typ") !== LIST_TYP || entry === null || get(jws.header, "alg") !== entry.alg) {
         throw new TrustError(`the ${purpose} status list is not signed by a key of the bundle`);
       }
@@ -1008,7 +1036,7 @@
       let listIssuer = get(document, "issuer");
       listIssuer = isDict(listIssuer) ? get(listIssuer, "id") : listIssuer;
       const url = get(document, "id");
-      if (listIssuer !== issuer || !isStr(url)) throw new TrustError(`the ${purpose} status list is not the issuer's own`);
+      if (!sameIssuer(listIssuer, issuer) || !isStr(url)) throw new TrustError(`the ${purpose} status list is not the issuer's own`);
       const validFrom = parseTime(get(document, "validFrom"), `the ${purpose} list's validFrom`);
       const validUntil = document.has("validUntil")
         ? parseTime(document.get("validUntil"), `the ${purpose} list's validUntil`) : null;
@@ -1051,6 +1079,291 @@
       if (n !== normal && /[/?#@:]/.test(normal)) throw new Failed("the link is not a valid web address");
     }
     return { scheme, netloc, fragment };
+  }
+
+  // -- VC Data Model 2.0 sections 4 and 5 without JSON-LD (data_model.py): the "data model" check, same rules,
+  //    same order, same words
+  const DM_RULES = { contexts: "4.3 Contexts", identifiers: "4.4 Identifiers", types: "4.5 Types",
+    "names and descriptions": "4.6 Names and Descriptions", issuer: "4.7 Issuer",
+    "credential subject": "4.8 Credential Subject", "validity period": "4.9 Validity Period", status: "4.10 Status",
+    "data schemas": "4.11 Data Schemas", "related resources": "5.3 Integrity of Related Resources",
+    "refresh service": "5.4 Refreshing", "terms of use": "5.5 Terms of Use", evidence: "5.6 Evidence" };
+  const DM_TYPED = [["credentialStatus", "status"], ["credentialSchema", "data schemas"],
+    ["refreshService", "refresh service"], ["termsOfUse", "terms of use"], ["evidence", "evidence"]];
+  const LANGUAGE_VALUE_MEMBERS = ["@value", "@language", "@direction"];
+  const DM_SCHEME = /^[A-Za-z][A-Za-z0-9+.\-]*$/;
+  const DM_AUTHORITY = /^(?:[^@]*@)?(?:\[[^\]]*\]|[^:@\[\]]+)(?::([0-9]*))?$/;
+  const DM_NOT_IN_URL = /[\x00-\x20\x7f<>"{}|\\^`]/;
+  const DM_DATE_TIME_STAMP =
+    /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?(?:Z|([+-])([0-9]{2}):([0-9]{2}))$/;
+  const DM_LANGUAGE_TAG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
+  const dmProblem = (rule, path, reason) => ({ rule, path, reason });
+  const dmAt = (path, key) => (typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key);
+  const dmListed = (v) => (Array.isArray(v) ? v : [v]);
+  function dmEntries(c, name) {
+    if (!c.has(name)) return [];
+    const value = c.get(name);
+    return Array.isArray(value) ? value.map((item, i) => [dmAt(name, i), item]) : [[name, value]];
+  }
+
+  function isUrl(value) {
+    if (!isStr(value) || value === "" || pyLen(value) > 8192 || DM_NOT_IN_URL.test(value)) return false;
+    const colon = value.indexOf(":");
+    if (colon < 0) return false;
+    const scheme = value.slice(0, colon), rest = value.slice(colon + 1);
+    if (rest === "" || !DM_SCHEME.test(scheme)) return false;
+    const lower = scheme.toLowerCase();
+    if (lower !== "http" && lower !== "https") return true;
+    if (!rest.startsWith("//")) return false;
+    const found = DM_AUTHORITY.exec(rest.slice(2).split(/[/?#]/)[0]);
+    return found !== null && (!found[1] || Number(found[1]) <= 65535);
+  }
+
+  function dmContexts(c) {
+    if (!c.has("@context")) return [dmProblem("contexts", "@context", "the credential has no @context")];
+    const context = c.get("@context");
+    if (!Array.isArray(context) || context.length === 0) {
+      return [dmProblem("contexts", "@context", "@context must be a list (an ordered set) of contexts")];
+    }
+    const found = [];
+    if (context[0] !== VC_V2_CONTEXT) {
+      found.push(dmProblem("contexts", "@context[0]", `the first context must be ${VC_V2_CONTEXT}`));
+    }
+    context.forEach((item, i) => {
+      if (i === 0) return;
+      if (isStr(item)) {
+        if (!isUrl(item)) found.push(dmProblem("contexts", `@context[${i}]`, `${pyRepr(item)} is not a well-formed URL`));
+      } else if (!isDict(item)) {
+        found.push(dmProblem("contexts", `@context[${i}]`, "each context must be a URL or an object"));
+      }
+    });
+    return found;
+  }
+
+  function dmIdentifiers(c) { // depth first, in document order, without recursion
+    const found = [], stack = [[c, ""]];
+    while (stack.length) {
+      const [value, path] = stack.pop();
+      let children = [];
+      if (isDict(value)) {
+        for (const [key, item] of value) {
+          if (key === "@context") continue;
+          const where = dmAt(path, key);
+          if (key === "id" && !isUrl(item)) {
+            found.push(dmProblem("identifiers", where,
+              Array.isArray(item) ? "an id must be a single URL, not a list" : "id must be a URL"));
+          } else {
+            children.push([item, where]);
+          }
+        }
+      } else if (Array.isArray(value)) {
+        children = value.map((item, i) => [item, dmAt(path, i)]);
+      }
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    }
+    return found;
+  }
+
+  function dmTypeProblem(value) {
+    if (value === null) return "it has no type";
+    if (!dmListed(value).every((t) => isStr(t) && t !== "") || (Array.isArray(value) && value.length === 0)) {
+      return "type must be one or more terms or URLs (strings)";
+    }
+    return null;
+  }
+
+  function dmTypes(c) {
+    const found = [];
+    const problem = dmTypeProblem(get(c, "type"));
+    if (problem) found.push(dmProblem("types", "type", `the credential: ${problem}`));
+    else if (!dmListed(c.get("type")).includes("VerifiableCredential")) {
+      found.push(dmProblem("types", "type", "the credential's type must include VerifiableCredential"));
+    }
+    for (const [name, rule] of DM_TYPED) {
+      for (const [where, entry] of dmEntries(c, name)) {
+        if (!isDict(entry)) {
+          found.push(dmProblem(rule, where, `each ${name} entry must be an object`));
+          continue;
+        }
+        const entryProblem = dmTypeProblem(get(entry, "type"));
+        if (entryProblem) found.push(dmProblem("types", dmAt(where, "type"), `this ${name} entry: ${entryProblem}`));
+      }
+    }
+    return found;
+  }
+
+  function dmLanguageProblem(value) {
+    if (isStr(value)) return null;
+    if (!isDict(value)) return "must be a string or a language value object";
+    const extra = Array.from(value.keys()).filter((key) => !LANGUAGE_VALUE_MEMBERS.includes(key));
+    if (extra.length) {
+      return `a language value object holds only @value, @language and @direction, not ${extra.join(", ")}`;
+    }
+    if (!isStr(get(value, "@value"))) return "a language value object's @value must be a string";
+    const language = get(value, "@language");
+    if (language !== null && !(isStr(language) && DM_LANGUAGE_TAG.test(language))) {
+      return "@language must be a language tag (BCP 47)";
+    }
+    if (value.has("@direction") && !["ltr", "rtl"].includes(value.get("@direction"))) {
+      return "@direction must be ltr or rtl";
+    }
+    return null;
+  }
+
+  function dmNames(holder, path) {
+    const found = [];
+    for (const key of ["name", "description"]) {
+      if (!holder.has(key)) continue;
+      const value = holder.get(key);
+      const items = Array.isArray(value) ? value.map((v, i) => [dmAt(dmAt(path, key), i), v]) : [];
+      if (Array.isArray(value) && value.length === 0) {
+        found.push(dmProblem("names and descriptions", dmAt(path, key), `${key} must not be an empty list`));
+      }
+      for (const [where, item] of (items.length ? items : [[dmAt(path, key), value]])) {
+        const problem = dmLanguageProblem(item);
+        if (problem) found.push(dmProblem("names and descriptions", where, problem));
+      }
+    }
+    return found;
+  }
+
+  function dmIssuer(c) {
+    if (!c.has("issuer")) return [dmProblem("issuer", "issuer", "the credential has no issuer")];
+    const issuer = c.get("issuer");
+    if (isDict(issuer)) {
+      const found = dmNames(issuer, "issuer");
+      if (!issuer.has("id")) found.push(dmProblem("issuer", "issuer.id", "an issuer object must have an id (a URL)"));
+      return found;
+    }
+    return isUrl(issuer) ? []
+      : [dmProblem("issuer", "issuer", "the issuer must be a URL or an object whose id is a URL")];
+  }
+
+  function dmSubject(c) {
+    if (!c.has("credentialSubject")) {
+      return [dmProblem("credential subject", "credentialSubject", "the credential has no credentialSubject")];
+    }
+    const subject = c.get("credentialSubject");
+    if (Array.isArray(subject) && subject.length === 0) {
+      return [dmProblem("credential subject", "credentialSubject", "credentialSubject must not be an empty list")];
+    }
+    const found = [];
+    for (const [where, entry] of dmEntries(c, "credentialSubject")) {
+      if (!isDict(entry)) found.push(dmProblem("credential subject", where, "each credential subject must be an object"));
+      else if (entry.size === 0) {
+        found.push(dmProblem("credential subject", where, "a credential subject must make at least one claim"));
+      }
+    }
+    return found;
+  }
+
+  function dmDaysIn(year, month) {
+    if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+    return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  }
+  function dmDaysFromCivil(year, month, day) { // H. Hinnant's algorithm, as data_model._days_from_civil
+    year -= month <= 2 ? 1 : 0;
+    const era = Math.floor(year / 400);
+    const yearOfEra = year - era * 400;
+    const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+    const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+    return era * 146097 + dayOfEra - 719468;
+  }
+  /** data_model.date_time_stamp: [whole seconds since 1970 UTC, nanoseconds], or null. */
+  function dateTimeStamp(value) {
+    if (!isStr(value) || pyLen(value) > 64) return null;
+    const m = DM_DATE_TIME_STAMP.exec(value);
+    if (m === null) return null;
+    const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+    if (year < 1 || month < 1 || month > 12 || day < 1 || day > dmDaysIn(year, month)) return null;
+    if (hour > 23 || minute > 59 || second > 59) return null;
+    let offset = 0;
+    if (m[8]) {
+      const hours = Number(m[9]), minutes = Number(m[10]);
+      if (hours > 14 || minutes > 59 || (hours === 14 && minutes)) return null;
+      offset = (hours * 60 + minutes) * 60 * (m[8] === "-" ? -1 : 1);
+    }
+    const seconds = dmDaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+    return [seconds, Number((m[7] || "").padEnd(9, "0").slice(0, 9))];
+  }
+
+  function dmValidity(c) {
+    const found = [], moments = new Map();
+    for (const key of ["validFrom", "validUntil"]) {
+      if (!c.has(key)) continue;
+      const moment = dateTimeStamp(c.get(key));
+      if (moment === null) {
+        found.push(dmProblem("validity period", key, `${key} must be a date-time with a time zone (dateTimeStamp)`));
+      } else {
+        moments.set(key, moment);
+      }
+    }
+    if (moments.size === 2) {
+      const [fromS, fromN] = moments.get("validFrom"), [untilS, untilN] = moments.get("validUntil");
+      if (untilS < fromS || (untilS === fromS && untilN < fromN)) {
+        found.push(dmProblem("validity period", "validUntil", "validUntil is earlier than validFrom"));
+      }
+    }
+    return found;
+  }
+
+  function dmStatus(c) {
+    const found = [], seen = new Set();
+    for (const [where, entry] of dmEntries(c, "credentialStatus")) {
+      const identifier = isDict(entry) ? get(entry, "id") : null;
+      if (!isStr(identifier)) continue;
+      if (seen.has(identifier)) found.push(dmProblem("status", dmAt(where, "id"), "two status entries have the same id"));
+      seen.add(identifier);
+    }
+    return found;
+  }
+
+  function dmSchemas(c) {
+    return dmEntries(c, "credentialSchema").filter(([, entry]) => isDict(entry) && !entry.has("id")).map(([where]) =>
+      dmProblem("data schemas", dmAt(where, "id"), "a credentialSchema must have an id (the schema's URL)"));
+  }
+
+  function dmRelated(c) {
+    const found = [], seen = new Set();
+    const entries = dmEntries(c, "relatedResource");
+    if (c.has("relatedResource") && entries.length === 0) {
+      found.push(dmProblem("related resources", "relatedResource", "relatedResource must not be an empty list"));
+    }
+    for (const [where, entry] of entries) {
+      if (!isDict(entry)) {
+        found.push(dmProblem("related resources", where, "each related resource must be an object with an id"));
+        continue;
+      }
+      const identifier = get(entry, "id");
+      if (identifier === null) {
+        found.push(dmProblem("related resources", dmAt(where, "id"), "a related resource must have an id"));
+      } else if (isStr(identifier)) {
+        if (seen.has(identifier)) {
+          found.push(dmProblem("related resources", dmAt(where, "id"), "two related resources have this id"));
+        }
+        seen.add(identifier);
+      }
+      if (!entry.has("digestSRI") && !entry.has("digestMultibase")) {
+        found.push(dmProblem("related resources", where, "a related resource must have a digestSRI or a digestMultibase"));
+      }
+    }
+    return found;
+  }
+
+  /** data_model.problems of a credential read as Python reads it (dicts are Maps). */
+  function dataModelProblems(c) {
+    if (!isDict(c)) return [dmProblem("types", "", "a credential must be a JSON object")];
+    return [...dmContexts(c), ...dmIdentifiers(c), ...dmTypes(c), ...dmNames(c, ""), ...dmIssuer(c),
+      ...dmSubject(c), ...dmValidity(c), ...dmStatus(c), ...dmSchemas(c), ...dmRelated(c)];
+  }
+
+  /** checks.data_model_check */
+  function dataModelCheck(credential) {
+    if (credential.kind !== "full") return [NOT_CHECKED, "a QR badge is not a VC Data Model document"];
+    const found = dataModelProblems(credential.jws.payload);
+    if (found.length === 0) return [PASS, "well formed (VC Data Model 2.0)"];
+    return [FAIL, "it breaks VC Data Model 2.0: " +
+      found.map((p) => `${p.path}: ${p.reason} (${DM_RULES[p.rule]})`).join("; ")];
   }
 
   // -- reading a token (verify._read)
@@ -1223,7 +1536,7 @@
 
   function issuerProblem(credential, trust) {
     if (credential.kind === "compact") credential.issuer = trust.issuer || "the trusted issuer";
-    else if (trust.issuer !== null && credential.issuer !== trust.issuer) {
+    else if (trust.issuer !== null && !sameIssuer(credential.issuer, trust.issuer)) { // or its did:web DID
       return `the credential names ${credential.issuer} as its issuer, not ${trust.issuer}`;
     }
     if (credential.origin && trust.issuer && (trust.issuer.startsWith("https://") || trust.issuer.startsWith("http://"))) {
@@ -1338,6 +1651,7 @@
       return skipRest("the credential could not be read");
     }
     record("format", PASS, credential.kind === "full" ? "a full credential (vc+jwt)" : "a QR badge credential");
+    record("data model", ...dataModelCheck(credential));
 
     // header
     const header = credential.jws.header;
@@ -1353,8 +1667,8 @@
     const { signingInput, signature } = credential.jws;
     let key, signed;
     if (credential.kind === "full") {
-      key = trust.keys.get(credential.kid);
-      if (key === undefined || key.alg !== alg) {
+      key = keyNamed(trust.keys, credential.kid, trust.issuer); // by thumbprint, or the issuer's DID URL
+      if (key === null || key.alg !== alg) {
         record("key known", FAIL, `the credential was signed with key ${credential.kid}, which the trust bundle ` +
           "does not list");
         return skipRest("the signing key is unknown");
@@ -1459,8 +1773,8 @@
 
   const api = { CHECKS, REQUIRED, Malformed, TrustError, loadTrust, verify, verifySafely, parseTime, parseRootJwk, linkOrigin,
     formatMinute: fmtMinute, formatDay: fmtDay, isoformat, SEQUENCE_KEY, DEFAULT_MAX_STATUS_AGE, HOUR_US, DAY_US,
-    _internals: { parseJSON, pyRepr, fromIsoformat, numericDate, timestampInt, b64urlDecode, urlsplit, gFormat,
-      decodeBitstring, floatRepr, split } };
+    _internals: { dataModelProblems, dateTimeStamp, isUrl, parseJSON, pyRepr, fromIsoformat, numericDate, timestampInt, b64urlDecode, urlsplit, gFormat,
+      decodeBitstring, floatRepr, split, didWebOf, sameIssuer } };
   root.regverify = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);

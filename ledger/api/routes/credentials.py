@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi.responses import JSONResponse
 
 from ledger.api.deps import (
     AdminAccount,
@@ -20,6 +21,7 @@ from ledger.api.deps import (
     uuid_or_404,
 )
 from ledger.api.problems import Problem
+from ledger.api.vc_api import VERIFICATION_RESPONSES, input_problem, verification_answer
 from ledger.app.accounts import Account
 from ledger.domain.errors import LedgerError
 from ledger.read.views import registrant_view
@@ -48,55 +50,125 @@ def my_credential(ledger: LedgerDep, account: RegistrantAccount) -> dict[str, An
 
 
 # -- VC API (W3C VCALM)
-def _envelope_token(value: Any) -> str:
+ENVELOPE_TYPE = "EnvelopedVerifiableCredential"
+MEDIA_TYPES = {
+    "application/vc+jwt": None,
+    "application/vc+ld+json+jwt": "the media type of an earlier draft; VC-JOSE-COSE names application/vc+jwt",
+    "application/vc+sd-jwt": "SD-JWT credentials are not verified here, only application/vc+jwt",
+    "application/vc+cose": "COSE credentials are not verified here, only application/vc+jwt",
+}
+"""The media types of an enveloped credential's data: URL: ``None`` for the one verified (VC-JOSE-COSE 3.1.1,
+``application/vc+jwt``), else why another is refused."""
+VERIFY_MEMBERS = ("verifiableCredential", "options")
+VERIFY_OPTIONS = ("at",)
+ISSUE_MEMBERS = ("credential", "options")
+
+
+def _secured_token(value: Any) -> tuple[str | None, tuple[str, str] | None]:
+    """The vc+jwt inside ``verifiableCredential`` (a compact JWS, a ``data:application/vc+jwt,`` URL, a badge link,
+    or an ``EnvelopedVerifiableCredential`` per VC Data Model 2.0 4.13.1: ``@context`` including the v2 context,
+    ``type`` EnvelopedVerifiableCredential, ``id`` a data: URL of a media type this verifier reads), or the field
+    that is wrong and why."""
     if isinstance(value, str):
-        return value[len(VC_JWT_PREFIX) :] if value.startswith(VC_JWT_PREFIX) else value
-    if isinstance(value, dict) and isinstance(value.get("id"), str) and value["id"].startswith(VC_JWT_PREFIX):
-        return str(value["id"][len(VC_JWT_PREFIX) :])
-    raise Problem(
-        422,
-        "verifiableCredential must be a vc+jwt, or an EnvelopedVerifiableCredential whose id is "
-        "data:application/vc+jwt,<JWT>",
-        errors=[{"field": "verifiableCredential", "detail": "not a secured credential"}],
-    )
+        if value.startswith("data:"):
+            return _data_url(value, "verifiableCredential")
+        return value, None
+    if not isinstance(value, dict):
+        return None, (
+            "verifiableCredential",
+            "must be a vc+jwt, or an EnvelopedVerifiableCredential whose id is data:application/vc+jwt,<JWT>",
+        )
+    if "proof" in value:
+        return None, (
+            "verifiableCredential.proof",
+            "only credentials secured as vc+jwt (VC-JOSE-COSE, enveloped) are verified here, not embedded proofs",
+        )
+    context = value.get("@context")
+    contexts = [context] if isinstance(context, str) else context if isinstance(context, list) else []
+    if VC_V2_CONTEXT not in contexts:
+        return None, ("verifiableCredential.@context", f"must include {VC_V2_CONTEXT}")
+    kind = value.get("type")
+    if kind != ENVELOPE_TYPE and not (isinstance(kind, list) and ENVELOPE_TYPE in kind):
+        return None, ("verifiableCredential.type", f"must be {ENVELOPE_TYPE}")
+    identifier = value.get("id")
+    if not isinstance(identifier, str) or not identifier.startswith("data:"):
+        return None, ("verifiableCredential.id", "must be a data: URL holding the secured credential")
+    return _data_url(identifier, "verifiableCredential.id")
 
 
-@router.post("/credentials/verify", tags=["vc-api"], dependencies=[public_rate])
-def verify_credential(service: ServiceDep, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
-    """Verify a credential (VC API): ``{"verifiableCredential": <vc+jwt or enveloped form>, "options": {}}``.
-    Answers ``verified``, every check, and ``problemDetails`` for each failed one."""
-    from verifier import verify
+def _data_url(url: str, field: str) -> tuple[str | None, tuple[str, str] | None]:
+    media_type, comma, data = url[len("data:") :].partition(",")
+    if not comma or not data:
+        return None, (field, "a data: URL carries its data after a comma")
+    if media_type not in MEDIA_TYPES:
+        return None, (field, f"the media type {media_type!r} is not application/vc+jwt")
+    refused = MEDIA_TYPES[media_type]
+    return (None, (field, refused)) if refused else (data, None)
 
-    token = _envelope_token(body.get("verifiableCredential"))
-    options = body.get("options") or {}
+
+def _verify_options(options: Any) -> tuple[datetime | None, tuple[str, str] | None]:
     if not isinstance(options, dict):
-        raise Problem(422, "options must be an object", errors=[{"field": "options", "detail": "not an object"}])
-    at = None
-    if "at" in options:
-        try:
-            at = datetime.fromisoformat(str(options["at"]).replace("Z", "+00:00"))
-            if at.tzinfo is None:
-                raise ValueError
-        except ValueError:
-            raise Problem(422, "options.at must be an RFC 3339 date-time with an offset") from None
+        return None, ("options", "must be an object")
+    unknown = [name for name in options if name not in VERIFY_OPTIONS]
+    if unknown:  # VCALM: an implementation MUST throw an error for options it does not understand
+        return None, (f"options.{unknown[0]}", f"not an option this verifier knows (only {', '.join(VERIFY_OPTIONS)})")
+    if "at" not in options:
+        return None, None
+    try:
+        at = datetime.fromisoformat(str(options["at"]).replace("Z", "+00:00"))
+        if at.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        return None, ("options.at", "must be an RFC 3339 date-time with an offset")
+    return at, None
+
+
+@router.post("/credentials/verify", tags=["vc-api"], dependencies=[public_rate], responses=VERIFICATION_RESPONSES)
+def verify_credential(service: ServiceDep, body: Any = Body(...)) -> JSONResponse:
+    """Verify a credential (VC API): ``{"verifiableCredential": <vc+jwt or enveloped form>, "options": {}}``.
+    Answers 200 with ``verified: true`` only when every check that proves it genuine and current passed; otherwise
+    400 with ``verified: false``, every check, ``problemDetails`` for each failed one and ``warnings`` for a status
+    that could not be checked (``ledger.api.vc_api``). A request that cannot be read is 400 naming the field."""
+    from verifier import verify
+    from verifier.checks import unchecked_statuses
+    from verifier.jose import Malformed, split
+
+    if not isinstance(body, dict):
+        return input_problem("body", "must be a JSON object with verifiableCredential")
+    unknown = [name for name in body if name not in VERIFY_MEMBERS]
+    if unknown:
+        return input_problem(unknown[0], "not a member of a verification request (verifiableCredential, options)")
+    if "verifiableCredential" not in body:
+        return input_problem("verifiableCredential", "missing: the credential to verify")
+    token, problem = _secured_token(body["verifiableCredential"])
+    at: datetime | None = None
+    if problem is None:
+        at, problem = _verify_options(body.get("options") or {})
+    if problem is not None or token is None:
+        field, detail = problem or ("verifiableCredential", "not a secured credential")
+        return input_problem(field, detail)
     result = verify(token, service.trust(), at or service.ledger.clock.now())
-    return {
-        "verified": result.valid,
-        "summary": result.summary,
-        "checks": [c._asdict() for c in result.checks],
-        "credentialSubject": result.to_json()["subject"],
-        "statusAsOf": result.to_json()["status_as_of"],
-        "problemDetails": [
-            {
-                "type": f"https://regledger.invalid/problems/{c.name.replace(' ', '-')}",
-                "title": c.name,
-                "detail": c.reason,
-            }
-            for c in result.checks
-            if c.outcome == "fail"
-        ],
-        "warnings": [],
-    }
+    checks: list[tuple[str, str, str]] = list(result.checks)
+    unchecked: list[str] = []
+    if result.kind == "full":
+        try:
+            unchecked = unchecked_statuses(split(token.removeprefix(VC_JWT_PREFIX)).payload)
+        except Malformed:  # read once already: a badge link, whose credential has no such entries
+            unchecked = []
+    warnings = [("status", reason) for reason in unchecked]
+    checks += [("status", "not checked", reason) for reason in unchecked]
+    summary = result.summary
+    if result.valid and unchecked:
+        summary = "Not valid: its status could not be checked: " + "; ".join(unchecked) + "."
+    found = result.to_json()
+    return verification_answer(
+        checks,
+        verified=result.valid and not unchecked,
+        warnings=warnings,
+        summary=summary,
+        credentialSubject=found["subject"] if not unchecked else None,
+        statusAsOf=found["status_as_of"],
+    )
 
 
 @router.post("/credentials/issue", tags=["vc-api"])
@@ -106,15 +178,25 @@ def issue_credential(
     """Sign a given credential as a vc+jwt with the active issuer key (admin only), through the ledger: it is
     recorded (who asked, its SHA-256, its status indexes), it appears in the transparency log, it carries a
     revocation and a suspension entry, and it can be revoked (``POST /api/requested-credentials/{id}/revoke``). The
-    credential must be a Verifiable Credential 2.0 whose issuer is this register; register credentials (a level's
-    Open Badge, a licence number) are refused: only the register's decisions make them."""
+    credential must be a Verifiable Credential 2.0 whose issuer is this register and that keeps every rule of VC
+    Data Model 2.0 sections 4 and 5 (``verifier.data_model``, and ``credentials.jsonld`` for the rules that need
+    JSON-LD): a broken one is refused, 422, with each broken rule in ``errors`` (``field`` its path). Register
+    credentials (a level's Open Badge, a licence number) are refused: only the register's decisions make them."""
     from ledger.processes.issuance import issue_on_request
 
+    unknown = [name for name in body if name not in ISSUE_MEMBERS]
+    options = body.get("options") or {}
+    if unknown or not isinstance(options, dict) or options:
+        field = (
+            unknown[0] if unknown else "options" if not isinstance(options, dict) else f"options.{next(iter(options))}"
+        )
+        detail = "not a member of an issue request (credential, options)" if unknown else "no issue options are known"
+        raise Problem(422, f"{field}: {detail}", errors=[{"field": field, "detail": detail}])
     credential = body.get("credential")
-    problem = _vc2_problem(credential, service.publisher.issuer.id)
-    if problem or not isinstance(credential, dict):
-        detail = problem or "must be a JSON object"
-        raise Problem(422, f"credential: {detail}", errors=[{"field": "credential", "detail": detail}])
+    errors = credential_errors(credential, service.publisher.issuer.id)
+    if errors or not isinstance(credential, dict):
+        detail = "; ".join(f"{e['field']}: {e['detail']}" for e in errors)
+        raise Problem(422, detail, errors=errors)
     checked: dict[str, Any] = credential
 
     def sign() -> dict[str, Any]:
@@ -131,43 +213,50 @@ def issue_credential(
         "verifiableCredential": {
             "@context": [VC_V2_CONTEXT],
             "id": VC_JWT_PREFIX + signed["token"],
-            "type": "EnvelopedVerifiableCredential",
+            "type": ENVELOPE_TYPE,
         },
         "recordId": signed["id"],
     }
 
 
-def _vc2_problem(credential: Any, issuer_id: str) -> str | None:
-    from verifier.trust import parse_time
+def credential_errors(credential: Any, issuer_id: str) -> list[dict[str, str]]:
+    """Every reason to refuse signing ``credential``, each ``{"field", "detail", "rule"}`` with the path under
+    ``credential``: the rules of VC Data Model 2.0 without JSON-LD, then (when those all hold) the ones with it,
+    then the register's own (its issuer, no proof yet)."""
+    from credentials.jsonld import SECTIONS
+    from credentials.jsonld import problems as jsonld_problems
+    from verifier.data_model import RULES, problems
 
     if not isinstance(credential, dict):
-        return "must be a JSON object"
-    context = credential.get("@context")
-    if not isinstance(context, list) or not context or context[0] != VC_V2_CONTEXT:
-        return f"@context must be a list starting with {VC_V2_CONTEXT}"
-    types = credential.get("type")
-    if not isinstance(types, list) or "VerifiableCredential" not in types:
-        return "type must be a list including VerifiableCredential"
+        return [{"field": "credential", "detail": "must be a JSON object", "rule": "types"}]
+
+    def field(path: str) -> str:
+        return f"credential.{path}" if path else "credential"
+
+    found = problems(credential)
+    errors = [
+        {"field": field(p.path), "detail": f"{p.reason} (VC Data Model 2.0 {RULES[p.rule]})", "rule": p.rule}
+        for p in found
+    ]
+    if not found:  # a JSON-LD processor reads only what is well formed (it would stumble on the same fault)
+        errors += [
+            {"field": field(p.path), "detail": f"{p.reason} ({SECTIONS[p.rule]})", "rule": p.rule}
+            for p in jsonld_problems(credential)
+        ]
     issuer = credential.get("issuer")
-    issuer_value = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if issuer_value != issuer_id:
-        return f"issuer must be this register ({issuer_id})"
-    subject = credential.get("credentialSubject")
-    if not (isinstance(subject, dict) and subject) and not (
-        isinstance(subject, list) and subject and all(isinstance(s, dict) and s for s in subject)
-    ):
-        return "credentialSubject must be an object (or a list of objects) with at least one claim"
-    for name in ("validFrom", "validUntil"):
-        if name in credential:
-            try:
-                parse_time(credential[name], name)
-            except ValueError as error:
-                return str(error)
-    if "id" in credential and (not isinstance(credential["id"], str) or ":" not in credential["id"]):
-        return "id must be a URL"
+    if (issuer.get("id") if isinstance(issuer, dict) else issuer) != issuer_id:
+        errors.append(
+            {"field": "credential.issuer", "detail": f"must be this register ({issuer_id})", "rule": "issuer"}
+        )
     if "proof" in credential:
-        return "the credential is already secured (it has a proof)"
-    return None
+        errors.append(
+            {
+                "field": "credential.proof",
+                "detail": "the credential is already secured (it has a proof)",
+                "rule": "securing",
+            }
+        )
+    return errors
 
 
 @router.post("/api/requested-credentials/{credential_id}/revoke", tags=["admin"])

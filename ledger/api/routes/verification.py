@@ -45,20 +45,22 @@ def root_key(service: ServiceDep) -> JSONResponse:
 
 @router.get("/.well-known/jwks.json", tags=["verification"], responses=_only("application/jwk-set+json", "object"))
 def jwks(service: ServiceDep) -> JSONResponse:
+    """The keys a generic JOSE verifier may trust now: a compromised key leaves at once, so no cache may keep a copy
+    without asking again (no-cache)."""
     return JSONResponse(
         service.publisher.jwks(),
         media_type="application/jwk-set+json",
-        headers={"Cache-Control": "public, max-age=300"},
+        headers={"Cache-Control": "public, no-cache"},
     )
 
 
 @router.get("/.well-known/did.json", tags=["verification"], responses=_only("application/did+json", "object"))
 def did(service: ServiceDep) -> JSONResponse:
-    """The did:web document (only for an https issuer address)."""
+    """The did:web document (only for an https issuer address); like the JWKS, never kept by a cache unasked."""
     return JSONResponse(
         service.publisher.did_document(),
         media_type="application/did+json",
-        headers={"Cache-Control": "public, max-age=300"},
+        headers={"Cache-Control": "public, no-cache"},
     )
 
 

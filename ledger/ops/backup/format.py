@@ -31,6 +31,7 @@ from ledger.app.account_tables import (
     account_recovery_codes,
 )
 from ledger.app.accounts import account_access, accounts
+from ledger.app.holder_keys import holder_keys
 from ledger.app.vault import load_master_key, vault_keys
 from ledger.domain.errors import LedgerError
 from ledger.processes.keyring import issuer_private_keys
@@ -54,6 +55,7 @@ STATE_TABLES: tuple[Table, ...] = (
     account_factors,  # sealed under a key derived from the master key: restored with the same key, they work again
     account_recovery_codes,
     log_checkpoints,
+    holder_keys,  # each private half sealed with its registrant's data key: erased with it, on restore too
 )
 """Tables that hold state no event can give back, in the order a backup writes them."""
 WORKER_TABLES: tuple[Table, ...] = (
