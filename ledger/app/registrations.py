@@ -214,14 +214,15 @@ class Registrations(Letters):
         run again: a registration already re-issued for this key is skipped. Returns how many were re-issued."""
         from ledger.domain.aggregates import Credential
 
-        newest: dict[UUID, tuple[int, str]] = {}
-        # from the events, not a read model that may lag behind the newest credential
+        newest: dict[UUID, tuple[int, tuple[str, str | None]]] = {}
+        # from the events, not a read model that may lag behind the newest credential; either of its two signing
+        # keys (the vc+jwt's and the Open Badges 3.0 form's) condemns it
         for event in self.events_of(Credential.Issued):
-            if event.trigger_version >= newest.get(event.registration_id, (-1, ""))[0]:
-                newest[event.registration_id] = (event.trigger_version, event.kid)
+            if event.trigger_version >= newest.get(event.registration_id, (-1, ("", None)))[0]:
+                newest[event.registration_id] = (event.trigger_version, (event.kid, event.ob3_kid))
         reissued = 0
         for registration_id, (_, signed_with) in newest.items():
-            if signed_with == kid and self._reissue(registration_id, kid):
+            if kid in signed_with and self._reissue(registration_id, kid):
                 reissued += 1
         return reissued
 

@@ -1,7 +1,7 @@
 """The VC API (W3C VCALM) as the specification gives it: ``POST /credentials/verify`` answers 200 with ``verified:
 true`` only for a credential that verifies, and 400 with ``verified: false``, the checks and the problem details
 otherwise (tampered, revoked, malformed, a status it cannot check); a bad envelope or request is 400 naming the
-field; ``POST /credentials/issue`` refuses a credential that breaks a rule of VC Data Model 2.0 (422, each rule and
+field; ``POST /credentials/issue`` refuses a credential that breaks a rule of VC Data Model 2.0 (400, each rule and
 its path in ``errors``) and signs nothing. Real signatures by the register's own key throughout."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def plain(actors: Any, **extra: Any) -> dict[str, Any]:
 
 
 def issued(actors: Any, credential: dict[str, Any] | None = None) -> tuple[str, str]:
-    answer = actors.ok("admin", "POST", "/credentials/issue", {"credential": credential or plain(actors)})
+    answer = actors.ok("admin", "POST", "/credentials/issue", {"credential": credential or plain(actors)}, expect=201)
     envelope = answer["verifiableCredential"]
     assert envelope["@context"] == [V2] and envelope["type"] == "EnvelopedVerifiableCredential"
     assert envelope["id"].startswith(PREFIX)
@@ -255,7 +255,7 @@ def test_issue_refuses_a_credential_that_breaks_a_rule_naming_it_and_signs_nothi
     change(credential)
     before = actors.ledger.recorder.max_notification_id()
     answer = actors.call("admin", "POST", "/credentials/issue", {"credential": credential})
-    assert answer.status_code == 422, (case, answer.text)
+    assert answer.status_code == 400, (case, answer.text)
     errors = answer.json()["errors"]
     assert [(e["field"], e["rule"]) for e in errors] == [(f"credential.{path}", rule)], (case, errors)
     assert errors[0]["detail"] and f"credential.{path}" in answer.json()["detail"]
@@ -270,7 +270,7 @@ def test_issue_refuses_what_it_does_not_understand(actors: Any) -> None:
         ({"credential": {**plain(actors), "proof": {"type": "DataIntegrityProof"}}}, "credential.proof"),
     ):
         answer = actors.call("admin", "POST", "/credentials/issue", body)
-        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field, answer.text
+        assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == field, answer.text
 
 
 def test_a_language_value_name_and_an_inline_context_are_issued_and_verify(actors: Any) -> None:

@@ -69,9 +69,9 @@ class Actors:
     def call(self, who, method, path, body=None, **headers):
         return self.client.request(method, path, json=body, headers=self.headers(who, **headers))
 
-    def ok(self, who, method, path, body=None, **headers):
+    def ok(self, who, method, path, body=None, expect=200, **headers):
         answer = self.call(who, method, path, body, **headers)
-        assert answer.status_code == 200, (method, path, answer.status_code, answer.text)
+        assert answer.status_code == expect, (method, path, answer.status_code, answer.text)
         return answer.json()
 
     def awarded_application(self) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from ledger.api.deps import (
 from ledger.api.problems import Problem
 from ledger.api.vc_api import VERIFICATION_RESPONSES, input_problem, verification_answer
 from ledger.app.accounts import Account
-from ledger.domain.errors import LedgerError
+from ledger.domain.errors import InvalidInput, LedgerError
 from ledger.read.views import registrant_view
 
 router = APIRouter()
@@ -171,7 +171,7 @@ def verify_credential(service: ServiceDep, body: Any = Body(...)) -> JSONRespons
     )
 
 
-@router.post("/credentials/issue", tags=["vc-api"])
+@router.post("/credentials/issue", tags=["vc-api"], status_code=201)
 def issue_credential(
     request: Request, service: ServiceDep, account: AdminAccount, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
@@ -180,8 +180,9 @@ def issue_credential(
     revocation and a suspension entry, and it can be revoked (``POST /api/requested-credentials/{id}/revoke``). The
     credential must be a Verifiable Credential 2.0 whose issuer is this register and that keeps every rule of VC
     Data Model 2.0 sections 4 and 5 (``verifier.data_model``, and ``credentials.jsonld`` for the rules that need
-    JSON-LD): a broken one is refused, 422, with each broken rule in ``errors`` (``field`` its path). Register
-    credentials (a level's Open Badge, a licence number) are refused: only the register's decisions make them."""
+    JSON-LD): a broken one is refused, 400, with each broken rule in ``errors`` (``field`` its path). Register
+    credentials (a level's Open Badge, a licence number) are refused: only the register's decisions make them.
+    Status codes as the VC API gives them (and the W3C VC API test suite checks): 201 issued, 400 refused."""
     from ledger.processes.issuance import issue_on_request
 
     unknown = [name for name in body if name not in ISSUE_MEMBERS]
@@ -191,21 +192,23 @@ def issue_credential(
             unknown[0] if unknown else "options" if not isinstance(options, dict) else f"options.{next(iter(options))}"
         )
         detail = "not a member of an issue request (credential, options)" if unknown else "no issue options are known"
-        raise Problem(422, f"{field}: {detail}", errors=[{"field": field, "detail": detail}])
+        raise Problem(400, f"{field}: {detail}", errors=[{"field": field, "detail": detail}])
     credential = body.get("credential")
     errors = credential_errors(credential, service.publisher.issuer.id)
     if errors or not isinstance(credential, dict):
         detail = "; ".join(f"{e['field']}: {e['detail']}" for e in errors)
-        raise Problem(422, detail, errors=errors)
+        raise Problem(400, detail, errors=errors)
     checked: dict[str, Any] = credential
 
     def sign() -> dict[str, Any]:
         try:
             credential_id, token = issue_on_request(service.ledger, service.keyring, checked, account.email)
+        except InvalidInput as error:  # refused by the ledger's own rules: a refused issue is 400 in the VC API
+            raise Problem(400, str(error), errors=[{"field": error.field, "detail": error.message}]) from None
         except ValueError as error:
             if isinstance(error, LedgerError):
                 raise
-            raise Problem(422, f"credential: {error}") from None
+            raise Problem(400, f"credential: {error}") from None
         return {"id": str(credential_id), "token": token}
 
     signed = service.write(account, request.headers.get("idempotency-key"), {"issue": credential}, sign)
