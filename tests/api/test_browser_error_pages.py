@@ -18,11 +18,11 @@ import sqlalchemy.exc
 
 from ledger.api.error_pages import wants_html
 from tests.builders.actors import PASSWORD
-from tests.builders.browser import ARGS, ARTIFACTS, CHROMIUM, screenshot, serious_accessibility_violations
+from tests.builders.browser import ARTIFACTS, chromium, screenshot, serious_accessibility_violations
 from tests.builders.records import enrol
 from tests.builders.servers import free_port, serving
 from tests.builders.site import sign_in
-from tests.conftest import MASTER_KEY, unavailable
+from tests.conftest import MASTER_KEY
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 OFFLINE = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
@@ -81,18 +81,8 @@ def slow_site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     """Chromium that can reach no host but this machine (its resolver finds no other name)."""
-    if not CHROMIUM.exists():
-        unavailable("chromium", "Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("chromium", "the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=[*ARGS, *OFFLINE])
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium(*OFFLINE) as launched:
+        yield launched
 
 
 def offline(context: Any, url: str) -> list[str]:

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from tests.builders.browser import ARGS, CHROMIUM, screenshot, serious_accessibility_violations
+from tests.builders.browser import chromium, screenshot, serious_accessibility_violations
 from tests.builders.records import awarded
 from tests.builders.servers import free_port, serving
 from tests.builders.web_verifier import VERDICT_TIMEOUT_MS, Problems
-from tests.conftest import MASTER_KEY, unavailable
+from tests.conftest import MASTER_KEY
 
 WIDTHS = {"": 1280, "-phone": 390, "-320": 320}
 
@@ -101,12 +101,6 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
 @pytest.fixture(scope="module")
 def browser(register: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One Chromium for the module, its fake camera showing Priya's QR badge as /r/NUMBER/badge.png serves it."""
-    if not CHROMIUM.exists():
-        unavailable("chromium", f"there is no Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("chromium", "the playwright package is not installed (pip install playwright)")
     png, headers = fetch(f"{register['origin']}/r/{register['numbers']['Priya Shah']}/badge.png")
     assert headers["content-type"] == "image/png"
     video = tmp_path_factory.mktemp("camera") / "badge.y4m"
@@ -117,10 +111,8 @@ def browser(register: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) 
         f"--use-file-for-fake-video-capture={video}",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # no name resolves: no CDN, nothing outside
     ]
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*ARGS, *camera])
+    with chromium(*camera) as launched:
         yield launched
-        launched.close()
 
 
 def offline_context(browser: Any, origin: str, **options: Any) -> tuple[Any, list[str], Problems]:

@@ -15,7 +15,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 @contextmanager
-def chromium() -> Iterator[Any]:
+def chromium(*extra_args: str) -> Iterator[Any]:
+    """Headless Chromium with the house flags, and ``extra_args`` (a fake camera, no name resolution)."""
     if not CHROMIUM.exists():
         unavailable("chromium", "Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
     try:
@@ -23,7 +24,7 @@ def chromium() -> Iterator[Any]:
     except ImportError:
         unavailable("chromium", "the playwright package is not installed (pip install -e '.[test]')")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[*ARGS, *extra_args])
         try:
             yield browser
         finally:
