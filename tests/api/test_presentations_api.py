@@ -228,3 +228,42 @@ def test_the_holder_key_goes_with_the_registrants_data_key(world):
 def test_the_route_is_in_the_openapi_document(world):
     paths = httpx.get(f"{world['url']}/openapi.json").json()["paths"]
     assert "post" in paths["/presentations/verify"]
+
+
+def test_an_independent_jose_library_verifies_the_presentation_and_the_credential_inside(world, made):
+    """jwcrypto (not the project's code) checks the presentation's signature with the key its did:jwk holder names,
+    and the credential it carries with the register's served JWKS; a presentation re-signed by another key, or one
+    with a changed payload, is refused."""
+    import base64
+
+    from jwcrypto import jwk, jws
+    from jwcrypto.common import JWException
+
+    token, _ = made
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header["typ"] == "vp+jwt" and header["kid"].startswith("did:jwk:")
+    did = header["kid"].split("#")[0]
+    holder = jwk.JWK(**json.loads(base64.urlsafe_b64decode(did.removeprefix("did:jwk:") + "==")))
+    presentation = jws.JWS()
+    presentation.deserialize(token)
+    presentation.verify(holder)  # raises if the signature does not hold
+    payload = json.loads(presentation.payload)
+    assert payload["nonce"] == CHALLENGE and payload["aud"] == CLIENT and payload["iss"] == did
+
+    served = jwk.JWKSet.from_json(httpx.get(f"{world['url']}/.well-known/jwks.json", timeout=30).text)
+    (enveloped,) = payload["verifiableCredential"]
+    inner = enveloped["id"].removeprefix("data:application/vc+jwt,")
+    credential = jws.JWS()
+    credential.deserialize(inner)
+    kid = json.loads(base64.urlsafe_b64decode(inner.split(".")[0] + "=="))["kid"]
+    credential.verify(served.get_key(kid))
+    assert json.loads(credential.payload)["credentialSubject"]["licenseNumber"] == world["number"]
+
+    head, body, signature = token.split(".")
+    changed = json.loads(base64.urlsafe_b64decode(body + "=="))
+    changed["aud"] = "Someone Else Ltd"
+    forged_body = base64.urlsafe_b64encode(json.dumps(changed).encode()).rstrip(b"=").decode()
+    forged = jws.JWS()
+    forged.deserialize(f"{head}.{forged_body}.{signature}")
+    with pytest.raises(JWException):
+        forged.verify(holder)
