@@ -17,6 +17,7 @@ from verifier.result import FAIL, NOT_CHECKED, PASS, Outcome, Subject, duration,
 from verifier.trust import StatusList, Trust, TrustedKey
 
 FULL_TYPES = ("vc+jwt", "JWT")
+OB3_TYP = "JWT"
 
 
 @dataclass
@@ -33,6 +34,15 @@ class Credential:
     issuer: str | None = None
     statuses: dict[str, tuple[str | None, int]] | None = None  # purpose -> (list URL or None for the issuer's, index)
     subject: Subject | None = None
+
+
+def described(credential: Credential) -> str:
+    """What the format check says a readable token is."""
+    if credential.kind != "full":
+        return "a QR badge credential"
+    if credential.jws.header.get("typ") == OB3_TYP:
+        return "a full credential (Open Badges 3.0 JWT)"
+    return "a full credential (vc+jwt)"
 
 
 def data_model_check(credential: Credential) -> tuple[Outcome, str]:
@@ -84,6 +94,38 @@ def header_problem(header: dict[str, Any], kind: str) -> str | None:
             return "the token does not say which key signed it (no 'kid')"
         if "cty" in header and header["cty"] != "vc":
             return f"the token's content type {header['cty']!r} is not a credential's"
+    return None
+
+
+OB3_HEADERS = ("alg", "kid", "jwk", "typ")
+OB3_CLAIMS = (("iss", None), ("jti", "id"), ("sub", "credentialSubject.id"), ("nbf", None))
+
+
+def ob3_problem(header: dict[str, Any], payload: dict[str, Any]) -> str | None:
+    """What makes a full credential of ``typ`` JWT break Open Badges 3.0 section 8.2 (its JWT proof format), or
+    None: only the ``alg``, ``kid``, ``jwk`` and ``typ`` headers (8.2.3: "Additional JOSE Headers are NOT allowed"),
+    a ``jwk`` without private members; the claims ``iss``, ``jti``, ``sub`` and ``nbf`` present (8.2.4.1), ``jti`` and
+    ``sub`` equal to the credential's ``id`` and ``credentialSubject.id``, and ``exp`` when it has ``validUntil``
+    (8.2.6.1; ``iss``, ``nbf`` and ``exp`` are compared with the credential's fields when it is read)."""
+    extra = sorted(name for name in header if name not in OB3_HEADERS)
+    if extra:
+        return (
+            "an Open Badges 3.0 JWT carries only the alg, kid, jwk and typ headers (OB 3.0 section 8.2.3); "
+            f"this one also has {', '.join(extra)}"
+        )
+    jwk = header.get("jwk")
+    if jwk is not None and (not isinstance(jwk, dict) or "d" in jwk):
+        return "the token's jwk header is not a public key (OB 3.0 section 8.2.3)"
+    missing = [claim for claim, _ in OB3_CLAIMS if claim not in payload]
+    if "validUntil" in payload and "exp" not in payload:
+        missing.append("exp")
+    if missing:
+        return f"an Open Badges 3.0 JWT must carry the claim(s) {', '.join(missing)} (OB 3.0 section 8.2.4.1)"
+    subject = payload.get("credentialSubject")
+    fields = {"id": payload.get("id"), "credentialSubject.id": subject.get("id") if isinstance(subject, dict) else None}
+    for claim, field in OB3_CLAIMS:
+        if field is not None and (not isinstance(payload[claim], str) or payload[claim] != fields[field]):
+            return f"the token's {claim} is not the credential's {field} (OB 3.0 section 8.2.6.1)"
     return None
 
 

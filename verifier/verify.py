@@ -1,6 +1,8 @@
-"""``verify(token, trust, at=None)``: a fixed pipeline of named checks over a full credential (a ``vc+jwt``), a
-compact badge credential, or the badge's URL. Each check passes, fails, or is not checked, with a reason in plain
-words; a credential is valid when none fails and the checks that prove it genuine and current all passed.
+"""``verify(token, trust, at=None)``: a fixed pipeline of named checks over a full credential (a ``vc+jwt``, or the
+same credential in the Open Badges 3.0 JWT form: ``typ`` JWT, RS256, held to OB 3.0 section 8.2's header and claim
+rules by ``verifier.checks.ob3_problem``), a compact badge credential, or the badge's URL. Each check passes, fails,
+or is not checked, with a reason in plain words; a credential is valid when none fails and the checks that prove it
+genuine and current all passed.
 
 What is a credential: only a credential about a person. A token whose type names a status list
 (BitstringStatusListCredential, StatusList2021Credential) fails the format check ("this is a status list, not a
@@ -33,12 +35,15 @@ from urllib.parse import urlsplit
 
 from verifier.checks import (
     FULL_TYPES,
+    OB3_TYP,
     Credential,
     data_model_check,
+    described,
     freshness,
     header_problem,
     issuer_problem,
     key_problem,
+    ob3_problem,
     status_check,
 )
 from verifier.jose import JWS, Malformed, b64url_decode, signature_valid, split
@@ -112,7 +117,7 @@ def verify(
     except (_Failed, Malformed) as error:
         record("format", FAIL, str(error))
         return skip_rest("the credential could not be read")
-    record("format", PASS, "a full credential (vc+jwt)" if credential.kind == "full" else "a QR badge credential")
+    record("format", PASS, described(credential))
     record("data model", *data_model_check(credential))
 
     # header
@@ -271,6 +276,10 @@ def _read_full(jws: JWS, origin: str | None) -> Credential:
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if not isinstance(issuer_id, str):
         raise _Failed("the credential names no issuer")
+    if jws.header.get("typ") == OB3_TYP:
+        problem = ob3_problem(jws.header, payload)
+        if problem:
+            raise _Failed(problem)
     credential = Credential("full", jws, origin, kid=jws.header.get("kid"), issuer=issuer_id)
     iss = payload.get("iss")
     if iss is not None and iss != issuer_id:

@@ -187,6 +187,9 @@ def keys_rotate(
         "--root",
         help="Rotate the root key that signs trust bundles (verifiers pin it: they must be told the new one).",
     ),
+    ob3: bool = typer.Option(
+        False, "--ob3", help="Rotate the issuer's RS256 key that signs the Open Badges 3.0 form of credentials."
+    ),
 ) -> None:
     """Make a new key and start signing with it; the key it replaces is retired and still verifies what it
     signed."""
@@ -195,7 +198,7 @@ def keys_rotate(
     cli = _cli()
     ledger = cli._ledger()
     try:
-        new, retired = Keyring(ledger).rotate(alg=alg, role="root" if root else "issuer")
+        new, retired = Keyring(ledger).rotate(alg=alg, role="root" if root else "issuer", ob3=ob3)
     except LedgerError as error:
         cli._fail(error)
     finally:
@@ -295,7 +298,8 @@ def credential_export(
     fmt: str = typer.Option(
         "jwt",
         "--format",
-        help="jwt (the signed credential file), json (what it says), compact "
+        help="jwt (the signed credential file, vc+jwt), ob3-jwt (the same credential as an Open Badges 3.0 "
+        "JWT, RS256), json (what it says), compact "
         "(the badge token), url (the badge link), qr-png, qr-svg, linkedin (the 'Add to "
         "profile' link), or pdf (the printable A4 certificate, only while the registration is current).",
     ),

@@ -3,9 +3,16 @@ recorded as a ``Credential.Issued`` event, exactly once.
 
 It reads the log in order from where it last stopped (its position is kept beside the read models'), and for each
 triggering event derives the credential's id from the registration and the event's version. If that credential is
-already recorded it moves on; otherwise it signs the full credential and the compact badge and records them with two
-fresh status-list indexes in one save. Two issuers racing, or one re-run after a crash between signing and recording,
-can only ever record one credential per event: the event store refuses the second id.
+already recorded it moves on; otherwise it signs the full credential, the compact badge and the Open Badges 3.0 JWT
+form, and records them with two fresh status-list indexes in one save. Two issuers racing, or one re-run after a
+crash between signing and recording, can only ever record one credential per event: the event store refuses the
+second id.
+
+The OB 3.0 form (``credentials.ob3_jwt``) is the very document the ``vc+jwt`` carries, signed again by the issuer's
+RS256 key (the keyring's OB 3.0 slot) under OB 3.0 section 8.2's header rules. It is signed here, beside the
+``vc+jwt``, and recorded in the same ``Credential.Issued`` event (version 2: ``ob3``, ``ob3_kid``, ``ob3_sha256``),
+not derived later from the stored document: every signed form of a credential exists only because a recorded
+decision made it, and what was signed is pinned in the event.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from sqlalchemy import select
 
 from credentials.achievement import CredentialTemplate
 from credentials.compact import build_compact_claims, sign_compact
+from credentials.ob3_jwt import payload_of, sign_ob3_jwt
 from credentials.status_list import StatusListFull
 from ledger.app.db import upsert
 from ledger.app.ledger import Ledger
@@ -94,6 +102,7 @@ class Signed:
     compact: str
     revocation_index: int
     suspension_index: int
+    ob3: str
 
 
 class CredentialIssuer:
@@ -103,6 +112,7 @@ class CredentialIssuer:
         self.batch_size = batch_size
         self.issuer = issuer_profile(ledger)
         self._templates: dict[tuple[str, str], CredentialTemplate] = {}
+        self._ob3_key: ActiveKey | None = None
 
     # -- position
     def position(self) -> int:
@@ -139,6 +149,7 @@ class CredentialIssuer:
         total = max(head - start, 0)
         blocked = parking.blocked(self.ledger.engine, POSITION)
         key: ActiveKey | None = None
+        self._ob3_key = None
         while start < head:
             notifications = self.ledger.recorder.select_notifications(
                 start=start, limit=self.batch_size, stop=head, topics=TOPICS, inclusive_of_start=False
@@ -186,6 +197,7 @@ class CredentialIssuer:
         for item in parking.parked(self.ledger.engine, POSITION):
             groups.setdefault(item.originator_id, []).append(item)
         key: ActiveKey | None = None
+        self._ob3_key = None
         for group in groups.values():
             key = key or self.keyring.active()
             try:
@@ -240,6 +252,9 @@ class CredentialIssuer:
                 compact=self.ledger.vault.seal_bytes(owner, pack_token(signed.compact)),
                 sha256=hashlib.sha256(f"{signed.full}\n{signed.compact}".encode("ascii")).hexdigest(),
                 occurred_at=now,
+                ob3=self.ledger.vault.seal_bytes(owner, pack_token(signed.ob3)),
+                ob3_kid=self._ob3().kid,
+                ob3_sha256=hashlib.sha256(signed.ob3.encode("ascii")).hexdigest(),
             )
             claims = [
                 StatusIndexClaim(purpose=purpose, index=index, credential_id=credential_id, occurred_at=now)
@@ -271,6 +286,7 @@ class CredentialIssuer:
         valid_from: date,
         valid_until: date,
     ) -> Signed:
+        ob3_key = self._ob3()  # first: making it records its activation, which must not come after ``now``
         issuer_url = self.issuer.url  # the address (the id is the did:web DID of an https register)
         assert registration.level is not None
         level = level_for(self.ledger.framework, registration.level, issuer_url)
@@ -309,4 +325,11 @@ class CredentialIssuer:
             valid_until=ends,
             status=status,
         )
-        return Signed(full, sign_compact(claims, key.signing_key), revocation, suspension)
+        ob3 = sign_ob3_jwt(payload_of(full), ob3_key.signing_key, issued_at=now)
+        return Signed(full, sign_compact(claims, key.signing_key), revocation, suspension, ob3)
+
+    def _ob3(self) -> ActiveKey:
+        """The issuer's RS256 key for the OB 3.0 form, looked up once per run like the badge key."""
+        if self._ob3_key is None:
+            self._ob3_key = self.keyring.active(ob3=True)
+        return self._ob3_key

@@ -4,6 +4,13 @@
 One ``issuer`` key is active at a time and signs credentials and status lists; ``rotate`` brings in a new one and
 retires the old, which still verifies what it signed. The ``root`` key signs trust bundles; verifiers pin it.
 The first credential or trust bundle creates the keys it needs.
+
+Issuer keys come in two slots, one active key in each: the **badge** slot (ES256 or EdDSA: it signs the ``vc+jwt``,
+the QR badge, whose signature must be 64 bytes, and the status lists) and the **OB 3.0** slot (RS256: it signs only
+the Open Badges 3.0 JWT form of each credential, ``credentials.ob3_jwt``, because OB 3.0 section 8.2.3 makes RS256
+the algorithm every OB 3.0 verifier supports). Both are ``issuer`` keys, so the trust bundle, the JWK Set and the
+did:web document publish both, and a compromise of either re-issues what it signed. ``rotate(ob3=True)`` and
+``active(ob3=True)`` work on the OB 3.0 slot; rotating one slot never retires the other's key.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from sqlalchemy import Column, DateTime, LargeBinary, String, Table, insert, sel
 
 from credentials.compact import COMPACT_ALGORITHMS
 from credentials.keys import ALGORITHMS, SigningKey, generate_key, open_private_key, seal_private_key
+from credentials.ob3_jwt import OB3_ALG
 from credentials.trust import TrustedKey
 from ledger.app.db import metadata
 from ledger.app.ledger import Ledger
@@ -53,6 +61,14 @@ def _next_second(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment.replace(microsecond=0) + timedelta(seconds=1 if moment.microsecond else 0)
+
+
+def _in_slot(key: IssuerKey, role: str, ob3: bool) -> bool:
+    """Whether ``key`` belongs to the slot asked for: an issuer key is in the OB 3.0 slot when it is RS256 (the
+    badge slot never holds RS256: ``rotate`` refuses it), every key of another role in its role's one slot."""
+    if role != KeyRole.ISSUER:
+        return True
+    return (key.alg == OB3_ALG) == ob3
 
 
 class Keyring:
@@ -96,16 +112,21 @@ class Keyring:
                 self._opened[kid] = open_private_key(sealed, self.ledger.key_secret)
             return self._opened[kid]
 
-    def active(self, role: str = KeyRole.ISSUER) -> ActiveKey:
-        """The key that signs now; the first call makes one (ES256) if there is none."""
+    def active(self, role: str = KeyRole.ISSUER, *, ob3: bool = False) -> ActiveKey:
+        """The key that signs now (for the issuer: of the badge slot, or of the OB 3.0 slot with ``ob3``); the
+        first call makes one (ES256; RS256 for the OB 3.0 slot) if there is none."""
         now = self.ledger.clock.now()
-        live = [k for k in self.records(role) if k.can_sign_at(now)]
+
+        def live_keys() -> list[IssuerKey]:
+            return [k for k in self.records(role) if k.can_sign_at(now) and _in_slot(k, role, ob3)]
+
+        live = live_keys()
         if not live:
             with _FIRST_KEY:  # two requests arriving together must not each make a key
-                live = [k for k in self.records(role) if k.can_sign_at(now)]
+                live = live_keys()
                 if not live:
-                    self.rotate(role=role)
-                    live = [k for k in self.records(role) if k.can_sign_at(now)]
+                    self.rotate(role=role, ob3=ob3)
+                    live = live_keys()
         record = max(live, key=lambda k: k.activated_at or now)  # every live key was activated
         return ActiveKey(record, self.signing_key(record.kid))
 
@@ -123,21 +144,28 @@ class Keyring:
         ]
 
     # -- lifecycle
-    def rotate(self, *, alg: str = "ES256", role: str = KeyRole.ISSUER) -> tuple[IssuerKey, list[IssuerKey]]:
-        """A new key, activated; the keys of the same role that were active are retired in the same save.
-        Returns the new key and the retired ones."""
+    def rotate(
+        self, *, alg: str = "ES256", role: str = KeyRole.ISSUER, ob3: bool = False
+    ) -> tuple[IssuerKey, list[IssuerKey]]:
+        """A new key, activated; the keys of the same role (and, for the issuer, the same slot) that were active
+        are retired in the same save. ``ob3`` rotates the issuer's OB 3.0 key (always RS256). Returns the new key
+        and the retired ones."""
+        if ob3:
+            if role != KeyRole.ISSUER:
+                raise InvalidInput("role", "only the issuer has an Open Badges 3.0 key")
+            alg = OB3_ALG
         if alg not in ALGORITHMS:
             raise InvalidInput("alg", f"expected one of {', '.join(ALGORITHMS)}")
         if role not in tuple(KeyRole):
             raise InvalidInput("role", "expected issuer, root or log")
         if role == KeyRole.LOG:
             alg = "EdDSA"  # checkpoints are signed notes: Ed25519
-        if role == KeyRole.ISSUER and alg not in COMPACT_ALGORITHMS:
+        if role == KeyRole.ISSUER and alg not in COMPACT_ALGORITHMS and not ob3:
             fits = " or ".join(COMPACT_ALGORITHMS)
             raise InvalidInput(
                 "alg",
                 f"an issuer key also signs QR badges, which only {fits} signatures fit; "
-                f"{alg} is available for the root key (--root)",
+                f"{alg} is available for the root key (--root), and RS256 signs the Open Badges 3.0 form (--ob3)",
             )
         now = self.ledger.clock.now()
         key = generate_key(alg)
@@ -149,7 +177,7 @@ class Keyring:
             )
         record = IssuerKey(kid=key.kid, alg=alg, public_jwk=key.public_jwk, role=role, occurred_at=now)
         record.activate(occurred_at=now)
-        retired = [k for k in self.records(role) if k.state == KeyState.ACTIVE]
+        retired = [k for k in self.records(role) if k.state == KeyState.ACTIVE and _in_slot(k, role, ob3)]
         for old in retired:
             old.retire(occurred_at=now)
         try:
@@ -176,7 +204,8 @@ class Keyring:
         record.mark_compromised(utc(since), occurred_at=self.ledger.clock.now())
         self.ledger._commit(record)
         self.destroy_private_key(kid)
-        replacement = self.rotate(role=record.role)[0] if was_active else None
+        ob3 = record.role == KeyRole.ISSUER and record.alg == OB3_ALG
+        replacement = self.rotate(role=record.role, ob3=ob3)[0] if was_active else None
         if record.role == KeyRole.ISSUER:
             self.ledger.reissue_after_compromise(kid)
         return record, replacement

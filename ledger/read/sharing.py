@@ -1,5 +1,6 @@
-"""A registrant's credential in the forms they share: the full credential (a ``vc+jwt`` file, or its JSON), the
-compact badge token, its QR code (PNG, SVG) and the LinkedIn "Add to profile" link."""
+"""A registrant's credential in the forms they share: the full credential (a ``vc+jwt`` file, or its JSON), the same
+credential in the Open Badges 3.0 JWT form (``ob3-jwt``: ``credentials.ob3_jwt``, signed and recorded at issuance),
+the compact badge token, its QR code (PNG, SVG) and the LinkedIn "Add to profile" link."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ledger.domain.aggregates import Credential
 from ledger.domain.errors import InvalidInput, NotFound, RuleBroken
 from ledger.read.projections.credentials import credentials_of
 
-FORMATS = ("jwt", "json", "compact", "url", "qr-png", "qr-svg", "linkedin")
+FORMATS = ("jwt", "ob3-jwt", "json", "compact", "url", "qr-png", "qr-svg", "linkedin")
 _PACKED = b"JWS1"
 
 
@@ -76,12 +77,32 @@ class SharedCredential:
         return token
 
     @cached_property
+    def ob3(self) -> str:
+        """The Open Badges 3.0 JWT form; ``NotFound`` for a credential issued before that form was signed."""
+        sealed = getattr(self._credential, "ob3", None)
+        if sealed is None:
+            raise NotFound(
+                f"the credential issued under {self.number} has no Open Badges 3.0 form: it was issued before "
+                "that form was signed; the next renewal or re-issue brings one"
+            )
+        token = open_token(self._ledger, sealed)
+        if token is None:
+            raise RuleBroken(f"the credential issued under {self.number} was erased with its holder's personal data")
+        return token
+
+    @property
+    def has_ob3(self) -> bool:
+        return getattr(self._credential, "ob3", None) is not None
+
+    @cached_property
     def payload(self) -> dict[str, Any]:
         return jwt.decode(self.full, options={"verify_signature": False})
 
     def render(self, fmt: str, organisation: str) -> bytes:
         if fmt == "jwt":
             return self.full.encode("ascii") + b"\n"
+        if fmt == "ob3-jwt":
+            return self.ob3.encode("ascii") + b"\n"
         if fmt == "json":
             return json.dumps(self.payload, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
         if fmt == "compact":

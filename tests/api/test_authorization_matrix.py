@@ -38,6 +38,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/r/{number}": (PUBLIC,),
     "/r/{number}/badge.svg": (PUBLIC,),
     "/r/{number}/credential.jwt": (PUBLIC,),
+    "/r/{number}/credential.ob3.jwt": (PUBLIC,),
     "/r/{number}/certificate.pdf": (PUBLIC,),
     "/r/{number}/provenance.json": (PUBLIC,),
     "/privacy": (PUBLIC,),

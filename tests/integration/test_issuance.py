@@ -282,13 +282,16 @@ def test_no_private_key_material_is_in_any_event(ledger):
     issue_all(ledger)
     Publisher(ledger).trust_bundle()
     secrets = []
+    from credentials.keys import b64url
+
     for record in keyring.records():
         key = keyring.signing_key(record.kid)
-        private_value = key.private_key.private_numbers().private_value
-        from credentials.keys import b64url
-
-        secrets.append(b64url(private_value.to_bytes(32, "big")).encode())
-    assert len(secrets) == 2  # the issuer key and the root key
+        numbers = key.private_key.private_numbers()
+        if hasattr(numbers, "private_value"):  # EC
+            secrets.append(b64url(numbers.private_value.to_bytes(32, "big")).encode())
+        else:  # RSA: the private exponent and the primes
+            secrets += [b64url(n.to_bytes((n.bit_length() + 7) // 8, "big")).encode() for n in (numbers.d, numbers.p)]
+    assert len(secrets) == 4  # the issuer's badge key and root key (EC), the issuer's OB 3.0 key (RSA: d and p)
     stored = b"".join(bytes(n.state) for n in ledger.recorder.select_notifications(start=None, limit=10**6))
     assert stored and not any(secret in stored for secret in secrets)
 

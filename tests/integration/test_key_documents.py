@@ -117,6 +117,7 @@ def register(tmp_path_factory):
     found: dict[str, Any] = {"ledger": ledger, "clock": clock, "keyring": keyring}
     found["a"] = keyring.active()
     found["first"] = issue("Ada Early")
+    found["r"] = keyring.active(ob3=True)  # the issuer's Open Badges 3.0 key (RS256), made by the first issue
     # the form credentials had before the register named itself by its DID: the address, the bare thumbprint
     found["by address"] = sign_credential_jwt(
         {**stripped(found["first"].full), "issuer": ADDRESS}, found["a"].signing_key, issued_at=clock.now()
@@ -144,21 +145,28 @@ def register(tmp_path_factory):
 
 
 def test_a_compromised_key_leaves_the_jwks_and_did_document_in_the_call_that_records_it(register):
-    a, b, c = register["a"].kid, register["b"].kid, register["c"].kid
+    a, b, c, r = register["a"].kid, register["b"].kid, register["c"].kid, register["r"].kid
+
+    def listed(keys: list[str], *expected: str) -> None:
+        """Each key under its thumbprint, then each under its DID URL (A and R were made in the same instant)."""
+        assert set(keys[: len(expected)]) == set(expected) and keys[len(expected) :] == [
+            f"{DID}#{kid}" for kid in keys[: len(expected)]
+        ]
+
     listed_before = [key["kid"] for key in register["before"]["jwks"]["keys"]]
-    assert listed_before == [a, b, f"{DID}#{a}", f"{DID}#{b}"]  # each under its thumbprint and its DID URL
-    assert register["before"]["did"]["assertionMethod"] == [f"{DID}#{a}", f"{DID}#{b}"]
+    listed(listed_before, a, r, b)
+    assert register["before"]["did"]["assertionMethod"] == [f"{DID}#{k}" for k in listed_before[:3]]
     # read again right after mark_compromised, before any worker or publisher ran: B is gone, C has come
     listed_after = [key["kid"] for key in register["after"]["jwks"]["keys"]]
-    assert listed_after == [a, c, f"{DID}#{a}", f"{DID}#{c}"]
+    listed(listed_after, a, r, c)
     did = register["after"]["did"]
-    assert did["id"] == DID and did["assertionMethod"] == [f"{DID}#{a}", f"{DID}#{c}"]
+    assert did["id"] == DID and did["assertionMethod"] == [f"{DID}#{k}" for k in listed_after[:3]]
     assert [method["id"] for method in did["verificationMethod"]] == did["assertionMethod"]
     assert b not in json.dumps(register["after"])
     # the trust bundle, signed at the publisher's next run, keeps B to say why it is refused, and marks A retired
     bundle = jwt.decode(register["bundle"], options={"verify_signature": False})
     entries = {entry["jwk"]["kid"]: entry for entry in bundle["keys"]}
-    assert set(entries) == {a, b, c} and bundle["iss"] == ADDRESS  # pins stay keyed by the address
+    assert set(entries) == {a, b, c, r} and bundle["iss"] == ADDRESS  # pins stay keyed by the address
     assert "valid_until" in entries[a] and "compromised_since" not in entries[a]
     assert "compromised_since" in entries[b] and "valid_until" not in entries[c]
 
@@ -268,12 +276,12 @@ def test_an_http_register_keeps_its_address_and_bare_thumbprints(ledger):
     CredentialIssuer(ledger).catch_up()
     ProjectionRunner(ledger).catch_up()
     full = current_credential(ledger, number).full
-    kid = Keyring(ledger).active().kid
+    kid, ob3_kid = Keyring(ledger).active().kid, Keyring(ledger).active(ob3=True).kid
     assert jwt.get_unverified_header(full)["kid"] == kid
     claims = jwt.decode(full, options={"verify_signature": False})
     assert claims["iss"] == claims["issuer"]["id"] == ledger.settings.issuer_url.rstrip("/")
     publisher = Publisher(ledger)
-    assert [key["kid"] for key in publisher.jwks()["keys"]] == [kid]
+    assert sorted(key["kid"] for key in publisher.jwks()["keys"]) == sorted([kid, ob3_kid])
     with pytest.raises(RuleBroken, match="https"):
         publisher.did_document()
     for token in publisher.status_list_credentials().values():

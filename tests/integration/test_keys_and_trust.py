@@ -75,7 +75,9 @@ def test_the_trust_bundle_is_signed_by_the_root_and_carries_keys_and_lists(ledge
     assert header == {"alg": "ES256", "kid": root["kid"], "typ": TRUST_TYP, "jwk": root}
     bundle = jwt.decode(token, jwt.PyJWK(root).key, algorithms=["ES256"])
     assert bundle["iss"] == ledger.settings.issuer_url
-    assert [k["jwk"]["kid"] for k in bundle["keys"]] == [Keyring(ledger).active().kid]
+    keyring = Keyring(ledger)  # the badge key and the Open Badges 3.0 key (RS256), made in the same instant
+    issuer_kids = {keyring.active().kid, keyring.active(ob3=True).kid}
+    assert {k["jwk"]["kid"] for k in bundle["keys"]} == issuer_kids and len(bundle["keys"]) == 2
     assert set(bundle["status_lists"]) == {"revocation", "suspension"}
     assert bundle["sequence"] == ledger.recorder.max_notification_id()
     clock.advance(timedelta(hours=1))
@@ -90,7 +92,7 @@ def test_the_trust_bundle_is_signed_by_the_root_and_carries_keys_and_lists(ledge
     ledger.settings = replace(ledger.settings, issuer_url="https://register.creativetechnicians.org.uk")
     did = Publisher(ledger).did_document()
     assert did["id"] == "did:web:register.creativetechnicians.org.uk"
-    assert did["assertionMethod"] == [f"{did['id']}#{Keyring(ledger).active().kid}"]
+    assert sorted(did["assertionMethod"]) == sorted(f"{did['id']}#{kid}" for kid in issuer_kids)
 
 
 def said(text: str) -> str:
@@ -140,11 +142,16 @@ def test_cli_exports_a_credential_in_every_form(cli, tmp_path):
 
 
 def test_cli_key_lifecycle_and_trust_export(cli, tmp_path):
-    keys = json.loads(cli("keys", "list", "--json").stdout)
-    assert [k["role"] for k in keys] == ["issuer"] and keys[0]["state"] == "active"
+    every = json.loads(cli("keys", "list", "--json").stdout)
+    assert sorted((k["role"], k["alg"], k["state"]) for k in every) == [
+        ("issuer", "ES256", "active"),
+        ("issuer", "RS256", "active"),
+    ]
+    keys = [k for k in every if k["alg"] == "ES256"]  # the badge slot; the OB 3.0 key (RS256) is left alone
     rotated = cli("keys", "rotate")
     assert rotated.exit_code == 0 and f"Key {keys[0]['kid']} is retired." in said(rotated.stdout)
-    keys = json.loads(cli("keys", "list", "--json").stdout)
+    assert said(rotated.stdout).count("is retired") == 1
+    keys = [k for k in json.loads(cli("keys", "list", "--json").stdout) if k["alg"] == "ES256"]
     assert [k["state"] for k in keys] == ["retired", "active"]
     since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     compromised = cli("keys", "compromised", keys[1]["kid"], "--since", since, "--yes")
@@ -157,7 +164,7 @@ def test_cli_key_lifecycle_and_trust_export(cli, tmp_path):
     bundle = jwt.decode((tmp_path / "bundle.jwt").read_text().strip(), jwt.PyJWK(root).key, algorithms=["ES256"])
     states = {k["jwk"]["kid"]: k for k in bundle["keys"]}
     assert "compromised_since" in states[keys[1]["kid"]] and "valid_until" in states[keys[0]["kid"]]
-    assert len(bundle["keys"]) == 3
+    assert len(bundle["keys"]) == 4  # two badge keys, the one that replaced the compromised one, the OB 3.0 key
     assert json.loads(cli("trust", "export", "--what", "jwks", "--out", "-").stdout)["keys"]
 
 

@@ -1405,6 +1405,10 @@
     const issuer = get(payload, "issuer");
     const issuerId = isDict(issuer) ? get(issuer, "id") : issuer;
     if (!isStr(issuerId)) throw new Failed("the credential names no issuer");
+    if (get(jws.header, "typ") === OB3_TYP) {
+      const problem = ob3Problem(jws.header, payload);
+      if (problem) throw new Failed(problem);
+    }
     const kid = get(jws.header, "kid");
     const credential = { kind: "full", jws, origin, kid, issuedAt: null, validFrom: null, validUntil: null,
       issuer: issuerId, statuses: null, subject: null };
@@ -1517,6 +1521,36 @@
       if (!isStr(get(header, "kid"))) return "the token does not say which key signed it (no 'kid')";
       if (header.has("cty") && header.get("cty") !== "vc") {
         return `the token's content type ${pyRepr(header.get("cty"))} is not a credential's`;
+      }
+    }
+    return null;
+  }
+
+  // Open Badges 3.0 section 8.2 (its JWT proof format), as verifier.checks.ob3_problem
+  const OB3_TYP = "JWT";
+  const OB3_HEADERS = ["alg", "kid", "jwk", "typ"];
+  const OB3_CLAIMS = [["iss", null], ["jti", "id"], ["sub", "credentialSubject.id"], ["nbf", null]];
+  function ob3Problem(header, payload) {
+    const extra = [...header.keys()].filter((name) => !OB3_HEADERS.includes(name)).sort();
+    if (extra.length) {
+      return "an Open Badges 3.0 JWT carries only the alg, kid, jwk and typ headers (OB 3.0 section 8.2.3); " +
+        `this one also has ${extra.join(", ")}`;
+    }
+    const jwk = get(header, "jwk");
+    if (jwk !== null && (!isDict(jwk) || jwk.has("d"))) {
+      return "the token's jwk header is not a public key (OB 3.0 section 8.2.3)";
+    }
+    const missing = OB3_CLAIMS.map(([claim]) => claim).filter((claim) => !payload.has(claim));
+    if (payload.has("validUntil") && !payload.has("exp")) missing.push("exp");
+    if (missing.length) {
+      return `an Open Badges 3.0 JWT must carry the claim(s) ${missing.join(", ")} (OB 3.0 section 8.2.4.1)`;
+    }
+    const subject = get(payload, "credentialSubject");
+    const fields = { id: get(payload, "id"), "credentialSubject.id": isDict(subject) ? get(subject, "id") : null };
+    for (const [claim, field] of OB3_CLAIMS) {
+      const value = payload.get(claim);
+      if (field !== null && (!isStr(value) || value !== fields[field])) {
+        return `the token's ${claim} is not the credential's ${field} (OB 3.0 section 8.2.6.1)`;
       }
     }
     return null;
@@ -1650,7 +1684,9 @@
       record("format", FAIL, error.message);
       return skipRest("the credential could not be read");
     }
-    record("format", PASS, credential.kind === "full" ? "a full credential (vc+jwt)" : "a QR badge credential");
+    record("format", PASS, credential.kind !== "full" ? "a QR badge credential"
+      : get(credential.jws.header, "typ") === OB3_TYP ? "a full credential (Open Badges 3.0 JWT)"
+        : "a full credential (vc+jwt)");
     record("data model", ...dataModelCheck(credential));
 
     // header

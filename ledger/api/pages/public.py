@@ -24,7 +24,7 @@ from ledger.api.problems import Problem
 from ledger.api.routes.public import post_nominals
 from ledger.api.service import Service
 from ledger.domain import regnumber
-from ledger.domain.errors import LedgerError
+from ledger.domain.errors import LedgerError, NotFound
 from ledger.domain.statuses import RegistrationStatus
 from ledger.read.projections.register import registered_by_level, search_register
 
@@ -176,7 +176,7 @@ def _has_certificate() -> bool:
 
 def _registrant_page_facts(
     service: Service, number: str
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, str] | None]:
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     from ledger.read.public_record import public_record
     from ledger.read.sharing import current_credential
 
@@ -189,7 +189,7 @@ def _registrant_page_facts(
     except LedgerError:
         return entry, record, None
     linkedin = credential.linkedin(service.settings.issuer_name)
-    return entry, record, {"badge_url": credential.badge_url, "linkedin": linkedin}
+    return entry, record, {"badge_url": credential.badge_url, "linkedin": linkedin, "ob3": credential.has_ob3}
 
 
 @router.get("/r/{number}/badge.{fmt}", dependencies=[public_rate])
@@ -214,13 +214,17 @@ def badge(service: ServiceDep, number: str, fmt: str) -> Response:
 def credential_download(service: ServiceDep, number: str, fmt: str) -> Response:
     from ledger.read.sharing import current_credential
 
-    media_types = {"jwt": "application/vc+jwt", "json": "application/json"}
+    media_types = {"jwt": "application/vc+jwt", "json": "application/json", "ob3.jwt": "application/jwt"}
     if fmt not in media_types:
-        raise Problem(404, "credentials download as .jwt or .json")
+        raise Problem(404, "credentials download as .jwt, .ob3.jwt (the Open Badges 3.0 form) or .json")
     entry = _current_entry(service, number, "the signed credential")
     shared = current_credential(service.ledger, entry["registration_number"])
+    try:
+        body = shared.render("ob3-jwt" if fmt == "ob3.jwt" else fmt, "")
+    except NotFound as error:  # issued before the OB 3.0 form was signed
+        raise Problem(404, str(error)) from None
     return Response(
-        shared.render(fmt, ""),
+        body,
         media_type=media_types[fmt],
         headers={"Content-Disposition": f'attachment; filename="{shared.number}-credential.{fmt}"'},
     )

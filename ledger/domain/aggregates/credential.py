@@ -7,11 +7,17 @@ never handed out, so a crash between signing and recording leaves nothing live.
 
 The signed tokens carry the registrant's name, so they are sealed with the registrant's data key: erasure shreds
 them with everything else. What was signed is pinned by its SHA-256, in the clear.
+
+Version 2 of ``Issued`` added the Open Badges 3.0 JWT form (``ob3``, signed at issuance beside the ``vc+jwt`` by the
+issuer's RS256 key ``ob3_kid``, pinned by ``ob3_sha256``; see ``credentials.ob3_jwt``): a credential exists only
+because a recorded decision made it, so every form of it is signed and recorded here, never made later on demand.
+Version 1 credentials have no OB 3.0 form (``None``).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -57,6 +63,14 @@ class Credential(LedgerAggregate):
         compact: Sealed
         sha256: str
         occurred_at: datetime
+        ob3: Sealed | None
+        ob3_kid: str | None
+        ob3_sha256: str | None
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(ob3=None, ob3_kid=None, ob3_sha256=None)
 
     @event(Issued)
     def __init__(
@@ -76,6 +90,9 @@ class Credential(LedgerAggregate):
         compact: Sealed,
         sha256: str,
         occurred_at: datetime,
+        ob3: Sealed | None = None,
+        ob3_kid: str | None = None,
+        ob3_sha256: str | None = None,
     ) -> None:
         self.registration_id = registration_id
         self.registrant_id = registrant_id
@@ -92,6 +109,9 @@ class Credential(LedgerAggregate):
         self.compact = compact
         self.sha256 = sha256
         self.issued_at = occurred_at
+        self.ob3 = ob3
+        self.ob3_kid = ob3_kid
+        self.ob3_sha256 = ob3_sha256
 
 
 class StatusIndexClaim(LedgerAggregate):
