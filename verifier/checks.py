@@ -34,6 +34,7 @@ class Credential:
     issuer: str | None = None
     statuses: dict[str, tuple[str | None, int]] | None = None  # purpose -> (list URL or None for the issuer's, index)
     subject: Subject | None = None
+    unchecked: tuple[str, ...] = ()  # why each status entry the checks cannot read is so (``unchecked_statuses``)
 
 
 def described(credential: Credential) -> str:
@@ -58,26 +59,59 @@ def data_model_check(credential: Credential) -> tuple[Outcome, str]:
 
 CHECKED_STATUS = {"BitstringStatusListEntry": ("revocation", "suspension")}
 """The status entries the revocation and suspension checks read: their type and purposes."""
+CANNOT = "its status cannot be checked"
 
 
 def unchecked_statuses(payload: dict[str, Any]) -> list[str]:
-    """Why each ``credentialStatus`` entry of a full credential's payload is one the status checks cannot read (a
-    type or a purpose this verifier does not know): its status is not checked, so the credential is not shown as
-    current (VC Data Model 2.0 section 4.10: a verifier that does not understand a status method cannot check it)."""
+    """Why each ``credentialStatus`` entry of a full credential's payload is one the status checks cannot read, in
+    plain words: not an object, a type or a purpose this verifier does not know, or an entry without the purpose or
+    the status list it needs (``statusPurpose``, ``statusListCredential``). Each makes the "status" check "not
+    checked" and the credential not valid (see ``status_entries_check``). An entry this verifier reads but whose list
+    the trust bundle lacks is found by the revocation or suspension check instead (``status_check``)."""
     status = payload.get("credentialStatus")
     entries = status if isinstance(status, list) else [] if status is None else [status]
     found = []
     for i, entry in enumerate(entries):
         where = f"credentialStatus[{i}]" if isinstance(status, list) else "credentialStatus"
-        kind = entry.get("type") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):
+            found.append(f"{where} is not an object: {CANNOT}")
+            continue
+        kind, purpose = entry.get("type"), entry.get("statusPurpose")
         purposes = CHECKED_STATUS.get(kind) if isinstance(kind, str) else None
         if purposes is None:
-            found.append(
-                f"{where} is of type {kind!r}, which this verifier does not know, so its status is not checked"
-            )
-        elif isinstance(entry, dict) and entry.get("statusPurpose") not in purposes:
-            found.append(f"{where} has the purpose {entry.get('statusPurpose')!r}, which this verifier does not check")
+            found.append(f"{where} is of type {kind!r}, which this verifier does not know: {CANNOT}")
+        elif purpose is None:
+            found.append(f"{where} does not say its purpose (statusPurpose): {CANNOT}")
+        elif purpose not in purposes:
+            found.append(f"{where} has the purpose {purpose!r}, which this verifier does not check: {CANNOT}")
+        elif not isinstance(entry.get("statusListCredential"), str):
+            found.append(f"{where} does not name its status list (statusListCredential): {CANNOT}")
     return found
+
+
+def status_entries_check(credential: Credential, cannot: list[str]) -> tuple[Outcome, str]:
+    """The "status" check: passes when every status entry the credential carries is one this verifier checked (or it
+    carries none); otherwise "not checked", naming each entry it could not check (``cannot``: the revocation and
+    suspension checks' reasons for an entry whose list the trust bundle lacks, then ``credential.unchecked``). It is
+    one of the checks that must pass (``verifier.result.REQUIRED``), so such a credential is not valid.
+
+    Why: VC Data Model 2.0 section 4.10 (Status) defines ``credentialStatus`` "for discovering information related
+    to the status of a verifiable credential, such as whether it is suspended or revoked", and leaves "the precise
+    content of the credential status information" to "the specific credentialStatus type definition": a verifier
+    that does not know the type (or the purpose) cannot learn the status. Bitstring Status List v1.0 section 3.2
+    (Validate Algorithm): "Dereference the statusListCredential URL, and ensure that all proofs verify successfully.
+    If the dereference fails, raise a STATUS_RETRIEVAL_ERROR. If any of the proof verifications fail, raise a
+    STATUS_VERIFICATION_ERROR": validation ends in an error, not in a status. This verifier works offline from the
+    signed trust bundle, so a list the bundle does not carry is one it cannot retrieve. A credential the register
+    may have withdrawn by a means this verifier cannot read is therefore never called valid: its status is reported
+    as not checked, with the reason.
+    """
+    found = [*cannot, *credential.unchecked]
+    if found:
+        return NOT_CHECKED, "; ".join(found)
+    if credential.statuses:
+        return PASS, "every status entry is one this verifier checked"
+    return PASS, "the credential carries no status entry"
 
 
 def header_problem(header: dict[str, Any], kind: str) -> str | None:
@@ -162,14 +196,22 @@ def issuer_problem(credential: Credential, trust: Trust) -> str | None:
 
 
 def status_check(purpose: str, credential: Credential, trust: Trust) -> tuple[Outcome, str, StatusList | None]:
-    """The revocation or suspension check, and the list it read (for the freshness check)."""
+    """The revocation or suspension check, and the list it read (for the freshness check). An entry whose list the
+    trust bundle does not carry (a list this register does not publish) is "not checked", and so is the "status"
+    check (``status_entries_check``): the credential is not valid."""
     entry = (credential.statuses or {}).get(purpose)
     if entry is None:
         return NOT_CHECKED, f"the credential has no {purpose} entry", None
     url, index = entry
     status_list = trust.list_for(purpose) if url is None else trust.status_lists.get(url)
+    if status_list is None and url is None:
+        return NOT_CHECKED, f"the trust bundle has no {purpose} list: {CANNOT}", None
     if status_list is None:
-        return NOT_CHECKED, f"the trust bundle has no {purpose} list" + (f" ({url})" if url else ""), None
+        return (
+            NOT_CHECKED,
+            f"the {purpose} entry names a status list this register does not publish ({url}): {CANNOT}",
+            None,
+        )
     try:
         bits = status_list.bits()
     except Malformed as error:

@@ -22,11 +22,14 @@ CHECKS = (
     "suspension",
     "status freshness",
     "data model",
+    "status",
 )
 """The checks in the order they are reported. "data model" (VC Data Model 2.0 sections 4 and 5 without JSON-LD,
 ``verifier.data_model``) is made right after the format check but listed last, so that the positions of the others
-stay as verifiers' scripts know them; it is not checked for a QR badge, which is not a VC Data Model document."""
-REQUIRED = ("format", "header", "key known", "key valid", "signature", "issuer", "validity")
+stay as verifiers' scripts know them; it is not checked for a QR badge, which is not a VC Data Model document.
+"status" (every status entry is one the verifier could check, ``verifier.checks.status_entries_check``) is listed
+after it for the same reason; it must pass, so a credential whose status cannot be checked is not valid."""
+REQUIRED = ("format", "header", "key known", "key valid", "signature", "issuer", "validity", "status")
 
 Outcome = Literal["pass", "fail", "not checked"]
 PASS: Final = "pass"

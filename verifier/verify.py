@@ -18,6 +18,14 @@ status is as of 05 January 2027 09:00 UTC, more than 24 hours ago; fetch a newer
 is not valid. The verifier's user may accept older status: ``verify(..., max_status_age=timedelta(days=7))``,
 ``regverify --max-status-age 168`` (hours), or the web verifier's "Accept status up to" choice.
 
+A status it cannot check: a credential carrying a status entry this verifier cannot read -- of a type or purpose
+it does not know (anything but a BitstringStatusListEntry for revocation or suspension), without the status list or
+purpose it needs, or naming a status list the trust bundle does not carry (one this register does not publish) --
+is not valid: the "status" check is "not checked" and says why ("the revocation entry names a status list this
+register does not publish (...): its status cannot be checked"), and it must pass
+(``verifier.checks.status_entries_check``, which quotes VC Data Model 2.0 section 4.10 and Bitstring Status List
+section 3.2). A credential with no status entry at all passes it: VC Data Model 2.0 makes status optional.
+
 Is it well formed: a full credential must keep every rule of VC Data Model 2.0 sections 4 and 5 that needs no JSON-LD
 (``verifier.data_model``: contexts, identifiers, types, names, issuer, subject, validity period, status, schemas,
 related resources, refresh, terms of use, evidence); the "data model" check names each broken rule and where. It is
@@ -45,6 +53,8 @@ from verifier.checks import (
     key_problem,
     ob3_problem,
     status_check,
+    status_entries_check,
+    unchecked_statuses,
 )
 from verifier.jose import JWS, Malformed, b64url_decode, signature_valid, split
 from verifier.result import (
@@ -201,13 +211,17 @@ def verify(
 
     # status
     used: list[StatusList] = []
+    cannot: list[str] = []  # entries the verifier reads whose list the trust bundle does not carry
     for purpose in ("revocation", "suspension"):
         outcome, reason, used_list = status_check(purpose, credential, trust)
         record(purpose, outcome, reason)
         if used_list is not None:
             used.append(used_list)
+        if outcome == NOT_CHECKED and purpose in (credential.statuses or {}):
+            cannot.append(reason)
     status_as_of = min((s.valid_from for s in used), default=None)
     record("status freshness", *freshness(status_as_of, at, max_status_age))
+    record("status", *status_entries_check(credential, cannot))
     return _result(checks, credential, status_as_of)
 
 
@@ -302,6 +316,7 @@ def _read_full(jws: JWS, origin: str | None) -> Credential:
     if credential.issued_at is None:
         credential.issued_at = credential.valid_from
     credential.statuses = _full_statuses(payload.get("credentialStatus"))
+    credential.unchecked = tuple(unchecked_statuses(payload))
     credential.subject = _full_subject(payload, credential.valid_until)
     return credential
 

@@ -190,6 +190,7 @@ def site_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
             "bomb_bundle": _with_bombed_revocation_list(ledger, bundle),
             "forged_bundle": sign_trust_bundle(payload, generate_key()),
             "status_list": payload["status_lists"]["revocation"],
+            "signing_key": Keyring(ledger).active().signing_key,  # to sign variants of a genuine credential
             "generic": sign_credential_jwt(generic, Keyring(ledger).active().signing_key, issued_at=now),
             "malformed": sign_credential_jwt(  # genuine, but breaking VC Data Model 2.0 4.4 and 4.6 (data model check)
                 {**generic, "credentialSubject": {"id": ["did:example:1", "did:example:2"]}, "name": {"@value": 1}},

@@ -190,6 +190,12 @@
       if (!said.has(words)) reasons.push([check.name, words]);
       said.add(words);
     }
+    const status = result.checks.find((c) => c.name === "status");
+    const signed = result.checks.every((c) => !["signature", "key valid"].includes(c.name) || c.outcome === "pass");
+    if (!result.valid && reasons.length === 0 && signed && status && status.outcome === "not checked") {
+      reasons.push(["status", "its current status cannot be checked: it points to a status this checker cannot " +
+        "read (not one of the register's lists), so it may have been withdrawn"]);
+    }
     if (!result.valid && reasons.length === 0) reasons.push([null, result.summary.replace(/^Not valid: /, "")]);
     showReasons(result.valid ? [] : reasons);
 

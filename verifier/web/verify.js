@@ -25,8 +25,8 @@
 
   // -- constants (verify.py, checks.py, result.py, jose.py, trust.py, status.py)
   const CHECKS = ["format", "header", "key known", "key valid", "signature", "issuer", "validity", "revocation",
-    "suspension", "status freshness", "data model"]; // "data model" is made after "format" but listed last
-  const REQUIRED = ["format", "header", "key known", "key valid", "signature", "issuer", "validity"];
+    "suspension", "status freshness", "data model", "status"]; // "data model" is made after "format" but listed last
+  const REQUIRED = ["format", "header", "key known", "key valid", "signature", "issuer", "validity", "status"];
   const PASS = "pass", FAIL = "fail", NOT_CHECKED = "not checked";
   const FULL_TYPES = ["vc+jwt", "JWT"];
   const BADGE_TYP = "rl-badge+jwt";
@@ -1433,6 +1433,7 @@
     }
     if (credential.issuedAt === null) credential.issuedAt = credential.validFrom;
     credential.statuses = fullStatuses(get(payload, "credentialStatus"));
+    credential.unchecked = uncheckedStatuses(payload);
     credential.subject = fullSubject(payload, credential.validUntil);
     return credential;
   }
@@ -1462,6 +1463,44 @@
       found.set(purpose, [url, value]);
     }
     return found;
+  }
+
+  // checks.unchecked_statuses: why each status entry is one the status checks cannot read, in the same words
+  const CHECKED_STATUS = new Map([["BitstringStatusListEntry", ["revocation", "suspension"]]]);
+  const CANNOT = "its status cannot be checked";
+  function uncheckedStatuses(payload) {
+    const status = get(payload, "credentialStatus");
+    const entries = Array.isArray(status) ? status : status === null ? [] : [status];
+    const found = [];
+    entries.forEach((entry, i) => {
+      const where = Array.isArray(status) ? `credentialStatus[${i}]` : "credentialStatus";
+      if (!isDict(entry)) {
+        found.push(`${where} is not an object: ${CANNOT}`);
+        return;
+      }
+      const kind = get(entry, "type"), purpose = get(entry, "statusPurpose");
+      const purposes = isStr(kind) && CHECKED_STATUS.has(kind) ? CHECKED_STATUS.get(kind) : null;
+      if (purposes === null) {
+        found.push(`${where} is of type ${pyRepr(kind)}, which this verifier does not know: ${CANNOT}`);
+      } else if (purpose === null) {
+        found.push(`${where} does not say its purpose (statusPurpose): ${CANNOT}`);
+      } else if (!purposes.includes(purpose)) {
+        found.push(`${where} has the purpose ${pyRepr(purpose)}, which this verifier does not check: ${CANNOT}`);
+      } else if (!isStr(get(entry, "statusListCredential"))) {
+        found.push(`${where} does not name its status list (statusListCredential): ${CANNOT}`);
+      }
+    });
+    return found;
+  }
+
+  // checks.status_entries_check: the "status" check
+  function statusEntriesCheck(credential, cannot) {
+    const found = [...cannot, ...(credential.unchecked || [])];
+    if (found.length) return [NOT_CHECKED, found.join("; ")];
+    if (credential.statuses && credential.statuses.size) {
+      return [PASS, "every status entry is one this verifier checked"];
+    }
+    return [PASS, "the credential carries no status entry"];
   }
 
   function fullSubject(payload, validUntil) {
@@ -1587,7 +1626,11 @@
     if (entry === undefined) return [NOT_CHECKED, `the credential has no ${purpose} entry`, null];
     const [url, index] = entry;
     const list = url === null ? trust.listFor(purpose) : trust.statusLists.get(url) || null;
-    if (list === null) return [NOT_CHECKED, `the trust bundle has no ${purpose} list` + (url ? ` (${url})` : ""), null];
+    if (list === null && url === null) return [NOT_CHECKED, `the trust bundle has no ${purpose} list: ${CANNOT}`, null];
+    if (list === null) {
+      return [NOT_CHECKED, `the ${purpose} entry names a status list this register does not publish (${url}): ` +
+        CANNOT, null];
+    }
     let bits;
     try {
       bits = await list.bits();
@@ -1764,11 +1807,12 @@
     }
 
     // status
-    const used = [];
+    const used = [], cannot = []; // cannot: entries it reads whose list the trust bundle does not carry
     for (const purpose of ["revocation", "suspension"]) {
       const [outcome, reason, list] = await status(purpose, credential, trust);
       record(purpose, outcome, reason);
       if (list !== null) used.push(list);
+      if (outcome === NOT_CHECKED && credential.statuses && credential.statuses.has(purpose)) cannot.push(reason);
     }
     let statusAsOf = null;
     for (const s of used) if (statusAsOf === null || s.validFrom < statusAsOf) statusAsOf = s.validFrom;
@@ -1780,6 +1824,7 @@
     } else {
       record("status freshness", PASS, `status as of ${fmtMinute(statusAsOf)} UTC`);
     }
+    record("status", ...statusEntriesCheck(credential, cannot));
     return result(checks, credential, statusAsOf);
   }
 

@@ -130,8 +130,7 @@ def verify_credential(service: ServiceDep, body: Any = Body(...)) -> JSONRespons
     400 with ``verified: false``, every check, ``problemDetails`` for each failed one and ``warnings`` for a status
     that could not be checked (``ledger.api.vc_api``). A request that cannot be read is 400 naming the field."""
     from verifier import verify
-    from verifier.checks import unchecked_statuses
-    from verifier.jose import Malformed, split
+    from verifier.result import NOT_CHECKED, PASS
 
     if not isinstance(body, dict):
         return input_problem("body", "must be a JSON object with verifiableCredential")
@@ -148,25 +147,17 @@ def verify_credential(service: ServiceDep, body: Any = Body(...)) -> JSONRespons
         field, detail = problem or ("verifiableCredential", "not a secured credential")
         return input_problem(field, detail)
     result = verify(token, service.trust(), at or service.ledger.clock.now())
-    checks: list[tuple[str, str, str]] = list(result.checks)
-    unchecked: list[str] = []
-    if result.kind == "full":
-        try:
-            unchecked = unchecked_statuses(split(token.removeprefix(VC_JWT_PREFIX)).payload)
-        except Malformed:  # read once already: a badge link, whose credential has no such entries
-            unchecked = []
-    warnings = [("status", reason) for reason in unchecked]
-    checks += [("status", "not checked", reason) for reason in unchecked]
-    summary = result.summary
-    if result.valid and unchecked:
-        summary = "Not valid: its status could not be checked: " + "; ".join(unchecked) + "."
+    checks = {c.name: c for c in result.checks}
+    status = checks["status"]
+    made = checks["signature"].outcome == PASS and checks["key valid"].outcome == PASS  # else nothing was read
+    warnings = [("status", status.reason)] if made and status.outcome == NOT_CHECKED else []
     found = result.to_json()
     return verification_answer(
-        checks,
-        verified=result.valid and not unchecked,
+        result.checks,
+        verified=result.valid,
         warnings=warnings,
-        summary=summary,
-        credentialSubject=found["subject"] if not unchecked else None,
+        summary=result.summary,
+        credentialSubject=found["subject"],
         statusAsOf=found["status_as_of"],
     )
 
