@@ -11,9 +11,10 @@ from tests.builders.web_verifier import (
     Problems,
     browser_fixture,  # noqa: F401 - the browser fixture
     failed,
+    pasted_verdict,
     python_verdict,
+    ready_checker,
     site_fixture,  # noqa: F401 - the site fixture
-    wait_for_new_verdict,
 )
 
 
@@ -21,11 +22,9 @@ def test_the_page_refuses_a_genuine_credential_that_breaks_the_data_model(browse
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     problems = Problems(context)
     try:
-        page = context.new_page()
-        page.goto(f"{site['server'].origin}/v")
-        page.wait_for_selector("#trust-status:has-text('published')")
+        page = ready_checker(context, site["server"].origin)
         for case, token in (("well formed", site["full"]), ("malformed", site["malformed"])):
-            verdict = wait_for_new_verdict(page, lambda token=token: (page.fill("#token", token), page.click("#check")))
+            verdict = pasted_verdict(page, token)
             assert verdict == python_verdict(token, site["bundle"], site["root"], None), case
             data_model = next(c for c in verdict["checks"] if c["name"] == "data model")
             assert data_model["name"] == "data model", verdict

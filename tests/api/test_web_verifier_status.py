@@ -12,9 +12,10 @@ from tests.builders.browser import screenshot, serious_accessibility_violations
 from tests.builders.web_verifier import (
     Problems,
     browser_fixture,  # noqa: F401 - the browser fixture
+    pasted_verdict,
     python_verdict,
+    ready_checker,
     site_fixture,  # noqa: F401 - the site fixture
-    wait_for_new_verdict,
 )
 from tests.unit.test_verifier_unknown_status import CASES, changed
 
@@ -28,11 +29,9 @@ def test_the_page_never_calls_a_status_it_cannot_check_valid(browser: Any, site:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     problems = Problems(context)
     try:
-        page = context.new_page()
-        page.goto(f"{site['server'].origin}/v")
-        page.wait_for_selector("#trust-status:has-text('published')")
+        page = ready_checker(context, site["server"].origin)
         for case, token in tokens.items():
-            verdict = wait_for_new_verdict(page, lambda token=token: (page.fill("#token", token), page.click("#check")))
+            verdict = pasted_verdict(page, token)
             assert verdict == python_verdict(token, site["bundle"], site["root"], None), case
             status = next(c for c in verdict["checks"] if c["name"] == "status")
             if case in ("as issued", "no status"):

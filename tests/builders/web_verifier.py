@@ -260,6 +260,22 @@ def open_page(context: Any, url: str, at: datetime | None = None) -> tuple[dict[
     return page.evaluate("window.regverifyResult"), int(page.get_attribute("#verdict", "data-ms")), page
 
 
+def ready_checker(context: Any, origin: str, at: datetime | None = None) -> Any:
+    """A new page at ``origin``/v, the browser's clock fixed at ``at`` if given, once it has loaded the register's
+    keys (ready for a pasted credential)."""
+    page = context.new_page()
+    if at is not None:
+        page.clock.set_fixed_time(at)
+    page.goto(f"{origin}/v")
+    page.wait_for_selector("#trust-status:has-text('published')")
+    return page
+
+
+def pasted_verdict(page: Any, token: str) -> dict[str, Any]:
+    """The page's verdict on ``token`` pasted and checked."""
+    return wait_for_new_verdict(page, lambda: (page.fill("#token", token), page.click("#check")))
+
+
 def failed(verdict: dict[str, Any]) -> list[str]:
     return [c["name"] for c in verdict["checks"] if c["outcome"] == "fail"]
 

@@ -36,8 +36,9 @@ from tests.builders.web_verifier import (
     Problems,
     Site,
     browser_fixture,  # noqa: F401 - the browser fixture
+    pasted_verdict,
     python_verdict,
-    wait_for_new_verdict,
+    ready_checker,
 )
 from verifier import load_trust, verify
 from verifier.cli import main as regverify
@@ -319,12 +320,9 @@ def test_the_browser_verifier_gives_python_s_verdict_on_both_forms_and_on_anothe
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     problems = Problems(context)
     try:
-        page = context.new_page()
-        page.clock.set_fixed_time(at)
-        page.goto(f"{server.origin}/v")
-        page.wait_for_selector("#trust-status:has-text('published')")
+        page = ready_checker(context, server.origin, at)
         for case, (token, valid) in cases.items():
-            verdict = wait_for_new_verdict(page, lambda token=token: (page.fill("#token", token), page.click("#check")))
+            verdict = pasted_verdict(page, token)
             expected = python_verdict(token, register["bundle"], register["root"], at)
             # every check, outcome and reason (of the checks the page has: Python's may have gained one first)
             shown = {check["name"] for check in verdict["checks"]}

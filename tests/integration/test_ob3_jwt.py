@@ -41,7 +41,7 @@ from tests.builders.records import awarded
 from tests.builders.register import START
 from tests.builders.schemas import errors, validator
 from tests.builders.servers import free_port, serving
-from tests.builders.web_verifier import PAGE_FILES, WEB, Problems, Site, python_verdict, wait_for_new_verdict
+from tests.builders.web_verifier import PAGE_FILES, WEB, Problems, Site, pasted_verdict, python_verdict, ready_checker
 from tests.conftest import shared_file
 from verifier import load_trust, verify
 from verifier.cli import main as regverify
@@ -278,14 +278,9 @@ def test_the_browser_verifier_gives_python_s_verdict_on_it(register, tmp_path):
         with chromium() as browser:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             problems = Problems(context)
-            page = context.new_page()
-            page.clock.set_fixed_time(at)
-            page.goto(f"{server.origin}/v")
-            page.wait_for_selector("#trust-status:has-text('published')")
+            page = ready_checker(context, server.origin, at)
             for case, (token, failing, _) in cases.items():
-                verdict = wait_for_new_verdict(
-                    page, lambda token=token: (page.fill("#token", token), page.click("#check"))
-                )
+                verdict = pasted_verdict(page, token)
                 expected = python_verdict(token, register["bundle"], register["root"], at)
                 shown = {check["name"] for check in verdict["checks"]}
                 assert verdict["checks"] == [check for check in expected["checks"] if check["name"] in shown], case
