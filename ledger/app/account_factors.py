@@ -35,6 +35,7 @@ RECOVERY_CODES = 10
 WRONG_CODES_ALLOWED = 5
 CHALLENGE_MINUTES = 10
 STEP_SECONDS = 30
+CODE_DIGITS = 6  # an authenticator app's code (pyotp's default); recovery codes are longer, so never taken for one
 
 
 class ChallengeEnded(LedgerError):
@@ -144,7 +145,7 @@ class SecondFactors:
             row = conn.execute(select(account_factors).where(account_factors.c.account_id == account_id)).first()
         if row is None or row.confirmed_at is None:
             return False
-        if typed.isdigit():
+        if typed.isdigit() and len(typed) == CODE_DIGITS:  # a recovery code may be all digits too: not this
             step = self._step_of(self._open(account_id, row.secret), typed, after=row.last_step)
             if step is None:
                 return False
