@@ -62,10 +62,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     level = describe_level(FRAMEWORK, args.level, ISSUER_URL)
     valid_from = datetime(2026, 1, 5, 9, tzinfo=UTC)
     valid_until = valid_from + timedelta(days=365)
-    status = [
-        StatusEntry("revocation", status_list_url(ISSUER_URL, "revocation"), 94_567),
-        StatusEntry("suspension", status_list_url(ISSUER_URL, "suspension"), 1_234),
-    ]
+    status = [StatusEntry("revocation", status_list_url(ISSUER_URL, "revocation"), 94_567)]
     ids = [f"urn:uuid:{uuid.uuid4()}" for _ in range(args.credentials)]
     subjects = {credential_id: f"urn:uuid:{uuid.uuid4()}" for credential_id in ids}
 
@@ -128,7 +125,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             valid_from=valid_from,
             valid_until=valid_until,
             revocation_index=94_567,
-            suspension_index=1_234,
             issued_at=valid_from,
         )
     full_rate = _rate(args.credentials, time.perf_counter() - started)

@@ -37,8 +37,6 @@ _FIELDS = (
     "number",
     "revocation_id",
     "revocation_index",
-    "suspension_id",
-    "suspension_index",
     "iat",
     "nbf",
     "exp",
@@ -84,12 +82,12 @@ class CredentialTemplate:
     multiple of three, and the payload's encoding is the concatenation of the parts' encodings.
 
     The payload says exactly what ``sign_credential_jwt(build_achievement_credential(...))`` signs, members in
-    another order and a few padding spaces apart (the tests compare them). It always carries one revocation and one
-    suspension entry. Text with control characters is refused, so no value can imitate a slot."""
+    another order and a few padding spaces apart (the tests compare them). It always carries one status entry, the
+    credential's index in the revocation list, written as an object (the register's status design: README,
+    "Status entries"). Text with control characters is refused, so no value can imitate a slot."""
 
     def __init__(self, *, issuer: Issuer, level: Level, achievement_id: str, key: SigningKey) -> None:
         self.issuer, self.level, self.achievement_id, self.key = issuer, level, achievement_id, key
-        self._lists = {purpose: status_list_url(issuer.id, purpose) for purpose in ("revocation", "suspension")}
         skeleton = credential_document(
             credential_id=_slot("credential_id"),
             issuer=issuer,
@@ -99,10 +97,7 @@ class CredentialTemplate:
             level=level,
             valid_from=datetime(2000, 1, 1, tzinfo=UTC),
             valid_until=datetime(2000, 1, 2, tzinfo=UTC),
-            status=[
-                StatusEntry("revocation", self._lists["revocation"], 0),
-                StatusEntry("suspension", self._lists["suspension"], 0),
-            ],
+            status=[StatusEntry("revocation", status_list_url(issuer.id, "revocation"), 0)],
             achievement_id=achievement_id,
             issuer_json=issuer.to_json(),
             achievement=_slot(_ACHIEVEMENT),
@@ -118,8 +113,7 @@ class CredentialTemplate:
             nbf=_slot("nbf"),
             exp=_slot("exp"),
         )
-        for entry, purpose in zip(skeleton["credentialStatus"], ("revocation", "suspension"), strict=True):
-            entry.update(id=_slot(f"{purpose}_id"), statusListIndex=_slot(f"{purpose}_index"))
+        skeleton["credentialStatus"].update(id=_slot("revocation_id"), statusListIndex=_slot("revocation_index"))
         # what every credential of the level shares comes first, then the fields that differ, then the
         # achievement (the subject's last member) and the closing braces
         head = {name: skeleton.pop(name) for name in _STATIC_MEMBERS}
@@ -154,7 +148,6 @@ class CredentialTemplate:
         valid_from: datetime,
         valid_until: datetime,
         revocation_index: int,
-        suspension_index: int,
         issued_at: datetime,
     ) -> str:
         if (
@@ -172,15 +165,8 @@ class CredentialTemplate:
                 "credential_id, subject_id, name and registration_number must be non-empty text "
                 "without control characters"
             )
-        if (
-            revocation_index.__class__ is not int
-            or suspension_index.__class__ is not int
-            or revocation_index < 0
-            or suspension_index < 0
-        ):
-            raise ValueError(
-                f"status indexes must be non-negative integers, not {revocation_index!r} and {suspension_index!r}"
-            )
+        if revocation_index.__class__ is not int or revocation_index < 0:
+            raise ValueError(f"the status index must be a non-negative integer, not {revocation_index!r}")
         starts, ends = utc(valid_from), utc(valid_until)
         if ends <= starts:
             raise ValueError("validUntil must come after validFrom")
@@ -200,8 +186,6 @@ class CredentialTemplate:
             "valid_until": dates.valid_until,
             "revocation_id": quoted(f"{credential_id}#revocation"),
             "revocation_index": f'"{revocation_index}"',
-            "suspension_id": quoted(f"{credential_id}#suspension"),
-            "suspension_index": f'"{suspension_index}"',
             "iat": str(epoch_seconds(issued_at)),
             "nbf": dates.nbf,
             "exp": dates.exp,

@@ -58,6 +58,9 @@ def data_model_check(credential: Credential) -> tuple[Outcome, str]:
 
 
 CHECKED_STATUS = {"BitstringStatusListEntry": ("revocation", "suspension")}
+NO_SUSPENSION_ENTRY = "no suspension entry: a suspension revokes this credential (the revocation check)"
+"""The suspension check of a credential with one status entry, for revocation: the register's credentials since its
+one-entry status design (a suspension, lapse, resignation or removal sets the revocation bit for good)."""
 """The status entries the revocation and suspension checks read: their type and purposes."""
 CANNOT = "its status cannot be checked"
 
@@ -200,6 +203,8 @@ def status_check(purpose: str, credential: Credential, trust: Trust) -> tuple[Ou
     trust bundle does not carry (a list this register does not publish) is "not checked", and so is the "status"
     check (``status_entries_check``): the credential is not valid."""
     entry = (credential.statuses or {}).get(purpose)
+    if entry is None and purpose == "suspension" and "revocation" in (credential.statuses or {}):
+        return NOT_CHECKED, NO_SUSPENSION_ENTRY, None
     if entry is None:
         return NOT_CHECKED, f"the credential has no {purpose} entry", None
     url, index = entry

@@ -111,8 +111,9 @@ class Registrations(Letters):
             "Your registration is suspended",
             f"Your registration {registration.number} is suspended from {_day(self._today())}, {ends}.\n\n"
             f"The reason: {reason}\n\n"
-            "While it is suspended, anyone who checks your credential sees that it is suspended, and you cannot "
-            "apply for another level. If you think the suspension is wrong, or you can put right what caused it, "
+            "Your credential is withdrawn: anyone who checks it, or its QR badge, is told it is not valid, and you "
+            "cannot apply for another level while suspended. When the suspension ends you get a new credential to "
+            "share (the one you have stays withdrawn). If you think the suspension is wrong, or you can put right what caused it, "
             "reply to this letter: the registrar will consider what you send.",
         )
         self._commit(registration, *([letter] if letter else []))
@@ -126,8 +127,10 @@ class Registrations(Letters):
             "suspension lifted",
             registration,
             "The suspension of your registration is lifted",
-            f"The suspension of your registration {registration.number} was lifted on {_day(self._today())}: "
-            "your credential shows as current again.",
+            f"The suspension of your registration {registration.number} was lifted on {_day(self._today())}.\n\n"
+            "We are signing a new credential for you: the one you had stays withdrawn. Download the new credential "
+            f"and QR badge from {self.settings.issuer_url.rstrip('/')}/r/{registration.number} and replace every "
+            "copy you have shared (profiles, email signatures, printed badges).",
         )
         self._commit(registration, *([letter] if letter else []))
 
@@ -145,7 +148,8 @@ class Registrations(Letters):
             "You have been removed from the register",
             f"Your registration {registration.number} was removed from the register on {_day(self._today())}."
             f"\n\nThe reason: {reason}\n\n"
-            "Your credential now shows as revoked to anyone who checks it: please stop using it and its QR badge. "
+            "Your credential is withdrawn: anyone who checks it is told it is not valid, so please stop using it "
+            "and its QR badge. "
             "If you think the removal is wrong, reply to this letter within 28 days and the registrar will review it.",
         )
         self._commit(registration, *([letter] if letter else []))

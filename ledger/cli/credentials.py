@@ -48,7 +48,8 @@ def issue(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """Issue every credential the register owes: one for each award, upgrade, renewal and reinstatement not yet
-    issued. Safe to run again at any time, also after a crash: nothing is issued twice."""
+    issued, and one for each lifted suspension and re-issue. Safe to run again at any time, also after a crash:
+    nothing is issued twice."""
     cli = _cli()
     ledger = cli._ledger()
     try:
@@ -60,13 +61,19 @@ def issue(
         "issued": result.issued,
         "already_issued": result.already_issued,
         "erased_skipped": result.erased,
+        "past_due_skipped": result.past_due,
     }
     if as_json:
         print(json.dumps(figures))
     else:
         cli.console.print(
             f"Issued {result.issued} credential(s); {result.already_issued} were already issued; "
-            f"{result.erased} skipped because the holder's personal data was erased."
+            f"{result.erased} skipped because the holder's personal data was erased"
+            + (
+                f"; {result.past_due} suspension(s) lifted after the renewal date, which call for none."
+                if result.past_due
+                else "."
+            )
         )
 
 

@@ -26,7 +26,11 @@ LIVE = frozenset({RegistrationStatus.REGISTERED, RegistrationStatus.SUSPENDED})
 """Registered or suspended: the person holds a level and must keep it in good standing."""
 
 SUSPENDING = frozenset({RegistrationStatus.SUSPENDED, RegistrationStatus.LAPSED, RegistrationStatus.RESIGNED})
-"""A registration in one of these sets the suspension bit of every credential it holds."""
+"""A registration in one of these sets the suspension bit of every credential it holds that has one (credentials
+issued before the one-entry status design)."""
+WITHDRAWING = SUSPENDING | {RegistrationStatus.REMOVED}
+"""A registration entering one of these revokes every credential issued for it so far, for good; a return to good
+standing (a lifted suspension, a reinstatement, a renewal, a new award) calls for a new credential."""
 
 
 class ApplicationStatus(StrEnum):
@@ -148,3 +152,4 @@ class CredentialTrigger(StrEnum):
     RENEWAL = "renewal"
     REINSTATEMENT = "reinstatement"
     REISSUE = "reissue"
+    SUSPENSION_LIFTED = "lifted"

@@ -1,10 +1,10 @@
-"""The credential issuer: for every award, renewal and reinstatement in the event log, one signed credential,
-recorded as a ``Credential.Issued`` event, exactly once.
+"""The credential issuer: for every award, renewal, reinstatement, lifted suspension and re-issue in the event log,
+one signed credential, recorded as a ``Credential.Issued`` event, exactly once.
 
 It reads the log in order from where it last stopped (its position is kept beside the read models'), and for each
 triggering event derives the credential's id from the registration and the event's version. If that credential is
 already recorded it moves on; otherwise it signs the full credential, the compact badge and the Open Badges 3.0 JWT
-form, and records them with two fresh status-list indexes in one save. Two issuers racing, or one re-run after a
+form, and records them with a fresh revocation-list index in one save. Two issuers racing, or one re-run after a
 crash between signing and recording, can only ever record one credential per event: the event store refuses the
 second id.
 
@@ -13,6 +13,10 @@ RS256 key (the keyring's OB 3.0 slot) under OB 3.0 section 8.2's header rules. I
 ``vc+jwt``, and recorded in the same ``Credential.Issued`` event (version 2: ``ob3``, ``ob3_kid``, ``ob3_sha256``),
 not derived later from the stored document: every signed form of a credential exists only because a recorded
 decision made it, and what was signed is pinned in the event.
+
+A lifted suspension calls for a new credential because the suspension revoked the old one for good (one status
+entry, README "Status entries: the decision"). A suspension lifted after the registration's renewal date has passed
+calls for none (there is no current period to certify; the person renews or is reinstated, which issues one).
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ VALID_FROM: dict[CredentialTrigger, Callable[[Any], date]] = {
     CredentialTrigger.REINSTATEMENT: lambda event: event.on,
     CredentialTrigger.RENEWAL: lambda event: event.occurred_at.date(),
     CredentialTrigger.REISSUE: lambda event: event.occurred_at.date(),
+    CredentialTrigger.SUSPENSION_LIFTED: lambda event: event.on,
 }
 """When a credential's validity starts, from the event that called for it."""
 
@@ -92,6 +97,7 @@ class IssueResult:
     issued: int = 0
     already_issued: int = 0
     erased: int = 0
+    past_due: int = 0  # suspensions lifted after the renewal date: no current period to certify
     parked: int = 0
     credentials: list[UUID] = field(default_factory=list)
 
@@ -101,7 +107,6 @@ class Signed:
     full: str
     compact: str
     revocation_index: int
-    suspension_index: int
     ob3: str
 
 
@@ -230,6 +235,9 @@ class CredentialIssuer:
         trigger = TRIGGERS[type(event)]
         valid_from = VALID_FROM[trigger](event)
         assert registration.level is not None and registration.valid_until is not None
+        if registration.valid_until < valid_from:
+            result.past_due += 1
+            return
         for _ in range(INDEX_ATTEMPTS):
             signed = self._sign(credential_id, registration, name, key, valid_from, registration.valid_until)
             if fail_after is not None and result.issued >= fail_after:
@@ -245,7 +253,7 @@ class CredentialIssuer:
                 level=registration.level,
                 kid=key.kid,
                 revocation_index=signed.revocation_index,
-                suspension_index=signed.suspension_index,
+                suspension_index=None,
                 valid_from=valid_from,
                 valid_until=registration.valid_until,
                 full=self.ledger.vault.seal_bytes(owner, pack_token(signed.full)),
@@ -256,25 +264,21 @@ class CredentialIssuer:
                 ob3_kid=self._ob3().kid,
                 ob3_sha256=hashlib.sha256(signed.ob3.encode("ascii")).hexdigest(),
             )
-            claims = [
-                StatusIndexClaim(purpose=purpose, index=index, credential_id=credential_id, occurred_at=now)
-                for purpose, index in (
-                    ("revocation", signed.revocation_index),
-                    ("suspension", signed.suspension_index),
-                )
-            ]
+            claim = StatusIndexClaim(
+                purpose="revocation", index=signed.revocation_index, credential_id=credential_id, occurred_at=now
+            )
             try:
-                self.ledger._commit(credential, *claims)
+                self.ledger._commit(credential, claim)
             except IntegrityError:
                 if self.ledger._exists(credential_id):  # another issuer recorded it first: nothing twice
                     result.already_issued += 1
                     return
-                continue  # an index was claimed meanwhile: draw again
+                continue  # the index was claimed meanwhile: draw again
             result.issued += 1
             result.credentials.append(credential_id)
             return
         raise StatusListFull(
-            f"could not find free status indexes for credential {credential_id} after {INDEX_ATTEMPTS} attempts"
+            f"could not find a free status index for credential {credential_id} after {INDEX_ATTEMPTS} attempts"
         )
 
     def _sign(
@@ -291,8 +295,7 @@ class CredentialIssuer:
         assert registration.level is not None
         level = level_for(self.ledger.framework, registration.level, issuer_url)
         revocation = free_index(self.ledger, "revocation")
-        suspension = free_index(self.ledger, "suspension")
-        status = status_entries(issuer_url, revocation, suspension)
+        status = status_entries(issuer_url, revocation)
         starts, ends = start_of_day(valid_from), end_of_day(valid_until)
         now = self.ledger.clock.now()
         template = self._templates.get((level.code, key.kid))
@@ -311,7 +314,6 @@ class CredentialIssuer:
             valid_from=starts,
             valid_until=ends,
             revocation_index=revocation,
-            suspension_index=suspension,
             issued_at=now,
         )
         # the badge is valid from the moment it is signed (a verifier checks its key was in service then)
@@ -326,7 +328,7 @@ class CredentialIssuer:
             status=status,
         )
         ob3 = sign_ob3_jwt(payload_of(full), ob3_key.signing_key, issued_at=now)
-        return Signed(full, sign_compact(claims, key.signing_key), revocation, suspension, ob3)
+        return Signed(full, sign_compact(claims, key.signing_key), revocation, ob3)
 
     def _ob3(self) -> ActiveKey:
         """The issuer's RS256 key for the OB 3.0 form, looked up once per run like the badge key."""

@@ -1,5 +1,5 @@
 """Credentials signed at someone's request through the VC API (``POST /credentials/issue``), not by a decision of
-the register: each gets an id and both status entries, and a ``RequestedCredential`` event records who asked, what
+the register: each gets an id and a revocation entry, and a ``RequestedCredential`` event records who asked, what
 was signed (its SHA-256) and its indexes, so it is in the transparency log and can be revoked. Register credentials
 (a level's Open Badge) are never made this way: only decisions make them (``ledger.processes.issuance``)."""
 
@@ -28,7 +28,7 @@ def issue_on_request(
     ledger: Ledger, keyring: Keyring, credential: dict[str, Any], requested_by: str
 ) -> tuple[UUID, str]:
     """Sign ``credential`` (a checked VC 2.0 document) at ``requested_by``'s request, through the ledger: it gets an
-    id and both status entries, and a ``RequestedCredential`` event records who asked, what was signed (its SHA-256)
+    id and a revocation entry, and a ``RequestedCredential`` event records who asked, what was signed (its SHA-256)
     and its indexes, in one save with the index claims; so it is in the transparency log and can be revoked. A
     credential that would pass for a register credential (a level's badge, a licence number, an achievement) is
     refused: only the register's decisions make those. Returns (credential id, the vc+jwt)."""
@@ -46,7 +46,7 @@ def issue_on_request(
         raise InvalidInput(
             "credential",
             "leave credentialStatus out: the register gives every credential it signs "
-            "its own revocation and suspension entries",
+            "its own revocation entry",
         )
     url = issuer_profile(ledger).id
     key = keyring.active()
@@ -54,12 +54,11 @@ def issue_on_request(
         credential_id = ledger._new_id()
         now = ledger.clock.now()
         revocation = free_index(ledger, "revocation")
-        suspension = free_index(ledger, "suspension")
-        status = status_entries(url, revocation, suspension)
+        (status,) = status_entries(url, revocation)
         document = {
             **credential,
             "id": credential.get("id") or f"urn:uuid:{credential_id}",
-            "credentialStatus": [entry.to_json(f"{entry.list_url}#{entry.index}") for entry in status],
+            "credentialStatus": status.to_json(f"{status.list_url}#{status.index}"),
         }
         token = sign_credential_jwt(document, key.signing_key, issued_at=now)
         record = RequestedCredential(
@@ -68,16 +67,13 @@ def issue_on_request(
             sha256=hashlib.sha256(token.encode()).hexdigest(),
             kid=key.kid,
             revocation_index=revocation,
-            suspension_index=suspension,
+            suspension_index=None,
             occurred_at=now,
         )
-        claims_made = [
-            StatusIndexClaim(purpose=purpose, index=index, credential_id=record.id, occurred_at=now)
-            for purpose, index in (("revocation", revocation), ("suspension", suspension))
-        ]
+        claim = StatusIndexClaim(purpose="revocation", index=revocation, credential_id=record.id, occurred_at=now)
         try:
-            ledger._commit(record, *claims_made)
+            ledger._commit(record, claim)
         except IntegrityError:
             continue  # an index was claimed meanwhile: draw again
         return record.id, token
-    raise StatusListFull(f"could not find free status indexes after {INDEX_ATTEMPTS} attempts")
+    raise StatusListFull(f"could not find a free status index after {INDEX_ATTEMPTS} attempts")

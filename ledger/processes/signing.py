@@ -1,6 +1,6 @@
 """What every signature the register makes needs, whether a decision called for it (``ledger.processes.issuance``) or
 someone asked for it through the VC API (``ledger.processes.requested``): the issuer as credentials name it, a level
-described as a credential's achievement, and a fresh pair of status-list indexes that no other credential holds."""
+described as a credential's achievement, and a fresh revocation-list index that no other credential holds."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from ledger.domain.aggregates import StatusIndexClaim
 from ledger.domain.framework import Framework
 
 STATUS_LIST_LENGTH = 1_048_576
-"""Entries per status list: 2^20, room for years of credentials (each holds one index in each list) while the
-published list stays small (sparse bitstrings compress to a few kilobytes)."""
+"""Entries per status list: 2^20, room for years of credentials (each holds one index in the revocation list) while
+the published list stays small (sparse bitstrings compress to a few kilobytes)."""
 INDEX_ATTEMPTS = 8
-"""How many times a signature draws fresh indexes when another took one of its pair meanwhile."""
+"""How many times a signature draws a fresh index when another credential took it meanwhile."""
 
 
 def issuer_profile(ledger: Ledger) -> Issuer:
@@ -85,9 +85,9 @@ def free_index(ledger: Ledger, purpose: str) -> int:
     return allocate_index(ledger.rng, Taken(), STATUS_LIST_LENGTH)
 
 
-def status_entries(issuer_url: str, revocation: int, suspension: int) -> list[StatusEntry]:
-    """A credential's two status entries: its index in the revocation list and in the suspension list."""
-    return [
-        StatusEntry("revocation", status_list_url(issuer_url, "revocation"), revocation),
-        StatusEntry("suspension", status_list_url(issuer_url, "suspension"), suspension),
-    ]
+def status_entries(issuer_url: str, revocation: int) -> list[StatusEntry]:
+    """A credential's one status entry, its index in the revocation list: a suspension, lapse, resignation or
+    removal revokes the credential for good, and a return to good standing issues a new one (README, "Status
+    entries: the decision"). Credentials issued before that decision also hold a suspension index
+    (``Credential.Issued.suspension_index``), which the suspension list still publishes."""
+    return [StatusEntry("revocation", status_list_url(issuer_url, "revocation"), revocation)]

@@ -226,7 +226,9 @@ class Ticker:
                     UUID(registrant),
                     "suspension ended",
                     "Your suspension has ended",
-                    "the suspension of your registration {number} has ended.",
+                    "the suspension of your registration {number} has ended. We are signing a new credential for "
+                    "you (the one you had stays withdrawn): download it and its QR badge from your page on the "
+                    "register and replace every copy you have shared.",
                 )
                 result.suspensions_ended += 1
             for registrant, year in audits_ending:

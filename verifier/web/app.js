@@ -131,8 +131,9 @@
         if (reason.startsWith("expired")) return named ? `it expired on ${plainDayText(named.valid_until)}` : "it has expired";
         return "it is not valid yet";
       case "revocation":
-        return reason.startsWith("revoked") ? "the register has revoked it: the person was removed from the register"
-          : "the register's list of revoked credentials cannot be read";
+        return reason.startsWith("revoked") ? "the register has withdrawn it: since it was issued the person was " +
+          "suspended or removed, or their registration lapsed or ended (the register's page for them says which, " +
+          "and whether a newer credential replaces it)" : "the register's list of withdrawn credentials cannot be read";
       case "suspension":
         return reason.startsWith("suspended") ? "the register has suspended it: the registration is suspended or " +
           "has lapsed" : "the register's list of suspended credentials cannot be read";

@@ -1623,6 +1623,9 @@
 
   async function status(purpose, credential, trust) {
     const entry = credential.statuses ? credential.statuses.get(purpose) : undefined;
+    if (entry === undefined && purpose === "suspension" && credential.statuses && credential.statuses.has("revocation")) {
+      return [NOT_CHECKED, "no suspension entry: a suspension revokes this credential (the revocation check)", null];
+    }
     if (entry === undefined) return [NOT_CHECKED, `the credential has no ${purpose} entry`, null];
     const [url, index] = entry;
     const list = url === null ? trust.listFor(purpose) : trust.statusLists.get(url) || null;

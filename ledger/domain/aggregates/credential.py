@@ -1,4 +1,5 @@
-"""A credential issued for an award, an upgrade, a renewal or a reinstatement, and the status-list indexes it holds.
+"""A credential issued for an award, an upgrade, a renewal, a reinstatement, a lifted suspension or a re-issue, and
+the status-list index it holds.
 
 Exactly once: a credential's id is derived from the registration and the version of the registration event that
 called for it, so a second issuer (or the same one re-run after a crash) that signs again cannot record a second
@@ -12,6 +13,10 @@ Version 2 of ``Issued`` added the Open Badges 3.0 JWT form (``ob3``, signed at i
 issuer's RS256 key ``ob3_kid``, pinned by ``ob3_sha256``; see ``credentials.ob3_jwt``): a credential exists only
 because a recorded decision made it, so every form of it is signed and recorded here, never made later on demand.
 Version 1 credentials have no OB 3.0 form (``None``).
+
+``suspension_index`` is ``None`` for every credential issued since the one-entry status design (README, "Status
+entries: the decision"): a credential holds one index, in the revocation list, and a suspension revokes it. Those
+issued before hold an index in the suspension list too, which the register keeps publishing for them.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ TRIGGERS: dict[type[Registration.Event], CredentialTrigger] = {
     Registration.Renewed: CredentialTrigger.RENEWAL,
     Registration.Reinstated: CredentialTrigger.REINSTATEMENT,
     Registration.CredentialReissued: CredentialTrigger.REISSUE,
+    Registration.SuspensionLifted: CredentialTrigger.SUSPENSION_LIFTED,
 }
 """The registration events that call for a credential (the issuer signs one for each, exactly once), and the
 trigger each credential records."""
@@ -56,7 +62,7 @@ class Credential(LedgerAggregate):
         level: str
         kid: str
         revocation_index: int
-        suspension_index: int
+        suspension_index: int | None
         valid_from: date
         valid_until: date
         full: Sealed
@@ -83,7 +89,7 @@ class Credential(LedgerAggregate):
         level: str,
         kid: str,
         revocation_index: int,
-        suspension_index: int,
+        suspension_index: int | None,
         valid_from: date,
         valid_until: date,
         full: Sealed,

@@ -23,7 +23,7 @@ class RequestedCredential(LedgerAggregate):
         sha256: str
         kid: str
         revocation_index: int
-        suspension_index: int
+        suspension_index: int | None  # None since the one-entry status design
         occurred_at: datetime
 
     @event(Issued)
@@ -34,7 +34,7 @@ class RequestedCredential(LedgerAggregate):
         sha256: str,
         kid: str,
         revocation_index: int,
-        suspension_index: int,
+        suspension_index: int | None,
         occurred_at: datetime,
     ) -> None:
         self.requested_by = requested_by

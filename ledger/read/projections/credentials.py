@@ -1,22 +1,25 @@
 """Credentials and their status bits: every credential issued (no personal data: the tokens stay sealed in the
-events), and the standing of each registration that drives the two status lists.
+events), and the standing of each registration that drives the status lists.
 
-The rule, from the register's status to the bits:
-- removal revokes every credential issued for an event before the removal (a later award, after a new
-  application, gets a credential with fresh indexes that the removal does not touch);
-- suspended, lapsed or resigned sets the suspension bit of every credential the registration holds; a lifted
-  suspension, a reinstatement, a renewal or a new award clears it.
+The rule, from the register's status to the bits (one status entry, README "Status entries: the decision"):
+- a suspension, lapse, resignation or removal revokes, for good, every credential issued for an event before it,
+  and so does any credential issued while the registration stands so (a re-issue during a suspension); a lifted
+  suspension, a reinstatement, a renewal or a new award calls for a new credential with a fresh index, which the
+  earlier withdrawal does not touch. Nothing clears a revocation bit: Bitstring Status List says revocation "is not
+  reversible".
+- credentials issued before that design also hold a suspension index: its bit is set while the registration is
+  suspended, lapsed or resigned (the suspension list is published for them until the last has expired).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Connection, Date, DateTime, Integer, String, Table, select
+from sqlalchemy import Boolean, Column, Connection, Date, DateTime, Integer, String, Table, select
 
 from ledger.app.db import metadata
 from ledger.domain.aggregates import Credential, Registration, RequestedCredential
-from ledger.domain.statuses import SUSPENDING, RegistrationStatus
+from ledger.domain.statuses import SUSPENDING, WITHDRAWING, RegistrationStatus
 from ledger.read.projections.base import Projection, key
 
 credentials = Table(
@@ -31,7 +34,8 @@ credentials = Table(
     Column("trigger_version", Integer, nullable=False),
     Column("kid", String(64), nullable=False),
     Column("revocation_index", Integer, nullable=False, unique=True),
-    Column("suspension_index", Integer, nullable=False, unique=True),
+    Column("suspension_index", Integer, nullable=True, unique=True),  # credentials issued before one entry
+    Column("withdrawn_at_issue", Boolean, nullable=False),  # signed while the registration was withdrawn
     Column("valid_from", Date, nullable=False),
     Column("valid_until", Date, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
@@ -42,7 +46,7 @@ credential_standing = Table(
     metadata,
     Column("id", String(32), primary_key=True),  # the registration
     Column("status", String(16), nullable=False),
-    Column("removed_version", Integer, nullable=True),  # the registration's version at its latest removal
+    Column("withdrawn_version", Integer, nullable=True),  # its version at its latest suspension, lapse, ...
 )
 
 requested_credentials = Table(
@@ -52,7 +56,7 @@ requested_credentials = Table(
     Column("requested_by", String(64), nullable=False),
     Column("kid", String(64), nullable=False),
     Column("revocation_index", Integer, nullable=False, unique=True),
-    Column("suspension_index", Integer, nullable=False, unique=True),
+    Column("suspension_index", Integer, nullable=True, unique=True),
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
@@ -82,8 +86,10 @@ class CredentialsProjection(Projection):
 
     def prefetch(self, events: list[Any]) -> None:
         self.rows["credential_standing"].want(key(e.originator_id) for e in events if type(e) in STATUS_AFTER)
+        self.rows["credential_standing"].want(key(e.registration_id) for e in events if type(e) is Credential.Issued)
 
     def issued(self, e: Any) -> None:
+        standing = self.get("credential_standing", key(e.registration_id))
         self.put(
             "credentials",
             {
@@ -97,6 +103,7 @@ class CredentialsProjection(Projection):
                 "kid": e.kid,
                 "revocation_index": e.revocation_index,
                 "suspension_index": e.suspension_index,
+                "withdrawn_at_issue": standing is not None and standing["status"] in WITHDRAWING,
                 "valid_from": e.valid_from,
                 "valid_until": e.valid_until,
                 "issued_at": e.occurred_at,
@@ -122,28 +129,29 @@ class CredentialsProjection(Projection):
 
     def standing(self, e: Any) -> None:
         registration = key(e.originator_id)
-        row = self.get("credential_standing", registration) or {"id": registration, "removed_version": None}
+        row = self.get("credential_standing", registration) or {"id": registration, "withdrawn_version": None}
         row["status"] = STATUS_AFTER[type(e)]
-        if row["status"] == RegistrationStatus.REMOVED:
-            row["removed_version"] = e.originator_version
+        if row["status"] in WITHDRAWING:
+            row["withdrawn_version"] = e.originator_version
         self.put("credential_standing", row)
 
 
 # -- queries
 def status_bits(conn: Connection) -> tuple[list[int], list[int]]:
-    """The revocation and suspension indexes whose bits are set now."""
+    """The revocation and suspension indexes whose bits are set now (the module's rule)."""
     statement = select(
         credentials.c.revocation_index,
         credentials.c.suspension_index,
         credentials.c.trigger_version,
+        credentials.c.withdrawn_at_issue,
         credential_standing.c.status,
-        credential_standing.c.removed_version,
+        credential_standing.c.withdrawn_version,
     ).join(credential_standing, credential_standing.c.id == credentials.c.registration_id, isouter=True)
     revoked, suspended = [], []
     for row in conn.execute(statement):
-        if row.removed_version is not None and row.removed_version > row.trigger_version:
+        if row.withdrawn_at_issue or (row.withdrawn_version is not None and row.withdrawn_version > row.trigger_version):
             revoked.append(row.revocation_index)
-        elif row.status in SUSPENDING:
+        if row.suspension_index is not None and row.status in SUSPENDING:
             suspended.append(row.suspension_index)
     revoked += conn.execute(
         select(requested_credentials.c.revocation_index).where(requested_credentials.c.revoked_at.is_not(None))
