@@ -31,6 +31,7 @@ def credential_for(actors, **extra):
 
 def test_a_credential_signed_through_the_vc_api_is_recorded_logged_and_revocable(actors):
     from ledger.domain.aggregates import RequestedCredential
+    from ledger.processes.signing import issuer_profile
     from ledger.processes.transparency_log import log_leaves
     from ledger.processes.worker import Worker
 
@@ -39,8 +40,16 @@ def test_a_credential_signed_through_the_vc_api_is_recorded_logged_and_revocable
     payload = jwt.decode(token, options={"verify_signature": False})
     record = actors.ledger.repository.get(__import__("uuid").UUID(issued["recordId"]))
     assert isinstance(record, RequestedCredential) and record.requested_by == "admin@example.org"
-    statuses = {s["statusPurpose"]: int(s["statusListIndex"]) for s in payload["credentialStatus"]}
-    assert statuses == {"revocation": record.revocation_index, "suspension": record.suspension_index}
+    # one status entry, an object: its index in the revocation list (revoking it is the only status it has)
+    revocation_list = f"{issuer_profile(actors.ledger).id}/status/revocation"
+    assert payload["credentialStatus"] == {
+        "id": f"{revocation_list}#{record.revocation_index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(record.revocation_index),
+        "statusListCredential": revocation_list,
+    }
+    assert record.suspension_index is None
     # in the transparency log
     Worker(actors.ledger).run_once()
     notification = actors.ledger.recorder.select_notifications(

@@ -29,17 +29,24 @@ from tests.builders.web_verifier import (
     site_fixture,  # noqa: F401 - the site fixture
     wait_for_new_verdict,
 )
+from verifier.checks import NO_SUSPENSION_ENTRY
 
+NOT_CHECKED_SUSPENSION = {"name": "suspension", "outcome": "not checked", "reason": NO_SUSPENSION_ENTRY}
+"""The suspension check of the register's credentials (one status entry, for revocation), in Python and the browser."""
 NAMED = {"tampered": "Vara Valid", "suspended": "Sam Suspended", "revoked": "Rex Removed"}
 PLAIN_REASONS = {"tampered": ["key known"], "unknown key": ["key known"]}  # "changed, or not the register's"
 EXPECTED_FAILURES = {
     "valid": [],
     "tampered": ["key known", "signature"],
     "expired": ["validity", "status freshness"],
-    "suspended": ["suspension"],
+    "suspended": ["revocation"],  # a suspension revokes the credentials the person holds, for good
     "revoked": ["revocation"],
     "unknown key": ["key known", "signature"],
 }
+
+
+def suspension_check(verdict: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in verdict["checks"] if c["name"] == "suspension")
 
 
 def check_badges(context: Any, site: dict[str, Any], timings: dict[str, int]) -> None:
@@ -51,6 +58,8 @@ def check_badges(context: Any, site: dict[str, Any], timings: dict[str, int]) ->
         assert verdict == expected, case  # every check, outcome and reason, the summary and the subject
         assert verdict["valid"] is (case == "valid"), case
         assert failed(verdict) == EXPECTED_FAILURES[case], case
+        if case in ("valid", "suspended", "revoked"):  # signed and read: one status entry, for revocation
+            assert suspension_check(verdict) == NOT_CHECKED_SUSPENSION, case  # in the browser's words as Python's
         state = page.get_attribute("#verdict", "data-state")
         assert state == ("valid" if case == "valid" else "invalid")
         # whose it is, also when it is not valid (then marked as what the credential says)
@@ -137,11 +146,13 @@ def test_pasted_credentials_and_garbage(browser: Any, site: dict[str, Any]) -> N
             verdict = page.evaluate("window.regverifyResult")
             assert verdict == python_verdict(pasted, site["bundle"], site["root"], None)
         verdict = page.evaluate("window.regverifyResult")  # the suspended badge's link, pasted
-        assert failed(verdict) == ["suspension"]
+        assert failed(verdict) == ["revocation"] and verdict["summary"].startswith("Not valid: revoked (status as of")
+        assert suspension_check(verdict) == NOT_CHECKED_SUSPENSION
         page.fill("#token", site["full"])
         page.click("#check")
         page.wait_for_selector("#verdict[data-state=valid]")
         assert page.inner_text("#subject-number").startswith("RG-")
+        assert suspension_check(page.evaluate("window.regverifyResult")) == NOT_CHECKED_SUSPENSION
 
         page.fill("#token", "garbage")
         page.click("#check")

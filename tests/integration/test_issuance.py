@@ -1,6 +1,7 @@
-"""Issuance in the ledger: every award, renewal and reinstatement gets exactly one credential, also across crashes
-and racing issuers; what is issued validates against the schemas and reads back from its QR code; register status
-flips the right bits in the next published status lists."""
+"""Issuance in the ledger: every award, renewal, reinstatement and lifted suspension gets exactly one credential,
+also across crashes and racing issuers; what is issued validates against the schemas and reads back from its QR
+code; register status sets the right revocation bits in the next published status lists, for good (one status entry
+per credential: README "Status entries: the decision")."""
 
 from __future__ import annotations
 
@@ -108,8 +109,19 @@ def test_every_award_renewal_and_reinstatement_in_the_demo_has_one_credential(de
     assert again.already_issued == len(rows) and again.events == trigger_count(demo_ledger) > 200
     assert again.events - again.already_issued == again.erased  # only the erased person's, if they had any
     assert len({(r["registration_id"], r["trigger_version"]) for r in rows}) == len(rows)
-    assert {r["trigger"] for r in rows} == {"award", "renewal", "reinstatement"}
-    assert len({r["revocation_index"] for r in rows}) == len({r["suspension_index"] for r in rows}) == len(rows)
+    assert (
+        {"award", "renewal", "reinstatement"}
+        <= {r["trigger"] for r in rows}
+        <= {
+            "award",
+            "renewal",
+            "reinstatement",
+            "lifted",
+            "reissue",
+        }
+    )
+    assert len({r["revocation_index"] for r in rows}) == len(rows)
+    assert {r["suspension_index"] for r in rows} == {None}  # one status entry: no suspension index
 
 
 def test_every_full_credential_validates_and_every_badge_fits_version_15(demo_ledger):
@@ -127,13 +139,11 @@ def test_every_full_credential_validates_and_every_badge_fits_version_15(demo_le
             continue  # the erased registrant's
         document = verify_full(full, demo_ledger)
         assert errors(vcdm, document) == []
-        # Open Badges 3.0 allows one credentialStatus; VCDM 2.0, and this issue, need two (revocation and
-        # suspension): that list is the only thing the OB 3.0 schema objects to, and each entry is a valid
-        # OB CredentialStatus (1EdTech/openbadges-specification#623 lifts the limit in 3.1).
-        assert [e.split(":")[0] for e in errors(open_badges, document)] == ["credentialStatus"]
-        for entry in document["credentialStatus"]:
-            jsonschema.validate(entry, status_schema)
-        assert [e["statusPurpose"] for e in document["credentialStatus"]] == ["revocation", "suspension"]
+        # Open Badges 3.0 allows one credentialStatus, an object: the register's one revocation entry
+        assert errors(open_badges, document) == []
+        jsonschema.validate(document["credentialStatus"], status_schema)
+        assert document["credentialStatus"]["statusPurpose"] == "revocation"
+        assert document["credentialStatus"]["statusListIndex"] == str(row["revocation_index"])
         assert document["credentialSubject"]["licenseNumber"] == row["number"]
         assert document["validUntil"].startswith(row["valid_until"].isoformat())
         claims = jwt.decode(
@@ -143,7 +153,7 @@ def test_every_full_credential_validates_and_every_badge_fits_version_15(demo_le
             options={"verify_exp": False, "verify_nbf": False},
         )
         assert long_id(claims["i"]) == document["id"] == f"urn:uuid:{credential.id}"
-        assert (claims["r"], claims["s"]) == (row["revocation_index"], row["suspension_index"])
+        assert claims["r"] == row["revocation_index"] and "s" not in claims
         url = f"https://register.creativetechnicians.org.uk/v#{compact}"
         assert qr_version(url) <= MAX_VERSION, (len(claims["n"]), len(url))
 
@@ -210,42 +220,132 @@ def test_racing_issuers_record_one_credential_per_award(make_ledger):
         assert conn.execute(select(func.count(func.distinct(credentials.c.registration_id)))).scalar() == 12
 
 
-def test_register_status_flips_the_right_bit_in_the_next_published_list(ledger, clock):
+def revocation_index(ledger, number: str) -> int:
+    return jwt.decode(current_credential(ledger, number).compact, options={"verify_signature": False})["r"]
+
+
+def test_register_status_revokes_for_good_and_a_return_to_good_standing_issues_a_new_credential(ledger, clock):
     someone, number = awarded(ledger, "Sam Suspended")
-    other, _ = awarded(ledger, "Olu Other")
+    other, other_number = awarded(ledger, "Olu Other")
     issue_all(ledger)
-    mine = current_credential(ledger, number)
-    claims = jwt.decode(mine.compact, options={"verify_signature": False})
-    r, s = claims["r"], claims["s"]
+    first, others = revocation_index(ledger, number), revocation_index(ledger, other_number)
 
-    def bits():
+    def revoked() -> set[int]:
         lists = published_bits(ledger)
-        return lists["revocation"].get(r), lists["suspension"].get(s), len(lists["suspension"].set_indexes())
+        assert lists["suspension"].set_indexes() == []  # nothing holds a suspension index any more
+        return set(lists["revocation"].set_indexes())
 
-    assert bits() == (False, False, 0)
+    assert revoked() == set()
     ledger.suspend(someone, "Under investigation.", "registrar")
-    assert bits() == (False, True, 1)
+    assert revoked() == {first}
     ledger.lift_suspension(someone, "registrar")
-    assert bits() == (False, False, 0)
+    assert revoked() == {first}  # revocation is for good: lifting the suspension does not clear it
+    result = issue_all(ledger)
+    assert result.issued == 1  # ... it calls for a new credential
+    second = revocation_index(ledger, number)
+    assert second != first and current_credential(ledger, number)._credential.trigger == "lifted"
+    assert current_credential(ledger, number).payload["validFrom"].startswith(clock.today().isoformat())
+    assert revoked() == {first}
     # lapse: past the due date and the grace period without renewing
     registration = ledger.registration(someone)
     clock.set(registration.valid_until + timedelta(days=ledger.framework.rules.grace_days + 1))
     ledger.lapse(someone)
     ledger.lapse(other)
-    assert bits() == (False, True, 2)
-    # reinstatement (with the PPD it needs) clears the bit and earns a new credential
+    assert revoked() == {first, second, others}
+    # reinstatement (with the PPD it needs) earns a new credential, which nothing revokes
     log_ppd(ledger, someone, ledger.framework.rules.ppd_categories[:3])
     ledger.reinstate(someone, "registrar")
-    assert bits() == (False, False, 1)
     assert issue_all(ledger).issued == 1
-    newest = current_credential(ledger, number)
-    assert newest.credential_id != mine.credential_id
-    new_claims = jwt.decode(newest.compact, options={"verify_signature": False})
+    third = revocation_index(ledger, number)
+    assert revoked() == {first, second, others}
     ledger.remove(someone, "Struck off by the conduct committee.", "registrar")
+    assert revoked() == {first, second, third, others}
+
+
+def test_a_lagging_issuer_revokes_what_it_signs_for_before_a_withdrawal(ledger):
+    """The issuer may sign a credential after the registration has moved on: an award signed after a suspension
+    that was then lifted is revoked; the lift's own credential is not."""
+    someone, number = awarded(ledger)
+    ledger.suspend(someone, "Under investigation.", "registrar")
+    ledger.lift_suspension(someone, "registrar")
+    assert issue_all(ledger).issued == 2
+    award, lifted = sorted(credential_rows(ledger), key=lambda r: r["trigger_version"])
+    assert (award["trigger"], lifted["trigger"]) == ("award", "lifted")
+    assert set(published_bits(ledger)["revocation"].set_indexes()) == {award["revocation_index"]}
+
+
+def test_a_credential_reissued_during_a_suspension_is_revoked_from_the_start(ledger):
+    someone, number = awarded(ledger)
+    issue_all(ledger)
+    ledger.suspend(someone, "Under investigation.", "registrar")
+    kid = current_credential(ledger, number)._credential.kid
+    Keyring(ledger).mark_compromised(kid, ledger.clock.now() - timedelta(days=1))
+    assert ledger.reissue_after_compromise(kid) == 0  # marking it compromised re-issued it, once
+    assert issue_all(ledger).issued == 1
+    rows = credential_rows(ledger)
+    assert [r["trigger"] for r in sorted(rows, key=lambda r: r["trigger_version"])] == ["award", "reissue"]
+    assert set(published_bits(ledger)["revocation"].set_indexes()) == {r["revocation_index"] for r in rows}
+    ledger.lift_suspension(someone, "registrar")
+    assert issue_all(ledger).issued == 1
+    assert revocation_index(ledger, number) not in published_bits(ledger)["revocation"].set_indexes()
+
+
+def test_a_suspension_lifted_after_the_renewal_date_calls_for_no_credential(ledger, clock):
+    someone, number = awarded(ledger)
+    issue_all(ledger)
+    ledger.suspend(someone, "Under investigation.", "registrar")
+    clock.set(ledger.registration(someone).valid_until + timedelta(days=3))
+    ledger.lift_suspension(someone, "registrar")
+    result = issue_all(ledger)
+    assert (result.issued, result.past_due) == (0, 1)
+    assert [r["trigger"] for r in credential_rows(ledger)] == ["award"]
+    assert revocation_index(ledger, number) in published_bits(ledger)["revocation"].set_indexes()
+
+
+def test_a_credential_issued_before_one_entry_keeps_its_suspension_bit_and_is_revoked_too(ledger):
+    """A ``Credential.Issued`` recorded with a suspension index (as every credential was before the one-entry
+    design): the suspension list still carries its bit while the registration is suspended, and the suspension
+    revokes it like any other."""
+    from uuid import uuid4
+
+    from ledger.domain.aggregates import StatusIndexClaim
+    from ledger.domain.sealed import Sealed
+
+    someone, number = awarded(ledger)
+    registration = ledger.registration(someone)
+    now = ledger.clock.now()
+    old_id = Credential.id_for(Registration.create_id(someone), 1)  # as if for the registration's first event
+    legacy = Credential(
+        registration_id=Registration.create_id(someone),
+        registrant_id=someone,
+        trigger="award",
+        trigger_version=1,
+        number=number,
+        level="RCT",
+        kid="legacy",
+        revocation_index=11,
+        suspension_index=22,
+        valid_from=ledger.clock.today(),
+        valid_until=registration.valid_until,
+        full=Sealed(uuid4(), b""),
+        compact=Sealed(uuid4(), b""),
+        sha256="0" * 64,
+        occurred_at=now,
+    )
+    assert legacy.id == old_id
+    claims = [
+        StatusIndexClaim(purpose=p, index=i, credential_id=old_id, occurred_at=now)
+        for p, i in (("revocation", 11), ("suspension", 22))
+    ]
+    ledger._commit(legacy, *claims)
     lists = published_bits(ledger)
-    assert lists["revocation"].get(r) and lists["revocation"].get(new_claims["r"])
-    assert not lists["suspension"].get(s)
-    assert len(lists["revocation"].set_indexes()) == 2
+    assert (lists["revocation"].get(11), lists["suspension"].get(22)) == (False, False)
+    ledger.suspend(someone, "Under investigation.", "registrar")
+    lists = published_bits(ledger)
+    assert (lists["revocation"].get(11), lists["suspension"].get(22)) == (True, True)
+    ledger.lift_suspension(someone, "registrar")
+    lists = published_bits(ledger)
+    assert (lists["revocation"].get(11), lists["suspension"].get(22)) == (True, False)
 
 
 def test_renewal_issues_a_credential_valid_until_the_new_due_date(ledger, clock):

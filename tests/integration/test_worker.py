@@ -26,6 +26,16 @@ def credential_numbers(ledger) -> set[str]:
         return set(conn.execute(select(credentials.c.number)).scalars())
 
 
+def bits_of(ledger, number: str) -> list[tuple[str, bool]]:
+    """(trigger, revocation bit set) of each credential under ``number``, oldest first."""
+    from ledger.read.projections.credentials import credentials_of, status_bits
+
+    with ledger.engine.connect() as conn:
+        revoked, _ = status_bits(conn)
+        rows = credentials_of(conn, number)
+    return [(row["trigger"], row["revocation_index"] in revoked) for row in reversed(rows)]
+
+
 def test_the_door_refuses_names_with_invisible_characters(ledger):
     from ledger.domain.errors import InvalidInput
 
@@ -67,20 +77,28 @@ def test_a_record_the_issuer_refuses_is_parked_and_everyone_else_is_issued(ledge
         verdict = client.post("/credentials/verify", json={"verifiableCredential": token})
         assert verdict.status_code == 200 and verdict.json()["verified"] is True
 
-    # a later event of the same registration waits behind the parked one, in order
+    # a later trigger of the same registration (a lifted suspension calls for a new credential) waits behind the
+    # parked one, in order
     ledger.suspend(bad, "Complaint under investigation.", "registrar")
-    ledger.lift_suspension(bad, "registrar")  # a reinstatement-like trigger? (no: lifting issues nothing)
+    ledger.lift_suspension(bad, "registrar")
     Worker(ledger).run_once()
-    assert [p.originator_id for p in parking.parked(ledger.engine, "credential-issuer")] == [parked[0].originator_id]
+    held = parking.parked(ledger.engine, "credential-issuer")
+    assert [(p.originator_id, p.kind) for p in held] == [
+        (parked[0].originator_id, "Registration.LevelAwarded"),
+        (parked[0].originator_id, "Registration.SuspensionLifted"),
+    ]
+    assert "waits for an earlier parked event" in held[1].reason
+    assert bad_number not in credential_numbers(ledger)
 
-    # the cause is fixed (the registrar corrects the name): retried, released, issued
+    # the cause is fixed (the registrar corrects the name): retried, released, issued in order
     still = Worker(ledger).retry_parked()
-    assert still == {"released": 0, "still_parked": 1}
+    assert still == {"released": 0, "still_parked": 2}
     ledger.request_name_change(bad, "Dina Young", "Passport, seen by the registrar.")
     ledger.decide_name_change(bad, True, "Matches the passport.", "registrar")
-    assert Worker(ledger).retry_parked()["released"] == 1
-    assert bad_number in credential_numbers(ledger)
+    assert Worker(ledger).retry_parked() == {"released": 2, "still_parked": 0}
     assert parking.parked(ledger.engine) == []
+    # the award's credential, signed late, is revoked by the suspension that came after its award; the lift's is not
+    assert bits_of(ledger, bad_number) == [("award", True), ("lifted", False)]
 
 
 def test_a_projection_that_cannot_apply_an_event_parks_it_with_what_follows_and_applies_the_rest(ledger, monkeypatch):

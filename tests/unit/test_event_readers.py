@@ -192,6 +192,7 @@ EXPECTED: dict[str, list[str]] = {
         "verifier.register",
     ],
     "Registration.SuspensionLifted": [
+        "ledger.domain.aggregates.credential",
         "ledger.read.projections.credentials",
         "ledger.read.projections.register",
         "ledger.read.projections.renewals",

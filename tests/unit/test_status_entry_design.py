@@ -4,11 +4,12 @@ The register must tell a verifier two things about a credential: removed (for go
 Three designs were weighed; each is built here from a real register credential (the document the issuer signs,
 ``credentials.achievement.build_achievement_credential``, with the entries ``ledger.processes.signing`` makes):
 
-- ``a``: today's list of two ``BitstringStatusListEntry`` objects, purposes ``revocation`` and ``suspension``;
+- ``a``: the list of two ``BitstringStatusListEntry`` objects, purposes ``revocation`` and ``suspension``, that
+  credentials carried until December 2026;
 - ``b``: one entry of purpose ``message``, ``statusSize`` 2, and a ``statusMessage`` for each of the four values
   (``b3``: the same with only the three messages valid / suspended / revoked);
 - ``c``: one ``revocation`` entry (a suspension revokes that credential for good and the register issues a new one
-  when the suspension is lifted).
+  when the suspension is lifted): the design chosen, and what ``ledger.processes.signing.status_entries`` makes.
 
 Each is run through the Open Badges 3.0 AchievementCredential JSON schema and the VC Data Model 2.0 JSON schema
 (``../shared/standards``), the entry rules of W3C Bitstring Status List v1.0 section 2.1 (restated below, one
@@ -27,9 +28,9 @@ from typing import Any
 
 import pytest
 
-from credentials.achievement import Issuer, Level, build_achievement_credential
+from credentials.achievement import Issuer, Level, StatusEntry, build_achievement_credential
 from credentials.jsonld import problems as json_ld_problems
-from credentials.status_list import StatusList, build_status_list_credential
+from credentials.status_list import StatusList, build_status_list_credential, status_list_url
 from ledger.processes.signing import status_entries
 from tests.builders.schemas import errors, validator
 from verifier.checks import unchecked_statuses
@@ -90,8 +91,9 @@ def message_entry(messages: list[dict[str, str]]) -> dict[str, Any]:
 
 def design(name: str) -> dict[str, Any]:
     issuer_url = ISSUER.id
-    revocation, suspension = (
-        entry.to_json(f"{CREDENTIAL_ID}#{entry.purpose}") for entry in status_entries(issuer_url, 94567, 23)
+    (revocation,) = (entry.to_json(f"{CREDENTIAL_ID}#{entry.purpose}") for entry in status_entries(issuer_url, 94567))
+    suspension = StatusEntry("suspension", status_list_url(issuer_url, "suspension"), 23).to_json(
+        f"{CREDENTIAL_ID}#suspension"
     )
     return {
         "a": lambda: register_credential([revocation, suspension]),

@@ -22,6 +22,7 @@ from ledger.processes.publication import Publisher
 from tests.builders.register import ISSUER, START
 from tests.builders.verifier import failed, register_fixture  # noqa: F401 - the register fixture
 from verifier import CHECKS, Trust, load_trust, verify
+from verifier.checks import NO_SUSPENSION_ENTRY
 
 
 def test_a_valid_credential_passes_every_check_in_each_form(register):
@@ -38,9 +39,14 @@ def test_a_valid_credential_passes_every_check_in_each_form(register):
         assert result.valid, result.to_json()
         assert [c.name for c in result.checks] == list(CHECKS)
         badge = result.kind == "compact"  # a QR badge is not a VC Data Model document: that check is not made
-        assert all(c.outcome == "pass" for c in result.checks if not (badge and c.name == "data model"))
+        unmade = {"suspension"} | ({"data model"} if badge else set())
+        assert all(c.outcome == "pass" for c in result.checks if c.name not in unmade), result.to_json()
         data_model = result.checks[CHECKS.index("data model")]
         assert data_model.outcome == ("not checked" if badge else "pass"), data_model
+        # one status entry, for revocation: a suspension revokes the credential, so there is no suspension check
+        suspension = result.checks[CHECKS.index("suspension")]
+        assert (suspension.outcome, suspension.reason) == ("not checked", NO_SUSPENSION_ENTRY), suspension
+        assert result.checks[CHECKS.index("revocation")].outcome == "pass"
         assert result.subject.name == "Valid Val" and result.subject.registration_number == shared.number
         assert result.summary.startswith("Valid: Valid Val holds")
 
@@ -51,13 +57,26 @@ def test_suspension_and_removal_show_in_the_next_bundle(register):
     ledger.suspend(register.people["Sus Pended"][0], "Under investigation.", "registrar")
     ledger.remove(register.people["Rem Oved"][0], "Struck off.", "registrar")
     trust = register.trust()
-    for shared, check, word in ((suspended, "suspension", "suspended"), (removed, "revocation", "revoked")):
-        for token in (shared.full, shared.badge_url):
+    # a suspension, like a removal, revokes the credentials the person holds (one status entry, for revocation)
+    for shared in (suspended, removed):
+        for token in (shared.full, shared.compact, shared.badge_url):
             result = verify(token, trust, at=register.clock.now())
-            assert not result.valid and failed(result) == [check] and result.subject is None
-            assert result.summary.startswith(f"Not valid: {word} (status as of")
+            assert not result.valid and failed(result) == ["revocation"] and result.subject is None
+            assert result.summary.startswith("Not valid: revoked (status as of")
+            assert result.checks[CHECKS.index("revocation")].reason.startswith("revoked (status as of")
+            suspension = result.checks[CHECKS.index("suspension")]
+            assert (suspension.outcome, suspension.reason) == ("not checked", NO_SUSPENSION_ENTRY)
     ledger.lift_suspension(register.people["Sus Pended"][0], "registrar")
-    assert verify(suspended.compact, register.trust(), at=register.clock.now()).valid
+    lifted = register.credential("Sus Pended")  # the issuer signs a new credential for the lifted suspension
+    trust = register.trust()
+    assert lifted.full != suspended.full and lifted.number == suspended.number
+    for token in (suspended.full, suspended.compact, suspended.badge_url):  # revocation is for good
+        result = verify(token, trust, at=register.clock.now())
+        assert not result.valid and failed(result) == ["revocation"], result.summary
+    for token in (lifted.full, lifted.compact, lifted.badge_url):
+        result = verify(token, trust, at=register.clock.now())
+        assert result.valid and failed(result) == [], result.to_json()
+        assert result.subject.name == "Sus Pended"
 
 
 def test_tampered_expired_and_not_yet_valid(register):
