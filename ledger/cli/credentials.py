@@ -318,7 +318,7 @@ def credential_export(
     ),
 ) -> None:
     """The newest credential issued under a registration number, in the form asked for; or its certificate."""
-    from ledger.read.sharing import FORMATS, current_credential
+    from ledger.read.sharing import FORMATS, shareable_credential
     from ledger.reports.certificate import certificate_facts, certificate_pdf, filename
 
     cli = _cli()
@@ -335,7 +335,7 @@ def credential_export(
             facts = certificate_facts(ledger, number)
             data, out = certificate_pdf(facts), out or Path(filename(facts.number))
         else:
-            data = current_credential(ledger, number).render(fmt, ledger.settings.issuer_name)
+            data = shareable_credential(ledger, number).render(fmt, ledger.settings.issuer_name)
     except (LedgerError, ValueError) as error:
         cli._fail(error)
     finally:

@@ -45,8 +45,7 @@ def issue_on_request(
     if "credentialStatus" in credential:
         raise InvalidInput(
             "credential",
-            "leave credentialStatus out: the register gives every credential it signs "
-            "its own revocation entry",
+            "leave credentialStatus out: the register gives every credential it signs its own revocation entry",
         )
     url = issuer_profile(ledger).id
     key = keyring.active()

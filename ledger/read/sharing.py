@@ -21,7 +21,7 @@ from credentials.qr import qr_png, qr_svg
 from ledger.app.ledger import Ledger
 from ledger.domain import regnumber
 from ledger.domain.aggregates import Credential
-from ledger.domain.errors import InvalidInput, NotFound, RuleBroken
+from ledger.domain.errors import Conflict, InvalidInput, NotFound, RuleBroken
 from ledger.read.projections.credentials import credentials_of
 
 FORMATS = ("jwt", "ob3-jwt", "json", "compact", "url", "qr-png", "qr-svg", "linkedin")
@@ -61,8 +61,11 @@ def open_token(ledger: Ledger, sealed: Any) -> str | None:
 class SharedCredential:
     """One credential in the forms its holder shares. The signed file is opened only when asked for."""
 
-    def __init__(self, ledger: Ledger, credential: Credential, number: str, compact: str) -> None:
+    def __init__(
+        self, ledger: Ledger, credential: Credential, number: str, compact: str, withdrawn: bool = False
+    ) -> None:
         self._ledger, self._credential = ledger, credential
+        self.withdrawn = withdrawn  # its revocation bit is set (``projections.credentials.withdrawn``)
         self.credential_id: UUID = credential.id
         self.number, self.level, self.compact = number, credential.level, compact
         self.valid_from: date = credential.valid_from
@@ -145,4 +148,18 @@ def current_credential(ledger: Ledger, number: str) -> SharedCredential:
     compact = open_token(ledger, credential.compact)
     if compact is None:
         raise RuleBroken(f"the credential issued under {canonical} was erased with its holder's personal data")
-    return SharedCredential(ledger, credential, canonical, compact)
+    return SharedCredential(ledger, credential, canonical, compact, withdrawn=found[0]["withdrawn"])
+
+
+def shareable_credential(ledger: Ledger, number: str) -> SharedCredential:
+    """The newest credential under a registration number, if it may be shared: not withdrawn. A registration back in
+    good standing (a lifted suspension) holds a withdrawn newest credential until the issuer signs its new one, a
+    few seconds; ``Conflict`` says so rather than hand out a credential every verifier refuses."""
+    shared = current_credential(ledger, number)
+    if shared.withdrawn:
+        raise Conflict(
+            f"the credential issued under {shared.number} was withdrawn when the registration was suspended, lapsed "
+            "or ended; the register is signing a new one for the registration in good standing: try again in a "
+            "minute"
+        )
+    return shared

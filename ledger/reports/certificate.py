@@ -26,7 +26,7 @@ from ledger.domain.clock import written as day
 from ledger.domain.errors import InvalidInput, NotFound, RuleBroken
 from ledger.domain.statuses import RegistrationStatus
 from ledger.read.projections.register import search_register
-from ledger.read.sharing import current_credential
+from ledger.read.sharing import shareable_credential
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def certificate_facts(ledger: Ledger, number: str) -> CertificateFacts:
             f"{canonical} is not currently registered: its renewal fell due on {day(valid_until)}, so no certificate "
             "is issued until it is renewed"
         )
-    shared = current_credential(ledger, canonical)
+    shared = shareable_credential(ledger, canonical)
     level = framework.level(entry["level"])
     issuer = ledger.settings.issuer_url.rstrip("/")
     body = ledger.settings.body

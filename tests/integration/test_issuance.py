@@ -422,3 +422,21 @@ def test_tokens_are_kept_packed_and_come_back_byte_for_byte():
     assert unpack_token(b"eyJhbGciOiJub25lIn0.e30.") == "eyJhbGciOiJub25lIn0.e30."  # a token kept as text
     with pytest.raises(ValueError):
         pack_token("eyJ=.e30.AAAA")
+
+
+def test_a_withdrawn_credential_is_never_offered_for_sharing_while_its_successor_is_signed(ledger):
+    from ledger.domain.errors import Conflict
+    from ledger.read.sharing import shareable_credential
+
+    someone, number = awarded(ledger)
+    issue_all(ledger)
+    assert not shareable_credential(ledger, number).withdrawn
+    ledger.suspend(someone, "Under investigation.", "registrar")
+    ledger.lift_suspension(someone, "registrar")
+    ProjectionRunner(ledger).catch_up()  # the register is current again; the issuer has not run yet
+    assert current_credential(ledger, number).withdrawn
+    with pytest.raises(Conflict, match="signing a new one .* try again in a minute"):
+        shareable_credential(ledger, number)
+    issue_all(ledger)
+    shared = shareable_credential(ledger, number)
+    assert not shared.withdrawn and shared._credential.trigger == "lifted"

@@ -178,14 +178,14 @@ def _registrant_page_facts(
     service: Service, number: str
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     from ledger.read.public_record import public_record
-    from ledger.read.sharing import current_credential
+    from ledger.read.sharing import shareable_credential
 
     entry = _public_entry(service, number)
     record = public_record(service.ledger, entry["registration_number"])
     if entry["status"] != RegistrationStatus.REGISTERED:
         return entry, record, None
     try:
-        credential = current_credential(service.ledger, entry["registration_number"])
+        credential = shareable_credential(service.ledger, entry["registration_number"])
     except LedgerError:
         return entry, record, None
     linkedin = credential.linkedin(service.settings.issuer_name)
@@ -195,12 +195,12 @@ def _registrant_page_facts(
 @router.get("/r/{number}/badge.{fmt}", dependencies=[public_rate])
 def badge(service: ServiceDep, number: str, fmt: str) -> Response:
     from credentials.qr import qr_png, qr_svg
-    from ledger.read.sharing import current_credential
+    from ledger.read.sharing import shareable_credential
 
     if fmt not in ("svg", "png"):
         raise Problem(404, "badges are .svg or .png")
     entry = _current_entry(service, number, "the QR badge")
-    shared = current_credential(service.ledger, entry["registration_number"])
+    shared = shareable_credential(service.ledger, entry["registration_number"])
     headers = {"Content-Disposition": f'attachment; filename="{shared.number}-badge.{fmt}"'}
     try:
         if fmt == "svg":
@@ -212,13 +212,13 @@ def badge(service: ServiceDep, number: str, fmt: str) -> Response:
 
 @router.get("/r/{number}/credential.{fmt}", dependencies=[public_rate])
 def credential_download(service: ServiceDep, number: str, fmt: str) -> Response:
-    from ledger.read.sharing import current_credential
+    from ledger.read.sharing import shareable_credential
 
     media_types = {"jwt": "application/vc+jwt", "json": "application/json", "ob3.jwt": "application/jwt"}
     if fmt not in media_types:
         raise Problem(404, "credentials download as .jwt, .ob3.jwt (the Open Badges 3.0 form) or .json")
     entry = _current_entry(service, number, "the signed credential")
-    shared = current_credential(service.ledger, entry["registration_number"])
+    shared = shareable_credential(service.ledger, entry["registration_number"])
     try:
         body = shared.render("ob3-jwt" if fmt == "ob3.jwt" else fmt, "")
     except NotFound as error:  # issued before the OB 3.0 form was signed

@@ -33,7 +33,9 @@ VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
 @router.get("/api/credentials", tags=["registrant"])
 def my_credential(ledger: LedgerDep, account: RegistrantAccount) -> dict[str, Any]:
-    """Your newest credential: the signed file, the badge link and the LinkedIn link."""
+    """Your newest credential: the signed file, the badge link and the LinkedIn link, and whether it was withdrawn
+    (``withdrawn``: a suspension, lapse, resignation or removal revokes it for good; a registration back in good
+    standing gets a new one)."""
     from ledger.read.sharing import current_credential
 
     view = registrant_view(ledger, own_registrant(account), personal=False)
@@ -46,6 +48,7 @@ def my_credential(ledger: LedgerDep, account: RegistrantAccount) -> dict[str, An
         "jwt": shared.full,
         "badge_url": shared.badge_url,
         "linkedin": shared.linkedin(ledger.settings.issuer_name),
+        "withdrawn": shared.withdrawn,
     }
 
 

@@ -149,7 +149,7 @@ def status_bits(conn: Connection) -> tuple[list[int], list[int]]:
     ).join(credential_standing, credential_standing.c.id == credentials.c.registration_id, isouter=True)
     revoked, suspended = [], []
     for row in conn.execute(statement):
-        if row.withdrawn_at_issue or (row.withdrawn_version is not None and row.withdrawn_version > row.trigger_version):
+        if withdrawn(row.withdrawn_at_issue, row.withdrawn_version, row.trigger_version):
             revoked.append(row.revocation_index)
         if row.suspension_index is not None and row.status in SUSPENDING:
             suspended.append(row.suspension_index)
@@ -160,11 +160,27 @@ def status_bits(conn: Connection) -> tuple[list[int], list[int]]:
 
 
 def credentials_of(conn: Connection, number: str, limit: int | None = None) -> list[dict[str, Any]]:
-    """The credentials issued under a registration number, newest first."""
+    """The credentials issued under a registration number, newest first, each with ``withdrawn``: whether its
+    revocation bit is set (the module's rule; the newest is withdrawn for a moment after a lifted suspension, until
+    the issuer signs the new one)."""
     statement = (
-        select(credentials)
+        select(credentials, credential_standing.c.withdrawn_version)
+        .join(credential_standing, credential_standing.c.id == credentials.c.registration_id, isouter=True)
         .where(credentials.c.number == number)
         .order_by(credentials.c.trigger_version.desc())
         .limit(limit)
     )
-    return [dict(row) for row in conn.execute(statement).mappings()]
+    found = []
+    for row in conn.execute(statement).mappings():
+        item = dict(row)
+        item["withdrawn"] = withdrawn(
+            item["withdrawn_at_issue"], item.pop("withdrawn_version"), item["trigger_version"]
+        )
+        found.append(item)
+    return found
+
+
+def withdrawn(at_issue: bool, withdrawn_version: int | None, trigger_version: int) -> bool:
+    """The rule of this module for one credential: signed while its registration stood withdrawn, or for an event
+    before the registration's latest suspension, lapse, resignation or removal."""
+    return bool(at_issue) or (withdrawn_version is not None and withdrawn_version > trigger_version)

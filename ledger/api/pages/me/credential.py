@@ -31,10 +31,10 @@ router = APIRouter(include_in_schema=False)
 def _shared(ledger: Any, standing: Standing) -> Any:
     if not (standing.registered and standing.registration):
         return None
-    from ledger.read.sharing import current_credential
+    from ledger.read.sharing import shareable_credential
 
     try:
-        return current_credential(ledger, standing.registration["number"])
+        return shareable_credential(ledger, standing.registration["number"])
     except LedgerError:
         return None
 
