@@ -113,8 +113,8 @@ class Registrations(Letters):
             f"The reason: {reason}\n\n"
             "Your credential is withdrawn: anyone who checks it, or its QR badge, is told it is not valid, and you "
             "cannot apply for another level while suspended. When the suspension ends you get a new credential to "
-            "share (the one you have stays withdrawn). If you think the suspension is wrong, or you can put right what caused it, "
-            "reply to this letter: the registrar will consider what you send.",
+            "share (the one you have stays withdrawn). If you think the suspension is wrong, or you can put right "
+            "what caused it, reply to this letter: the registrar will consider what you send.",
         )
         self._commit(registration, *([letter] if letter else []))
 
