@@ -58,10 +58,10 @@ def data_model_check(credential: Credential) -> tuple[Outcome, str]:
 
 
 CHECKED_STATUS = {"BitstringStatusListEntry": ("revocation", "suspension")}
+"""The status entries the revocation and suspension checks read: their type and purposes."""
 NO_SUSPENSION_ENTRY = "no suspension entry: a suspension revokes this credential (the revocation check)"
 """The suspension check of a credential with one status entry, for revocation: the register's credentials since its
 one-entry status design (a suspension, lapse, resignation or removal sets the revocation bit for good)."""
-"""The status entries the revocation and suspension checks read: their type and purposes."""
 CANNOT = "its status cannot be checked"
 
 

@@ -2,7 +2,8 @@
 registrant's real QR badge with the camera (Chromium's fake camera playing a video made from /r/NUMBER/badge.png)
 with every request off the test server refused, so the vendored QR reader and its WebAssembly come from the
 service; the verdict for a valid, suspended, removed and tampered credential naming whose it is, with one status
-line, at 1280, 390 and 320 pixels wide, axe-clean; a downloaded .jwt or .json opened with the file picker or
+line, at 1280, 390 and 320 pixels wide, axe-clean; after a lifted suspension, the old badge still withdrawn and the
+new credential valid; a downloaded .jwt or .json opened with the file picker or
 dropped on the page, and other files refused in words. Screenshots: test-artifacts/screenshots/verifier-*.png.
 """
 
@@ -23,6 +24,7 @@ from tests.builders.records import awarded
 from tests.builders.servers import free_port, serving
 from tests.builders.web_verifier import VERDICT_TIMEOUT_MS, Problems
 from tests.conftest import MASTER_KEY
+from verifier.checks import NO_SUSPENSION_ENTRY
 
 WIDTHS = {"": 1280, "-phone": 390, "-320": 320}
 
@@ -87,6 +89,7 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
                 "origin": url,
                 "ledger": ledger,
                 "numbers": {name: number for name, (_, number) in people.items()},
+                "registrants": {name: registrant for name, (registrant, _) in people.items()},
                 "badges": {
                     "valid": priya.badge_url,
                     "suspended": shared["Sam Suspended"].badge_url,
@@ -186,12 +189,22 @@ def look(page: Any, name: str, checks: bool = True) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+WITHDRAWN = (
+    "the register has withdrawn it: since it was issued the person was suspended or removed, or their registration "
+    "lapsed or ended (the register's page for them says which, and whether a newer credential replaces it)"
+)
+"""A failed revocation check in the page's words: a suspension, like a removal, revokes the credentials held."""
 EXPECTED = {
     "valid": ("Priya Shah", "Valid", []),
-    "suspended": ("Sam Suspended", "Not valid", ["the register has suspended it"]),
-    "revoked": ("Rex Removed", "Not valid", ["the register has revoked it"]),
+    "suspended": ("Sam Suspended", "Not valid", [WITHDRAWN]),
+    "revoked": ("Rex Removed", "Not valid", [WITHDRAWN]),
     "tampered": ("Vera Shah", "Not valid", ["it was changed after it was issued"]),
 }
+
+
+def suspension_row(page: Any) -> list[str]:
+    """The suspension check's row in the page's table of every check: check, outcome, reason."""
+    return page.locator("#checks tr[data-check=suspension] td").all_text_contents()
 
 
 def test_every_verdict_names_whose_credential_it_is(browser: Any, register: dict[str, Any]) -> None:
@@ -216,6 +229,11 @@ def test_every_verdict_names_whose_credential_it_is(browser: Any, register: dict
                 assert page.inner_text("#failed-lead") == "It is NOT valid:", case
                 said = page.locator("#failed-list li").all_inner_texts()
                 assert len(said) == len(reasons) and all(s.startswith(r) for s, r in zip(said, reasons, strict=True))
+                if case in ("suspended", "revoked"):
+                    checks = [li.get_attribute("data-check") for li in page.query_selector_all("#failed-list li")]
+                    assert checks == ["revocation"], case
+            if case != "tampered":  # one status entry, for revocation: the suspension check is not made, and says why
+                assert suspension_row(page) == ["suspension", "not checked", NO_SUSPENSION_ENTRY], case
             text = visible_text(page)
             status_lines = text.count("Status checked against the register's lists of ")
             assert status_lines == (0 if case == "tampered" else 1), case  # a forgery's status is never looked up
@@ -226,6 +244,44 @@ def test_every_verdict_names_whose_credential_it_is(browser: Any, register: dict
             assert page.title() == f"Check a credential: {body.name}"
             if case in ("valid", "suspended", "tampered"):
                 look(page, case)
+            page.close()
+    finally:
+        context.close()
+    assert refused == [] and problems.seen == []
+
+
+def test_after_a_lifted_suspension_the_old_badge_stays_withdrawn_and_the_new_one_is_valid(
+    browser: Any, register: dict[str, Any]
+) -> None:
+    """A suspension revokes for good: lifting it does not clear the old credential's bit, it calls for a new
+    credential (trigger "lifted"), which the page finds valid. (The old badge's verdict is the same before and after
+    the lift, so the other tests do not depend on this one running last.)"""
+    import time
+
+    from ledger.read.sharing import current_credential
+
+    ledger, origin, number = register["ledger"], register["origin"], register["numbers"]["Sam Suspended"]
+    old = register["badges"]["suspended"]
+    ledger.lift_suspension(register["registrants"]["Sam Suspended"], "registrar")
+    deadline = time.monotonic() + 30
+    while (new := current_credential(ledger, number).badge_url) == old:  # the service's followers issue it
+        assert time.monotonic() < deadline, "no new credential was issued after the suspension was lifted"
+        time.sleep(0.2)
+    context, refused, problems = offline_context(browser, origin)
+    try:
+        for url, title, reasons in ((old, "Not valid", [WITHDRAWN]), (new, "Valid", [])):
+            page = context.new_page()
+            page.goto(url)
+            page.wait_for_selector("#verdict[data-ms]", timeout=VERDICT_TIMEOUT_MS)
+            assert page.inner_text("#verdict-title") == title, url
+            assert page.inner_text("#subject-name") == "Sam Suspended" and page.inner_text("#subject-number") == number
+            said = page.locator("#failed-list li").all_inner_texts() if reasons else []
+            assert said == reasons and page.is_hidden("#failed") is (reasons == []), url
+            verdict = page.evaluate("window.regverifyResult")
+            assert [c["name"] for c in verdict["checks"] if c["outcome"] == "fail"] == (
+                ["revocation"] if reasons else []
+            ), url
+            assert suspension_row(page) == ["suspension", "not checked", NO_SUSPENSION_ENTRY], url
             page.close()
     finally:
         context.close()

@@ -97,8 +97,8 @@ def _remove_page(
         title=f"Remove {name} from the register?",
         consequences=[
             f"Registration {number} is removed: {name} is no longer registered, and the register says so.",
-            "Their credential shows as revoked to anyone who checks it; this cannot be undone by lifting, as a "
-            "suspension can.",
+            "Their credential is withdrawn: anyone who checks it is told it is not valid. Unlike a suspension, a "
+            "removal cannot be lifted: only a new application and award brings a new credential.",
             "They are sent a letter with your reason, and see it on their page.",
         ],
         action=f"/casework/registrations/{number}/remove",
