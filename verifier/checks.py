@@ -217,6 +217,13 @@ def status_check(purpose: str, credential: Credential, trust: Trust) -> tuple[Ou
             f"the {purpose} entry names a status list this register does not publish ({url}): {CANNOT}",
             None,
         )
+    if status_list.purpose != purpose:  # Bitstring Status List 3.2: a STATUS_VERIFICATION_ERROR
+        return (
+            FAIL,
+            f"the {purpose} entry names the register's {status_list.purpose} list ({status_list.url}): an entry "
+            "must name a list of its own purpose",
+            None,
+        )
     try:
         bits = status_list.bits()
     except Malformed as error:

@@ -45,3 +45,35 @@ def test_the_page_refuses_a_genuine_credential_that_breaks_the_data_model(browse
     finally:
         context.close()
     assert problems.seen == []
+
+
+def test_the_page_refuses_a_status_entry_naming_a_list_of_another_purpose(browser: Any, site: dict[str, Any]) -> None:
+    """Bitstring Status List 3.2 in the browser as in Python: a revocation entry that names the register's
+    suspension list fails the revocation check, word for word as regverify says it."""
+    import jwt
+
+    from credentials.jwt_sign import encode_jws
+
+    header = {k: v for k, v in jwt.get_unverified_header(site["full"]).items() if k != "alg"}
+    payload = jwt.decode(site["full"], options={"verify_signature": False})
+    status = payload["credentialStatus"]
+    wrong = {
+        **payload,
+        "credentialStatus": {
+            **status,
+            "statusListCredential": status["statusListCredential"].replace("/revocation", "/suspension"),
+        },
+    }
+    token = encode_jws(wrong, site["signing_key"], header)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    problems = Problems(context)
+    try:
+        page = ready_checker(context, site["server"].origin)
+        verdict = pasted_verdict(page, token)
+        assert verdict == python_verdict(token, site["bundle"], site["root"], None)
+        assert verdict["valid"] is False and failed(verdict) == ["revocation"], verdict
+        reason = next(c["reason"] for c in verdict["checks"] if c["name"] == "revocation")
+        assert reason.startswith("the revocation entry names the register's suspension list (")
+    finally:
+        context.close()
+    assert problems.seen == []

@@ -1634,6 +1634,10 @@
       return [NOT_CHECKED, `the ${purpose} entry names a status list this register does not publish (${url}): ` +
         CANNOT, null];
     }
+    if (list.purpose !== purpose) {
+      return [FAIL, `the ${purpose} entry names the register's ${list.purpose} list (${list.url}): an entry must ` +
+        "name a list of its own purpose", null];
+    }
     let bits;
     try {
       bits = await list.bits();
