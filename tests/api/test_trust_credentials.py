@@ -103,7 +103,7 @@ def test_a_compromised_key_is_destroyed_and_every_current_credential_is_reissued
 
     from ledger.processes.keyring import Keyring, issuer_private_keys
     from ledger.processes.worker import Worker
-    from ledger.read.projections.credentials import credentials
+    from ledger.read.projections.credentials import credentials, credentials_of, status_bits
     from ledger.read.projections.outbox import outbox
     from tests.builders.records import awarded
 
@@ -137,6 +137,14 @@ def test_a_compromised_key_is_destroyed_and_every_current_credential_is_reissued
         letters = conn.execute(select(outbox.c.kind, outbox.c.registrant_id).where(outbox.c.kind == "reissue")).all()
     assert newest == {current_number: replacement.kid, suspended_number: replacement.kid, removed_number: stolen}
     assert sorted(r.registrant_id for r in letters) == sorted(r.hex for r in (current, suspended))
+    # the suspended person's re-issue is signed while they stand suspended: revoked from the start, like the one it
+    # replaces; the current person's is not
+    with ledger.engine.connect() as conn:
+        revoked, _ = status_bits(conn)
+        reissued = {n: credentials_of(conn, n, limit=1)[0] for n in (current_number, suspended_number)}
+    assert reissued[suspended_number]["trigger"] == reissued[current_number]["trigger"] == "reissue"
+    assert reissued[suspended_number]["revocation_index"] in revoked
+    assert reissued[current_number]["revocation_index"] not in revoked
     assert ledger.reissue_after_compromise(stolen) == 0  # once only
     # a retired key's private half is destroyed too
     ledger.clock.advance(timedelta(minutes=1))

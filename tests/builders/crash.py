@@ -199,8 +199,10 @@ def credential_facts(ledger: Ledger) -> tuple[list[tuple], Counter]:
         )
         for r in rows
     )
+    # a credential holds a suspension index only if it was issued before the one-entry design: count those it holds
     indexes = Counter(
-        [("revocation", r["revocation_index"]) for r in rows] + [("suspension", r["suspension_index"]) for r in rows]
+        [("revocation", r["revocation_index"]) for r in rows]
+        + [("suspension", r["suspension_index"]) for r in rows if r["suspension_index"] is not None]
     )
     return facts, indexes
 

@@ -128,11 +128,14 @@ def check(ledger: Ledger, scene: Scene, records: list[dict], before: int) -> dic
     } == {(n.originator_id, n.originator_version) for n in triggers}, "a trigger without its one credential"
     issued = sum(r["value"]["issued"] for r in records if r["kind"] == "issue")
     assert issued == len(credentials)  # the scene issued none: every credential is one an issuer here said it issued
-    indexes = Counter(("revocation", ledger.repository.get(c.originator_id).revocation_index) for c in credentials)
-    indexes += Counter(("suspension", ledger.repository.get(c.originator_id).suspension_index) for c in credentials)
+    # one status entry per credential: a revocation index, unique; no suspension index (a suspension revokes)
+    held = [ledger.repository.get(c.originator_id) for c in credentials]
+    assert all(c.suspension_index is None for c in held), "a new credential was given a suspension index"
+    indexes = Counter(c.revocation_index for c in held)
     assert all(n == 1 for n in indexes.values()), "a status index given twice"
     index_claims = [e for e in everything if type(e).__qualname__ == "StatusIndexClaim.Claimed"]
-    assert len(index_claims) == 2 * len(credentials)
+    assert len(index_claims) == len(credentials) and {e.purpose for e in index_claims} <= {"revocation"}
+    assert {(e.purpose, e.index) for e in index_claims} == {("revocation", i) for i in indexes}
     return {"events": len(new), "kinds": kinds, "ok": ok, "issued": issued, "numbers": len(numbers)}
 
 

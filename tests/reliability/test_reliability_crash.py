@@ -9,8 +9,9 @@ and over, then once more without interruption. Then:
 
 - every read model of ``ALL_PROJECTIONS`` equals the copy's, row for row (the status-list indexes, drawn at random,
   and the letters' random Message-IDs aside), and every one is at the head of the log;
-- one credential per award, renewal and reinstatement (none missing, none twice), the same credentials as the
-  copy's, every status index unique;
+- one credential per award, renewal, reinstatement and lifted suspension (none missing, none twice), the same
+  credentials as the copy's, every status index unique, each credential with its one revocation index and no
+  suspension index;
 - each letter reached the SMTP server (aiosmtpd, one per register) at most once; every letter the outbox calls sent
   arrived exactly once; a letter whose sender was killed after recording ``Sending`` stays ``sending`` (stuck, for a
   person to check by its Message-ID) rather than being sent again: those are counted, and every other letter is as
@@ -110,14 +111,18 @@ def crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, *, regis
     assert facts == clean_facts
     assert len({(f[0], f[1]) for f in facts}) == len(facts), "two credentials for one trigger"
     assert all(n == 1 for n in indexes.values()), "a status index was given twice"
+    assert sum(indexes.values()) == len(facts), "a credential without its one (revocation) index, or with more"
+    assert {purpose for purpose, _ in indexes} == {"revocation"}, "a new credential was given a suspension index"
     issued_events = len(
         crashed.recorder.select_notifications(
             start=0, limit=10**9, topics=["ledger.aggregates.credential:Credential.Issued"]
         )
     )
     assert issued_events == len(facts)
-    erased = triggers - len(facts)  # triggers whose registrant was erased get no credential, in both runs
-    assert erased == results["issuer"].erased
+    # triggers whose registrant was erased, and suspensions lifted after the renewal date, get no credential
+    unissued = triggers - len(facts)
+    assert unissued == results["issuer"].erased + results["issuer"].past_due
+    erased, past_due = results["issuer"].erased, results["issuer"].past_due
 
     # letters: none twice; every one the outbox calls sent arrived once; the rest stuck, not re-sent
     letters, clean_letters = outbox_rows(crashed), outbox_rows(clean)
@@ -152,8 +157,8 @@ def crash_and_compare(database_url, make_ledger, smtp_servers, copy_of, *, regis
 
     print(
         f"\n[crash {database_url.split(':')[0]}] {registrants} registrants, {years} years, tick={tick}: "
-        f"{head} events, {len(facts)} credentials ({erased} triggers of erased registrants), "
-        f"{len(letters)} letters; register built and copied in {built:.1f} s"
+        f"{head} events, {len(facts)} credentials ({erased} triggers of erased registrants, {past_due} lifts past "
+        f"due), {len(letters)} letters; register built and copied in {built:.1f} s"
     )
     for component in COMPONENTS:
         print(

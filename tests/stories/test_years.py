@@ -21,6 +21,7 @@ from ledger.read.projections.runner import ProjectionRunner
 from ledger.read.sharing import current_credential
 from tests.builders.records import assessors, awarded
 from verifier import load_trust, verify
+from verifier.checks import NO_SUSPENSION_ENTRY
 
 START = date(2026, 1, 5)
 AUDIT_YEAR = 2028
@@ -67,9 +68,15 @@ class Life:
         CredentialIssuer(self.ledger).catch_up()
         ProjectionRunner(self.ledger).catch_up()
         shared = current_credential(self.ledger, self.people[name][1])
+        return self.check(shared.full), shared
+
+    def check(self, token: str):
+        """What the offline verifier says today about ``token`` (a credential someone kept), against the trust
+        bundle and status lists published now."""
+        ProjectionRunner(self.ledger).catch_up()
         publisher = Publisher(self.ledger)
         trust = load_trust(publisher.trust_bundle(), root=publisher.root_jwk(), at=self.clock.now())
-        return verify(shared.full, trust, at=self.clock.now()), shared
+        return verify(token, trust, at=self.clock.now())
 
     def status(self, name):
         return self.ledger.registration(self.who(name)).status
@@ -91,6 +98,13 @@ class Life:
         ledger.decide_audit(person, AUDIT_YEAR, outcome, reasons, "registrar")
 
 
+def assert_revoked_and_no_suspension_entry(verdict) -> None:
+    """The credential's one status entry is set in the revocation list; the suspension check is not made."""
+    checks = {c.name: c for c in verdict.checks}
+    assert checks["revocation"].outcome == "fail" and checks["revocation"].reason.startswith("revoked (status as of ")
+    assert (checks["suspension"].outcome, checks["suspension"].reason) == ("not checked", NO_SUSPENSION_ENTRY)
+
+
 @pytest.fixture
 def life(make_ledger, clock):
     return Life(make_ledger(clock=clock, rng=random.Random(11)), clock)
@@ -107,9 +121,10 @@ def test_five_people_over_three_years(life):
     due = ledger.registration(life.who("Lena")).valid_until
     life.until(due + timedelta(days=rules.grace_days + 1))
     assert life.status("Lena") == "lapsed"
-    lapsed, _ = life.verdict("Lena")
-    assert not lapsed.valid  # past its validUntil, and its suspension bit set by the lapse
-    assert [c.name for c in lapsed.checks if c.outcome == "fail"] == ["validity", "suspension"]
+    lapsed, kept = life.verdict("Lena")
+    assert not lapsed.valid  # past its validUntil, and its revocation bit set by the lapse (its one status entry)
+    assert [c.name for c in lapsed.checks if c.outcome == "fail"] == ["validity", "revocation"]
+    assert_revoked_and_no_suspension_entry(lapsed)
     renewed, shared = life.verdict("Rhys")
     assert renewed.valid and shared.payload["validUntil"].startswith(
         ledger.registration(life.who("Rhys")).valid_until.isoformat()
@@ -119,8 +134,14 @@ def test_five_people_over_three_years(life):
     life.until(life.clock.today() + timedelta(days=100))
     life.ppd("Lena", (5, 10, 15))
     ledger.reinstate(life.who("Lena"), "registrar")
-    back, _ = life.verdict("Lena")
+    back, anew = life.verdict("Lena")
     assert back.valid, back.summary
+    assert anew.credential_id != kept.credential_id
+    assert ledger.repository.get(anew.credential_id).trigger == "reinstatement"
+    # the lapse revoked the credential she held for good: the reinstatement issued a new one, it did not clear a bit
+    old = life.check(kept.full)
+    assert [c.name for c in old.checks if c.outcome == "fail"] == ["validity", "revocation"]
+    assert_revoked_and_no_suspension_entry(old)
 
     # year two: the other four renew again (Lena's new year runs from her reinstatement)
     for name in ("Rhys", "Dara", "Ari", "Noor"):
@@ -144,7 +165,9 @@ def test_five_people_over_three_years(life):
     # past the appeal window: Noor lapses by the tick; Ari, appealing, keeps the registration and the credential
     life.until(date(AUDIT_YEAR, 2, 25))
     assert life.status("Noor") == "lapsed" and ledger.ppd_audit(life.who("Noor"), AUDIT_YEAR).stage == "ended"
-    assert not life.verdict("Noor")[0].valid
+    noor = life.verdict("Noor")[0]
+    assert not noor.valid and [c.name for c in noor.checks if c.outcome == "fail"] == ["revocation"]
+    assert_revoked_and_no_suspension_entry(noor)
     assert life.status("Ari") == "registered" and life.verdict("Ari")[0].valid
     ledger.decide_audit_appeal(life.who("Ari"), AUDIT_YEAR, True, "Page two shows the standard.", "panel")
     assert ledger.ppd_audit(life.who("Ari"), AUDIT_YEAR).stage == "accepted"
