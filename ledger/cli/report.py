@@ -1,4 +1,5 @@
-"""The reports of the ``regledger`` CLI: ``report progression``. It parses, asks
+"""The reports of the ``regledger`` CLI: ``report progression``, ``report export --for-consortium`` and
+``report pool``. It parses, asks
 ``ledger.reports.progression.analyses`` for the report, and renders it; the figures and their suppression are the
 report's, not this module's."""
 
@@ -51,16 +52,22 @@ def progression(
     parity flag, time from one level to the next, renewals, lapses and PPD audits by background. Counts are rounded
     to 5, small percentages and averages suppressed, and periods snap to whole blocks of quarters."""
     from ledger.cli import main as cli
-    from ledger.read.projections.runner import ProjectionRunner
-    from ledger.reports.progression.report import progression_report
 
     if fmt not in FORMATS:
         cli._fail(ValueError(f"--format must be one of {', '.join(FORMATS)}"))
+    _render(_report(asked_from, asked_to, margin), fmt, out)
+
+
+def _report(asked_from: datetime | None, asked_to: datetime | None, margin: float) -> Report:
+    from ledger.cli import main as cli
+    from ledger.read.projections.runner import ProjectionRunner
+    from ledger.reports.progression.report import progression_report
+
     ledger = cli._ledger()
     try:
         ProjectionRunner(ledger).catch_up()
         with ledger.engine.connect() as conn:
-            report = progression_report(
+            return progression_report(
                 conn,
                 ledger.clock.today(),
                 asked_from.date() if asked_from else None,
@@ -70,6 +77,78 @@ def progression(
             )
     finally:
         ledger.close()
+
+
+@report_app.command("export")
+def export(
+    folder: Path = typer.Option(
+        ...,
+        "--for-consortium",
+        metavar="FOLDER",
+        help="Write the consortium export here (a new or empty folder): one CSV per table of the progression "
+        "report and datapackage.json, a Frictionless Tabular Data Package saying what each table is, its period, "
+        "its base, the rounding and the suppression rules. Other bodies' exports for the same periods can be "
+        "pooled with it (regledger report pool).",
+    ),
+    asked_from: datetime | None = typer.Option(
+        None, "--from", formats=["%Y-%m-%d"], help="Start of the period (YYYY-MM-DD), as for report progression."
+    ),
+    asked_to: datetime | None = typer.Option(
+        None, "--to", formats=["%Y-%m-%d"], help="End of the period (YYYY-MM-DD), as for report progression."
+    ),
+    margin: float = typer.Option(
+        5.0, "--parity-margin", min=0, max=100, help="As for report progression: the parity flag's margin."
+    ),
+) -> None:
+    """The progression report's suppressed tables, for a consortium of bodies: only the rounded and suppressed
+    figures the report shows, plus, for each rounded count, the fewest records it can stand for (so a pool can
+    apply the percentage rule again). The format is described in ledger/reports/progression/consortium.py."""
+    from ledger.cli import main as cli
+    from ledger.reports.progression import consortium
+
+    report = _report(asked_from, asked_to, margin)
+    try:
+        consortium.export_report(report, folder)
+    except consortium.ExportError as error:
+        cli._fail(error)
+    reported = sum(1 for t in report.tables if t.period is not None)
+    cli.err.print(f"Wrote {len(report.tables)} tables ({reported} reported) and datapackage.json to {folder}")
+
+
+@report_app.command("pool")
+def pool(
+    folders: list[Path] = typer.Argument(
+        ..., metavar="EXPORT...", help="Two or more folders written by regledger report export --for-consortium."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", metavar="FOLDER", help="Write the pooled export here (a new or empty folder), in the same format."
+    ),
+    tables: list[str] | None = typer.Option(
+        None,
+        "--table",
+        metavar="KEY",
+        help="Pool only this table (its resource name, e.g. outcomes); repeat for more. Use it when the bodies' "
+        "releases cover the same periods for some tables and not others.",
+    ),
+) -> None:
+    """Pool several bodies' consortium exports: counts are added cell by cell (so they stay multiples of 5 and
+    totals stay the sums of their parts), percentages are worked out again and suppressed when the pooled base is
+    under the threshold, and averages, gaps and flags are not pooled. Exports whose periods, tables, columns or rows
+    differ are refused, and nothing is written."""
+    from ledger.cli import main as cli
+    from ledger.reports.progression import consortium
+
+    try:
+        pooled = consortium.pool_exports(folders, tables or None)
+        consortium.write_export(pooled, out)
+    except consortium.ExportError as error:
+        cli._fail(error)
+    cli.err.print(f"Pooled {len(folders)} exports into {out}")
+
+
+def _render(report: Report, fmt: str, out: Path | None) -> None:
+    from ledger.cli import main as cli
+
     if fmt == "table":
         if out:
             from rich.console import Console

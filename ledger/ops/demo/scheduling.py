@@ -23,6 +23,7 @@ class Schedule:
     ) -> None:
         self.ledger, self.clock = ledger, clock
         self.rng = random.Random(seed)
+        self.answers_rng = random.Random(f"{seed}:answers")  # the later questions: the earlier draws stay as they were
         self.framework = ledger.framework
         self.end = end
         self.start = end - timedelta(days=365 * years)

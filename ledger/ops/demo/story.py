@@ -14,6 +14,31 @@ from ledger.processes.issuance import CredentialIssuer
 from ledger.processes.tick import DayResult, Ticker
 
 
+ETHNIC_WEIGHTS = {
+    "white_british": 72,
+    "white_irish": 2,
+    "white_gypsy_traveller": 0.3,
+    "white_roma": 0.3,
+    "white_other": 7,
+    "mixed_white_black_caribbean": 1.2,
+    "mixed_white_black_african": 0.8,
+    "mixed_white_asian": 1.2,
+    "mixed_other": 0.8,
+    "asian_indian": 2,
+    "asian_pakistani": 1.2,
+    "asian_bangladeshi": 0.5,
+    "asian_chinese": 0.8,
+    "asian_other": 0.8,
+    "black_caribbean": 1.2,
+    "black_african": 1.8,
+    "black_other": 0.4,
+    "other_arab": 0.4,
+    "other_any": 0.8,
+    "prefer_not_to_say": 4,
+}
+"""The demo's ethnic group answers (``background_questions.json`` ids), weighted near England and Wales 2021."""
+
+
 class Demo(AuditStory):
     """The whole demo: the run through the calendar and people's stories (here), their audits (``AuditStory``),
     their years (``YearStory``) and the calendar itself (``Schedule``). Each class calls only what it or the classes
@@ -77,6 +102,17 @@ class Demo(AuditStory):
         name = f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)} (assessor {i + 1})"
         self.assessors.append(self.ledger.appoint_assessor(name))
 
+    def later_answers(self) -> dict[str, str]:
+        """Working pattern, sex and ethnic group, drawn near the creative technical workforce's shares (freelance
+        the largest pattern; about two in three men; ethnic groups near England and Wales 2021), from a generator of
+        their own so the other answers and the demo's events are what they were before these questions."""
+        draw = self.answers_rng.choices
+        return {
+            "working_pattern": draw(["employed", "freelance", "both", "prefer_not_to_say"], [35, 45, 15, 5])[0],
+            "sex": draw(["female", "male", "prefer_not_to_say"], [28, 66, 6])[0],
+            "ethnic_group": draw(list(ETHNIC_WEIGHTS), list(ETHNIC_WEIGHTS.values()))[0],
+        }
+
     def enrol(self) -> None:
         rng = self.rng
         answers = None
@@ -109,6 +145,7 @@ class Demo(AuditStory):
                 "free_school_meals": rng.choice(["no", "no", "yes", "dont_know"]),
                 "parental_degree": rng.choice(["no", "yes", "dont_know"]),
             }
+            answers |= self.later_answers()
         registrant_id = self.ledger.enrol(
             name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             email=f"person{rng.randrange(10**9)}@example.org",

@@ -4,14 +4,16 @@ Per application: level, route, dates, first outcome and appeal. Per registration
 change (award, with the level before it and when that was awarded; renewal; lapse, and whether a PPD audit caused
 it; suspension, removal, resignation, reinstatement). Per PPD audit: selection, each decision, the appeal and the
 end. Per person: when they enrolled, and each time they answered the background questions, only whether they
-answered and the socio-economic band (professional, intermediate, lower, or none) - never the answers.
+answered, the socio-economic band (professional, intermediate, lower, or none) and the broad group of working
+pattern, sex and ethnic group (each or none) - never the answers.
 
 No row holds a registrant's, application's or registration's id in clear: every key is an HMAC-SHA256 pseudonym
 under a key derived from the master key (``Vault.pseudonym_key``), so the tables cannot be joined to the register,
 the casework or the event store without that key. This is the only place background answers are unsealed
-(``ledger.domain.background.band_of`` turns them into a band at once). When a registrant is erased, every row of theirs
-is deleted and a bare tombstone (the pseudonym, nothing else) keeps their later events out; on a rebuild their sealed
-answers no longer open, and the erasure deletes what their other events made.
+(``ledger.domain.background.band_of`` and ``characteristics_of`` turn them into a band and groups at once). When a
+registrant is erased, every row of theirs is deleted and a bare tombstone (the pseudonym, nothing else) keeps their
+later events out; on a rebuild their sealed answers no longer open, and the erasure deletes what their other events
+made.
 """
 
 from __future__ import annotations
@@ -133,6 +135,7 @@ class StatisticsProjection(Projection):
                 "seq": e.originator_version,
                 "responded": bool(answers),
                 "band": background.band_of(answers),
+                **background.characteristics_of(answers),
             },
         )
 

@@ -30,6 +30,10 @@ statistics_answers = Table(
     Column("seq", Integer, nullable=False),  # order within the person's record, for answers given on one day
     Column("responded", Boolean, nullable=False),  # answered at least one question (prefer-not-to-say counts)
     Column("band", String(16), nullable=True),  # from parental occupation at 14; NULL: none given
+    # the broad group of each characteristic (ledger.domain.background.CHARACTERISTICS); NULL: not given
+    Column("working_pattern", String(16), nullable=True),  # employed, freelance or both
+    Column("sex", String(8), nullable=True),  # female or male
+    Column("ethnic_group", String(8), nullable=True),  # asian, black, mixed, white or other (the census's five)
 )
 
 statistics_applications = Table(

@@ -1,4 +1,5 @@
-"""People over time, from the statistics rows: each person's state on any day, and the days it changed."""
+"""People over time, from the statistics rows: each person's state on any day (background band, working pattern, sex
+and broad ethnic group as given by then, and the level held), and the days it changed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ledger.domain.background import CHARACTERISTICS
 from ledger.reports.progression.shape import LEFT_REGISTER
+
+Given = tuple[bool, str | None, tuple[str | None, ...]]
+"""One answer set as the statistics keep it: answered at all, the band, and each characteristic's group (in the
+order of ``CHARACTERISTICS``)."""
 
 
 # -- people over time, from the statistics rows
@@ -17,6 +23,9 @@ class State:
     responded: bool
     band: str | None
     level: str | None  # the level held, while registered (or suspended); None otherwise
+    working_pattern: str | None = None  # employed, freelance or both; None: not given
+    sex: str | None = None  # female or male; None: not given
+    ethnic_group: str | None = None  # the census's five broad groups; None: not given
 
 
 class People:
@@ -24,10 +33,11 @@ class People:
 
     def __init__(self, rows: dict[str, list[dict[str, Any]]]) -> None:
         self.enrolled = {p["person"]: p["enrolled_on"] for p in rows["people"] if not p["erased"]}
-        self.answers: dict[str, list[tuple[date, int, bool, str | None]]] = defaultdict(list)
+        self.answers: dict[str, list[tuple[date, int, Given]]] = defaultdict(list)
         for a in rows["answers"]:
             if a["person"] in self.enrolled:
-                self.answers[a["person"]].append((a["on"], a["seq"], a["responded"], a["band"]))
+                groups = tuple(a.get(c) for c in CHARACTERISTICS)  # rows made before these columns have none
+                self.answers[a["person"]].append((a["on"], a["seq"], (a["responded"], a["band"], groups)))
         for answers in self.answers.values():
             answers.sort(key=lambda a: (a[0], a[1]))
         self.standing: dict[str, list[tuple[date, int, str, str | None]]] = defaultdict(list)
@@ -37,37 +47,48 @@ class People:
         for standing in self.standing.values():
             standing.sort(key=lambda s: (s[0], s[1]))
 
-    def band_at(self, person: str, day: date) -> str | None:
-        band = None
-        for on, _, _, given in self.answers.get(person, ()):
+    def given_at(self, person: str, day: date) -> Given | None:
+        """The person's latest answer set given by ``day``, or None."""
+        found = None
+        for on, _, given in self.answers.get(person, ()):
             if on > day:
                 break
-            band = given
-        return band
+            found = given
+        return found
+
+    def band_at(self, person: str, day: date) -> str | None:
+        given = self.given_at(person, day)
+        return given[1] if given else None
+
+    def characteristic_at(self, person: str, day: date, characteristic: str) -> str | None:
+        """The group of ``characteristic`` (working_pattern, sex, ethnic_group) the person had given by ``day``."""
+        given = self.given_at(person, day)
+        return given[2][CHARACTERISTICS.index(characteristic)] if given else None
 
     def timeline(self, person: str) -> list[tuple[date, State]]:
         """The person's state after each day on which it changed, from enrolment."""
         changes: dict[date, list[tuple[int, int, Any]]] = defaultdict(list)
-        for on, seq, responded, band in self.answers.get(person, ()):
-            changes[on].append((0, seq, ("answer", responded, band)))
+        for on, seq, given in self.answers.get(person, ()):
+            changes[on].append((0, seq, ("answer", given)))
         for on, seq, kind, level in self.standing.get(person, ()):
-            changes[on].append((1, seq, (kind, level, None)))
+            changes[on].append((1, seq, (kind, level)))
         enrolled = self.enrolled[person]
         if enrolled is not None:
             changes.setdefault(enrolled, [])
         responded, band, level, held = False, None, None, None
+        groups: tuple[str | None, ...] = (None,) * len(CHARACTERISTICS)
         out: list[tuple[date, State]] = []
         for day in sorted(changes):
-            for _, _, (kind, a, b) in sorted(changes[day], key=lambda c: (c[0], c[1])):
+            for _, _, (kind, a) in sorted(changes[day], key=lambda c: (c[0], c[1])):
                 if kind == "answer":
-                    responded, band = a, b
+                    responded, band, groups = a
                 elif kind == "awarded":
                     level = held = a
                 elif kind == "reinstated":
                     level = held
                 else:
                     level = None
-            out.append((day, State(responded, band, level)))
+            out.append((day, State(responded, band, level, **dict(zip(CHARACTERISTICS, groups, strict=True)))))
         return out
 
 

@@ -14,6 +14,7 @@ from ledger.domain.framework import FRAMEWORK, Framework
 from ledger.read.projections.statistics import statistics_rows
 from ledger.reports.progression import suppression
 from ledger.reports.progression.analyses import Analyses
+from ledger.reports.progression.characteristics import INTERSECTION_BLOCK, INTERSECTIONS, characteristics_tables
 from ledger.reports.progression.shape import DEFAULT_PARITY_MARGIN, Report, Row, Table
 from ledger.reports.progression.suppression import Figure
 
@@ -48,17 +49,18 @@ def report_from_rows(
         analyses.time_to_progress(),
         analyses.renewals(),
         *analyses.audits(),
+        *characteristics_tables(analyses),
     ]
     for table in tables:
+        block = INTERSECTION_BLOCK if table.key in INTERSECTIONS else suppression.MIN_BLOCK
         if table.period is None:
             table.notes.append(
-                f"Not reported yet: fewer than {suppression.MIN_BLOCK} records in the quarters so far "
-                "(or none in the dates asked for)."
+                f"Not reported yet: fewer than {block} records in the quarters so far (or none in the dates asked for)."
             )
         if table.reported_until is not None:
             table.notes.append(
                 f"Records after {table.reported_until.isoformat()} wait until their quarter has "
-                f"settled and they make a whole block of at least {suppression.MIN_BLOCK}."
+                f"settled and they make a whole block of at least {block}."
             )
     legend = [
         "Levels: " + "; ".join(f"{level.code} {level.name}" for level in framework.levels) + ".",
@@ -66,6 +68,13 @@ def report_from_rows(
         "Bands (the main household earner's occupation at 14): "
         + ", ".join(background.BANDS)
         + "; not known: not answered, other, or prefer not to say.",
+        "Working pattern, sex and ethnic group are as the person gave them by the date of each record; not known: "
+        "not answered, or prefer not to say. Ethnic groups are the 2021 census's five: "
+        + "; ".join(
+            f"{background.SHORT_GROUP_NAMES[g]}: {background.group_name('ethnic_group', g)}"
+            for g in background.groups_of("ethnic_group")
+        )
+        + ".",
     ]
     return Report(today, asked_from, asked_to, parity_margin, tables, legend)
 

@@ -65,6 +65,13 @@ MIN_PERCENTAGE_BASE: float = _RULES["min_percentage_base"]  # 22.5
 MAX_AVERAGE_BASE_SUPPRESSED: int = _RULES["min_average_base_exclusive"]  # 7: an average needs 8 or more
 MIN_BLOCK = math.ceil(MIN_PERCENTAGE_BASE)
 """Records in each block of quarters (or none): two reports never differ by fewer."""
+MIN_INTERSECTION_BASE = 2 * MIN_PERCENTAGE_BASE
+"""People a two-way intersection (band x sex, band x ethnic group) needs: a percentage in it is suppressed unless
+its base is at least 45 (twice the one-way 22.5), and its quarters merge into blocks of at least 45 records. A cell
+of an intersection holds people picked out by two characteristics at once, so each is rarer and easier to recognise
+than in a one-way table; statistical offices are stricter with cross-tabulations than with single breakdowns (the
+ONS limited how many categories a 2021 census multivariate table may cross for a given population), and doubling
+the base is the simplest such rule that leaves every other rule here (rounding, atoms, blocks) as it is."""
 SETTLE_DAYS = 31
 """Days after a quarter ends before it can be reported."""
 DAYS_PER_MONTH = 365.25 / 12

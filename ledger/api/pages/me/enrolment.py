@@ -113,7 +113,14 @@ def _as_list(value: Any) -> list[str]:
 # -- the background questions
 def _questions() -> list[dict[str, Any]]:
     return [
-        {"id": q.id, "text": q.text, "help": q.help, "options": list(q.answers.items())}
+        {
+            "id": q.id,
+            "text": q.text,
+            "help": q.help,
+            "why": q.why,
+            "options": list(q.answers.items()),
+            "groups": q.grouped_options,  # under headings where the question has them (ethnic group)
+        }
         for q in background.QUESTIONS.values()
     ]
 
