@@ -211,3 +211,8 @@ def print_tables(report: Report, console: Console) -> None:
         hidden = table.suppressed_cells
         if hidden:
             console.print(f"[yellow]{len(hidden)} figure(s) suppressed in this table[/yellow]")
+
+
+from ledger.cli.assessors import assessors as _assessors  # noqa: E402 - the command lives in its own module
+
+report_app.command("assessors")(_assessors)

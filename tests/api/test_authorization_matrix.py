@@ -60,6 +60,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/casework/audits": READERS,
     "/casework/audits/{number}/{year}": READERS,
     "/analytics": ("registrar", "auditor"),
+    "/casework/assessor-consistency": ("registrar",),
     "/analytics.csv": ("registrar", "auditor"),
     "/analytics?from=2025-01-01&to=2025-12-31": ("registrar", "auditor"),
     "/skills": (PUBLIC,),

@@ -87,5 +87,6 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/audits/{number}/{year}/decision"): ("registrar",),
     ("POST", "/api/audits/{number}/{year}/appeal-decision"): ("registrar",),
     ("GET", "/api/reports/progression"): ("registrar", "auditor"),
+    ("GET", "/api/reports/assessor-consistency"): ("registrar",),
     ("GET", "/skills.json"): (PUBLIC,),
 }

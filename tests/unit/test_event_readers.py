@@ -70,6 +70,7 @@ EXPECTED: dict[str, list[str]] = {
         "ledger.read.projections.casework",
         "ledger.read.timeline",
         "ledger.read.views",
+        "ledger.reports.assessor_consistency",
     ],
     "Application.InformationRequested": [
         "ledger.read.projections.casework",

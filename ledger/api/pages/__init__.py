@@ -14,6 +14,7 @@ from ledger.api.pages import (
     accounts,
     analytics,
     assessment,
+    assessor_consistency,
     audits,
     casework,
     certificate,
@@ -34,6 +35,7 @@ FEATURES = (
     me,
     audits,
     assessment,
+    assessor_consistency,  # before casework: /casework/{application_id} would catch its path
     casework,
     registrations,
     analytics,

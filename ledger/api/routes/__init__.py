@@ -3,6 +3,7 @@ in ``ledger.api.schemas``; each write goes through ``Service.write`` (Idempotenc
 
 from fastapi import APIRouter
 
+from ledger.api.pages.assessor_consistency import api_router as assessor_consistency_api
 from ledger.api.routes import (
     accounts,
     analytics,
@@ -38,5 +39,5 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         analytics,
         skills,
     )
-)
+) + (assessor_consistency_api,)
 """Every JSON router, in the order the OpenAPI document lists them."""
