@@ -13,7 +13,6 @@ from ledger.ops.demo.cast import BODIES, EVIDENCE, FIRST, LAST, QUALIFICATIONS, 
 from ledger.processes.issuance import CredentialIssuer
 from ledger.processes.tick import DayResult, Ticker
 
-
 ETHNIC_WEIGHTS = {
     "white_british": 72,
     "white_irish": 2,
