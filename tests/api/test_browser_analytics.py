@@ -12,11 +12,21 @@ import pytest
 
 from ledger.app.accounts import Accounts
 from tests.builders import second_factor
-from tests.builders.browser import chromium, screenshot
+from tests.builders.browser import chromium, screenshot, serious_accessibility_violations
 from tests.builders.servers import free_port, serving
 from tests.builders.world import LOWER, PROFESSIONAL, TODAY, world
 
 PASSWORD = "correct horse battery staple"
+NEW_CHARTS = (
+    "working_pattern_outcomes",
+    "working_pattern_progression",
+    "band_by_sex",
+    "band_by_ethnic_group",
+    "feedback",
+    "advanced_level",
+    "award_rate_by_sex",
+    "award_rate_by_ethnic_group",
+)
 
 
 @pytest.fixture
@@ -115,6 +125,27 @@ def test_the_auditor_reads_the_progression_and_fairness_page(site):
         assert rows and {r["table"] for r in rows} >= {"representation", "outcomes", "parity", "response"}
         assert any(r["suppressed"] == "yes" and r["shown"] == "suppressed" and r["value"] == "" for r in rows)
         assert all(r["period_from"] == "2025-01-01" for r in rows if r["table"] == "outcomes")
+
+        # the fairness charts: each an image with alt text saying what it compares, and suppression in words
+        page.goto(f"{url}/analytics")
+        # nobody here has moved up a level yet: that table is not reported, so it has no chart
+        assert "Not reported yet" in page.locator("#table-working_pattern_progression").inner_text()
+        assert page.locator("#chart-working_pattern_progression").count() == 0
+        for key in (k for k in NEW_CHARTS if k != "working_pattern_progression"):
+            chart = page.locator(f"#chart-{key}")
+            assert chart.count() == 1, key
+            alt = chart.locator("img").get_attribute("alt") or ""
+            assert len(alt) > 80 and "Period:" in alt, (key, alt)
+            assert "suppressed" in alt.lower(), (key, alt)
+        # nobody in this register gave their sex: every bar of the sex intersection is suppressed, and says so
+        assert "Female" in page.locator("#chart-award_rate_by_sex figcaption").inner_text()
+        assert serious_accessibility_violations(page) == []
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, (width, overflow)  # tables scroll in their own box; the page never does
+            screenshot(page, f"analytics-04-fairness-{width}")
+            page.locator("#chart-feedback").screenshot(path=str(_artifact(f"analytics-05-feedback-chart-{width}.png")))
 
         admin = sign_in(browser, url, "admin@example.org")
         answer = admin.goto(f"{url}/analytics")

@@ -376,10 +376,10 @@ def test_totals_are_their_parts_and_every_figure_keeps_the_rules(rows, asked):
                         assert last.cells[column].value == sum(r.cells[column].value for r in group_rows[:-1])
         for row in table.rows:
             cells = row.cells
-            if "Decided" in cells:
+            if "Decided" in cells and "Awarded" in cells:  # the feedback table shows no Awarded column
                 assert cells["Decided"].value == sum(cells[c].value for c in ("Awarded", "Deferred", "Rejected"))
-                rate = cells["Award rate"]
-                if not rate.suppressed:
+                rate = cells.get("Award rate")
+                if rate is not None and not rate.suppressed:
                     assert rate.value == round(100 * cells["Awarded"].value / cells["Decided"].value)
             for figure in cells.values():
                 if figure.kind == "count":

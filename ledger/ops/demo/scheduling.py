@@ -24,6 +24,7 @@ class Schedule:
         self.ledger, self.clock = ledger, clock
         self.rng = random.Random(seed)
         self.answers_rng = random.Random(f"{seed}:answers")  # the later questions: the earlier draws stay as they were
+        self.appointed: set[UUID] = set()  # registrants appointed assessors (they assess nothing in the demo)
         self.framework = ledger.framework
         self.end = end
         self.start = end - timedelta(days=365 * years)

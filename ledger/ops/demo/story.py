@@ -312,6 +312,19 @@ class Demo(AuditStory):
         person.registered = True
         self.schedule_year(person)  # an upgrade starts a new renewal year too
         self.at(self.later(400, 800) if self.chance(0.25) else self.end + timedelta(days=1), self.upgrade, person)
+        # some experienced registrants become assessors, a little more often from professional backgrounds (drawn
+        # from the later questions' generator, so the rest of the history is what it was)
+        level = self.ledger.registration(person.registrant_id).level
+        if level in ("RCP", "ACP") and self.answers_rng.random() < 0.05 + person.band_weight:
+            self.at(self.clock.today() + timedelta(days=self.answers_rng.randint(180, 720)), self.appoint, person)
+
+    def appoint(self, person: Person) -> None:
+        """A registrant appointed an assessor (the statistics' "assessor appointments by band"); not added to the
+        demo's pool of assessors, so the assessments drawn stay as they were and nobody assesses their own upgrade."""
+        registration = self.ledger.registration(person.registrant_id)
+        if registration.status == RegistrationStatus.REGISTERED and person.registrant_id not in self.appointed:
+            self.appointed.add(person.registrant_id)
+            self.ledger.appoint_assessor(None, registrant_id=person.registrant_id)
 
     def upgrade(self, person: Person) -> None:
         registration = self.ledger.registration(person.registrant_id)

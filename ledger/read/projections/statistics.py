@@ -14,6 +14,12 @@ the casework or the event store without that key. This is the only place backgro
 registrant is erased, every row of theirs is deleted and a bare tombstone (the pseudonym, nothing else) keeps their
 later events out; on a rebuild their sealed answers no longer open, and the erasure deletes what their other events
 made.
+
+Per PPD activity: its date, the day it was recorded, the framework's category code and the hours (never what the
+registrant wrote of it). Per appointment of an assessor who is on the register: when they were appointed and when
+they stood down (an assessor who is not a registrant has no background, so no row). These two tables came with
+issue 20: a register made before them needs ``regledger rebuild`` once, or its PPD and appointments so far are
+missing from the reports (the tables are created empty, and only new events fill them).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from ledger.domain import background
-from ledger.domain.aggregates import Application, PpdAudit, Registrant, Registration
+from ledger.domain.aggregates import Application, Assessor, PpdAudit, Registrant, Registration
 from ledger.domain.statuses import Appeal, ApplicationStatus, AuditOutcome, Outcome, RegistrationStatus, Remedy
 from ledger.read.projections.base import Projection
 from ledger.read.projections.statistics_tables import PERSONAL_TABLES, Pseudonyms, statistics_events, statistics_people
@@ -74,6 +80,9 @@ class StatisticsProjection(Projection):
         Registration.Removed: "status_changed",
         Registration.Resigned: "status_changed",
         Registration.Reinstated: "status_changed",
+        Registration.PpdRecorded: "ppd_recorded",
+        Assessor.Appointed: "assessor_appointed",
+        Assessor.StoodDown: "assessor_stood_down",
         PpdAudit.Requested: "audit_requested",
         PpdAudit.Decided: "audit_decided",
         PpdAudit.AppealDecided: "audit_appeal_decided",
@@ -93,8 +102,12 @@ class StatisticsProjection(Projection):
 
     # -- batching
     def prefetch(self, events: list[Any]) -> None:
-        people, applications, registrations, audits = [], [], [], []
+        people, applications, registrations, audits, appointments = [], [], [], [], []
         for e in events:
+            if isinstance(e, Assessor.Appointed) and e.registrant_id is not None:
+                people.append(self.person(e.registrant_id))
+            elif isinstance(e, Assessor.StoodDown):
+                appointments.append(self.pseudonym("assessor", e.originator_id))
             if isinstance(e, Registrant.Event):
                 people.append(self.person(e.originator_id))
             elif isinstance(e, (Application.Started, Registration.Opened, PpdAudit.Requested)):
@@ -111,6 +124,7 @@ class StatisticsProjection(Projection):
         self.rows["statistics_applications"].want(applications)
         self.rows["statistics_registrations"].want(registrations)
         self.rows["statistics_audits"].want(audits)
+        self.rows["statistics_assessors"].want(appointments)
         self.vault.preload(
             [
                 e.background.owner
@@ -312,6 +326,43 @@ class StatisticsProjection(Projection):
         if status is not None:
             row["status"] = status
             self.put("statistics_registrations", row)
+
+    # -- PPD and assessors
+    def ppd_recorded(self, e: Registration.PpdRecorded) -> None:
+        """The activity's category code, hours and dates; what the registrant wrote (sealed) is never opened."""
+        row = self._registration(e)
+        if row is None:  # erased (or opened before the statistics began)
+            return
+        self.put(
+            "statistics_ppd",
+            {
+                "id": self._event_key(e),
+                "person": row["person"],
+                "on": e.on,
+                "recorded_on": e.occurred_at.date(),
+                "category": e.category,
+                "hours": float(e.hours),
+            },
+        )
+
+    def assessor_appointed(self, e: Assessor.Appointed) -> None:
+        if e.registrant_id is None:  # not on the register: no background to count them by
+            return
+        person = self.person(e.registrant_id)
+        if self._is_erased(person):
+            return
+        self.put(
+            "statistics_assessors",
+            {
+                "id": self.pseudonym("assessor", e.originator_id),
+                "person": person,
+                "appointed_on": e.occurred_at.date(),
+                "stood_down_on": None,
+            },
+        )
+
+    def assessor_stood_down(self, e: Assessor.StoodDown) -> None:
+        self.update("statistics_assessors", self.pseudonym("assessor", e.originator_id), stood_down_on=_on(e))
 
     # -- PPD audits
     def audit_requested(self, e: PpdAudit.Requested) -> None:

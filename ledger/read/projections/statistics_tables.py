@@ -9,7 +9,7 @@ import hmac
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Column, Connection, Date, Integer, String, Table, select
+from sqlalchemy import Boolean, Column, Connection, Date, Float, Integer, String, Table, select
 
 from ledger.app.db import metadata
 
@@ -98,12 +98,34 @@ statistics_events = Table(
     Column("outcome", String(16), nullable=True),  # audit_decided: accepted, deferred, not_renewed; appeals: upheld
 )
 
+statistics_ppd = Table(
+    "statistics_ppd",
+    metadata,
+    Column("id", String(32), primary_key=True),  # the PpdRecorded event's pseudonym
+    Column("person", String(32), nullable=False, index=True),
+    Column("on", Date, nullable=False),  # the activity's own date, as the registrant gave it
+    Column("recorded_on", Date, nullable=False),  # the day it was recorded: what the reports count it by
+    Column("category", String(64), nullable=False),  # a framework category code (the event was checked against them)
+    Column("hours", Float, nullable=False),
+)
+
+statistics_assessors = Table(
+    "statistics_assessors",
+    metadata,
+    Column("id", String(32), primary_key=True),  # the assessor's pseudonym: one row per appointment
+    Column("person", String(32), nullable=False, index=True),  # only assessors who are registrants have a row
+    Column("appointed_on", Date, nullable=False),
+    Column("stood_down_on", Date, nullable=True),
+)
+
 PERSONAL_TABLES = (
     statistics_answers,
     statistics_applications,
     statistics_registrations,
     statistics_audits,
     statistics_events,
+    statistics_ppd,
+    statistics_assessors,
 )
 """Every table with rows about a person (by pseudonym): an erasure deletes the person's rows from each."""
 
@@ -136,5 +158,7 @@ def statistics_rows(conn: Connection) -> dict[str, list[dict[str, Any]]]:
         "answers": statistics_answers,
         "applications": statistics_applications,
         "events": statistics_events,
+        "ppd": statistics_ppd,
+        "assessors": statistics_assessors,
     }
     return {name: [dict(r) for r in conn.execute(select(table)).mappings()] for name, table in tables.items()}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,7 +17,14 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure as PlotFigure  # noqa: E402 - after choosing the backend
 
-from ledger.reports.progression.shape import BENCHMARKS, RESPONSE_TARGETS, Report, Table, band_name  # noqa: E402
+from ledger.reports.progression.shape import (  # noqa: E402
+    BENCHMARKS,
+    RESPONSE_TARGETS,
+    ROUTE_NAMES,
+    Report,
+    Table,
+    band_name,
+)
 from ledger.reports.progression.suppression import Figure  # noqa: E402
 
 matplotlib.rcParams.update(
@@ -30,6 +38,9 @@ matplotlib.rcParams.update(
 )
 COLOURS = ["#1d4f91", "#00703c", "#d4351c", "#6f72af", "#505a5f"]
 BAND_LABELS = [band_name(b) for b in ("professional", "intermediate", "lower", None)]
+BAND_AXIS = "socio-economic band (main earner's occupation when the person was 14)"
+PATTERN_AXIS = "working pattern"
+NOT_KNOWN_LABEL = band_name(None)  # "Not known": a characteristic not given, too
 
 
 @dataclass
@@ -62,6 +73,7 @@ def _bars(
     ylabel: str,
     lines: Sequence[tuple[float, str]] = (),
     percent: bool = True,
+    xlabel: str = "",
 ) -> tuple[str, list[str]]:
     """Grouped bars; a suppressed figure gets no bar and the word 'suppressed' in its place."""
     figure = PlotFigure(figsize=(7.5, 3.6))
@@ -84,6 +96,8 @@ def _bars(
                 )
                 suppressed.append(f"{groups[g]}, {name}")
                 continue
+            if float(f.value) == 0:  # a bar of no height: say 0, so it does not read as missing
+                axes.text(x, 0, "0", ha="center", va="bottom", fontsize=7)
             axes.bar(
                 x,
                 float(f.value),
@@ -94,8 +108,10 @@ def _bars(
     for y, label in lines:
         axes.axhline(y, color="#1b1b1b", linestyle="--", linewidth=0.8)
         axes.text(0.99, y, label, va="bottom", ha="right", fontsize=7, transform=axes.get_yaxis_transform())
-    axes.set_xticks(range(len(groups)), groups)
+    axes.set_xticks(range(len(groups)), [textwrap.fill(g, 16) for g in groups])  # long names on two lines
     axes.set_ylabel(ylabel)
+    if xlabel:
+        axes.set_xlabel(xlabel)
     axes.set_ylim(0, top * 1.12)
     axes.set_title(title, loc="left", fontsize=10)
     if len(series) > 1:
@@ -109,6 +125,20 @@ def _column(table: Table, group: str, labels: list[str], column: str) -> list[Fi
         row = table.row(group, label)
         out.append(row.cells[column] if row is not None else Figure("text", None, True, "no row"))
     return out
+
+
+def _cells(table: Table, places: list[tuple[str, str]], column: str) -> list[Figure]:
+    """The figures in ``column`` of the rows at ``places`` (group, label), from anywhere in the table."""
+    out = []
+    for group, label in places:
+        row = table.row(group, label)
+        out.append(row.cells[column] if row is not None else Figure("text", None, True, "no row"))
+    return out
+
+
+def _series_names(table: Table) -> list[str]:
+    """The groups a representation-by table gives shares of: its columns ending " %", without it."""
+    return [c.removesuffix(" %") for c in table.columns if c.endswith(" %")]
 
 
 def _caption(about: str, table: Table, suppressed: list[str]) -> str:
@@ -231,6 +261,135 @@ def audits_chart(report: Report) -> Chart | None:
     return Chart("audits", title, _caption(about, table, suppressed), svg, suppressed)
 
 
+def working_pattern_outcomes_chart(report: Report) -> Chart | None:
+    table = report.table("working_pattern_outcomes")
+    if table.period is None:
+        return None
+    labels = [r.label for r in table.rows if r.group == "By working pattern" and r.label != "All working patterns"]
+    series = [("All routes", _column(table, "By working pattern", labels, "Award rate"))]
+    series += [
+        (name, _column(table, f"{name}, by working pattern", labels, "Award rate")) for name in ROUTE_NAMES.values()
+    ]
+    title = "Award rate by working pattern and route"
+    svg, suppressed = _bars(title, labels, series, "% of decided applications awarded", xlabel=PATTERN_AXIS)
+    about = (
+        "Share of decided applications awarded at first decision, by the applicant's working pattern (employed, "
+        "freelance, or both), for all routes and for each route."
+    )
+    return Chart("working_pattern_outcomes", title, _caption(about, table, suppressed), svg, suppressed)
+
+
+def working_pattern_progression_chart(report: Report) -> Chart | None:
+    table = report.table("working_pattern_progression")
+    if table.period is None:
+        return None
+    labels = [r.label for r in table.rows if r.group == "By working pattern"]
+    steps = [r.group.removesuffix(", by working pattern") for r in table.rows if r.group.endswith("working pattern")]
+    steps = [s for s in dict.fromkeys(steps) if s != "By working pattern"]
+    series = [("All steps", _column(table, "By working pattern", labels, "Average (months)"))]
+    series += [(step, _column(table, f"{step}, by working pattern", labels, "Average (months)")) for step in steps]
+    title = "Time from one level to the next by working pattern"
+    svg, suppressed = _bars(title, labels, series, "average months between awards", percent=False, xlabel=PATTERN_AXIS)
+    about = (
+        "Average months between being awarded one level and the next, by working pattern when the person moved "
+        "up, for all steps and for each step."
+    )
+    return Chart("working_pattern_progression", title, _caption(about, table, suppressed), svg, suppressed)
+
+
+def _representation_by_chart(report: Report, key: str, noun: str) -> Chart | None:
+    table = report.table(key)
+    if table.period is None:
+        return None
+    labels = [*BAND_LABELS, "All backgrounds"]
+    series = [(name, _column(table, "By background", labels, f"{name} %")) for name in _series_names(table)]
+    title = f"The {noun} of registered people within each background"
+    svg, suppressed = _bars(title, labels, series, f"% of those in the band whose {noun} is known", xlabel=BAND_AXIS)
+    about = (
+        f"Share of each {noun} among people registered in each socio-economic band (of those whose {noun} is "
+        f"known): an intersection, so each share needs a base of at least 45 people."
+    )
+    return Chart(key, title, _caption(about, table, suppressed), svg, suppressed)
+
+
+def band_by_sex_chart(report: Report) -> Chart | None:
+    return _representation_by_chart(report, "band_by_sex", "sex")
+
+
+def band_by_ethnic_group_chart(report: Report) -> Chart | None:
+    return _representation_by_chart(report, "band_by_ethnic_group", "ethnic group")
+
+
+def feedback_chart(report: Report) -> Chart | None:
+    table = report.table("feedback_by_band")
+    if table.period is None:
+        return None
+    labels = [*BAND_LABELS, "All backgrounds"]
+    rates = ("Deferral rate", "Rejection rate", "Appeal rate")
+    series = [(rate, _column(table, "By background", labels, rate)) for rate in rates]
+    title = "Deferrals, rejections and appeals by background"
+    svg, suppressed = _bars(title, labels, series, "% (see caption for each base)", xlabel=BAND_AXIS)
+    about = (
+        "Share of first decisions that deferred, and that rejected, the application (each comes with feedback), "
+        "and share of those deferrals and rejections that were appealed, by socio-economic band."
+    )
+    return Chart("feedback", title, _caption(about, table, suppressed), svg, suppressed)
+
+
+def advanced_level_chart(report: Report) -> Chart | None:
+    table = report.table("advanced_level_by_band")
+    if table.period is None:
+        return None
+    share = next(c for c in table.columns if c.endswith(" %"))
+    top = share.removesuffix(" %")
+    series = [("All routes", _column(table, "By background", BAND_LABELS, share))]
+    series += [
+        (
+            f"First awarded by the {name.lower()} route",
+            _column(table, f"First awarded by the {name.lower()} route, by background", BAND_LABELS, share),
+        )
+        for name in ROUTE_NAMES.values()
+    ]
+    title = f"Share of registered people at the advanced level ({top}) by background"
+    svg, suppressed = _bars(title, BAND_LABELS, series, f"% of registered people at {top}", xlabel=BAND_AXIS)
+    about = (
+        f"Share of people registered at the end of the period who hold the highest level, {top}, by "
+        "socio-economic band, for everyone and by the route of their first award."
+    )
+    return Chart("advanced_level", title, _caption(about, table, suppressed), svg, suppressed)
+
+
+def _award_rate_by_chart(report: Report, characteristic: str, noun: str) -> Chart | None:
+    table = report.table(f"award_rate_by_band_and_{characteristic}")
+    if table.period is None:
+        return None
+    labels = [*BAND_LABELS, "All backgrounds"]
+    groups = [
+        r.label
+        for r in table.rows
+        if r.group == f"All backgrounds, by {noun}" and r.label not in ("All", NOT_KNOWN_LABEL)
+    ]
+    series = [
+        (group, _cells(table, [(f"{band}, by {noun}", group) for band in labels], "Award rate")) for group in groups
+    ]
+    title = f"Award rate by background and {noun}"
+    svg, suppressed = _bars(title, labels, series, "% of decided applications awarded", xlabel=BAND_AXIS)
+    about = (
+        f"Share of decided applications awarded at first decision for each {noun} within each socio-economic band: "
+        f"an intersection, so each rate needs a base of at least 45 decisions (those whose {noun} is not known are "
+        "in the table)."
+    )
+    return Chart(f"award_rate_by_{characteristic}", title, _caption(about, table, suppressed), svg, suppressed)
+
+
+def award_rate_by_sex_chart(report: Report) -> Chart | None:
+    return _award_rate_by_chart(report, "sex", "sex")
+
+
+def award_rate_by_ethnic_group_chart(report: Report) -> Chart | None:
+    return _award_rate_by_chart(report, "ethnic_group", "ethnic group")
+
+
 def charts(report: Report) -> list[Chart]:
     """Every chart the report's periods allow (a table not yet reported has no chart)."""
     made = [
@@ -242,6 +401,14 @@ def charts(report: Report) -> list[Chart]:
             progression_chart,
             renewals_chart,
             audits_chart,
+            working_pattern_outcomes_chart,
+            working_pattern_progression_chart,
+            band_by_sex_chart,
+            band_by_ethnic_group_chart,
+            feedback_chart,
+            advanced_level_chart,
+            award_rate_by_sex_chart,
+            award_rate_by_ethnic_group_chart,
         )
     ]
     return [c for c in made if c is not None]

@@ -81,16 +81,25 @@ SUPPRESSED = suppression.SUPPRESSED
 MISSING_VALUES = ["", SUPPRESSED]
 AT_LEAST = " (at least)"
 KEY_FIELDS = ("group", "row")
-FIELD_TYPES = {"count": "integer", "percent": "number", "average": "number", "points": "number", "text": "string"}
+FIELD_TYPES = {
+    "count": "integer",
+    "percent": "number",
+    "rate": "number",
+    "average": "number",
+    "points": "number",
+    "text": "string",
+}
 NOT_POOLED = {
     "average": "not pooled: an average needs each body's raw durations, which no export holds",
     "points": "not pooled: a gap is read off the pooled percentages",
     "text": "not pooled: words and flags are read off the pooled percentages",
     "percent": "not pooled: the export does not say what this percentage is a share of",
+    "rate": "not pooled: a rate per 1,000 is read off the pooled counts",
 }
 SUPPRESSED_WHEN = {
     "count": "never: a count is rounded to the nearest 5 (under 2.5 shows as 0)",
     "percent": f"its base is fewer than {suppression.MIN_PERCENTAGE_BASE:g} people, as the rounded counts prove it",
+    "rate": f"its base is fewer than {suppression.MIN_PERCENTAGE_BASE:g} people, as the rounded counts prove it",
     "average": f"it is based on {suppression.MAX_AVERAGE_BASE_SUPPRESSED} or fewer people",
     "points": "a percentage it compares is suppressed",
     "text": "a figure it is read from is suppressed",

@@ -15,6 +15,8 @@ from ledger.read.projections.statistics import statistics_rows
 from ledger.reports.progression import suppression
 from ledger.reports.progression.analyses import Analyses
 from ledger.reports.progression.characteristics import INTERSECTION_BLOCK, INTERSECTIONS, characteristics_tables
+from ledger.reports.progression.fairness import AWARD_INTERSECTIONS, fairness_tables
+from ledger.reports.progression.participation import participation_tables
 from ledger.reports.progression.shape import DEFAULT_PARITY_MARGIN, Report, Row, Table
 from ledger.reports.progression.suppression import Figure
 
@@ -50,9 +52,11 @@ def report_from_rows(
         analyses.renewals(),
         *analyses.audits(),
         *characteristics_tables(analyses),
+        *fairness_tables(analyses),
+        *participation_tables(analyses),
     ]
     for table in tables:
-        block = INTERSECTION_BLOCK if table.key in INTERSECTIONS else suppression.MIN_BLOCK
+        block = INTERSECTION_BLOCK if table.key in (*INTERSECTIONS, *AWARD_INTERSECTIONS) else suppression.MIN_BLOCK
         if table.period is None:
             table.notes.append(
                 f"Not reported yet: fewer than {block} records in the quarters so far (or none in the dates asked for)."

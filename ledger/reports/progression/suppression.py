@@ -113,6 +113,8 @@ class Figure:
             return f"{self.value:.1f}" + (f" {self.unit}" if self.unit else "")
         if self.kind == "points":
             return f"{self.value:+.0f} pts"
+        if self.kind == "rate":
+            return f"{self.value:.1f}" + (f" {self.unit}" if self.unit else "")
         return str(self.value)
 
     def to_dict(self) -> dict[str, Any]:
