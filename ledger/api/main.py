@@ -80,7 +80,13 @@ class Guard:
             return
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
-        limit = self.upload_limit if uploads.is_upload(scope) else MAX_BODY_BYTES
+        limit = (
+            self.upload_limit
+            if uploads.is_upload(scope)
+            else uploads.CSV_BODY_LIMIT
+            if uploads.is_csv_upload(scope)
+            else MAX_BODY_BYTES
+        )
         too_large = problems.answering(413, f"the request body is larger than {limit // 1024} KB")
         if length is not None and (not length.isdigit() or int(length) > limit):
             await too_large(scope, receive, send)

@@ -35,6 +35,16 @@ def is_upload(scope: Any) -> bool:
     return scope.get("method") == "POST" and bool(UPLOAD_PATHS.match(scope.get("path", "")))
 
 
+CSV_PATHS = re.compile(r"^/(org/verify|api/organisations/verify)/?$")
+CSV_BODY_LIMIT = 2 * 256 * 1024 + ENVELOPE
+"""A list of registration numbers to check (``ledger.app.bulk_verify``, 256 KB at most): up to twice that reaches the
+checker, which names the limit, rather than the general 413."""
+
+
+def is_csv_upload(scope: Any) -> bool:
+    return scope.get("method") == "POST" and bool(CSV_PATHS.match(scope.get("path", "")))
+
+
 def upload_request(application_id: str, area: Any, name: str, content: bytes) -> dict[str, Any]:
     """What an upload asked for, as the Idempotency-Key's receipt compares it (the content by its digest: the
     receipt keeps only an HMAC of this)."""

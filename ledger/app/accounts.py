@@ -2,7 +2,11 @@
 
 Roles: ``registrant`` (their own records only), ``assessor`` (applications assigned to them, never background
 answers), ``registrar`` (casework, decisions, audits, suspensions), ``auditor`` (reads everything but personal
-background answers; writes nothing), ``admin`` (accounts and keys). Passwords are hashed with Argon2id.
+background answers; writes nothing), ``admin`` (accounts and keys),
+``organisation`` (an employer's or client's account: the people who linked their registration to that
+organisation, and bulk checks of registration numbers; the organisation it belongs to is in
+``account_organisations``, a table of its own, so older registers gain it without a migration). Passwords are
+hashed with Argon2id.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ class Busy(LedgerError):
     """Too much work of one kind at once: try again shortly."""
 
 
-ROLES = ("registrant", "assessor", "registrar", "auditor", "admin")
+ROLES = ("registrant", "assessor", "registrar", "auditor", "admin", "organisation")
 STAFF = ("assessor", "registrar", "auditor", "admin")
 """The roles that must sign in with a second factor (``ledger.app.account_factors``)."""
 MIN_PASSWORD = 12
@@ -64,6 +68,14 @@ account_access = Table(
 )
 """Who may still act: a disabled account acts no more, and signing out (or disabling) ends every session and token
 issued before, wherever they were copied to. (A table of its own: older registers gain it without a migration.)"""
+
+account_organisations = Table(
+    "account_organisations",
+    metadata,
+    Column("account_id", String(32), primary_key=True),
+    Column("organisation_id", String(32), nullable=False, index=True),
+)
+"""The organisation an ``organisation`` account belongs to (an organisation may have several accounts)."""
 
 PASSWORD_CHECKS = threading.BoundedSemaphore(4)
 """At most four password hashes computed at once per process (Argon2id takes 64 MB each): a burst of sign-ins waits
@@ -113,6 +125,7 @@ class Accounts:
         assessor_id: UUID | None = None,
         unenrolled: bool = False,
         pending: str | None = None,
+        organisation_id: UUID | None = None,
     ) -> Account:
         """A new account. ``unenrolled``: a registrant account made by signing up, with no registrant yet (they
         enrol from their own pages, and ``link_registrant`` then gives the account its registrant). ``pending``:
@@ -126,6 +139,8 @@ class Accounts:
             raise InvalidInput("registrant", "a registrant account names the registrant it belongs to")
         if role == "assessor" and assessor_id is None:
             raise InvalidInput("assessor", "an assessor account names the assessor it belongs to")
+        if role == "organisation" and organisation_id is None:
+            raise InvalidInput("organisation", "an organisation account names the organisation it belongs to")
         check_password(password)
         account = Account(
             secrets.token_hex(16),
@@ -147,6 +162,10 @@ class Accounts:
                         created_at=datetime.now(UTC),
                     )
                 )
+                if role == "organisation" and organisation_id is not None:
+                    conn.execute(
+                        insert(account_organisations).values(account_id=account.id, organisation_id=organisation_id.hex)
+                    )
                 if pending is not None:
                     conn.execute(
                         insert(account_pending).values(account_id=account.id, reason=pending, since=datetime.now(UTC))
@@ -220,6 +239,8 @@ class Accounts:
             raise InvalidInput("role", f"expected one of {', '.join(ROLES)}")
         if found.role == "registrant" or role == "registrant":
             raise InvalidInput("role", "a registrant's account keeps its role; staff roles change among themselves")
+        if found.role == "organisation" or role == "organisation":
+            raise InvalidInput("role", "an organisation's account keeps its role; staff roles change among themselves")
         if role == "assessor" and found.assessor_id is None:
             raise InvalidInput("role", "only an account that belongs to an assessor can have the assessor role")
         with self.engine.begin() as conn:
@@ -252,6 +273,25 @@ class Accounts:
             row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
         assert row is not None
         return _account(row)
+
+    def organisation_of(self, account_id: str) -> UUID | None:
+        """The organisation an ``organisation`` account belongs to (None for any other account)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(account_organisations.c.organisation_id).where(account_organisations.c.account_id == account_id)
+            ).scalar()
+        return UUID(found) if found else None
+
+    def of_organisation(self, organisation_id: UUID) -> list[Account]:
+        """The accounts of an organisation."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(accounts)
+                .join(account_organisations, account_organisations.c.account_id == accounts.c.id)
+                .where(account_organisations.c.organisation_id == organisation_id.hex)
+                .order_by(accounts.c.email)
+            ).all()
+        return [_account(row) for row in rows]
 
     def get(self, account_id: str) -> Account | None:
         with self.engine.connect() as conn:

@@ -61,6 +61,9 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/casework/audits/{number}/{year}": READERS,
     "/analytics": ("registrar", "auditor"),
     "/casework/assessor-consistency": ("registrar",),
+    "/me/organisations": ("registrant", "other"),
+    "/org": (),
+    "/org/verify": ("registrar",),
     "/analytics.csv": ("registrar", "auditor"),
     "/analytics?from=2025-01-01&to=2025-12-31": ("registrar", "auditor"),
     "/skills": (PUBLIC,),
@@ -95,6 +98,8 @@ def world(tmp_path_factory):
         "credential_id": "00000000-0000-4000-8000-000000000000",
         "file_id": "00000000-0000-4000-8000-000000000000",
         "evidence_id": "00000000-0000-4000-8000-000000000000",
+        # closed by the registrar's call
+        "organisation_id": str(ledger.register_organisation("Spare Studios", "office@spare.example", "registrar")),
     }
     yield actors, values
     actors.close()

@@ -96,11 +96,16 @@ EXPECTED: dict[str, list[str]] = {
         "ledger.read.timeline",
         "ledger.read.views",
     ],
-    "Assessor.Appointed": ["ledger.app.assessors", "ledger.read.projections.casework"],
-    "Assessor.StoodDown": ["ledger.read.projections.casework"],
+    "Assessor.Appointed": [
+        "ledger.app.assessors",
+        "ledger.read.projections.casework",
+        "ledger.read.projections.statistics",
+    ],
+    "Assessor.StoodDown": ["ledger.read.projections.casework", "ledger.read.projections.statistics"],
     "Credential.Issued": ["ledger.app.registrations", "ledger.processes.worker", "ledger.read.projections.credentials"],
     "Day.Closed": ["ledger.read.projections.calendar"],
     "Mail.Queued": ["ledger.read.projections.outbox"],
+    "Organisation.Registered": ["ledger.app.organisations"],
     "Mail.Sending": ["ledger.read.projections.outbox"],
     "Mail.Sent": ["ledger.read.projections.outbox"],
     "Mail.Failed": ["ledger.read.projections.outbox"],
@@ -161,7 +166,12 @@ EXPECTED: dict[str, list[str]] = {
         "ledger.read.timeline",
         "verifier.register",
     ],
-    "Registration.PpdRecorded": ["ledger.read.projections.renewals", "ledger.read.timeline", "ledger.read.views"],
+    "Registration.PpdRecorded": [
+        "ledger.read.projections.renewals",
+        "ledger.read.projections.statistics",
+        "ledger.read.timeline",
+        "ledger.read.views",
+    ],
     "Registration.RenewalSubmitted": ["ledger.read.projections.renewals", "ledger.read.timeline"],
     "Registration.Renewed": [
         "ledger.domain.aggregates.credential",
@@ -248,6 +258,13 @@ RECORD_ONLY: dict[str, str] = {  # events no module reads outside their aggregat
     "Registrant.ApplicationStarted": "the registrant's own state: which application is theirs (one open at a time)",
     "RegistrationNumberClaim.Claimed": "claims a number once, by the claim's id (a number cannot be issued twice)",
     "StatusIndexClaim.Claimed": "claims a status-list index once, by the claim's id",
+    "Organisation.Renamed": "the organisation's state (its name), read as an aggregate by ledger.app.organisations",
+    "Organisation.Closed": "the organisation's state (open or closed), read as an aggregate",
+    "Organisation.Linked": "the organisation's members, read as an aggregate (each link is saved on both sides)",
+    "Organisation.Unlinked": "the organisation's members, read as an aggregate",
+    "OrganisationLink.Started": "a registrant's links, read as an aggregate by its id (derived from the registrant)",
+    "OrganisationLink.Linked": "a registrant's links, read as an aggregate",
+    "OrganisationLink.Unlinked": "a registrant's links, read as an aggregate",
 }
 
 

@@ -21,6 +21,7 @@ from ledger.api.pages import (
     evidence_files,
     identity,
     me,
+    organisations,
     public,
     registrations,
     skills,
@@ -33,6 +34,7 @@ FEATURES = (
     accounts,
     evidence_files,
     me,
+    organisations,
     audits,
     assessment,
     assessor_consistency,  # before casework: /casework/{application_id} would catch its path

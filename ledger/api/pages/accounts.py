@@ -29,6 +29,7 @@ HOME_OF = {
     "registrar": "/casework",
     "auditor": "/casework",
     "admin": "/casework",
+    "organisation": "/org",
 }
 
 

@@ -14,6 +14,7 @@ from ledger.api.routes import (
     credentials,
     evidence_files,
     me,
+    organisations,
     presentations,
     public,
     registrations,
@@ -38,6 +39,7 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         audits,
         analytics,
         skills,
+        organisations,
     )
 ) + (assessor_consistency_api,)
 """Every JSON router, in the order the OpenAPI document lists them."""

@@ -10,6 +10,8 @@ from ledger.domain.aggregates.day import Day
 from ledger.domain.aggregates.issuer_key import IssuerKey
 from ledger.domain.aggregates.mail import Mail
 from ledger.domain.aggregates.number_claim import RegistrationNumberClaim
+from ledger.domain.aggregates.organisation import Organisation
+from ledger.domain.aggregates.organisation_link import OrganisationLink
 from ledger.domain.aggregates.ppd_audit import PpdAudit
 from ledger.domain.aggregates.registrant import Registrant
 from ledger.domain.aggregates.registration import Registration
@@ -23,6 +25,8 @@ __all__ = [
     "Day",
     "IssuerKey",
     "Mail",
+    "Organisation",
+    "OrganisationLink",
     "PpdAudit",
     "Registrant",
     "Registration",

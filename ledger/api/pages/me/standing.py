@@ -122,6 +122,7 @@ def navigation(standing: Standing) -> list[tuple[str, str]]:
         if standing.state in (RegistrationStatus.REGISTERED, RegistrationStatus.SUSPENDED):
             pages.append(("/me/renewal", "Renewal"))
         pages.append(("/me/credential", "Credential and sharing"))
+        pages.append(("/me/organisations", "Organisations"))
         if standing.registered:
             pages.append(("/me/career-break", "Career break"))
     pages.append(("/me/background", "About your background"))
