@@ -37,6 +37,8 @@ Every setting comes from an environment variable with the ``REGLEDGER_`` prefix:
   ``REGLEDGER_EVIDENCE_MAX_TOTAL_MB`` (100): the most files, and megabytes in all, one application holds.
 - ``REGLEDGER_SERVICE_STANDARD_WEEKS`` (8): how long an application may wait for a decision after it is submitted
   before casework shows it as overdue (the Science Council's standard is 8 to 12 weeks).
+- ``REGLEDGER_WEBHOOK_ALLOW_HTTP_LOCALHOST`` (off): for tests only, lets an organisation's webhook be
+  ``http://127.0.0.1:PORT/...``; otherwise webhooks are ``https://`` and never sent to a private or loopback address.
 - ``REGLEDGER_SMTP_HOST``, ``_PORT``, ``_USERNAME``, ``_PASSWORD``, ``_STARTTLS``, ``REGLEDGER_MAIL_FROM``: mail
   (with ``REGLEDGER_SMTP_HOST`` set, the worker delivers the outbox every minute).
 """
@@ -103,6 +105,7 @@ class Settings:
     evidence_max_mb: int = 10
     evidence_max_files: int = 30
     evidence_max_total_mb: int = 100
+    webhook_allow_http_localhost: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -154,6 +157,8 @@ class Settings:
                     raise ValueError(f"{PREFIX}{name} must be a whole number above 0, not {rate!r}")
                 values[name.lower()] = int(rate)
         values["body"] = body_from_env(get)
+        if (allow := get("WEBHOOK_ALLOW_HTTP_LOCALHOST")) is not None:
+            values["webhook_allow_http_localhost"] = allow.lower() in ("1", "true", "yes", "on")
         if (starttls := get("SMTP_STARTTLS")) is not None:
             values["smtp_starttls"] = starttls.lower() in ("1", "true", "yes", "on")
         url = values.get("database_url")

@@ -79,6 +79,7 @@ TABLE_MODULES = (
     "ledger.read.parking",
     "ledger.processes.published",
     "ledger.processes.workers",
+    "ledger.processes.webhooks",
 )
 """Every module that defines tables: imported before the tables are made, so none is missed."""
 

@@ -18,9 +18,13 @@ linked, status letters, signed webhooks) read the same two aggregates: see ``led
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import re
+import secrets
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from ledger.app.wiring import LedgerBase, _name, _text, command
@@ -31,12 +35,74 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no I, L, O, U, 0, 1: nothing
 CODE_LENGTH = 6
 _CODE = re.compile(r"^\s*ORG[\s-]*([A-Z0-9]{6})\s*$", re.IGNORECASE)
 MAX_REASON = 500
+MAX_WEBHOOK_URL = 2000
+SECRET_PREFIX = "whsec_"  # Standard Webhooks 1.0: the secret is "whsec_" and base64 of 24 to 64 random bytes
+SECRET_BYTES = 32
+LOOPBACK_FOR_TESTS = "127.0.0.1"
 
 
 def parse_code(text: str) -> str | None:
     """The canonical code (``ORG-ABC234``) if ``text`` looks like one, else None (it may be a name)."""
     match = _CODE.match(text or "")
     return f"ORG-{match.group(1).upper()}" if match else None
+
+
+def address_allowed(address: str, allow_loopback: bool) -> bool:
+    """Whether a webhook may be sent to this IP address: only one on the public internet (never a private, loopback,
+    link-local, shared, reserved or multicast one, which would let an organisation make the register call into its
+    own network), or 127.0.0.1 when the test setting allows it."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if allow_loopback and str(ip) == LOOPBACK_FOR_TESTS:
+        return True
+    return ip.is_global and not ip.is_multicast
+
+
+def check_webhook_url(url: Any, allow_http_localhost: bool = False) -> str:
+    """The webhook address as given, once it is an ``https://`` URL with a host and nothing hidden in it; a refusal
+    names the field ``url``. An address written as an IP must be a public one; a name is resolved, and its addresses
+    checked, at each delivery (``ledger.processes.webhooks``), since what a name points to can change after it is
+    set. ``allow_http_localhost`` (``REGLEDGER_WEBHOOK_ALLOW_HTTP_LOCALHOST``, for tests) lets ``http://127.0.0.1``
+    through."""
+    if not isinstance(url, str) or not url.strip():
+        raise InvalidInput("url", "enter the address to send status changes to, starting https://")
+    text = url.strip()
+    if len(text) > MAX_WEBHOOK_URL:
+        raise InvalidInput("url", f"the address is {len(text)} characters long; it can be at most {MAX_WEBHOOK_URL}")
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise InvalidInput("url", "the address must not contain spaces or invisible characters")
+    try:
+        parts = urlsplit(text)
+        host, port = parts.hostname, parts.port
+    except ValueError as error:
+        raise InvalidInput("url", f"the address is not a valid URL ({error})") from None
+    local_test = allow_http_localhost and host == LOOPBACK_FOR_TESTS
+    if parts.scheme.lower() != "https" and not (local_test and parts.scheme.lower() == "http"):
+        raise InvalidInput("url", "the address must start with https:// (deliveries are only sent encrypted)")
+    if not host:
+        raise InvalidInput(
+            "url", "the address has no host name: it should look like https://hooks.example.com/regledger"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise InvalidInput("url", "the address must not hold a user name or password: each delivery is signed instead")
+    if parts.fragment:
+        raise InvalidInput("url", "the address must not have a #fragment: it is never sent to the server")
+    if port == 0:
+        raise InvalidInput("url", "the address's port must be between 1 and 65535")
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None and not address_allowed(str(literal), allow_http_localhost):
+        raise InvalidInput(
+            "url", f"{host} is a private, loopback or reserved address: deliveries go only to the public internet"
+        )
+    return text
+
+
+def new_webhook_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii")
 
 
 class Organisations(LedgerBase):
@@ -114,6 +180,35 @@ class Organisations(LedgerBase):
 
     def contact_email(self, organisation: Organisation) -> str | None:
         return self.vault.open(organisation.contact_email)
+
+    # -- the organisation's webhook
+    @command
+    def set_webhook(self, organisation_id: UUID, url: str, by: str) -> str:
+        """Status changes of the organisation's linked people are posted to ``url`` as well as written to its
+        contact. Returns the new signing secret (Standard Webhooks' ``whsec_...``), which is shown this once: it is
+        kept only sealed under the organisation's own key, and a new one replaces the old (so setting the address
+        again is also how a leaked secret is changed)."""
+        checked = check_webhook_url(url, self.settings.webhook_allow_http_localhost)
+        organisation = self.organisation(organisation_id)
+        secret = new_webhook_secret()
+        organisation.set_webhook(checked, self.vault.seal(organisation_id, secret), by, occurred_at=self._now())
+        self._commit(organisation)
+        return secret
+
+    @command
+    def remove_webhook(self, organisation_id: UUID, by: str) -> None:
+        """No more deliveries; those waiting are given up when the sender next looks."""
+        organisation = self.organisation(organisation_id)
+        organisation.remove_webhook(by, occurred_at=self._now())
+        self._commit(organisation)
+
+    def webhook_secret(self, organisation: Organisation) -> bytes | None:
+        """The key deliveries are signed with (the secret's bytes after ``whsec_``), or None if there is no
+        webhook."""
+        secret = self.vault.open(organisation.webhook_secret)
+        if secret is None:
+            return None
+        return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
     # -- the registrant's
     def _chosen(self, organisation: str) -> Organisation:

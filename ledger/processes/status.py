@@ -34,6 +34,7 @@ def progress(ledger: Ledger) -> dict[str, Any]:
     """Every follower's progress, the workers heard from, and the event store's head."""
     from ledger.processes.issuance import POSITION as ISSUER
     from ledger.processes.transparency_log import log_leaves
+    from ledger.processes.watch import POSITION as WATCH
     from ledger.processes.worker import PUBLISHER
 
     engine = ledger.engine
@@ -61,12 +62,13 @@ def progress(ledger: Ledger) -> dict[str, Any]:
         entry(f"projections ({name})", rows.get(name, 0), "projections", [f"projection:{name}"]) for name in names
     ]
     followers.append(entry("issuer", rows.get(ISSUER, 0), "issuer", [ISSUER]))
+    followers.append(entry("watch", rows.get(WATCH, 0), "watch", [WATCH]))
     followers.append(entry("log", log_position, "log", []))
     followers.append(entry(PUBLISHER, rows.get(PUBLISHER, 0), PUBLISHER, []))
     return {
         "head": head,
         "followers": [f.as_dict() for f in followers],
-        "duties": {duty: leaders.get(duty) for duty in ("checkpoints", "mail", "tick", "parked")},
+        "duties": {duty: leaders.get(duty) for duty in ("checkpoints", "mail", "webhooks", "tick", "parked")},
         "workers": [
             {
                 "id": w.id,

@@ -4,11 +4,15 @@ Followers, in this order on every turn (each wakes when events are recorded: the
 subscription on PostgreSQL, polling on SQLite):
 - ``projections``: the read models (``ledger.read.projections.runner``);
 - ``issuer``: a signed credential for every award, renewal and reinstatement (``ledger.processes.issuance``);
+- ``watch``: a letter (and a signed webhook delivery) to each organisation a person was linked to when their
+  registration was suspended, lapsed, resigned or removed (``ledger.processes.watch``);
 - ``log``: the transparency log's leaves (``ledger.processes.transparency_log``);
 - ``publisher``: both status lists and the trust bundle, signed and kept for the web to serve.
 Duties, on their own schedule and thread:
 - ``checkpoints``: sign a checkpoint of the log when it has grown (every ``REGLEDGER_CHECKPOINT_MINUTES``);
 - ``mail``: deliver the outbox (every minute, when ``REGLEDGER_SMTP_HOST`` is set);
+- ``webhooks``: attempt the organisations' webhook deliveries that are due (every few seconds;
+  ``ledger.processes.webhooks``);
 - ``tick``: close each day once it has begun (hourly);
 - ``parked``: try parked events again (every few minutes).
 
@@ -39,8 +43,8 @@ from ledger.processes.workers import beat, forget
 from ledger.read import parking
 from ledger.read.projections.base import projection_positions
 
-FOLLOWERS = ("projections", "issuer", "log", "publisher")
-DUTIES = ("checkpoints", "mail", "tick", "parked")
+FOLLOWERS = ("projections", "issuer", "watch", "log", "publisher")
+DUTIES = ("checkpoints", "mail", "webhooks", "tick", "parked")
 PUBLISHER = "publisher"
 LOG = "transparency-log"
 POLL_SECONDS = 0.2  # SQLite: how often a follower looks for new events
@@ -50,6 +54,7 @@ TICK_SECONDS = 3600.0
 TICK_FIRST_SECONDS = 2.0
 MAIL_SECONDS = 60.0  # at most this long between deliveries (REGLEDGER_MAIL_EVERY_SECONDS may make it shorter)
 PARKED_SECONDS = 300.0
+WEBHOOK_SECONDS = 10.0  # how often due webhook deliveries are attempted (each waits its own backoff)
 BEAT_SECONDS = 2.0
 IDLE_TURN_SECONDS = 5.0  # how often an idle worker's followers still look (the publisher renews documents by age)
 
@@ -89,6 +94,7 @@ class Worker:
         from ledger.processes.issuance import CredentialIssuer
         from ledger.processes.publication import Publisher
         from ledger.processes.transparency_log import TransparencyLog
+        from ledger.processes.watch import Watch
         from ledger.read.projections.runner import ProjectionRunner
 
         unknown = set(duties) - set(FOLLOWERS + DUTIES)
@@ -101,6 +107,7 @@ class Worker:
         self.leases = Leases(ledger.settings)
         self.runner = ProjectionRunner(ledger)
         self.issuer = CredentialIssuer(ledger)
+        self.watch = Watch(ledger)
         self.log = TransparencyLog(ledger, self.issuer.keyring)
         self.publisher = Publisher(ledger, self.issuer.keyring)
         self.wake = threading.Event()
@@ -171,6 +178,8 @@ class Worker:
             self._run("issuer", result, lambda: self.issuer.catch_up().issued)
             if result.done.get("issuer") and self._lead("projections"):  # the new credentials reach the pages
                 self._run("projections", result, lambda: result.done.get("projections", 0) + self.runner.catch_up())
+        if self._lead("watch", result):
+            self._run("watch", result, lambda: self.watch.catch_up().letters)
         if self._lead("log", result):
             self._run("log", result, self.log.catch_up)
         if self._lead(PUBLISHER, result):
@@ -216,12 +225,14 @@ class Worker:
         schedule = {
             "checkpoints": (BEAT_SECONDS, 0.0),
             "mail": (min(MAIL_SECONDS, self.ledger.settings.mail_every_seconds), 0.0),
+            "webhooks": (WEBHOOK_SECONDS, 0.0),
             "tick": (TICK_SECONDS, TICK_FIRST_SECONDS),
             "parked": (PARKED_SECONDS, PARKED_SECONDS),
         }
         actions: dict[str, Callable[[], Any]] = {
             "checkpoints": self._checkpoint,
             "mail": self._send_mail,
+            "webhooks": self._send_webhooks,
             "tick": self._tick,
             "parked": self.retry_parked,
         }
@@ -244,6 +255,12 @@ class Worker:
         from ledger.processes.mailer import Mailer
 
         return Mailer(self.ledger).send_pending().sent
+
+    def _send_webhooks(self) -> int:
+        """Attempt the webhook deliveries that are due; how many were delivered."""
+        from ledger.processes.webhooks import WebhookSender
+
+        return WebhookSender(self.ledger).send_due().delivered
 
     def _checkpoint(self) -> int:
         """Sign a checkpoint when the log has grown since the last one and either the checkpoint interval
@@ -281,7 +298,8 @@ class Worker:
         issued, waiting = self.issuer.retry_parked()
         if issued:
             self.runner.catch_up()
-        return {"released": released + issued, "still_parked": still + waiting}
+        told, untold = self.watch.retry_parked()
+        return {"released": released + issued + told, "still_parked": still + waiting + untold}
 
     def _follow_until_still(self) -> TurnResult:
         """Turns of the followers until the event store stops growing under them (publishing may add keys)."""

@@ -96,6 +96,7 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/organisations/links"): ("registrant", "other"),
     ("DELETE", "/api/organisations/links/{organisation_id}"): ("registrant", "other"),
     ("GET", "/api/organisations/people"): (),
+    ("GET", "/api/organisations/analytics"): (),
     ("POST", "/api/organisations/verify"): ("registrar",),
     ("GET", "/skills.json"): (PUBLIC,),
 }

@@ -106,6 +106,10 @@ EXPECTED: dict[str, list[str]] = {
     "Day.Closed": ["ledger.read.projections.calendar"],
     "Mail.Queued": ["ledger.read.projections.outbox"],
     "Organisation.Registered": ["ledger.app.organisations"],
+    "Organisation.Linked": ["ledger.reports.progression.population"],
+    "Organisation.Unlinked": ["ledger.reports.progression.population"],
+    "OrganisationLink.Linked": ["ledger.processes.watch"],
+    "OrganisationLink.Unlinked": ["ledger.processes.watch"],
     "Mail.Sending": ["ledger.read.projections.outbox"],
     "Mail.Sent": ["ledger.read.projections.outbox"],
     "Mail.Failed": ["ledger.read.projections.outbox"],
@@ -184,6 +188,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "Registration.CredentialReissued": ["ledger.domain.aggregates.credential", "ledger.read.timeline"],
     "Registration.Lapsed": [
+        "ledger.processes.watch",
         "ledger.read.projections.credentials",
         "ledger.read.projections.register",
         "ledger.read.projections.renewals",
@@ -193,6 +198,7 @@ EXPECTED: dict[str, list[str]] = {
         "verifier.register",
     ],
     "Registration.Suspended": [
+        "ledger.processes.watch",
         "ledger.read.projections.credentials",
         "ledger.read.projections.register",
         "ledger.read.projections.renewals",
@@ -213,6 +219,7 @@ EXPECTED: dict[str, list[str]] = {
         "verifier.register",
     ],
     "Registration.Removed": [
+        "ledger.processes.watch",
         "ledger.read.projections.credentials",
         "ledger.read.projections.register",
         "ledger.read.projections.renewals",
@@ -223,6 +230,7 @@ EXPECTED: dict[str, list[str]] = {
         "verifier.register",
     ],
     "Registration.Resigned": [
+        "ledger.processes.watch",
         "ledger.read.projections.credentials",
         "ledger.read.projections.register",
         "ledger.read.projections.renewals",
@@ -258,13 +266,11 @@ RECORD_ONLY: dict[str, str] = {  # events no module reads outside their aggregat
     "Registrant.ApplicationStarted": "the registrant's own state: which application is theirs (one open at a time)",
     "RegistrationNumberClaim.Claimed": "claims a number once, by the claim's id (a number cannot be issued twice)",
     "StatusIndexClaim.Claimed": "claims a status-list index once, by the claim's id",
+    "Organisation.WebhookSet": "the webhook is read from the organisation's state by the sender and /org/webhook",
+    "Organisation.WebhookRemoved": "the webhook is read from the organisation's state by the sender and /org/webhook",
     "Organisation.Renamed": "the organisation's state (its name), read as an aggregate by ledger.app.organisations",
     "Organisation.Closed": "the organisation's state (open or closed), read as an aggregate",
-    "Organisation.Linked": "the organisation's members, read as an aggregate (each link is saved on both sides)",
-    "Organisation.Unlinked": "the organisation's members, read as an aggregate",
     "OrganisationLink.Started": "a registrant's links, read as an aggregate by its id (derived from the registrant)",
-    "OrganisationLink.Linked": "a registrant's links, read as an aggregate",
-    "OrganisationLink.Unlinked": "a registrant's links, read as an aggregate",
 }
 
 

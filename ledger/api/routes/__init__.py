@@ -4,6 +4,7 @@ in ``ledger.api.schemas``; each write goes through ``Service.write`` (Idempotenc
 from fastapi import APIRouter
 
 from ledger.api.pages.assessor_consistency import api_router as assessor_consistency_api
+from ledger.api.pages.org_analytics import api_router as org_analytics_api
 from ledger.api.routes import (
     accounts,
     analytics,
@@ -41,5 +42,5 @@ ROUTERS: tuple[APIRouter, ...] = tuple(
         skills,
         organisations,
     )
-) + (assessor_consistency_api,)
+) + (assessor_consistency_api, org_analytics_api)
 """Every JSON router, in the order the OpenAPI document lists them."""

@@ -15,10 +15,12 @@ search.
 What this carries for the next pieces of the employers' work:
 - suppressed analyses for linked people: ``members`` is the population (the statistics projection filters its rows
   by these registrant ids; suppression is unchanged, the base is smaller, so more cells are suppressed);
-- status letters: a follower on ``Registration.Suspended``/``Lapsed``/``Removed`` reads the registrant's
-  ``OrganisationLink`` (one read) and writes a letter to each linked organisation's contact;
-- signed webhooks: a ``WebhookSet`` event (url, a secret sealed under the organisation's own data key) joins this
-  aggregate; deliveries are an outbox table, as letters are.
+- status letters: a follower on ``Registration.Suspended``/``Lapsed``/``Resigned``/``Removed``
+  (``ledger.processes.watch``) reads the registrant's ``OrganisationLink`` as it stood then and writes a letter to
+  each linked organisation's contact;
+- signed webhooks: ``WebhookSet`` (the url, and a signing secret sealed under the organisation's own data key: the
+  event store never holds it in the clear, and it is shown to the organisation once) and ``WebhookRemoved``;
+  deliveries are a table the worker works through (``ledger.processes.webhooks``), as letters are an outbox.
 
 The contact email may name a person (``jo.smith@firm.example``), so it is sealed under the organisation's own data
 key, as a registrant's is under theirs; the name of an organisation is public.
@@ -63,6 +65,9 @@ class Organisation(LedgerAggregate):
         self.registered_at = occurred_at
         self.closed_at: datetime | None = None
         self.members: dict[UUID, datetime] = {}  # registrant id -> when they linked
+        self.webhook_url: str | None = None
+        self.webhook_secret: Sealed | None = None
+        self.webhook_set_at: datetime | None = None
 
     @property
     def open(self) -> bool:
@@ -95,7 +100,36 @@ class Organisation(LedgerAggregate):
             raise RuleBroken(f"you are not linked to {self.name} ({self.code})")
         self._unlinked(registrant_id=registrant_id, by=by, occurred_at=occurred_at)
 
+    def set_webhook(self, url: str, secret: Sealed, by: str, occurred_at: datetime) -> None:
+        """Status changes of linked people are also posted to ``url``, signed with ``secret`` (a new secret each
+        time: it replaces the old one, which stops being accepted by a receiver that checks signatures)."""
+        self._must_be_open()
+        self._webhook_set(url=url, secret=secret, by=by, occurred_at=occurred_at)
+
+    def remove_webhook(self, by: str, occurred_at: datetime) -> None:
+        if self.webhook_url is None:
+            raise RuleBroken(f"{self.name} ({self.code}) has no webhook to remove")
+        self._webhook_removed(by=by, occurred_at=occurred_at)
+
     # -- events
+    class WebhookSet(Event):
+        url: str
+        secret: Sealed  # under the organisation's own key: shown once, read again only to sign deliveries
+        by: str
+        occurred_at: datetime
+
+    @event(WebhookSet)
+    def _webhook_set(self, url: str, secret: Sealed, by: str, occurred_at: datetime) -> None:
+        self.webhook_url, self.webhook_secret, self.webhook_set_at = url, secret, occurred_at
+
+    class WebhookRemoved(Event):
+        by: str
+        occurred_at: datetime
+
+    @event(WebhookRemoved)
+    def _webhook_removed(self, by: str, occurred_at: datetime) -> None:
+        self.webhook_url, self.webhook_secret, self.webhook_set_at = None, None, None
+
     class Renamed(Event):
         name: str
         by: str

@@ -117,3 +117,5 @@ class Person:
     level: str | None = None
     registered: bool = False
     assessors: list[UUID] = field(default_factory=list)
+    working_pattern: str | None = None  # as answered (None: not answered); whether they link to an employer
+    disciplines: list[str] = field(default_factory=list)  # which employer they link to

@@ -15,6 +15,7 @@ from ledger.app.ledger import Ledger
 from ledger.domain.clock import SettableClock
 from ledger.domain.errors import LedgerError
 from ledger.ops.demo.cast import DemoResult, Person
+from ledger.ops.demo.employers import Employers
 
 
 class Schedule:
@@ -24,6 +25,7 @@ class Schedule:
         self.ledger, self.clock = ledger, clock
         self.rng = random.Random(seed)
         self.answers_rng = random.Random(f"{seed}:answers")  # the later questions: the earlier draws stay as they were
+        self.employers = Employers(seed)  # organisations and who links to them: their own generator
         self.appointed: set[UUID] = set()  # registrants appointed assessors (they assess nothing in the demo)
         self.framework = ledger.framework
         self.end = end

@@ -43,6 +43,10 @@ class Demo(AuditStory):
     their years (``YearStory``) and the calendar itself (``Schedule``). Each class calls only what it or the classes
     it builds on define."""
 
+    with_employers = True
+    """Register the demo's employers and link some registrants to them (``employers``); off only to show that the
+    rest of the history does not depend on them."""
+
     # -- the calendar, run
     def run(
         self,
@@ -53,6 +57,8 @@ class Demo(AuditStory):
     ) -> DemoResult:
         self.clock.set(self.start)
         self.ticking = tick
+        if self.with_employers:
+            self.employers.register(self.ledger)
         for i in range(max(4, self.result.registrants // 40)):
             self.at(self.start, self.appoint_assessor, i)
         enrol_span = max(1, (self.end - self.start).days - 120)
@@ -145,14 +151,18 @@ class Demo(AuditStory):
                 "parental_degree": rng.choice(["no", "yes", "dont_know"]),
             }
             answers |= self.later_answers()
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"  # drawn in the order the call below once drew them
+        email = f"person{rng.randrange(10**9)}@example.org"
+        disciplines = sorted(rng.sample(self.disciplines, rng.choice([1, 1, 2])))
         registrant_id = self.ledger.enrol(
-            name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-            email=f"person{rng.randrange(10**9)}@example.org",
-            disciplines=sorted(rng.sample(self.disciplines, rng.choice([1, 1, 2]))),
+            name=name,
+            email=email,
+            disciplines=disciplines,
             background_answers=answers,
             listing="listed" if rng.random() < 0.9 else "verify-only",
         )
-        person = Person(registrant_id, band_weight)
+        pattern = answers.get("working_pattern") if answers else None
+        person = Person(registrant_id, band_weight, working_pattern=pattern, disciplines=disciplines)
         self.people[registrant_id] = person
         level = rng.choices(self.levels, [60, 30, 10])[0]
         self.at(self.clock.today(), self.apply, person, level)
@@ -317,6 +327,10 @@ class Demo(AuditStory):
         level = self.ledger.registration(person.registrant_id).level
         if level in ("RCP", "ACP") and self.answers_rng.random() < 0.05 + person.band_weight:
             self.at(self.clock.today() + timedelta(days=self.answers_rng.randint(180, 720)), self.appoint, person)
+        # some link to an employer on the day they are first registered (drawn apart: see ``employers``)
+        employer = self.employers.choose(person.registrant_id, person.working_pattern, person.disciplines)
+        if employer is not None:
+            self.ledger.link_organisation(person.registrant_id, employer)
 
     def appoint(self, person: Person) -> None:
         """A registrant appointed an assessor (the statistics' "assessor appointments by band"); not added to the
