@@ -28,6 +28,7 @@ class Actors:
         self.other_registrant = enrol(ledger, "Otto Other")
         self.assessors = [ledger.appoint_assessor("Asha Assessor"), ledger.appoint_assessor("Ben Assessor")]
         self.unassigned_assessor = ledger.appoint_assessor("Cy Unassigned")
+        self.organisation = ledger.register_organisation("Acme Studios", "office@acme.example", "registrar")
         self.emails = {
             "registrant": ("ada@example.org", dict(registrant_id=self.registrant)),
             "other": ("otto@example.org", dict(registrant_id=self.other_registrant)),
@@ -37,13 +38,14 @@ class Actors:
             "registrar": ("registrar@example.org", {}),
             "auditor": ("auditor@example.org", {}),
             "admin": ("admin@example.org", {}),
+            "organisation": ("office@acme.example", dict(organisation_id=self.organisation)),
         }
         roles = {"other": "registrant", "assessor2": "assessor", "unassigned": "assessor"}
         self.factors: dict[str, second_factor.SecondFactor] = {}
         for who, (email, links) in self.emails.items():
             role = roles.get(who, who)
             accounts.add(email, PASSWORD, role, **links)
-            if role != "registrant":
+            if role not in ("registrant", "organisation"):
                 self.factors[who] = second_factor.set_up(ledger, email)
         self._tokens: dict[str, str] = {}
 

@@ -4,7 +4,7 @@ respect."""
 from __future__ import annotations
 
 PUBLIC = "public"
-EVERYONE = ("registrant", "other", "assessor", "unassigned", "registrar", "auditor", "admin")
+EVERYONE = ("registrant", "other", "assessor", "unassigned", "registrar", "auditor", "admin", "organisation")
 READERS = ("registrar", "auditor", "admin")
 
 # (method, path) -> who may; "own" marks routes whose object belongs to the first registrant or is assigned to the
@@ -23,7 +23,7 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/presentations/verify"): (PUBLIC,),
     ("POST", "/api/token"): (PUBLIC,),
     ("POST", "/credentials/issue"): ("admin",),
-    ("GET", "/api/me"): EVERYONE,
+    ("GET", "/api/me"): tuple(r for r in EVERYONE if r != "organisation"),  # an organisation has /org instead
     ("POST", "/api/applications"): ("registrant", "other"),
     ("GET", "/api/applications"): ("registrant", "other"),
     ("GET", "/api/applications/{application_id}"): ("registrant", "assessor", *READERS),
@@ -95,8 +95,8 @@ POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/organisations/links"): ("registrant", "other"),
     ("POST", "/api/organisations/links"): ("registrant", "other"),
     ("DELETE", "/api/organisations/links/{organisation_id}"): ("registrant", "other"),
-    ("GET", "/api/organisations/people"): (),
-    ("GET", "/api/organisations/analytics"): (),
-    ("POST", "/api/organisations/verify"): ("registrar",),
+    ("GET", "/api/organisations/people"): ("organisation",),
+    ("GET", "/api/organisations/analytics"): ("organisation",),
+    ("POST", "/api/organisations/verify"): ("registrar", "organisation"),
     ("GET", "/skills.json"): (PUBLIC,),
 }

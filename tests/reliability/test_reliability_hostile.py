@@ -31,7 +31,7 @@ was a 500 on SQLite; the year is now bounded)."""
 EXCLUDED = [schemathesis.checks.positive_data_acceptance]
 """Input the schema allows may still be refused (422): a registration number's check digits, a JWT's signature,
 a date in range are checked by the service, not by the schema's types."""
-ROLE_FOR = ("registrant", "assessor", "registrar", "admin", "auditor")  # the first role an endpoint allows
+ROLE_FOR = ("registrant", "assessor", "registrar", "admin", "auditor", "organisation")  # the first role allowed
 
 
 def role_for(method: str, path: str) -> str | None:

@@ -30,13 +30,14 @@ from ledger.app.account_tables import (
     account_pending,
     account_recovery_codes,
 )
-from ledger.app.accounts import account_access, accounts
+from ledger.app.accounts import account_access, account_organisations, accounts
 from ledger.app.holder_keys import holder_keys
 from ledger.app.vault import load_master_key, vault_keys
 from ledger.domain.errors import LedgerError
 from ledger.processes.keyring import issuer_private_keys
 from ledger.processes.published import published_documents
 from ledger.processes.transparency_log import log_checkpoints
+from ledger.processes.webhooks import webhook_deliveries
 from ledger.processes.workers import workers
 from ledger.read.parking import parked_events
 from ledger.settings import Settings
@@ -51,11 +52,13 @@ STATE_TABLES: tuple[Table, ...] = (
     issuer_private_keys,
     accounts,
     account_access,
+    account_organisations,  # which organisation an organisation account acts for
     account_pending,
     account_factors,  # sealed under a key derived from the master key: restored with the same key, they work again
     account_recovery_codes,
     log_checkpoints,
     holder_keys,  # each private half sealed with its registrant's data key: erased with it, on restore too
+    webhook_deliveries,  # what was sent: kept, so the watch follower re-run after a restore sends nothing twice
 )
 """Tables that hold state no event can give back, in the order a backup writes them."""
 WORKER_TABLES: tuple[Table, ...] = (
