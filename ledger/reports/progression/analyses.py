@@ -11,7 +11,7 @@ from ledger.domain import background
 from ledger.domain.framework import Framework
 from ledger.reports.progression import suppression
 from ledger.reports.progression.counts import Column, Counts, Rate, Test, _flow, average_rows, by_band, where
-from ledger.reports.progression.people import People, State, change_dates, state_at
+from ledger.reports.progression.people import People, State, change_dates, registered_view, state_at
 from ledger.reports.progression.renewals import RenewalAnalyses
 from ledger.reports.progression.shape import BANDS, BENCHMARKS, RESPONSE_TARGETS, ROUTE_NAMES, Row, Table, band_name
 from ledger.reports.progression.suppression import Figure, Grid
@@ -65,7 +65,7 @@ class Analyses(RenewalAnalyses):
             f"the creative workforce, {BENCHMARKS['working_population']}% of the working population).",
             [*bands, "Total", *shares, *gaps],
         )
-        self.snapshot(table, lambda s: (s.level, s.band) if s.level else None)
+        self.snapshot(table, registered_view)
         if table.period is None:
             return table
         day = table.period.end

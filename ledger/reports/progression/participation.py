@@ -2,37 +2,65 @@
 pattern ("ensure training opportunities are taken up equally by those from all backgrounds"), and who is appointed
 an assessor by band ("who is invited to key meetings").
 
-Both count **registered years**: one record for each person and each calendar year in which they held a level
-(registered or suspended) on at least one day, dated 31 December of that year, with their band and working
-pattern as given by that day, the PPD they recorded in the year and whether they were appointed an assessor in it.
-Why years, and not the people registered at some time in a period: a count of distinct people over a period is not
-a sum over its blocks (most people are registered in every block), so two periods a block apart could differ by a
-single newcomer. A year's record is a record like any other: it lands in one quarter, periods are runs of whole
-blocks of at least ``MIN_BLOCK`` records, and two reports differ by whole blocks of person-years. For a one-year
-period a registered year is simply a person registered that year; a longer period counts each person once a year.
+**Who is counted: the representation table's own people.** Both tables count the people registered (at any level,
+registered or suspended) at the end of a quarter, with the band and working pattern they had given by then, and
+what they did in the 12 months up to that day: the PPD they recorded (the categories and the hours) and whether they
+were appointed an assessor. The day is always one of the ends of the representation table's blocks: the tables are
+placed with ``Analyses.snapshot`` and ``registered_view``, the representation's own view of a person (level and
+band, while registered), so they stand on the very grid the representation stands on.
 
-PPD counts by the day it was **recorded**, not the date the registrant gave the activity (which may be months
-back): a year's record is final once the year ends, so an activity logged late can never change a reported
-year and set one report against another by one person. Appointments are dated when they were made (they cannot
-be backdated). An assessor who is not a registrant has no background and is not counted; nor is an appointment in
-a year the person held no level.
+Why: a table that sets its own population on its own grid can be set against the representation. The first version
+of these tables counted *registered years* (a record per person per calendar year, dated 31 December) on a grid of
+their own; a newcomer registered alone in May was, by February, one of 2025's registered years, while the
+representation still showed the register as at 31 March (the newcomer's change waiting for a block of 23). "Lower,
+Registered" read 25 in one table and "Lower" 20 in the other: the newcomer's band. The same holds for any two tables
+that count the same people as at different days, however each one is protected on its own. Here the population is
+the representation's population as at one of its block ends, so it is the figure any report of the representation
+shows for that day (``--to`` that day): setting the two against each other tells nothing two representation reports
+could not, and those differ by whole blocks of at least 23 changes (``suppression``).
 
-The rules of ``suppression`` hold: counts rounded at the finest breakdown (band x working pattern for PPD, band for
-appointments) and every row a sum of rounded atoms; shares from rounded counts, suppressed under a base of 22.5;
-average hours suppressed for 7 or fewer (the one figure from raw values, as in every table); the rate per 1,000
-registered is worked out from rounded counts and suppressed like a percentage.
+**Why the day can lag the representation's.** The people are fixed by the representation's grid, but what these
+tables show of them is not: a working pattern, PPD and appointments in a 12-month window that moves with the day.
+Between two block ends, the representation's people may stay the same (quarters with no change are blocks of their
+own) while one person's PPD changes; a table that moved with the representation would then differ from its previous
+report by that one person, and "Any PPD, Lower" tipping from 20 to 25 would say her band. So each table keeps, for
+every person registered at a block end, the part of them it shows (``PPD_SHOWS``, ``APPOINTMENTS_SHOWS``: for PPD
+uptake the band, working pattern, categories and hours; for appointments the level, band and whether appointed),
+and takes a block end only if, against **every** block end it has taken before (and against the empty table before
+them), that changes for nobody or for at least ``MIN_BLOCK`` (23) people. Otherwise the table stays at the last day
+it took, and says so (``reported_until``). Which ends are taken is decided oldest first and never depends on the
+report asked for (``--to`` picks the last taken end on or before it), so any two reports of a table - two dates
+asked for, an earlier and a later release - show the same people as at the same day, or people as at two days
+between which at least 23 of them differ in what the table shows. Unlike the grid of dated records, this compares
+the people themselves, so someone changing and changing back cannot make two reports a block apart differ by one.
+
+The dates are final when read: a block end is a quarter end that has settled (``suppression.SETTLE_DAYS``), PPD counts
+by the day it was **recorded** (never the date the registrant gave the activity, which may be months back) and
+appointments by the day they were made (they cannot be backdated), so nothing recorded later changes a day a table
+has shown. An assessor who is not a registrant has no background and is not counted; nor is one appointed in the
+window who was not registered at its end.
+
+The rules of ``suppression`` hold: counts rounded at the finest breakdown (band x working pattern for PPD; level x
+band for appointments, the representation's own atoms, so its registered counts by band are the representation's
+figures exactly when both are as at the same day) and every row a sum of rounded atoms; shares from rounded counts,
+suppressed under a base of 22.5; average hours suppressed for 7 or fewer (the one figure from raw values, as in
+every table, and a part of what a table shows of a person, so a change of hours alone is a change); the rate per
+1,000 registered is worked out from rounded counts and suppressed like a percentage.
+
+What remains is what remains of the representation: someone who knows every other change between two days can
+infer the last one's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ledger.reports.progression import suppression
 from ledger.reports.progression.characteristics import WORKING_PATTERN, by_group
-from ledger.reports.progression.counts import Column, Counts, Rate, Test, _flow, by_band
-from ledger.reports.progression.people import state_at, years_registered
+from ledger.reports.progression.counts import Column, Counts, Rate, Test, by_band
+from ledger.reports.progression.people import registered_view, state_at
 from ledger.reports.progression.shape import Row, Table
 from ledger.reports.progression.suppression import Figure, Period
 
@@ -45,49 +73,93 @@ AVERAGE_HOURS = "Average (hours)"
 APPOINTED = "Appointed"
 PER_THOUSAND = "Per 1,000 registered"
 
+PPD_SHOWS = ("band", WORKING_PATTERN, "categories", "hours")
+"""What the PPD uptake table shows of a person: a change to any of it is a change to the table."""
+APPOINTMENTS_SHOWS = ("level", "band", "appointed")
+"""What the appointments table shows of a person (its atoms are level x band)."""
 
-def registered_years(analyses: Analyses) -> list[dict[str, Any]]:
-    """One record per person per calendar year they held a level (see the module's docstring), up to this year."""
-    people = analyses.people
-    ppd: dict[tuple[str, int], tuple[set[str], float]] = {}
-    for p in analyses.rows.get("ppd", ()):
-        if p["person"] in people.enrolled:
-            categories, hours = ppd.get((p["person"], p["recorded_on"].year), (set(), 0.0))
-            ppd[(p["person"], p["recorded_on"].year)] = (categories | {p["category"]}, hours + float(p["hours"]))
-    appointed: set[tuple[str, int]] = {
-        (a["person"], a["appointed_on"].year)
-        for a in analyses.rows.get("assessors", ())
-        if a["person"] in people.enrolled
-    }
-    records = []
-    for person, timeline in analyses.timelines.items():
-        for year in years_registered(timeline, analyses.today.year):
-            end = date(year, 12, 31)
-            state = state_at(timeline, end)
-            categories, hours = ppd.get((person, year), (set(), 0.0))
-            records.append(
-                {
-                    "on": end,
-                    "band": state.band if state else None,
-                    WORKING_PATTERN: getattr(state, WORKING_PATTERN) if state else None,
-                    "categories": categories,
-                    "hours": hours,
-                    "appointed": (person, year) in appointed,
-                }
-            )
+
+def window_of(day: date) -> Period:
+    """The 12 months up to ``day`` (a quarter's end): four whole quarters."""
+    after = day + timedelta(days=1)
+    return Period(after.replace(year=after.year - 1), day)
+
+
+class Registered:
+    """The people registered at any day, with what they did in the 12 months up to it: worked out once per day and
+    shared by both tables."""
+
+    def __init__(self, analyses: Analyses) -> None:
+        self.analyses = analyses
+        enrolled = analyses.people.enrolled
+        self.ppd: dict[str, list[tuple[date, str, float]]] = {}
+        for p in analyses.rows.get("ppd", ()):
+            if p["person"] in enrolled:
+                self.ppd.setdefault(p["person"], []).append((p["recorded_on"], p["category"], float(p["hours"])))
+        self.appointed: dict[str, list[date]] = {}
+        for a in analyses.rows.get("assessors", ()):
+            if a["person"] in enrolled:
+                self.appointed.setdefault(a["person"], []).append(a["appointed_on"])
+        self._at: dict[date, list[dict[str, Any]]] = {}
+
+    def at(self, day: date) -> list[dict[str, Any]]:
+        """One record per person registered on ``day``."""
+        if day not in self._at:
+            window = window_of(day)
+            records = []
+            for person, timeline in self.analyses.timelines.items():
+                state = state_at(timeline, day)
+                if state is None or not state.level:
+                    continue
+                done = [(category, hours) for on, category, hours in self.ppd.get(person, ()) if window.holds(on)]
+                records.append(
+                    {
+                        "person": person,
+                        "level": state.level,
+                        "band": state.band,
+                        WORKING_PATTERN: getattr(state, WORKING_PATTERN),
+                        "categories": frozenset(category for category, _ in done),
+                        "hours": round(sum(hours for _, hours in done), 2),
+                        "appointed": any(window.holds(on) for on in self.appointed.get(person, ())),
+                    }
+                )
+            self._at[day] = records
+        return self._at[day]
+
+
+def differ(one: dict[str, tuple[Any, ...]], other: dict[str, tuple[Any, ...]]) -> int:
+    """How many people two days' views disagree on (someone in one and not the other counts)."""
+    return sum(one.get(person) != other.get(person) for person in one.keys() | other.keys())
+
+
+def apart(one: dict[str, tuple[Any, ...]], other: dict[str, tuple[Any, ...]]) -> bool:
+    """Whether two days' views may both be shown: they differ for nobody or for at least ``MIN_BLOCK`` people."""
+    changed = differ(one, other)
+    return changed == 0 or changed >= suppression.MIN_BLOCK
+
+
+def take(table: Table, registered: Registered, shows: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Place ``table`` on the representation's grid, at the last block end it may take (see the module's docstring),
+    and return the people registered then; none (and no period) before it may take one."""
+    analyses = registered.analyses
+    found = analyses.snapshot(table, registered_view)
+    if table.period is None:
+        return []
+    taken: list[dict[str, tuple[Any, ...]]] = [{}]  # the views at each day taken; first, the empty table
+    day, records = None, []
+    for end in found.ends():
+        if end > table.period.end:
+            break
+        at = registered.at(end)
+        views = {r["person"]: tuple(r[k] for k in shows) for r in at}
+        if all(apart(views, before) for before in taken):
+            taken.append(views)
+            day, records = end, at
+    if day is None:
+        table.period, table.reported_until = None, None
+        return []
+    table.period, table.reported_until = window_of(day), day
     return records
-
-
-def _place(table: Table, records: list[dict[str, Any]], analyses: Analyses) -> list[dict[str, Any]]:
-    """Place a table of registered years on its grid; the records inside. The figures are about whole calendar
-    years, so the period is shown as the years whose 31 December it holds: from 1 January of the first to 31
-    December of the last (the days added or cut hold no records). A period holding no year's end is none."""
-    inside = _flow(table, records, analyses.today, analyses.asked_from, analyses.asked_to)
-    if table.period is not None:
-        start, end = table.period.start, table.period.end
-        last = end.year if (end.month, end.day) == (12, 31) else end.year - 1
-        table.period = Period(date(start.year, 1, 1), date(last, 12, 31)) if last >= start.year else None
-    return inside
 
 
 def per_thousand(numerator: Figure, base: Figure) -> Figure:
@@ -100,26 +172,32 @@ def per_thousand(numerator: Figure, base: Figure) -> Figure:
     return Figure("rate", round(1000.0 * int(numerator.given) / int(base.value), 1), unit="per 1,000")
 
 
+WAITS = (
+    "People as at {day} (the end of a block of the representation table), and what they did in the 12 months to "
+    "then. The table moves to a later block end only when at least {block} people differ there in what it shows "
+    "(or nobody does), so that no two reports differ by one person."
+)
+
+
 # -- PPD uptake
 def took_up(category: str) -> Test:
-    """The test "recorded PPD in ``category`` in the year"."""
+    """The test "recorded PPD in ``category`` in the 12 months"."""
     return lambda record: category in record["categories"]
 
 
-def ppd_uptake(analyses: Analyses) -> Table:
-    """Among people registered in each year of the period, the share who recorded PPD in each category (and in any),
-    and the average hours recorded, by band and by working pattern."""
+def ppd_uptake(analyses: Analyses, registered: Registered | None = None) -> Table:
+    """Among the people registered at the end of the period, the share who recorded PPD in each category (and in
+    any) in the 12 months to then, and the average hours recorded, by band and by working pattern."""
     rules = analyses.framework.rules
     names = [rules.ppd_category_names[c] for c in rules.ppd_categories]
     table = Table(
         "ppd_uptake",
         "PPD uptake by background and working pattern",
-        "People registered (at any level, on at least one day) in each calendar year of the period, by the "
-        "socio-economic band of their parents' occupation at 14 and by working pattern as given by the year's end: "
-        "how many recorded professional development (PPD) in the year, in any category and in each of the "
-        "framework's categories, each as a share of those registered, and the average hours recorded per person "
-        "registered (those who recorded none count as 0). A person registered in several years of the period is "
-        "counted once for each.",
+        "People registered (at any level) at the end of the period - the people the representation table counts "
+        "- by the socio-economic band of their parents' occupation at 14 and by working pattern as given by then: "
+        "how many recorded professional development (PPD) in the 12 months to that day, in any category and in "
+        "each of the framework's categories, each as a share of those registered, and the average hours recorded "
+        "per person registered (those who recorded none count as 0).",
         [
             REGISTERED,
             ANY_PPD,
@@ -128,7 +206,7 @@ def ppd_uptake(analyses: Analyses) -> Table:
             AVERAGE_HOURS,
         ],
     )
-    inside = _place(table, registered_years(analyses), analyses)
+    inside = take(table, registered or Registered(analyses), PPD_SHOWS)
     if table.period is None:
         return table
     columns = [Column(REGISTERED, lambda r: True), Column(ANY_PPD, lambda r: bool(r["categories"]))]
@@ -146,32 +224,37 @@ def ppd_uptake(analyses: Analyses) -> Table:
 
     table.rows = rows("By background", by_band(), "All backgrounds")
     table.rows += rows("By working pattern", by_group(WORKING_PATTERN), "All working patterns")
+    table.notes.append(WAITS.format(day=table.period.end.isoformat(), block=suppression.MIN_BLOCK))
     table.notes.append(
-        "PPD counts in the year it was recorded. A category a newer framework dropped counts towards any PPD and the "
+        "PPD counts on the day it was recorded. A category a newer framework dropped counts towards any PPD and the "
         "hours, not in a column of its own."
     )
     return table
 
 
 # -- assessor appointments
-def assessor_appointments(analyses: Analyses) -> Table:
-    """People appointed assessors in each year of the period, and the rate per 1,000 registered, by band."""
+def assessor_appointments(analyses: Analyses, registered: Registered | None = None) -> Table:
+    """Among the people registered at the end of the period, how many were appointed assessors in the 12 months to
+    then, and the rate per 1,000 registered, by band."""
     table = Table(
         "assessor_appointments",
         "Assessor appointments by background",
-        "People registered (at any level, on at least one day) in each calendar year of the period, and how many of "
-        "them were appointed assessors in the year, by the socio-economic band of their parents' occupation at 14 as "
-        "given by the year's end, with appointments per 1,000 registered. Assessors who are not on the register have "
-        "no background and are not counted.",
+        "People registered (at any level) at the end of the period - the people the representation table counts "
+        "- and how many of them were appointed assessors in the 12 months to that day, by the socio-economic band "
+        "of their parents' occupation at 14 as given by then, with appointments per 1,000 registered. Assessors "
+        "who are not on the register have no background and are not counted.",
         [REGISTERED, APPOINTED, PER_THOUSAND],
     )
-    inside = _place(table, registered_years(analyses), analyses)
+    inside = take(table, registered or Registered(analyses), APPOINTMENTS_SHOWS)
     if table.period is None:
         return table
     columns = [Column(REGISTERED, lambda r: True), Column(APPOINTED, lambda r: r["appointed"])]
-    table.rows = Counts(inside, ("band",), columns).rows("By background", by_band(), (), "All backgrounds")
+    table.rows = Counts(inside, ("level", "band"), columns, table).rows(
+        "By background", by_band(), (), "All backgrounds"
+    )
     for row in table.rows:
         row.cells[PER_THOUSAND] = per_thousand(row.cells[APPOINTED], row.cells[REGISTERED])
+    table.notes.append(WAITS.format(day=table.period.end.isoformat(), block=suppression.MIN_BLOCK))
     table.notes.append(
         "The rate is worked out from the rounded counts shown: with few appointments it moves in steps of 5 "
         "appointments."
@@ -180,5 +263,6 @@ def assessor_appointments(analyses: Analyses) -> Table:
 
 
 def participation_tables(analyses: Analyses) -> list[Table]:
-    """Every table of this module, in the order the report shows them."""
-    return [ppd_uptake(analyses), assessor_appointments(analyses)]
+    """Every table of this module, in the order the report shows them (the people worked out once for both)."""
+    registered = Registered(analyses)
+    return [ppd_uptake(analyses, registered), assessor_appointments(analyses, registered)]

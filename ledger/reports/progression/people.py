@@ -112,15 +112,8 @@ def change_dates(timeline: list[tuple[date, State]], view: Callable[[State], Any
     return dates
 
 
-def years_registered(timeline: list[tuple[date, State]], last_year: int) -> list[int]:
-    """The calendar years, up to ``last_year``, in which the person held a level (registered or suspended) on at
-    least one day: a state holds from the day it began until the day before the next change."""
-    years: set[int] = set()
-    for i, (on, state) in enumerate(timeline):
-        if state.level is None or on.year > last_year:
-            continue
-        until = timeline[i + 1][0].year if i + 1 < len(timeline) else last_year
-        if i + 1 < len(timeline) and timeline[i + 1][0] == date(until, 1, 1):
-            until -= 1  # the next change came on 1 January: not a day of that year held
-        years.update(range(on.year, min(until, last_year) + 1))
-    return sorted(years)
+def registered_view(state: State) -> Any:
+    """The representation table's view of a person (``Analyses.representation``): the level held and the band, while
+    registered. The grid of its changes is the representation's grid, which the participation tables share
+    (``ledger.reports.progression.participation``): one definition, so the two cannot drift apart."""
+    return (state.level, state.band) if state.level else None
