@@ -113,3 +113,21 @@ def make_ledger(settings: Settings, clock: SettableClock) -> Iterator[Callable[.
 @pytest.fixture
 def ledger(make_ledger: Callable[..., Any]) -> Any:
     return make_ledger()
+
+
+LONG_STORIES_ON_POSTGRES = frozenset(
+    {
+        "tests/stories/test_demo.py::test_a_three_year_demo_has_every_kind_of_event_and_breaks_no_rule[postgres]",
+        "tests/stories/test_years.py::test_five_people_over_three_years[postgres]",
+        "tests/integration/test_cli.py::test_demo_register_rebuild_and_erase[postgres]",
+    }
+)
+"""The PostgreSQL form of the three longest stories (half a minute or more each): their SQLite form runs by default,
+every other database test runs on PostgreSQL too, and these run with ``pytest -m slow`` (the suite stays under twelve
+minutes on two cores)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid in LONG_STORIES_ON_POSTGRES:
+            item.add_marker(pytest.mark.slow)

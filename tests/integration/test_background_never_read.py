@@ -88,6 +88,7 @@ def world(tmp_path_factory):
         "file_id": ["00000000-0000-4000-8000-000000000000"],
         "evidence_id": ["00000000-0000-4000-8000-000000000000"],
         "code": ["A"],
+        "organisation_id": [str(actors.organisation)],
     }
     yield actors, values, pending
     actors.close()

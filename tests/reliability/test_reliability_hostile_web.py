@@ -73,6 +73,7 @@ def test_every_form_post_needs_its_csrf_token(world):
         "registrant_id": str(actors.registrant),
         "code": "A",  # a competency area
         "evidence_id": "00000000-0000-4000-8000-000000000000",
+        "organisation_id": str(actors.organisation),
     }
     from ledger.api import pages
 
@@ -84,6 +85,7 @@ def test_every_form_post_needs_its_csrf_token(world):
         ("assessor", "asha@example.org"),
         ("registrar", "registrar@example.org"),
         ("admin", "admin@example.org"),
+        ("organisation", "office@acme.example"),
     ):
         from fastapi.testclient import TestClient
 
