@@ -120,14 +120,41 @@ LONG_STORIES_ON_POSTGRES = frozenset(
         "tests/stories/test_demo.py::test_a_three_year_demo_has_every_kind_of_event_and_breaks_no_rule[postgres]",
         "tests/stories/test_years.py::test_five_people_over_three_years[postgres]",
         "tests/integration/test_cli.py::test_demo_register_rebuild_and_erase[postgres]",
+        "tests/integration/test_backup.py::test_round_trip_gives_the_same_log_root_and_register_digest[postgres-postgres]",
+        "tests/integration/test_backup.py::test_restore_into_a_register_that_holds_something_is_refused_unless_replaced[postgres]",
+        "tests/reliability/test_projection_kill.py::test_sigkill_at_random_points_then_resume[postgres]",
+        "tests/reliability/test_reliability_workers.py::test_workers_killed_at_random_lose_nothing_and_do_nothing_twice[postgres]",
+        "tests/integration/test_tick.py::test_a_tick_after_a_gap_of_years_carries_on_from_the_last_closed_day[postgres]",
     }
 )
-"""The PostgreSQL form of the three longest stories (half a minute or more each): their SQLite form runs by default,
-every other database test runs on PostgreSQL too, and these run with ``pytest -m slow`` (the suite stays under twelve
-minutes on two cores)."""
+"""The PostgreSQL form of the longest stories and kill runs (10 to 35 seconds each): their SQLite form runs by
+default, every other database test runs on PostgreSQL too (the backup round trips across the two databases among
+them), and these run with ``pytest -m slow``, so the suite stays near twelve minutes on two cores."""
+
+HEAVY_FIRST = (
+    "tests/stories/test_browser_newcomer.py",
+    "tests/integration/test_backup.py",
+    "tests/reliability/test_reliability_workers.py",
+    "tests/integration/test_cli.py",
+    "tests/api/test_browser_accounts.py",
+    "tests/api/test_browser_casework_queues.py",
+    "tests/api/test_browser_me_pages.py",
+    "tests/api/test_casework_organisations.py",
+    "tests/reliability/test_projection_kill.py",
+    "tests/integration/test_tick.py",
+    "tests/stories/test_demo.py",
+    "tests/integration/test_assessor_consistency.py",
+    "tests/stories/test_browser_journey.py",
+    "tests/reliability/test_topology.py",
+    "tests/api/test_browser_analytics.py",
+)
+"""The modules that take longest, handed to the two workers first (each worker takes whole modules): a long module
+started last would leave one worker running alone for minutes at the end."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid in LONG_STORIES_ON_POSTGRES:
             item.add_marker(pytest.mark.slow)
+    rank = {path: i for i, path in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
