@@ -30,13 +30,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
-from sqlalchemy import select
 
 from credentials.achievement import CredentialTemplate
 from credentials.compact import build_compact_claims, sign_compact
 from credentials.ob3_jwt import payload_of, sign_ob3_jwt
 from credentials.status_list import StatusListFull
-from ledger.app.db import upsert
 from ledger.app.ledger import Ledger
 from ledger.domain.aggregates import Credential, Registration, StatusIndexClaim
 from ledger.domain.aggregates.credential import TRIGGERS
@@ -55,7 +53,7 @@ from ledger.processes.signing import (
     status_entries,
 )
 from ledger.read import parking
-from ledger.read.projections.base import projection_positions
+from ledger.read.projections.base import advance_position, position_of
 from ledger.read.sharing import pack_token
 
 POSITION = "credential-issuer"
@@ -121,23 +119,10 @@ class CredentialIssuer:
 
     # -- position
     def position(self) -> int:
-        with self.ledger.engine.connect() as conn:
-            found = conn.execute(
-                select(projection_positions.c.position).where(projection_positions.c.name == POSITION)
-            ).scalar()
-        return found or 0
+        return position_of(self.ledger.engine, POSITION)
 
     def _save_position(self, position: int) -> None:
-        """Move the position forward (never back: two issuers may overlap during a hand-over)."""
-        with self.ledger.engine.begin() as conn:
-            current = (
-                conn.execute(
-                    select(projection_positions.c.position).where(projection_positions.c.name == POSITION)
-                ).scalar()
-                or 0
-            )
-            if position > current:
-                conn.execute(upsert(conn, projection_positions), [{"name": POSITION, "position": position}])
+        advance_position(self.ledger.engine, POSITION, position)
 
     # -- the catch-up
     def catch_up(self, progress: Progress | None = None, *, fail_after: int | None = None) -> IssueResult:

@@ -29,16 +29,14 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
-from sqlalchemy import select
 
-from ledger.app.db import upsert
 from ledger.app.ledger import Ledger
 from ledger.app.vault import Shredded
 from ledger.domain.aggregates import Organisation, OrganisationLink, Registration
 from ledger.domain.aggregates.mail import Mail
 from ledger.processes.webhooks import delivery_id, ensure_table, queue_delivery
 from ledger.read import parking
-from ledger.read.projections.base import projection_positions
+from ledger.read.projections.base import advance_position, position_of
 
 POSITION = "organisation-watch"
 KIND = "organisation letter"
@@ -88,23 +86,10 @@ class Watch:
 
     # -- position (as the issuer keeps its own)
     def position(self) -> int:
-        with self.ledger.engine.connect() as conn:
-            found = conn.execute(
-                select(projection_positions.c.position).where(projection_positions.c.name == POSITION)
-            ).scalar()
-        return found or 0
+        return position_of(self.ledger.engine, POSITION)
 
     def _save_position(self, position: int) -> None:
-        """Forward only: two followers may overlap during a hand-over."""
-        with self.ledger.engine.begin() as conn:
-            current = (
-                conn.execute(
-                    select(projection_positions.c.position).where(projection_positions.c.name == POSITION)
-                ).scalar()
-                or 0
-            )
-            if position > current:
-                conn.execute(upsert(conn, projection_positions), [{"name": POSITION, "position": position}])
+        advance_position(self.ledger.engine, POSITION, position)
 
     # -- the catch-up
     def catch_up(self, *, fail_after: int | None = None) -> WatchResult:

@@ -25,6 +25,26 @@ projection_positions = Table(
 FETCH_CHUNK = 500
 
 
+def position_of(engine: Any, name: str) -> int:
+    """How far the follower ``name`` has read the event log (0 before its first event)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(projection_positions.c.position).where(projection_positions.c.name == name)
+        ).scalar()
+    return found or 0
+
+
+def advance_position(engine: Any, name: str, position: int) -> None:
+    """Move the follower ``name`` forward to ``position``, never back: two may overlap during a hand-over."""
+    with engine.begin() as conn:
+        current = (
+            conn.execute(select(projection_positions.c.position).where(projection_positions.c.name == name)).scalar()
+            or 0
+        )
+        if position > current:
+            conn.execute(upsert(conn, projection_positions), [{"name": name, "position": position}])
+
+
 class Rows:
     """The rows of one table touched by a batch, keyed by the table's single-column primary key."""
 
