@@ -135,7 +135,7 @@ def test_only_the_linked_are_counted_and_the_unlinked_change_nothing(linked_worl
         5,
         45,
     )  # the 48 linked, carried in as they stood on 1 April 2025; the target waits for a whole block
-    assert report.table("representation").period.start == date(2025, 4, 1)
+    assert report.table("representation").period.end == date(2025, 9, 30)
     assert report.table("outcomes").period is None  # decisions before linking are not the organisation's
     body = report_from_rows(rows, TODAY).table("representation").row("", "RCT").cells["Total"].value
     assert body == 75  # the body's counts everyone

@@ -4,17 +4,19 @@ background; awards, progression, retention, audits) over its periods."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from ledger.domain import background
 from ledger.domain.framework import Framework
-from ledger.reports.progression import suppression
+from ledger.reports.progression import snapshots, suppression
 from ledger.reports.progression.counts import Column, Counts, Rate, Test, _flow, average_rows, by_band, where
-from ledger.reports.progression.people import People, State, change_dates, registered_view, state_at
+from ledger.reports.progression.people import People, State, registered_view, state_at
 from ledger.reports.progression.renewals import RenewalAnalyses
 from ledger.reports.progression.shape import BANDS, BENCHMARKS, RESPONSE_TARGETS, ROUTE_NAMES, Row, Table, band_name
-from ledger.reports.progression.suppression import Figure, Grid
+from ledger.reports.progression.snapshots import Views
+from ledger.reports.progression.suppression import Figure
 
 
 # -- the analyses
@@ -37,19 +39,67 @@ class Analyses(RenewalAnalyses):
         self.rank = {level.code: level.rank for level in framework.levels}
         self.people = People(rows)
         self.timelines = {person: self.people.timeline(person) for person in self.people.enrolled}
+        self._states: dict[date, dict[str, State]] = {}
+        self._registered_days: list[date] | None = None
 
-    def snapshot(self, table: Table, view: Callable[[State], Any]) -> Grid:
-        """Place a snapshot table on the grid of the changes to what it counts; it is taken at its period's end."""
-        dates: list[date] = []
-        for timeline in self.timelines.values():
-            dates += change_dates(timeline, view)
-        found = suppression.grid(dates, self.today)
-        table.period, table.snapshot = found.snap(None, self.asked_to), True
-        table.reported_until = found.blocks[-1].end if found.blocks else None
-        return found
+    def states_on(self, day: date) -> dict[str, State]:
+        """Each enrolled person's state on ``day`` (worked out once per day)."""
+        if day not in self._states:
+            found = ((person, state_at(t, day)) for person, t in self.timelines.items())
+            self._states[day] = {person: state for person, state in found if state is not None}
+        return self._states[day]
+
+    def views_on(self, day: date, view: Callable[[State], Any]) -> Views:
+        """What a snapshot table with ``view`` shows of each person on ``day`` (``snapshots``)."""
+        seen = ((person, view(state)) for person, state in self.states_on(day).items())
+        return {person: shown for person, shown in seen if shown is not None}
+
+    def registered_days(self) -> list[date]:
+        """The representation's taken days: the days every snapshot table chooses among (``snapshots``)."""
+        if self._registered_days is None:
+            firsts = [t[0][0] for t in self.timelines.values() if t]
+            last = suppression.last_reportable_day(self.today)
+            days = []
+            if firsts:
+                day = suppression.quarter_end(min(firsts))
+                while day <= last:
+                    days.append(day)
+                    day = suppression.quarter_end(day + timedelta(days=1))
+            self._registered_days = snapshots.taken(
+                days, lambda d: self.views_on(d, registered_view), suppression.MIN_BLOCK
+            )
+        return self._registered_days
+
+    def snapshot(
+        self,
+        table: Table,
+        view: Callable[[State], Any] | None = None,
+        block: int = suppression.MIN_BLOCK,
+        views_at: Callable[[date], Views] | None = None,
+    ) -> list[date]:
+        """Place a snapshot table: the days it may be shown as at (``snapshots``: among the representation's, each
+        apart from the others in what it shows, by ``view`` of each state or ``views_at`` a day), up to the
+        representation's first day on or after the day asked for (``--to`` snaps outwards, as for every table). Its
+        period is the quarter of the last of them; none, and no period, before it may take one."""
+        days = registered = self.registered_days()
+        own = views_at is None and view in (None, registered_view)
+        if not own or block != suppression.MIN_BLOCK:
+            days = snapshots.taken(days, views_at or partial(self.views_on, view=view or registered_view), block)
+        reach = next((d for d in registered if self.asked_to is not None and d >= self.asked_to), None)
+        shown = [d for d in days if reach is None or d <= reach]
+        table.snapshot = True
+        table.reported_until = days[-1] if days else None
+        table.period = suppression.Period(suppression.quarter_start(shown[-1]), shown[-1]) if shown else None
+        if days:
+            table.notes.append(
+                f"Shown as at the end of a quarter. It moves to a later quarter end only when, against every day it "
+                f"has been shown as at, at least {block} people differ there in what it shows (or nobody does), so no "
+                f"two reports differ by one person; the latest such day is {days[-1].isoformat()}."
+            )
+        return shown
 
     def states_at(self, day: date) -> list[State]:
-        return [s for s in (state_at(t, day) for t in self.timelines.values()) if s is not None]
+        return list(self.states_on(day).values())
 
     # -- representation
     def representation(self) -> Table:
@@ -105,7 +155,7 @@ class Analyses(RenewalAnalyses):
                 "Band known %",
             ],
         )
-        found = self.snapshot(table, lambda s: (s.responded, s.band, s.level))
+        days = self.snapshot(table, lambda s: (s.responded, s.band, s.level))
         over_time = Table(
             "response_over_time",
             "Response rate over time",
@@ -119,7 +169,7 @@ class Analyses(RenewalAnalyses):
         if table.period is None:
             return [table, over_time]
         day = table.period.end
-        ends = [d for d in found.ends() if d <= day and (self.asked_from is None or d >= self.asked_from)]
+        ends = [d for d in days if self.asked_from is None or d >= self.asked_from]
         columns = [
             Column("People", lambda r: True),
             Column("Answered", lambda r: r["responded"]),

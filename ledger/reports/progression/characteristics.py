@@ -2,9 +2,10 @@
 compare with employed people's, and who is registered by socio-economic band crossed with sex and with ethnic group.
 
 Every table keeps the rules of ``suppression``: counts rounded at the table's finest breakdown (its atoms) and every
-row a sum of rounded atoms, percentages from rounded counts, periods on a grid of whole blocks. The two-way
-intersections (band x sex, band x ethnic group) are stricter: their blocks and the bases of their percentages need
-``MIN_INTERSECTION_BASE`` people, twice the one-way minimum, because a person picked out by two characteristics at
+row a sum of rounded atoms, percentages from rounded counts, periods on a grid of whole blocks (a snapshot's day
+chosen by ``snapshots``). The two-way intersections (band x sex, band x ethnic group) are stricter: their blocks,
+the people two of their days must differ by, and the bases of their percentages need ``MIN_INTERSECTION_BASE``
+people, twice the one-way minimum, because a person picked out by two characteristics at
 once is rarer and easier to recognise. Each record's groups are the ones the person had given by the record's date,
 as with the band, so a later answer never rewrites an earlier period.
 """
@@ -13,13 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain import background
 from ledger.reports.progression import suppression
 from ledger.reports.progression.counts import Column, Counts, Rate, Test, _flow, average_rows, where
-from ledger.reports.progression.people import change_dates
+from ledger.reports.progression.people import State
 from ledger.reports.progression.shape import BANDS, ROUTE_NAMES, Row, Table, band_name
 from ledger.reports.progression.suppression import Figure
 
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 WORKING_PATTERN, SEX, ETHNIC_GROUP = background.CHARACTERISTICS
 INTERSECTION_BLOCK = math.ceil(suppression.MIN_INTERSECTION_BASE)
-"""Records in each block of an intersection table's quarters (or none)."""
+"""Records in each block of an intersection table's quarters (or none); people two days of a snapshot intersection
+differ by (or none)."""
 INTERSECTIONS = tuple(f"band_by_{c}" for c in (SEX, ETHNIC_GROUP))
 """The keys of the intersection tables, whose blocks hold ``INTERSECTION_BLOCK`` records."""
 OUTCOMES = [("Awarded", "award"), ("Deferred", "defer"), ("Rejected", "reject"), ("Withdrawn", "withdrawn")]
@@ -149,11 +150,17 @@ def representation_by(analyses: Analyses, characteristic: str) -> Table:
         f"{suppression.MIN_INTERSECTION_BASE:g} people, twice the usual minimum.",
         [*names, "Total", *shares],
     )
-    found = _snapshot(analyses, table, lambda s: (s.band, getattr(s, characteristic)) if s.level else None)
-    if found is None:
+
+    def view(state: State) -> tuple[str | None, str | None] | None:
+        return (state.band, getattr(state, characteristic)) if state.level else None
+
+    days = analyses.snapshot(table, view, INTERSECTION_BLOCK)
+    if not days:
         return table
     records = [
-        {"band": s.band, characteristic: getattr(s, characteristic)} for s in analyses.states_at(found) if s.level
+        {"band": s.band, characteristic: getattr(s, characteristic)}
+        for s in analyses.states_on(days[-1]).values()
+        if s.level
     ]
     columns = [Column(name, where(characteristic, g)) for name, g in zip(names, groups(characteristic), strict=True)]
     counts = Counts(records, ("band", characteristic), columns, table)
@@ -164,18 +171,6 @@ def representation_by(analyses: Analyses, characteristic: str) -> Table:
         for name, share in zip(known, shares, strict=True):
             row.cells[share] = intersection_percentage(row.cells[name], base)
     return table
-
-
-def _snapshot(analyses: Analyses, table: Table, view: Any) -> date | None:
-    """Place a snapshot intersection on the grid of the changes to what it counts, in blocks of at least
-    ``INTERSECTION_BLOCK``; the day it is taken (its period's end), or None when no whole block has ended."""
-    dates: list[date] = []
-    for timeline in analyses.timelines.values():
-        dates += change_dates(timeline, view)
-    found = suppression.grid(dates, analyses.today, INTERSECTION_BLOCK)
-    table.period, table.snapshot = found.snap(None, analyses.asked_to), True
-    table.reported_until = found.blocks[-1].end if found.blocks else None
-    return table.period.end if table.period is not None else None
 
 
 def characteristics_tables(analyses: Analyses) -> list[Table]:

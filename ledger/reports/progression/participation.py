@@ -5,36 +5,20 @@ an assessor by band ("who is invited to key meetings").
 **Who is counted: the representation table's own people.** Both tables count the people registered (at any level,
 registered or suspended) at the end of a quarter, with the band and working pattern they had given by then, and
 what they did in the 12 months up to that day: the PPD they recorded (the categories and the hours) and whether they
-were appointed an assessor. The day is always one of the ends of the representation table's blocks: the tables are
-placed with ``Analyses.snapshot`` and ``registered_view``, the representation's own view of a person (level and
-band, while registered), so they stand on the very grid the representation stands on.
+were appointed an assessor. The day is chosen as every snapshot table's is (``snapshots``): among the
+representation's own days, and only where, against every day the table took before, what it shows of people changed
+for nobody or for at least ``MIN_BLOCK`` (23) of them (``PPD_SHOWS``, ``APPOINTMENTS_SHOWS``: for PPD uptake the
+band, working pattern, categories and hours; for appointments the level, band and whether appointed). Otherwise the
+table stays at the last day it took, and says so (``reported_until``).
 
-Why: a table that sets its own population on its own grid can be set against the representation. The first version
-of these tables counted *registered years* (a record per person per calendar year, dated 31 December) on a grid of
-their own; a newcomer registered alone in May was, by February, one of 2025's registered years, while the
-representation still showed the register as at 31 March (the newcomer's change waiting for a block of 23). "Lower,
-Registered" read 25 in one table and "Lower" 20 in the other: the newcomer's band. The same holds for any two tables
-that count the same people as at different days, however each one is protected on its own. Here the population is
-the representation's population as at one of its block ends, so it is the figure any report of the representation
-shows for that day (``--to`` that day): setting the two against each other tells nothing two representation reports
-could not, and those differ by whole blocks of at least 23 changes (``suppression``).
+Why both conditions: the first version of these tables counted *registered years* (a record per person per calendar
+year, dated 31 December) on a grid of their own; a newcomer registered alone in May was, by February, one of 2025's
+registered years, while the representation still showed the register as at 31 March. "Lower, Registered" read 25 in
+one table and "Lower" 20 in the other: the newcomer's band. And between two of the representation's days its people
+may stay the same while one person's PPD changes; a table that moved with the representation would then differ from
+its previous report by that one person's PPD, and "Any PPD, Lower" tipping from 20 to 25 would say her band.
 
-**Why the day can lag the representation's.** The people are fixed by the representation's grid, but what these
-tables show of them is not: a working pattern, PPD and appointments in a 12-month window that moves with the day.
-Between two block ends, the representation's people may stay the same (quarters with no change are blocks of their
-own) while one person's PPD changes; a table that moved with the representation would then differ from its previous
-report by that one person, and "Any PPD, Lower" tipping from 20 to 25 would say her band. So each table keeps, for
-every person registered at a block end, the part of them it shows (``PPD_SHOWS``, ``APPOINTMENTS_SHOWS``: for PPD
-uptake the band, working pattern, categories and hours; for appointments the level, band and whether appointed),
-and takes a block end only if, against **every** block end it has taken before (and against the empty table before
-them), that changes for nobody or for at least ``MIN_BLOCK`` (23) people. Otherwise the table stays at the last day
-it took, and says so (``reported_until``). Which ends are taken is decided oldest first and never depends on the
-report asked for (``--to`` picks the last taken end on or before it), so any two reports of a table - two dates
-asked for, an earlier and a later release - show the same people as at the same day, or people as at two days
-between which at least 23 of them differ in what the table shows. Unlike the grid of dated records, this compares
-the people themselves, so someone changing and changing back cannot make two reports a block apart differ by one.
-
-The dates are final when read: a block end is a quarter end that has settled (``suppression.SETTLE_DAYS``), PPD counts
+The dates are final when read: a day is a quarter end that has settled (``suppression.SETTLE_DAYS``), PPD counts
 by the day it was **recorded** (never the date the registrant gave the activity, which may be months back) and
 appointments by the day they were made (they cannot be backdated), so nothing recorded later changes a day a table
 has shown. An assessor who is not a registrant has no background and is not counted; nor is one appointed in the
@@ -60,8 +44,9 @@ from typing import TYPE_CHECKING, Any
 from ledger.reports.progression import suppression
 from ledger.reports.progression.characteristics import WORKING_PATTERN, by_group
 from ledger.reports.progression.counts import Column, Counts, Rate, Test, by_band
-from ledger.reports.progression.people import registered_view, state_at
+from ledger.reports.progression.people import state_at
 from ledger.reports.progression.shape import Row, Table
+from ledger.reports.progression.snapshots import Views
 from ledger.reports.progression.suppression import Figure, Period
 
 if TYPE_CHECKING:
@@ -127,39 +112,18 @@ class Registered:
         return self._at[day]
 
 
-def differ(one: dict[str, tuple[Any, ...]], other: dict[str, tuple[Any, ...]]) -> int:
-    """How many people two days' views disagree on (someone in one and not the other counts)."""
-    return sum(one.get(person) != other.get(person) for person in one.keys() | other.keys())
-
-
-def apart(one: dict[str, tuple[Any, ...]], other: dict[str, tuple[Any, ...]]) -> bool:
-    """Whether two days' views may both be shown: they differ for nobody or for at least ``MIN_BLOCK`` people."""
-    changed = differ(one, other)
-    return changed == 0 or changed >= suppression.MIN_BLOCK
-
-
 def take(table: Table, registered: Registered, shows: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Place ``table`` on the representation's grid, at the last block end it may take (see the module's docstring),
-    and return the people registered then; none (and no period) before it may take one."""
-    analyses = registered.analyses
-    found = analyses.snapshot(table, registered_view)
-    if table.period is None:
+    """Place ``table`` on the last day it may take (``snapshots``: one of the representation's, apart from the
+    others in what ``shows``) and return the people registered then; none (and no period) before it may take one."""
+
+    def views_at(day: date) -> Views:
+        return {r["person"]: tuple(r[k] for k in shows) for r in registered.at(day)}
+
+    days = registered.analyses.snapshot(table, views_at=views_at)
+    if not days:
         return []
-    taken: list[dict[str, tuple[Any, ...]]] = [{}]  # the views at each day taken; first, the empty table
-    day, records = None, []
-    for end in found.ends():
-        if end > table.period.end:
-            break
-        at = registered.at(end)
-        views = {r["person"]: tuple(r[k] for k in shows) for r in at}
-        if all(apart(views, before) for before in taken):
-            taken.append(views)
-            day, records = end, at
-    if day is None:
-        table.period, table.reported_until = None, None
-        return []
-    table.period, table.reported_until = window_of(day), day
-    return records
+    table.period = window_of(days[-1])
+    return registered.at(days[-1])
 
 
 def per_thousand(numerator: Figure, base: Figure) -> Figure:
@@ -173,9 +137,8 @@ def per_thousand(numerator: Figure, base: Figure) -> Figure:
 
 
 WAITS = (
-    "People as at {day} (the end of a block of the representation table), and what they did in the 12 months to "
-    "then. The table moves to a later block end only when at least {block} people differ there in what it shows "
-    "(or nobody does), so that no two reports differ by one person."
+    "People registered on {day} (a day the representation table can be shown as at), and what they did in the 12 "
+    "months to then."
 )
 
 
@@ -224,7 +187,7 @@ def ppd_uptake(analyses: Analyses, registered: Registered | None = None) -> Tabl
 
     table.rows = rows("By background", by_band(), "All backgrounds")
     table.rows += rows("By working pattern", by_group(WORKING_PATTERN), "All working patterns")
-    table.notes.append(WAITS.format(day=table.period.end.isoformat(), block=suppression.MIN_BLOCK))
+    table.notes.append(WAITS.format(day=table.period.end.isoformat()))
     table.notes.append(
         "PPD counts on the day it was recorded. A category a newer framework dropped counts towards any PPD and the "
         "hours, not in a column of its own."
@@ -254,7 +217,7 @@ def assessor_appointments(analyses: Analyses, registered: Registered | None = No
     )
     for row in table.rows:
         row.cells[PER_THOUSAND] = per_thousand(row.cells[APPOINTED], row.cells[REGISTERED])
-    table.notes.append(WAITS.format(day=table.period.end.isoformat(), block=suppression.MIN_BLOCK))
+    table.notes.append(WAITS.format(day=table.period.end.isoformat()))
     table.notes.append(
         "The rate is worked out from the rounded counts shown: with few appointments it moves in steps of 5 "
         "appointments."

@@ -4,7 +4,6 @@ and broad ethnic group as given by then, and the level held), and the days it ch
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -101,19 +100,7 @@ def state_at(timeline: list[tuple[date, State]], day: date) -> State | None:
     return state
 
 
-def change_dates(timeline: list[tuple[date, State]], view: Callable[[State], Any]) -> list[date]:
-    """The days on which what a snapshot table counts of this person changed (the first day counts as a change)."""
-    dates, last = [], None
-    for on, state in timeline:
-        seen = view(state)
-        if seen != last:
-            dates.append(on)
-            last = seen
-    return dates
-
-
 def registered_view(state: State) -> Any:
     """The representation table's view of a person (``Analyses.representation``): the level held and the band, while
-    registered. The grid of its changes is the representation's grid, which the participation tables share
-    (``ledger.reports.progression.participation``): one definition, so the two cannot drift apart."""
+    registered. The days it may be shown as at are the days every snapshot table chooses among (``snapshots``)."""
     return (state.level, state.band) if state.level else None

@@ -61,7 +61,7 @@ def report_from_rows(
             table.notes.append(
                 f"Not reported yet: fewer than {block} records in the quarters so far (or none in the dates asked for)."
             )
-        if table.reported_until is not None:
+        if table.reported_until is not None and not table.snapshot:  # a snapshot says its own (Analyses.snapshot)
             table.notes.append(
                 f"Records after {table.reported_until.isoformat()} wait until their quarter has "
                 f"settled and they make a whole block of at least {block}."

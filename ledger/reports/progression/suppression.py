@@ -36,8 +36,9 @@ not free. Every figure is attributed to the date of the record it counts (a deci
 Hence any two reports - two date ranges, an earlier and a later release, a filtered report and the unfiltered one
 - differ in each table by whole blocks: by nothing, or by at least ``MIN_BLOCK`` records, never by one person or a
 handful. Tables that are a snapshot at the end of a period (representation at each level, response to the
-questions) use as their records the dated *changes* to that snapshot (an award, a lapse, an answer), so two
-snapshots also differ by whole blocks of changes. Each record's band is the one the person had given by the
+questions ...) cannot be placed on blocks of dated changes, which bound the changes between two days but not the
+net difference; their days are chosen by comparing the people themselves (``snapshots``), so two snapshots differ
+by nobody or by at least ``MIN_BLOCK`` people. Each record's band is the one the person had given by the
 record's date, so answers given later never rewrite earlier periods (which would make old blocks differ by one
 person). The tests in ``tests/unit/test_suppression.py`` and ``tests/integration/test_statistics.py`` attack this:
 every pair of date ranges, total minus parts, two worlds that differ only in one person's background.
@@ -255,10 +256,6 @@ class Grid:
         if first is None or first.start > last.end:
             return None
         return Period(first.start, last.end)
-
-    def ends(self) -> list[date]:
-        """Every block's last day: the dates a snapshot table can be reported at."""
-        return [b.end for b in self.blocks]
 
 
 def grid(dates: Iterable[date], today: date, min_block: int = MIN_BLOCK) -> Grid:
