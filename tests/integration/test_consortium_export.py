@@ -1,24 +1,45 @@
 """The consortium export (``regledger report export --for-consortium``) and pooling (``regledger report pool``): the
-export is a valid Frictionless Tabular Data Package whose CSVs match their schemas; two bodies' exports pool into
-figures that give nothing away that the exports did not (beside a naive pool of raw counts that the same attack
-breaks); bad input is refused with the file and field named, and nothing is written."""
+export is a valid Frictionless Tabular Data Package whose CSVs match their schemas; every percentage and rate of
+every table of a full report is pooled by its table's own rule or says why not; two bodies' exports pool into figures
+that give nothing away that the exports did not, in the one-way tables and in the intersections, fairness and
+participation tables (beside a naive pool of raw counts that the same attack breaks); bad input is refused with the
+file and field named, and nothing is written."""
 
 from __future__ import annotations
 
 import csv
 import json
+import random
 import re
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from ledger.reports.progression import suppression
-from ledger.reports.progression.consortium import AT_LEAST, DESCRIPTOR, ExportError, pool_exports, read_export
+from ledger.reports.progression import consortium, suppression
+from ledger.reports.progression.consortium import (
+    AT_LEAST,
+    DESCRIPTOR,
+    UNDECLARED,
+    ExportError,
+    NotPooled,
+    export_report,
+    from_report,
+    pool_exports,
+    pooling,
+    read_export,
+)
+from ledger.reports.progression.report import report_from_rows
+from ledger.reports.progression.shape import Report, Row, Table
+from ledger.reports.progression.suppression import Figure
 from tests.builders.command_line import run
-from tests.builders.world import INTERMEDIATE, LOWER, PROFESSIONAL, world
+from tests.builders.world import INTERMEDIATE, LOWER, PROFESSIONAL, TODAY, world
+from tests.integration.test_characteristics_report import _awarded
+from tests.integration.test_fairness_tables import fairness_rows
+from tests.integration.test_participation_tables import with_participation
 
 # -- the specification, written down
 # Frictionless Data "Tabular Data Package" v1.0 (https://specs.frictionlessdata.io/tabular-data-package/, profile
@@ -164,14 +185,20 @@ def bodies(tmp_path_factory):
 
 def test_an_export_is_a_valid_tabular_data_package_whose_csvs_match_their_schemas(bodies):
     package = check_package(bodies["a"])
-    assert package["format"] == "regledger-consortium-export" and package["formatVersion"] == 1
+    assert package["format"] == "regledger-consortium-export" and package["formatVersion"] == 2
     assert package["rounding"]["roundTo"] == 5 and package["suppression"]["minPercentageBase"] == 22.5
     outcomes = next(r for r in package["resources"] if r["name"] == "outcomes")
     assert outcomes["period"] == {"from": "2025-01-01", "to": "2025-03-31", "label": "2025 Q1"}
     assert outcomes["snapshot"] is False and "records dated within the period" in outcomes["base"]
     fields = {f["name"]: f for f in outcomes["schema"]["fields"]}
     assert fields["Awarded"]["type"] == "integer" and fields["Awarded" + AT_LEAST]["figure"] == "least records"
-    assert fields["Award rate"]["percentOf"] == {"numerator": ["Awarded"], "base": ["Decided"], "baseRow": None}
+    assert fields["Award rate"]["percentOf"] == {
+        "numerator": ["Awarded"],
+        "base": ["Decided"],
+        "baseRow": None,
+        "per": 100,
+        "minBase": 22.5,
+    }
     # every table the report holds is a resource (whatever tables the report has), each with its CSV
     assert {"representation", "outcomes", "parity", "progression", "renewals"} <= {
         r["name"] for r in package["resources"]
@@ -196,10 +223,11 @@ def test_an_export_is_a_valid_tabular_data_package_whose_csvs_match_their_schema
 
 
 def pooled_counts(folder: Path) -> dict[tuple[str, str, str, str], int]:
+    """Every count and every count's ``at least``, by (table, group, row, field)."""
     package = json.loads((folder / DESCRIPTOR).read_text())
     found = {}
     for resource in package["resources"]:
-        counts = [f["name"] for f in resource["schema"]["fields"] if f.get("figure") == "count"]
+        counts = [f["name"] for f in resource["schema"]["fields"] if f.get("figure") in ("count", "least records")]
         for row in rows_of(folder, resource["name"]):
             for column in counts:
                 if row[column] not in ("", "suppressed"):
@@ -207,15 +235,67 @@ def pooled_counts(folder: Path) -> dict[tuple[str, str, str, str], int]:
     return found
 
 
+def assert_same(folder: Path, other: Path) -> None:
+    """Two exports (or two pools) say the same, file for file, but for their ids."""
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in other.iterdir())
+    for path in folder.glob("*.csv"):
+        assert path.read_bytes() == (other / path.name).read_bytes(), path.name
+    mine, theirs = (json.loads((f / DESCRIPTOR).read_text()) for f in (folder, other))
+    for package in (mine, theirs):
+        package.pop("id"), package.pop("pooledFrom")
+    assert mine == theirs
+
+
+def check_pool(exports: list[Path], out: Path) -> int:
+    """What every pool keeps, in every table: it is a valid package; each count (and its ``at least``) is the sum of
+    the bodies' (so a count is a multiple of 5); each share is ``per`` times the pooled numerator over the pooled
+    base, suppressed exactly when the pooled ``at least`` of its base is under its table's ``minBase``; every other
+    figure is not pooled, says why, and shows nothing. Returns how many shares the pool shows."""
+    package = check_package(out)
+    parts, pooled = [pooled_counts(e) for e in exports], pooled_counts(out)
+    assert pooled and all(p.keys() == pooled.keys() for p in parts)
+    for key, value in pooled.items():
+        assert value == sum(p[key] for p in parts), key
+        assert key[3].endswith(AT_LEAST) or value % 5 == 0, key
+    shown = 0
+    for resource in package["resources"]:
+        lines = rows_of(out, resource["name"])
+        for field in resource["schema"]["fields"][2:]:
+            name, share = field["name"], field.get("percentOf")
+            if field.get("figure") in (None, "count", "least records"):
+                continue
+            if share is None:
+                assert field["notPooled"], (resource["name"], name)
+                assert {line[name] for line in lines} <= {"", "suppressed"}, (resource["name"], name)
+                continue
+            for line in lines:
+                if line[name] == "":
+                    continue
+                base_line = (
+                    line
+                    if share["baseRow"] is None
+                    else next(r for r in lines if r["group"] == line["group"] and r["row"] == share["baseRow"])
+                )
+                floor = sum(int(base_line[c + AT_LEAST]) for c in share["base"])
+                base = sum(int(base_line[c]) for c in share["base"])
+                numerator = sum(int(line[c]) for c in share["numerator"])
+                where = (resource["name"], line["group"], line["row"], name)
+                if floor < share["minBase"] or not base:
+                    assert line[name] == "suppressed", where
+                else:
+                    digits = 0 if share["per"] == 100 else 1
+                    assert float(line[name]) == round(share["per"] * numerator / base, digits), where
+                    shown += 1
+    return shown
+
+
 def test_two_bodies_pool_and_nothing_rounding_hid_can_be_derived(bodies, tmp_path):
     out = tmp_path / "pool"
     result = run(["report", "pool", str(bodies["a"]), str(bodies["b"]), "--out", str(out)], "sqlite:///unused.db")
     assert result.exit_code == 0, result.output
-    check_package(out)
-    a, b, pooled = pooled_counts(bodies["a"]), pooled_counts(bodies["b"]), pooled_counts(out)
-    assert pooled and pooled.keys() == a.keys() == b.keys()
-    # every pooled count is the sum of the bodies' rounded counts, so a multiple of 5
-    assert all(pooled[k] == a[k] + b[k] and pooled[k] % 5 == 0 for k in pooled)
+    # in every table: counts the sums of the bodies', shares worked out again by their rule, the rest not pooled
+    assert check_pool([bodies["a"], bodies["b"]], out)
+    pooled = pooled_counts(out)
     # pooled totals are the sums of the pooled parts: rows and columns
     for group, parts, total in (
         ("By background", ["Professional", "Intermediate", "Lower", "Not known"], "All backgrounds"),
@@ -238,25 +318,6 @@ def test_two_bodies_pool_and_nothing_rounding_hid_can_be_derived(bodies, tmp_pat
     assert cell(out, "outcomes", "By background", "Professional", "Award rate") == "100"
     assert cell(out, "outcomes", "By background", "Intermediate", "Decided" + AT_LEAST) == "3"
     assert cell(out, "outcomes", "By background", "Intermediate", "Award rate") == "suppressed"
-    # generically: every pooled percentage whose base (as the pooled counts prove it) is under 22.5 is suppressed
-    package, checked = json.loads((out / DESCRIPTOR).read_text()), 0
-    for resource in package["resources"]:
-        for field in resource["schema"]["fields"]:
-            share = field.get("percentOf")
-            if not share:
-                continue
-            lines = rows_of(out, resource["name"])
-            for row in lines:
-                base = (
-                    row
-                    if share["baseRow"] is None
-                    else next(r for r in lines if r["group"] == row["group"] and r["row"] == share["baseRow"])
-                )
-                floor = sum(int(base[c + AT_LEAST]) for c in share["base"])
-                if floor < 22.5:
-                    assert row[field["name"]] == "suppressed", (resource["name"], row, field["name"])
-                    checked += 1
-    assert checked
     # averages, gaps and flags are not pooled
     assert {r["Gap"] for r in rows_of(out, "parity")} == {"suppressed"}
 
@@ -270,18 +331,296 @@ def test_two_bodies_pool_and_nothing_rounding_hid_can_be_derived(bodies, tmp_pat
     twin_out = tmp_path / "pool_twin"
     pool_twin = run(["report", "pool", str(bodies["a_twin"]), str(bodies["b"]), "--out", str(twin_out)], "x")
     assert pool_twin.exit_code == 0, pool_twin.output
-    for folder in (bodies["a"], out):
-        other = bodies["a_twin"] if folder == bodies["a"] else twin_out
-        for path in folder.glob("*.csv"):
-            assert path.read_bytes() == (other / path.name).read_bytes(), path.name
-        mine, theirs = (json.loads((f / DESCRIPTOR).read_text()) for f in (folder, other))
-        for package in (mine, theirs):
-            package.pop("id"), package.pop("pooledFrom")
-        assert mine == theirs
+    assert_same(bodies["a"], bodies["a_twin"])
+    assert_same(out, twin_out)
     # and no pooled figure is the raw count rounding hid
     for band, count in raw.items():
         if count % 5:
             assert int(awarded[band]) != count
+
+
+# -- every percentage and rate of every table: pooled by its own rule, or saying why not
+def event(
+    key: str, person: str, kind: str, on: date, level: str | None = None, outcome: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": key,
+        "person": person,
+        "kind": kind,
+        "on": on,
+        "seq": 5,
+        "level": level,
+        "previous_level": None,
+        "previous_on": None,
+        "route": None,
+        "year": on.year,
+        "outcome": outcome,
+    }
+
+
+def full_rows() -> dict[str, list[dict[str, Any]]]:
+    """A register with figures in every table of the report: applications, decisions, appeals and upgrades
+    (``fairness_rows``), PPD and assessor appointments (``with_participation``), and a renewal or a lapse a year after
+    each first award, some of them after a PPD audit, appealed when it decided 'not renewed'."""
+    rows = with_participation(fairness_rows(1000))
+    rng = random.Random(5)
+    firsts = [e for e in rows["events"] if e["kind"] == "awarded" and e["previous_level"] is None]
+    for n, e in enumerate(firsts):
+        due, person, level = e["on"] + timedelta(days=365), e["person"], e["level"]
+        if due > TODAY - timedelta(days=60):
+            continue
+        kind = rng.choice(["renewed"] * 6 + ["lapsed", "lapsed_after_audit"])
+        rows["events"].append(event(f"r{n}", person, kind, due, level))
+        if rng.random() < 0.4:
+            decided = due - timedelta(days=40)
+            outcome = rng.choice(["accepted", "accepted", "deferred", "not_renewed"])
+            rows["events"].append(event(f"s{n}", person, "audit_selected", due - timedelta(days=90), level))
+            rows["events"].append(event(f"o{n}", person, "audit_decided", decided, level, outcome))
+            if outcome == "not_renewed":
+                appeal = rng.choice(["upheld", "dismissed"])
+                rows["events"].append(
+                    event(f"p{n}", person, "audit_appeal_decided", decided + timedelta(20), level, appeal)
+                )
+    return rows
+
+
+def unpooled(report: Report) -> list[tuple[str, str]]:
+    """Every percentage or rate column of the report (by what its cells are) with no pooling rule and no reason."""
+    found = []
+    for table in report.tables:
+        declared = pooling(table)
+        for column in table.columns:
+            kinds = {r.cells[column].kind for r in table.rows if column in r.cells}
+            if kinds & set(consortium.SHARE_KINDS) and column not in declared:
+                found.append((table.key, column))
+    return found
+
+
+def test_every_percentage_and_rate_of_every_table_is_pooled_by_its_own_rule_or_says_why_not(tmp_path, monkeypatch):
+    report = report_from_rows(full_rows(), TODAY)
+    empty = [t.key for t in report.tables if not t.rows]
+    assert not empty, f"give full_rows records for {empty}, so that the walk sees what their columns hold"
+    assert unpooled(report) == []
+    # the export checks every share against the report's own figures, row by row, and the descriptor says it all
+    package = check_package(export_report(report, tmp_path / "full"))
+    fields = {(r["name"], f["name"]): f for r in package["resources"] for f in r["schema"]["fields"][2:]}
+    for (key, name), spec in fields.items():
+        if spec["figure"] in consortium.SHARE_KINDS:
+            assert (spec["percentOf"] is None) == ("notPooled" in spec), (key, name)
+            assert spec.get("notPooled") != UNDECLARED, (key, name)
+        elif spec["figure"] not in ("count", "least records"):
+            assert spec["notPooled"].startswith("not pooled: "), (key, name)
+    shares = {key: spec["percentOf"] for key, spec in fields.items() if spec.get("percentOf")}
+
+    def share(numerator: list[str], base: list[str], min_base: float = 22.5, per: int = 100) -> dict[str, Any]:
+        return {"numerator": numerator, "base": base, "baseRow": None, "per": per, "minBase": min_base}
+
+    # the tables added last: the intersections at a base of 45, the rest at 22.5, the rate per 1,000 like a percentage
+    groups = ["White", "Mixed", "Asian", "Black", "Other"]
+    assert shares[("band_by_sex", "Female %")] == share(["Female"], ["Female", "Male"], 45)
+    assert shares[("band_by_ethnic_group", "Black %")] == share(["Black"], groups, 45)
+    for key in ("award_rate_by_band_and_sex", "award_rate_by_band_and_ethnic_group"):
+        assert shares[(key, "Award rate")] == share(["Awarded"], ["Decided"], 45)
+    assert shares[("working_pattern_outcomes", "Award rate")] == share(["Awarded"], ["Decided"])
+    assert shares[("feedback_by_band", "Feedback rate")] == share(["Feedback given"], ["Decided"])
+    assert shares[("feedback_by_band", "Deferral rate")] == share(["Deferred"], ["Decided"])
+    assert shares[("feedback_by_band", "Rejection rate")] == share(["Rejected"], ["Decided"])
+    assert shares[("feedback_by_band", "Appeal rate")] == share(["Appealed"], ["Feedback given"])
+    assert shares[("advanced_level_by_band", "ACP %")] == share(["At ACP"], ["Registered"])
+    ppd = {name: s for (key, name), s in shares.items() if key == "ppd_uptake"}
+    assert ppd["Any PPD %"] == share(["Any PPD"], ["Registered"]) and len(ppd) == 6  # any, and the five categories
+    assert ppd["Formal education %"] == share(["Formal education"], ["Registered"])
+    assert fields[("assessor_appointments", "Per 1,000 registered")]["figure"] == "rate"
+    assert shares[("assessor_appointments", "Per 1,000 registered")] == share(["Appointed"], ["Registered"], per=1000)
+    # what is not pooled says why: the parity table's copies of the outcomes table's rates, the targets read off one
+    assert "copy of the outcomes table" in fields[("parity", "Equivalency award rate")]["notPooled"]
+    assert fields[("response", "Target 66%")]["figure"] == "text" and fields[("response", "Target 66%")]["notPooled"]
+
+    # the walk fails on a table the register does not know, whose percentage an export then leaves unpooled
+    yes, asked = suppression.count(30), suppression.count(40)
+    made_up = Table("made_up", "A table added later", "", ["Yes", "Asked", "Yes %"])
+    made_up.rows = [Row("", "All", {"Yes": yes, "Asked": asked, "Yes %": suppression.percentage(yes, asked)})]
+    later = Report(TODAY, None, None, 5.0, [*report.tables, made_up])
+    assert unpooled(later) == [("made_up", "Yes %")]
+    assert from_report(later).pooling["made_up"] == {"Yes %": NotPooled(UNDECLARED)}
+    # and a share that does not give the report's own figures stops the export: here the intersections' base
+    monkeypatch.setattr(consortium, "STRICT_TABLES", ())
+    with pytest.raises(ExportError, match=r"table 'band_by_sex' column '\w+ %': the declared share .* does not give"):
+        from_report(report)
+
+
+# -- the tables added last, pooled
+PERSON: dict[str, Any] = {
+    "band": None,
+    "sex": None,
+    "ethnic_group": None,
+    "working_pattern": None,
+    "level": "RCT",
+    "outcome": "award",
+    "appealed": False,
+    "ppd": False,
+    "appointed": False,
+}
+LATER = date(2026, 2, 2)  # PPD recorded and assessors appointed, in the 12 months the participation tables show
+
+
+def people(n: int, **given: Any) -> list[dict[str, Any]]:
+    return [{**PERSON, **given}] * n
+
+
+def body_rows(everyone: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A body's statistics rows: everyone enrols, answers and is decided (standard route) in 2025 Q1; those with
+    ``ppd`` record formal education, and those ``appointed`` are appointed assessors, on ``LATER``."""
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in ("people", "answers", "applications", "events")}
+    rows["ppd"], rows["assessors"] = [], []
+    for i, p in enumerate(everyone):
+        person, enrolled = f"p{i}", date(2025, 1, 2) + timedelta(days=i % 40)
+        closed = enrolled + timedelta(days=20)
+        groups = {c: p[c] for c in ("working_pattern", "sex", "ethnic_group")}
+        rows["people"].append({"person": person, "enrolled_on": enrolled, "erased": False})
+        rows["answers"].append(
+            {"id": f"a{i}", "person": person, "on": enrolled, "seq": 1, "responded": True, "band": p["band"], **groups}
+        )
+        rows["applications"].append(
+            {
+                "id": f"x{i}",
+                "person": person,
+                "level": p["level"],
+                "route": "standard",
+                "closed_on": closed,
+                "first_outcome": p["outcome"],
+                "appealed_on": closed + timedelta(days=10) if p["appealed"] else None,
+            }
+        )
+        if p["outcome"] == "award":
+            rows["events"].append(_awarded(f"e{i}", person, closed, p["level"], None, None, "standard"))
+        if p["ppd"]:
+            rows["ppd"].append(
+                {"id": f"d{i}", "person": person, "on": LATER, "recorded_on": LATER, "category": "formal", "hours": 6.0}
+            )
+        if p["appointed"]:
+            rows["assessors"].append({"id": f"s{i}", "person": person, "appointed_on": LATER, "stood_down_on": None})
+    return rows
+
+
+ACTIVE = {"ppd": True, "appointed": True}  # records PPD and is appointed an assessor on LATER
+PROFESSIONAL_WOMAN = {**PERSON, **ACTIVE, "band": "professional", "sex": "female", "ethnic_group": "white"}
+REST_OF_A = (  # beside 22 professional women (one of them answers 'male' in the twin) and these 8 men, all registered
+    people(8, **ACTIVE, band="professional", sex="male", ethnic_group="asian", working_pattern="employed")
+    + people(12, band="lower", sex="female", ethnic_group="black", working_pattern="freelance", level="ACP")
+    + people(13, band="lower", sex="male", ethnic_group="white", working_pattern="both")
+    + people(5)
+    + people(6, band="intermediate", sex="female", ethnic_group="mixed", outcome="defer", appealed=True)
+    + people(5, band="intermediate", sex="male", working_pattern="employed", outcome="reject")
+)
+NEW_BODY_A = people(22, **{**PROFESSIONAL_WOMAN, "working_pattern": "freelance"}) + REST_OF_A
+NEW_BODY_A_TWIN = (
+    people(21, **{**PROFESSIONAL_WOMAN, "working_pattern": "freelance"})
+    + people(1, **{**PROFESSIONAL_WOMAN, "working_pattern": "freelance", "sex": "male"})
+    + REST_OF_A
+)
+NEW_BODY_B = (
+    people(21, **{**PROFESSIONAL_WOMAN, "working_pattern": "employed"})
+    + people(3, **ACTIVE, band="professional", sex="male", ethnic_group="white", working_pattern="freelance")
+    + people(8, band="lower", sex="female", ethnic_group="asian", working_pattern="freelance", ppd=True)
+    + people(6, band="lower", sex="male", ethnic_group="black", working_pattern="employed", level="ACP")
+    + people(10)
+    + people(4, band="intermediate", sex="female", outcome="defer", appealed=True)
+    + people(7, band="intermediate", sex="male", ethnic_group="other", outcome="reject")
+)
+RAW_PROFESSIONAL_WOMEN = {"a": 22, "a_twin": 21, "b": 21}  # registered, in the professional band: what rounding hides
+NEW_TABLES = (
+    "working_pattern_outcomes",
+    "band_by_sex",
+    "band_by_ethnic_group",
+    "feedback_by_band",
+    "advanced_level_by_band",
+    "award_rate_by_band_and_sex",
+    "award_rate_by_band_and_ethnic_group",
+    "ppd_uptake",
+    "assessor_appointments",
+)
+
+
+@pytest.fixture(scope="module")
+def new_bodies(tmp_path_factory):
+    """Body A, its twin (one professional woman answered 'male' instead) and body B, each exported from its report."""
+    folder = tmp_path_factory.mktemp("new_bodies")
+    return {
+        name: export_report(report_from_rows(body_rows(everyone), TODAY), folder / f"export_{name}")
+        for name, everyone in (("a", NEW_BODY_A), ("a_twin", NEW_BODY_A_TWIN), ("b", NEW_BODY_B))
+    }
+
+
+def test_two_bodies_pool_the_tables_added_last_and_nothing_rounding_or_suppression_hid_can_be_derived(
+    new_bodies, tmp_path
+):
+    a, b = new_bodies["a"], new_bodies["b"]
+    out = tmp_path / "pool"
+    result = run(["report", "pool", str(a), str(b), "--out", str(out)], "sqlite:///unused.db")
+    assert result.exit_code == 0, result.output
+    assert check_pool([a, b], out)
+    resources = {r["name"]: r for r in json.loads((out / DESCRIPTOR).read_text())["resources"]}
+    for key in NEW_TABLES:  # each reported, for the period the bodies' own tables give, and pooled
+        own = next(r for r in json.loads((a / DESCRIPTOR).read_text())["resources"] if r["name"] == key)
+        assert own["period"] is not None and resources[key]["period"] == own["period"], key
+        assert rows_of(out, key), key
+
+    def shown(folder: Path, key: str, group: str, row: str, column: str) -> tuple[str, int]:
+        """A share and the ``at least`` of its base, as an export or a pool shows them."""
+        share = next(f for f in resources[key]["schema"]["fields"] if f["name"] == column)["percentOf"]
+        line = next(r for r in rows_of(folder, key) if r["group"] == group and r["row"] == row)
+        return line[column], sum(int(line[c + AT_LEAST]) for c in share["base"])
+
+    # an intersection's share whose pooled base crosses 45: professional women among professionals of known sex
+    # (body A 20 women and 10 men, at least 18 + 8 people; body B 20 and 5, at least 18 + 3), each body suppressing
+    # its own; pooled, 40 of 55, at least 47 people
+    female = ("band_by_sex", "By background", "Professional", "Female %")
+    assert shown(a, *female) == ("suppressed", 26) and shown(b, *female) == ("suppressed", 21)
+    assert shown(out, *female) == (str(round(100 * 40 / 55)), 47)
+    # and one whose pooled base stays under 45: the lower band (at least 21 + 11 = 32 people), which a one-way table
+    # (22.5) would show
+    lower = ("band_by_sex", "By background", "Lower", "Female %")
+    assert shown(out, *lower) == ("suppressed", 32)
+    assert not suppression.percentage(suppression.count(20), Figure("count", 40, floor=32)).suppressed
+    # the award-rate intersection the same way: all backgrounds, women (awarded 30 of 35, at least 29 people, in
+    # each body; pooled, 60 of 70)
+    women = ("award_rate_by_band_and_sex", "All backgrounds, by sex", "Female", "Award rate")
+    assert shown(a, *women)[0] == shown(b, *women)[0] == "suppressed" and shown(out, *women) == (
+        str(round(100 * 60 / 70)),
+        58,
+    )
+    # the one-way shares of the fairness and participation tables by theirs (22.5): the lower band's PPD uptake
+    # (at least 21 registered in body A, 11 in B, so suppressed in each) is shown pooled; the appeal rate, a share
+    # of 20 deferred or rejected (at least 12 people), stays suppressed
+    uptake = ("ppd_uptake", "By background", "Lower", "Any PPD %")
+    assert shown(a, *uptake) == ("suppressed", 21) and shown(b, *uptake) == ("suppressed", 11)
+    assert shown(out, *uptake) == (str(round(100 * 10 / 40)), 32)
+    assert shown(out, "feedback_by_band", "By route", "Standard", "Appeal rate") == ("suppressed", 12)
+    assert shown(out, "feedback_by_band", "By route", "Standard", "Feedback rate") == (str(round(100 * 20 / 130)), 110)
+    # and the rate per 1,000 like a percentage, to one decimal place
+    per_thousand = ("assessor_appointments", "By background", "All backgrounds", "Per 1,000 registered")
+    assert shown(out, *per_thousand) == ("500.0", 94)
+    assert shown(out, "assessor_appointments", "By background", "Not known", "Per 1,000 registered") == (
+        "suppressed",
+        11,
+    )
+
+    # the attack: one professional woman of body A answered 'male' in its twin. A naive pool (add the raw counts,
+    # then round) tells the two consortia apart: 22 + 21 = 43 women shows as 45, 21 + 21 = 42 as 40
+    naive = {
+        name: suppression.round_count(raw + RAW_PROFESSIONAL_WOMEN["b"])
+        for name, raw in RAW_PROFESSIONAL_WOMEN.items()
+        if name != "b"
+    }
+    assert naive == {"a": 45, "a_twin": 40}
+    # the real one cannot: the twin exports the same figures in every table, so both pools are the same, file for file
+    twin_out = tmp_path / "pool_twin"
+    twin = run(["report", "pool", str(new_bodies["a_twin"]), str(b), "--out", str(twin_out)], "x")
+    assert twin.exit_code == 0, twin.output
+    assert_same(a, new_bodies["a_twin"])
+    assert_same(out, twin_out)
+    assert cell(out, "band_by_sex", "By background", "Professional", "Female") == "40"  # never the raw 43
 
 
 def test_pool_exports_in_python_refuses_the_same_export_twice(bodies):
@@ -346,6 +685,31 @@ def test_bad_input_is_refused_naming_the_file_and_field_and_nothing_is_written(b
         out,
         f"{later / DESCRIPTOR}: resource 'outcomes' field 'period' is 2025-04-01 to 2025-06-30",
         "has 2025-01-01 to 2025-03-31",
+    )
+
+    # an export of version 1, which did not say which base each percentage needs, is refused
+    old = tmp_path / "old"
+    shutil.copytree(bodies["b"], old)
+    package = json.loads((old / DESCRIPTOR).read_text())
+    package["formatVersion"] = 1
+    (old / DESCRIPTOR).write_text(json.dumps(package))
+    refused(
+        ["report", "pool", str(bodies["a"]), str(old)], out, f"{old / DESCRIPTOR}: field 'formatVersion' is 1, not 2"
+    )
+
+    # so is one whose intersection percentage claims the one-way base (22.5), which would show what 45 hides
+    lowered = tmp_path / "lowered"
+    shutil.copytree(bodies["b"], lowered)
+    package = json.loads((lowered / DESCRIPTOR).read_text())
+    band_by_sex = next(r for r in package["resources"] if r["name"] == "band_by_sex")
+    next(f for f in band_by_sex["schema"]["fields"] if f["name"] == "Female %")["percentOf"]["minBase"] = 22.5
+    (lowered / DESCRIPTOR).write_text(json.dumps(package))
+    refused(
+        ["report", "pool", str(bodies["a"]), str(lowered)],
+        out,
+        f"{lowered / DESCRIPTOR}: resource 'band_by_sex' field 'Female %': field 'percentOf' is",
+        "'minBase': 22.5}, but this register pools that column as",
+        "'minBase': 45.0}",
     )
 
     # the tables whose periods agree can still be pooled, by name

@@ -3,7 +3,7 @@ pooling itself. The Social Mobility Commission's toolkit asks bodies to "connect
 undertake more advanced analysis"; a consortium sees each body's published figures, never its records, so what is
 pooled must be what was published, and pooling must not undo the suppression.
 
-The format (``regledger-consortium-export``, version 1)
+The format (``regledger-consortium-export``, version 2)
 ------------------------------------------------------
 A folder holding ``datapackage.json``, a Frictionless **Tabular Data Package** (Data Package v1,
 https://specs.frictionlessdata.io/tabular-data-package/, profile ``tabular-data-package``), and one CSV per table of
@@ -11,48 +11,70 @@ the report: every table the report holds, in its order, whatever tables it has.
 
 - **Package properties**: ``profile``, ``name``, ``id`` (a fresh UUID: pooling refuses the same export twice),
   ``title``, ``description``, and the custom properties ``format`` (``regledger-consortium-export``),
-  ``formatVersion`` (1), ``generatedOn`` (the report's date), ``pooledFrom`` (the ids of the exports pooled into
+  ``formatVersion`` (2), ``generatedOn`` (the report's date), ``pooledFrom`` (the ids of the exports pooled into
   this one; empty for a body's own), ``rounding`` (``roundTo`` 5, ``zeroBelow`` 2.5, ``totals`` "sums of rounded
-  parts"), ``suppression`` (``minPercentageBase`` 22.5, ``maxAverageBaseSuppressed`` 7, ``minBlock`` 23,
-  ``settleDays`` 31, and ``rules``: the report's rules in words) and ``legend``.
+  parts"), ``suppression`` (``minPercentageBase`` 22.5, ``minIntersectionBase`` 45, ``maxAverageBaseSuppressed`` 7,
+  ``minBlock`` 23, ``settleDays`` 31, and ``rules``: the report's rules in words) and ``legend``.
 - **One resource per table** (profile ``tabular-data-resource``; ``name`` the table's key, ``path`` ``<key>.csv``,
   ``format`` csv, UTF-8), with ``title`` and ``description`` (what the table is) and the custom properties
   ``period`` (``{"from", "to", "label"}``, or null when the table is not reported yet), ``snapshot`` (true: figures as
   at the period's end; false: records dated within it), ``base`` (what each count counts, in words),
   ``reportedUntil`` and ``notes``.
 - **Its Table Schema**: the fields ``group`` and ``row`` (the row's group and label), then one field per column of
-  the table, typed by what it holds: a count is an ``integer``, a percentage, an average or a gap in points a
-  ``number``, words a ``string`` (``any`` for a table with no rows yet). Each carries ``figure`` (count, percent,
-  average, points, text) and ``suppressedWhen`` (the rule). Each count column ``C`` is followed by ``C (at least)``:
-  the fewest records the rounded count can stand for (each rounded atom of 5 may be as few as 3 people), read from
-  the rounded atoms alone; it is what the percentage rule reads, and pooling needs it to re-apply the rule. A
-  percentage column carries ``percentOf``: ``{"numerator": [columns], "base": [columns], "baseRow": label or null}``
-  (its figure is the sum of the numerator columns over the sum of the base columns, in the same row, or in the row
-  ``baseRow``), or null where the report does not declare one (``RATES`` below): such a column is exported but not
-  pooled. ``missingValues`` is ``["", "suppressed"]``: ``suppressed`` is a figure withheld by the rule, empty a cell
-  the row does not have. ``primaryKey`` is ``["group", "row"]``.
+  the table, typed by what it holds: a count is an ``integer``, a percentage, a rate per 1,000, an average or a gap
+  in points a ``number``, words a ``string`` (``any`` for a table with no rows yet). Each carries ``figure`` (count,
+  percent, rate, average, points, text) and ``suppressedWhen`` (the rule). Each count column ``C`` is followed by
+  ``C (at least)``: the fewest records the rounded count can stand for (each rounded atom of 5 may be as few as 3
+  people), read from the rounded atoms alone; it is what the percentage rule reads, and pooling needs it to re-apply
+  the rule. A percentage or rate column carries ``percentOf``: ``{"numerator": [columns], "base": [columns],
+  "baseRow": label or null, "per": 100 or 1000, "minBase": 22.5 or 45}`` (its figure is ``per`` times the sum of the
+  numerator columns over the sum of the base columns, in the same row, or in the row ``baseRow``, suppressed unless
+  the base's ``at least`` is ``minBase`` or more: 45 for the two-way intersections, 22.5 for every other table).
+  Every field that is not pooled says why in ``notPooled`` (averages, gaps, words, and a percentage that is not a
+  share of its own table's counts, whose ``percentOf`` is null). ``missingValues`` is ``["", "suppressed"]``:
+  ``suppressed`` is a figure withheld by the rule, empty a cell the row does not have. ``primaryKey`` is
+  ``["group", "row"]``.
+
+Version 1 said nothing of ``minBase``: a version 1 reader would have pooled an intersection's percentage under the
+one-way base of 22.5. So version 2 is a new version, and exports of either version are refused by the other.
+
+Which percentage is which share (``SHARES``)
+--------------------------------------------
+For each table of the report (by key), ``SHARES`` derives from the table's own columns what each of its percentage
+and rate columns is a share of, or why it is not pooled: the shares of the known groups (``X %`` over every column
+``Y`` with a ``Y %``), shares of those registered, the award rate, rates per 1,000. The base each needs is the
+report's own: ``MIN_INTERSECTION_BASE`` for the tables the report places on blocks of 45 (``INTERSECTIONS``,
+``AWARD_INTERSECTIONS``), ``MIN_PERCENTAGE_BASE`` elsewhere. The export checks every share against the report's
+own figures, row by row, and stops if one does not reproduce them (it would let a pool compute something the report
+did not). A percentage of a table that ``SHARES`` does not know is still exported, with ``percentOf`` null and a
+``notPooled`` that says so; ``tests/integration/test_consortium_export.py`` walks every table of a full report and
+fails on any such column, so a new table cannot be missed without a test failing.
 
 Pooling (``pool_exports``)
 --------------------------
 Only like with like: every export must be of this format and version, with the same rounding and suppression, the
-same tables with the same columns, figures, definitions and rows, and **the same period for each table** (each
-body's periods come from its own blocks of quarters; bodies pool the releases whose periods agree). Anything else is
+same tables with the same columns, figures, definitions and rows, each ``percentOf`` the one ``SHARES`` derives for
+its table (so an export cannot lower the base a pool applies), and **the same period for each table** (each body's
+periods come from its own blocks of quarters; bodies pool the releases whose periods agree). Anything else is
 refused with an error naming the file and the field, and nothing is written. Then:
 
 - **Counts** are added cell by cell. Every body's count is a sum of rounded atoms, so every pooled count is a sum of
   rounded atoms too: a multiple of 5, and each pooled total (a row or a column that sums others) is exactly the sum
   of the pooled parts, as each body's was. ``at least`` adds likewise.
-- **Percentages** are worked out again from the pooled counts and suppressed again by the report's own rule
-  (``suppression.percentage``): a base of fewer than 22.5 people as the pooled rounded counts prove it.
-- **Averages, gaps and flags are not pooled**: an average would need each body's raw durations, and a gap or flag is
-  read off pooled percentages by whoever uses them. They are marked suppressed, with that reason.
+- **Percentages and rates per 1,000** are worked out again from the pooled counts and suppressed again by the
+  report's own rule for the table (``suppression.percentage``, ``characteristics.intersection_percentage``,
+  ``participation.per_thousand``, as ``per`` and ``minBase`` say): a base of fewer than ``minBase`` people as the
+  pooled rounded counts prove it.
+- **Averages, gaps, flags and copies are not pooled**: an average would need each body's raw durations, a gap or
+  flag is read off pooled percentages by whoever uses them, and the parity table's award rates are copies of the
+  outcomes table's (pooled there). They are marked suppressed, with the reason in ``notPooled``.
 
 Why nothing unsuppressed follows: every pooled figure is a function of the bodies' published figures alone (the
 rounded counts and their ``at least``), so whoever holds the exports and the pool learns nothing the exports did not
 already say; two sets of registers whose rounded atoms agree give byte-identical exports and pools
 (``tests/integration/test_consortium_export.py`` shows it beside a naive pool of raw counts that the same attack
-breaks). What the export adds to the report is ``at least``: how many non-zero rounded atoms make up a count, a fact
-about rounded figures, never about the raw counts rounding hid.
+breaks, for the one-way tables and for an intersection). What the export adds to the report is ``at least``: how
+many non-zero rounded atoms make up a count, a fact about rounded figures, never about the raw counts rounding hid.
 """
 
 from __future__ import annotations
@@ -63,24 +85,28 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ledger.domain import background
 from ledger.reports.progression import suppression
-from ledger.reports.progression.shape import Report, Row, Table, band_name
+from ledger.reports.progression.characteristics import INTERSECTIONS, intersection_percentage
+from ledger.reports.progression.fairness import AWARD_INTERSECTIONS
+from ledger.reports.progression.participation import APPOINTED, PER_THOUSAND, REGISTERED, per_thousand
+from ledger.reports.progression.shape import Report, Row, Table
 from ledger.reports.progression.suppression import Figure, Period
 
 FORMAT = "regledger-consortium-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DESCRIPTOR = "datapackage.json"
 SUPPRESSED = suppression.SUPPRESSED
 MISSING_VALUES = ["", SUPPRESSED]
 AT_LEAST = " (at least)"
 KEY_FIELDS = ("group", "row")
+SHARE_KINDS = ("percent", "rate")
+"""The figures worked out as a share of counts: a percentage, a rate per 1,000."""
 FIELD_TYPES = {
     "count": "integer",
     "percent": "number",
@@ -93,9 +119,9 @@ NOT_POOLED = {
     "average": "not pooled: an average needs each body's raw durations, which no export holds",
     "points": "not pooled: a gap is read off the pooled percentages",
     "text": "not pooled: words and flags are read off the pooled percentages",
-    "percent": "not pooled: the export does not say what this percentage is a share of",
-    "rate": "not pooled: a rate per 1,000 is read off the pooled counts",
 }
+UNDECLARED = f"not pooled: this register does not say what this figure is a share of (no entry in SHARES in {__name__})"
+"""Why a percentage or rate ``SHARES`` does not know is not pooled: the test of every table fails on it."""
 SUPPRESSED_WHEN = {
     "count": "never: a count is rounded to the nearest 5 (under 2.5 shows as 0)",
     "percent": f"its base is fewer than {suppression.MIN_PERCENTAGE_BASE:g} people, as the rounded counts prove it",
@@ -104,6 +130,15 @@ SUPPRESSED_WHEN = {
     "points": "a percentage it compares is suppressed",
     "text": "a figure it is read from is suppressed",
 }
+STRICT_TABLES = (*INTERSECTIONS, *AWARD_INTERSECTIONS)
+"""The two-way intersections: the report places them on blocks of 45 and suppresses their percentages under a base of
+``MIN_INTERSECTION_BASE`` (``report.report_from_rows`` reads the same keys)."""
+RULES: dict[tuple[int, float], Callable[[Figure, Figure], Figure]] = {
+    (100, suppression.MIN_PERCENTAGE_BASE): suppression.percentage,
+    (100, suppression.MIN_INTERSECTION_BASE): intersection_percentage,
+    (1000, suppression.MIN_PERCENTAGE_BASE): per_thousand,
+}
+"""The report's own rules for a share, by (per, minimum base): the only ones an export may name."""
 
 
 class ExportError(ValueError):
@@ -112,69 +147,197 @@ class ExportError(ValueError):
 
 @dataclass(frozen=True)
 class PercentOf:
-    """A percentage column: the sum of ``numerator`` over the sum of ``base`` (columns of the same row, or of the row
-    labelled ``base_row`` in the same group)."""
+    """A percentage (``per`` 100) or rate per 1,000 (``per`` 1000) column: ``per`` times the sum of ``numerator``
+    over the sum of ``base`` (columns of the same row, or of the row labelled ``base_row`` in the same group),
+    suppressed unless the rounded counts prove a base of ``min_base``."""
 
     numerator: tuple[str, ...]
     base: tuple[str, ...]
     base_row: str | None = None
+    per: int = 100
+    min_base: float = suppression.MIN_PERCENTAGE_BASE
+
+    @property
+    def kind(self) -> str:
+        return "rate" if self.per == 1000 else "percent"
+
+    @property
+    def suppressed_when(self) -> str:
+        return f"its base is fewer than {self.min_base:g} people, as the rounded counts prove it"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"numerator": list(self.numerator), "base": list(self.base), "baseRow": self.base_row}
+        return {
+            "numerator": list(self.numerator),
+            "base": list(self.base),
+            "baseRow": self.base_row,
+            "per": self.per,
+            "minBase": self.min_base,
+        }
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> PercentOf | None:
         if data is None:
             return None
         try:
-            return cls(tuple(data["numerator"]), tuple(data["base"]), data.get("baseRow"))
+            found = cls(
+                tuple(str(c) for c in data["numerator"]),
+                tuple(str(c) for c in data["base"]),
+                data.get("baseRow"),
+                data["per"],
+                data["minBase"],
+            )
         except (TypeError, KeyError, AttributeError) as error:
-            raise ExportError(f"{where}: field 'percentOf' is not {{numerator, base, baseRow}}") from error
+            raise ExportError(
+                f"{where}: field 'percentOf' is not {{numerator, base, baseRow, per, minBase}}"
+            ) from error
+        if (found.per, found.min_base) not in RULES:
+            known = ", ".join(f"per {p} with minBase {b:g}" for p, b in RULES)
+            raise ExportError(
+                f"{where}: field 'percentOf' has per {found.per!r} and minBase {found.min_base!r}; the report's "
+                f"rules are {known}"
+            )
+        return found
 
     def figure(self, table: Table, row: Row) -> Figure:
-        """The percentage, worked out and suppressed by the report's own rule from the rounded counts."""
+        """The share, worked out and suppressed by the report's own rule from the rounded counts."""
         base_row = row if self.base_row is None else table.row(row.group, self.base_row)
         if base_row is None:
-            return Figure("percent", None, True, f"no row {self.base_row!r} to be a share of")
-        return suppression.percentage(
+            return Figure(self.kind, None, True, f"no row {self.base_row!r} to be a share of")
+        return RULES[(self.per, self.min_base)](
             suppression.total(row.cells[c] for c in self.numerator if c in row.cells),
             suppression.total(base_row.cells[c] for c in self.base if c in base_row.cells),
         )
 
 
-def _rates() -> dict[tuple[str, str], PercentOf]:
-    known = tuple(band_name(b) for b in background.BANDS)
-    every_renewal = ("Renewed", "Lapsed", "Lapsed after audit")
-    every_audit = ("Accepted", "Deferred", "Not renewed")
+@dataclass(frozen=True)
+class NotPooled:
+    """A column that is not pooled, and why; ``kind`` fixes its figure where its cells mix kinds (a target that is
+    "met" or "not met", or the suppressed rate it is read from)."""
+
+    reason: str
+    kind: str | None = None
+
+
+Pooling = PercentOf | NotPooled
+"""What a pool does with a column that is not a count: works it out again, or says why not."""
+
+
+# -- what each table's shares are, derived from its columns
+def _fixed(shares: Mapping[str, Pooling]) -> Callable[[Table], dict[str, Pooling]]:
+    """The same shares whatever the table's columns (those it has)."""
+    return lambda table: {c: s for c, s in shares.items() if c in table.columns}
+
+
+def _stem(column: str) -> str | None:
+    """``X`` for a column ``X %``."""
+    return column.removesuffix(" %") if column.endswith(" %") else None
+
+
+def _shares_of_known(table: Table) -> dict[str, Pooling]:
+    """``X %`` for each column ``X`` that has one, as a share of all such columns: each group's share of those whose
+    group is known (the representation by band; band x sex, band x ethnic group)."""
+    known = tuple(s for s in map(_stem, table.columns) if s is not None and s in table.columns)
+    return {f"{x} %": PercentOf((x,), known) for x in known}
+
+
+def _shares_of(base: str, prefix: str = "") -> Callable[[Table], dict[str, Pooling]]:
+    """``X %`` as the share of ``base`` counted in the column ``prefix + X`` (``Any PPD %``; ``ACP %``, of
+    ``At ACP``)."""
+
+    def shares(table: Table) -> dict[str, Pooling]:
+        stems = [(c, _stem(c)) for c in table.columns]
+        return {c: PercentOf((prefix + s,), (base,)) for c, s in stems if s is not None and prefix + s in table.columns}
+
+    return shares
+
+
+AWARD_RATE = {"Award rate": PercentOf(("Awarded",), ("Decided",))}
+EVERY_RENEWAL = ("Renewed", "Lapsed", "Lapsed after audit")
+EVERY_AUDIT = ("Accepted", "Deferred", "Not renewed")
+
+
+def _parity(table: Table) -> dict[str, Pooling]:
+    reason = (
+        "not pooled: a copy of the outcomes table's award rate by route (its rows 'By route' and '<level>, by "
+        "route'), which is pooled there"
+    )
+    return {c: NotPooled(reason, "percent") for c in table.columns if c.endswith("award rate")}
+
+
+def _response(table: Table) -> dict[str, Pooling]:
+    targets = {
+        c: NotPooled("not pooled: met or not met is read off the pooled response rate", "text")
+        for c in table.columns
+        if c.startswith("Target ")
+    }
     return {
-        **{("representation", f"{b} %"): PercentOf((b,), known) for b in known},
-        ("response", "Response rate"): PercentOf(("Answered",), ("People",)),
-        ("response", "Band known %"): PercentOf(("Band known",), ("People",)),
-        ("response_over_time", "Response rate"): PercentOf(("Answered",), ("People",)),
-        ("outcomes", "Award rate"): PercentOf(("Awarded",), ("Decided",)),
-        ("renewals", "Renewal rate"): PercentOf(("Renewed",), every_renewal),
-        ("renewals", "Lapse rate"): PercentOf(("Lapsed", "Lapsed after audit"), every_renewal),
-        ("audit_selections", "Share of selections"): PercentOf(("Selected",), ("Selected",), "All"),
-        ("audit_outcomes", "Accepted %"): PercentOf(("Accepted",), every_audit),
-        ("audit_outcomes", "Not renewed %"): PercentOf(("Not renewed",), every_audit),
-        ("audit_appeals", "Upheld %"): PercentOf(("Upheld",), ("Upheld", "Dismissed")),
+        "Response rate": PercentOf(("Answered",), ("People",)),
+        "Band known %": PercentOf(("Band known",), ("People",)),
+        **targets,
     }
 
 
-RATES: dict[tuple[str, str], PercentOf] = _rates()
-"""What each percentage of the report is a share of, by (table key, column). A table added to the report without
-entries here is still exported, its percentages marked ``percentOf: null`` and not pooled; an entry that does not
-reproduce the report's own figures stops the export (it would let a pool compute something the report did not)."""
+SHARES: dict[str, Callable[[Table], dict[str, Pooling]]] = {
+    "representation": _shares_of_known,
+    "response": _response,
+    "response_over_time": _fixed({"Response rate": PercentOf(("Answered",), ("People",))}),
+    "outcomes": _fixed(AWARD_RATE),
+    "parity": _parity,
+    "renewals": _fixed(
+        {
+            "Renewal rate": PercentOf(("Renewed",), EVERY_RENEWAL),
+            "Lapse rate": PercentOf(("Lapsed", "Lapsed after audit"), EVERY_RENEWAL),
+        }
+    ),
+    "audit_selections": _fixed({"Share of selections": PercentOf(("Selected",), ("Selected",), "All")}),
+    "audit_outcomes": _fixed(
+        {
+            "Accepted %": PercentOf(("Accepted",), EVERY_AUDIT),
+            "Not renewed %": PercentOf(("Not renewed",), EVERY_AUDIT),
+        }
+    ),
+    "audit_appeals": _fixed({"Upheld %": PercentOf(("Upheld",), ("Upheld", "Dismissed"))}),
+    "working_pattern_outcomes": _fixed(AWARD_RATE),
+    **{key: _shares_of_known for key in INTERSECTIONS},
+    "feedback_by_band": _fixed(
+        {
+            "Feedback rate": PercentOf(("Feedback given",), ("Decided",)),
+            "Deferral rate": PercentOf(("Deferred",), ("Decided",)),
+            "Rejection rate": PercentOf(("Rejected",), ("Decided",)),
+            "Appeal rate": PercentOf(("Appealed",), ("Feedback given",)),
+        }
+    ),
+    "advanced_level_by_band": _shares_of("Registered", "At "),
+    **{key: _fixed(AWARD_RATE) for key in AWARD_INTERSECTIONS},
+    "ppd_uptake": _shares_of(REGISTERED),
+    "assessor_appointments": _fixed({PER_THOUSAND: PercentOf((APPOINTED,), (REGISTERED,), per=1000)}),
+}
+"""For each table of the report (by key), what each of its percentages and rates is a share of (or why it is not
+pooled), derived from the table's columns: a column the table gains (a band, a group, a PPD category) is covered as
+it appears. The base each needs is set by ``pooling``."""
+
+
+def pooling(table: Table) -> dict[str, Pooling]:
+    """What a pool does with each of the table's columns that ``SHARES`` knows, with the table's own minimum base
+    (``MIN_INTERSECTION_BASE`` for an intersection)."""
+    derive = SHARES.get(table.key)
+    found = derive(table) if derive is not None else {}
+    if table.key in STRICT_TABLES:
+        found = {
+            c: replace(s, min_base=suppression.MIN_INTERSECTION_BASE) if isinstance(s, PercentOf) else s
+            for c, s in found.items()
+        }
+    return found
 
 
 # -- the export in memory
 @dataclass
 class Export:
-    """The tables of one export (a body's, or a pool), with what each column is."""
+    """The tables of one export (a body's, or a pool), with what each column is and what a pool does with it."""
 
     tables: list[Table]
     kinds: dict[str, dict[str, str | None]]  # table key -> column -> figure kind (None: no rows to tell)
-    rates: dict[str, dict[str, PercentOf | None]]  # table key -> percentage column -> its definition
+    pooling: dict[str, dict[str, Pooling]]  # table key -> column that is not a count -> its share, or why not pooled
     generated_on: date
     rules: list[str]
     legend: list[str]
@@ -182,35 +345,61 @@ class Export:
     pooled_from: list[str] = field(default_factory=list)
     folder: Path | None = None
 
+    def shares(self, key: str) -> dict[str, PercentOf]:
+        """The table's columns a pool works out again, and how."""
+        return {c: how for c, how in self.pooling[key].items() if isinstance(how, PercentOf)}
+
 
 def from_report(report: Report) -> Export:
-    """The report's tables (every one it holds) and what each column is, checking each declared percentage against
-    the report's own figures."""
+    """The report's tables (every one it holds), what each column is and what a pool does with it, checking each
+    share against the report's own figures."""
     kinds: dict[str, dict[str, str | None]] = {}
-    rates: dict[str, dict[str, PercentOf | None]] = {}
+    pooled: dict[str, dict[str, Pooling]] = {}
     for table in report.tables:
-        kinds[table.key] = {c: _kind_of(table, c) for c in table.columns}
-        rates[table.key] = {}
+        declared = pooling(table)
+        kinds[table.key] = {c: _kind_of(table, c, declared.get(c)) for c in table.columns}
+        pooled[table.key] = {}
         for column, kind in kinds[table.key].items():
-            if kind != "percent":
+            how = declared.get(column)
+            if kind == "count" and how is not None:
+                raise ExportError(
+                    f"table {table.key!r} column {column!r}: a count, but SHARES in {__name__} gives it a share"
+                )
+            if kind in (None, "count") and how is None:
                 continue
-            rate = RATES.get((table.key, column))
-            if rate is not None:
-                for row in table.rows:
-                    if column in row.cells and rate.figure(table, row) != row.cells[column]:
-                        raise ExportError(
-                            f"table {table.key!r} column {column!r}: the declared share ({rate.to_dict()}) does not "
-                            f"give the report's figure in row {row.label!r}; correct RATES in {__name__}"
-                        )
-            rates[table.key][column] = rate
-    return Export(list(report.tables), kinds, rates, report.today, report.rules, report.legend)
+            if how is None:
+                how = NotPooled(NOT_POOLED.get(str(kind), UNDECLARED))
+            if isinstance(how, PercentOf):
+                _check_share(table, column, how, kinds[table.key])
+            pooled[table.key][column] = how
+    return Export(list(report.tables), kinds, pooled, report.today, report.rules, report.legend)
 
 
-def _kind_of(table: Table, column: str) -> str | None:
-    figure = next((r.cells[column] for r in table.rows if column in r.cells), None)
-    if figure is None and any(rate_column == column for key, rate_column in RATES if key == table.key):
-        return "percent"
-    return figure.kind if figure is not None else None
+def _kind_of(table: Table, column: str, how: Pooling | None) -> str | None:
+    """The column's figure: as its share or ``NotPooled`` says, else as its cells show (the first one not suppressed,
+    since a suppressed cell may be the figure it is read from), or None for a table with no rows."""
+    if isinstance(how, PercentOf):
+        return how.kind
+    if how is not None and how.kind is not None:
+        return how.kind
+    figures = [r.cells[column] for r in table.rows if column in r.cells]
+    shown = next((f for f in figures if not f.suppressed), figures[0] if figures else None)
+    return shown.kind if shown is not None else None
+
+
+def _check_share(table: Table, column: str, share: PercentOf, kinds: dict[str, str | None]) -> None:
+    """A share names count columns of its table and gives the report's own figure in every row, or the export stops:
+    a pool must not compute something the report did not."""
+    where = f"table {table.key!r} column {column!r}"
+    for part in (*share.numerator, *share.base):
+        if part not in kinds or kinds[part] not in (None, "count"):
+            raise ExportError(f"{where}: its share names {part!r}, not a count column of the table; correct SHARES")
+    for row in table.rows:
+        if column in row.cells and share.figure(table, row) != row.cells[column]:
+            raise ExportError(
+                f"{where}: the declared share ({share.to_dict()}) does not give the report's figure in row "
+                f"{row.label!r} ({row.cells[column].shown}); correct SHARES in {__name__}"
+            )
 
 
 # -- writing
@@ -303,6 +492,7 @@ def _rounding() -> dict[str, Any]:
 def _suppression() -> dict[str, Any]:
     return {
         "minPercentageBase": suppression.MIN_PERCENTAGE_BASE,
+        "minIntersectionBase": suppression.MIN_INTERSECTION_BASE,
         "maxAverageBaseSuppressed": suppression.MAX_AVERAGE_BASE_SUPPRESSED,
         "minBlock": suppression.MIN_BLOCK,
         "settleDays": suppression.SETTLE_DAYS,
@@ -316,14 +506,18 @@ def _resource(export: Export, table: Table) -> dict[str, Any]:
     ]
     for column in table.columns:
         kind = export.kinds[table.key][column]
+        how = export.pooling[table.key].get(column)
         spec: dict[str, Any] = {"name": column, "type": FIELD_TYPES.get(kind or "", "any"), "figure": kind}
-        if kind is not None:
+        if isinstance(how, PercentOf):
+            spec["suppressedWhen"] = how.suppressed_when
+        elif kind is not None:
             spec["suppressedWhen"] = SUPPRESSED_WHEN[kind]
         if kind == "count":
             spec["constraints"] = {"minimum": 0}
-        if kind == "percent":
-            rate = export.rates[table.key].get(column)
-            spec["percentOf"] = rate.to_dict() if rate else None
+        if kind in SHARE_KINDS:
+            spec["percentOf"] = how.to_dict() if isinstance(how, PercentOf) else None
+        if isinstance(how, NotPooled):
+            spec["notPooled"] = how.reason
         fields.append(spec)
         if kind == "count":
             fields.append(
@@ -384,7 +578,10 @@ def read_export(folder: Path) -> Export:
             f"{path}: field 'format' is {package.get('format')!r}, not {FORMAT!r}: not a regledger consortium export"
         )
     if package.get("formatVersion") != FORMAT_VERSION:
-        raise ExportError(f"{path}: field 'formatVersion' is {package.get('formatVersion')!r}, not {FORMAT_VERSION}")
+        raise ExportError(
+            f"{path}: field 'formatVersion' is {package.get('formatVersion')!r}, not {FORMAT_VERSION}: export it again "
+            "with this version of regledger (version 1 did not say which base each percentage needs)"
+        )
     for name, expected in (("rounding", _rounding()), ("suppression", _suppression())):
         given = {k: v for k, v in (package.get(name) or {}).items() if k != "rules"}
         if given != expected:
@@ -444,15 +641,25 @@ def _read_resource(export: Export, folder: Path, resource: Any, path: Path) -> T
         else _date(resource["reportedUntil"], f"{where}: field 'reportedUntil'"),
         notes=list(resource.get("notes") or []),
     )
-    export.kinds[key], export.rates[key] = {}, {}
+    export.kinds[key], export.pooling[key] = {}, {}
     for spec in fields[2:]:
         if spec.get("figure") == "least records":
             continue
         column = spec["name"]
         table.columns.append(column)
-        export.kinds[key][column] = spec.get("figure")
-        if spec.get("figure") == "percent":
-            export.rates[key][column] = PercentOf.from_dict(spec.get("percentOf"), f"{where} field {column!r}")
+        kind = export.kinds[key][column] = spec.get("figure")
+        how = _read_pooling(spec, kind, f"{where} field {column!r}")
+        if how is not None:
+            export.pooling[key][column] = how
+    given, expected = export.shares(key), {c: s for c, s in pooling(table).items() if isinstance(s, PercentOf)}
+    wrong = next((c for c in table.columns if given.get(c) != expected.get(c)), None)
+    if wrong is not None:
+        mine, theirs = given.get(wrong), expected.get(wrong)
+        raise ExportError(
+            f"{where} field {wrong!r}: field 'percentOf' is {mine.to_dict() if mine else None}, but this register "
+            f"pools that column as {theirs.to_dict() if theirs else None}: a share, and the base it needs, are the "
+            "report's own, never the export's"
+        )
     csv_path = folder / str(resource.get("path", ""))
     if resource.get("path") != f"{key}.csv" or not csv_path.is_file():
         raise ExportError(f"{where}: field 'path' is {resource.get('path')!r}; expected {key}.csv beside {DESCRIPTOR}")
@@ -480,6 +687,21 @@ def _read_resource(export: Export, folder: Path, resource: Any, path: Path) -> T
             cells[column] = figure
         table.rows.append(Row(values["group"], values["row"], cells))
     return table
+
+
+def _read_pooling(spec: dict[str, Any], kind: str | None, where: str) -> Pooling | None:
+    """What a pool does with a field: its ``percentOf`` (of the field's own figure), or why it is not pooled."""
+    share = PercentOf.from_dict(spec.get("percentOf"), where)
+    if share is not None:
+        if share.kind != kind:
+            raise ExportError(
+                f"{where}: field 'percentOf' has per {share.per}, which makes a {share.kind}, not a {kind}"
+            )
+        return share
+    if kind in (None, "count") and "notPooled" not in spec:
+        return None
+    reason = spec.get("notPooled") or NOT_POOLED.get(str(kind), UNDECLARED)
+    return NotPooled(str(reason), kind)
 
 
 def _figure(text: str, kind: str | None, type_: str | None, where: str) -> Figure | None:
@@ -542,7 +764,7 @@ def pool_exports(folders: Sequence[Path], tables: Sequence[str] | None = None) -
     return Export(
         [_pool_table(first, [e.tables[i] for e in exports]) for i in range(len(first.tables))],
         first.kinds,
-        first.rates,
+        first.pooling,
         max(e.generated_on for e in exports),
         first.rules,
         first.legend,
@@ -562,7 +784,7 @@ def _same_shape(first: Export, other: Export) -> None:
             ("snapshot", a.snapshot, b.snapshot),
             ("schema.fields", a.columns, b.columns),
             ("schema.fields figure", first.kinds[a.key], other.kinds[b.key]),
-            ("schema.fields percentOf", first.rates[a.key], other.rates[b.key]),
+            ("schema.fields percentOf", first.shares(a.key), other.shares(b.key)),
             ("rows (group, row)", [(r.group, r.label) for r in a.rows], [(r.group, r.label) for r in b.rows]),
         ]
         for name, mine, theirs in checks:
@@ -595,23 +817,25 @@ def _pool_table(export: Export, tables: list[Table]) -> Table:
         notes=[
             f"Pooled from {len(tables)} exports: each count is the sum of the bodies' rounded counts (a sum of "
             "rounded atoms, so totals are the sums of their parts); percentages are worked out again from the pooled "
-            "counts and suppressed by the same rule; averages, gaps and flags are not pooled."
+            "counts and suppressed by the same rule; averages, gaps, flags and copies are not pooled."
         ],
     )
-    kinds, rates = export.kinds[first.key], export.rates[first.key]
+    kinds, shares = export.kinds[first.key], export.shares(first.key)
     for rows in zip(*(t.rows for t in tables), strict=True):
         cells: dict[str, Figure] = {}
         for column in first.columns:
             present = [r.cells[column] for r in rows if column in r.cells]
-            if not present:
+            if not present or column in shares:
                 continue
             if kinds[column] == "count":
                 cells[column] = Figure("count", sum(int(f.given) for f in present), floor=sum(f.floor for f in present))
-            elif kinds[column] != "percent" or rates.get(column) is None:
-                cells[column] = Figure(str(kinds[column]), None, True, NOT_POOLED[str(kinds[column])])
+            else:
+                how = export.pooling[first.key].get(column)
+                reason = how.reason if isinstance(how, NotPooled) else NOT_POOLED.get(str(kinds[column]), UNDECLARED)
+                cells[column] = Figure(str(kinds[column]), None, True, reason)
         pooled.rows.append(Row(rows[0].group, rows[0].label, cells))
     for row, rows in zip(pooled.rows, zip(*(t.rows for t in tables), strict=True), strict=True):
-        for column, rate in rates.items():
-            if rate is not None and any(column in r.cells for r in rows):
-                row.cells[column] = rate.figure(pooled, row)
+        for column, share in shares.items():
+            if any(column in r.cells for r in rows):
+                row.cells[column] = share.figure(pooled, row)
     return pooled
