@@ -115,10 +115,15 @@ class Report:
             "0); totals are the sums of the rounded figures above them.",
             "Percentages are worked out from the rounded counts and suppressed when based on fewer than "
             f"{suppression.MIN_PERCENTAGE_BASE:g} people; averages are suppressed when based on "
-            f"{suppression.MAX_AVERAGE_BASE_SUPPRESSED} or fewer.",
+            f"{suppression.MAX_AVERAGE_BASE_SUPPRESSED} or fewer. An intersection of two characteristics (band x "
+            f"sex, band x ethnic group) needs a base of {suppression.MIN_INTERSECTION_BASE:g} for a percentage.",
             "Periods are whole calendar quarters, merged into blocks of no records or at least "
-            f"{suppression.MIN_BLOCK}; dates asked for snap outwards to whole blocks, and the newest records wait "
-            "until they make a whole block, so no two reports differ by one person.",
+            f"{suppression.MIN_BLOCK} ({suppression.MIN_INTERSECTION_BASE:g} for an intersection); dates asked for "
+            "snap outwards to whole blocks, and the newest records wait until they make a whole block, so no two "
+            "reports differ by one person.",
+            "A table of people as at a day is shown only as at quarter ends where, against every day shown before, "
+            f"at least {suppression.MIN_BLOCK} people ({suppression.MIN_INTERSECTION_BASE:g} for an intersection) "
+            "differ in what it shows, or nobody does, and only on days the representation table may show.",
             f"A quarter is reported from {suppression.SETTLE_DAYS} days after it ends.",
         ]
 
